@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# eventlog for Linux: one make invocation builds everything into $(BUILD).
+# Each component describes itself in its own module.mk; this file only holds
+# the shared variables, the pattern rules and the top-level targets.
+#
+#   make                 build everything (build/)
+#   make SAN=1           ASan+UBSan build (build/san/)
+#   make test            install missing packages, build, run every test
+#   make run             install, build, capture a live loopback exchange
+#   make install PREFIX=/usr/local
+#   make V=1             show full commands
+
+BUILD ?= build
+ifeq ($(SAN),1)
+BUILD := build/san
+endif
+GEN := $(BUILD)/gen
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+WARN := -Wall -Wextra -Werror
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -MMD -MP \
+	-Iinclude -Ilib -I$(GEN)
+LDLIBS := -lbpf -lelf -lz -lzstd
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all test check run install clean deps tests-here
+
+all:
+
+# Components append to these.
+BINS :=
+LIB_SRCS :=
+GEN_HDRS :=
+# Each component appends phony targets that run one group of its tests
+# against the binaries in $(BUILD); `make test` runs them all twice: on the
+# normal build and on the SAN=1 build.
+TEST_TARGETS :=
+
+include tools/schemac/module.mk
+include lib/module.mk
+include bpf/module.mk
+include providers/test/module.mk
+include providers/tcp/module.mk
+include cmd/elog/module.mk
+include cmd/elogctl/module.mk
+include tests/module.mk
+
+all: $(BINS)
+
+$(OBJ)/%.o: %.c | $(GEN_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+deps:
+	@./scripts/install-deps.sh
+
+# Runs every test group of this build variant.
+tests-here: all
+	@fail=0; for t in $(TEST_TARGETS); do \
+		$(MAKE) --no-print-directory $$t || fail=1; done; exit $$fail
+
+test check: deps
+	$(MAKE) --no-print-directory SAN=1 tests-here
+	$(MAKE) --no-print-directory tests-here
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

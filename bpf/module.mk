@@ -1,0 +1,1 @@
+# bpf: see its owner's module.mk

@@ -1,0 +1,1 @@
+# cmd/elog: see its owner's module.mk

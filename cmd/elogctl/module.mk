@@ -1,0 +1,1 @@
+# cmd/elogctl: see its owner's module.mk

@@ -1,0 +1,1 @@
+# lib: see its owner's module.mk

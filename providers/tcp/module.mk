@@ -1,0 +1,1 @@
+# providers/tcp: see its owner's module.mk

@@ -1,0 +1,1 @@
+# providers/test: see its owner's module.mk

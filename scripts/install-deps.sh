@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages eventlog needs to build, test and benchmark.
+# Idempotent: it asks apt only for what is missing, so a second run is a no-op.
+set -euo pipefail
+
+pkgs=(
+  make gcc clang llvm pkg-config          # build; clang builds BPF and the fuzzers
+  libbpf-dev bpftool libelf-dev           # BPF loader, skeletons, vmlinux.h
+  zlib1g-dev libzstd-dev                  # compressed captures
+  libclang-rt-14-dev                      # ASan/UBSan/libFuzzer runtimes for clang
+  python3 python3-pytest                  # end-to-end test runner
+  iproute2 nftables tcpdump tshark        # namespaces, loss injection, ground truth, pcapng check
+  iperf3                                  # benchmarks
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}" >&2
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

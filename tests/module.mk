@@ -1,0 +1,1 @@
+# tests: see its owner's module.mk

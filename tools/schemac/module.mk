@@ -1,0 +1,1 @@
+# tools/schemac: see its owner's module.mk
