@@ -60,12 +60,22 @@ TEST_TARGETS :=
 
 include tools/schemac/module.mk
 include lib/module.mk
+include lib/rt/module.mk
 include bpf/module.mk
 include providers/test/module.mk
 include providers/tcp/module.mk
 include cmd/elog/module.mk
 include cmd/elogctl/module.mk
 include tests/module.mk
+
+# libeventlog.a: every component's library sources, plus generated tables.
+LIB := $(BUILD)/lib/libeventlog.a
+LIB_OBJS := $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(filter $(GEN)/%,$(LIB_SRCS))) \
+	$(patsubst %.c,$(OBJ)/%.o,$(filter-out $(GEN)/%,$(LIB_SRCS)))
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 all: $(BINS)
 

@@ -1,0 +1,1 @@
+# lib/rt: provider runtime (load, pin, subscribe, controls)
