@@ -92,6 +92,23 @@ $(OBJ)/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
 deps:
 	@./scripts/install-deps.sh
 
+# The main job: a live capture of real loopback TCP traffic, decoded.
+run: deps
+	$(MAKE) --no-print-directory all
+	./scripts/demo.sh $(BIN)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/eventlog \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 include/eventlog/*.h $(GEN_HDRS) $(DESTDIR)$(PREFIX)/include/eventlog/
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	for m in man/*.[1-8]; do \
+		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|g' eventlog.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
+
 # Runs every test group of this build variant.
 tests-here: all
 	@fail=0; for t in $(TEST_TARGETS); do \
