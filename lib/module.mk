@@ -1,1 +1,4 @@
-# lib: see its owner's module.mk
+# SPDX-License-Identifier: BSD-2-Clause
+# lib: libeventlog's capture file reader/writer, payload formatter and text
+# line (the provider runtime lives in lib/rt/module.mk).
+LIB_SRCS += lib/elog_error.c

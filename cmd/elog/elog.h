@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * elog(1): the parsed command line, shared by the option parser (options.c),
+ * the file decoder (read.c) and the live capture (capture.c).
+ *
+ * Everything here is plain data filled in once by elog_parse_options(); the
+ * modes never re-read argv, so capture.c and read.c see exactly the same
+ * validated values.
+ */
+#ifndef ELOG_CMD_ELOG_H
+#define ELOG_CMD_ELOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <eventlog/record.h>
+
+#include "textline.h"
+
+#define ELOG_MAX_SUBSCRIPTIONS 32 /* SPEC §4: up to 32 providers per subscriber */
+#define ELOG_BUFFER_MIN (64u * 1024u)
+#define ELOG_BUFFER_MAX ((1u << 30) - 1u)
+#define ELOG_BUFFER_DEFAULT (512u * 1024u)
+
+/* One `-c provider [level] [keywords]`. */
+struct elog_subscription {
+	char provider[ELOG_PROVIDER_NAME_MAX]; /* NUL-terminated, <= 31 chars */
+	uint8_t level;     /* enum elog_level, default ELOG_LEVEL_VERBOSE */
+	uint32_t keywords; /* always includes ELOG_KEYWORD_SESSION */
+};
+
+enum elog_mode {
+	ELOG_MODE_NONE,    /* nothing requested: an error, reported by main */
+	ELOG_MODE_CAPTURE, /* -c ...: live capture (capture.c) */
+	ELOG_MODE_READ,    /* -r FILE: decode a capture (read.c) */
+};
+
+enum elog_output_kind {
+	ELOG_OUT_TEXT, /* no -o: text lines on stdout */
+	ELOG_OUT_FILE, /* -o FILE: one binary capture */
+	ELOG_OUT_DIR,  /* -o dir=PATH: one binary capture per session */
+};
+
+enum elog_file_format {
+	ELOG_FMT_NONE, /* per-session files keep <provider>_<session>.elog */
+	ELOG_FMT_TCP,  /* -f tcp: rename to <log_id>_<lport>_<rip>_<rport>.elog */
+};
+
+struct elog_options {
+	enum elog_mode mode;
+
+	/* -c, repeatable. */
+	struct elog_subscription subscriptions[ELOG_MAX_SUBSCRIPTIONS];
+	size_t subscription_count;
+
+	uint32_t buffer_size;   /* -b: bytes per CPU, validated range */
+	bool dump_state;        /* -D: set on every subscription */
+
+	enum elog_output_kind output_kind;
+	const char *output_path; /* -o FILE, or PATH of dir=PATH (points into argv) */
+	enum elog_file_format file_format; /* -f */
+
+	const char *read_path;   /* -r: path, "-" for stdin, *.gz decompressed */
+
+	/* Text rendering (-d -e -n -t --delta-time); shared with textline.h. */
+	struct elog_text_opts text;
+
+	bool providers;          /* -p: print [Providers] line to stderr */
+	bool stats;              /* -s: print [Stats] block to stderr on exit */
+	uint32_t duration_s;     /* --duration: 0 = until SIGINT/SIGTERM */
+	bool json;               /* --json: reserved (JSON Lines export, SPEC §9) */
+};
+
+/*
+ * Live capture (cmd/elog/capture.c): subscribes per o->subscriptions, writes
+ * text lines (lib/textline.h) to stdout or binary captures (lib/capture.h)
+ * per o->output_kind, until SIGINT/SIGTERM/--duration. Returns the process
+ * exit status (0 on a clean stop); prints its own error message on stderr
+ * before returning non-zero.
+ */
+int elog_capture_run(const struct elog_options *o);
+
+/*
+ * Decode o->read_path (cmd/elog/read.c). Returns the exit status; on failure
+ * the message is in err (main prints it).
+ */
+struct elog_error;
+int elog_read_run(const struct elog_options *o, struct elog_error *err);
+
+#endif /* ELOG_CMD_ELOG_H */
