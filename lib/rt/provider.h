@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Provider runtime, provider side: what a provider's user half implements
+ * (struct elog_provider_ops) and the runtime services it may call.
+ *
+ * A loaded provider is a directory of bpffs pins, /sys/fs/bpf/eventlog/<p>/,
+ * which outlives the command that loaded it (like a kernel module):
+ *   elog_rings elog_subs elog_conf elog_state elog_knobs elog_stats
+ *                       the framework maps of bpf/eventlog.bpf.h
+ *   elog_dump_done      the DUMP_COMPLETE program
+ *   link_<name>         always-on hooks, pinned by ops->load
+ *   prog_<name>         programs attached later (per-packet hooks), so any
+ *                       process can attach them in subscribers_changed()
+ *   hot_<name>          links of the per-packet hooks while attached
+ *   ready/              created last: the load is complete
+ * Every callback runs with the provider's lock held (a flock on
+ * /run/eventlog/<p>.lock), so callbacks never race each other, slot
+ * allocation or control changes, even across processes.
+ *
+ * Errors: callbacks return a negative errno and fill err (never print).
+ */
+#ifndef ELOG_RT_PROVIDER_H
+#define ELOG_RT_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <linux/types.h>
+
+#include "elog_error.h"
+#include "eventlog_abi.h"
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
+struct elog_rt;
+
+struct elog_provider_ops {
+	const char *name; /* "tcp": pin directory and control names */
+	__u16 id;         /* provider id stamped into events, unique on the host */
+
+	/*
+	 * Load the BPF object (open -> configure -> load), then call
+	 * elog_rt_publish_object(), attach the always-on hooks and pin their
+	 * links with elog_rt_pin_link(), pin the per-packet programs with
+	 * elog_rt_pin_prog(), and destroy the skeleton: the pins keep
+	 * everything alive. On failure the runtime removes whatever was pinned.
+	 */
+	int (*load)(struct elog_rt *rt, struct elog_error *err);
+
+	/*
+	 * First subscriber arrived (true) / last one left (false): attach or
+	 * detach the per-packet hooks (elog_rt_prog_fd + elog_rt_pin_link_fd,
+	 * elog_rt_unpin). May be NULL when the provider has no such hooks.
+	 */
+	int (*subscribers_changed)(struct elog_rt *rt, bool has_subscribers, struct elog_error *err);
+
+	/*
+	 * Re-emit every enabled live session's state (SESSION_CREATE and the
+	 * state events) to `slot` only: emit from a struct elog_session copy
+	 * whose target is slot. The runtime sends DUMP_COMPLETE afterwards.
+	 * May be NULL (then only DUMP_COMPLETE is sent).
+	 */
+	int (*dump_state)(struct elog_rt *rt, int slot, struct elog_error *err);
+
+	/*
+	 * The default was written (already stored: 1 for 1 and 2, 0 for 0 and
+	 * -1). value 2: enable every live session and emit its state to every
+	 * subscriber; -1: disable every live session; 0/1: nothing to walk.
+	 */
+	int (*default_changed)(struct elog_rt *rt, int value, struct elog_error *err);
+
+	/* Optional: provider-specific cleanup before the pins are removed. */
+	void (*unload)(struct elog_rt *rt);
+};
+
+/* ---- services for the callbacks ---- */
+
+const char *elog_rt_name(const struct elog_rt *rt);
+const struct elog_provider_ops *elog_rt_ops(const struct elog_rt *rt);
+
+/* "/sys/fs/bpf/eventlog/<p>/<name>" into buf; -ENAMETOOLONG if it does not fit. */
+int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size_t size);
+
+/*
+ * In ops->load, after the object is loaded: pins the framework maps and
+ * elog_dump_done, and writes the provider id and default 0 into elog_conf.
+ */
+int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
+
+/* Pins a link as link_<name> / a program as prog_<name>. */
+int elog_rt_pin_link(struct elog_rt *rt, struct bpf_link *link, const char *name,
+		     struct elog_error *err);
+int elog_rt_pin_prog(struct elog_rt *rt, struct bpf_program *prog, const char *name,
+		     struct elog_error *err);
+
+/* A new fd of pinned program prog_<name> (caller closes it). */
+int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err);
+
+/* A new fd of any pinned object <pin> (e.g. a provider map pinned in load). */
+int elog_rt_obj_fd(struct elog_rt *rt, const char *pin, struct elog_error *err);
+
+/* Pins a raw link fd as hot_<name> (closes nothing); unpin removes any pin. */
+int elog_rt_pin_link_fd(struct elog_rt *rt, int link_fd, const char *name,
+			struct elog_error *err);
+int elog_rt_unpin(struct elog_rt *rt, const char *pin, struct elog_error *err);
+
+/* Runs pinned SEC("syscall") program <pin> with ctx; *retval gets its return. */
+int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t ctx_size,
+			int *retval, struct elog_error *err);
+
+/* Knobs (elog_knobs): provider-specific controls such as log_id_limit. */
+int elog_rt_knob_get(struct elog_rt *rt, enum elog_knob knob, __s64 *value, struct elog_error *err);
+int elog_rt_knob_set(struct elog_rt *rt, enum elog_knob knob, __s64 value, struct elog_error *err);
+
+/* Registry: every provider built in (build/gen/rt_providers.c). */
+const struct elog_provider_ops *elog_rt_find_provider(const char *name);
+size_t elog_rt_provider_count(void);
+const struct elog_provider_ops *elog_rt_provider_at(size_t i);
+
+#endif /* ELOG_RT_PROVIDER_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Provider runtime, consumer side: load/unload, controls and subscribers,
+ * used by elog(1) and elogctl(8). The provider side is in provider.h.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure with err filled; nothing here prints.
+ */
+#ifndef ELOG_RT_RT_H
+#define ELOG_RT_RT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rt/provider.h"
+
+/* elog_rt_open() flags. */
+#define ELOG_RT_LOAD 0x1 /* load the provider when it is not loaded yet */
+
+/*
+ * Opens provider `name`: -ENOENT if no such provider is built in; -ENODEV if
+ * it is not loaded and ELOG_RT_LOAD is not given. Reclaims the slots of
+ * subscribers that died. Needs privilege (elog_rt_check_privilege()).
+ */
+int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_error *err);
+void elog_rt_close(struct elog_rt *rt);
+
+/* 1 if loaded, 0 if not, -ENOENT if unknown. Loads nothing. */
+int elog_rt_is_loaded(const char *name);
+
+/*
+ * Unloads: detaches and unpins everything. -EBUSY while live subscribers
+ * remain (their slots are reclaimed first if their owners died); 0 when it
+ * was not loaded.
+ */
+int elog_rt_unload(const char *name, struct elog_error *err);
+
+/* Snapshot of a provider's counters and configuration. */
+int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf *conf,
+		 struct elog_error *err);
+
+/*
+ * kern.eventlog.<p>.default: 0, 1, 2 (store 1 + enable every live session
+ * and dump its state), -1 (store 0 + disable every live session); else
+ * -EINVAL. *old (may be NULL) gets the stored value before the change.
+ */
+int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err);
+
+/* Frees the slots whose owner process is gone. Returns how many. */
+int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err);
+
+/* One subscription of this process. */
+struct elog_rt_sub {
+	int slot;
+	int ring_fd;          /* the slot's BPF_MAP_TYPE_RINGBUF, owned here */
+	uint64_t ring_bytes;
+};
+
+/*
+ * Subscribes: allocates a slot, creates its ring (per_cpu_bytes x possible
+ * CPUs, rounded up to a power of two), installs the filter (SESSION always
+ * added), attaches the per-packet hooks on the first subscriber, and with
+ * dump re-emits the live sessions' state then DUMP_COMPLETE to this slot.
+ * -EBUSY when every slot is taken.
+ */
+int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
+		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
+		      struct elog_error *err);
+
+/* Releases the slot (detaching the hooks after the last one) and the ring fd. */
+int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, struct elog_error *err);
+
+/* Sums of the slot's per-CPU counters. */
+int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
+		       struct elog_error *err);
+
+/*
+ * 0 when the caller may use eventlog: effective CAP_BPF, CAP_PERFMON and
+ * CAP_NET_ADMIN, in the initial user namespace. -EPERM with a message else.
+ */
+int elog_rt_check_privilege(struct elog_error *err);
+
+/* Time base of event timestamps: CLOCK_BOOTTIME in microseconds. */
+uint64_t elog_rt_boot_us(void);
+/* UTC microseconds of boot-time `boot_us`, from one clock_gettime pair. */
+uint64_t elog_rt_boot_to_utc_us(uint64_t boot_us);
+
+#endif /* ELOG_RT_RT_H */
