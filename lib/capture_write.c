@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ELOG v1 writer. The header and provider table go out at open so a capture
+ * without events is still a valid file (upstream wrote 0 bytes); the header
+ * is rewritten at close with the exact counts. A capture killed before close
+ * keeps event_count 0 in its header, which the reader reports as a mismatch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+struct elog_writer {
+	FILE *f;
+	bool owns_file;
+	struct elog_file_hdr hdr;
+	int64_t boot_to_utc_us;
+	char *iobuf; /* our stdio buffer, freed after fclose */
+};
+
+#define WRITER_IOBUF (1u << 20)
+
+static int write_all(struct elog_writer *w, const void *p, size_t n, const char *what,
+		     struct elog_error *err)
+{
+	if (n != 0 && fwrite(p, 1, n, w->f) != n)
+		return elog_errorf(err, errno, "fwrite(%s): %s", what, strerror(errno));
+	return 0;
+}
+
+static int write_preamble(struct elog_writer *w, const struct elog_writer_provider *prov,
+			  uint32_t count, struct elog_error *err)
+{
+	__u32 n = count;
+
+	if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) ||
+	    write_all(w, &n, sizeof(n), "provider count", err))
+		return -1;
+	for (uint32_t i = 0; i < count; i++) {
+		struct elog_file_provider e;
+
+		memset(&e, 0, sizeof(e));
+		e.id = prov[i].id;
+		/* NUL-padded, and always terminated: readers may print it. */
+		strncpy(e.name, prov[i].name, sizeof(e.name) - 1);
+		if (write_all(w, &e, sizeof(e), "provider", err))
+			return -1;
+	}
+	return 0;
+}
+
+int elog_writer_open_stream(struct elog_writer **out, FILE *f,
+			    const struct elog_writer_provider *providers, uint32_t provider_count,
+			    int64_t boot_to_utc_us, struct elog_error *err)
+{
+	struct elog_writer *w;
+
+	*out = NULL;
+	if (provider_count > ELOG_MAX_PROVIDERS)
+		return elog_errorf(err, EINVAL, "too many providers for a capture file: %u (max %d)",
+				   provider_count, ELOG_MAX_PROVIDERS);
+	for (uint32_t i = 0; i < provider_count; i++)
+		if (providers[i].name == NULL || strlen(providers[i].name) >= ELOG_PROVIDER_NAME_MAX)
+			return elog_errorf(err, EINVAL, "provider name too long");
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	w->f = f;
+	w->boot_to_utc_us = boot_to_utc_us;
+	memcpy(w->hdr.magic, ELOG_FILE_MAGIC, 4);
+	w->hdr.version = ELOG_FILE_VERSION;
+	if (write_preamble(w, providers, provider_count, err) < 0) {
+		free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+int elog_writer_open(struct elog_writer **out, const char *path,
+		     const struct elog_writer_provider *providers, uint32_t provider_count,
+		     int64_t boot_to_utc_us, struct elog_error *err)
+{
+	FILE *f = fopen(path, "wb");
+	/* A large stdio buffer: one write(2) per MiB of records. setvbuf must
+	 * precede any other use of the stream, hence here and not for _stream. */
+	char *iobuf = malloc(WRITER_IOBUF);
+
+	*out = NULL;
+	if (f == NULL) {
+		free(iobuf);
+		return elog_errorf(err, errno, "fopen(%s): %s", path, strerror(errno));
+	}
+	if (iobuf != NULL)
+		setvbuf(f, iobuf, _IOFBF, WRITER_IOBUF);
+	if (elog_writer_open_stream(out, f, providers, provider_count, boot_to_utc_us, err) < 0) {
+		fclose(f);
+		free(iobuf);
+		return -1;
+	}
+	(*out)->owns_file = true;
+	(*out)->iobuf = iobuf;
+	return 0;
+}
+
+int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
+			const void *payload, size_t payload_len, struct elog_error *err)
+{
+	struct elog_event_hdr h;
+
+	if (payload_len > ELOG_PAYLOAD_MAX)
+		return elog_errorf(err, EINVAL, "Event too large for binary format: %zu bytes",
+				   payload_len + ELOG_EVENT_HDR_SIZE);
+	memcpy(&h, hdr, sizeof(h));
+	h.event_length = (__u16)(ELOG_EVENT_HDR_SIZE + payload_len);
+	if (w->hdr.event_count == 0) {
+		/* The time base is the first event's own timestamp. */
+		w->hdr.capture_start = h.timestamp;
+		w->hdr.start_utc_us = (__u64)((int64_t)h.timestamp + w->boot_to_utc_us);
+	}
+	if (write_all(w, &h, sizeof(h), "event header", err) ||
+	    write_all(w, payload, payload_len, "payload", err))
+		return -1;
+	w->hdr.event_count++;
+	return 0;
+}
+
+int elog_writer_append(struct elog_writer *w, const void *rec, size_t len,
+		       struct elog_error *err)
+{
+	struct elog_event_hdr h;
+
+	if (len < ELOG_EVENT_HDR_SIZE)
+		return elog_errorf(err, EINVAL, "record too short: %zu bytes", len);
+	memcpy(&h, rec, sizeof(h));
+	return elog_writer_append2(w, &h, (const char *)rec + ELOG_EVENT_HDR_SIZE,
+				   len - ELOG_EVENT_HDR_SIZE, err);
+}
+
+void elog_writer_set_dropped(struct elog_writer *w, uint64_t dropped_events)
+{
+	w->hdr.dropped_events = dropped_events;
+}
+
+uint64_t elog_writer_event_count(const struct elog_writer *w)
+{
+	return w->hdr.event_count;
+}
+
+int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
+{
+	if (fflush(w->f) != 0)
+		return elog_errorf(err, errno, "fflush: %s", strerror(errno));
+	return 0;
+}
+
+int elog_writer_close(struct elog_writer *w, struct elog_error *err)
+{
+	int rc = 0;
+
+	if (w == NULL)
+		return 0;
+	if (fflush(w->f) != 0)
+		rc = elog_errorf(err, errno, "fflush: %s", strerror(errno));
+	else if (fseek(w->f, 0, SEEK_SET) != 0)
+		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
+	else if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) < 0)
+		rc = -1;
+	else if (fflush(w->f) != 0)
+		rc = elog_errorf(err, errno, "fflush: %s", strerror(errno));
+	if (w->owns_file) {
+		if (fclose(w->f) != 0 && rc == 0)
+			rc = elog_errorf(err, errno, "fclose: %s", strerror(errno));
+	} else if (fseek(w->f, 0, SEEK_END) != 0 && rc == 0) {
+		/* Leave the caller's FILE positioned after the last record. */
+		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
+	}
+	free(w->iobuf);
+	free(w);
+	return rc;
+}
