@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <eventlog/record.h>
 
@@ -87,5 +88,13 @@ int elog_capture_run(const struct elog_options *o);
  */
 struct elog_error;
 int elog_read_run(const struct elog_options *o, struct elog_error *err);
+
+/*
+ * The -s and -p reports (report.c), identical in both modes:
+ *   "\n[Stats]\n  Providers: N\n  Events received: N\n  Dropped events: N\n"
+ *   "[Providers] N registered: a b\n"
+ */
+void elog_print_stats(FILE *f, uint32_t providers, uint64_t received, uint64_t dropped);
+void elog_print_providers(FILE *f, size_t count, const char *const *names);
 
 #endif /* ELOG_CMD_ELOG_H */

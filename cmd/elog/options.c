@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * elog(1) command line (SPEC §7, upstream notes §4.1). Everything is
+ * validated here, once, with one checked number parser, so the capture and
+ * decode modes only ever see correct values. Nothing is printed: problems
+ * come back in an elog_error for main() to report.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <eventlog/schema.h>
+
+#include "elog.h"
+#include "elog_error.h"
+#include "format.h"
+#include "options.h"
+
+enum { OPT_DELTA_TIME = 0x100, OPT_DURATION };
+
+static const struct option long_options[] = {
+	{ "buffer-size", required_argument, NULL, 'b' },
+	{ "capture", required_argument, NULL, 'c' },
+	{ "date", no_argument, NULL, 'd' },
+	{ "dump-state", no_argument, NULL, 'D' },
+	{ "event-name", no_argument, NULL, 'e' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "event-number", no_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "providers", no_argument, NULL, 'p' },
+	{ "read-binary", required_argument, NULL, 'r' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "relative-time", no_argument, NULL, 't' },
+	{ "delta-time", no_argument, NULL, OPT_DELTA_TIME },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ NULL, 0, NULL, 0 },
+};
+
+int elog_parse_number(const char *s, int base, uint64_t max, uint64_t *out, const char **end)
+{
+	char *e;
+	unsigned long long v;
+
+	/* strtoull accepts "-1" (as a huge value) and leading blanks; refuse
+	 * both so that every accepted string reads as the number it is. */
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &e, base);
+	if (errno == ERANGE || v > max)
+		return -2;
+	if (errno != 0 || e == s)
+		return -1;
+	if (end != NULL)
+		*end = e;
+	else if (*e != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int elog_parse_buffer_size(const char *s, uint32_t *out, struct elog_error *err)
+{
+	const char *end;
+	uint64_t v, mult = 1;
+	int rc = elog_parse_number(s, 0, UINT64_MAX, &v, &end);
+
+	if (rc == -2)
+		return elog_errorf(err, ERANGE, "buffer size too large: maximum is %u bytes",
+				   ELOG_BUFFER_MAX);
+	if (rc < 0)
+		return elog_errorf(err, EINVAL, "invalid buffer size: %s", s);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end != '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1ull << 10; break;
+		case 'm': case 'M': mult = 1ull << 20; break;
+		case 'g': case 'G': mult = 1ull << 30; break;
+		default:
+			return elog_errorf(err, EINVAL, "invalid buffer size unit: %c (use K, M, or G)",
+					   *end);
+		}
+		if (end[1] != '\0')
+			return elog_errorf(err, EINVAL,
+					   "invalid buffer size: trailing characters after unit");
+	}
+	if (v > ELOG_BUFFER_MAX / mult + 1 || v * mult > ELOG_BUFFER_MAX)
+		return elog_errorf(err, ERANGE, "buffer size too large: maximum is %u bytes",
+				   ELOG_BUFFER_MAX);
+	if (v * mult < ELOG_BUFFER_MIN)
+		return elog_errorf(err, ERANGE, "buffer size too small: minimum is %u bytes",
+				   ELOG_BUFFER_MIN);
+	*out = (uint32_t)(v * mult);
+	return 0;
+}
+
+/* -c provider [level] [keywords]: the optional words are the next operands
+ * that do not start with '-'; *optind_p is advanced past the ones used. */
+static int parse_subscription(struct elog_options *o, const char *provider, int argc, char **argv,
+			      int *optind_p, struct elog_error *err)
+{
+	struct elog_subscription *sub;
+	const struct elog_provider_desc *desc;
+
+	if (strlen(provider) >= ELOG_PROVIDER_NAME_MAX)
+		return elog_errorf(err, EINVAL, "provider name too long");
+	if (provider[0] == '\0')
+		return elog_errorf(err, EINVAL, "empty provider name");
+	desc = elog_schema_provider(provider);
+	if (desc == NULL)
+		return elog_errorf(err, ENOENT, "unknown provider: %s", provider);
+	if (o->subscription_count == ELOG_MAX_SUBSCRIPTIONS)
+		return elog_errorf(err, E2BIG, "too many subscriptions (max %d)",
+				   ELOG_MAX_SUBSCRIPTIONS);
+	for (size_t i = 0; i < o->subscription_count; i++)
+		if (strcmp(o->subscriptions[i].provider, provider) == 0)
+			return elog_errorf(err, EINVAL, "provider %s subscribed twice", provider);
+
+	sub = &o->subscriptions[o->subscription_count];
+	memset(sub, 0, sizeof(*sub));
+	strcpy(sub->provider, provider);
+	sub->level = ELOG_LEVEL_VERBOSE;
+	sub->keywords = 0xFFFFFFFFu;
+
+	if (*optind_p < argc && argv[*optind_p][0] != '-') {
+		int level = elog_schema_level(argv[*optind_p]);
+
+		if (level < 0)
+			return elog_errorf(err, EINVAL,
+					   "invalid level: %s (use NONE, ERROR, WARN, INFO, VERBOSE, TRACE or 0-5)",
+					   argv[*optind_p]);
+		sub->level = (uint8_t)level;
+		(*optind_p)++;
+		if (*optind_p < argc && argv[*optind_p][0] != '-') {
+			const char *bad;
+			const char *kw = argv[*optind_p];
+
+			if (elog_schema_keywords(desc, kw, &sub->keywords, &bad) < 0) {
+				size_t len = strcspn(bad, "|");
+
+				return elog_errorf(err, EINVAL, "unknown keyword for provider %s: %.*s",
+						   provider, (int)len, bad);
+			}
+			(*optind_p)++;
+		}
+	}
+	/* Session lifecycle events always reach a subscriber (SPEC §3). */
+	sub->keywords |= ELOG_KEYWORD_SESSION;
+	o->subscription_count++;
+	return 0;
+}
+
+int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elog_error *err)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->buffer_size = ELOG_BUFFER_DEFAULT;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+b:c:dDef:hno:pr:st", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (elog_parse_buffer_size(optarg, &o->buffer_size, err) < 0)
+				return -1;
+			break;
+		case 'c':
+			if (parse_subscription(o, optarg, argc, argv, &optind, err) < 0)
+				return -1;
+			break;
+		case 'd':
+			o->text.date = true;
+			break;
+		case 'D':
+			o->dump_state = true;
+			break;
+		case 'e':
+			o->text.event_name = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "tcp") != 0)
+				return elog_errorf(err, EINVAL, "--format requires 'tcp' argument");
+			o->file_format = ELOG_FMT_TCP;
+			break;
+		case 'h':
+			return ELOG_PARSE_HELP;
+		case 'n':
+			o->text.serial = true;
+			break;
+		case 'o':
+			/* Upstream leaked the first FILE and let dir= win: refuse. */
+			if (o->output_kind != ELOG_OUT_TEXT)
+				return elog_errorf(err, EINVAL, "--output given more than once");
+			if (strncmp(optarg, "dir=", 4) == 0) {
+				o->output_kind = ELOG_OUT_DIR;
+				o->output_path = optarg + 4;
+			} else {
+				o->output_kind = ELOG_OUT_FILE;
+				o->output_path = optarg;
+			}
+			if (o->output_path[0] == '\0')
+				return elog_errorf(err, EINVAL, "--output requires a file name or dir=PATH");
+			break;
+		case 'p':
+			o->providers = true;
+			break;
+		case 'r':
+			if (o->read_path != NULL)
+				return elog_errorf(err, EINVAL, "--read-binary given more than once");
+			o->read_path = optarg;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 't':
+			o->text.rel_time = true;
+			break;
+		case OPT_DELTA_TIME:
+			o->text.delta_time = true;
+			break;
+		case OPT_DURATION: {
+			uint64_t v;
+			int rc = elog_parse_number(optarg, 10, UINT_MAX, &v, NULL);
+
+			if (rc == -2)
+				return elog_errorf(err, ERANGE, "--duration: value too large");
+			if (rc < 0)
+				return elog_errorf(err, EINVAL, "--duration: not a number: %s", optarg);
+			o->duration_s = (uint32_t)v;
+			break;
+		}
+		default:
+			/* getopt has printed its own diagnostic. */
+			return ELOG_PARSE_BAD_OPTION;
+		}
+	}
+	if (optind < argc)
+		return elog_errorf(err, EINVAL, "unexpected argument: %s", argv[optind]);
+	if (o->read_path != NULL) {
+		if (o->subscription_count != 0)
+			return elog_errorf(err, EINVAL, "--read-binary cannot be used with subscribe options");
+		if (o->output_kind != ELOG_OUT_TEXT)
+			return elog_errorf(err, EINVAL, "--output cannot be used with --read-binary");
+		o->mode = ELOG_MODE_READ;
+		return 0;
+	}
+	if (o->subscription_count == 0)
+		return elog_errorf(err, EINVAL, "no subscriptions specified (use --capture or -c)");
+	if (o->file_format == ELOG_FMT_TCP && o->output_kind != ELOG_OUT_DIR)
+		return elog_errorf(err, EINVAL, "--format tcp requires --output dir=PATH");
+	o->mode = ELOG_MODE_CAPTURE;
+	return 0;
+}
