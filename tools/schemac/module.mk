@@ -1,1 +1,35 @@
-# tools/schemac: see its owner's module.mk
+# SPDX-License-Identifier: BSD-2-Clause
+# tools/schemac: the schema compiler and everything generated from schemas/.
+
+SCHEMAC := $(BIN)/elog-schemac
+SCHEMAC_SRCS := $(addprefix tools/schemac/,util.c lexer.c layout.c parser.c names.c \
+	emit_producer.c emit_tables.c emit_markdown.c)
+SCHEMAC_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_SRCS))
+SCHEMAS := tcp test
+
+BINS += $(SCHEMAC)
+GEN_HDRS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog.h)
+LIB_SRCS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog_tables.c) $(GEN)/providers.c
+
+# The compiler itself must not wait for GEN_HDRS (the generic rule's
+# order-only prerequisite): those are what it generates.
+$(OBJ)/tools/schemac/%.o: tools/schemac/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(SCHEMAC): $(SCHEMAC_OBJS) $(OBJ)/tools/schemac/main.o
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# One run writes both files (a grouped pattern rule).
+$(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: schemas/%.src $(SCHEMAC)
+	$(call msg,SCHEMAC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(SCHEMAC) --header $(GEN)/$*_eventlog.h --tables $(GEN)/$*_eventlog_tables.c $<
+
+$(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
+	$(call msg,SCHEMAC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
