@@ -141,4 +141,14 @@ bool elog_reader_truncated(const struct elog_reader *r, const char **where);
 
 void elog_reader_close(struct elog_reader *r);
 
+/*
+ * UTC microseconds of a record: start_utc_us + (timestamp - capture_start),
+ * computed with wrap-around instead of signed overflow, as a signed value
+ * (records from other CPUs may predate the capture's first event).
+ */
+static inline int64_t elog_record_utc_us(const struct elog_file_hdr *h, uint64_t timestamp)
+{
+	return (int64_t)(h->start_utc_us + (timestamp - h->capture_start));
+}
+
 #endif /* ELOG_CAPTURE_H */

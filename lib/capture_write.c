@@ -117,7 +117,7 @@ int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 	if (w->hdr.event_count == 0) {
 		/* The time base is the first event's own timestamp. */
 		w->hdr.capture_start = h.timestamp;
-		w->hdr.start_utc_us = (__u64)((int64_t)h.timestamp + w->boot_to_utc_us);
+		w->hdr.start_utc_us = h.timestamp + (__u64)w->boot_to_utc_us; /* wraps, never UB */
 	}
 	if (write_all(w, &h, sizeof(h), "event header", err) ||
 	    write_all(w, payload, payload_len, "payload", err))

@@ -36,7 +36,8 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 static void put_utc(struct strbuf *b, int64_t utc_us, bool date)
 {
 	int64_t secs = floor_div(utc_us, 1000000);
-	uint64_t us = (uint64_t)(utc_us - secs * 1000000);
+	/* Not utc_us - secs * 1000000: that product overflows near INT64_MIN. */
+	uint64_t us = (uint64_t)((utc_us % 1000000 + 1000000) % 1000000);
 	int64_t days = floor_div(secs, 86400);
 	uint64_t sod = (uint64_t)(secs - days * 86400);
 

@@ -94,10 +94,7 @@ static int decode(struct elog_reader *r, const struct elog_options *o, struct ou
 	int rc;
 
 	while ((rc = elog_reader_next(r, &rec, err)) == 1) {
-		/* UTC = start_utc_us + (ts - capture_start), signed: records from
-		 * other CPUs may predate the first one written. */
-		int64_t utc = (int64_t)h->start_utc_us +
-			      (int64_t)(rec.hdr.timestamp - h->capture_start);
+		int64_t utc = elog_record_utc_us(h, rec.hdr.timestamp);
 
 		if (pc.id != rec.hdr.provider_id) {
 			pc.id = rec.hdr.provider_id;
