@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * TCP provider, BPF half: the programs and where they attach.
+ *
+ * Lifecycle (attached from load to unload, they keep sessions exact):
+ *   cgroup/sock_create        a user TCP socket is born: its session
+ *   tp_btf/inet_sock_set_state  a listener clones a child: the child's session;
+ *                             a socket starts listening: its addresses
+ *   sockops                   connect (iss, addresses), handshake done
+ *                             (CONN_PARAMS, the passive child's addresses)
+ *   tp_btf/tcp_destroy_sock   the one place a session ends
+ * Per packet (attached only while somebody subscribes):
+ *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT
+ * On demand:
+ *   iter/tcp                  state dump, default 2 / -1
+ *
+ * fentry/fexit and kprobes are not available on the target kernels; every
+ * hook here is a tracepoint or a networking hook (linux-bpf-notes.md).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "eventlog.bpf.h"
+#include "tcp_eventlog.h"
+#include "tcp_provider.h"
+#include "tcp_session.bpf.h"
+#include "tcp_emit.bpf.h"
+#include "tcp_state.bpf.h"
+#include "tcp_segment.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_elog_iter_cmd);
+} tcp_iter_cmd SEC(".maps");
+
+/* Turn a live session on and give every subscriber its context. */
+static __always_inline void tcp_elog_enable(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	if (!v->s.enabled)
+		elog_session_set_enabled(&v->s, 1);
+	tcp_elog_emit_state(&v->s, v, tp);
+}
+
+SEC("cgroup/sock_create")
+int tcp_elog_sock_create(struct bpf_sock *ctx)
+{
+	struct tcp_elog_sk *v;
+
+	if (ctx->protocol != TCP_ELOG_IPPROTO_TCP)
+		return 1;
+	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!v)
+		return 1; /* out of memory: the socket goes unobserved, never refused */
+	/* Runs in socket(2), so the current task is the creator. */
+	tcp_elog_sk_init(v, bpf_get_socket_cookie(ctx), (__u64)ctx,
+			 (__s32)(bpf_get_current_pid_tgid() >> 32));
+	if (v->s.enabled) {
+		tcp_elog_emit_session_create(&v->s, v);
+		tcp_elog_emit_owner(&v->s, v);
+	}
+	return 1;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+	__u64 cookie;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+		/*
+		 * inet_csk_clone_lock: the child carries a BPF_F_CLONE copy of
+		 * its listener's value (none if the listener predates us).
+		 */
+		__s32 owner;
+		__u8 inherit;
+
+		v = bpf_sk_storage_get(&tcp_elog_sk_map, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!v || v->s.id == cookie)
+			return 0;
+		owner = v->owner_pid;
+		inherit = v->s.enabled && !v->finished;
+		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
+		/* Accepted on an enabled listener: enabled (SPEC 5). */
+		if (inherit && !v->s.enabled)
+			elog_session_set_enabled(&v->s, 1);
+		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,
+		 * when Linux has written the child's 4-tuple. */
+		if (v->s.enabled)
+			tcp_elog_emit_session_create(&v->s, v);
+		return 0;
+	}
+	if (newstate == TCP_LISTEN) {
+		v = tcp_elog_sk_get((void *)sk, cookie);
+		tp = bpf_skc_to_tcp_sock((void *)sk);
+		if (v && tp && v->s.enabled)
+			tcp_elog_emit_addrs(&v->s, tp);
+	}
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcp_elog_destroy, struct sock *sk)
+{
+	struct tcp_elog_sk *v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+
+	if (v)
+		tcp_elog_sk_fini(v);
+	return 0;
+}
+
+SEC("sockops")
+int tcp_elog_sockops(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *bsk = skops->sk;
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+	__u32 op = skops->op;
+
+	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB && op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
+	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	if (!bsk)
+		return 1;
+	v = tcp_elog_sk_get(bsk, bpf_get_socket_cookie(skops));
+	tp = bpf_skc_to_tcp_sock(bsk);
+	if (!v || !tp)
+		return 1;
+	switch (op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		/* secure_tcp_seq() has set write_seq; the SYN is not built yet. */
+		v->iss = BPF_CORE_READ(tp, write_seq);
+		v->iss_known = 1;
+		if (v->s.enabled)
+			tcp_elog_emit_addrs(&v->s, tp);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		if (v->s.enabled) {
+			tcp_elog_emit_addrs(&v->s, tp);
+			tcp_elog_emit_owner(&v->s, v);
+		}
+		/* fall through */
+	default:
+		if (v->s.enabled) {
+			tcp_elog_mss_check(v, tp);
+			tcp_elog_emit_params(&v->s, v, tp);
+		}
+		break;
+	}
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int tcp_elog_ingress(struct __sk_buff *skb)
+{
+	struct tcp_elog_sk *v = 0;
+	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
+
+	if (tp)
+		tcp_elog_emit_in(v, tp, skb);
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int tcp_elog_egress(struct __sk_buff *skb)
+{
+	struct tcp_elog_sk *v = 0;
+	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
+
+	if (tp)
+		tcp_elog_emit_out(v, tp, skb);
+	return 1;
+}
+
+/*
+ * One command (tcp_iter_cmd) over every TCP socket of the reader's network
+ * namespace; request and TIME_WAIT minisockets have no session and are
+ * skipped. The kernel runs this with each socket locked.
+ */
+SEC("iter/tcp")
+int tcp_elog_iter(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_elog_iter_cmd *cmd;
+	struct elog_session copy;
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+	__u32 key = 0;
+	__u64 cookie;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	cmd = bpf_map_lookup_elem(&tcp_iter_cmd, &key);
+	if (!tp || !cmd)
+		return 0;
+	cookie = bpf_get_socket_cookie(tp);
+	switch (cmd->op) {
+	case TCP_ELOG_ITER_DUMP:
+		v = tcp_elog_sk_get(tp, cookie);
+		if (!v || !v->s.enabled)
+			return 0;
+		/* To the one subscriber that asked, not to everybody. */
+		copy = v->s;
+		copy.target = (__s8)cmd->slot;
+		tcp_elog_emit_state(&copy, v, tp);
+		return 0;
+	case TCP_ELOG_ITER_ENABLE_ALL:
+		v = bpf_sk_storage_get(&tcp_elog_sk_map, tp, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!v)
+			return 0;
+		if (v->s.id != cookie) {
+			/* A socket older than the provider: its session starts now. */
+			tcp_elog_sk_init(v, cookie, (__u64)tp, 0);
+		} else if (v->finished) {
+			return 0;
+		}
+		tcp_elog_enable(v, tp);
+		return 0;
+	case TCP_ELOG_ITER_DISABLE_ALL:
+		v = tcp_elog_sk_get(tp, cookie);
+		if (v && v->s.enabled)
+			elog_session_set_enabled(&v->s, 0);
+		return 0;
+	}
+	return 0;
+}

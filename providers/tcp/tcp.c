@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * TCP provider, user half: its elog_provider_ops.
+ *
+ * load attaches the lifecycle hooks for as long as the provider stays loaded
+ * (sessions must be counted from the first socket on) and pins the two
+ * per-packet programs, which subscribers_changed attaches to the cgroup2
+ * root only while somebody captures. dump_state and default_changed are
+ * iterator commands (tcp_iter.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tcp.skel.h"
+#include "tcp_iter.h"
+#include "tcp_provider.h"
+
+/* Provider id stamped into every event (the test provider is 2). */
+#define TCP_PROVIDER_ID 1
+
+static int cgroup_root_fd(struct elog_error *err)
+{
+	int fd = open(TCP_ELOG_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		elog_errorf(err, e, "tcp: open cgroup2 root %s: %s", TCP_ELOG_CGROUP_ROOT, strerror(e));
+		return -e;
+	}
+	return fd;
+}
+
+/* Attaches (cgroup_fd >= 0: to that cgroup) and pins one always-on hook. */
+static int attach_pin(struct elog_rt *rt, struct bpf_program *prog, int cgroup_fd, const char *name,
+		      struct elog_error *err)
+{
+	struct bpf_link *link;
+	int ret;
+
+	if (cgroup_fd >= 0)
+		link = bpf_program__attach_cgroup(prog, cgroup_fd);
+	else if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+		 bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+		link = bpf_program__attach_iter(prog, NULL);
+	else
+		link = bpf_program__attach(prog);
+	if (!link) {
+		ret = -errno;
+		elog_errorf(err, -ret, "tcp: attach %s: %s", name, strerror(-ret));
+		return ret;
+	}
+	ret = elog_rt_pin_link(rt, link, name, err);
+	/* The pin holds the link; our reference can go. */
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return ret;
+}
+
+static int tcp_load(struct elog_rt *rt, struct elog_error *err)
+{
+	struct tcp_bpf *skel;
+	char path[256];
+	int cg = -1, ret;
+
+	skel = tcp_bpf__open();
+	if (!skel) {
+		ret = errno ? errno : EINVAL;
+		elog_errorf(err, ret, "tcp: open BPF object: %s", strerror(ret));
+		return -ret;
+	}
+	ret = tcp_bpf__load(skel);
+	if (ret) {
+		elog_errorf(err, -ret, "tcp: load BPF object: %s", strerror(-ret));
+		goto out;
+	}
+	ret = elog_rt_publish_object(rt, skel->obj, err);
+	if (ret)
+		goto out;
+	ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_ITER_CMD, path, sizeof(path));
+	if (!ret) {
+		ret = bpf_map__pin(skel->maps.tcp_iter_cmd, path);
+		if (ret)
+			elog_errorf(err, -ret, "tcp: pin %s: %s", path, strerror(-ret));
+	}
+	if (ret)
+		goto out;
+	cg = cgroup_root_fd(err);
+	if (cg < 0) {
+		ret = cg;
+		goto out;
+	}
+	/* The end of a session is hooked before anything can begin one, so
+	 * no session is ever created that could not be finished. */
+	ret = attach_pin(rt, skel->progs.tcp_elog_destroy, -1, TCP_ELOG_PIN_DESTROY, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_set_state, -1, TCP_ELOG_PIN_SET_STATE, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_sockops, cg, TCP_ELOG_PIN_SOCK_OPS, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_sock_create, cg, TCP_ELOG_PIN_SOCK_CREATE, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_iter, -1, TCP_ELOG_PIN_ITER_LINK, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_ingress, TCP_ELOG_PIN_INGRESS, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_egress, TCP_ELOG_PIN_EGRESS, err);
+out:
+	if (cg >= 0)
+		close(cg);
+	/* Pins keep maps, programs and links alive after the skeleton. */
+	tcp_bpf__destroy(skel);
+	return ret;
+}
+
+static int hot_attach(struct elog_rt *rt, int cg, const char *name, enum bpf_attach_type type,
+		      struct elog_error *err)
+{
+	char pin[64];
+	int prog_fd, link_fd, ret;
+
+	snprintf(pin, sizeof(pin), "hot_%s", name);
+	/* A link left by a subscriber that died mid-call is replaced. */
+	ret = elog_rt_unpin(rt, pin, err);
+	if (ret)
+		return ret;
+	prog_fd = elog_rt_prog_fd(rt, name, err);
+	if (prog_fd < 0)
+		return prog_fd;
+	link_fd = bpf_link_create(prog_fd, cg, type, NULL);
+	if (link_fd < 0) {
+		ret = -errno;
+		close(prog_fd);
+		elog_errorf(err, -ret, "tcp: attach %s: %s", name, strerror(-ret));
+		return ret;
+	}
+	ret = elog_rt_pin_link_fd(rt, link_fd, name, err);
+	close(link_fd);
+	close(prog_fd);
+	return ret;
+}
+
+static int tcp_subscribers_changed(struct elog_rt *rt, bool on, struct elog_error *err)
+{
+	int cg, ret, ret2;
+
+	if (!on) {
+		/* Unpinning detaches: nothing runs per packet any more. */
+		ret = elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_INGRESS, err);
+		ret2 = elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_EGRESS, err);
+		return ret ? ret : ret2;
+	}
+	cg = cgroup_root_fd(err);
+	if (cg < 0)
+		return cg;
+	ret = hot_attach(rt, cg, TCP_ELOG_PIN_INGRESS, BPF_CGROUP_INET_INGRESS, err);
+	if (!ret)
+		ret = hot_attach(rt, cg, TCP_ELOG_PIN_EGRESS, BPF_CGROUP_INET_EGRESS, err);
+	close(cg);
+	if (ret) {
+		struct elog_error ignored;
+
+		elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_INGRESS, &ignored);
+		elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_EGRESS, &ignored);
+	}
+	return ret;
+}
+
+static int tcp_dump_state(struct elog_rt *rt, int slot, struct elog_error *err)
+{
+	struct tcp_elog_iter_cmd cmd = { .op = TCP_ELOG_ITER_DUMP, .slot = slot };
+
+	if (slot < 0 || slot >= ELOG_MAX_SUBSCRIBERS) {
+		elog_errorf(err, EINVAL, "tcp: dump to slot %d: no such slot", slot);
+		return -EINVAL;
+	}
+	return tcp_iter_run(rt, &cmd, err);
+}
+
+static int tcp_default_changed(struct elog_rt *rt, int value, struct elog_error *err)
+{
+	struct tcp_elog_iter_cmd cmd = { .slot = -1 };
+
+	if (value == 2)
+		cmd.op = TCP_ELOG_ITER_ENABLE_ALL;
+	else if (value == -1)
+		cmd.op = TCP_ELOG_ITER_DISABLE_ALL;
+	else
+		return 0; /* 0 and 1 only concern sessions created from now on */
+	return tcp_iter_run(rt, &cmd, err);
+}
+
+const struct elog_provider_ops elog_provider_tcp_ops = {
+	.name = "tcp",
+	.id = TCP_PROVIDER_ID,
+	.load = tcp_load,
+	.subscribers_changed = tcp_subscribers_changed,
+	.dump_state = tcp_dump_state,
+	.default_changed = tcp_default_changed,
+};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the TCP provider's BPF half (tcp.bpf.c) and user half (tcp.c) share:
+ * the layout of the iterator command map and the names of the objects the
+ * user half pins next to the framework's maps. Fixed-width kernel types only,
+ * so it is valid after vmlinux.h and in userspace.
+ */
+#ifndef ELOG_TCP_PROVIDER_H
+#define ELOG_TCP_PROVIDER_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * iter/tcp cannot take arguments, so the user half writes one command into
+ * the tcp_iter_cmd array (key 0) before reading the iterator, under the
+ * provider lock so two commands never interleave.
+ */
+enum tcp_elog_iter_op {
+	TCP_ELOG_ITER_NONE = 0,
+	TCP_ELOG_ITER_DUMP = 1,        /* re-emit every enabled session's state to one slot */
+	TCP_ELOG_ITER_ENABLE_ALL = 2,  /* default 2: enable every live socket, dump to all */
+	TCP_ELOG_ITER_DISABLE_ALL = 3, /* default -1: disable every live session */
+};
+
+struct tcp_elog_iter_cmd {
+	__u32 op;   /* enum tcp_elog_iter_op */
+	__s32 slot; /* subscriber slot for TCP_ELOG_ITER_DUMP */
+};
+
+/* Pinned names under the provider's directory (no '.', at most 15 chars). */
+#define TCP_ELOG_PIN_ITER_CMD "tcp_iter_cmd"
+#define TCP_ELOG_PIN_ITER_LINK "tcp_iter"
+/* Lifecycle links: attached from load to unload. */
+#define TCP_ELOG_PIN_SOCK_CREATE "tcp_sock_create"
+#define TCP_ELOG_PIN_SOCK_OPS "tcp_sock_ops"
+#define TCP_ELOG_PIN_SET_STATE "tcp_set_state"
+#define TCP_ELOG_PIN_DESTROY "tcp_destroy"
+/* Per-packet links: attached only while somebody subscribes. */
+#define TCP_ELOG_PIN_INGRESS "tcp_ingress"
+#define TCP_ELOG_PIN_EGRESS "tcp_egress"
+
+/* The cgroup2 root every hook is attached to (hybrid mount on Debian 12). */
+#define TCP_ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified"
+
+#endif /* ELOG_TCP_PROVIDER_H */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * TCP provider, BPF half: IN and OUT from the segments themselves.
+ *
+ * cgroup_skb programs see every segment a full socket sends or receives, in
+ * every state, with the IP and TCP headers as they are on the wire (the skb
+ * data starts at the network header). Values go out in host order, as
+ * upstream logs them. Linux hands the stack GSO/GRO aggregates, so one record
+ * is one skb: len is its payload, which on loopback is also what the peer
+ * receives.
+ */
+#ifndef ELOG_TCP_SEGMENT_BPF_H
+#define ELOG_TCP_SEGMENT_BPF_H
+
+#define TCP_ELOG_ETH_P_IP 0x0800
+#define TCP_ELOG_ETH_P_IPV6 0x86DD
+#define TCP_ELOG_IPPROTO_TCP 6
+#define TCP_ELOG_TH_SYN 0x02
+
+/* The fixed 20 bytes of a TCP header, byte-exact. */
+struct tcp_elog_th {
+	__be16 sport;
+	__be16 dport;
+	__be32 seq;
+	__be32 ack;
+	__u8 off_ae;  /* data offset << 4 | reserved | AE */
+	__u8 flags;   /* CWR ECE URG ACK PSH RST SYN FIN */
+	__be16 win;
+	__be16 sum;
+	__be16 urp;
+};
+
+struct tcp_elog_seg {
+	__u32 seq, ack, win, len;
+	__u16 flags, win_raw, th_sum, th_urp;
+	__u8 th_off;
+};
+
+/* Parse the skb's IP and TCP headers; 0 on success. */
+static __always_inline int tcp_elog_parse(struct __sk_buff *skb, struct tcp_elog_seg *g)
+{
+	struct tcp_elog_th th;
+	__u32 iphl, thl;
+	__u8 b[10];
+
+	if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, b, 10))
+			return -1;
+		if (b[9] != TCP_ELOG_IPPROTO_TCP)
+			return -1;
+		iphl = (b[0] & 0xf) * 4;
+	} else if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IPV6)) {
+		/* Linux TCP never adds extension headers of its own. */
+		if (bpf_skb_load_bytes(skb, 0, b, 8))
+			return -1;
+		if (b[6] != TCP_ELOG_IPPROTO_TCP)
+			return -1;
+		iphl = 40;
+	} else {
+		return -1;
+	}
+	if (iphl < 20 || iphl > 60 || bpf_skb_load_bytes(skb, iphl, &th, sizeof(th)))
+		return -1;
+	g->seq = bpf_ntohl(th.seq);
+	g->ack = bpf_ntohl(th.ack);
+	g->flags = th.flags | ((__u16)(th.off_ae & 1) << 8);
+	g->win_raw = bpf_ntohs(th.win);
+	g->th_sum = bpf_ntohs(th.sum);
+	g->th_urp = bpf_ntohs(th.urp);
+	g->th_off = th.off_ae >> 4;
+	thl = g->th_off * 4;
+	g->len = skb->len > iphl + thl ? skb->len - iphl - thl : 0;
+	return 0;
+}
+
+/* The window in a SYN is never scaled (RFC 7323 2.2). */
+static __always_inline __u32 tcp_elog_scaled(const struct tcp_elog_seg *g, __u8 shift)
+{
+	if (g->flags & TCP_ELOG_TH_SYN)
+		return g->win_raw;
+	return (__u32)g->win_raw << (shift & 15);
+}
+
+/* The socket and session of a cgroup_skb context, or 0 to stay silent. */
+static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb, struct tcp_elog_sk **vp)
+{
+	struct bpf_sock *bsk = skb->sk;
+	struct tcp_elog_sk *v;
+
+	if (!bsk)
+		return 0;
+	bsk = bpf_sk_fullsock(bsk);
+	if (!bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP)
+		return 0;
+	v = tcp_elog_sk_get(bsk, bpf_get_socket_cookie(skb));
+	if (!v || !v->s.enabled)
+		return 0;
+	*vp = v;
+	return bpf_skc_to_tcp_sock(bsk);
+}
+
+static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+{
+	TCP_ELOG_MSG(IN, in, u);
+	struct tcp_elog_seg g;
+
+	if (!v || !tp)
+		return;
+	tcp_elog_mss_check(v, tp);
+	if (!TCP_ELOG_WOULD(&v->s, IN) ||
+	    tcp_elog_parse(skb, &g))
+		return;
+	u.ev.seq = g.seq;
+	u.ev.ack = g.ack;
+	u.ev.flags = g.flags;
+	u.ev.win_raw = g.win_raw;
+	/* The peer's shift, as upstream's th_win << snd_scale. */
+	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale));
+	u.ev.len = g.len;
+	u.ev.state = tcp_elog_state(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state));
+	u.ev.th_off = g.th_off;
+	u.ev.th_sum = g.th_sum;
+	u.ev.th_urp = g.th_urp;
+	/* Before TCP processes the segment, so the state is the one it meets. */
+	u.ev.rcv_time_us = bpf_ktime_get_boot_ns() / 1000;
+	tcp_elog_emit(&v->s, &u.msg);
+}
+
+static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+{
+	TCP_ELOG_MSG(OUT, out, u);
+	struct tcp_elog_seg g;
+
+	if (!v || !tp)
+		return;
+	tcp_elog_mss_check(v, tp);
+	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
+	    tcp_elog_parse(skb, &g))
+		return;
+	u.ev.seq = g.seq;
+	u.ev.ack = g.ack;
+	u.ev.flags = g.flags;
+	u.ev.win_raw = g.win_raw;
+	/* Our own shift, as upstream's th_win << rcv_scale. */
+	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale));
+	u.ev.len = g.len;
+	/* Upstream's snd_cwnd is in bytes; Linux counts segments of mss_cache. */
+	u.ev.cwnd = BPF_CORE_READ(tp, snd_cwnd) * BPF_CORE_READ(tp, mss_cache);
+	u.ev.state = tcp_elog_state(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state));
+	u.ev.th_off = g.th_off;
+	/* With checksum offload (always on loopback) only the pseudo-header sum. */
+	u.ev.th_sum = g.th_sum;
+	u.ev.th_urp = g.th_urp;
+	tcp_elog_emit(&v->s, &u.msg);
+}
+
+#endif /* ELOG_TCP_SEGMENT_BPF_H */

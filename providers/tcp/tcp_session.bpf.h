@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * TCP provider, BPF half: the per-socket session (sk_storage) and its life.
+ *
+ * A session is created for every TCP socket that appears while the provider
+ * is loaded (user sockets at socket(), accepted children when the listener
+ * clones them, older sockets when the iterator enables them) and finished
+ * exactly once, in tcp_destroy_sock, which Linux runs once for every full
+ * socket whatever way it dies (close, RST, failed handshake, orphan timeout).
+ *
+ * The map has BPF_F_CLONE so a child inherits its listener's value; the
+ * session id (the socket cookie) tells an inherited copy from the child's own
+ * session, and the copy gives the child its owner pid and enabled state.
+ */
+#ifndef ELOG_TCP_SESSION_BPF_H
+#define ELOG_TCP_SESSION_BPF_H
+
+struct tcp_elog_sk {
+	struct elog_session s;  /* first: the framework's part */
+	__u64 sk_addr;          /* kernel struct sock address (SESSION_CREATE) */
+	__s32 owner_pid;        /* creator's pid; 0 when unknown (socket older than the provider) */
+	__u32 iss;              /* reconstructed, see tcp_state.bpf.h */
+	__u32 last_mss;         /* mss_cache last reported by MSS/CONN_PARAMS */
+	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
+	__u8 finished;          /* elog_session_fini already ran */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct tcp_elog_sk);
+} tcp_elog_sk_map SEC(".maps");
+
+/* Linux states (include/net/tcp_states.h) to the schema's FreeBSD numbers. */
+static __always_inline __u8 tcp_elog_state(int linux_state)
+{
+	switch (linux_state) {
+	case TCP_ESTABLISHED: return TCP_EVENTLOG_TCP_STATE_ESTABLISHED;
+	case TCP_SYN_SENT: return TCP_EVENTLOG_TCP_STATE_SYN_SENT;
+	case TCP_SYN_RECV: return TCP_EVENTLOG_TCP_STATE_SYN_RECEIVED;
+	case TCP_FIN_WAIT1: return TCP_EVENTLOG_TCP_STATE_FIN_WAIT_1;
+	case TCP_FIN_WAIT2: return TCP_EVENTLOG_TCP_STATE_FIN_WAIT_2;
+	case TCP_TIME_WAIT: return TCP_EVENTLOG_TCP_STATE_TIME_WAIT;
+	case TCP_CLOSE_WAIT: return TCP_EVENTLOG_TCP_STATE_CLOSE_WAIT;
+	case TCP_LAST_ACK: return TCP_EVENTLOG_TCP_STATE_LAST_ACK;
+	case TCP_LISTEN: return TCP_EVENTLOG_TCP_STATE_LISTEN;
+	case TCP_CLOSING: return TCP_EVENTLOG_TCP_STATE_CLOSING;
+	/* A request socket is what FreeBSD calls SYN_RECEIVED. */
+	case TCP_NEW_SYN_RECV: return TCP_EVENTLOG_TCP_STATE_SYN_RECEIVED;
+	/* TCP_CLOSE, TCP_BOUND_INACTIVE */
+	default: return TCP_EVENTLOG_TCP_STATE_CLOSED;
+	}
+}
+
+/*
+ * The session of a socket, or NULL when the socket has none or only carries
+ * an inherited copy of its listener's value (not yet its own session).
+ * sk is anything bpf_sk_storage_get accepts in the calling program type.
+ */
+static __always_inline struct tcp_elog_sk *tcp_elog_sk_get(void *sk, __u64 cookie)
+{
+	struct tcp_elog_sk *v = bpf_sk_storage_get(&tcp_elog_sk_map, sk, 0, 0);
+
+	if (!v || v->s.id != cookie || v->finished)
+		return 0;
+	return v;
+}
+
+/* Make v (fresh or an inherited copy) the session of the socket `cookie`. */
+static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie,
+					     __u64 sk_addr, __s32 owner_pid)
+{
+	v->sk_addr = sk_addr;
+	v->owner_pid = owner_pid;
+	v->iss = 0;
+	v->last_mss = 0;
+	v->iss_known = 0;
+	v->finished = 0;
+	elog_session_init(&v->s, cookie);
+}
+
+static __always_inline void tcp_elog_sk_fini(struct tcp_elog_sk *v)
+{
+	v->finished = 1;
+	elog_session_fini(&v->s);
+}
+
+#endif /* ELOG_TCP_SESSION_BPF_H */
