@@ -67,8 +67,16 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
 		      struct elog_error *err);
 
-/* Releases the slot (detaching the hooks after the last one) and the ring fd. */
-int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, struct elog_error *err);
+/*
+ * Releases the slot: no program delivers to it any more when this returns
+ * (the runtime waits for an RCU grace period after deactivating it), so
+ * *delivered and *dropped (may be NULL) are the subscription's final, exact
+ * counts. Detaches the hooks after the last subscriber. The ring fd stays
+ * open so the caller can still consume what is in the ring; the caller
+ * closes sub->ring_fd.
+ */
+int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *delivered,
+			uint64_t *dropped, struct elog_error *err);
 
 /* Sums of the slot's per-CPU counters. */
 int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * elog -c: live capture. One subscription (slot + ring) per -c provider,
+ * all rings polled by one libbpf ring_buffer; records go through the
+ * reorder window (lib/rt/reorder.h) to a binary capture (-o FILE) or to
+ * text lines on stdout, until SIGINT/SIGTERM/--duration.
+ *
+ * Exactness at the end: every subscription is released first (after which
+ * no program can still write to its ring and its counters are final), then
+ * the rings are drained, so the header's event_count is every delivered
+ * record and dropped_events every record the kernel could not deliver.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "rt/reorder.h"
+#include "elog.h"
+#include "format.h"
+#include "rt/rt.h"
+#include "textline.h"
+
+#define POLL_MS 50          /* wakeups are batched in the kernel: poll for the tail */
+#define RECLAIM_EVERY_US 1000000
+
+struct cap;
+
+struct cap_sub {
+	struct cap *cap;
+	unsigned tag; /* index in cap.subs */
+	const struct elog_subscription *req;
+	const struct elog_provider_desc *desc;
+	struct elog_rt *rt;
+	struct elog_rt_sub sub;
+	uint16_t id;
+	uint64_t delivered, dropped; /* final, after unsubscribe */
+};
+
+struct cap {
+	const struct elog_options *o;
+	struct cap_sub subs[ELOG_MAX_SUBSCRIPTIONS];
+	size_t nsubs;
+	struct ring_buffer *rb;
+	struct elog_reorder *reorder;
+	struct elog_writer *writer;
+	struct elog_text_state text;
+	int64_t boot_to_utc;
+	uint64_t received;
+	int failed;           /* a sink or callback error: stop */
+	struct elog_error err;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: epoll_wait must return so the loop sees the flag. */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGALRM, &sa, NULL))
+		return -errno;
+	return 0;
+}
+
+/* Reorder sink: one record out, to the file or as a text line. */
+static int sink(void *arg, unsigned tag, const void *rec, size_t len)
+{
+	struct cap *c = arg;
+	struct cap_sub *s = &c->subs[tag];
+	struct elog_event_hdr h;
+	char line[ELOG_TEXTLINE_MAX];
+	size_t n;
+
+	c->received++;
+	if (c->writer)
+		return elog_writer_append(c->writer, rec, len, &c->err);
+	memcpy(&h, rec, sizeof(h));
+	n = elog_textline_format(line, sizeof(line), &c->o->text, &c->text, &h, s->req->provider,
+				 s->desc, (int64_t)h.timestamp + c->boot_to_utc,
+				 (const unsigned char *)rec + sizeof(h), len - sizeof(h));
+	if (fwrite(line, 1, n, stdout) != n) {
+		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ring_buffer callback (ctx: the subscription): copy into the window. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct cap_sub *s = ctx;
+	struct cap *c = s->cap;
+
+	if (elog_reorder_add(c->reorder, s->tag, data, size)) {
+		elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
+		c->failed = 1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int subscribe_all(struct cap *c)
+{
+	const struct elog_options *o = c->o;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < o->subscription_count; i++) {
+		struct cap_sub *s = &c->subs[i];
+
+		s->cap = c;
+		s->tag = (unsigned)i;
+		s->req = &o->subscriptions[i];
+		s->sub.slot = -1;
+		s->sub.ring_fd = -1;
+		s->desc = elog_schema_provider(s->req->provider);
+		ret = elog_rt_open(s->req->provider, ELOG_RT_LOAD, &s->rt, &c->err);
+		if (ret)
+			return ret;
+		c->nsubs = i + 1;
+		s->id = elog_rt_ops(s->rt)->id;
+		ret = elog_rt_subscribe(s->rt, s->req->level, s->req->keywords, o->buffer_size,
+					o->dump_state, &s->sub, &c->err);
+		if (ret)
+			return ret;
+		if (!c->rb)
+			c->rb = ring_buffer__new(s->sub.ring_fd, on_record, s, NULL);
+		else if (ring_buffer__add(c->rb, s->sub.ring_fd, on_record, s))
+			ret = -errno;
+		if (!c->rb || ret) {
+			ret = ret ? ret : -errno;
+			elog_errorf(&c->err, -ret, "%s: map ring buffer: %s", s->req->provider,
+				    strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int open_output(struct cap *c)
+{
+	struct elog_writer_provider prov[ELOG_MAX_SUBSCRIPTIONS];
+	size_t i;
+
+	if (c->o->output_kind != ELOG_OUT_FILE)
+		return 0;
+	for (i = 0; i < c->nsubs; i++) {
+		prov[i].id = c->subs[i].id;
+		prov[i].name = c->subs[i].req->provider;
+	}
+	return elog_writer_open(&c->writer, c->o->output_path, prov, (uint32_t)c->nsubs,
+				c->boot_to_utc, &c->err) ? -EIO : 0;
+}
+
+static int release(struct cap *c, uint64_t limit)
+{
+	if (elog_reorder_release(c->reorder, limit, sink, c))
+		return -EIO;
+	if (!c->writer && fflush(stdout)) {
+		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int loop(struct cap *c)
+{
+	uint64_t next_reclaim = elog_rt_boot_us() + RECLAIM_EVERY_US;
+	size_t i;
+	int n;
+
+	while (!stop_requested && !c->failed) {
+		/* Records stamped before now - window are all in the rings by
+		 * now: read the clock before consuming. */
+		uint64_t now = elog_rt_boot_us();
+
+		n = ring_buffer__poll(c->rb, POLL_MS);
+		if (n < 0 && n != -EINTR) {
+			if (c->failed)
+				break;
+			elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
+			return n;
+		}
+		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
+			return -EIO;
+		if (now >= next_reclaim) {
+			/* Frees the slots of captures that died (SIGKILL). */
+			for (i = 0; i < c->nsubs; i++)
+				if (elog_rt_reclaim(c->subs[i].rt, &c->err) < 0)
+					return -EIO;
+			next_reclaim = now + RECLAIM_EVERY_US;
+		}
+	}
+	return c->failed ? -EIO : 0;
+}
+
+/* Unsubscribe (final counts), drain, release everything, close. */
+static int finish(struct cap *c, int ret)
+{
+	struct elog_error e2 = { 0 };
+	uint64_t dropped = 0;
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++) {
+		struct cap_sub *s = &c->subs[i];
+
+		if (s->rt && s->sub.slot >= 0 &&
+		    elog_rt_unsubscribe(s->rt, &s->sub, &s->delivered, &s->dropped, &e2) && !ret) {
+			c->err = e2;
+			ret = -EIO;
+		}
+		dropped += s->dropped;
+	}
+	if (c->rb) {
+		if (ring_buffer__consume(c->rb) < 0 && !ret && !c->failed) {
+			elog_errorf(&c->err, EIO, "drain ring buffers");
+			ret = -EIO;
+		}
+		if (!ret && release(c, UINT64_MAX))
+			ret = -EIO;
+		ring_buffer__free(c->rb);
+	}
+	if (c->writer) {
+		elog_writer_set_dropped(c->writer, dropped);
+		if (elog_writer_close(c->writer, &e2) && !ret) {
+			c->err = e2;
+			ret = -EIO;
+		}
+	}
+	for (i = 0; i < c->nsubs; i++) {
+		if (c->subs[i].sub.ring_fd >= 0)
+			close(c->subs[i].sub.ring_fd);
+		elog_rt_close(c->subs[i].rt);
+	}
+	if (c->o->stats)
+		elog_print_stats(stderr, (uint32_t)c->nsubs, c->received, dropped);
+	return ret;
+}
+
+int elog_capture_run(const struct elog_options *o)
+{
+	struct cap *c;
+	const char *names[ELOG_MAX_SUBSCRIPTIONS];
+	size_t i;
+	int ret;
+
+	if (o->output_kind == ELOG_OUT_DIR) {
+		fprintf(stderr, "elog: -o dir=PATH (one file per session) is not implemented yet; "
+				"use -o FILE\n");
+		return 1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		fprintf(stderr, "elog: out of memory\n");
+		return 1;
+	}
+	c->o = o;
+	ret = elog_rt_check_privilege(&c->err);
+	if (!ret && install_signals()) {
+		elog_errorf(&c->err, errno, "sigaction: %s", strerror(errno));
+		ret = -EIO;
+	}
+	c->reorder = elog_reorder_new();
+	if (!ret && !c->reorder) {
+		elog_errorf(&c->err, ENOMEM, "out of memory");
+		ret = -ENOMEM;
+	}
+	/* UTC of boot time 0: the live text and the capture header's base. */
+	c->boot_to_utc = (int64_t)elog_rt_boot_to_utc_us(0);
+	if (!ret)
+		ret = subscribe_all(c);
+	if (!ret)
+		ret = open_output(c);
+	if (!ret && o->providers) {
+		for (i = 0; i < c->nsubs; i++)
+			names[i] = c->subs[i].req->provider;
+		elog_print_providers(stderr, c->nsubs, names);
+	}
+	if (!ret && o->duration_s)
+		alarm(o->duration_s);
+	if (!ret)
+		ret = loop(c);
+	ret = finish(c, ret);
+	elog_reorder_free(c->reorder);
+	if (ret)
+		fprintf(stderr, "elog: %s\n", c->err.msg[0] ? c->err.msg : strerror(-ret));
+	free(c);
+	return ret ? 1 : 0;
+}

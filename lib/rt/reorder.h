@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The live capture's reorder window (in lib/rt for every live consumer).
+ * Records come out of the rings in reservation order, per ring; their timestamps are taken just before the
+ * reservation on whatever CPU ran the hook, so across CPUs (and across
+ * rings) they can be slightly out of order. The window holds records back
+ * until they are older than (now - window), sorts them by timestamp (ties
+ * keep arrival order) and only then releases them, so the file and the text
+ * output are in timestamp order, per session and overall, as long as no
+ * record reaches its ring more than the window after its timestamp.
+ */
+#ifndef ELOG_RT_REORDER_H
+#define ELOG_RT_REORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ELOG_REORDER_WINDOW_US 20000 /* 20 ms: far above hook-to-submit latency */
+
+struct elog_reorder;
+
+/* Receives each released record: rec (header + payload, len bytes), and the
+ * tag it was added with. Returns 0 or -1 to stop releasing. */
+typedef int (*elog_reorder_sink)(void *arg, unsigned tag, const void *rec, size_t len);
+
+struct elog_reorder *elog_reorder_new(void);
+void elog_reorder_free(struct elog_reorder *r);
+
+/* Copies one record in. Returns 0, or -1 when out of memory. */
+int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len);
+
+/* Releases, in timestamp order, every record with timestamp <= limit_us
+ * (UINT64_MAX: all). Returns 0 or the sink's -1. */
+int elog_reorder_release(struct elog_reorder *r, uint64_t limit_us, elog_reorder_sink sink,
+			 void *arg);
+
+#endif /* ELOG_RT_REORDER_H */

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Provider lifetime: load on first use, open, unload; and the controls that
+ * are not about subscribers (read counters, set the default).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "rt_internal.h"
+
+static int verbose_libbpf;
+
+/* libbpf prints warnings on its own (and a misleading "ulimit -l" hint on
+ * EPERM); below main nothing prints unless ELOG_VERBOSE is set. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose_libbpf || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void rt_init_once(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	verbose_libbpf = getenv("ELOG_VERBOSE") != NULL;
+	libbpf_set_print(libbpf_print);
+}
+
+static int ready_path(const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s/%s", ELOG_PIN_ROOT, name, ELOG_READY_DIR);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int elog_rt_is_loaded(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!elog_rt_find_provider(name))
+		return -ENOENT;
+	if (ready_path(name, path, sizeof(path)))
+		return 0;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int rt_load(struct elog_rt *rt, struct elog_error *err)
+{
+	char path[PATH_MAX];
+	struct elog_error ignored;
+	int ret;
+
+	/* A load that died half-way left pins but no ready/: start over. */
+	ret = elog_rt_remove_tree(rt->dir, err);
+	if (ret)
+		return ret;
+	if (mkdir(rt->dir, 0700))
+		return elog_rt_errf(err, errno, "mkdir %s: %s", rt->dir, strerror(errno));
+	ret = rt->ops->load(rt, err);
+	if (!ret && rt->rings_fd < 0)
+		ret = elog_rt_errf(err, EINVAL, "%s: load did not publish its BPF object",
+				   rt->ops->name);
+	if (!ret) {
+		elog_rt_pin_path(rt, ELOG_READY_DIR, path, sizeof(path));
+		if (mkdir(path, 0700))
+			ret = elog_rt_errf(err, errno, "mkdir %s: %s", path, strerror(errno));
+	}
+	if (ret) {
+		elog_rt_close_maps(rt);
+		elog_rt_remove_tree(rt->dir, &ignored);
+		if (err && !err->msg[0])
+			elog_rt_errf(err, -ret, "load %s: %s", rt->ops->name, strerror(-ret));
+	}
+	return ret;
+}
+
+int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_error *err)
+{
+	const struct elog_provider_ops *ops = elog_rt_find_provider(name);
+	struct elog_rt *rt;
+	int ret, loaded;
+
+	rt_init_once();
+	*out = NULL;
+	if (err)
+		err->msg[0] = '\0';
+	if (!ops)
+		return elog_rt_errf(err, ENOENT, "unknown provider '%s'", name);
+	ret = elog_rt_check_privilege(err);
+	if (ret)
+		return ret;
+	ret = elog_rt_mount_bpffs(err);
+	if (ret)
+		return ret;
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return elog_rt_errf(err, ENOMEM, "out of memory");
+	rt->ops = ops;
+	rt->lock_fd = -1;
+	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
+	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
+	rt->ncpus = libbpf_num_possible_cpus();
+	if (rt->ncpus <= 0) {
+		free(rt);
+		return elog_rt_errf(err, EIO, "cannot count possible CPUs");
+	}
+	snprintf(rt->dir, sizeof(rt->dir), "%s/%s", ELOG_PIN_ROOT, ops->name);
+
+	ret = elog_rt_lock(rt, err);
+	if (ret)
+		goto fail;
+	loaded = elog_rt_is_loaded(name);
+	if (loaded)
+		ret = elog_rt_open_maps(rt, err);
+	else if (flags & ELOG_RT_LOAD)
+		ret = rt_load(rt, err);
+	else
+		ret = elog_rt_errf(err, ENODEV, "provider %s is not loaded", name);
+	if (!ret) {
+		ret = elog_rt_reclaim_locked(rt, err);
+		if (ret > 0)
+			ret = 0;
+	}
+	elog_rt_unlock(rt);
+	if (ret)
+		goto fail;
+	*out = rt;
+	return 0;
+fail:
+	elog_rt_close(rt);
+	return ret;
+}
+
+void elog_rt_close(struct elog_rt *rt)
+{
+	if (!rt)
+		return;
+	elog_rt_close_maps(rt);
+	if (rt->lock_fd >= 0)
+		close(rt->lock_fd);
+	free(rt);
+}
+
+int elog_rt_unload(const char *name, struct elog_error *err)
+{
+	struct elog_rt *rt;
+	int ret, live;
+
+	ret = elog_rt_open(name, 0, &rt, err);
+	if (ret == -ENODEV) {
+		if (err)
+			err->msg[0] = '\0';
+		return 0;
+	}
+	if (ret)
+		return ret;
+	ret = elog_rt_lock(rt, err);
+	if (ret)
+		goto out;
+	live = elog_rt_live_subscribers(rt, err);
+	if (live < 0) {
+		ret = live;
+	} else if (live > 0) {
+		ret = elog_rt_errf(err, EBUSY, "provider %s has %d live subscriber%s: "
+				   "stop the captures first", name, live, live == 1 ? "" : "s");
+	} else {
+		if (rt->ops->unload)
+			rt->ops->unload(rt);
+		elog_rt_close_maps(rt);
+		/* Removing the pins detaches every link; the programs and maps
+		 * go away once the last fd is closed (ours just were). */
+		ret = elog_rt_remove_tree(rt->dir, err);
+	}
+	elog_rt_unlock(rt);
+out:
+	elog_rt_close(rt);
+	return ret;
+}
+
+int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf *conf,
+		 struct elog_error *err)
+{
+	__u32 zero = 0;
+
+	if (state && bpf_map_lookup_elem(rt->state_fd, &zero, state))
+		return elog_rt_errf(err, errno, "%s: read counters: %s", rt->ops->name,
+				    strerror(errno));
+	if (conf && bpf_map_lookup_elem(rt->conf_fd, &zero, conf))
+		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
+				    strerror(errno));
+	return 0;
+}
+
+int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err)
+{
+	struct elog_conf conf;
+	__u32 zero = 0;
+	int ret;
+
+	if (value < -1 || value > 2)
+		return elog_rt_errf(err, EINVAL, "invalid default %d (use -1, 0, 1 or 2)", value);
+	ret = elog_rt_lock(rt, err);
+	if (ret)
+		return ret;
+	ret = elog_rt_read(rt, NULL, &conf, err);
+	if (ret)
+		goto out;
+	if (old)
+		*old = conf.default_on;
+	/* Store first: sessions created during the walk below then already
+	 * start in the new state, so none is missed. */
+	conf.default_on = value >= 1;
+	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY)) {
+		ret = elog_rt_errf(err, errno, "%s: write default: %s", rt->ops->name,
+				   strerror(errno));
+		goto out;
+	}
+	if (rt->ops->default_changed)
+		ret = rt->ops->default_changed(rt, value, err);
+out:
+	elog_rt_unlock(rt);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Provider runtime internals shared by the lib/rt sources (not installed).
+ */
+#ifndef ELOG_RT_INTERNAL_H
+#define ELOG_RT_INTERNAL_H
+
+#include <limits.h>
+
+#include "rt/rt.h"
+
+#define ELOG_LOCK_DIR "/run/eventlog"
+#define ELOG_READY_DIR "ready" /* created last by a complete load */
+
+struct elog_rt {
+	const struct elog_provider_ops *ops;
+	char dir[128];       /* /sys/fs/bpf/eventlog/<p>, p <= 31 chars */
+	int lock_fd;
+	int locked;          /* lock depth: public entry points nest */
+	int rings_fd, subs_fd, conf_fd, state_fd, knobs_fd, stats_fd;
+	int ncpus;           /* possible CPUs: per-CPU map value count */
+};
+
+/* lock.c: flock on /run/eventlog/<p>.lock, re-entrant within one rt. */
+int elog_rt_lock(struct elog_rt *rt, struct elog_error *err);
+void elog_rt_unlock(struct elog_rt *rt);
+
+/* pins.c */
+int elog_rt_mount_bpffs(struct elog_error *err);
+int elog_rt_remove_tree(const char *dir, struct elog_error *err);
+int elog_rt_open_maps(struct elog_rt *rt, struct elog_error *err);
+void elog_rt_close_maps(struct elog_rt *rt);
+
+/* subscribe.c, lock held */
+int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err);
+int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err);
+
+/* proc.c: fills err like elog_errorf() and returns -e (e > 0). */
+int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
+unsigned long long elog_rt_proc_start(int pid);
+
+#endif /* ELOG_RT_INTERNAL_H */

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Subscriber slots: allocation, filters, the provider aggregate, per-packet
+ * hook attach/detach on the 0 <-> 1 transitions, dumps, and reclaiming the
+ * slots of subscribers that died (SIGKILL included).
+ *
+ * A slot records its owner's pid and start time. Every runtime entry point
+ * (elog_rt_open) and every live capture (about once a second) frees the
+ * slots whose owner is gone. While no eventlog command runs at all, a dead
+ * owner's slot stays: its ring fills, further events for it are counted as
+ * drops, and the per-packet hooks stay attached until the next command.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+
+#include "rt_internal.h"
+
+static int read_slot(struct elog_rt *rt, __u32 slot, struct elog_sub_cfg *c,
+		     struct elog_error *err)
+{
+	if (bpf_map_lookup_elem(rt->subs_fd, &slot, c))
+		return elog_rt_errf(err, errno, "%s: read slot %u: %s", rt->ops->name, slot,
+				    strerror(errno));
+	return 0;
+}
+
+static int write_slot(struct elog_rt *rt, __u32 slot, const struct elog_sub_cfg *c,
+		      struct elog_error *err)
+{
+	if (bpf_map_update_elem(rt->subs_fd, &slot, c, BPF_ANY))
+		return elog_rt_errf(err, errno, "%s: write slot %u: %s", rt->ops->name, slot,
+				    strerror(errno));
+	return 0;
+}
+
+/* Recomputes elog_conf's aggregate; returns the number of active slots. */
+static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
+{
+	struct elog_conf conf;
+	struct elog_sub_cfg c;
+	__u32 slot, zero = 0, level = 0, kw = 0, n = 0;
+	int ret;
+
+	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
+		ret = read_slot(rt, slot, &c, err);
+		if (ret)
+			return ret;
+		if (!c.active)
+			continue;
+		n++;
+		if (c.level > level)
+			level = c.level;
+		kw |= c.keywords;
+	}
+	ret = elog_rt_read(rt, NULL, &conf, err);
+	if (ret)
+		return ret;
+	conf.agg_level = level;
+	conf.agg_keywords = kw;
+	conf.nsubs = n;
+	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
+		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
+				    strerror(errno));
+	return (int)n;
+}
+
+/* Calls subscribers_changed on a 0 <-> non-zero transition; records it in
+ * the HOT knob so tools and tests can see whether hooks are attached. */
+static int transition(struct elog_rt *rt, int before, int after, struct elog_error *err)
+{
+	int ret = 0;
+	bool on = after > 0;
+
+	if ((before > 0) == on)
+		return 0;
+	if (rt->ops->subscribers_changed)
+		ret = rt->ops->subscribers_changed(rt, on, err);
+	if (!ret)
+		ret = elog_rt_knob_set(rt, ELOG_KNOB_HOT, on, err);
+	return ret;
+}
+
+/*
+ * Waits until no BPF program can still be delivering to a slot that was
+ * just deactivated: non-sleepable programs run inside RCU read sections and
+ * MEMBARRIER_CMD_GLOBAL is a synchronize_rcu(). Sleepable programs (the
+ * test provider's syscall commands) use RCU tasks trace and are not covered;
+ * their callers run synchronously before a capture stops.
+ */
+static void wait_for_programs(void)
+{
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
+int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
+		       struct elog_error *err);
+
+/* Deactivates and frees a slot; with counts, reads its final counters
+ * between the two (a freed slot may be reset by the next subscriber). */
+static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
+		     struct elog_error *err)
+{
+	struct elog_sub_cfg c;
+	int before, after, ret;
+
+	before = elog_rt_live_subscribers(rt, err);
+	if (before < 0)
+		return before;
+	memset(&c, 0, sizeof(c));
+	ret = write_slot(rt, slot, &c, err);
+	if (ret)
+		return ret;
+	/* The ring goes away when its last reference (the owner's fd, if the
+	 * owner still lives) is dropped. */
+	if (bpf_map_delete_elem(rt->rings_fd, &slot) && errno != ENOENT)
+		return elog_rt_errf(err, errno, "%s: remove ring %u: %s", rt->ops->name, slot,
+				    strerror(errno));
+	if (delivered && dropped) {
+		wait_for_programs();
+		ret = elog_rt_sub_counts(rt, (int)slot, delivered, dropped, err);
+		if (ret)
+			return ret;
+	}
+	after = update_aggregate(rt, err);
+	if (after < 0)
+		return after;
+	return transition(rt, before, after, err);
+}
+
+int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err)
+{
+	struct elog_sub_cfg c;
+	__u32 slot;
+	int n = 0, ret;
+
+	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
+		ret = read_slot(rt, slot, &c, err);
+		if (ret)
+			return ret;
+		n += c.active != 0;
+	}
+	return n;
+}
+
+int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err)
+{
+	struct elog_sub_cfg c;
+	__u32 slot;
+	int freed = 0, ret;
+
+	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
+		ret = read_slot(rt, slot, &c, err);
+		if (ret)
+			return ret;
+		if (!c.active || elog_rt_proc_start((int)c.owner_pid) == c.owner_start)
+			continue;
+		ret = free_slot(rt, slot, NULL, NULL, err);
+		if (ret)
+			return ret;
+		freed++;
+	}
+	return freed;
+}
+
+int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err)
+{
+	int ret = elog_rt_lock(rt, err);
+
+	if (ret)
+		return ret;
+	ret = elog_rt_reclaim_locked(rt, err);
+	elog_rt_unlock(rt);
+	return ret;
+}
+
+static __u64 ring_size(__u64 per_cpu, int ncpus)
+{
+	__u64 want = per_cpu * (__u64)ncpus, size = 4096;
+
+	while (size < want)
+		size <<= 1;
+	return size;
+}
+
+int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
+		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
+		      struct elog_error *err)
+{
+	struct elog_dump_done_ctx dctx = { 0 };
+	struct elog_sub_cfg c;
+	__u64 bytes = ring_size(per_cpu_bytes, rt->ncpus);
+	__u32 slot;
+	int before, after, ring_fd = -1, ret;
+	struct elog_error ignored;
+	void *zeros;
+
+	sub->slot = -1;
+	sub->ring_fd = -1;
+	if (level > 5)
+		return elog_rt_errf(err, EINVAL, "invalid level %u", level);
+	if (bytes > (1ull << 31))
+		return elog_rt_errf(err, E2BIG, "buffer of %llu bytes is too large for a ring",
+				    (unsigned long long)bytes);
+	ret = elog_rt_lock(rt, err);
+	if (ret)
+		return ret;
+	ret = elog_rt_reclaim_locked(rt, err);
+	if (ret < 0)
+		goto out;
+	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
+		ret = read_slot(rt, slot, &c, err);
+		if (ret)
+			goto out;
+		if (!c.active)
+			break;
+	}
+	if (slot == ELOG_MAX_SUBSCRIBERS) {
+		ret = elog_rt_errf(err, EBUSY, "%s: all %d subscriber slots are in use",
+				   rt->ops->name, ELOG_MAX_SUBSCRIBERS);
+		goto out;
+	}
+	before = elog_rt_live_subscribers(rt, err);
+	if (before < 0) {
+		ret = before;
+		goto out;
+	}
+
+	ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "elog_sub", 0, 0, (__u32)bytes, NULL);
+	if (ring_fd < 0) {
+		ret = elog_rt_errf(err, errno, "%s: create a %llu-byte ring buffer: %s",
+				   rt->ops->name, (unsigned long long)bytes, strerror(errno));
+		goto out;
+	}
+	/* Fresh counters before the slot goes live, so that for this
+	 * subscriber delivered + dropped counts exactly its events. */
+	zeros = calloc((size_t)rt->ncpus, sizeof(struct elog_slot_stats));
+	if (!zeros) {
+		ret = elog_rt_errf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = bpf_map_update_elem(rt->stats_fd, &slot, zeros, BPF_ANY) ? -errno : 0;
+	free(zeros);
+	if (ret) {
+		ret = elog_rt_errf(err, -ret, "%s: reset counters: %s", rt->ops->name,
+				   strerror(-ret));
+		goto out;
+	}
+	if (bpf_map_update_elem(rt->rings_fd, &slot, &ring_fd, BPF_ANY)) {
+		ret = elog_rt_errf(err, errno, "%s: install ring: %s", rt->ops->name,
+				   strerror(errno));
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.active = 1;
+	c.level = level;
+	c.keywords = keywords | 0x80000000u; /* SESSION is always on */
+	c.owner_pid = (__u32)getpid();
+	c.owner_start = elog_rt_proc_start((int)getpid());
+	c.ring_bytes = bytes;
+	ret = write_slot(rt, slot, &c, err);
+	if (ret)
+		goto undo;
+	after = update_aggregate(rt, err);
+	if (after < 0) {
+		ret = after;
+		goto undo;
+	}
+	ret = transition(rt, before, after, err);
+	if (ret)
+		goto undo;
+	if (dump) {
+		if (rt->ops->dump_state)
+			ret = rt->ops->dump_state(rt, (int)slot, err);
+		dctx.slot = slot;
+		if (!ret)
+			ret = elog_rt_run_syscall(rt, ELOG_PIN_DUMP_DONE, &dctx, sizeof(dctx), NULL,
+						  err);
+		if (ret)
+			goto undo;
+	}
+	sub->slot = (int)slot;
+	sub->ring_fd = ring_fd;
+	sub->ring_bytes = bytes;
+	ring_fd = -1;
+	ret = 0;
+	goto out;
+undo:
+	free_slot(rt, slot, NULL, NULL, &ignored);
+out:
+	if (ring_fd >= 0)
+		close(ring_fd);
+	elog_rt_unlock(rt);
+	return ret < 0 ? ret : 0;
+}
+
+int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *delivered,
+			uint64_t *dropped, struct elog_error *err)
+{
+	uint64_t d0 = 0, d1 = 0;
+	struct elog_sub_cfg c;
+	int ret;
+
+	if (delivered)
+		*delivered = 0;
+	if (dropped)
+		*dropped = 0;
+	if (sub->slot < 0)
+		return 0;
+	ret = elog_rt_lock(rt, err);
+	if (ret)
+		return ret;
+	ret = read_slot(rt, (__u32)sub->slot, &c, err);
+	/* Only our own slot: it may have been reclaimed and reused if this
+	 * process was taken for dead (it cannot be while it runs). */
+	if (!ret && c.active && c.owner_pid == (__u32)getpid())
+		ret = free_slot(rt, (__u32)sub->slot, &d0, &d1, err);
+	elog_rt_unlock(rt);
+	if (delivered)
+		*delivered = d0;
+	if (dropped)
+		*dropped = d1;
+	sub->slot = -1;
+	return ret;
+}
+
+int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
+		       struct elog_error *err)
+{
+	struct elog_slot_stats *v;
+	__u32 k = (__u32)slot;
+	int i;
+
+	v = calloc((size_t)rt->ncpus, sizeof(*v));
+	if (!v)
+		return elog_rt_errf(err, ENOMEM, "out of memory");
+	if (bpf_map_lookup_elem(rt->stats_fd, &k, v)) {
+		int e = errno;
+
+		free(v);
+		return elog_rt_errf(err, e, "%s: read slot %d counters: %s", rt->ops->name, slot,
+				    strerror(e));
+	}
+	*delivered = *dropped = 0;
+	for (i = 0; i < rt->ncpus; i++) {
+		*delivered += v[i].delivered;
+		*dropped += v[i].dropped;
+	}
+	free(v);
+	return 0;
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The test provider's user half: its elog_provider_ops (load, the stand-in
+ * per-packet hook, dump, default walks) and test_provider_run(), which
+ * elog-testgen uses to drive sessions and events.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "test.skel.h"
+#include "test_cmd.h"
+#include "test_provider.h"
+
+#define HOT_NAME "test_hot"
+
+static int test_load(struct elog_rt *rt, struct elog_error *err)
+{
+	struct test_bpf *skel;
+	int ret;
+
+	skel = test_bpf__open();
+	if (!skel) {
+		ret = errno ? errno : EINVAL;
+		elog_errorf(err, ret, "test: open BPF object: %s", strerror(ret));
+		return -ret;
+	}
+	/* The hot hook is attached later, by whichever process subscribes
+	 * first: it only has to exist (pinned), not be attached now. */
+	ret = test_bpf__load(skel);
+	if (ret) {
+		elog_errorf(err, -ret, "test: load BPF object: %s", strerror(-ret));
+		goto out;
+	}
+	ret = elog_rt_publish_object(rt, skel->obj, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.test_cmd, "test_cmd", err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.test_hot, HOT_NAME, err);
+out:
+	/* Pins keep maps and programs alive after the skeleton is gone. */
+	test_bpf__destroy(skel);
+	return ret;
+}
+
+static int test_subscribers_changed(struct elog_rt *rt, bool on, struct elog_error *err)
+{
+	char pin[64];
+	int prog_fd, link_fd, ret;
+
+	snprintf(pin, sizeof(pin), "hot_%s", HOT_NAME);
+	if (!on)
+		return elog_rt_unpin(rt, pin, err);
+	prog_fd = elog_rt_prog_fd(rt, HOT_NAME, err);
+	if (prog_fd < 0)
+		return prog_fd;
+	/* tp_btf: the attach point is in the program's BTF id. */
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	if (link_fd < 0) {
+		ret = -errno;
+		close(prog_fd);
+		elog_errorf(err, -ret, "test: attach %s: %s", HOT_NAME, strerror(-ret));
+		return ret;
+	}
+	ret = elog_rt_pin_link_fd(rt, link_fd, HOT_NAME, err);
+	close(link_fd);
+	close(prog_fd);
+	return ret;
+}
+
+int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err)
+{
+	int retval = 0, ret;
+
+	ret = elog_rt_run_syscall(rt, "prog_test_cmd", cmd, sizeof(*cmd), &retval, err);
+	if (ret)
+		return ret;
+	if (retval < 0) {
+		elog_errorf(err, -retval, "test: command %u: %s", cmd->op, strerror(-retval));
+		return retval;
+	}
+	return retval;
+}
+
+static int test_dump_state(struct elog_rt *rt, int slot, struct elog_error *err)
+{
+	struct test_cmd cmd = { .op = TEST_OP_DUMP, .slot = slot };
+	int ret = test_provider_run(rt, &cmd, err);
+
+	return ret < 0 ? ret : 0;
+}
+
+static int test_default_changed(struct elog_rt *rt, int value, struct elog_error *err)
+{
+	struct test_cmd cmd = { .op = TEST_OP_WALK, .value = value };
+	int ret;
+
+	if (value != 2 && value != -1)
+		return 0;
+	ret = test_provider_run(rt, &cmd, err);
+	return ret < 0 ? ret : 0;
+}
+
+const struct elog_provider_ops elog_provider_test_ops = {
+	.name = "test",
+	.id = TEST_PROVIDER_ID,
+	.load = test_load,
+	.subscribers_changed = test_subscribers_changed,
+	.dump_state = test_dump_state,
+	.default_changed = test_default_changed,
+};
