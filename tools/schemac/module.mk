@@ -33,3 +33,27 @@ $(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
 	$(call msg,SCHEMAC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
+
+# docs/events-<p>.md is committed (readable without a build); this
+# regenerates it, and test-schemac fails while it is stale.
+.PHONY: schemac-docs
+schemac-docs: $(SCHEMAC)
+	$(Q)for p in $(SCHEMAS); do \
+		$(SCHEMAC) --markdown docs/events-$$p.md schemas/$$p.src || exit 1; done
+
+# ---- tests: test-schemac ----
+SCHEMAC_TEST := $(BUILD)/tests/schemac/test_schemac
+SCHEMAC_TEST_SRCS := $(addprefix tests/schemac/,main.c outputs.c errors.c roundtrip.c)
+SCHEMAC_TEST_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_TEST_SRCS)) \
+	$(OBJ)/gen/tcp_eventlog_tables.o $(OBJ)/gen/test_eventlog_tables.o
+
+$(SCHEMAC_TEST): $(SCHEMAC_TEST_OBJS)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+.PHONY: test-schemac
+TEST_TARGETS += test-schemac
+test-schemac: $(SCHEMAC) $(SCHEMAC_TEST) $(GEN)/tcp_eventlog.h $(GEN)/test_eventlog.h
+	@rm -rf $(BUILD)/tests/schemac/tmp && mkdir -p $(BUILD)/tests/schemac/tmp
+	$(SCHEMAC_TEST) $(SCHEMAC) $(GEN) $(BUILD)/tests/schemac/tmp $(CLANG)

@@ -416,11 +416,11 @@ static int d_struct(struct parser *p, const struct sc_token *t, size_t n)
 
 static int d_event(struct parser *p, const struct sc_token *t, size_t n)
 {
+	for (size_t i = 1; i < n && i < 6; i++)
+		if (t[i].kind == SC_TOK_STRING)
+			return sc_errorf(p->err, t[i].line, t[i].col,
+					 "EVENT needs NAME id LEVEL KEYWORDS STRUCT \"format\" before the format");
 	if (n < 7 || t[6].kind != SC_TOK_STRING) {
-		for (size_t i = 1; i < n && i < 6; i++)
-			if (t[i].kind == SC_TOK_STRING)
-				return sc_errorf(p->err, t[i].line, t[i].col,
-						 "EVENT needs NAME id LEVEL KEYWORDS STRUCT \"format\" before the format");
 		const struct sc_token *at = n < 7 ? &t[n - 1] : &t[6];
 		return sc_errorf(p->err, at->line, at->col + (n < 7 ? (int)at->len : 0),
 				 "EVENT needs NAME id LEVEL KEYWORDS STRUCT \"format\"%s",
@@ -536,6 +536,12 @@ static int resolve_keywords(struct parser *p, const struct raw_event *r, int fw,
 	*mask = 0;
 	if (t->kind != SC_TOK_WORD)
 		return sc_errorf(p->err, t->line, t->col, "expected keywords");
+	/* Delivery needs (event & subscription keywords) != 0, so an event
+	 * without keywords could never be seen: upstream let it pass as 0. */
+	if (tok_is(t, "NONE"))
+		return sc_errorf(p->err, t->line, t->col,
+				 "event '%.*s' has no keyword, so no subscription could ever receive it",
+				 TOK(r->name));
 	while (s <= end) {
 		const char *c = memchr(s, ',', (size_t)(end - s));
 		if (!c)

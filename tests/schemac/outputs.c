@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * What elog-schemac writes: golden copies of the test schema's outputs, the
+ * committed docs/events-*.md being current, the registry, the command line,
+ * and the producer headers compiling as BPF C.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "t.h"
+
+static void same_file(const char *got, const char *want, const char *hint)
+{
+	size_t gl = 0, wl = 0;
+	char *g = t_slurp(got, &gl), *w = t_slurp(want, &wl);
+	size_t line = 1, i = 0;
+	if (g && w)
+		for (; i < gl && i < wl && g[i] == w[i]; i++)
+			line += g[i] == '\n';
+	CHECK(g && w && gl == wl && i == gl, "%s differs from %s (first difference on line %zu); %s",
+	      got, want, line, hint);
+	free(g);
+	free(w);
+}
+
+static void golden(const struct t_env *env)
+{
+	const char *a = t_fmt("%s/test_eventlog.h", env->tmp);
+	const char *b = t_fmt("%s/test_eventlog_tables.c", env->tmp);
+	const char *c = t_fmt("%s/events-test.md", env->tmp);
+	const char *cmd = t_fmt("%s --header %s --tables %s --markdown %s schemas/test.src",
+				env->schemac, a, b, c);
+	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	const char *hint = "if the change is intended, copy the new output into tests/schemac/golden/";
+	same_file(a, "tests/schemac/golden/test_eventlog.h", hint);
+	same_file(b, "tests/schemac/golden/test_eventlog_tables.c", hint);
+	same_file(c, "tests/schemac/golden/events-test.md", hint);
+	/* The committed event reference must match what the schema says now. */
+	same_file(c, "docs/events-test.md", "run `make schemac-docs` and commit docs/");
+	a = t_fmt("%s/events-tcp.md", env->tmp);
+	cmd = t_fmt("%s --markdown %s schemas/tcp.src", env->schemac, a);
+	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	same_file(a, "docs/events-tcp.md", "run `make schemac-docs` and commit docs/");
+	/* The build's own copies come from the same compiler and schema. */
+	same_file(t_fmt("%s/test_eventlog.h", env->gen), "tests/schemac/golden/test_eventlog.h", "rebuild: make");
+}
+
+static void registry(const struct t_env *env)
+{
+	const char *out = t_fmt("%s/providers.c", env->tmp);
+	const char *cmd = t_fmt("%s --registry -o %s tcp test", env->schemac, out);
+	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	char *got = t_slurp(out, NULL);
+	CHECK(got && strstr(got, "extern const struct elog_provider_desc elog_provider_tcp;\n") &&
+	      strstr(got, "const struct elog_provider_desc *const elog_providers[] = {\n"
+			  "\t&elog_provider_tcp,\n\t&elog_provider_test,\n};\n") &&
+	      strstr(got, "const size_t elog_provider_count = 2;\n"),
+	      "registry output wrong:\n%s", got ? got : "(none)");
+	free(got);
+	cmd = t_fmt("%s --registry -o %s tcp tcp 2>/dev/null", env->schemac, out);
+	CHECK(t_run(cmd) == 1, "a provider listed twice must fail");
+	cmd = t_fmt("%s --registry -o %s 9x 2>/dev/null", env->schemac, out);
+	CHECK(t_run(cmd) == 1, "a bad provider name must fail");
+}
+
+static void expect_cli(const struct t_env *env, const char *args, int status, const char *stderr_has)
+{
+	const char *errf = t_fmt("%s/cli.err", env->tmp);
+	const char *cmd = t_fmt("%s %s 2>%s >/dev/null", env->schemac, args, errf);
+	int st = t_run(cmd);
+	char *e = t_slurp(errf, NULL);
+	CHECK(st == status && e && strstr(e, stderr_has),
+	      "elog-schemac %s: status %d (want %d), stderr '%s' (want '%s')", args, st, status,
+	      e ? e : "", stderr_has);
+	free(e);
+}
+
+static void cli(const struct t_env *env)
+{
+	expect_cli(env, "", 1, "usage: elog-schemac");
+	expect_cli(env, "-h", 1, "usage: elog-schemac");
+	expect_cli(env, "--bogus schemas/test.src", 1, "unknown option --bogus");
+	expect_cli(env, "--header", 1, "--header needs a file name");
+	expect_cli(env, "--check /nonexistent/x.src", 1, "/nonexistent/x.src: No such file");
+	expect_cli(env, "--check schemas/test.src", 0, "");
+	expect_cli(env, "--header - schemas/test.src", 0, "");
+	expect_cli(env, t_fmt("--header %s/no/such/dir/x.h schemas/test.src", env->tmp), 1, "No such file or directory");
+}
+
+/* The header must compile as BPF C, against vmlinux.h-style typedefs. */
+static void bpf(const struct t_env *env)
+{
+	const char *cmd = t_fmt("%s -target bpf -O2 -Wall -Wextra -Werror -I%s -c "
+				"tests/schemac/bpf_check.c -o %s/bpf_check.o", env->clang, env->gen, env->tmp);
+	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+}
+
+void t_outputs(const struct t_env *env)
+{
+	golden(env);
+	registry(env);
+	cli(env);
+	bpf(env);
+}
