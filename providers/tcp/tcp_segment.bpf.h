@@ -103,10 +103,14 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 {
 	TCP_ELOG_MSG(IN, in, u);
 	struct tcp_elog_seg g;
+	int state;
 
 	if (!v || !tp)
 		return;
-	tcp_elog_mss_check(v, tp);
+	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	/* A listener's mss_cache is a default nothing uses: not an MSS. */
+	if (state != TCP_LISTEN)
+		tcp_elog_mss_check(v, tp);
 	if (!TCP_ELOG_WOULD(&v->s, IN) ||
 	    tcp_elog_parse(skb, &g))
 		return;
@@ -117,7 +121,7 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	/* The peer's shift, as upstream's th_win << snd_scale. */
 	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale));
 	u.ev.len = g.len;
-	u.ev.state = tcp_elog_state(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state));
+	u.ev.state = tcp_elog_state(state);
 	u.ev.th_off = g.th_off;
 	u.ev.th_sum = g.th_sum;
 	u.ev.th_urp = g.th_urp;
@@ -130,10 +134,14 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 {
 	TCP_ELOG_MSG(OUT, out, u);
 	struct tcp_elog_seg g;
+	int state;
 
 	if (!v || !tp)
 		return;
-	tcp_elog_mss_check(v, tp);
+	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	/* A listener's mss_cache is a default nothing uses: not an MSS. */
+	if (state != TCP_LISTEN)
+		tcp_elog_mss_check(v, tp);
 	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
 	    tcp_elog_parse(skb, &g))
 		return;
@@ -146,7 +154,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	u.ev.len = g.len;
 	/* Upstream's snd_cwnd is in bytes; Linux counts segments of mss_cache. */
 	u.ev.cwnd = BPF_CORE_READ(tp, snd_cwnd) * BPF_CORE_READ(tp, mss_cache);
-	u.ev.state = tcp_elog_state(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state));
+	u.ev.state = tcp_elog_state(state);
 	u.ev.th_off = g.th_off;
 	/* With checksum offload (always on loopback) only the pseudo-header sum. */
 	u.ev.th_sum = g.th_sum;
