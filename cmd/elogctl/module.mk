@@ -1,1 +1,9 @@
-# cmd/elogctl: see its owner's module.mk
+# SPDX-License-Identifier: BSD-2-Clause
+# cmd/elogctl: elogctl(8), sysctl(8) for eventlog controls and provider load/unload.
+ELOGCTL_OBJS := $(OBJ)/cmd/elogctl/main.o $(OBJ)/cmd/elogctl/oid.o
+
+BINS += $(BIN)/elogctl
+$(BIN)/elogctl: $(ELOGCTL_OBJS) $(BUILD)/lib/libeventlog.a
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(ELOGCTL_OBJS) $(BUILD)/lib/libeventlog.a $(LDLIBS)

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * elogctl(8): eventlog's sysctl(8). Reads and writes the eventlog controls
+ * by name, and loads or unloads providers.
+ *
+ *   elogctl [-n] [-a] [name[=value] ...]
+ *   elogctl -L provider | -U provider | -l
+ *
+ * main() is the only place that prints errors; each failing name gives one
+ * message, the others are still processed, and the exit status is 1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oid.h"
+#include "rt/rt.h"
+
+#define MAX_OIDS 256
+
+static struct oid oids[MAX_OIDS];
+static size_t noids;
+static int value_only;
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: elogctl [-n] [-a] [name[=value] ...]\n"
+		"       elogctl -L provider    load a provider\n"
+		"       elogctl -U provider    unload a provider (detach and unpin everything)\n"
+		"       elogctl -l             list providers and whether they are loaded\n");
+}
+
+static int show(const struct oid *o)
+{
+	struct elog_error err = { 0 };
+	int64_t v;
+
+	if (oid_read(o, &v, &err)) {
+		fprintf(stderr, "elogctl: %s: %s\n", o->name, err.msg);
+		return 1;
+	}
+	if (value_only)
+		printf("%lld\n", (long long)v);
+	else
+		printf("%s: %lld\n", o->name, (long long)v);
+	return 0;
+}
+
+/* An exact name, or a node: every OID below it (sysctl(8) prints subtrees). */
+static int query(const char *name)
+{
+	size_t i, len = strlen(name), hits = 0;
+	int rc = 0;
+
+	for (i = 0; i < noids; i++) {
+		if (!strcmp(oids[i].name, name))
+			return show(&oids[i]);
+	}
+	for (i = 0; i < noids; i++) {
+		if (len && !strncmp(oids[i].name, name, len) && oids[i].name[len] == '.') {
+			rc |= show(&oids[i]);
+			hits++;
+		}
+	}
+	if (!hits) {
+		fprintf(stderr, "elogctl: unknown oid '%s'\n", name);
+		return 1;
+	}
+	return rc;
+}
+
+static int assign(const char *arg)
+{
+	struct elog_error err = { 0 };
+	const char *eq = strchr(arg, '=');
+	char name[128], *end;
+	int64_t old, now;
+	long long v;
+	size_t i;
+
+	if ((size_t)(eq - arg) >= sizeof(name)) {
+		fprintf(stderr, "elogctl: unknown oid '%.*s'\n", (int)(eq - arg), arg);
+		return 1;
+	}
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	for (i = 0; i < noids && strcmp(oids[i].name, name); i++)
+		;
+	if (i == noids) {
+		fprintf(stderr, "elogctl: unknown oid '%s'\n", name);
+		return 1;
+	}
+	if (!oids[i].writable) {
+		fprintf(stderr, "elogctl: oid '%s' is read only\n", name);
+		return 1;
+	}
+	errno = 0;
+	v = strtoll(eq + 1, &end, 10);
+	if (errno || end == eq + 1 || *end) {
+		fprintf(stderr, "elogctl: %s: invalid integer '%s'\n", name, eq + 1);
+		return 1;
+	}
+	if (oid_write(&oids[i], v, &old, &now, &err)) {
+		fprintf(stderr, "elogctl: %s: %s\n", name, err.msg);
+		return 1;
+	}
+	if (value_only)
+		printf("%lld -> %lld\n", (long long)old, (long long)now);
+	else
+		printf("%s: %lld -> %lld\n", name, (long long)old, (long long)now);
+	return 0;
+}
+
+static int load(const char *p, int unload)
+{
+	struct elog_error err = { 0 };
+	struct elog_rt *rt;
+	int ret;
+
+	if (unload)
+		ret = elog_rt_unload(p, &err);
+	else if (!(ret = elog_rt_open(p, ELOG_RT_LOAD, &rt, &err)))
+		elog_rt_close(rt);
+	if (ret) {
+		fprintf(stderr, "elogctl: %s %s: %s\n", unload ? "unload" : "load", p, err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int list(void)
+{
+	size_t i;
+
+	for (i = 0; i < elog_rt_provider_count(); i++) {
+		const struct elog_provider_ops *ops = elog_rt_provider_at(i);
+
+		printf("%s id %u %s\n", ops->name, ops->id,
+		       elog_rt_is_loaded(ops->name) == 1 ? "loaded" : "not loaded");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int all = 0, rc = 0, c, i;
+	const char *load_p = NULL, *unload_p = NULL;
+	int do_list = 0;
+
+	while ((c = getopt(argc, argv, "+anhL:U:l")) != -1) {
+		switch (c) {
+		case 'a': all = 1; break;
+		case 'n': value_only = 1; break;
+		case 'L': load_p = optarg; break;
+		case 'U': unload_p = optarg; break;
+		case 'l': do_list = 1; break;
+		default: usage(); return 1;
+		}
+	}
+	if (!all && !load_p && !unload_p && !do_list && optind == argc) {
+		usage();
+		return 1;
+	}
+	noids = oid_list(oids, MAX_OIDS);
+	if (load_p)
+		rc |= load(load_p, 0);
+	if (unload_p)
+		rc |= load(unload_p, 1);
+	if (do_list)
+		rc |= list();
+	if (all)
+		for (i = 0; i < (int)noids; i++)
+			rc |= show(&oids[i]);
+	for (i = optind; i < argc; i++)
+		rc |= strchr(argv[i], '=') ? assign(argv[i]) : query(argv[i]);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * elogctl's names (sysctl(8) style OIDs) and how each maps onto a provider's
+ * pinned state. The table is built from the provider registry, so a new
+ * provider gets its kern.eventlog.<p>.* names without touching elogctl.
+ */
+#ifndef ELOGCTL_OID_H
+#define ELOGCTL_OID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elog_error.h"
+
+enum oid_kind {
+	OID_DEFAULT,          /* kern.eventlog.<p>.default (rw) */
+	OID_SESSIONS_CREATED, /* kern.eventlog.<p>.sessions_created (ro) */
+	OID_SESSIONS_ACTIVE,  /* kern.eventlog.<p>.sessions_active (ro) */
+	OID_SESSIONS_ENABLED, /* kern.eventlog.<p>.sessions_enabled (ro) */
+	OID_LOG_ID_LIMIT,     /* net.inet.tcp.eventlog.log_id_limit (rw, tcp knob) */
+};
+
+struct oid {
+	char name[96];
+	const char *provider;
+	enum oid_kind kind;
+	bool writable;
+};
+
+/* Every OID, in -a order. Returns the count (<= max). */
+size_t oid_list(struct oid *v, size_t max);
+
+/* Current value; 0 for a provider that is not loaded (nothing is loaded). */
+int oid_read(const struct oid *o, int64_t *value, struct elog_error *err);
+
+/* Writes (loading the provider if needed); *old gets the value before and
+ * *now the value read back after, as sysctl(8) prints them. */
+int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
+	      struct elog_error *err);
+
+#endif /* ELOGCTL_OID_H */
