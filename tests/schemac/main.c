@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 	t_outputs(&env);
 	t_errors(&env);
 	t_roundtrip();
+	t_tcp_interface();
 	printf("%d passed, %d failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;
 }

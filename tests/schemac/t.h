@@ -33,6 +33,7 @@ void t_errors(const struct t_env *env);
 void t_errors_write_corpus(const char *dir);
 void t_outputs(const struct t_env *env);
 void t_roundtrip(void);
+void t_tcp_interface(void);
 
 /* printf into one of 16 rotating 4 KiB buffers: enough for the paths and
  * commands of one check, and nothing to free. */
