@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Fixtures for the end-to-end tests (framework, elogctl, providers).
+
+They run as root on the real kernel. Without root or BPF they skip on a
+developer machine, but FAIL under CI (env CI set): CI must never pass by
+skipping. Every fixture cleans up (processes, namespaces, controls, pins)
+even when the test fails.
+"""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from helpers import PIN_ROOT, run, wait_until
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _missing_requirement():
+    if os.geteuid() != 0:
+        return "end-to-end tests need root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)"
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        return "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+    return None
+
+
+def _need(reason):
+    if os.environ.get("CI"):
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def bindir():
+    """The build's bin dir: $ELOG_BIN (make test-e2e passes it, also for SAN=1)."""
+    d = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
+    for tool in ("elog", "elogctl", "elog-testgen"):
+        if not os.access(os.path.join(d, tool), os.X_OK):
+            _need(f"{d}/{tool} is not built (run make)")
+    reason = _missing_requirement()
+    if reason:
+        _need(reason)
+    return d
+
+
+def _loaded(bindir):
+    out = run([os.path.join(bindir, "elogctl"), "-l"]).stdout
+    return {line.split()[0] for line in out.splitlines() if line.endswith(" loaded")
+            and not line.endswith("not loaded")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unload_at_end(request):
+    """Providers this test session loaded are unloaded at its end, so nothing
+    stays attached or pinned. Providers loaded before the session stay."""
+    if _missing_requirement():
+        yield
+        return
+    d = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
+    ctl = os.path.join(d, "elogctl")
+    if not os.access(ctl, os.X_OK):
+        yield
+        return
+    before = _loaded(d)
+    yield
+    for p in sorted(_loaded(d) - before):
+        # Captures killed by tests may still hold slots for a moment.
+        for _ in range(50):
+            if subprocess.run([ctl, "-U", p], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def procs():
+    """A list to append subprocess.Popen objects to; all are killed at the end."""
+    started = []
+    yield started
+    for p in started:
+        if p.poll() is None:
+            p.kill()
+        try:
+            p.communicate(timeout=10)
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def elogctl(bindir):
+    """Call elogctl; ctl.set(name, value) saves the control's value before
+    the first change and restores it at teardown."""
+
+    class Ctl:
+        def __init__(self):
+            self.path = os.path.join(bindir, "elogctl")
+            self.saved = {}
+
+        def __call__(self, *args, check=True):
+            return run([self.path, *args], check=check)
+
+        def get(self, name):
+            return int(self("-n", name).stdout.strip())
+
+        def set(self, name, value):
+            if name not in self.saved:
+                self.saved[name] = self.get(name)
+            return self(f"{name}={value}")
+
+    ctl = Ctl()
+    yield ctl
+    for name, value in ctl.saved.items():
+        subprocess.run([ctl.path, f"{name}={value}"], capture_output=True)
+
+
+@pytest.fixture
+def testgen(bindir):
+    """Run elog-testgen commands: testgen("create", "0", "emit", ...)."""
+    path = os.path.join(bindir, "elog-testgen")
+
+    def call(*args, check=True):
+        return run([path, *map(str, args)], check=check)
+
+    return call
+
+
+@pytest.fixture
+def fresh_test_provider(bindir, procs):
+    """The test provider unloaded before the test (fresh counters, no
+    sessions, default 0) and after it."""
+    ctl = os.path.join(bindir, "elogctl")
+
+    def unload():
+        for _ in range(100):
+            if subprocess.run([ctl, "-U", "test"], capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise AssertionError("test provider stays busy")
+
+    unload()
+    yield
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    unload()
+    assert not os.path.exists(f"{PIN_ROOT}/test"), "unload left pins behind"
+
+
+@pytest.fixture
+def netns():
+    """A fresh network namespace with lo up; always deleted."""
+    name = f"elogtest{os.getpid()}_{time.monotonic_ns() % 1000000}"
+    run(["ip", "netns", "add", name])
+    try:
+        run(["ip", "-n", name, "link", "set", "lo", "up"])
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@pytest.fixture
+def tmp_capture(tmp_path):
+    """A path for a capture file (removed with tmp_path)."""
+    return str(tmp_path / "capture.elog")
+
+
+def subscribers(testgen):
+    """Live subscriber count of the test provider (from elog-testgen status)."""
+    words = testgen("status").stdout.split()
+    return int(words[words.index("subscribers") + 1])
+
+
+@pytest.fixture
+def wait_subscribers(testgen):
+    def wait(n, timeout=10.0):
+        wait_until(lambda: subscribers(testgen) == n, timeout, f"{n} test subscribers")
+    return wait
+

@@ -1,0 +1,331 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The eventlog framework end to end, with the test provider: in-kernel
+filtering, several subscribers, exact drop accounting, dumps, the default's
+0/1/2/-1 semantics, slot reclaim after SIGKILL, hook attach/detach, unload.
+
+Expected counts are computed from the schema tables (elog-testgen events),
+so the tests check the delivery rule, not a copy of schemas/test.src."""
+
+import collections
+import os
+import signal
+import struct
+import subprocess
+import time
+
+import pytest
+
+from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_END_ID,
+                     SESSION_ID_NONE, SESSION_KEYWORD, Capture, assert_session_order,
+                     decode_capture, run, wait_until)
+
+pytestmark = pytest.mark.usefixtures("fresh_test_provider")
+
+N = 7  # events of each kind per test
+
+
+def schema_events(testgen):
+    """{name: (id, level, keywords)} of the test schema's own events."""
+    out = {}
+    for line in testgen("events").stdout.splitlines():
+        name, eid, level, kw = line.split()
+        if int(eid) < 0xFFFFFFF0:
+            out[name] = (int(eid), int(level), int(kw, 16))
+    assert len(out) >= 4, out
+    return out
+
+
+def expected_counts(events, level, keywords, n):
+    """The delivery rule: level <= sub level and keywords intersect (SESSION added)."""
+    kw = keywords | SESSION_KEYWORD
+    return {eid: n for (eid, lv, k) in events.values() if lv <= level and (k & kw)}
+
+
+def id_counts(cap):
+    return dict(collections.Counter(e["id"] for e in cap["events"]))
+
+
+def emit_all(testgen, events, session=0, n=N):
+    args = []
+    for name in events:
+        args += ["emit", session, name, n]
+    testgen(*args)
+
+
+def start(bindir, procs, tmp_path, name, *args):
+    path = str(tmp_path / f"{name}.elog")
+    return Capture(bindir, ["-c", "test", *map(str, args)], output=path, procs=procs), path
+
+
+def stop_ok(cap):
+    rc = cap.stop()
+    assert rc == 0, f"elog exited {rc}: {cap.stderr}"
+
+
+def test_level_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
+    events = schema_events(testgen)
+    testgen("create", 0, "enable", 0, 1)
+    caps = {lv: start(bindir, procs, tmp_path, lv, lv) for lv in ("ERROR", "WARN", "INFO", "TRACE")}
+    wait_subscribers(len(caps))
+    emit_all(testgen, events)
+    for lv, (cap, path) in caps.items():
+        stop_ok(cap)
+        got = id_counts(decode_capture(path))
+        assert got == expected_counts(events, LEVELS[lv], 0xFFFFFFFF, N), lv
+    # Sanity of the test itself: the levels really split the events.
+    assert len(expected_counts(events, 1, 0xFFFFFFFF, N)) < len(expected_counts(events, 5, 0xFFFFFFFF, N))
+
+
+def test_keyword_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
+    events = schema_events(testgen)
+    testgen("create", 0, "enable", 0, 1)
+    masks = {"BASIC": 0x1, "ADVANCED": 0x2, "COMPLEX": 0x8, "HIGH": 0x40000000, "0x3": 0x3}
+    caps = {k: start(bindir, procs, tmp_path, f"kw_{k}", "TRACE", k) for k in masks}
+    wait_subscribers(len(caps))
+    emit_all(testgen, events)
+    for k, (cap, path) in caps.items():
+        stop_ok(cap)
+        got = id_counts(decode_capture(path))
+        assert got == expected_counts(events, 5, masks[k], N), k
+
+
+def test_many_subscribers_each_get_exactly_theirs(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """Ten concurrent subscribers (the framework supports 16), different
+    filters, one session: each capture holds exactly its events."""
+    events = schema_events(testgen)
+    testgen("create", 3, 777, "enable", 3, 1)
+    subs = [("ERROR", "0xffffffff"), ("WARN", "ADVANCED"), ("INFO", "BASIC"), ("VERBOSE", "BASIC|ADVANCED"),
+            ("TRACE", "COMPLEX"), ("TRACE", "HIGH"), ("INFO", "COMPLEX"), ("TRACE", "0xffffffff"),
+            ("VERBOSE", "0x8"), ("ERROR", "BASIC")]
+    masks = {"0xffffffff": 0xFFFFFFFF, "ADVANCED": 2, "BASIC": 1, "BASIC|ADVANCED": 3, "COMPLEX": 8,
+             "HIGH": 0x40000000, "0x8": 8}
+    caps = [start(bindir, procs, tmp_path, f"s{i}", lv, kw) for i, (lv, kw) in enumerate(subs)]
+    wait_subscribers(len(subs))
+    emit_all(testgen, events, session=3)
+    for (lv, kw), (cap, path) in zip(subs, caps):
+        stop_ok(cap)
+        cap_data = decode_capture(path)
+        assert id_counts(cap_data) == expected_counts(events, LEVELS[lv], masks[kw], N), (lv, kw)
+        assert all(e["session"] == 777 for e in cap_data["events"])
+        assert cap_data["event_count"] == len(cap_data["events"])
+        assert cap_data["dropped"] == 0
+
+
+def test_drops_are_exact_with_a_small_buffer(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """A stalled consumer with a 64 KiB buffer: every event is either in the
+    file or counted as dropped, exactly, and the stats say the same."""
+    testgen("create", 0, "enable", 0, 1)
+    path = str(tmp_path / "small.elog")
+    cap = Capture(bindir, ["-c", "test", "TRACE", "-b", "64K", "-s"], output=path, procs=procs)
+    wait_subscribers(1)
+    total = 200000
+    cap.proc.send_signal(signal.SIGSTOP)  # nobody drains: the ring must overflow
+    try:
+        testgen("emitraw", 0, 1, 3, 1, total, 200)
+    finally:
+        cap.proc.send_signal(signal.SIGCONT)
+    stop_ok(cap)
+    data = decode_capture(path)
+    received = len(data["events"])
+    assert data["event_count"] == received
+    assert data["dropped"] > 0, "a 64 KiB ring cannot hold 200000 x 232 bytes"
+    assert received > 0
+    assert received + data["dropped"] == total
+    assert f"Events received: {received}" in cap.stderr
+    assert f"Dropped events: {data['dropped']}" in cap.stderr
+    seqs = [struct.unpack_from("=Q", e["payload"])[0] for e in data["events"]]
+    assert seqs == sorted(seqs), "records of one session stay in order"
+
+
+def test_dump_complete_once_per_dump_subscriber(bindir, procs, tmp_path, testgen, wait_subscribers):
+    testgen("create", 0, 100, "create", 1, 101, "create", 2, 102, "enable", 0, 1, "enable", 1, 1)
+    plain, plain_path = start(bindir, procs, tmp_path, "plain")
+    wait_subscribers(1)
+    dump, dump_path = start(bindir, procs, tmp_path, "dump", "-D")
+    wait_subscribers(2)
+    dump2, dump2_path = start(bindir, procs, tmp_path, "dump2", "-D")
+    wait_subscribers(3)
+    testgen("emit", 0, "SCALARS", 2)
+    for c in (plain, dump, dump2):
+        stop_ok(c)
+    for path in (dump_path, dump2_path):
+        ev = decode_capture(path)["events"]
+        ids = [e["id"] for e in ev]
+        assert ids.count(DUMP_COMPLETE_ID) == 1
+        k = ids.index(DUMP_COMPLETE_ID)
+        assert ev[k]["session"] == SESSION_ID_NONE
+        creates = sorted(e["session"] for e in ev[:k] if e["id"] == SESSION_CREATE_ID)
+        assert creates == [100, 101], "the enabled sessions' state, not the disabled one's"
+        # SESSION_CREATE payload: the schema's cookie = the session id.
+        for e in ev[:k]:
+            assert struct.unpack_from("=Q", e["payload"])[0] == e["session"]
+        assert ids[k + 1:].count(1) == 2  # the live SCALARS after the dump
+    plain_ids = [e["id"] for e in decode_capture(plain_path)["events"]]
+    assert DUMP_COMPLETE_ID not in plain_ids and SESSION_CREATE_ID not in plain_ids, \
+        "a dump goes to its own subscriber only"
+
+
+def test_default_two_and_minus_one(bindir, procs, tmp_path, testgen, elogctl, wait_subscribers):
+    testgen("create", 0, "create", 1, "create", 2)
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 0
+    cap, path = start(bindir, procs, tmp_path, "walk")
+    wait_subscribers(1)
+    out = elogctl.set("kern.eventlog.test.default", 2).stdout
+    assert out == "kern.eventlog.test.default: 0 -> 1\n"
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 3
+    testgen("create", 3)  # a new session starts enabled under default 1
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 4
+    out = elogctl("kern.eventlog.test.default=-1").stdout
+    assert out == "kern.eventlog.test.default: 1 -> 0\n"
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 0
+    testgen("emit", 0, "SCALARS", 3)  # disabled: nothing
+    testgen("create", 4)
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 0
+    assert elogctl.get("kern.eventlog.test.sessions_active") == 5
+    stop_ok(cap)
+    ev = decode_capture(path)["events"]
+    assert sorted(e["session"] for e in ev if e["id"] == SESSION_CREATE_ID) == [1000, 1001, 1002, 1003]
+    assert [e for e in ev if e["id"] == 1] == []
+
+
+def test_session_counters_and_end(bindir, procs, tmp_path, testgen, elogctl, wait_subscribers):
+    cap, path = start(bindir, procs, tmp_path, "life")
+    wait_subscribers(1)
+    testgen("create", 0, "create", 1, "enable", 1, 1, "destroy", 0, "destroy", 1)
+    assert elogctl.get("kern.eventlog.test.sessions_created") == 2
+    assert elogctl.get("kern.eventlog.test.sessions_active") == 0
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 0
+    stop_ok(cap)
+    ev = [(e["id"], e["session"]) for e in decode_capture(path)["events"]]
+    assert ev == [(SESSION_CREATE_ID, 1001), (SESSION_END_ID, 1001)], \
+        "SESSION_CREATE when enabled later, SESSION_END only for the enabled one"
+
+
+def test_slot_reclaimed_after_sigkill(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """16 captures SIGKILLed hold all 16 slots; the next capture still gets a
+    slot (its subscribe reclaims the dead owners') and its events."""
+    testgen("create", 0, "enable", 0, 1)
+    doomed = [start(bindir, procs, tmp_path, f"doomed{i}")[0] for i in range(16)]
+    wait_subscribers(16)
+    for c in doomed:
+        c.proc.send_signal(signal.SIGKILL)
+    for c in doomed:
+        c.proc.wait()
+    words = testgen("status").stdout.split()  # an entry point: reclaims
+    assert words[words.index("subscribers") + 1] == "0"
+    assert words[words.index("hot") + 1] == "0", "last subscriber gone: hooks detached"
+    cap, path = start(bindir, procs, tmp_path, "after")
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 5)
+    stop_ok(cap)
+    assert id_counts(decode_capture(path)) == {1: 5}
+
+
+def test_hot_hooks_only_while_subscribed(bindir, procs, tmp_path, testgen, wait_subscribers):
+    hot_pin = f"{PIN_ROOT}/test/hot_test_hot"
+    testgen("status")
+    assert not os.path.exists(hot_pin)
+    a, _ = start(bindir, procs, tmp_path, "a")
+    wait_subscribers(1)
+    b, _ = start(bindir, procs, tmp_path, "b")
+    wait_subscribers(2)
+    assert os.path.exists(hot_pin)
+    runs0 = int(testgen("status").stdout.split()[-1])
+    subprocess.run(["/bin/true"])  # an exec: the stand-in hook fires
+    assert int(testgen("status").stdout.split()[-1]) > runs0
+    stop_ok(a)
+    assert os.path.exists(hot_pin), "one subscriber left: still attached"
+    stop_ok(b)
+    assert not os.path.exists(hot_pin)
+    runs1 = int(testgen("status").stdout.split()[-1])
+    subprocess.run(["/bin/true"])
+    assert int(testgen("status").stdout.split()[-1]) == runs1, "detached: no more runs"
+
+
+def test_unload_refused_while_subscribed_then_leaves_nothing(bindir, procs, tmp_path, testgen,
+                                                             elogctl, wait_subscribers):
+    cap, _ = start(bindir, procs, tmp_path, "busy")
+    wait_subscribers(1)
+    p = elogctl("-U", "test", check=False)
+    assert p.returncode == 1 and "live subscriber" in p.stderr
+    stop_ok(cap)
+    elogctl("-U", "test")
+    assert not os.path.exists(f"{PIN_ROOT}/test")
+
+    def gone():  # the kernel releases programs a moment after the last pin
+        progs = run(["bpftool", "prog", "show"]).stdout
+        return "test_cmd" not in progs and "test_hot" not in progs
+
+    wait_until(gone, 10, "the test provider's programs to be released")
+    # Reading a counter does not load it again.
+    assert elogctl.get("kern.eventlog.test.sessions_created") == 0
+    assert not os.path.exists(f"{PIN_ROOT}/test")
+
+
+def test_capture_file_layout_and_order(bindir, procs, tmp_path, testgen, wait_subscribers):
+    cap, path = start(bindir, procs, tmp_path, "layout", "TRACE")
+    wait_subscribers(1)
+    before_us = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1000
+    testgen("create", 0, "enable", 0, 1, "create", 1, "enable", 1, 1,
+            "emit", 0, "VARLEN", 20, "emit", 1, "ADDRESSES", 5, "emit", 0, "SCALARS", 5,
+            "destroy", 0, "destroy", 1)
+    stop_ok(cap)
+    data = decode_capture(path)
+    assert data["providers"] == {2: "test"}
+    ev = data["events"]
+    assert data["event_count"] == len(ev) == 2 + 20 + 5 + 5 + 2
+    assert data["dropped"] == 0
+    assert_session_order(ev)
+    assert all(e["provider"] == 2 and e["ts"] >= before_us for e in ev)
+    assert data["capture_start"] == ev[0]["ts"]
+    utc_now = time.time_ns() // 1000
+    assert abs(data["start_utc_us"] - utc_now) < 60_000_000, "UTC base is the real time"
+    varlen = [e for e in ev if e["id"] == 4]
+    assert {len(e["payload"]) for e in varlen} == {8 + 8 * k for k in range(9)}, \
+        "variable-length tail: 0..8 values"
+    decoded = run([os.path.join(bindir, "elog"), "-r", path, "-e"]).stdout
+    assert decoded == run([os.path.join(bindir, "elog"), "-r", path, "-e"]).stdout
+    assert "[test][1001][ADDRESSES] 127.0.0.1:443 [::1] ptr 0x1000 name 'testgen'" in decoded
+
+
+def test_live_text_and_duration(bindir, procs, testgen, wait_subscribers):
+    testgen("create", 0, 4242, "enable", 0, 1)
+    cap = Capture(bindir, ["-c", "test", "-e", "--duration", "2", "-s", "-p"], procs=procs)
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 3)
+    assert cap.proc.wait(timeout=20) == 0, "--duration ends the capture by itself, exit 0"
+    out, err = cap.proc.communicate()
+    lines = [line for line in out.splitlines() if "[SCALARS]" in line]
+    assert len(lines) == 3
+    hh = time.strftime("%H", time.gmtime())
+    assert "[test][4242][SCALARS] u8 0 u16 0" in lines[0]
+    assert f"::{hh}:" in lines[0] or "::" in lines[0] and time.gmtime().tm_min == 0, "UTC wall clock"
+    assert "[Providers] 1 registered: test" in err
+    assert "Events received: 3" in err and "Dropped events: 0" in err
+
+
+def test_sigterm_rewrites_header(bindir, procs, tmp_path, testgen, wait_subscribers):
+    testgen("create", 0, "enable", 0, 1)
+    cap, path = start(bindir, procs, tmp_path, "term")
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 11)
+    assert cap.stop(signal.SIGTERM) == 0
+    data = decode_capture(path)
+    assert data["event_count"] == 11 == len(data["events"])
+
+
+def test_dir_output_rejected_clearly(bindir, tmp_path):
+    p = run([os.path.join(bindir, "elog"), "-c", "test", "-o", f"dir={tmp_path}"], check=False)
+    assert p.returncode == 1
+    assert "dir=PATH" in p.stderr and "not implemented" in p.stderr
+
+
+def test_refused_without_privilege(bindir, tmp_path):
+    elog = os.path.join(bindir, "elog")
+    p = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+             elog, "-c", "test"], check=False)
+    assert p.returncode == 1
+    assert "permission denied" in p.stderr and "CAP_BPF" in p.stderr
+    p = run(["unshare", "-Ur", elog, "-c", "test"], check=False)
+    assert p.returncode == 1
+    assert "user namespace" in p.stderr
