@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""elogctl(8): sysctl(8) conventions, errors, load/unload. Every control a
+test changes is restored by the elogctl fixture."""
+
+import os
+import subprocess
+
+import pytest
+
+from helpers import PIN_ROOT
+
+NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
+
+
+def test_all_lists_every_name(elogctl):
+    out = elogctl("-a").stdout.splitlines()
+    names = [line.split(": ")[0] for line in out]
+    for p in ("test", "tcp"):
+        for n in NAMES:
+            assert f"kern.eventlog.{p}.{n}" in names
+    assert "net.inet.tcp.eventlog.log_id_limit" in names
+    for line in out:
+        name, value = line.split(": ")
+        int(value)
+
+
+def test_value_only_and_node_query(elogctl, fresh_test_provider):
+    assert elogctl("-n", "kern.eventlog.test.sessions_active").stdout == "0\n"
+    out = elogctl("kern.eventlog.test").stdout
+    assert out == "".join(f"kern.eventlog.test.{n}: 0\n" for n in NAMES)
+    assert elogctl("-n", "kern.eventlog.test").stdout == "0\n" * 4
+
+
+def test_unloaded_provider_reads_zero_without_loading(elogctl, fresh_test_provider):
+    assert elogctl("kern.eventlog.test.sessions_created").stdout == \
+        "kern.eventlog.test.sessions_created: 0\n"
+    assert not os.path.exists(f"{PIN_ROOT}/test")
+    assert "test id 2 not loaded" in elogctl("-l").stdout
+
+
+def test_writing_default_loads_and_prints_old_new(elogctl, fresh_test_provider, testgen):
+    out = elogctl.set("kern.eventlog.test.default", 1).stdout
+    assert out == "kern.eventlog.test.default: 0 -> 1\n"
+    assert os.path.isdir(f"{PIN_ROOT}/test/ready")
+    assert elogctl("-n", "kern.eventlog.test.default=0").stdout == "1 -> 0\n"
+    testgen("create", 0)
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 0
+
+
+@pytest.mark.parametrize("value", ["3", "-2", "100"])
+def test_invalid_default_is_einval_and_changes_nothing(elogctl, fresh_test_provider, value):
+    p = elogctl(f"kern.eventlog.test.default={value}", check=False)
+    assert p.returncode == 1
+    assert p.stderr == f"elogctl: kern.eventlog.test.default: invalid default {value} " \
+                       "(use -1, 0, 1 or 2)\n"
+    assert not os.path.exists(f"{PIN_ROOT}/test"), "a rejected write loads nothing"
+
+
+def test_not_an_integer(elogctl):
+    p = elogctl("kern.eventlog.test.default=yes", check=False)
+    assert p.returncode == 1
+    assert p.stderr == "elogctl: kern.eventlog.test.default: invalid integer 'yes'\n"
+
+
+def test_unknown_oid(elogctl):
+    for arg in ("kern.eventlog.nope.default", "kern.eventlog.test.defaul", "kern.eventlog.test.default.x"):
+        p = elogctl(arg, check=False)
+        assert p.returncode == 1
+        assert p.stderr == f"elogctl: unknown oid '{arg}'\n"
+    p = elogctl("foo=1", check=False)
+    assert p.returncode == 1 and p.stderr == "elogctl: unknown oid 'foo'\n"
+
+
+def test_unknown_oid_does_not_stop_the_others(elogctl, fresh_test_provider):
+    p = elogctl("bogus", "kern.eventlog.test.sessions_active", check=False)
+    assert p.returncode == 1
+    assert p.stdout == "kern.eventlog.test.sessions_active: 0\n"
+
+
+@pytest.mark.parametrize("name", NAMES[1:])
+def test_read_only(elogctl, name):
+    p = elogctl(f"kern.eventlog.test.{name}=5", check=False)
+    assert p.returncode == 1
+    assert p.stderr == f"elogctl: oid 'kern.eventlog.test.{name}' is read only\n"
+
+
+def test_log_id_limit_round_trip(elogctl):
+    old = elogctl.get("net.inet.tcp.eventlog.log_id_limit")
+    out = elogctl.set("net.inet.tcp.eventlog.log_id_limit", -1).stdout
+    assert out == f"net.inet.tcp.eventlog.log_id_limit: {old} -> -1\n"
+    assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == -1
+    elogctl("net.inet.tcp.eventlog.log_id_limit=25")
+    assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == 25
+
+
+def test_load_unload_list(elogctl, fresh_test_provider):
+    elogctl("-L", "test")
+    assert "test id 2 loaded" in elogctl("-l").stdout
+    assert os.path.isdir(f"{PIN_ROOT}/test/ready")
+    elogctl("-U", "test")
+    assert not os.path.exists(f"{PIN_ROOT}/test")
+    elogctl("-U", "test")  # unloading an unloaded provider is fine
+    p = elogctl("-L", "nosuch", check=False)
+    assert p.returncode == 1 and p.stderr == "elogctl: load nosuch: unknown provider 'nosuch'\n"
+
+
+def test_usage(elogctl):
+    p = elogctl(check=False)
+    assert p.returncode == 1 and p.stderr.startswith("usage: elogctl")
+    p = elogctl("-x", check=False)
+    assert p.returncode == 1 and "usage: elogctl" in p.stderr
+
+
+def test_refused_in_user_namespace(bindir):
+    p = subprocess.run(["unshare", "-Ur", os.path.join(bindir, "elogctl"), "-a"],
+                       capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "user namespace" in p.stderr
