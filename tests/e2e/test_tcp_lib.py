@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Helpers shared by the TCP provider's end-to-end tests (test_tcp_*.py).
+
+Everything here runs real programs against the real kernel: elog and elogctl
+from the `bindir` fixture (conftest.py), loopback traffic inside the `netns`
+fixture's namespace, and an ELOG v1 reader written from elog(5) alone,
+independent of lib/, that also knows the TCP payload layouts.
+
+The `tcp_env` fixture (conftest-style, defined here and imported by the test
+modules) ties the shared fixtures together; nothing is skipped in CI.
+"""
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import time
+
+import pytest
+
+PYTHON = "/usr/bin/python3"
+
+# Schema facts the independent checks need (schemas/tcp.src, SPEC §3).
+SESSION_CREATE = 0xFFFFFFFE
+SESSION_END = 0xFFFFFFFF
+DUMP_COMPLETE = 0xFFFFFFFD
+CONN_SET_IP_V4, CONN_SET_IP_V6, CONN_PARAMS, MSS, CONN_OWNER = 0, 1, 3, 4, 5
+IN, OUT = 100, 101
+KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
+INFO, VERBOSE = 3, 4
+# id -> (level, keywords) for every event the core provider emits.
+EVENT_FILTER = {
+    SESSION_CREATE: (INFO, KW_SESSION),
+    SESSION_END: (INFO, KW_SESSION),
+    CONN_SET_IP_V4: (INFO, KW_CONN),
+    CONN_SET_IP_V6: (INFO, KW_CONN),
+    CONN_PARAMS: (INFO, KW_CONN),
+    MSS: (INFO, KW_CONN),
+    CONN_OWNER: (INFO, KW_CONN),
+    IN: (VERBOSE, KW_RX),
+    OUT: (VERBOSE, KW_TX),
+}
+TH_FIN, TH_SYN, TH_RST, TH_ACK = 0x01, 0x02, 0x04, 0x10
+
+
+def need(cond, why):
+    """Skip when a prerequisite is missing, except in CI, where it fails."""
+    if cond:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI: " + why, pytrace=False)
+    pytest.skip(why)
+
+
+def run(args, check=True, **kw):
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("%s exited %d: %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def counters(ctl):
+    """The provider's session counters, through elogctl."""
+    return {k: ctl.get("kern.eventlog.tcp." + k)
+            for k in ("sessions_created", "sessions_active", "sessions_enabled")}
+
+
+# ---- traffic inside a network namespace ----
+
+WORKLOAD = r'''
+import json, socket, sys, time
+mode, fam = sys.argv[1], socket.AF_INET6 if sys.argv[2] == "6" else socket.AF_INET
+host = "::1" if fam == socket.AF_INET6 else "127.0.0.1"
+
+def pair(l):
+    c = socket.socket(fam, socket.SOCK_STREAM)
+    c.connect(l.getsockname()[:2])
+    a, _ = l.accept()
+    return c, a
+
+l = socket.socket(fam, socket.SOCK_STREAM)
+l.bind((host, 0))
+l.listen(16)
+lport = l.getsockname()[1]
+if mode == "exchange":
+    c, a = pair(l)
+    c.sendall(b"hello")
+    assert a.recv(16) == b"hello"
+    a.sendall(b"world!")
+    assert c.recv(16) == b"world!"
+    cport = c.getsockname()[1]
+    c.close()
+    assert a.recv(16) == b""
+    a.close()
+    l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": [cport]}), flush=True)
+elif mode == "rst":
+    n, cports = int(sys.argv[3]), []
+    for _ in range(n):
+        c, a = pair(l)
+        cports.append(c.getsockname()[1])
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        c.close()  # SO_LINGER 0: abortive close, RST to the peer
+        time.sleep(0.005)
+        a.close()  # already reset: destroyed without a FIN exchange
+    l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": cports}), flush=True)
+elif mode == "hold":
+    c, a = pair(l)
+    c.sendall(b"x")
+    a.recv(1)
+    print(json.dumps({"lport": lport, "cports": [c.getsockname()[1]]}), flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+    c.close(); a.close(); l.close()
+    time.sleep(0.05)
+'''
+
+
+class Traffic:
+    """Loopback workloads run inside the namespace `ns` (the netns fixture);
+    long-lived ones go into `procs`, which the procs fixture kills."""
+
+    def __init__(self, ns, procs):
+        self.ns = ns
+        self.procs = procs
+
+    def _argv(self, mode, fam, extra=()):
+        return ["ip", "netns", "exec", self.ns, PYTHON, "-c", WORKLOAD, mode, str(fam)] + [str(x) for x in extra]
+
+    def workload(self, mode, fam=4, *extra):
+        """Runs a finished workload (exchange, rst); returns its ports."""
+        p = run(self._argv(mode, fam, extra))
+        return json.loads(p.stdout.strip().splitlines()[-1])
+
+    def hold(self, fam=4):
+        """Opens a connection that stays up until release(proc)."""
+        p = subprocess.Popen(self._argv("hold", fam), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        line = p.stdout.readline()
+        assert line, "hold workload died"
+        return p, json.loads(line)
+
+    @staticmethod
+    def release(p):
+        p.stdin.close()
+        p.wait(timeout=10)
+
+
+# ---- captures ----
+
+class Capture:
+    """One `elog -c tcp ...` writing a binary capture (or text on stdout)."""
+
+    def __init__(self, bindir, procs, path, level="TRACE", keywords=None, extra=(), text=False):
+        self.path = path
+        self.elog = os.path.join(bindir, "elog")
+        args = [self.elog, "-c", "tcp", level] + ([keywords] if keywords else []) + list(extra)
+        if not text:
+            args += ["-o", path]
+        self.text = text
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=text or None)
+        procs.append(self.proc)
+        if not text:
+            self._wait_ready()
+
+    def _wait_ready(self):
+        # elog subscribes first and creates the file after: once the file
+        # exists, the kernel is delivering to this capture.
+        deadline = time.time() + 10
+        while not os.path.exists(self.path):
+            if self.proc.poll() is not None:
+                raise AssertionError("elog exited %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
+            if time.time() > deadline:
+                raise AssertionError("elog did not start within 10 s")
+            time.sleep(0.02)
+
+    def stop(self):
+        """SIGINT, as a user would; a clean capture exits 0."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            out, err = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise AssertionError("elog did not stop on SIGINT")
+        assert self.proc.returncode == 0, "elog exited %d: %s" % (self.proc.returncode, err)
+        return out
+
+    def decode(self):
+        """`elog -e -r`: the text of the capture; decoding twice must agree."""
+        first = run([self.elog, "-e", "-r", self.path]).stdout
+        second = run([self.elog, "-e", "-r", self.path]).stdout
+        assert first == second, "decoding the same capture twice differs"
+        return first
+
+
+LINE = re.compile(r"^\[\s*\d+\][0-9a-f]{4,}::\d\d:\d\d:\d\d\.\d{6} \[(\w+)\]\[(\d+)\]\[(\w+)\] (.*)$")
+
+
+def parse_text(text):
+    """[(provider, session, EVENT, text)] of a decoded capture."""
+    out = []
+    for line in text.splitlines():
+        m = LINE.match(line)
+        assert m, "unexpected line: %r" % line
+        out.append((m.group(1), int(m.group(2)), m.group(3), m.group(4)))
+    return out
+
+
+# ---- the independent ELOG v1 reader (elog(5), SPEC §8) ----
+
+class Record:
+    __slots__ = ("length", "cpu", "provider", "ts", "session", "id", "tid", "payload")
+
+    def __init__(self, hdr, payload):
+        (self.length, self.cpu, self.provider, _reserved, self.ts, self.session,
+         self.id, self.tid) = hdr
+        self.payload = payload
+
+
+def read_capture(path):
+    """(header dict, {provider id: name}, [Record]) of an ELOG v1 file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert len(data) >= 44, "capture shorter than header + provider count"
+    magic, version, start, start_utc, count, dropped = struct.unpack_from("<4sIQQQQ", data, 0)
+    assert magic == b"ELOG" and version == 1
+    (nprov,) = struct.unpack_from("<I", data, 40)
+    assert 1 <= nprov <= 32
+    off = 44
+    providers = {}
+    for _ in range(nprov):
+        pid, name = struct.unpack_from("<H32s", data, off)
+        providers[pid] = name.rstrip(b"\0").decode()
+        off += 34
+    records = []
+    while off < len(data):
+        assert off + 32 <= len(data), "truncated event header"
+        hdr = struct.unpack_from("<HHHHQQIi", data, off)
+        length = hdr[0]
+        assert 32 <= length and off + length <= len(data), "bad event_length %d" % length
+        records.append(Record(hdr, data[off + 32:off + length]))
+        off += length
+    return ({"start": start, "start_utc": start_utc, "event_count": count, "dropped": dropped},
+            providers, records)
+
+
+def ports_v4(payload):
+    """(src_addr, src_port, dst_addr, dst_port) of a CONN_SET_IP_V4 payload."""
+    src, sport, dst, dport = struct.unpack("<4sH2x4sH2x", payload)
+    return (src, struct.unpack(">H", struct.pack("<H", sport))[0],
+            dst, struct.unpack(">H", struct.pack("<H", dport))[0])
+
+
+def seg(payload):
+    """seq, ack, flags, len of an IN or OUT payload."""
+    seq, ack, flags, _win_raw, _win, length = struct.unpack_from("<IIHHII", payload, 0)
+    return seq, ack, flags, length
+
+
+def sessions_by_port(records, lport, cports):
+    """{'listener', 'client', 'server'} session ids of one workload (IPv4)."""
+    found = {"clients": set(), "servers": set(), "listener": None}
+    for r in records:
+        if r.id != CONN_SET_IP_V4 or len(r.payload) != 16:
+            continue
+        _s, sport, _d, dport = ports_v4(r.payload)
+        if sport == lport and dport == 0:
+            found["listener"] = r.session
+        elif sport in cports and dport == lport:
+            found["clients"].add(r.session)
+        elif sport == lport and dport in cports:
+            found["servers"].add(r.session)
+    return found
+
+
+def wait_for(cond, timeout=3.0, step=0.05):
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() > deadline:
+            return v
+        time.sleep(step)
+
+
+class TcpEnv:
+    """What a TCP test needs: the tools, controls, traffic and captures."""
+
+    def __init__(self, bindir, ctl, ns, procs, tmp):
+        self.bindir, self.ctl, self.procs, self.tmp = bindir, ctl, procs, tmp
+        self.traffic = Traffic(ns, procs)
+
+    def capture(self, name, *args, **kw):
+        return Capture(self.bindir, self.procs, os.path.join(self.tmp, name), *args, **kw)
+
+    def counters(self):
+        return counters(self.ctl)
+
+
+@pytest.fixture
+def tcp_env(bindir, elogctl, netns, procs, tmp_path):
+    """The TCP provider loaded, default 0 unless a test sets it (elogctl
+    restores every control the test changes), a namespace for traffic."""
+    need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workloads")
+    elogctl("-L", "tcp")
+    env = TcpEnv(bindir, elogctl, netns, procs, str(tmp_path))
+    yield env
