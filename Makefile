@@ -60,6 +60,7 @@ TEST_TARGETS :=
 
 include tools/schemac/module.mk
 include lib/module.mk
+include lib/export.mk
 include lib/rt/module.mk
 include bpf/module.mk
 include providers/test/module.mk

@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# lib exporters and output layers (issue 5): JSON Lines, pcapng, per-session
+# files, rotation and compressed capture files.
+LIB_SRCS += lib/export_json.c

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * JSON Lines rendering of one event (see export_json.h for the mapping).
+ * Every field read copies the part of the field inside the payload into a
+ * zeroed scratch value, exactly like the text formatter: short payloads
+ * read as zero-filled, long ones are not looked at past the struct.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "export_json.h"
+#include "format.h"
+#include "strbuf.h"
+
+struct pl {
+	const uint8_t *p;
+	size_t len;
+};
+
+static void field_bytes(const struct pl *pl, size_t off, size_t size, void *out)
+{
+	memset(out, 0, size);
+	if (off < pl->len) {
+		size_t n = pl->len - off;
+
+		memcpy(out, pl->p + off, n < size ? n : size);
+	}
+}
+
+static size_t type_size(uint8_t type, uint16_t declared)
+{
+	switch (type) {
+	case ELOG_T_U8: case ELOG_T_I8: return 1;
+	case ELOG_T_U16: case ELOG_T_I16: return 2;
+	case ELOG_T_U32: case ELOG_T_I32: case ELOG_T_IN_ADDR: return 4;
+	case ELOG_T_U64: case ELOG_T_I64: case ELOG_T_PTR: return 8;
+	case ELOG_T_IN6_ADDR: return 16;
+	default: return declared;
+	}
+}
+
+static uint64_t read_uint(const struct pl *pl, size_t off, uint8_t type)
+{
+	size_t n = type_size(type, 8);
+	uint8_t b[8];
+	uint64_t v = 0;
+
+	if (n > 8)
+		n = 8;
+	field_bytes(pl, off, n, b);
+	switch (n) {
+	case 1: return b[0];
+	case 2: { uint16_t x; memcpy(&x, b, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, b, 4); return x; }
+	default: memcpy(&v, b, 8); return v;
+	}
+}
+
+static int64_t sign_extend(uint64_t v, uint8_t type)
+{
+	switch (type) {
+	case ELOG_T_I8: return (int8_t)(uint8_t)v;
+	case ELOG_T_I16: return (int16_t)(uint16_t)v;
+	case ELOG_T_I32: return (int32_t)(uint32_t)v;
+	default: return (int64_t)v;
+	}
+}
+
+static bool is_signed(uint8_t type)
+{
+	return type == ELOG_T_I8 || type == ELOG_T_I16 || type == ELOG_T_I32 || type == ELOG_T_I64;
+}
+
+static const char *value_name(const struct elog_valueset_desc *vs, uint64_t v)
+{
+	uint32_t lo = 0, hi = vs ? vs->count : 0;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (vs->values[mid].value == v)
+			return vs->values[mid].name;
+		if (vs->values[mid].value < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A JSON string from untrusted bytes, stopping at NUL or n bytes. */
+static void json_str(struct strbuf *b, const uint8_t *s, size_t n)
+{
+	sb_ch(b, '"');
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		uint8_t c = s[i];
+
+		if (c == '"' || c == '\\') {
+			sb_ch(b, '\\');
+			sb_ch(b, (char)c);
+		} else if (c >= 0x20 && c < 0x7f) {
+			sb_ch(b, (char)c);
+		} else {
+			/* Controls must be escaped; bytes >= 0x80 are not known to
+			 * be UTF-8, so they are kept as their Latin-1 code point. */
+			sb_mem(b, "\\u00", 4);
+			sb_hex_w(b, c, 2);
+		}
+	}
+	sb_ch(b, '"');
+}
+
+static void json_cstr(struct strbuf *b, const char *s)
+{
+	json_str(b, (const uint8_t *)s, strlen(s));
+}
+
+static void json_hexstr(struct strbuf *b, uint64_t v)
+{
+	sb_ch(b, '"');
+	sb_hex0x(b, v);
+	sb_ch(b, '"');
+}
+
+static void json_flags(struct strbuf *b, const struct elog_valueset_desc *vs, uint64_t v)
+{
+	uint64_t left = v;
+	bool first = true;
+
+	sb_ch(b, '[');
+	for (uint32_t i = 0; vs != NULL && i < vs->count; i++) {
+		uint64_t m = vs->values[i].value;
+
+		if (m != 0 && (left & m) == m) {
+			if (!first)
+				sb_ch(b, ',');
+			json_cstr(b, vs->values[i].name);
+			left &= ~m;
+			first = false;
+		}
+	}
+	if (left != 0) {
+		if (!first)
+			sb_ch(b, ',');
+		json_hexstr(b, left);
+	}
+	sb_ch(b, ']');
+}
+
+static void json_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t raw)
+{
+	uint64_t v = raw;
+	size_t n = type_size(f->type, f->size);
+
+	switch (f->annot) {
+	case ELOG_A_NTOHS:
+		if (n == 2)
+			v = ntohs((uint16_t)raw);
+		else if (n == 4)
+			v = ntohl((uint32_t)raw);
+		break;
+	case ELOG_A_HEX:
+		json_hexstr(b, raw);
+		return;
+	case ELOG_A_ENUM: {
+		const char *name = value_name(f->values, raw);
+
+		if (name != NULL) {
+			json_cstr(b, name);
+			return;
+		}
+		break;
+	}
+	case ELOG_A_FLAG:
+		json_flags(b, f->values, raw);
+		return;
+	default:
+		break;
+	}
+	if (is_signed(f->type))
+		sb_sdec(b, sign_extend(v, f->type));
+	else
+		sb_udec(b, v);
+}
+
+static void json_value(struct strbuf *b, const struct pl *pl, const struct elog_field_desc *f,
+		       size_t off)
+{
+	switch (f->type) {
+	case ELOG_T_PTR:
+		json_hexstr(b, read_uint(pl, off, ELOG_T_PTR));
+		return;
+	case ELOG_T_CHARS: {
+		size_t n = off < pl->len ? pl->len - off : 0;
+
+		json_str(b, n ? pl->p + off : (const uint8_t *)"", n < f->size ? n : f->size);
+		return;
+	}
+	case ELOG_T_IN_ADDR: case ELOG_T_IN6_ADDR: {
+		uint8_t a[16];
+		char s[INET6_ADDRSTRLEN];
+		int af = f->type == ELOG_T_IN_ADDR ? AF_INET : AF_INET6;
+
+		field_bytes(pl, off, af == AF_INET ? 4 : 16, a);
+		json_cstr(b, inet_ntop(af, a, s, sizeof(s)));
+		return;
+	}
+	default:
+		json_int(b, f, read_uint(pl, off, f->type));
+		return;
+	}
+}
+
+/* A variable-length tail: min(count, max, what the payload holds) values. */
+static void json_tail(struct strbuf *b, const struct pl *pl, const struct elog_event_desc *ev,
+		      const struct elog_field_desc *f)
+{
+	size_t esize = type_size(f->type, f->size);
+	uint64_t count = 0, have;
+
+	if (f->count_field >= 0 && (uint16_t)f->count_field < ev->field_count) {
+		const struct elog_field_desc *cf = &ev->fields[f->count_field];
+
+		count = read_uint(pl, cf->offset, cf->type);
+	}
+	if (count > f->max_count)
+		count = f->max_count;
+	have = (esize == 0 || f->offset >= pl->len) ? 0 : (pl->len - f->offset) / esize;
+	if (count > have)
+		count = have;
+	if (f->type == ELOG_T_CHARS && f->size == 1) {
+		json_str(b, count ? pl->p + f->offset : (const uint8_t *)"", (size_t)count);
+		return;
+	}
+	sb_ch(b, '[');
+	for (uint64_t i = 0; i < count; i++) {
+		if (i != 0)
+			sb_ch(b, ',');
+		json_value(b, pl, f, f->offset + (size_t)i * esize);
+	}
+	sb_ch(b, ']');
+}
+
+static int64_t floor_div(int64_t a, int64_t d)
+{
+	return a / d - ((a % d != 0) && ((a < 0) != (d < 0)));
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = floor_div(z, 146097);
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* ISO 8601 UTC with microseconds: "2026-11-22T01:02:03.456789Z". */
+static void json_time(struct strbuf *b, int64_t utc_us)
+{
+	int64_t secs = floor_div(utc_us, 1000000);
+	uint64_t us = (uint64_t)((utc_us % 1000000 + 1000000) % 1000000);
+	int64_t days = floor_div(secs, 86400), y;
+	uint64_t sod = (uint64_t)(secs - days * 86400);
+	unsigned mo, d;
+
+	civil(days, &y, &mo, &d);
+	sb_ch(b, '"');
+	if (y < 0) {
+		sb_ch(b, '-');
+		y = -y;
+	}
+	sb_udec_w(b, (uint64_t)y, 4);
+	sb_ch(b, '-');
+	sb_udec_w(b, mo, 2);
+	sb_ch(b, '-');
+	sb_udec_w(b, d, 2);
+	sb_ch(b, 'T');
+	sb_udec_w(b, sod / 3600, 2);
+	sb_ch(b, ':');
+	sb_udec_w(b, sod / 60 % 60, 2);
+	sb_ch(b, ':');
+	sb_udec_w(b, sod % 60, 2);
+	sb_ch(b, '.');
+	sb_udec_w(b, us, 6);
+	sb_mem(b, "Z\"", 2);
+}
+
+static void json_payload_hex(struct strbuf *b, const struct pl *pl)
+{
+	sb_mem(b, ",\"payload_hex\":\"", 16);
+	for (size_t i = 0; i < pl->len; i++)
+		sb_hex_w(b, pl->p[i], 2);
+	sb_ch(b, '"');
+}
+
+size_t elog_json_format(char *buf, size_t cap, const struct elog_event_hdr *hdr,
+			const char *provider_name, const struct elog_provider_desc *desc,
+			int64_t utc_us, const void *payload, size_t payload_len)
+{
+	struct strbuf b;
+	struct pl pl = { payload, payload ? payload_len : 0 };
+	const struct elog_event_desc *ev = desc ? elog_schema_event(desc, hdr->event_id) : NULL;
+
+	if (cap < 2)
+		return 0;
+	sb_init(&b, buf, cap);
+	sb_mem(&b, "{\"provider\":", 12);
+	if (provider_name != NULL)
+		json_cstr(&b, provider_name);
+	else
+		sb_mem(&b, "null", 4);
+	sb_mem(&b, ",\"session\":", 11);
+	sb_udec(&b, hdr->session_id);
+	sb_mem(&b, ",\"event\":", 9);
+	if (ev != NULL)
+		json_cstr(&b, ev->name);
+	else
+		sb_mem(&b, "null", 4);
+	sb_mem(&b, ",\"event_id\":", 12);
+	sb_udec(&b, hdr->event_id);
+	sb_mem(&b, ",\"time\":", 8);
+	json_time(&b, utc_us);
+	sb_mem(&b, ",\"boot_us\":", 11);
+	sb_udec(&b, hdr->timestamp);
+	sb_mem(&b, ",\"cpu\":", 7);
+	sb_udec(&b, hdr->cpu);
+	sb_mem(&b, ",\"thread\":", 10);
+	sb_sdec(&b, hdr->thread_id);
+	if (ev == NULL) {
+		json_payload_hex(&b, &pl);
+	} else {
+		sb_mem(&b, ",\"fields\":{", 11);
+		for (uint16_t i = 0; i < ev->field_count; i++) {
+			const struct elog_field_desc *f = &ev->fields[i];
+
+			if (i != 0)
+				sb_ch(&b, ',');
+			json_cstr(&b, f->name);
+			sb_ch(&b, ':');
+			if (f->count_field >= 0)
+				json_tail(&b, &pl, ev, f);
+			else
+				json_value(&b, &pl, f, f->offset);
+		}
+		sb_ch(&b, '}');
+	}
+	sb_mem(&b, "}\n", 2);
+	/* Full means something was clipped: never emit half an object. */
+	if (b.p >= b.end)
+		return 0;
+	return (size_t)(b.p - buf);
+}
