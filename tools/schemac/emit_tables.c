@@ -83,8 +83,15 @@ int sc_emit_tables(const struct sc_schema *s, FILE *out, struct sc_error *err)
 		"#include \"eventlog/schema.h\"\n\n", s->provider, s->file);
 	emit_valuesets(out, s->enums, s->nenums, "enum");
 	emit_valuesets(out, s->flags, s->nflags, "flag");
-	for (size_t i = 0; i < s->nstructs; i++)
-		emit_fields(out, s->structs[i]);
+	for (size_t i = 0; i < s->nstructs; i++) {
+		/* Only events reach field tables; a struct no event uses
+		 * (kept for the producer side) would be an unused static. */
+		int used = 0;
+		for (size_t k = 0; k < s->nev; k++)
+			used |= s->ev[k].st == s->structs[i];
+		if (used)
+			emit_fields(out, s->structs[i]);
+	}
 	for (size_t i = 0; i < s->nev; i++)
 		emit_pieces(out, &s->ev[i]);
 	fputs("/* Sorted by id: consumers bsearch this table. */\n"
