@@ -130,9 +130,14 @@ static __always_inline void elog__count(__u32 slot, int delivered)
 		__sync_fetch_and_add(&st->dropped, 1);
 }
 
-static __always_inline int elog__match(const struct elog_sub_cfg *c, __u8 level, __u32 keywords)
+/* Live events go to LIVE slots; events aimed at a slot (dumps) also reach
+ * it while it is still in DUMP. */
+static __always_inline int elog__match(const struct elog_sub_cfg *c, int targeted, __u8 level,
+				       __u32 keywords)
 {
-	return c->active && level <= c->level && (keywords & c->keywords) != 0;
+	if (c->active != ELOG_SLOT_LIVE && !(targeted && c->active == ELOG_SLOT_DUMP))
+		return 0;
+	return level <= c->level && (keywords & c->keywords) != 0;
 }
 
 /* Writes one record into slot's ring; counts the outcome. */
@@ -226,7 +231,7 @@ static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __
 		if (target >= 0 && (__u32)target != i)
 			continue;
 		c = bpf_map_lookup_elem(&elog_subs, &slot);
-		if (!c || !elog__match(c, level, keywords))
+		if (!c || !elog__match(c, target >= 0, level, keywords))
 			continue;
 		if (len > ELOG_PAYLOAD_MAX) {
 			/* Cannot be represented in a u16 event_length. */

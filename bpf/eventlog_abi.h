@@ -37,9 +37,16 @@
 #define ELOG_PIN_STATS "elog_stats"
 #define ELOG_PIN_DUMP_DONE "elog_dump_done" /* SEC("syscall") DUMP_COMPLETE */
 
+/* Slot states. A -D subscriber sits in DUMP while its dump runs: it gets
+ * only the events aimed at it (the dump and DUMP_COMPLETE), so its capture
+ * holds the state first and live traffic only after DUMP_COMPLETE. */
+#define ELOG_SLOT_FREE 0
+#define ELOG_SLOT_LIVE 1
+#define ELOG_SLOT_DUMP 2
+
 /* One subscriber slot. */
 struct elog_sub_cfg {
-	__u32 active;   /* 1: deliver to elog_rings[slot] */
+	__u32 active;   /* ELOG_SLOT_* */
 	__u32 level;    /* deliver when event level <= level ... */
 	__u32 keywords; /* ... and (event keywords & keywords) != 0; SESSION always set */
 	__u32 owner_pid;     /* userspace bookkeeping: the subscriber process, */

@@ -71,7 +71,10 @@ static int install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: epoll_wait must return so the loop sees the flag. */
+	/* SA_RESTART so a signal during a write to a slow pipe does not fail
+	 * it; epoll_wait is never restarted (signal(7)), so the loop still
+	 * sees the flag at once. */
+	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
 	    sigaction(SIGALRM, &sa, NULL))
 		return -errno;

@@ -257,7 +257,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
-	c.active = 1;
+	c.active = dump ? ELOG_SLOT_DUMP : ELOG_SLOT_LIVE;
 	c.level = level;
 	c.keywords = keywords | 0x80000000u; /* SESSION is always on */
 	c.owner_pid = (__u32)getpid();
@@ -281,6 +281,10 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		if (!ret)
 			ret = elog_rt_run_syscall(rt, ELOG_PIN_DUMP_DONE, &dctx, sizeof(dctx), NULL,
 						  err);
+		/* State first, then DUMP_COMPLETE, then live events. */
+		c.active = ELOG_SLOT_LIVE;
+		if (!ret)
+			ret = write_slot(rt, slot, &c, err);
 		if (ret)
 			goto undo;
 	}
