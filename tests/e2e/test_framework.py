@@ -333,3 +333,19 @@ def test_refused_without_privilege(bindir, tmp_path):
     p = run(["unshare", "-Ur", elog, "-c", "test"], check=False)
     assert p.returncode == 1
     assert "user namespace" in p.stderr
+
+
+def test_session_keyword_always_on(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """A subscription to BASIC only still gets the SESSION events (SESSION is
+    always added), and at ERROR it gets none of them (they are INFO)."""
+    testgen("create", 0, 55, "enable", 0, 1)
+    basic, basic_path = start(bindir, procs, tmp_path, "basic", "INFO", "BASIC", "-D")
+    wait_subscribers(1)
+    err, err_path = start(bindir, procs, tmp_path, "err", "ERROR", "BASIC", "-D")
+    wait_subscribers(2)
+    testgen("create", 1, 56, "enable", 1, 1, "destroy", 1, "emit", 0, "SCALARS", 2)
+    stop_ok(basic)
+    stop_ok(err)
+    ids = [e["id"] for e in decode_capture(basic_path)["events"]]
+    assert ids == [SESSION_CREATE_ID, DUMP_COMPLETE_ID, SESSION_CREATE_ID, SESSION_END_ID, 1, 1]
+    assert decode_capture(err_path)["events"] == []
