@@ -11,6 +11,7 @@ pkgs=(
   python3 python3-pytest                  # end-to-end test runner
   iproute2 nftables tcpdump tshark        # namespaces, loss injection, ground truth, pcapng check
   iperf3                                  # benchmarks
+  mandoc                                  # man page lint
 )
 
 missing=()
