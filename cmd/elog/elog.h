@@ -63,6 +63,15 @@ struct elog_options {
 	enum elog_file_format file_format; /* -f */
 
 	const char *read_path;   /* -r: path, "-" for stdin, *.gz decompressed */
+	/* -r FILE [FILE...]: the whole series, read_paths[0] == read_path.
+	 * Allocated once by the parser, lives until exit. */
+	const char **read_paths;
+	size_t read_path_count;
+	const char *pcapng_path; /* --pcapng OUT: export -r input as pcapng */
+	/* --rotate-size / --rotate-events: start the next file of a numbered
+	 * series (-o FILE) before a file would exceed this; 0 = no limit. */
+	uint64_t rotate_size;
+	uint64_t rotate_events;
 
 	/* Text rendering (-d -e -n -t --delta-time); shared with textline.h. */
 	struct elog_text_opts text;
@@ -70,7 +79,7 @@ struct elog_options {
 	bool providers;          /* -p: print [Providers] line to stderr */
 	bool stats;              /* -s: print [Stats] block to stderr on exit */
 	uint32_t duration_s;     /* --duration: 0 = until SIGINT/SIGTERM */
-	bool json;               /* --json: reserved (JSON Lines export, SPEC §9) */
+	bool json;               /* --json: JSON Lines instead of text lines */
 };
 
 /*

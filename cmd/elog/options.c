@@ -19,7 +19,8 @@
 #include "format.h"
 #include "options.h"
 
-enum { OPT_DELTA_TIME = 0x100, OPT_DURATION };
+enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
+       OPT_ROTATE_EVENTS };
 
 static const struct option long_options[] = {
 	{ "buffer-size", required_argument, NULL, 'b' },
@@ -37,6 +38,10 @@ static const struct option long_options[] = {
 	{ "relative-time", no_argument, NULL, 't' },
 	{ "delta-time", no_argument, NULL, OPT_DELTA_TIME },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pcapng", required_argument, NULL, OPT_PCAPNG },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "rotate-events", required_argument, NULL, OPT_ROTATE_EVENTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,6 +103,32 @@ int elog_parse_buffer_size(const char *s, uint32_t *out, struct elog_error *err)
 		return elog_errorf(err, ERANGE, "buffer size too small: minimum is %u bytes",
 				   ELOG_BUFFER_MIN);
 	*out = (uint32_t)(v * mult);
+	return 0;
+}
+
+/* --rotate-size: a byte count with an optional K/M/G suffix (x1024), >= 4 KiB. */
+static int parse_rotate_size(const char *s, uint64_t *out, struct elog_error *err)
+{
+	const char *end;
+	uint64_t v, mult = 1;
+
+	if (elog_parse_number(s, 10, UINT64_MAX, &v, &end) < 0)
+		return elog_errorf(err, EINVAL, "--rotate-size: not a size: %s", s);
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	default: end = "?"; break;
+	}
+	if (*end != '\0')
+		return elog_errorf(err, EINVAL, "--rotate-size: not a size: %s (use K, M or G)", s);
+	if (v > UINT64_MAX / mult)
+		return elog_errorf(err, ERANGE, "--rotate-size: value too large");
+	/* Below a few KiB every event would start a file. */
+	if (v * mult < 4096)
+		return elog_errorf(err, EINVAL, "--rotate-size: minimum is 4K");
+	*out = v * mult;
 	return 0;
 }
 
@@ -163,8 +194,23 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 
 	memset(o, 0, sizeof(*o));
 	o->buffer_size = ELOG_BUFFER_DEFAULT;
+	/* -r FILE and the FILE operands after it: at most argc paths. */
+	o->read_paths = calloc((size_t)argc + 1, sizeof(*o->read_paths));
+	if (o->read_paths == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+b:c:dDef:hno:pr:st", long_options, NULL)) != -1) {
+	for (;;) {
+		c = getopt_long(argc, argv, "+b:c:dDef:hno:pr:st", long_options, NULL);
+		if (c == -1) {
+			/* In read mode, operands are more files of the series
+			 * (`elog -r a.elog b.elog`, or a shell glob); options may
+			 * follow them, so resume option parsing after each. */
+			if (o->read_path == NULL || optind >= argc ||
+			    strcmp(argv[optind - 1], "--") == 0)
+				break;
+			o->read_paths[o->read_path_count++] = argv[optind++];
+			continue;
+		}
 		switch (c) {
 		case 'b':
 			if (elog_parse_buffer_size(optarg, &o->buffer_size, err) < 0)
@@ -214,6 +260,7 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			if (o->read_path != NULL)
 				return elog_errorf(err, EINVAL, "--read-binary given more than once");
 			o->read_path = optarg;
+			o->read_paths[o->read_path_count++] = optarg;
 			break;
 		case 's':
 			o->stats = true;
@@ -235,6 +282,29 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			o->duration_s = (uint32_t)v;
 			break;
 		}
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_PCAPNG:
+			if (o->pcapng_path != NULL)
+				return elog_errorf(err, EINVAL, "--pcapng given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--pcapng requires a file name");
+			o->pcapng_path = optarg;
+			break;
+		case OPT_ROTATE_SIZE:
+			if (parse_rotate_size(optarg, &o->rotate_size, err) < 0)
+				return -1;
+			break;
+		case OPT_ROTATE_EVENTS: {
+			uint64_t v;
+
+			if (elog_parse_number(optarg, 10, UINT64_MAX, &v, NULL) < 0 || v == 0)
+				return elog_errorf(err, EINVAL, "--rotate-events: not a positive number: %s",
+						   optarg);
+			o->rotate_events = v;
+			break;
+		}
 		default:
 			/* getopt has printed its own diagnostic. */
 			return ELOG_PARSE_BAD_OPTION;
@@ -247,11 +317,25 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			return elog_errorf(err, EINVAL, "--read-binary cannot be used with subscribe options");
 		if (o->output_kind != ELOG_OUT_TEXT)
 			return elog_errorf(err, EINVAL, "--output cannot be used with --read-binary");
+		if (o->rotate_size || o->rotate_events)
+			return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events apply to --output");
+		if (o->json && o->pcapng_path != NULL)
+			return elog_errorf(err, EINVAL, "--json cannot be used with --pcapng");
+		/* Two passes (addresses before packets) need the input twice. */
+		for (size_t i = 0; o->pcapng_path != NULL && i < o->read_path_count; i++)
+			if (strcmp(o->read_paths[i], "-") == 0)
+				return elog_errorf(err, EINVAL, "--pcapng cannot read stdin");
 		o->mode = ELOG_MODE_READ;
 		return 0;
 	}
 	if (o->subscription_count == 0)
 		return elog_errorf(err, EINVAL, "no subscriptions specified (use --capture or -c)");
+	if (o->pcapng_path != NULL)
+		return elog_errorf(err, EINVAL, "--pcapng requires --read-binary");
+	if (o->json && o->output_kind != ELOG_OUT_TEXT)
+		return elog_errorf(err, EINVAL, "--json cannot be used with --output (binary)");
+	if ((o->rotate_size || o->rotate_events) && o->output_kind == ELOG_OUT_TEXT)
+		return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events require --output");
 	if (o->file_format == ELOG_FMT_TCP && o->output_kind != ELOG_OUT_DIR)
 		return elog_errorf(err, EINVAL, "--format tcp requires --output dir=PATH");
 	o->mode = ELOG_MODE_CAPTURE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * elog -r: decode a capture to text lines on stdout.
+ * elog -r: decode a capture (or a series of them) to text or JSON lines on
+ * stdout, or export it as pcapng (--pcapng).
  *
  * Lines are formatted straight into one large output buffer that is written
  * with write(2) when nearly full, so decoding costs one system call per
@@ -16,7 +17,10 @@
 
 #include "capture.h"
 #include "elog.h"
+#include "export_json.h"
+#include "export_pcapng.h"
 #include "format.h"
+#include "series.h"
 #include "textline.h"
 
 #define OUT_BUF (1u << 20)
@@ -44,34 +48,35 @@ static int out_flush(struct out *o, struct elog_error *err)
 	return 0;
 }
 
-/* Provider id -> (file name, compiled-in tables), looked up once per id. */
-struct provider_cache {
-	int32_t id; /* -1: empty */
-	const char *name;
-	const struct elog_provider_desc *desc;
-};
-
-static void report_integrity(const struct elog_reader *r)
+/* One file of the series read to its end: what is wrong with it, if anything. */
+static void report_integrity(void *arg, const char *path, struct elog_reader *r, bool cut)
 {
+	const struct elog_options *o = arg;
 	const struct elog_file_hdr *h = elog_reader_header(r);
 	uint64_t n = elog_reader_event_count(r);
 	const char *where;
+	char name[300] = "";
 
+	/* Name the file only when there are several. */
+	if (o->read_path_count > 1)
+		snprintf(name, sizeof(name), "%s: ", path);
 	/* One warning at most for the records themselves: a cut file's header
 	 * count disagrees too, and saying so twice adds nothing. */
-	if (elog_reader_truncated(r, &where))
+	if (cut && !elog_reader_truncated(r, &where))
+		where = "in the compressed stream";
+	if (cut || elog_reader_truncated(r, &where))
 		fprintf(stderr,
-			"elog: warning: capture is truncated (%s); decoded %" PRIu64
+			"elog: warning: %scapture is truncated (%s); decoded %" PRIu64
 			" complete events, header says %" PRIu64 "\n",
-			where, n, (uint64_t)h->event_count);
+			name, where, n, (uint64_t)h->event_count);
 	else if (h->event_count != n)
 		fprintf(stderr,
-			"elog: warning: header says %" PRIu64 " events but the file holds %" PRIu64
+			"elog: warning: %sheader says %" PRIu64 " events but the file holds %" PRIu64
 			" (capture not closed cleanly?)\n",
-			(uint64_t)h->event_count, n);
+			name, (uint64_t)h->event_count, n);
 	if (h->dropped_events != 0)
-		fprintf(stderr, "elog: warning: %" PRIu64 " events were dropped during the capture\n",
-			(uint64_t)h->dropped_events);
+		fprintf(stderr, "elog: warning: %s%" PRIu64 " events were dropped during the capture\n",
+			name, (uint64_t)h->dropped_events);
 }
 
 static void print_providers(const struct elog_reader *r)
@@ -84,60 +89,107 @@ static void print_providers(const struct elog_reader *r)
 	elog_print_providers(stderr, n, names);
 }
 
-static int decode(struct elog_reader *r, const struct elog_options *o, struct out *out,
+/* Text or JSON lines on stdout. */
+static int decode(struct elog_series *s, const struct elog_options *o, struct out *out,
 		  struct elog_error *err)
 {
-	const struct elog_file_hdr *h = elog_reader_header(r);
 	struct elog_text_state st = { 0 };
-	struct provider_cache pc = { -1, NULL, NULL };
-	struct elog_record rec;
+	struct elog_series_record sr;
 	int rc;
 
-	while ((rc = elog_reader_next(r, &rec, err)) == 1) {
-		int64_t utc = elog_record_utc_us(h, rec.hdr.timestamp);
+	while ((rc = elog_series_next(s, &sr, err)) == 1) {
+		const struct elog_record *rec = &sr.rec;
 
-		if (pc.id != rec.hdr.provider_id) {
-			pc.id = rec.hdr.provider_id;
-			pc.name = elog_reader_provider_name(r, rec.hdr.provider_id);
-			pc.desc = elog_schema_provider(pc.name);
-		}
-		if (OUT_BUF - out->len < ELOG_TEXTLINE_MAX && out_flush(out, err) < 0)
+		/* The buffer has ELOG_JSON_LINE_MAX spare bytes past OUT_BUF. */
+		if (out->len > OUT_BUF - ELOG_TEXTLINE_MAX && out_flush(out, err) < 0)
 			return -1;
+		if (o->json) {
+			size_t n = elog_json_format(out->buf + out->len,
+						    OUT_BUF + ELOG_JSON_LINE_MAX - out->len, &rec->hdr,
+						    sr.provider_name, sr.desc, sr.utc_us,
+						    rec->payload, rec->payload_len);
+
+			if (n == 0)
+				return elog_errorf(err, E2BIG, "event at offset %" PRIu64
+						   " too large for a JSON line", rec->offset);
+			out->len += n;
+			continue;
+		}
 		out->len += elog_textline_format(out->buf + out->len, ELOG_TEXTLINE_MAX, &o->text,
-						 &st, &rec.hdr, pc.name, pc.desc, utc, rec.payload,
-						 rec.payload_len);
+						 &st, &rec->hdr, sr.provider_name, sr.desc,
+						 sr.utc_us, rec->payload, rec->payload_len);
 	}
 	return rc;
 }
 
+/* --pcapng: a learning pass for the endpoints, then the writing pass. */
+static int export_pcapng(const struct elog_options *o, struct elog_error *err)
+{
+	struct elog_series *s = NULL;
+	struct elog_series_record sr;
+	struct elog_pcapng *p = NULL;
+	FILE *f = fopen(o->pcapng_path, "wb");
+	int rc;
+
+	if (f == NULL)
+		return elog_errorf(err, errno, "%s: %s", o->pcapng_path, strerror(errno));
+	rc = elog_pcapng_open(&p, f, err);
+	if (rc == 0)
+		rc = elog_series_open(&s, o->read_paths, o->read_path_count, NULL, NULL, err);
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
+		rc = elog_pcapng_learn(p, &sr.rec.hdr, sr.provider_name, sr.rec.payload,
+				       sr.rec.payload_len, err);
+	elog_series_close(s);
+	s = NULL;
+	if (rc == 0)
+		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
+				      (void *)o, err);
+	if (rc == 0 && o->providers)
+		print_providers(elog_series_reader(s));
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
+		rc = elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
+				     sr.rec.payload, sr.rec.payload_len, err);
+	if (elog_pcapng_close(p, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	if (fclose(f) != 0 && rc == 0)
+		rc = elog_errorf(err, errno, "%s: %s", o->pcapng_path, strerror(errno));
+	if (rc == 0 && o->stats)
+		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
+				 elog_series_dropped(s));
+	elog_series_close(s);
+	/* No half-written export left behind to be mistaken for a result. */
+	if (rc < 0)
+		unlink(o->pcapng_path);
+	return rc < 0 ? 1 : 0;
+}
+
 int elog_read_run(const struct elog_options *o, struct elog_error *err)
 {
-	struct elog_reader *r;
+	struct elog_series *s;
 	struct out out = { NULL, 0 };
 	int rc;
 
-	if (elog_reader_open(&r, o->read_path, err) < 0)
+	if (o->pcapng_path != NULL)
+		return export_pcapng(o, err);
+	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
+			     err) < 0)
 		return 1;
-	out.buf = malloc(OUT_BUF);
+	out.buf = malloc(OUT_BUF + ELOG_JSON_LINE_MAX);
 	if (out.buf == NULL) {
-		elog_reader_close(r);
+		elog_series_close(s);
 		elog_errorf(err, ENOMEM, "out of memory");
 		return 1;
 	}
 	if (o->providers)
-		print_providers(r);
-	rc = decode(r, o, &out, err);
+		print_providers(elog_series_reader(s));
+	rc = decode(s, o, &out, err);
 	/* Print what was decoded before any error or warning about the rest. */
 	if (out_flush(&out, rc < 0 ? NULL : err) < 0)
 		rc = -1;
-	if (rc == 0) {
-		report_integrity(r);
-		if (o->stats)
-			elog_print_stats(stderr, elog_reader_provider_count(r),
-					 elog_reader_event_count(r),
-					 elog_reader_header(r)->dropped_events);
-	}
+	if (rc == 0 && o->stats)
+		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
+				 elog_series_dropped(s));
 	free(out.buf);
-	elog_reader_close(r);
+	elog_series_close(s);
 	return rc < 0 ? 1 : 0;
 }
