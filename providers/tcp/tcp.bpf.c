@@ -29,6 +29,7 @@
 #include "tcp_emit.bpf.h"
 #include "tcp_state.bpf.h"
 #include "tcp_segment.bpf.h"
+#include "tcp_ctl.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -52,7 +53,9 @@ int tcp_elog_sock_create(struct bpf_sock *ctx)
 {
 	struct tcp_elog_sk *v;
 
-	if (ctx->protocol != TCP_ELOG_IPPROTO_TCP)
+	/* SOCK_RAW with IPPROTO_TCP is not a TCP socket: it never reaches
+	 * tcp_destroy_sock, so a session for it would never end. */
+	if (ctx->protocol != TCP_ELOG_IPPROTO_TCP || ctx->type != TCP_ELOG_SOCK_STREAM)
 		return 1;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!v)
@@ -175,10 +178,19 @@ SEC("cgroup_skb/egress")
 int tcp_elog_egress(struct __sk_buff *skb)
 {
 	struct tcp_elog_sk *v = 0;
+	struct bpf_sock *bsk;
 	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
 
-	if (tp)
+	if (tp) {
 		tcp_elog_emit_out(v, tp, skb);
+		return 1;
+	}
+	/* No session: is it a reset or ACK from the control socket? */
+	bsk = skb->sk;
+	if (bsk)
+		bsk = bpf_sk_fullsock(bsk);
+	if (bsk && bsk->type == TCP_ELOG_SOCK_RAW && bsk->protocol == TCP_ELOG_IPPROTO_TCP)
+		tcp_elog_ctl_out(skb);
 	return 1;
 }
 

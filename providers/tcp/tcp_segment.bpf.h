@@ -15,6 +15,7 @@
 #define TCP_ELOG_ETH_P_IP 0x0800
 #define TCP_ELOG_ETH_P_IPV6 0x86DD
 #define TCP_ELOG_IPPROTO_TCP 6
+#define TCP_ELOG_SOCK_STREAM 1
 #define TCP_ELOG_TH_SYN 0x02
 
 /* The fixed 20 bytes of a TCP header, byte-exact. */

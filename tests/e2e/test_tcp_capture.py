@@ -14,7 +14,7 @@ import time
 import pytest
 
 from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
-                          SESSION_CREATE, SESSION_END, TH_ACK, TH_SYN, parse_text, read_capture, seg,
+                          SESSION_CREATE, SESSION_END, TH_ACK, TH_RST, TH_SYN, parse_text, read_capture, seg,
                           sessions_by_port, tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
 
@@ -108,6 +108,22 @@ def test_capture_parses_independently(env):
     c_out = [seg(r.payload) for r in recs if r.session == client and r.id == OUT]
     s_in = [seg(r.payload) for r in recs if r.session in (server, s["listener"]) and r.id == IN]
     assert c_out == s_in
+
+
+def test_reset_from_the_control_socket(env):
+    """Linux sends this RST from its per-namespace control socket, not from
+    the listener: it is still logged, as an OUT of the listener's session."""
+    cap = env.capture("x.elog")
+    w = env.traffic.workload("stray", 4)
+    cap.stop()
+    _, _, recs = read_capture(cap.path)
+    listener = sessions_by_port(recs, w["lport"], [])["listener"]
+    assert listener is not None
+    ins = [seg(r.payload) for r in recs if r.session == listener and r.id == IN]
+    outs = [seg(r.payload) for r in recs if r.session == listener and r.id == OUT]
+    assert (w["seq"], w["ack"], TH_ACK, 0) in ins
+    # RFC 9293 3.10.7.2: the reset of a bare ACK takes its sequence number.
+    assert [o for o in outs if o[2] & TH_RST] == [(w["ack"], 0, TH_RST, 0)]
 
 
 def test_level_filter(env):

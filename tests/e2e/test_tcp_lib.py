@@ -108,6 +108,27 @@ elif mode == "rst":
     l.close()
     time.sleep(0.05)
     print(json.dumps({"lport": lport, "cports": cports}), flush=True)
+elif mode == "stray":
+    # A bare ACK to the listener, from a port with no socket: Linux answers
+    # with a RST from its control socket (tcp_v4_send_reset), not from l.
+    import struct
+    sport, seq, ack = 40000 + lport % 20000, 1000, 2000
+    def csum(b):
+        b += b"\0" * (len(b) & 1)
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return ~s & 0xffff
+    hdr = struct.pack("!HHIIBBHHH", sport, lport, seq, ack, 5 << 4, 0x10, 1024, 0, 0)
+    pseudo = socket.inet_aton(host) * 2 + struct.pack("!BBH", 0, 6, len(hdr))
+    hdr = hdr[:16] + struct.pack("!H", csum(pseudo + hdr)) + hdr[18:]
+    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    r.sendto(hdr, (host, 0))
+    time.sleep(0.1)
+    r.close()
+    l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": [], "sport": sport, "seq": seq, "ack": ack}), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")
