@@ -58,7 +58,7 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 {
 	struct sock *sk = (struct sock *)tp;
 	__u16 family, lport;
-	struct in6_addr daddr6;
+	struct in6_addr daddr6, saddr6;
 
 	if (!s || !tp)
 		return;
@@ -67,7 +67,11 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 	if (lport == 0)
 		return;
 	BPF_CORE_READ_INTO(&daddr6, sk, __sk_common.skc_v6_daddr);
-	if (family == TCP_ELOG_AF_INET || (family == TCP_ELOG_AF_INET6 && tcp_elog_v4mapped(&daddr6))) {
+	BPF_CORE_READ_INTO(&saddr6, sk, __sk_common.skc_v6_rcv_saddr);
+	/* Mapped on either end (a listener bound to ::ffff:a.b.c.d has ::
+	 * as its peer): the socket speaks IPv4 only. */
+	if (family == TCP_ELOG_AF_INET ||
+	    (family == TCP_ELOG_AF_INET6 && (tcp_elog_v4mapped(&daddr6) || tcp_elog_v4mapped(&saddr6)))) {
 		TCP_ELOG_MSG(CONN_SET_IP_V4, conn_set_ip_v4, u);
 
 		if (!TCP_ELOG_WOULD(s, CONN_SET_IP_V4))
@@ -82,7 +86,7 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 
 		if (!TCP_ELOG_WOULD(s, CONN_SET_IP_V6))
 			return;
-		bpf_core_read(&u.ev.src_addr, sizeof(u.ev.src_addr), &sk->__sk_common.skc_v6_rcv_saddr);
+		__builtin_memcpy(&u.ev.src_addr, &saddr6, sizeof(u.ev.src_addr));
 		u.ev.src_port = bpf_htons(lport);
 		__builtin_memcpy(&u.ev.dst_addr, &daddr6, sizeof(u.ev.dst_addr));
 		u.ev.dst_port = BPF_CORE_READ(sk, __sk_common.skc_dport);

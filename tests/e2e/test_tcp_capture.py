@@ -64,6 +64,23 @@ def test_loopback_exchange_decoded(env, fam):
     assert "stack linux" in params and "cc " in params
 
 
+def test_v4_mapped_ipv6_sockets_log_ipv4(env):
+    """An AF_INET6 socket talking to 127.0.0.1 is an IPv4 connection, as
+    upstream's INP_IPV4: CONN_SET_IP_V4 and IPv4 segments."""
+    cap = env.capture("x.elog")
+    w = env.traffic.workload("exchange", 46)
+    cap.stop()
+    lines = parse_text(cap.decode())
+    conn = "IPv4 connection 127.0.0.1:%d -> 127.0.0.1:%d" % (w["cports"][0], w["lport"])
+    client = {l[1] for l in lines if l[2] == "CONN_SET_IP_V4" and l[3] == conn}
+    assert len(client) == 1, conn
+    assert not any(l[2] == "CONN_SET_IP_V6" and ":%d" % w["lport"] in l[3] for l in lines)
+    ev = [l for l in lines if l[1] in client]
+    assert any(l[2] == "OUT" and "flags SYN)" in l[3] for l in ev)
+    assert any(l[2] == "IN" and "flags SYN|ACK)" in l[3] for l in ev)
+    assert ev[-1][2] == "SESSION_END"
+
+
 def test_capture_parses_independently(env):
     cap = env.capture("x.elog")
     w = env.traffic.workload("exchange", 4)

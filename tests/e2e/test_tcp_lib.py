@@ -70,8 +70,9 @@ def counters(ctl):
 
 WORKLOAD = r'''
 import json, socket, sys, time
-mode, fam = sys.argv[1], socket.AF_INET6 if sys.argv[2] == "6" else socket.AF_INET
-host = "::1" if fam == socket.AF_INET6 else "127.0.0.1"
+# fam 4, 6, or 46: IPv6 sockets talking IPv4 through v4-mapped addresses.
+mode, fam = sys.argv[1], socket.AF_INET6 if sys.argv[2] in ("6", "46") else socket.AF_INET
+host = {"4": "127.0.0.1", "6": "::1", "46": "::ffff:127.0.0.1"}[sys.argv[2]]
 
 def pair(l):
     c = socket.socket(fam, socket.SOCK_STREAM)
