@@ -2,8 +2,10 @@
 /*
  * elog -c: live capture. One subscription (slot + ring) per -c provider,
  * all rings polled by one libbpf ring_buffer; records go through the
- * reorder window (lib/rt/reorder.h) to a binary capture (-o FILE) or to
- * text lines on stdout, until SIGINT/SIGTERM/--duration.
+ * reorder window (lib/rt/reorder.h) to a binary capture (-o FILE, .gz/.zst
+ * compressed by name, rotated into a numbered series with --rotate-*), or
+ * to text lines (JSON Lines with --json) on stdout, until
+ * SIGINT/SIGTERM/--duration.
  *
  * Exactness at the end: every subscription is released first (after which
  * no program can still write to its ring and its counters are final), then
@@ -20,6 +22,8 @@
 #include <bpf/libbpf.h>
 
 #include "capture.h"
+#include "export_json.h"
+#include "zfile.h"
 #include "rt/reorder.h"
 #include "elog.h"
 #include "format.h"
@@ -30,6 +34,25 @@
 #define RECLAIM_EVERY_US 1000000
 
 struct cap;
+
+/*
+ * The binary output: one file, or with --rotate-size/--rotate-events a
+ * series NAME.000000.elog, NAME.000001.elog, ... (lib/series.h), each a
+ * complete capture. A name ending in .gz or .zst is compressed through
+ * lib/zfile.h. Drops cannot be attributed to the records of one file, so
+ * each closed file gets the drops counted while it was open (sampled from
+ * the live counters) and the last one the rest: the files' dropped_events
+ * add up to the exact total.
+ */
+struct cap_out {
+	struct elog_writer *w;
+	struct elog_zfile *z;     /* compressed file, else NULL */
+	FILE *f;                  /* the stream under the writer when z */
+	unsigned seq;             /* file number in the series */
+	uint64_t bytes, events;   /* in the current file (bytes uncompressed) */
+	uint64_t preamble;        /* header + provider table bytes */
+	uint64_t dropped_before;  /* drops given to the files already closed */
+};
 
 struct cap_sub {
 	struct cap *cap;
@@ -48,7 +71,8 @@ struct cap {
 	size_t nsubs;
 	struct ring_buffer *rb;
 	struct elog_reorder *reorder;
-	struct elog_writer *writer;
+	struct cap_out out;       /* -o FILE (a numbered series with --rotate-*) */
+	char *json;               /* --json line buffer */
 	struct elog_text_state text;
 	int64_t boot_to_utc;
 	uint64_t received;
@@ -81,27 +105,49 @@ static int install_signals(void)
 	return 0;
 }
 
-/* Reorder sink: one record out, to the file or as a text line. */
+static int out_rotate(struct cap *c);
+
+/* Reorder sink: one record out, to the file, as JSON or as a text line. */
 static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 {
 	struct cap *c = arg;
 	struct cap_sub *s = &c->subs[tag];
 	struct elog_event_hdr h;
 	char line[ELOG_TEXTLINE_MAX];
+	const void *payload = (const unsigned char *)rec + sizeof(h);
+	int64_t utc;
 	size_t n;
 
 	c->received++;
-	if (c->writer)
-		return elog_writer_append(c->writer, rec, len, &c->err);
-	memcpy(&h, rec, sizeof(h));
-	n = elog_textline_format(line, sizeof(line), &c->o->text, &c->text, &h, s->req->provider,
-				 s->desc, (int64_t)h.timestamp + c->boot_to_utc,
-				 (const unsigned char *)rec + sizeof(h), len - sizeof(h));
-	if (fwrite(line, 1, n, stdout) != n) {
-		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
-		return -1;
+	if (c->out.w) {
+		const struct elog_options *o = c->o;
+		uint64_t size = c->out.z ? elog_zfile_bytes(c->out.z) : c->out.bytes;
+
+		if (c->out.events && ((o->rotate_events && c->out.events >= o->rotate_events) ||
+				      (o->rotate_size && size + len > o->rotate_size)) &&
+		    out_rotate(c))
+			return -1;
+		c->out.events++;
+		c->out.bytes += len;
+		return elog_writer_append(c->out.w, rec, len, &c->err);
 	}
+	memcpy(&h, rec, sizeof(h));
+	utc = (int64_t)h.timestamp + c->boot_to_utc;
+	if (c->json) {
+		n = elog_json_format(c->json, ELOG_JSON_LINE_MAX, &h, s->req->provider, s->desc, utc,
+				     payload, len - sizeof(h));
+		if (n && fwrite(c->json, 1, n, stdout) != n)
+			goto write_error;
+		return 0;
+	}
+	n = elog_textline_format(line, sizeof(line), &c->o->text, &c->text, &h, s->req->provider,
+				 s->desc, utc, payload, len - sizeof(h));
+	if (fwrite(line, 1, n, stdout) != n)
+		goto write_error;
 	return 0;
+write_error:
+	elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
+	return -1;
 }
 
 /* ring_buffer callback (ctx: the subscription): copy into the window. */
@@ -156,26 +202,112 @@ static int subscribe_all(struct cap *c)
 	return 0;
 }
 
-static int open_output(struct cap *c)
+/* NAME.elog[.gz|.zst] -> NAME.<seq>.elog[...]; otherwise NAME.<seq>. */
+static int series_name(char *buf, size_t size, const char *path, unsigned seq)
+{
+	const char *base = strrchr(path, '/'), *ext;
+	int n;
+
+	base = base ? base + 1 : path;
+	ext = strstr(base, ".elog");
+	if (!ext) {
+		ext = strstr(base, ".gz");
+		if (!ext || strcmp(ext, ".gz"))
+			ext = strstr(base, ".zst");
+		if (ext && strcmp(ext, ".gz") && strcmp(ext, ".zst"))
+			ext = NULL;
+	}
+	if (!ext)
+		ext = path + strlen(path);
+	n = snprintf(buf, size, "%.*s.%06u%s", (int)(ext - path), path, seq, ext);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int out_open(struct cap *c)
 {
 	struct elog_writer_provider prov[ELOG_MAX_SUBSCRIPTIONS];
+	const struct elog_options *o = c->o;
+	char name[4096];
+	const char *path = o->output_path;
+	enum elog_zkind kind;
 	size_t i;
 
-	if (c->o->output_kind != ELOG_OUT_FILE)
-		return 0;
 	for (i = 0; i < c->nsubs; i++) {
 		prov[i].id = c->subs[i].id;
 		prov[i].name = c->subs[i].req->provider;
 	}
-	return elog_writer_open(&c->writer, c->o->output_path, prov, (uint32_t)c->nsubs,
-				c->boot_to_utc, &c->err) ? -EIO : 0;
+	if (o->rotate_size || o->rotate_events) {
+		if (series_name(name, sizeof(name), path, c->out.seq))
+			return elog_errorf(&c->err, ENAMETOOLONG, "output name too long: %s", path);
+		path = name;
+	}
+	c->out.preamble = ELOG_FILE_HDR_SIZE + 4 + ELOG_PROVIDER_ENTRY_SIZE * (uint64_t)c->nsubs;
+	c->out.bytes = c->out.preamble;
+	c->out.events = 0;
+	kind = elog_zkind_of(path);
+	if (kind == ELOG_Z_NONE)
+		return elog_writer_open(&c->out.w, path, prov, (uint32_t)c->nsubs, c->boot_to_utc,
+					&c->err);
+	if (elog_zfile_open(&c->out.z, &c->out.f, path, kind, (size_t)c->out.preamble, &c->err))
+		return -1;
+	return elog_writer_open_stream(&c->out.w, c->out.f, prov, (uint32_t)c->nsubs,
+				       c->boot_to_utc, &c->err);
+}
+
+/* Closes the current file with `dropped` in its header. */
+static int out_close(struct cap *c, uint64_t dropped)
+{
+	struct elog_error e = { 0 };
+	int ret = 0;
+
+	if (!c->out.w && !c->out.z)
+		return 0;
+	if (c->out.w) {
+		elog_writer_set_dropped(c->out.w, dropped);
+		ret = elog_writer_close(c->out.w, &e);
+		c->out.w = NULL;
+	}
+	if (c->out.z) {
+		if (fclose(c->out.f) && !ret)
+			ret = elog_errorf(&e, errno, "close %s: %s", c->o->output_path, strerror(errno));
+		if (elog_zfile_finish(c->out.z, ret ? NULL : &e))
+			ret = -1;
+		c->out.z = NULL;
+		c->out.f = NULL;
+	}
+	if (ret && !c->err.msg[0])
+		c->err = e;
+	return ret;
+}
+
+/* Next file of the series; the closed one gets the drops seen meanwhile. */
+static int out_rotate(struct cap *c)
+{
+	uint64_t delivered, dropped, total = 0;
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++) {
+		struct cap_sub *s = &c->subs[i];
+
+		/* While draining at the end the slots are gone: final counts. */
+		dropped = s->dropped;
+		if (s->sub.slot >= 0 &&
+		    elog_rt_sub_counts(s->rt, s->sub.slot, &delivered, &dropped, &c->err))
+			return -1;
+		total += dropped;
+	}
+	if (out_close(c, total - c->out.dropped_before))
+		return -1;
+	c->out.dropped_before = total;
+	c->out.seq++;
+	return out_open(c);
 }
 
 static int release(struct cap *c, uint64_t limit)
 {
 	if (elog_reorder_release(c->reorder, limit, sink, c))
 		return -EIO;
-	if (!c->writer && fflush(stdout)) {
+	if (!c->out.w && fflush(stdout)) {
 		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
 		return -EIO;
 	}
@@ -239,13 +371,9 @@ static int finish(struct cap *c, int ret)
 			ret = -EIO;
 		ring_buffer__free(c->rb);
 	}
-	if (c->writer) {
-		elog_writer_set_dropped(c->writer, dropped);
-		if (elog_writer_close(c->writer, &e2) && !ret) {
-			c->err = e2;
-			ret = -EIO;
-		}
-	}
+	if (c->out.w && out_close(c, dropped >= c->out.dropped_before ?
+				       dropped - c->out.dropped_before : 0) && !ret)
+		ret = -EIO;
 	for (i = 0; i < c->nsubs; i++) {
 		if (c->subs[i].sub.ring_fd >= 0)
 			close(c->subs[i].sub.ring_fd);
@@ -288,8 +416,15 @@ int elog_capture_run(const struct elog_options *o)
 	c->boot_to_utc = (int64_t)elog_rt_boot_to_utc_us(0);
 	if (!ret)
 		ret = subscribe_all(c);
-	if (!ret)
-		ret = open_output(c);
+	if (!ret && o->output_kind == ELOG_OUT_FILE && out_open(c))
+		ret = -EIO;
+	if (!ret && o->json && o->output_kind == ELOG_OUT_TEXT) {
+		c->json = malloc(ELOG_JSON_LINE_MAX);
+		if (!c->json) {
+			elog_errorf(&c->err, ENOMEM, "out of memory");
+			ret = -ENOMEM;
+		}
+	}
 	if (!ret && o->providers) {
 		for (i = 0; i < c->nsubs; i++)
 			names[i] = c->subs[i].req->provider;
@@ -301,6 +436,7 @@ int elog_capture_run(const struct elog_options *o)
 		ret = loop(c);
 	ret = finish(c, ret);
 	elog_reorder_free(c->reorder);
+	free(c->json);
 	if (ret)
 		fprintf(stderr, "elog: %s\n", c->err.msg[0] ? c->err.msg : strerror(-ret));
 	free(c);

@@ -7,6 +7,7 @@ Expected counts are computed from the schema tables (elog-testgen events),
 so the tests check the delivery rule, not a copy of schemas/test.src."""
 
 import collections
+import json
 import os
 import signal
 import struct
@@ -349,3 +350,35 @@ def test_session_keyword_always_on(bindir, procs, tmp_path, testgen, wait_subscr
     ids = [e["id"] for e in decode_capture(basic_path)["events"]]
     assert ids == [SESSION_CREATE_ID, DUMP_COMPLETE_ID, SESSION_CREATE_ID, SESSION_END_ID, 1, 1]
     assert decode_capture(err_path)["events"] == []
+
+
+def test_rotation_splits_a_capture_exactly(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """--rotate-events 1000: a numbered series of complete captures whose
+    counts add up to every event, in order, with nothing lost."""
+    testgen("create", 0, "enable", 0, 1)
+    out = str(tmp_path / "rot.elog")
+    cap = Capture(bindir, ["-c", "test", "--rotate-events", "1000"], output=out, procs=procs)
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 3500)
+    stop_ok(cap)
+    files = sorted(p for p in os.listdir(tmp_path) if p.startswith("rot."))
+    assert files == [f"rot.{i:06d}.elog" for i in range(4)]
+    caps = [decode_capture(str(tmp_path / f)) for f in files]
+    assert [c["event_count"] for c in caps] == [1000, 1000, 1000, 500]
+    assert all(c["event_count"] == len(c["events"]) and c["dropped"] == 0 for c in caps)
+    seqs = [struct.unpack_from("=Q", e["payload"], 8)[0] for c in caps for e in c["events"]]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3500, "SCALARS u64 = sequence"
+    series = run([os.path.join(bindir, "elog"), "-r"] + [str(tmp_path / f) for f in files]).stdout
+    assert len(series.splitlines()) == 3500
+
+
+def test_live_json_lines(bindir, procs, testgen, wait_subscribers):
+    testgen("create", 0, 31, "enable", 0, 1)
+    cap = Capture(bindir, ["-c", "test", "--json"], procs=procs)
+    wait_subscribers(1)
+    testgen("emit", 0, "ANNOTATED", 2)
+    stop_ok(cap)
+    objs = [json.loads(line) for line in cap.stdout.splitlines()]
+    assert [o["event"] for o in objs] == ["ANNOTATED", "ANNOTATED"]
+    assert objs[0]["provider"] == "test" and objs[0]["session"] == 31
+    assert objs[0]["fields"]["port"] == 8080 and objs[0]["fields"]["mask"] == "0xbeef"
