@@ -9,6 +9,7 @@
  *   sockops                   connect (iss, addresses), handshake done
  *                             (CONN_PARAMS, the passive child's addresses)
  *   tp_btf/tcp_destroy_sock   the one place a session ends
+ *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) for any process
  * Per packet (attached only while somebody subscribes):
  *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT
  * On demand:
@@ -24,12 +25,14 @@
 #include <bpf/bpf_endian.h>
 #include "eventlog.bpf.h"
 #include "tcp_eventlog.h"
+#include "eventlog/tcp.h"
 #include "tcp_provider.h"
 #include "tcp_session.bpf.h"
 #include "tcp_emit.bpf.h"
 #include "tcp_state.bpf.h"
 #include "tcp_segment.bpf.h"
 #include "tcp_ctl.bpf.h"
+#include "tcp_sockopt.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -192,6 +195,22 @@ int tcp_elog_egress(struct __sk_buff *skb)
 	if (bsk && bsk->type == TCP_ELOG_SOCK_RAW && bsk->protocol == TCP_ELOG_IPPROTO_TCP)
 		tcp_elog_ctl_out(skb);
 	return 1;
+}
+
+SEC("cgroup/setsockopt")
+int tcp_elog_setsockopt(struct bpf_sockopt *ctx)
+{
+	if (!tcp_elog_sockopt_tcp(ctx))
+		return 1; /* not ours: untouched */
+	return tcp_elog_sockopt_set(ctx);
+}
+
+SEC("cgroup/getsockopt")
+int tcp_elog_getsockopt(struct bpf_sockopt *ctx)
+{
+	if (!tcp_elog_sockopt_tcp(ctx))
+		return 1;
+	return tcp_elog_sockopt_get(ctx);
 }
 
 /*

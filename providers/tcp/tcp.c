@@ -3,7 +3,8 @@
  * TCP provider, user half: its elog_provider_ops.
  *
  * load attaches the lifecycle hooks for as long as the provider stays loaded
- * (sessions must be counted from the first socket on) and pins the two
+ * (sessions must be counted from the first socket on; TCP_EVENTLOG must
+ * answer whenever the provider is loaded) and pins the two
  * per-packet programs, which subscribers_changed attaches to the cgroup2
  * root only while somebody captures. dump_state and default_changed are
  * iterator commands (tcp_iter.c).
@@ -105,6 +106,10 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 		ret = attach_pin(rt, skel->progs.tcp_elog_sockops, cg, TCP_ELOG_PIN_SOCK_OPS, err);
 	if (!ret)
 		ret = attach_pin(rt, skel->progs.tcp_elog_sock_create, cg, TCP_ELOG_PIN_SOCK_CREATE, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_setsockopt, cg, TCP_ELOG_PIN_SETSOCKOPT, err);
+	if (!ret)
+		ret = attach_pin(rt, skel->progs.tcp_elog_getsockopt, cg, TCP_ELOG_PIN_GETSOCKOPT, err);
 	if (!ret)
 		ret = attach_pin(rt, skel->progs.tcp_elog_iter, -1, TCP_ELOG_PIN_ITER_LINK, err);
 	if (!ret)

@@ -37,6 +37,8 @@ struct tcp_elog_iter_cmd {
 #define TCP_ELOG_PIN_SOCK_OPS "tcp_sock_ops"
 #define TCP_ELOG_PIN_SET_STATE "tcp_set_state"
 #define TCP_ELOG_PIN_DESTROY "tcp_destroy"
+#define TCP_ELOG_PIN_SETSOCKOPT "tcp_setsockopt"
+#define TCP_ELOG_PIN_GETSOCKOPT "tcp_getsockopt"
 /* Per-packet links: attached only while somebody subscribes. */
 #define TCP_ELOG_PIN_INGRESS "tcp_ingress"
 #define TCP_ELOG_PIN_EGRESS "tcp_egress"

@@ -130,6 +130,39 @@ elif mode == "stray":
     l.close()
     time.sleep(0.05)
     print(json.dumps({"lport": lport, "cports": [], "sport": sport, "seq": seq, "ack": ack}), flush=True)
+elif mode == "optin":
+    # Run as an unprivileged user: TCP_EVENTLOG (81) on chosen sockets only.
+    def opt(s, v=None):
+        if v is not None:
+            s.setsockopt(socket.IPPROTO_TCP, 81, v)
+        return int.from_bytes(s.getsockopt(socket.IPPROTO_TCP, 81, 4), "little")
+    def listener(on):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        if on:
+            opt(s, 1)  # before listen(): the listener's own session is enabled
+        s.bind((host, 0))
+        s.listen(4)
+        return s
+    def talk(c, a):
+        c.sendall(b"ping")
+        a.recv(4)
+        a.sendall(b"pong")
+        c.recv(4)
+    l1, l2 = listener(True), listener(False)
+    c1, a1 = pair(l1)                      # enabled listener, plain client
+    c2 = socket.socket(fam, socket.SOCK_STREAM)
+    opt(c2, 1)                             # enabled client, plain listener
+    c2.connect(l2.getsockname()[:2])
+    a2, _ = l2.accept()
+    talk(c1, a1)
+    talk(c2, a2)
+    out = {"uid": __import__("os").getuid(), "l1": l1.getsockname()[1], "l2": l2.getsockname()[1],
+           "c1": c1.getsockname()[1], "c2": c2.getsockname()[1],
+           "get": {"l1": opt(l1), "a1": opt(a1), "c1": opt(c1), "l2": opt(l2), "a2": opt(a2), "c2": opt(c2)}}
+    for s in (c1, a1, c2, a2, l1, l2):
+        s.close()
+    time.sleep(0.05)
+    print(json.dumps(out), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")
@@ -152,9 +185,14 @@ class Traffic:
     def _argv(self, mode, fam, extra=()):
         return ["ip", "netns", "exec", self.ns, PYTHON, "-c", WORKLOAD, mode, str(fam)] + [str(x) for x in extra]
 
-    def workload(self, mode, fam=4, *extra):
-        """Runs a finished workload (exchange, rst); returns its ports."""
-        p = run(self._argv(mode, fam, extra))
+    def workload(self, mode, fam=4, *extra, user=None):
+        """Runs a finished workload (exchange, rst, ...); returns its JSON.
+        user: run it as that uid/gid (setpriv), e.g. 65534."""
+        argv = self._argv(mode, fam, extra)
+        if user is not None:
+            i = argv.index(PYTHON)
+            argv[i:i] = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"]
+        p = run(argv)
         return json.loads(p.stdout.strip().splitlines()[-1])
 
     def hold(self, fam=4):

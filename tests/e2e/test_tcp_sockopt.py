@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""TCP provider end to end: the TCP_EVENTLOG socket option (81) from an
+unprivileged process, listener inheritance, and Linux's own answer without
+the provider."""
+import errno
+import socket
+
+from test_tcp_lib import (CONN_SET_IP_V4, IN, OUT, SESSION_CREATE, parse_text, ports_v4, read_capture,
+                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+
+DEFAULT = "kern.eventlog.tcp.default"
+TCP_EVENTLOG = 81
+
+
+def test_unprivileged_opt_in_logs_only_those_sockets(tcp_env):
+    env = tcp_env
+    env.ctl.set(DEFAULT, 0)
+    cap = env.capture("optin.elog", "TRACE")
+    w = env.traffic.workload("optin", 4, user=65534)
+    cap.stop()
+    assert w["uid"] == 65534
+    # Accepted on an enabled listener: enabled; the rest as each was set.
+    assert w["get"] == {"l1": 1, "a1": 1, "c1": 0, "l2": 0, "a2": 0, "c2": 1}
+    _, _, recs = read_capture(cap.path)
+    ours = {w["l1"], w["l2"], w["c1"], w["c2"]}
+    logged = {}
+    for r in recs:
+        if r.id == CONN_SET_IP_V4:
+            _, sport, _, dport = ports_v4(r.payload)
+            if sport in ours or dport in ours:
+                logged[(sport, dport)] = r.session
+    # Exactly: the enabled listener, its accepted socket, the enabled client.
+    assert set(logged) == {(w["l1"], 0), (w["l1"], w["c1"]), (w["c2"], w["l2"])}, logged
+    for key, sess in logged.items():
+        ids = [r.id for r in recs if r.session == sess]
+        assert ids[0] == SESSION_CREATE and IN in ids and OUT in ids, (key, ids)
+    # The opted-in client's whole handshake is there.
+    text = parse_text(cap.decode())
+    c2 = [l for l in text if l[1] == logged[(w["c2"], w["l2"])]]
+    assert any(l[2] == "OUT" and "flags SYN)" in l[3] for l in c2)
+    assert c2[-1][2] == "SESSION_END"
+
+
+def test_without_the_provider_linux_says_enoprotoopt(tcp_env):
+    env = tcp_env
+    env.ctl("-U", "tcp")
+    try:
+        s = socket.socket()
+        try:
+            for call in (lambda: s.setsockopt(socket.IPPROTO_TCP, TCP_EVENTLOG, 1),
+                         lambda: s.getsockopt(socket.IPPROTO_TCP, TCP_EVENTLOG, 4)):
+                try:
+                    call()
+                    raise AssertionError("TCP_EVENTLOG answered with the provider unloaded")
+                except OSError as e:
+                    assert e.errno == errno.ENOPROTOOPT, e
+        finally:
+            s.close()
+    finally:
+        env.ctl("-L", "tcp")
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_EVENTLOG, 1)
+        assert int.from_bytes(s.getsockopt(socket.IPPROTO_TCP, TCP_EVENTLOG, 4), "little") == 1
+    finally:
+        s.close()
