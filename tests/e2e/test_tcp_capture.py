@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
+from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
                           SESSION_CREATE, SESSION_END, TH_ACK, TH_RST, TH_SYN, parse_text, read_capture, seg,
                           sessions_by_port, tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -121,6 +121,18 @@ def test_capture_parses_independently(env):
     s_iss, s_irs = struct.unpack_from("<II", sp)
     assert (c_iss, c_irs) == (syn[0], synack[0])
     assert (s_iss, s_irs) == (synack[0], syn[0])
+    # Both ends belong to the workload's process (the accepted socket
+    # inherits the listener's creator).
+    for sess in (client, server, s["listener"]):
+        owners = [struct.unpack("<i", r.payload)[0] for r in recs if r.session == sess and r.id == CONN_OWNER]
+        assert owners and set(owners) == {w["pid"]}, (sess, owners, w["pid"])
+    # Windows are scaled by the negotiated shifts (never in a SYN).
+    snd_ws, rcv_ws = struct.unpack_from("<BB", cp, 12)
+    for r in recs:
+        if r.session == client and r.id in (IN, OUT):
+            _s, _a, flags, win_raw, win = struct.unpack_from("<IIHHI", r.payload)
+            shift = 0 if flags & TH_SYN else (rcv_ws if r.id == OUT else snd_ws)
+            assert win == win_raw << shift, (r.id, flags, win_raw, win, shift)
     # Every segment one side sent, the other received (loopback: same skb).
     c_out = [seg(r.payload) for r in recs if r.session == client and r.id == OUT]
     s_in = [seg(r.payload) for r in recs if r.session in (server, s["listener"]) and r.id == IN]

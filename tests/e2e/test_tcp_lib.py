@@ -96,7 +96,7 @@ if mode == "exchange":
     a.close()
     l.close()
     time.sleep(0.05)
-    print(json.dumps({"lport": lport, "cports": [cport]}), flush=True)
+    print(json.dumps({"lport": lport, "cports": [cport], "pid": __import__("os").getpid()}), flush=True)
 elif mode == "rst":
     n, cports = int(sys.argv[3]), []
     for _ in range(n):
