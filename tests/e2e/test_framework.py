@@ -296,7 +296,7 @@ def test_live_text_and_duration(bindir, procs, testgen, wait_subscribers):
     testgen("emit", 0, "SCALARS", 3)
     assert cap.proc.wait(timeout=20) == 0, "--duration ends the capture by itself, exit 0"
     out, err = cap.proc.communicate()
-    lines = [line for line in out.splitlines() if "[SCALARS]" in line]
+    lines = [line for line in out.splitlines() if "[test][4242][SCALARS]" in line]
     assert len(lines) == 3
     assert "[test][4242][SCALARS] u8 0 u16 0" in lines[0]
     # [cpu]tid::HH:MM:SS.uuuuuu is UTC wall-clock time, close to now.
