@@ -67,21 +67,22 @@ static void put_utc(struct strbuf *b, int64_t utc_us, bool date)
 }
 
 /*
- * S.UUUUUU for a difference of boot timestamps. Records from different CPUs
- * may be slightly out of order, so a negative difference is shown with a
- * '-' instead of wrapping to a huge unsigned number.
+ * +S.UUUUUU / dS.UUUUUU for a difference of boot timestamps. Records from
+ * different CPUs may be slightly out of order, so a negative difference is
+ * shown with a '-' (-S.UUUUUU, d-S.UUUUUU) instead of wrapping to a huge
+ * unsigned number.
  */
 static void put_interval(struct strbuf *b, char tag, uint64_t from, uint64_t to)
 {
-	uint64_t d;
+	uint64_t d = to - from;
 
-	if (to >= from) {
-		sb_ch(b, tag);
-		d = to - from;
+	if (to < from) {
+		d = from - to;
+		if (tag != '+')
+			sb_ch(b, tag);
+		sb_ch(b, '-');
 	} else {
 		sb_ch(b, tag);
-		sb_ch(b, '-');
-		d = from - to;
 	}
 	sb_udec(b, d / 1000000);
 	sb_ch(b, '.');
@@ -108,12 +109,15 @@ size_t elog_textline_format(char *buf, size_t cap, const struct elog_text_opts *
 	}
 	st->serial++;
 	if (o->serial) {
-		char *start = b.p;
+		/* Left-aligned in a width of 8, then a space. Padding is counted
+		 * from the digits, not from b.p, which stops moving when full. */
+		static const char pad[] = "         ";
+		int digits = 1;
 
+		for (uint64_t v = st->serial; v >= 10; v /= 10)
+			digits++;
 		sb_udec(&b, st->serial);
-		while (b.p - start < 8)
-			sb_ch(&b, ' ');
-		sb_ch(&b, ' ');
+		sb_mem(&b, pad, digits < 8 ? (size_t)(9 - digits) : 1);
 	}
 	if (o->rel_time)
 		put_interval(&b, '+', st->first_ts, hdr->timestamp);

@@ -1,1 +1,71 @@
-# tests: see its owner's module.mk
+# SPDX-License-Identifier: BSD-2-Clause
+# tests: unit tests (C harness, tests/unit/), golden captures (tests/golden/),
+# CLI error paths, every-prefix truncation, and the reader fuzzer replay.
+# Each group is a phony target in TEST_TARGETS; all of them work in both
+# `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan).
+
+TEST_BIN := $(BUILD)/tests
+# $(LIB) is defined after the modules are included: name the archive here.
+TEST_LIBA := $(BUILD)/lib/libeventlog.a
+TEST_HARNESS := $(OBJ)/tests/unit/harness.o
+
+$(TEST_BIN)/test_capture: $(OBJ)/tests/unit/test_capture.o $(TEST_HARNESS) $(TEST_LIBA)
+$(TEST_BIN)/test_format: $(OBJ)/tests/unit/test_format.o $(TEST_HARNESS) $(TEST_LIBA)
+$(TEST_BIN)/test_options: $(OBJ)/tests/unit/test_options.o $(TEST_HARNESS) \
+	$(OBJ)/cmd/elog/options.o $(OBJ)/cmd/elog/usage.o $(TEST_LIBA)
+$(TEST_BIN)/gen_golden: $(OBJ)/tests/golden/gen_golden.o $(TEST_LIBA)
+
+$(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options $(TEST_BIN)/gen_golden:
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: test-unit test-golden test-truncation test-cli fuzz-reader-replay golden-update
+TEST_TARGETS += test-unit test-golden test-truncation test-cli fuzz-reader-replay
+
+test-unit: $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options
+	@fail=0; for t in $^; do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+test-golden: $(BIN)/elog $(TEST_BIN)/gen_golden
+	@echo "== tests/golden/run.sh"
+	@sh tests/golden/run.sh $(BIN)/elog $(TEST_BIN)/gen_golden
+
+# Rewrites tests/golden/*.elog and expected/ from the current build: review
+# the diff before committing it.
+golden-update: $(BIN)/elog $(TEST_BIN)/gen_golden
+	@sh tests/golden/run.sh $(BIN)/elog $(TEST_BIN)/gen_golden --update
+
+test-truncation: $(BIN)/elog
+	@echo "== tests/golden/truncate.sh sample.elog"
+	@sh tests/golden/truncate.sh $(BIN)/elog tests/golden/sample.elog
+
+test-cli: $(BIN)/elog
+	@echo "== tests/unit/cli_errors.sh"
+	@sh tests/unit/cli_errors.sh $(BIN)/elog
+
+# libFuzzer needs clang and its own instrumentation, so the target is built
+# from sources rather than from the gcc archive.
+FUZZ_READER := $(BUILD)/fuzz/fuzz_reader
+FUZZ_READER_SRCS := tests/fuzz/reader/fuzz_reader.c lib/elog_error.c lib/capture_read.c \
+	lib/format.c lib/format_schema.c lib/textline.c \
+	$(filter %_eventlog_tables.c %/providers.c,$(LIB_SRCS))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -I$(GEN) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 20
+
+$(FUZZ_READER): $(FUZZ_READER_SRCS) | $(GEN_HDRS)
+	$(call msg,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_READER_SRCS) -lz
+
+# Replays every seed, then fuzzes for a bounded time from them; new inputs
+# go to a scratch directory, crashes to $(BUILD)/fuzz/ (and fail the target).
+fuzz-reader-replay: $(FUZZ_READER)
+	@echo "== fuzz-reader-replay ($(FUZZ_SECONDS) s)"
+	@set -e; work=$$(mktemp -d /tmp/elog-fuzz.XXXXXX); log=$(BUILD)/fuzz/fuzz_reader.log; \
+	trap 'rm -rf "$$work"' EXIT; \
+	if ! $(FUZZ_READER) -artifact_prefix=$(BUILD)/fuzz/ tests/fuzz/reader/corpus/* >$$log 2>&1 || \
+	   ! $(FUZZ_READER) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$(BUILD)/fuzz/ $$work tests/fuzz/reader/corpus >>$$log 2>&1; then \
+		tail -40 $$log; echo "fuzz-reader-replay: FAILED (log: $$log)"; exit 1; fi; \
+	echo "fuzz-reader-replay: $$(ls tests/fuzz/reader/corpus | wc -l) seeds replayed, $$(grep -o 'Done [0-9]* runs' $$log | tail -1), no crash"

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# elog(1) error paths: each case checks the exit status, that stdout stays
+# empty, and that stderr is exactly the one expected message line.
+#
+#   tests/unit/cli_errors.sh path/to/elog
+set -u
+ELOG=${1:?usage: cli_errors.sh ELOG}
+tmp=$(mktemp -d /tmp/elog-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+fail() {
+	failed=$((failed + 1))
+	printf 'FAIL %s: %s\n' "$name" "$1" >&2
+}
+
+# expect NAME RC 'exact stderr' -- args...
+expect() {
+	name=$1 rc=$2 msg=$3
+	shift 4
+	"$ELOG" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$rc" ]; then
+		fail "exit $got, expected $rc"
+	elif [ -s "$tmp/out" ]; then
+		fail "unexpected stdout: $(head -c 200 "$tmp/out")"
+	elif [ "$(cat "$tmp/err")" != "$msg" ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		fail "stderr '$(cat "$tmp/err")', expected '$msg'"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+# expect_usage NAME args...: usage text on stderr, exit 1.
+expect_usage() {
+	name=$1
+	shift
+	"$ELOG" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne 1 ]; then
+		fail "exit $got, expected 1"
+	elif [ -s "$tmp/out" ]; then
+		fail "unexpected stdout"
+	elif ! grep -q '^usage: elog' "$tmp/err"; then
+		fail "no usage on stderr: $(head -c 200 "$tmp/err")"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
+# Inputs.
+: >"$tmp/empty"
+head -c 64 /dev/zero >"$tmp/zeros"
+printf 'ELOG\002\000\000\000' >"$tmp/v2"
+printf 'ELOG\001\000\000\000%32s\041\000\000\000' '' | tr ' ' '\000' >"$tmp/pc33"
+printf 'ELOG\001\000\000\000%32s\000\000\000\000%32s' '' '' | tr ' ' '\000' >"$tmp/badlen"
+# the record after the (empty) provider table: event_length 8
+printf '\010' | dd of="$tmp/badlen" bs=1 seek=44 conv=notrunc 2>/dev/null
+long=abcdefghijabcdefghijabcdefghijab # 32 characters
+
+expect no-args 1 'elog: no subscriptions specified (use --capture or -c)' --
+expect_usage help -h
+expect_usage help-long --help
+expect_usage bad-option --bogus
+expect_usage bad-short -x
+expect bad-magic 1 'elog: Invalid binary file: bad magic number' -- -r "$tmp/zeros"
+expect empty 1 'elog: File is empty' -- -r "$tmp/empty"
+expect version 1 'elog: Unsupported file version: 2 (expected 1)' -- -r "$tmp/v2"
+expect provider-count 1 'elog: Invalid provider count 33 in file' -- -r "$tmp/pc33"
+expect event-length 1 'elog: Invalid event_length 8 at offset 44' -- -r "$tmp/badlen"
+expect missing 1 "elog: $tmp/nope: No such file or directory" -- -r "$tmp/nope"
+expect missing-gz 1 "elog: $tmp/nope.gz: No such file or directory" -- -r "$tmp/nope.gz"
+expect directory 1 "elog: read($tmp): Is a directory" -- -r "$tmp"
+expect read-and-capture 1 'elog: --read-binary cannot be used with subscribe options' -- -c tcp -r "$tmp/zeros"
+expect read-and-output 1 'elog: --output cannot be used with --read-binary' -- -r "$tmp/zeros" -o "$tmp/x"
+expect read-twice 1 'elog: --read-binary given more than once' -- -r a -r b
+expect extra-arg 1 'elog: unexpected argument: extra' -- -c tcp info RX extra
+# In read mode further operands are more files of a series, each checked.
+expect series-bad 1 "elog: $tmp/zeros: Invalid binary file: bad magic number" -- -r "$tmp/zeros" "$tmp/zeros"
+expect unknown-provider 1 'elog: unknown provider: nope' -- -c nope
+expect long-provider 1 'elog: provider name too long' -- -c "$long"
+expect bad-level 1 'elog: invalid level: LOUD (use NONE, ERROR, WARN, INFO, VERBOSE, TRACE or 0-5)' -- -c tcp LOUD
+expect level-6 1 'elog: invalid level: 6 (use NONE, ERROR, WARN, INFO, VERBOSE, TRACE or 0-5)' -- -c tcp 6
+expect bad-keyword 1 'elog: unknown keyword for provider tcp: NOPE' -- -c tcp info 'RX|NOPE'
+# Upstream matched keyword names by substring; RT is not RTT.
+expect substring-keyword 1 'elog: unknown keyword for provider tcp: RT' -- -c tcp info RT
+expect empty-keyword 1 'elog: unknown keyword for provider tcp: ' -- -c tcp info 'RX|'
+expect bad-hex-keyword 1 'elog: unknown keyword for provider tcp: 0xZZ' -- -c tcp info 0xZZ
+expect big-hex-keyword 1 'elog: unknown keyword for provider tcp: 0x100000000' -- -c tcp info 0x100000000
+expect twice 1 'elog: provider tcp subscribed twice' -- -c tcp -c tcp
+expect buf-small 1 'elog: buffer size too small: minimum is 65536 bytes' -- -c tcp -b 63K
+expect buf-large 1 'elog: buffer size too large: maximum is 1073741823 bytes' -- -c tcp -b 1G
+expect buf-huge 1 'elog: buffer size too large: maximum is 1073741823 bytes' -- -c tcp -b 99999999999999999999999
+expect buf-overflow 1 'elog: buffer size too large: maximum is 1073741823 bytes' -- -c tcp -b 17179869184G
+expect buf-unit 1 'elog: invalid buffer size unit: x (use K, M, or G)' -- -c tcp -b 64x
+expect buf-trailing 1 'elog: invalid buffer size: trailing characters after unit' -- -c tcp -b 64KB
+expect buf-nan 1 'elog: invalid buffer size: big' -- -c tcp -b big
+expect buf-negative 1 'elog: invalid buffer size: -65536' -- -c tcp -b -65536
+expect duration-nan 1 'elog: --duration: not a number: 5s' -- -c tcp --duration 5s
+expect duration-negative 1 'elog: --duration: not a number: -1' -- -c tcp --duration -1
+expect duration-large 1 'elog: --duration: value too large' -- -c tcp --duration 4294967296
+expect format 1 "elog: --format requires 'tcp' argument" -- -c tcp -f udp
+expect format-no-dir 1 'elog: --format tcp requires --output dir=PATH' -- -c tcp -f tcp
+expect output-twice 1 'elog: --output given more than once' -- -c tcp -o a -o dir=b
+expect output-empty 1 'elog: --output requires a file name or dir=PATH' -- -c tcp -o dir=
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
