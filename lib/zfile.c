@@ -204,6 +204,8 @@ static ssize_t cookie_write(void *c, const char *buf, size_t n)
 				goto fail;
 			z->pre_written = true;
 		}
+		if (z->pos > z->end)
+			z->end = z->pos;
 	}
 	if (done < n) {
 		if (z->pos != z->end) {

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Tests of the exporters and output layers (issue 5):
+#   test-export   C unit tests (JSON, pcapng, compressed files, series,
+#                 per-session files), in both the normal and the SAN=1 build
+#   tests/e2e/test_output*.py run with test-e2e; they need the capture
+#   generator below (and tshark for the pcapng checks).
+EXPORT_TEST_DIR := $(BUILD)/tests/export
+EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_files
+EXPORT_GEN := $(EXPORT_TEST_DIR)/test_export_gen
+EXPORT_LIBA := $(BUILD)/lib/libeventlog.a
+
+$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(EXPORT_LIBA)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(EXPORT_LIBA) $(LDLIBS)
+
+.PHONY: test-export
+TEST_TARGETS += test-export
+test-export: $(EXPORT_UNIT) $(EXPORT_GEN)
+	$(Q)for t in $(EXPORT_UNIT); do $$t || exit 1; done
+
+# The pcapng/JSON end-to-end tests run the generator from ELOG_BIN/../tests/export.
+test-e2e: $(EXPORT_GEN)
