@@ -11,7 +11,11 @@
  *   tp_btf/tcp_destroy_sock   the one place a session ends
  *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) for any process
  * Per packet (attached only while somebody subscribes):
- *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT
+ *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND)
+ *   tp_btf/tcp_cong_state_set, tcp_retransmit_skb, tcp_cwnd_reduction_tp
+ *                             recovery, retransmissions, cwnd reductions
+ * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
+ * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
  * On demand:
  *   iter/tcp                  state dump, default 2 / -1
  *
@@ -30,6 +34,7 @@
 #include "tcp_session.bpf.h"
 #include "tcp_emit.bpf.h"
 #include "tcp_state.bpf.h"
+#include "tcp_cc.bpf.h"
 #include "tcp_segment.bpf.h"
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
@@ -43,12 +48,32 @@ struct {
 	__type(value, struct tcp_elog_iter_cmd);
 } tcp_iter_cmd SEC(".maps");
 
+/*
+ * RTT/RTO callbacks are wanted for an enabled session while somebody
+ * subscribes (level 0 and every keyword: any subscriber at all).
+ */
+static __always_inline int tcp_elog_want_cb(const struct tcp_elog_sk *v)
+{
+	return elog_would_log(&v->s, 0, 0xffffffff);
+}
+
+/* Sets or clears the provider's callback bits on a locked socket. */
+static __always_inline void tcp_elog_set_cb(struct tcp_sock *tp, int on)
+{
+	int flags = BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
+
+	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
+	bpf_setsockopt(tp, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
+}
+
 /* Turn a live session on and give every subscriber its context. */
 static __always_inline void tcp_elog_enable(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
 	if (!v->s.enabled)
 		elog_session_set_enabled(&v->s, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
+	if (tcp_elog_want_cb(v))
+		tcp_elog_set_cb(tp, 1);
 }
 
 SEC("cgroup/sock_create")
@@ -134,7 +159,8 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 	__u32 op = skops->op;
 
 	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB && op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
-	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && op != BPF_SOCK_OPS_RTT_CB &&
+	    op != BPF_SOCK_OPS_RTO_CB)
 		return 1;
 	if (!bsk)
 		return 1;
@@ -143,6 +169,14 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 	if (!v || !tp)
 		return 1;
 	switch (op) {
+	case BPF_SOCK_OPS_RTT_CB:
+		if (v->s.enabled)
+			tcp_elog_emit_rtt(v, tp, skops->args[0], skops->args[1]);
+		break;
+	case BPF_SOCK_OPS_RTO_CB:
+		if (v->s.enabled)
+			tcp_elog_emit_rto(v, tp, skops->args[0]);
+		break;
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		/* secure_tcp_seq() has set write_seq; the SYN is not built yet. */
 		v->iss = BPF_CORE_READ(tp, write_seq);
@@ -160,6 +194,8 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		if (v->s.enabled) {
 			tcp_elog_mss_check(v, tp);
 			tcp_elog_emit_params(&v->s, v, tp);
+			if (tcp_elog_want_cb(v))
+				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
 		}
 		break;
 	}
@@ -195,6 +231,55 @@ int tcp_elog_egress(struct __sk_buff *skb)
 	if (bsk && bsk->type == TCP_ELOG_SOCK_RAW && bsk->protocol == TCP_ELOG_IPPROTO_TCP)
 		tcp_elog_ctl_out(skb);
 	return 1;
+}
+
+/* Per-event hooks, attached with the per-packet ones (only while somebody
+ * subscribes): congestion state, retransmissions, cwnd reductions. */
+SEC("tp_btf/tcp_cong_state_set")
+int BPF_PROG(tcp_elog_ca_state, struct sock *sk, const __u8 ca_state)
+{
+	struct tcp_elog_sk *v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+	struct tcp_sock *tp;
+
+	if (!v || !v->s.enabled)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp)
+		tcp_elog_emit_ca_state(v, tp, ca_state);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_elog_retrans, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+
+	/* A failed attempt (e.g. -EBUSY: the original still in a queue) sent
+	 * nothing and Linux does not count it either. */
+	if (err)
+		return 0;
+	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	if (!v || !v->s.enabled)
+		return 0;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (tp)
+		tcp_elog_emit_retransmit(v, tp, skb);
+	return 0;
+}
+
+SEC("tp_btf/tcp_cwnd_reduction_tp")
+int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, int newly_lost, int flag)
+{
+	struct tcp_elog_sk *v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	struct tcp_sock *tp;
+
+	if (!v || !v->s.enabled)
+		return 0;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (tp)
+		tcp_elog_cwnd_check(v, tp);
+	return 0;
 }
 
 SEC("cgroup/setsockopt")
@@ -260,8 +345,16 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	case TCP_ELOG_ITER_DISABLE_ALL:
 		v = tcp_elog_sk_get(tp, cookie);
-		if (v && v->s.enabled)
+		if (v && v->s.enabled) {
 			elog_session_set_enabled(&v->s, 0);
+			tcp_elog_set_cb(tp, 0);
+		}
+		return 0;
+	case TCP_ELOG_ITER_ARM:
+	case TCP_ELOG_ITER_DISARM:
+		v = tcp_elog_sk_get(tp, cookie);
+		if (v && v->s.enabled)
+			tcp_elog_set_cb(tp, cmd->op == TCP_ELOG_ITER_ARM);
 		return 0;
 	}
 	return 0;

@@ -6,8 +6,9 @@
  * (sessions must be counted from the first socket on; TCP_EVENTLOG must
  * answer whenever the provider is loaded) and pins the two
  * per-packet programs, which subscribers_changed attaches to the cgroup2
- * root only while somebody captures. dump_state and default_changed are
- * iterator commands (tcp_iter.c).
+ * root (and three tracepoints) only while somebody captures, when it also
+ * arms the RTT/RTO sock_ops callbacks of enabled sessions. dump_state,
+ * default_changed and the arming are iterator commands (tcp_iter.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,6 +117,12 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_ingress, TCP_ELOG_PIN_INGRESS, err);
 	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_egress, TCP_ELOG_PIN_EGRESS, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_ca_state, TCP_ELOG_PIN_CA_STATE, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_retrans, TCP_ELOG_PIN_RETRANS, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_cwnd_red, TCP_ELOG_PIN_CWND_RED, err);
 out:
 	if (cg >= 0)
 		close(cg);
@@ -124,56 +131,91 @@ out:
 	return ret;
 }
 
-static int hot_attach(struct elog_rt *rt, int cg, const char *name, enum bpf_attach_type type,
-		      struct elog_error *err)
+/* The hooks attached only while somebody subscribes. */
+static const struct tcp_hot {
+	const char *name;
+	bool cgroup;                      /* cgroup_skb, else tp_btf */
+	enum bpf_attach_type cgroup_type; /* (BPF_CGROUP_INET_INGRESS is 0) */
+} tcp_hot[] = {
+	{ TCP_ELOG_PIN_INGRESS, true, BPF_CGROUP_INET_INGRESS },
+	{ TCP_ELOG_PIN_EGRESS, true, BPF_CGROUP_INET_EGRESS },
+	{ TCP_ELOG_PIN_CA_STATE, false, 0 },
+	{ TCP_ELOG_PIN_RETRANS, false, 0 },
+	{ TCP_ELOG_PIN_CWND_RED, false, 0 },
+};
+#define TCP_NHOT (sizeof(tcp_hot) / sizeof(tcp_hot[0]))
+
+static int hot_attach(struct elog_rt *rt, int cg, const struct tcp_hot *h, struct elog_error *err)
 {
 	char pin[64];
 	int prog_fd, link_fd, ret;
 
-	snprintf(pin, sizeof(pin), "hot_%s", name);
+	snprintf(pin, sizeof(pin), "hot_%s", h->name);
 	/* A link left by a subscriber that died mid-call is replaced. */
 	ret = elog_rt_unpin(rt, pin, err);
 	if (ret)
 		return ret;
-	prog_fd = elog_rt_prog_fd(rt, name, err);
+	prog_fd = elog_rt_prog_fd(rt, h->name, err);
 	if (prog_fd < 0)
 		return prog_fd;
-	link_fd = bpf_link_create(prog_fd, cg, type, NULL);
+	if (h->cgroup)
+		link_fd = bpf_link_create(prog_fd, cg, h->cgroup_type, NULL);
+	else /* tp_btf: the attach point is in the program's BTF id */
+		link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
 	if (link_fd < 0) {
 		ret = -errno;
 		close(prog_fd);
-		elog_errorf(err, -ret, "tcp: attach %s: %s", name, strerror(-ret));
+		elog_errorf(err, -ret, "tcp: attach %s: %s", h->name, strerror(-ret));
 		return ret;
 	}
-	ret = elog_rt_pin_link_fd(rt, link_fd, name, err);
+	ret = elog_rt_pin_link_fd(rt, link_fd, h->name, err);
 	close(link_fd);
 	close(prog_fd);
 	return ret;
 }
 
+/* Unpinning detaches: nothing runs per packet any more. */
+static int hot_detach_all(struct elog_rt *rt, struct elog_error *err)
+{
+	struct elog_error ignored;
+	char pin[64];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < TCP_NHOT; i++) {
+		snprintf(pin, sizeof(pin), "hot_%s", tcp_hot[i].name);
+		if (elog_rt_unpin(rt, pin, ret ? &ignored : err) && !ret)
+			ret = -EIO;
+	}
+	return ret;
+}
+
 static int tcp_subscribers_changed(struct elog_rt *rt, bool on, struct elog_error *err)
 {
-	int cg, ret, ret2;
+	struct tcp_elog_iter_cmd cmd = { .op = on ? TCP_ELOG_ITER_ARM : TCP_ELOG_ITER_DISARM, .slot = -1 };
+	struct elog_error ignored;
+	size_t i;
+	int cg, ret = 0;
 
 	if (!on) {
-		/* Unpinning detaches: nothing runs per packet any more. */
-		ret = elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_INGRESS, err);
-		ret2 = elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_EGRESS, err);
-		return ret ? ret : ret2;
+		ret = hot_detach_all(rt, err);
+		/* RTT/RTO callbacks off: no TCP ACK pays for an idle provider. */
+		if (!ret)
+			ret = tcp_iter_run(rt, &cmd, err);
+		else
+			tcp_iter_run(rt, &cmd, &ignored);
+		return ret;
 	}
 	cg = cgroup_root_fd(err);
 	if (cg < 0)
 		return cg;
-	ret = hot_attach(rt, cg, TCP_ELOG_PIN_INGRESS, BPF_CGROUP_INET_INGRESS, err);
-	if (!ret)
-		ret = hot_attach(rt, cg, TCP_ELOG_PIN_EGRESS, BPF_CGROUP_INET_EGRESS, err);
+	for (i = 0; i < TCP_NHOT && !ret; i++)
+		ret = hot_attach(rt, cg, &tcp_hot[i], err);
 	close(cg);
-	if (ret) {
-		struct elog_error ignored;
-
-		elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_INGRESS, &ignored);
-		elog_rt_unpin(rt, "hot_" TCP_ELOG_PIN_EGRESS, &ignored);
-	}
+	if (!ret)
+		ret = tcp_iter_run(rt, &cmd, err);
+	if (ret)
+		hot_detach_all(rt, &ignored);
 	return ret;
 }
 

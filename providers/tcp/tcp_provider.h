@@ -22,6 +22,8 @@ enum tcp_elog_iter_op {
 	TCP_ELOG_ITER_DUMP = 1,        /* re-emit every enabled session's state to one slot */
 	TCP_ELOG_ITER_ENABLE_ALL = 2,  /* default 2: enable every live socket, dump to all */
 	TCP_ELOG_ITER_DISABLE_ALL = 3, /* default -1: disable every live session */
+	TCP_ELOG_ITER_ARM = 4,         /* first subscriber: RTT/RTO callbacks on enabled sessions */
+	TCP_ELOG_ITER_DISARM = 5,      /* last subscriber gone: callbacks off */
 };
 
 struct tcp_elog_iter_cmd {
@@ -42,6 +44,9 @@ struct tcp_elog_iter_cmd {
 /* Per-packet links: attached only while somebody subscribes. */
 #define TCP_ELOG_PIN_INGRESS "tcp_ingress"
 #define TCP_ELOG_PIN_EGRESS "tcp_egress"
+#define TCP_ELOG_PIN_CA_STATE "tcp_ca_state"
+#define TCP_ELOG_PIN_RETRANS "tcp_retrans"
+#define TCP_ELOG_PIN_CWND_RED "tcp_cwnd_red"
 
 /* The cgroup2 root every hook is attached to (hybrid mount on Debian 12). */
 #define TCP_ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified"

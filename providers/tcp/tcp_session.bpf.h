@@ -21,6 +21,8 @@ struct tcp_elog_sk {
 	__s32 owner_pid;        /* creator's pid; 0 when unknown (socket older than the provider) */
 	__u32 iss;              /* reconstructed, see tcp_state.bpf.h */
 	__u32 last_mss;         /* mss_cache last reported by MSS/CONN_PARAMS */
+	__u32 last_cwnd;        /* cwnd and ssthresh (bytes) last reported by CWND */
+	__u32 last_ssthresh;
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
 	__u8 pad[2];
@@ -76,6 +78,8 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->owner_pid = owner_pid;
 	v->iss = 0;
 	v->last_mss = 0;
+	v->last_cwnd = 0;
+	v->last_ssthresh = 0;
 	v->iss_known = 0;
 	v->finished = 0;
 	elog_session_init(&v->s, cookie);

@@ -30,6 +30,15 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 	       bsk->protocol == TCP_ELOG_IPPROTO_TCP && bsk->type == TCP_ELOG_SOCK_STREAM;
 }
 
+/* The RTT/RTO callback bits (tcp_cc.bpf.h) of the option's socket. */
+static __always_inline void tcp_elog_sockopt_cb(struct bpf_sockopt *ctx, struct tcp_sock *tp, int on)
+{
+	int flags = BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
+
+	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
+	bpf_setsockopt(ctx->sk, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
+}
+
 static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 {
 	int *val = ctx->optval;
@@ -67,8 +76,11 @@ static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 		/* Enabled late: SESSION_CREATE and whatever state exists now
 		 * (addresses once bound, parameters once synchronized). */
 		tcp_elog_emit_state(&v->s, v, tp);
+		if (elog_would_log(&v->s, 0, 0xffffffff))
+			tcp_elog_sockopt_cb(ctx, tp, 1);
 	} else if (!*val && v->s.enabled) {
 		elog_session_set_enabled(&v->s, 0);
+		tcp_elog_sockopt_cb(ctx, tp, 0);
 	}
 	ctx->optlen = -1; /* handled: the kernel does not see it, caller gets 0 */
 	return 1;

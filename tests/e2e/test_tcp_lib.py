@@ -29,18 +29,27 @@ CONN_SET_IP_V4, CONN_SET_IP_V6, CONN_PARAMS, MSS, CONN_OWNER = 0, 1, 3, 4, 5
 IN, OUT = 100, 101
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
-# id -> (level, keywords) for every event the core provider emits.
-EVENT_FILTER = {
-    SESSION_CREATE: (INFO, KW_SESSION),
-    SESSION_END: (INFO, KW_SESSION),
-    CONN_SET_IP_V4: (INFO, KW_CONN),
-    CONN_SET_IP_V6: (INFO, KW_CONN),
-    CONN_PARAMS: (INFO, KW_CONN),
-    MSS: (INFO, KW_CONN),
-    CONN_OWNER: (INFO, KW_CONN),
-    IN: (VERBOSE, KW_RX),
-    OUT: (VERBOSE, KW_TX),
-}
+LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
+
+
+def _schema_filters():
+    """id -> (level, keywords) of every event, read from schemas/tcp.src
+    itself (KEYWORD n is bit n-1; SPEC §3), not from generated code."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "tcp.src")
+    kw = {"SESSION": KW_SESSION}
+    out = {SESSION_CREATE: (INFO, KW_SESSION), SESSION_END: (INFO, KW_SESSION),
+           DUMP_COMPLETE: (INFO, KW_SESSION)}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[0] == "KEYWORD":
+                kw[w[1]] = 1 << (int(w[2]) - 1)
+            elif len(w) >= 5 and w[0] == "EVENT":
+                out[int(w[2])] = (LEVELS[w[3]], sum(kw[k] for k in w[4].split(",")))
+    return out
+
+
+EVENT_FILTER = _schema_filters()
 TH_FIN, TH_SYN, TH_RST, TH_ACK = 0x01, 0x02, 0x04, 0x10
 
 

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * TCP provider, BPF half: congestion control, RTT and loss events
+ * (CWND, ENTER/EXIT_RECOVERY, RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON).
+ *
+ * Units follow upstream, whose tcpcb counts bytes: cwnd, ssthresh and
+ * inflight are Linux's segment counts times mss_cache; an ssthresh Linux
+ * has not set yet (TCP_INFINITE_SSTHRESH) is reported as UINT32_MAX.
+ *
+ * RTT and RTO come from sock_ops callbacks that Linux only makes for sockets
+ * whose bpf_sock_ops_cb_flags ask for them. The provider "arms" them only on
+ * enabled sessions and only while somebody subscribes, so with nobody
+ * listening no TCP ACK pays for a callback.
+ */
+#ifndef ELOG_TCP_CC_BPF_H
+#define ELOG_TCP_CC_BPF_H
+
+#define TCP_ELOG_INFINITE_SSTHRESH 0x7fffffff
+#define TCP_ELOG_CB_FLAGS (BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG)
+
+static __always_inline __u32 tcp_elog_bytes(__u32 segs, __u32 mss)
+{
+	__u64 b = (__u64)segs * mss;
+
+	return b > 0xffffffffULL ? 0xffffffffU : (__u32)b;
+}
+
+static __always_inline __u32 tcp_elog_ssthresh(struct tcp_sock *tp, __u32 mss)
+{
+	__u32 s = BPF_CORE_READ(tp, snd_ssthresh);
+
+	return s >= TCP_ELOG_INFINITE_SSTHRESH ? 0xffffffffU : tcp_elog_bytes(s, mss);
+}
+
+/* Linux's tcp_packets_in_flight(), in bytes. */
+static __always_inline __u32 tcp_elog_inflight(struct tcp_sock *tp, __u32 mss)
+{
+	__u32 out = BPF_CORE_READ(tp, packets_out);
+	__u32 left = BPF_CORE_READ(tp, sacked_out) + BPF_CORE_READ(tp, lost_out);
+	__u32 segs = (out > left ? out - left : 0) + BPF_CORE_READ(tp, retrans_out);
+
+	return tcp_elog_bytes(segs, mss);
+}
+
+/* The windowed minimum RTT Linux keeps (tcp_min_rtt()), in us. */
+static __always_inline __u32 tcp_elog_min_rtt(struct tcp_sock *tp)
+{
+	return BPF_CORE_READ(tp, rtt_min.s[0].v);
+}
+
+/*
+ * No hook inside cong_avoid (fentry is unavailable), so a change is noticed
+ * at the next segment or congestion event after it: one CWND per change.
+ */
+static __noinline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 mss, cwnd, ssthresh;
+
+	if (!v || !tp)
+		return;
+	mss = BPF_CORE_READ(tp, mss_cache);
+	cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+	ssthresh = tcp_elog_ssthresh(tp, mss);
+	if (cwnd == v->last_cwnd && ssthresh == v->last_ssthresh)
+		return;
+	v->last_cwnd = cwnd;
+	v->last_ssthresh = ssthresh;
+	if (!TCP_ELOG_WOULD(&v->s, CWND))
+		return;
+	{
+		TCP_ELOG_MSG(CWND, cwnd, u);
+		u.ev.cwnd = cwnd;
+		u.ev.ssthresh = ssthresh;
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
+/* tcp_cong_state_set(sk, new): icsk_ca_state still holds the old state. */
+static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_sock *tp, __u8 new_state)
+{
+	__u8 old_state;
+	__u32 mss;
+	int enter, exit;
+
+	if (!v || !tp)
+		return;
+	old_state = BPF_CORE_READ_BITFIELD_PROBED(tp, inet_conn.icsk_ca_state);
+	enter = new_state >= TCP_CA_Recovery && old_state < TCP_CA_Recovery;
+	exit = old_state >= TCP_CA_Recovery && new_state < TCP_CA_Recovery;
+	mss = BPF_CORE_READ(tp, mss_cache);
+	if (enter && TCP_ELOG_WOULD(&v->s, ENTER_RECOVERY)) {
+		TCP_ELOG_MSG(ENTER_RECOVERY, enter_recovery, u);
+		u.ev.cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
+		tcp_elog_emit(&v->s, &u.msg);
+	} else if (exit && TCP_ELOG_WOULD(&v->s, EXIT_RECOVERY)) {
+		TCP_ELOG_MSG(EXIT_RECOVERY, exit_recovery, u);
+		u.ev.cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
+/* sock_ops RTT_CB: args[0] = the sample (us), args[1] = srtt_us (8x). */
+static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 mrtt_us, __u32 srtt8)
+{
+	if (!v || !tp)
+		return;
+	if (TCP_ELOG_WOULD(&v->s, RTT)) {
+		TCP_ELOG_MSG(RTT, rtt, u);
+		u.ev.rtt = mrtt_us;
+		u.ev.srtt = srtt8 >> 3;
+		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+		/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state
+		 * FreeBSD keeps and Linux does not: 0. */
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
+		TCP_ELOG_MSG(RTT_SAMPLE, rtt_sample, u);
+		u.ev.rtt = mrtt_us;
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
+/* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */
+static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 retransmits)
+{
+	__u32 mss;
+
+	if (!v || !tp || !TCP_ELOG_WOULD(&v->s, RTO))
+		return;
+	mss = BPF_CORE_READ(tp, mss_cache);
+	{
+		TCP_ELOG_MSG(RTO, rto, u);
+		/* The callback runs before this timeout is counted. */
+		u.ev.timeout_num = (__s32)retransmits + 1;
+		u.ev.min_rtt = tcp_elog_min_rtt(tp);
+		u.ev.rtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+		u.ev.segment_len = mss;
+		u.ev.inflight = tcp_elog_inflight(tp, mss);
+		u.ev.pkts_out = BPF_CORE_READ(tp, packets_out);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
+/* tp_btf/tcp_retransmit_skb(sk, skb, err): one per retransmitted skb. */
+static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tcp_sock *tp,
+						const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb;
+	__u32 mss;
+
+	if (!v || !tp || !skb || !TCP_ELOG_WOULD(&v->s, RETRANSMIT_REASON))
+		return;
+	cb = (const struct tcp_skb_cb *)&skb->cb[0];
+	mss = BPF_CORE_READ(tp, mss_cache);
+	{
+		TCP_ELOG_MSG(RETRANSMIT_REASON, retransmit_reason, u);
+		/* Linux's duplicate-ACK threshold and its count of SACKed or
+		 * dup-ACKed segments are FreeBSD's dupthresh and dupacks. */
+		u.ev.threshold = BPF_CORE_READ(tp, reordering);
+		u.ev.dupack_count = BPF_CORE_READ(tp, sacked_out);
+		u.ev.rsm_start = BPF_CORE_READ(cb, seq);
+		u.ev.rsm_end = BPF_CORE_READ(cb, end_seq);
+		u.ev.inflight = tcp_elog_inflight(tp, mss);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
+#endif /* ELOG_TCP_CC_BPF_H */
