@@ -245,13 +245,20 @@ static int out_open(struct cap *c)
 	c->out.bytes = c->out.preamble;
 	c->out.events = 0;
 	kind = elog_zkind_of(path);
-	if (kind == ELOG_Z_NONE)
-		return elog_writer_open(&c->out.w, path, prov, (uint32_t)c->nsubs, c->boot_to_utc,
-					&c->err);
-	if (elog_zfile_open(&c->out.z, &c->out.f, path, kind, (size_t)c->out.preamble, &c->err))
-		return -1;
-	return elog_writer_open_stream(&c->out.w, c->out.f, prov, (uint32_t)c->nsubs,
-				       c->boot_to_utc, &c->err);
+	if (kind == ELOG_Z_NONE) {
+		if (elog_writer_open(&c->out.w, path, prov, (uint32_t)c->nsubs, c->boot_to_utc,
+				     &c->err))
+			return -1;
+	} else {
+		if (elog_zfile_open(&c->out.z, &c->out.f, path, kind, (size_t)c->out.preamble,
+				    &c->err) ||
+		    elog_writer_open_stream(&c->out.w, c->out.f, prov, (uint32_t)c->nsubs,
+					    c->boot_to_utc, &c->err))
+			return -1;
+	}
+	/* The header and provider table go to disk at once: a capture killed
+	 * before its first flush is still a valid file, not an empty one. */
+	return elog_writer_flush(c->out.w, &c->err);
 }
 
 /* Closes the current file with `dropped` in its header. */
@@ -326,6 +333,11 @@ static int loop(struct cap *c)
 		uint64_t now = elog_rt_boot_us();
 
 		n = ring_buffer__poll(c->rb, POLL_MS);
+		/* epoll reports only the rings that were woken, and wakeups
+		 * are batched (1/8 of a ring): read the quiet rings' tail too,
+		 * or it waits for the next wakeup or the end of the capture. */
+		if (n >= 0 || n == -EINTR)
+			n = ring_buffer__consume(c->rb);
 		if (n < 0 && n != -EINTR) {
 			if (c->failed)
 				break;
@@ -339,6 +351,11 @@ static int loop(struct cap *c)
 			for (i = 0; i < c->nsubs; i++)
 				if (elog_rt_reclaim(c->subs[i].rt, &c->err) < 0)
 					return -EIO;
+			/* What was released is on disk within a second: a
+			 * capture killed (SIGKILL, power loss) loses at most
+			 * that, not a whole 1 MiB stdio buffer. */
+			if (c->out.w && elog_writer_flush(c->out.w, &c->err))
+				return -EIO;
 			next_reclaim = now + RECLAIM_EVERY_US;
 		}
 	}
