@@ -6,8 +6,10 @@
  * keeps event_count 0 in its header, which the reader reports as a mismatch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 
@@ -78,11 +80,30 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	return 0;
 }
 
+/* Like fopen(path, "wb") but mode 0600: a capture holds addresses, ports and
+ * kernel socket addresses, which other users must not read. */
+static FILE *create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "wb");
+	if (f == NULL) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int elog_writer_open(struct elog_writer **out, const char *path,
 		     const struct elog_writer_provider *providers, uint32_t provider_count,
 		     int64_t boot_to_utc_us, struct elog_error *err)
 {
-	FILE *f = fopen(path, "wb");
+	FILE *f = create_private(path);
 	/* A large stdio buffer: one write(2) per MiB of records. setvbuf must
 	 * precede any other use of the stream, hence here and not for _stream. */
 	char *iobuf = malloc(WRITER_IOBUF);

@@ -291,7 +291,7 @@ int elog_zfile_open(struct elog_zfile **out, FILE **f, const char *path, enum el
 		elog_zfile_finish(z, NULL);
 		return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	z->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	z->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (z->fd < 0) {
 		elog_errorf(err, errno, "fopen(%s): %s", path, strerror(errno));
 		elog_zfile_finish(z, NULL);
