@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
+from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, MSS, tcp_info, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
                           SESSION_CREATE, SESSION_END, TH_ACK, TH_RST, TH_SYN, parse_text, read_capture, seg,
                           sessions_by_port, tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -133,6 +133,16 @@ def test_capture_parses_independently(env):
             _s, _a, flags, win_raw, win = struct.unpack_from("<IIHHI", r.payload)
             shift = 0 if flags & TH_SYN else (rcv_ws if r.id == OUT else snd_ws)
             assert win == win_raw << shift, (r.id, flags, win_raw, win, shift)
+    # CONN_PARAMS agree with what the kernel says in TCP_INFO.
+    info = tcp_info(w["tcp_info"])
+    cflags = cp[14]
+    assert (snd_ws, rcv_ws) == (info["snd_wscale"], info["rcv_wscale"])
+    for cp_bit, tcpi_bit in ((0x01, 2), (0x02, 1), (0x40, 4), (0x04, 8)):  # SACK, TS, WSCALE, ECN
+        assert bool(cflags & cp_bit) == bool(info["options"] & tcpi_bit), (hex(cflags), info["options"])
+    assert cp[15:31].rstrip(b"\0").decode() == w["cc"]
+    assert cp[31:63].rstrip(b"\0") == b"linux"
+    mss = [struct.unpack("<I", r.payload)[0] for r in recs if r.session == client and r.id == MSS]
+    assert mss[-1] == info["snd_mss"], (mss, info["snd_mss"])
     # Every segment one side sent, the other received (loopback: same skb).
     c_out = [seg(r.payload) for r in recs if r.session == client and r.id == OUT]
     s_in = [seg(r.payload) for r in recs if r.session in (server, s["listener"]) and r.id == IN]

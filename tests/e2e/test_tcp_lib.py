@@ -27,6 +27,8 @@ SESSION_END = 0xFFFFFFFF
 DUMP_COMPLETE = 0xFFFFFFFD
 CONN_SET_IP_V4, CONN_SET_IP_V6, CONN_PARAMS, MSS, CONN_OWNER = 0, 1, 3, 4, 5
 IN, OUT = 100, 101
+CWND, ENTER_RECOVERY, EXIT_RECOVERY = 200, 202, 203
+RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
 LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
@@ -100,12 +102,15 @@ if mode == "exchange":
     a.sendall(b"world!")
     assert c.recv(16) == b"world!"
     cport = c.getsockname()[1]
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    cc = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
     c.close()
     assert a.recv(16) == b""
     a.close()
     l.close()
     time.sleep(0.05)
-    print(json.dumps({"lport": lport, "cports": [cport], "pid": __import__("os").getpid()}), flush=True)
+    print(json.dumps({"lport": lport, "cports": [cport], "pid": __import__("os").getpid(),
+                      "tcp_info": info.hex(), "cc": cc}), flush=True)
 elif mode == "rst":
     n, cports = int(sys.argv[3]), []
     for _ in range(n):
@@ -172,6 +177,31 @@ elif mode == "optin":
         s.close()
     time.sleep(0.05)
     print(json.dumps(out), flush=True)
+elif mode == "bulk":
+    # n MiB from the client; tcp_info of the sender just before it closes.
+    n = int(sys.argv[3])
+    c, a = pair(l)
+    import threading
+    got = [0]
+    def sink():
+        while True:
+            b = a.recv(1 << 20)
+            if not b:
+                break
+            got[0] += len(b)
+    t = threading.Thread(target=sink)
+    t.start()
+    buf = b"x" * (1 << 20)
+    for _ in range(n):
+        c.sendall(buf)
+    c.shutdown(socket.SHUT_WR)
+    t.join()
+    assert got[0] == n << 20
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    cport = c.getsockname()[1]
+    c.close(); a.close(); l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": [cport], "tcp_info": info.hex()}), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")
@@ -330,6 +360,15 @@ def seg(payload):
     """seq, ack, flags, len of an IN or OUT payload."""
     seq, ack, flags, _win_raw, _win, length = struct.unpack_from("<IIHHII", payload, 0)
     return seq, ack, flags, length
+
+
+def tcp_info(hexstr):
+    """The fields of struct tcp_info (linux/tcp.h) the tests compare."""
+    b = bytes.fromhex(hexstr)
+    f = struct.unpack_from("<BBBBBBBB", b, 0)
+    u = struct.unpack_from("<24I", b, 8)
+    return {"options": f[5], "snd_wscale": f[6] & 0xf, "rcv_wscale": f[6] >> 4, "snd_mss": u[2],
+            "rtt": u[15], "snd_ssthresh": u[17], "snd_cwnd": u[18], "total_retrans": u[23]}
 
 
 def sessions_by_port(records, lport, cports):

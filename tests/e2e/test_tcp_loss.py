@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""TCP provider end to end under real loss: nftables drops a random share of
+the segments arriving on the namespace's lo (input hook: a drop on output is
+not a loss, TCP just requeues), and the capture must show the recovery and
+account for every retransmission the kernel counted."""
+import math
+import os
+import struct
+
+from test_tcp_lib import (CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
+                          RTT, CWND, OUT, need, read_capture, run, sessions_by_port, tcp_info,
+                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+
+DEFAULT = "kern.eventlog.tcp.default"
+PORT_DROP_PCT = 3
+MIB = 24
+
+
+def snmp_retrans(ns):
+    """Tcp RetransSegs of the namespace (/proc/net/snmp is per netns)."""
+    out = run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]).stdout.splitlines()
+    tcp = [l.split() for l in out if l.startswith("Tcp:")]
+    return int(tcp[1][tcp[0].index("RetransSegs")])
+
+
+def test_loss_recovery_and_retransmissions(tcp_env, netns):
+    env = tcp_env
+    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed for loss injection")
+    env.ctl.set(DEFAULT, 1)
+    # Data segments only (length > 100), both directions' ACKs pass.
+    run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input="""
+table inet elogloss {
+  chain in { type filter hook input priority 0; policy accept;
+    iif lo meta l4proto tcp meta length gt 100 numgen random mod 100 lt %d counter drop
+  }
+}
+""" % PORT_DROP_PCT)
+    before = snmp_retrans(netns)
+    cap = env.capture("loss.elog", "TRACE", extra=["-b", "8M"])
+    w = env.traffic.workload("bulk", 4, MIB)
+    cap.stop()
+    retrans_segs = snmp_retrans(netns) - before
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0, "the capture lost events: enlarge -b"
+    (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
+    mine = [r for r in recs if r.session == client]
+    ids = {r.id for r in mine}
+    assert retrans_segs > 0, "no loss happened: the nft rule did not work"
+    assert ENTER_RECOVERY in ids and EXIT_RECOVERY in ids, sorted(ids)
+    assert RETRANSMIT_REASON in ids or RTO in ids
+    assert RTT in ids and CWND in ids
+
+    # Every retransmitted skb is one RETRANSMIT_REASON; the kernel counts
+    # segments (tcp_skb_pcount), i.e. ceil(bytes / mss) of each.
+    mss = struct.unpack_from("<I", [r.payload for r in mine if r.id == CONN_PARAMS][0], 8)[0]
+    segs = 0
+    for r in mine:
+        if r.id == MSS:
+            mss = struct.unpack("<I", r.payload)[0]
+        elif r.id == RETRANSMIT_REASON:
+            start, end = struct.unpack_from("<II", r.payload, 8)
+            segs += max(1, math.ceil(((end - start) & 0xffffffff) / mss))
+    assert segs == retrans_segs, "retransmitted %d segments logged, kernel counted %d" % (segs, retrans_segs)
+
+    # Against TCP_INFO at the end: the kernel's cwnd and srtt are those of
+    # the last CWND and RTT events (bytes = segments x mss in CWND).
+    info = tcp_info(w["tcp_info"])
+    last_cwnd = [struct.unpack_from("<I", r.payload)[0] for r in mine if r.id == CWND][-1]
+    last_srtt = [struct.unpack_from("<I", r.payload, 4)[0] for r in mine if r.id == RTT][-1]
+    assert last_cwnd == info["snd_cwnd"] * info["snd_mss"], (last_cwnd, info)
+    assert last_srtt == info["rtt"], (last_srtt, info["rtt"])
+    assert any(r.id == OUT for r in mine)
