@@ -20,11 +20,10 @@ int elog_capture_run(const struct elog_options *o)
 }
 #endif
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, struct elog_options *o)
 {
-	struct elog_options o;
 	struct elog_error err = { 0, "" };
-	int rc = elog_parse_options(argc, argv, &o, &err);
+	int rc = elog_parse_options(argc, argv, o, &err);
 
 	if (rc == ELOG_PARSE_HELP || rc == ELOG_PARSE_BAD_OPTION) {
 		elog_usage(stderr);
@@ -34,11 +33,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "elog: %s\n", err.msg);
 		return 1;
 	}
-	if (o.mode == ELOG_MODE_READ) {
-		rc = elog_read_run(&o, &err);
+	if (o->mode == ELOG_MODE_READ) {
+		rc = elog_read_run(o, &err);
 		if (rc != 0)
 			fprintf(stderr, "elog: %s\n", err.msg);
 		return rc;
 	}
-	return elog_capture_run(&o);
+	return elog_capture_run(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct elog_options o;
+	int rc = run(argc, argv, &o);
+
+	/* Freed even on errors: the ASan build checks for leaks on every path. */
+	elog_free_options(&o);
+	return rc;
 }

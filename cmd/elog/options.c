@@ -188,6 +188,13 @@ static int parse_subscription(struct elog_options *o, const char *provider, int 
 	return 0;
 }
 
+void elog_free_options(struct elog_options *o)
+{
+	free(o->read_paths);
+	o->read_paths = NULL;
+	o->read_path_count = 0;
+}
+
 int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elog_error *err)
 {
 	int c;

@@ -13,7 +13,9 @@
 #define ELOG_PARSE_HELP 1        /* -h: print usage, exit 1 */
 #define ELOG_PARSE_BAD_OPTION 2  /* getopt already complained: print usage, exit 1 */
 
+/* Fills *o (always initialised, even on error); release with elog_free_options. */
 int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elog_error *err);
+void elog_free_options(struct elog_options *o);
 
 /*
  * The one checked number parser: digits in `base` (0 = C prefixes), no sign,

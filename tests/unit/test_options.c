@@ -37,6 +37,7 @@ static int parse(const char *first, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	err.msg[0] = '\0';
+	elog_free_options(&o);
 	return elog_parse_options(argc, argv, &o, &err);
 }
 
@@ -187,6 +188,7 @@ static void test_limits(void)
 		argv[argc++] = (char *)elog_providers[i]->name;
 	}
 	argv[argc] = NULL;
+	elog_free_options(&o);
 	CHECK_EQ_U(elog_parse_options(argc, argv, &o, &err), 0);
 	CHECK_EQ_U(o.subscription_count, elog_provider_count);
 }
@@ -199,6 +201,8 @@ int main(void)
 		TH_TEST(test_read_mode),    TH_TEST(test_outputs),
 		TH_TEST(test_limits),
 	};
+	int rc = th_run(tests, sizeof(tests) / sizeof(tests[0]));
 
-	return th_run(tests, sizeof(tests) / sizeof(tests[0]));
+	elog_free_options(&o);
+	return rc;
 }
