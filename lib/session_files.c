@@ -136,6 +136,7 @@ static int create_file(struct elog_session_files *sf, struct sess *s, struct elo
 	for (unsigned n = 0; n < MAX_SUFFIX && fd < 0; n++) {
 		if (suffixed(s->path, sizeof(s->path), sf->dir, base, n) < 0)
 			return elog_errorf(err, ENAMETOOLONG, "path too long");
+		/* 0600: captures hold addresses, ports and kernel pointers. */
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			return elog_errorf(err, errno, "%s: %s", s->path, strerror(errno));

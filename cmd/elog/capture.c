@@ -23,6 +23,7 @@
 
 #include "capture.h"
 #include "export_json.h"
+#include "session_files.h"
 #include "zfile.h"
 #include "rt/reorder.h"
 #include "elog.h"
@@ -72,6 +73,7 @@ struct cap {
 	struct ring_buffer *rb;
 	struct elog_reorder *reorder;
 	struct cap_out out;       /* -o FILE (a numbered series with --rotate-*) */
+	struct elog_session_files *sf; /* -o dir=PATH: one file per session */
 	char *json;               /* --json line buffer */
 	struct elog_text_state text;
 	int64_t boot_to_utc;
@@ -119,6 +121,8 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 	size_t n;
 
 	c->received++;
+	if (c->sf)
+		return elog_sf_append(c->sf, rec, len, &c->err);
 	if (c->out.w) {
 		const struct elog_options *o = c->o;
 		uint64_t size = c->out.z ? elog_zfile_bytes(c->out.z) : c->out.bytes;
@@ -261,6 +265,23 @@ static int out_open(struct cap *c)
 	return elog_writer_flush(c->out.w, &c->err);
 }
 
+/* -o dir=PATH [-f tcp]: lib/session_files.h. */
+static int sf_open(struct cap *c)
+{
+	struct elog_writer_provider prov[ELOG_MAX_SUBSCRIPTIONS];
+	size_t i;
+
+	if (c->o->rotate_size || c->o->rotate_events)
+		return elog_errorf(&c->err, EINVAL,
+				   "--rotate-size/--rotate-events apply to --output FILE, not dir=");
+	for (i = 0; i < c->nsubs; i++) {
+		prov[i].id = c->subs[i].id;
+		prov[i].name = c->subs[i].req->provider;
+	}
+	return elog_sf_open(&c->sf, c->o->output_path, c->o->file_format == ELOG_FMT_TCP, prov,
+			    (uint32_t)c->nsubs, c->boot_to_utc, &c->err);
+}
+
 /* Closes the current file with `dropped` in its header. */
 static int out_close(struct cap *c, uint64_t dropped)
 {
@@ -388,6 +409,10 @@ static int finish(struct cap *c, int ret)
 			ret = -EIO;
 		ring_buffer__free(c->rb);
 	}
+	if (c->sf && elog_sf_close(c->sf, dropped, &e2) && !ret) {
+		c->err = e2;
+		ret = -EIO;
+	}
 	if (c->out.w && out_close(c, dropped >= c->out.dropped_before ?
 				       dropped - c->out.dropped_before : 0) && !ret)
 		ret = -EIO;
@@ -408,11 +433,6 @@ int elog_capture_run(const struct elog_options *o)
 	size_t i;
 	int ret;
 
-	if (o->output_kind == ELOG_OUT_DIR) {
-		fprintf(stderr, "elog: -o dir=PATH (one file per session) is not implemented yet; "
-				"use -o FILE\n");
-		return 1;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		fprintf(stderr, "elog: out of memory\n");
@@ -434,6 +454,8 @@ int elog_capture_run(const struct elog_options *o)
 	if (!ret)
 		ret = subscribe_all(c);
 	if (!ret && o->output_kind == ELOG_OUT_FILE && out_open(c))
+		ret = -EIO;
+	if (!ret && o->output_kind == ELOG_OUT_DIR && sf_open(c))
 		ret = -EIO;
 	if (!ret && o->json && o->output_kind == ELOG_OUT_TEXT) {
 		c->json = malloc(ELOG_JSON_LINE_MAX);
