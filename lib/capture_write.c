@@ -2,13 +2,16 @@
 /*
  * ELOG v1 writer. The header and provider table go out at open so a capture
  * without events is still a valid file (upstream wrote 0 bytes); the header
- * is rewritten at close with the exact counts. A capture killed before close
- * keeps event_count 0 in its header, which the reader reports as a mismatch.
+ * is rewritten at close with the exact counts. The time base is also written
+ * as soon as the first event arrives, so a capture killed before close keeps
+ * correct times and only event_count 0, which the reader reports.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -19,15 +22,32 @@ struct elog_writer {
 	struct elog_file_hdr hdr;
 	int64_t boot_to_utc_us;
 	char *iobuf; /* our stdio buffer, freed after fclose */
+	char *path;  /* for messages; NULL for a caller's stream */
+	bool failed; /* a write failed: the file ends where the disk did */
 };
 
 #define WRITER_IOBUF (1u << 20)
 
+/* Any failed write is final (full disk, I/O error): nothing is appended
+ * after it, so the file stays a clean prefix that readers decode up to the
+ * last complete record, and close does not rewrite the header with counts
+ * that include records that never reached the file. */
+static int write_failed(struct elog_writer *w, int e, const char *what, struct elog_error *err)
+{
+	w->failed = true;
+	if (w->path != NULL)
+		return elog_errorf(err, e, "write %s: %s", w->path, strerror(e));
+	return elog_errorf(err, e, "fwrite(%s): %s", what, strerror(e));
+}
+
 static int write_all(struct elog_writer *w, const void *p, size_t n, const char *what,
 		     struct elog_error *err)
 {
+	if (w->failed)
+		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
+				   w->path != NULL ? w->path : what);
 	if (n != 0 && fwrite(p, 1, n, w->f) != n)
-		return elog_errorf(err, errno, "fwrite(%s): %s", what, strerror(errno));
+		return write_failed(w, errno, what, err);
 	return 0;
 }
 
@@ -122,6 +142,7 @@ int elog_writer_open(struct elog_writer **out, const char *path,
 	}
 	(*out)->owns_file = true;
 	(*out)->iobuf = iobuf;
+	(*out)->path = strdup(path); /* messages only: NULL is fine */
 	return 0;
 }
 
@@ -139,6 +160,14 @@ int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 		/* The time base is the first event's own timestamp. */
 		w->hdr.capture_start = h.timestamp;
 		w->hdr.start_utc_us = h.timestamp + (__u64)w->boot_to_utc_us; /* wraps, never UB */
+		/* Persist it now, so a capture killed before close still decodes
+		 * with the right times (only its counts are then stale). pwrite
+		 * leaves the stream position alone; only done on our own plain
+		 * file, a caller's stream may be compressed or not seekable. */
+		if (w->owns_file &&
+		    (fflush(w->f) != 0 ||
+		     pwrite(fileno(w->f), &w->hdr, sizeof(w->hdr), 0) != (ssize_t)sizeof(w->hdr)))
+			return elog_errorf(err, errno, "write(binary header): %s", strerror(errno));
 	}
 	if (write_all(w, &h, sizeof(h), "event header", err) ||
 	    write_all(w, payload, payload_len, "payload", err))
@@ -171,8 +200,10 @@ uint64_t elog_writer_event_count(const struct elog_writer *w)
 
 int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
 {
+	if (w->failed)
+		return write_all(w, NULL, 0, "flush", err);
 	if (fflush(w->f) != 0)
-		return elog_errorf(err, errno, "fflush: %s", strerror(errno));
+		return write_failed(w, errno, "flush", err);
 	return 0;
 }
 
@@ -182,8 +213,14 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 
 	if (w == NULL)
 		return 0;
-	if (fflush(w->f) != 0)
-		rc = elog_errorf(err, errno, "fflush: %s", strerror(errno));
+	if (w->failed) {
+		/* Drop what stdio still holds: writing it now (if space came
+		 * back) would put records after a cut one. */
+		__fpurge(w->f);
+		rc = elog_errorf(err, EIO, "%s: closed after a write error; the header "
+				 "was not rewritten", w->path != NULL ? w->path : "capture");
+	} else if (fflush(w->f) != 0)
+		rc = write_failed(w, errno, "flush", err);
 	else if (fseek(w->f, 0, SEEK_SET) != 0)
 		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
 	else if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) < 0)
@@ -198,6 +235,7 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
 	}
 	free(w->iobuf);
+	free(w->path);
 	free(w);
 	return rc;
 }
