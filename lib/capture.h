@@ -37,7 +37,9 @@ struct elog_writer_provider {
  * by the caller (e.g. from clock_gettime of both clocks). The first appended
  * event sets capture_start = its timestamp and start_utc_us = timestamp +
  * boot_to_utc_us, so the UTC base names the instant the event *happened*
- * (upstream used the time it was written: notes §6 item 22).
+ * (upstream used the time it was written: notes §6 item 22). The header
+ * is updated on disk at that first event too, so a capture killed later
+ * still has its time base (not for _open_stream: see there).
  *
  * Returns 0, or -1 with err filled (nothing is left open).
  */
@@ -48,6 +50,7 @@ int elog_writer_open(struct elog_writer **out, const char *path,
 /*
  * Same, over an already open FILE (not closed by the writer; must be
  * seekable for the final header rewrite, else elog_writer_close reports it).
+ * The header is only written at open and at close on such a stream.
  */
 int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 			    const struct elog_writer_provider *providers, uint32_t provider_count,

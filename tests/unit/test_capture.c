@@ -225,6 +225,40 @@ static void test_append_raw(void)
 	elog_reader_close(r);
 }
 
+/* A capture killed after its first event: the time base is on disk. */
+static void test_killed_capture(void)
+{
+	const char *path = tmp_path("killed.elog");
+	struct elog_writer *w;
+	struct elog_error err;
+	struct elog_event_hdr h = make_hdr(3);
+	struct elog_file_hdr fh;
+	FILE *f;
+
+	CHECK(elog_writer_open(&w, path, two_providers, 2, 1000, &err) == 0);
+	if (w == NULL)
+		return;
+	CHECK(elog_writer_append2(w, &h, "abc", 3, &err) == 0);
+	CHECK(elog_writer_append2(w, &h, "abc", 3, &err) == 0);
+	CHECK(elog_writer_flush(w, &err) == 0);
+	f = fopen(path, "rb");
+	CHECK(f != NULL && fread(&fh, 1, sizeof(fh), f) == sizeof(fh));
+	if (f != NULL)
+		fclose(f);
+	CHECK_EQ_U(fh.capture_start, h.timestamp);
+	CHECK_EQ_U(fh.start_utc_us, h.timestamp + 1000);
+	CHECK_EQ_U(fh.event_count, 0);
+	CHECK(elog_writer_close(w, &err) == 0);
+	f = fopen(path, "rb");
+	CHECK(f != NULL && fread(&fh, 1, sizeof(fh), f) == sizeof(fh));
+	if (f != NULL) {
+		fseek(f, 0, SEEK_END);
+		CHECK_EQ_U(ftell(f), 40 + 4 + 68 + 2 * 35);
+		fclose(f);
+	}
+	CHECK_EQ_U(fh.event_count, 2);
+}
+
 static void test_writer_errors(void)
 {
 	struct elog_writer *w = (struct elog_writer *)1;
@@ -481,6 +515,7 @@ int main(void)
 		TH_TEST(test_round_trip),     TH_TEST(test_large_capture),
 		TH_TEST(test_empty_capture),  TH_TEST(test_append_raw),
 		TH_TEST(test_writer_errors),  TH_TEST(test_writer_stream),
+		TH_TEST(test_killed_capture),
 		TH_TEST(test_reader_errors),  TH_TEST(test_corrupt_length),
 		TH_TEST(test_unterminated_name), TH_TEST(test_every_prefix),
 		TH_TEST(test_gzip_and_stdin),
