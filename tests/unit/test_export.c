@@ -27,7 +27,8 @@ static void capture_emit(uint32_t id, const void *p, size_t len)
 {
 	last.id = id;
 	last.len = len < sizeof(last.payload) ? len : sizeof(last.payload);
-	memcpy(last.payload, p, last.len);
+	if (last.len != 0)
+		memcpy(last.payload, p, last.len);
 }
 
 static void gen_strcpy(char *dst, const char *src, size_t size)

@@ -42,7 +42,8 @@ static void emit(uint32_t id, const void *p, size_t len)
 	h.session_id = cur_session;
 	h.event_id = id;
 	memcpy(rec, &h, sizeof(h));
-	memcpy(rec + sizeof(h), p, len);
+	if (len != 0)
+		memcpy(rec + sizeof(h), p, len);
 	rec_len = sizeof(h) + len;
 }
 
