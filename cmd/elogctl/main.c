@@ -4,7 +4,7 @@
  * by name, and loads or unloads providers.
  *
  *   elogctl [-n] [-a] [name[=value] ...]
- *   elogctl -L provider | -U provider | -l
+ *   elogctl [-L provider] ... [-U provider] ... [-l]
  *
  * main() is the only place that prints errors; each failing name gives one
  * message, the others are still processed, and the exit status is 1.
@@ -146,29 +146,37 @@ static int list(void)
 
 int main(int argc, char **argv)
 {
-	int all = 0, rc = 0, c, i;
-	const char *load_p = NULL, *unload_p = NULL;
-	int do_list = 0;
+	int all = 0, rc = 0, c, i, nload = 0, nunload = 0, do_list = 0;
+	const char *load_p[16], *unload_p[16];
 
 	while ((c = getopt(argc, argv, "+anhL:U:l")) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
 		case 'n': value_only = 1; break;
-		case 'L': load_p = optarg; break;
-		case 'U': unload_p = optarg; break;
+		case 'L':
+		case 'U':
+			if ((c == 'L' ? nload : nunload) == 16) {
+				fprintf(stderr, "elogctl: too many -%c\n", c);
+				return 1;
+			}
+			if (c == 'L')
+				load_p[nload++] = optarg;
+			else
+				unload_p[nunload++] = optarg;
+			break;
 		case 'l': do_list = 1; break;
 		default: usage(); return 1;
 		}
 	}
-	if (!all && !load_p && !unload_p && !do_list && optind == argc) {
+	if (!all && !nload && !nunload && !do_list && optind == argc) {
 		usage();
 		return 1;
 	}
 	noids = oid_list(oids, MAX_OIDS);
-	if (load_p)
-		rc |= load(load_p, 0);
-	if (unload_p)
-		rc |= load(unload_p, 1);
+	for (i = 0; i < nload; i++)
+		rc |= load(load_p[i], 0);
+	for (i = 0; i < nunload; i++)
+		rc |= load(unload_p[i], 1);
 	if (do_list)
 		rc |= list();
 	if (all)

@@ -382,3 +382,32 @@ def test_live_json_lines(bindir, procs, testgen, wait_subscribers):
     assert [o["event"] for o in objs] == ["ANNOTATED", "ANNOTATED"]
     assert objs[0]["provider"] == "test" and objs[0]["session"] == 31
     assert objs[0]["fields"]["port"] == 8080 and objs[0]["fields"]["mask"] == "0xbeef"
+
+
+def test_sixteen_live_subscribers_then_busy(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """16 captures at once all get the event; a 17th is refused clearly."""
+    testgen("create", 0, "enable", 0, 1)
+    caps = [start(bindir, procs, tmp_path, f"full{i}") for i in range(16)]
+    wait_subscribers(16)
+    p = run([os.path.join(bindir, "elog"), "-c", "test"], check=False, timeout=30)
+    assert p.returncode == 1
+    assert p.stderr == "elog: test: all 16 subscriber slots are in use\n"
+    testgen("emit", 0, "SCALARS", 1)
+    for cap, path in caps:
+        stop_ok(cap)
+        assert id_counts(decode_capture(path)) == {1: 1}
+
+
+def test_two_providers_in_one_capture(bindir, procs, tmp_path, testgen, elogctl, wait_subscribers):
+    """-c test -c tcp: one file, both providers in its table, each record
+    stamped with its provider's id."""
+    testgen("create", 0, "enable", 0, 1)
+    elogctl("-L", "tcp")
+    path = str(tmp_path / "two.elog")
+    cap = Capture(bindir, ["-c", "test", "-c", "tcp", "ERROR"], output=path, procs=procs)
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 4)
+    stop_ok(cap)
+    data = decode_capture(path)
+    assert data["providers"] == {2: "test", 1: "tcp"}
+    assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [1] * 4
