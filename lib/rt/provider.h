@@ -76,6 +76,11 @@ struct elog_provider_ops {
 
 /* ---- services for the callbacks ---- */
 
+/* Fills err (may be NULL) like elog_errorf() and returns -e, so a callback
+ * can `return elog_rt_errf(err, errno, "...", ...);` (e <= 0 becomes EIO). */
+int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 const char *elog_rt_name(const struct elog_rt *rt);
 const struct elog_provider_ops *elog_rt_ops(const struct elog_rt *rt);
 

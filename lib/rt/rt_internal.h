@@ -35,10 +35,6 @@ void elog_rt_close_maps(struct elog_rt *rt);
 int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err);
 int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err);
 
-/* proc.c: fills err like elog_errorf() and returns -e (e > 0). */
-int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);
 
