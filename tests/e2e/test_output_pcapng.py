@@ -182,3 +182,25 @@ def test_live_capture(tools, tcp_env, fam):  # noqa: F811
     cap.stop()
     pkts, frames, _ = check_export(cap.path, tcp_env.tmp)
     assert any("SYN" in p["fields"]["flags"] for p in pkts)
+
+
+@pytest.mark.parametrize("name", ["sample", "edge", "types", "empty", "killed", "dropped"])
+def test_golden_captures(tools, tmp_path, name):
+    """Every golden capture (hostile records, other providers, no events,
+    cut files) exports to a file tshark reads: one packet per tcp IN/OUT,
+    one comment per event."""
+    cap = os.path.join(REPO, "tests", "golden", name + ".elog")
+    out = str(tmp_path / "g.pcapng")
+    run([ELOG, "-r", cap, "--pcapng", out])
+    evs = events(cap)
+    frames = tshark(out)
+    assert len(frames) == len([e for e in evs if is_packet(e)])
+    comments = [c for fr in frames for c in (fr.get("frame.comment") or fr.get("pkt_comment") or [])]
+    if frames:
+        assert len(comments) == len(evs)
+    else:
+        # No packet to carry them: the section header's comments.
+        need(shutil.which("capinfos"), "capinfos (wireshark-common) is needed")
+        shb = [l for l in run(["capinfos", "-k", out]).stdout.splitlines()
+               if l.startswith("Capture comment:")]
+        assert len(shb) == len(evs)
