@@ -151,6 +151,11 @@ static void render_int(struct strbuf *b, const struct elog_field_desc *f, uint64
 	case ELOG_A_ENUM: {
 		const char *name = valueset_name(f->values, raw);
 
+		/* A negative value of a narrow signed field may be listed
+		 * sign-extended to 64 bits. */
+		if (name == NULL && type_signed(f->type))
+			name = valueset_name(f->values, (uint64_t)sign_extend(raw, f->type));
+
 		if (name != NULL) {
 			sb_str(b, name);
 			return;
