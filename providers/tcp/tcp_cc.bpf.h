@@ -101,25 +101,58 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
 	}
 }
 
-/* sock_ops RTT_CB: args[0] = the sample (us), args[1] = srtt_us (8x). */
+static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 rtt,
+						  __u32 srtt8)
+{
+	TCP_ELOG_MSG(RTT, rtt, u);
+
+	u.ev.rtt = rtt;
+	u.ev.srtt = srtt8 >> 3;
+	u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+	/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state FreeBSD
+	 * keeps and Linux does not: 0. */
+	tcp_elog_emit(&v->s, &u.msg);
+}
+
+/*
+ * sock_ops RTT_CB: args[0] = the sample (us), args[1] = the updated srtt_us
+ * (8x). Linux makes this callback once per round trip (tcp_rtt_estimator:
+ * only when snd_una passed rtt_seq), not for every sample.
+ */
 static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 mrtt_us, __u32 srtt8)
 {
 	if (!v || !tp)
 		return;
-	if (TCP_ELOG_WOULD(&v->s, RTT)) {
-		TCP_ELOG_MSG(RTT, rtt, u);
-		u.ev.rtt = mrtt_us;
-		u.ev.srtt = srtt8 >> 3;
-		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
-		/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state
-		 * FreeBSD keeps and Linux does not: 0. */
-		tcp_elog_emit(&v->s, &u.msg);
-	}
+	/* tcp_rtt_estimator stores max(1, srtt) right after the callback. */
+	v->last_srtt8 = srtt8 ? srtt8 : 1;
+	if (TCP_ELOG_WOULD(&v->s, RTT))
+		tcp_elog_emit_rtt_ev(v, tp, mrtt_us, v->last_srtt8);
 	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
 		TCP_ELOG_MSG(RTT_SAMPLE, rtt_sample, u);
 		u.ev.rtt = mrtt_us;
 		tcp_elog_emit(&v->s, &u.msg);
 	}
+}
+
+/*
+ * The samples between two callbacks still move srtt: a change seen at a
+ * segment is reported as an RTT whose rtt is the one sample that explains
+ * it (srtt8' = srtt8 + m - srtt8/8, so m = srtt8' - srtt8 + srtt8/8; exact
+ * for one sample, the equivalent single sample for several).
+ */
+static __noinline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 srtt8, old;
+
+	if (!v || !tp)
+		return;
+	srtt8 = BPF_CORE_READ(tp, srtt_us);
+	old = v->last_srtt8;
+	if (srtt8 == old || srtt8 == 0)
+		return;
+	v->last_srtt8 = srtt8;
+	if (TCP_ELOG_WOULD(&v->s, RTT))
+		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8);
 }
 
 /* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */

@@ -107,6 +107,11 @@ static int visit(struct tcp_netns_set *seen, const char *path, int link_fd, stru
 	if (setns(fd, CLONE_NEWNET)) {
 		ret = -errno;
 		close(fd);
+		/* /run/netns/<name> is an empty file until `ip netns add` has
+		 * bind-mounted the namespace on it (and after a failed add):
+		 * not a namespace, nothing to walk. */
+		if (ret == -EINVAL)
+			return 0;
 		elog_errorf(err, -ret, "tcp: enter network namespace %s: %s", path, strerror(-ret));
 		return ret;
 	}

@@ -112,8 +112,10 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	/* A listener's mss_cache is a default nothing uses: not an MSS. */
 	if (state != TCP_LISTEN)
 		tcp_elog_mss_check(v, tp);
-	if (tcp_elog_synchronized(state))
+	if (tcp_elog_synchronized(state)) {
 		tcp_elog_cwnd_check(v, tp);
+		tcp_elog_srtt_check(v, tp);
+	}
 	if (!TCP_ELOG_WOULD(&v->s, IN) ||
 	    tcp_elog_parse(skb, &g))
 		return;
@@ -145,8 +147,10 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	/* A listener's mss_cache is a default nothing uses: not an MSS. */
 	if (state != TCP_LISTEN)
 		tcp_elog_mss_check(v, tp);
-	if (tcp_elog_synchronized(state))
+	if (tcp_elog_synchronized(state)) {
 		tcp_elog_cwnd_check(v, tp);
+		tcp_elog_srtt_check(v, tp);
+	}
 	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
 	    tcp_elog_parse(skb, &g))
 		return;

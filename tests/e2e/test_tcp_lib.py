@@ -178,26 +178,39 @@ elif mode == "optin":
     time.sleep(0.05)
     print(json.dumps(out), flush=True)
 elif mode == "bulk":
-    # n MiB from the client; tcp_info of the sender just before it closes.
+    # n MiB from the client, then, once every byte is acknowledged and the
+    # connection is quiet, the sender's TCP_INFO and a 1-byte marker: the
+    # marker's OUT is the first event after that TCP_INFO snapshot.
     n = int(sys.argv[3])
     c, a = pair(l)
     import threading
     got = [0]
+    done = threading.Event()
     def sink():
         while True:
             b = a.recv(1 << 20)
             if not b:
                 break
             got[0] += len(b)
+            if got[0] == n << 20:
+                done.set()
     t = threading.Thread(target=sink)
     t.start()
     buf = b"x" * (1 << 20)
     for _ in range(n):
         c.sendall(buf)
+    done.wait(30)
+    for _ in range(100):  # every byte acknowledged (tcpi_unacked == 0)
+        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        if int.from_bytes(info[24:28], "little") == 0:
+            break
+        time.sleep(0.01)
+    time.sleep(0.2)
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    c.sendall(b"!")
     c.shutdown(socket.SHUT_WR)
     t.join()
-    assert got[0] == n << 20
-    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    assert got[0] == (n << 20) + 1
     cport = c.getsockname()[1]
     c.close(); a.close(); l.close()
     time.sleep(0.05)
