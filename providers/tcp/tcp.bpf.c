@@ -14,6 +14,7 @@
  *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND)
  *   tp_btf/tcp_cong_state_set, tcp_retransmit_skb, tcp_cwnd_reduction_tp
  *                             recovery, retransmissions, cwnd reductions
+ *   tp_btf/tcp_sendmsg_locked, sock_send_length   USER_SEND, SENDFILE
  * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
  * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
  * On demand:
@@ -35,6 +36,7 @@
 #include "tcp_emit.bpf.h"
 #include "tcp_state.bpf.h"
 #include "tcp_cc.bpf.h"
+#include "tcp_app.bpf.h"
 #include "tcp_segment.bpf.h"
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
@@ -193,6 +195,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 	default:
 		if (v->s.enabled) {
 			tcp_elog_mss_check(v, tp);
+			tcp_elog_ca_check(v, tp); /* first sight: CONN_PARAMS names it */
 			tcp_elog_emit_params(&v->s, v, tp);
 			if (tcp_elog_want_cb(v))
 				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
@@ -279,6 +282,38 @@ int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, i
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (tp)
 		tcp_elog_cwnd_check(v, tp);
+	return 0;
+}
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(tcp_elog_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
+	     int size_goal)
+{
+	struct tcp_elog_sk *v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+
+	if (v && v->s.enabled && !(v->send_flags & TCP_ELOG_SEND_SEEN))
+		v->send_flags = TCP_ELOG_SEND_SEEN | BPF_CORE_READ(msg, msg_flags);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
+{
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+	__u32 f;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != TCP_ELOG_SOCK_STREAM)
+		return 0;
+	v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+	if (!v || !v->s.enabled)
+		return 0;
+	f = v->send_flags;
+	v->send_flags = 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp)
+		tcp_elog_emit_send(v, tp, ret, f);
 	return 0;
 }
 

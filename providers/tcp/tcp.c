@@ -6,7 +6,7 @@
  * (sessions must be counted from the first socket on; TCP_EVENTLOG must
  * answer whenever the provider is loaded) and pins the two
  * per-packet programs, which subscribers_changed attaches to the cgroup2
- * root (and three tracepoints) only while somebody captures, when it also
+ * root (and five tracepoints) only while somebody captures, when it also
  * arms the RTT/RTO sock_ops callbacks of enabled sessions. dump_state,
  * default_changed and the arming are iterator commands (tcp_iter.c).
  */
@@ -123,6 +123,10 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_retrans, TCP_ELOG_PIN_RETRANS, err);
 	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_cwnd_red, TCP_ELOG_PIN_CWND_RED, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_sendmsg, TCP_ELOG_PIN_SENDMSG, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_send_len, TCP_ELOG_PIN_SEND_LEN, err);
 out:
 	if (cg >= 0)
 		close(cg);
@@ -142,6 +146,8 @@ static const struct tcp_hot {
 	{ TCP_ELOG_PIN_CA_STATE, false, 0 },
 	{ TCP_ELOG_PIN_RETRANS, false, 0 },
 	{ TCP_ELOG_PIN_CWND_RED, false, 0 },
+	{ TCP_ELOG_PIN_SENDMSG, false, 0 },
+	{ TCP_ELOG_PIN_SEND_LEN, false, 0 },
 };
 #define TCP_NHOT (sizeof(tcp_hot) / sizeof(tcp_hot[0]))
 

@@ -47,6 +47,8 @@ struct tcp_elog_iter_cmd {
 #define TCP_ELOG_PIN_CA_STATE "tcp_ca_state"
 #define TCP_ELOG_PIN_RETRANS "tcp_retrans"
 #define TCP_ELOG_PIN_CWND_RED "tcp_cwnd_red"
+#define TCP_ELOG_PIN_SENDMSG "tcp_sendmsg"
+#define TCP_ELOG_PIN_SEND_LEN "tcp_send_len"
 
 /* The cgroup2 root every hook is attached to (hybrid mount on Debian 12). */
 #define TCP_ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified"

@@ -115,6 +115,7 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	if (tcp_elog_synchronized(state)) {
 		tcp_elog_cwnd_check(v, tp);
 		tcp_elog_srtt_check(v, tp);
+		tcp_elog_ca_check(v, tp);
 	}
 	if (!TCP_ELOG_WOULD(&v->s, IN) ||
 	    tcp_elog_parse(skb, &g))
@@ -150,6 +151,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	if (tcp_elog_synchronized(state)) {
 		tcp_elog_cwnd_check(v, tp);
 		tcp_elog_srtt_check(v, tp);
+		tcp_elog_ca_check(v, tp);
 	}
 	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
 	    tcp_elog_parse(skb, &g))

@@ -29,6 +29,7 @@ CONN_SET_IP_V4, CONN_SET_IP_V6, CONN_PARAMS, MSS, CONN_OWNER = 0, 1, 3, 4, 5
 IN, OUT = 100, 101
 CWND, ENTER_RECOVERY, EXIT_RECOVERY = 200, 202, 203
 RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
+USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
 LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
@@ -215,6 +216,40 @@ elif mode == "bulk":
     c.close(); a.close(); l.close()
     time.sleep(0.05)
     print(json.dumps({"lport": lport, "cports": [cport], "tcp_info": info.hex()}), flush=True)
+elif mode == "app":
+    # Application calls: plain sends, one MSG_MORE send, a 1 MiB sendfile,
+    # a congestion control switch, then more data after it.
+    import os, tempfile, threading
+    c, a = pair(l)
+    total = [0]
+    def sink():
+        while True:
+            b = a.recv(1 << 20)
+            if not b:
+                break
+            total[0] += len(b)
+    t = threading.Thread(target=sink)
+    t.start()
+    before = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
+    c.sendall(b"a" * 1000)
+    c.send(b"b" * 100, socket.MSG_MORE)
+    c.sendall(b"c" * 10)
+    with tempfile.TemporaryFile() as f:
+        f.write(b"f" * (1 << 20))
+        f.flush()
+        sent = 0
+        while sent < (1 << 20):
+            sent += os.sendfile(c.fileno(), f.fileno(), sent, (1 << 20) - sent)
+    after = "cubic" if before != "cubic" else "reno"
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, after.encode())
+    c.sendall(b"d" * 5000)
+    c.shutdown(socket.SHUT_WR)
+    t.join()
+    cport = c.getsockname()[1]
+    c.close(); a.close(); l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": [cport], "sends": [1000, 100, 10, 5000], "sendfile": 1 << 20,
+                      "total": total[0], "cc_before": before, "cc_after": after}), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")
