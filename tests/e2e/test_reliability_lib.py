@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Helpers for the reliability, privilege and soak tests (issue 7).
+
+No tests here: kernel-object accounting through bpftool (scoped to one
+provider, so other captures on the machine do not perturb the counts), a
+capture reader that tolerates a cut tail (written from elog(5), SPEC §8,
+independent of lib/), process facts from /proc, and a tmpfs that is always
+unmounted."""
+
+import contextlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from helpers import PIN_ROOT, run
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+PYTHON = "/usr/bin/python3"  # root's pyenv shim is not executable by uid 65534
+RINGBUF_MAP_TYPE = 27  # BPF_MAP_TYPE_RINGBUF in /proc/PID/fdinfo
+
+
+def need(cond, why):
+    """A missing prerequisite skips on a developer machine, fails in CI."""
+    if cond:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI: " + why, pytrace=False)
+    pytest.skip(why)
+
+
+def bpftool(*args):
+    need(shutil.which("bpftool"), "bpftool is needed to count BPF objects")
+    out = run(["bpftool", "-j", *args]).stdout
+    return json.loads(out) if out.strip() else []
+
+
+FRAMEWORK_MAPS = ("elog_rings", "elog_subs", "elog_conf", "elog_state", "elog_knobs", "elog_stats")
+
+
+def provider_objects(provider):
+    """The BPF programs, maps and links that belong to `provider`: every
+    program that uses one of its framework maps (bpf/eventlog_abi.h), every
+    map those programs use plus the subscriber rings installed in
+    elog_rings, and every link of those programs. Returns {"progs": set,
+    "maps": set, "links": set} of ids."""
+    d = f"{PIN_ROOT}/{provider}"
+    own = {bpftool("map", "show", "pinned", f"{d}/{m}")["id"] for m in FRAMEWORK_MAPS}
+    progs = {p["id"]: p for p in bpftool("prog", "show") if own & set(p.get("map_ids", []))}
+    maps = set(own)
+    for p in progs.values():
+        maps.update(p["map_ids"])
+    for entry in bpftool("map", "dump", "pinned", f"{d}/elog_rings"):
+        maps.add(struct.unpack("<I", bytes(int(b, 16) for b in entry["value"]))[0])
+    links = {l["id"] for l in bpftool("link", "show") if l.get("prog_id") in progs}
+    return {"progs": set(progs), "maps": maps, "links": links}
+
+
+def live_ids(kind):
+    """Ids of every live BPF object of a kind ("prog", "map", "link")."""
+    return {o["id"] for o in bpftool(kind, "show")}
+
+
+def fdinfo(pid):
+    """{fd: {key: value}} of a process's open files."""
+    out = {}
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            with open(f"{d}/{fd}") as f:
+                out[int(fd)] = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+        except FileNotFoundError:
+            pass
+    return {fd: {k.strip(): v.strip() for k, v in kv.items()} for fd, kv in out.items()}
+
+
+def ring_map_ids(pid):
+    """Ids of the BPF ring buffer maps a process holds open (its subscriptions)."""
+    return {int(kv["map_id"]) for kv in fdinfo(pid).values()
+            if kv.get("map_type") == str(RINGBUF_MAP_TYPE) and "map_id" in kv}
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def status_kb(pid, key):
+    """VmRSS, VmHWM, ... of a process in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"{key} not in /proc/{pid}/status")
+
+
+class Rec:
+    __slots__ = ("length", "cpu", "provider", "ts", "session", "id", "tid", "payload")
+
+    def __init__(self, hdr, payload):
+        (self.length, self.cpu, self.provider, _reserved, self.ts, self.session,
+         self.id, self.tid) = hdr
+        self.payload = payload
+
+    def seq(self):
+        """elog-testgen emitraw/emit payload word 0: the session's event number."""
+        return struct.unpack_from("<Q", self.payload)[0]
+
+
+def read_tolerant(path):
+    """(header, providers, complete records, bytes of a cut tail) of an ELOG
+    v1 file that may end anywhere after its preamble (SIGKILL, full disk)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert len(data) >= 44, f"{path}: {len(data)} bytes: the preamble must always be there"
+    magic, version, start, start_utc, count, dropped = struct.unpack_from("<4sIQQQQ", data, 0)
+    assert magic == b"ELOG" and version == 1, (magic, version)
+    (nprov,) = struct.unpack_from("<I", data, 40)
+    assert 1 <= nprov <= 32, nprov
+    off = 44 + 34 * nprov
+    assert len(data) >= off, "provider table cut"
+    providers = {}
+    for i in range(nprov):
+        pid, name = struct.unpack_from("<H32s", data, 44 + 34 * i)
+        providers[pid] = name.rstrip(b"\0").decode()
+    recs = []
+    while len(data) - off >= 32:
+        hdr = struct.unpack_from("<HHHHQQIi", data, off)
+        assert hdr[0] >= 32 and hdr[3] == 0, f"garbage record header at {off}: {hdr}"
+        if off + hdr[0] > len(data):
+            break
+        recs.append(Rec(hdr, data[off + 32:off + hdr[0]]))
+        off += hdr[0]
+    header = {"start": start, "start_utc": start_utc, "event_count": count, "dropped": dropped}
+    return header, providers, recs, len(data) - off
+
+
+@contextlib.contextmanager
+def small_tmpfs(path, size):
+    """A tmpfs of `size` mounted on `path`, unmounted whatever happens."""
+    os.makedirs(path, exist_ok=True)
+    run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", path])
+    try:
+        yield path
+    finally:
+        p = subprocess.run(["umount", path], capture_output=True, text=True)
+        if p.returncode != 0:  # something still has a file open: lazily
+            subprocess.run(["umount", "-l", path], capture_output=True)
