@@ -7,6 +7,8 @@ skipping. Every fixture cleans up (processes, namespaces, controls, pins)
 even when the test fails.
 """
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import time
@@ -125,11 +127,35 @@ def testgen(bindir):
     return call
 
 
+@contextlib.contextmanager
+def provider_lock(name):
+    """Serialises test runs that use provider `name` across processes: on a
+    shared machine two pytest runs (e.g. make test and make SAN=1 test)
+    would otherwise unload or flood each other's provider. A flock: released
+    if the run dies."""
+    os.makedirs("/run/eventlog", exist_ok=True)
+    with open(f"/run/eventlog/e2e-{name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 @pytest.fixture
-def fresh_test_provider(bindir, procs):
+def exclusive_provider():
+    """exclusive_provider("tcp") holds that provider's test lock until the
+    test ends (see provider_lock)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda name: stack.enter_context(provider_lock(name))
+
+
+@pytest.fixture
+def fresh_test_provider(bindir, procs, exclusive_provider):
     """The test provider unloaded before the test (fresh counters, no
-    sessions, default 0) and after it."""
+    sessions, default 0) and after it; no other test run uses it meanwhile."""
     ctl = os.path.join(bindir, "elogctl")
+    exclusive_provider("test")
 
     def unload():
         for _ in range(100):

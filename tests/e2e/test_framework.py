@@ -319,12 +319,6 @@ def test_sigterm_rewrites_header(bindir, procs, tmp_path, testgen, wait_subscrib
     assert data["event_count"] == 11 == len(data["events"])
 
 
-def test_dir_output_rejected_clearly(bindir, tmp_path):
-    p = run([os.path.join(bindir, "elog"), "-c", "test", "-o", f"dir={tmp_path}"], check=False)
-    assert p.returncode == 1
-    assert "dir=PATH" in p.stderr and "not implemented" in p.stderr
-
-
 def test_refused_without_privilege(bindir, tmp_path):
     elog = os.path.join(bindir, "elog")
     p = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
