@@ -32,6 +32,25 @@ def test_dump_state_of_an_older_connection(tcp_env):
     assert all(r.id not in (IN, OUT) for r in recs[:done[0]]), "the dump holds state, not traffic"
 
 
+def test_dump_goes_only_to_the_subscriber_that_asked(tcp_env):
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    holder, w = env.traffic.hold(4)
+    first = env.capture("first.elog", "TRACE")
+    second = env.capture("second.elog", "TRACE", extra=["-D"])
+    second.stop()
+    first.stop()
+    env.traffic.release(holder)
+    _, _, a = read_capture(first.path)
+    _, _, b = read_capture(second.path)
+    client_b = sessions_by_port(b, w["lport"], w["cports"])["clients"]
+    assert client_b, "the -D capture got the dump"
+    # The connection was idle: the first capture saw nothing of it.
+    assert not sessions_by_port(a, w["lport"], w["cports"])["clients"]
+    assert not any(r.id in (SESSION_CREATE, DUMP_COMPLETE) and r.session in client_b for r in a)
+    assert not any(r.id == DUMP_COMPLETE for r in a)
+
+
 def test_default_2_and_minus_1(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 0)
