@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,23 @@ static void learn_tcp(struct sess *s, uint32_t id, const uint8_t *p, size_t len)
 	}
 }
 
+/*
+ * The writer fixes a file's time base at its first event but writes the
+ * header only at close; put it on disk now (header bytes 8..23), so that
+ * the files of a capture killed mid-way still decode with the right times.
+ */
+static int persist_time_base(const struct elog_session_files *sf, const struct sess *s,
+			     const struct elog_event_hdr *h, struct elog_error *err)
+{
+	__u64 base[2] = { h->timestamp, h->timestamp + (__u64)sf->boot_to_utc };
+
+	if (fflush(s->f) != 0 ||
+	    pwrite(fileno(s->f), base, sizeof(base), offsetof(struct elog_file_hdr, capture_start)) !=
+		    (ssize_t)sizeof(base))
+		return elog_errorf(err, errno, "write %s: %s", s->path, strerror(errno));
+	return 0;
+}
+
 int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 		   struct elog_error *err)
 {
@@ -309,7 +327,11 @@ int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 	}
 	if (s->tcp && sf->tcp_names)
 		learn_tcp(s, h.event_id, (const uint8_t *)rec + sizeof(h), len - sizeof(h));
+	bool first = elog_writer_event_count(s->w) == 0;
+
 	if (elog_writer_append(s->w, rec, len, err) < 0)
+		return -1;
+	if (first && persist_time_base(sf, s, &h, err) < 0)
 		return -1;
 	if (h.event_id == ELOG_SESSION_END_ID) {
 		*pp = s->next;

@@ -17,6 +17,10 @@
  * log id is sanitised to [A-Za-z0-9._-] (others become '_'). The rename
  * never replaces a file: a taken name gets .1, .2, ... like above.
  *
+ * Each file's time base is written as soon as its first event is, so the
+ * files of a capture killed mid-way decode with the right times (only
+ * their counts are then stale).
+ *
  * dropped_events: the kernel counts drops per capture, not per session; a
  * file still open at exit gets the capture's total (so a non-zero value
  * says "this capture lost events, maybe from this session"), a file closed

@@ -26,7 +26,7 @@ struct elog_zfile {
 	int fd;
 	uint8_t pre[PREAMBLE_MAX];
 	size_t pre_len;
-	bool pre_written, pre_dirty;
+	bool pre_written;
 	uint64_t pos, end; /* uncompressed stream position and size */
 	uint64_t bytes;    /* compressed bytes written */
 	z_stream zs;
@@ -195,9 +195,12 @@ static ssize_t cookie_write(void *c, const char *buf, size_t n)
 		if (k > n)
 			k = n;
 		memcpy(z->pre + z->pos, buf, k);
-		if (z->pre_written)
-			z->pre_dirty = true;
 		z->pos += k;
+		/* A header update (the time base at the first event, the counts
+		 * at close) goes to disk at once, in place, as in a plain file:
+		 * a capture killed later still has it. Rare, so cheap. */
+		if (z->pre_written && write_pre_frame(z, 0))
+			goto fail;
 		done = k;
 		if (!z->pre_written && z->pos == z->pre_len) {
 			if (write_pre_frame(z, -1))
@@ -257,8 +260,6 @@ static int cookie_close(void *c)
 	}
 	if (!z->err_code)
 		compress_bytes(z, NULL, 0, Z_FINISH);
-	if (!z->err_code && z->pre_dirty)
-		write_pre_frame(z, 0);
 	return z->err_code ? -1 : 0;
 }
 

@@ -8,8 +8,8 @@
  * uncompressed, in a first gzip member / zstd frame of their own (a stored
  * deflate block / a raw zstd block), whose size does not depend on the
  * bytes. The records follow in further members/frames. When the writer
- * seeks back to rewrite the header with exact counts, that first frame is
- * rewritten in place at close. Decoders (zcat, zstdcat, elog -r) read the
+ * seeks back to rewrite the header (exact counts at close), that first
+ * frame is rewritten in place at once. Decoders (zcat, zstdcat, elog -r) read the
  * concatenation as one stream. The compressor is flushed at least once a
  * second, so a capture killed mid-way still decodes up to the last flush.
  */

@@ -362,7 +362,7 @@ static void test_session_files_plain(void)
 
 	path_of(dir, sizeof(dir), "sf/a/b");
 	path_of(pre, sizeof(pre), "sf/a/b/tcp_5.elog");
-	CHECK_EQ(elog_sf_open(&sf, dir, false, provs, 2, 0, &err), 0);
+	CHECK_EQ(elog_sf_open(&sf, dir, false, provs, 2, 5000, &err), 0);
 	/* An earlier capture's file is never truncated: session 5 gets .1. */
 	int fd = open(pre, O_WRONLY | O_CREAT, 0644);
 
@@ -370,6 +370,7 @@ static void test_session_files_plain(void)
 	close(fd);
 	cur_provider = 1;
 	cur_session = 5;
+	cur_ts = 1000;
 	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(NULL, (const void *)0x1234);
 	sf_add(sf);
 	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1448);
@@ -394,6 +395,16 @@ static void test_session_files_plain(void)
 	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(NULL);
 	sf_add(sf);
 	CHECK_EQ(elog_sf_files_created(sf), 4);
+	/* Before close (as after a kill): the time base is already on disk. */
+	char p6[300];
+	uint64_t base[2] = { 0, 0 };
+
+	path_of(p6, sizeof(p6), "sf/a/b/tcp_6.elog");
+	fd = open(p6, O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, base, 16, 8) == 16);
+	close(fd);
+	CHECK_EQ(base[0], 1002);        /* the session's first event */
+	CHECK_EQ(base[1], 1002 + 5000); /* + boot_to_utc */
 	CHECK_EQ(elog_sf_close(sf, 11, &err), 0);
 	CHECK_EQ(count_files(dir), 5);
 	CHECK_EQ(events_in(dir, "tcp_5.1.elog", &dropped), 3);
