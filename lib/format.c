@@ -20,9 +20,14 @@ struct payload {
 	size_t len;
 };
 
-/* Copy field bytes [off, off + size) into out (zero-filled where absent). */
-static void field_bytes(const struct payload *pl, size_t off, size_t size, void *out)
+/* Copy field bytes [off, off + size) into out (zero-filled where absent).
+ * Inlined with a constant size, the common whole-field case is one load. */
+static inline void field_bytes(const struct payload *pl, size_t off, size_t size, void *out)
 {
+	if (off < pl->len && pl->len - off >= size) {
+		memcpy(out, pl->p + off, size);
+		return;
+	}
 	memset(out, 0, size);
 	if (off < pl->len) {
 		size_t n = pl->len - off;

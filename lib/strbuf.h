@@ -48,19 +48,51 @@ static inline void sb_ch(struct strbuf *b, char c)
 	}
 }
 
-/* Unsigned decimal, zero-padded to at least `width` digits. */
+/* Unsigned decimal, zero-padded to at least `width` digits. Two digits per
+ * division, written in place when they fit (the common case): numbers are
+ * most of what a decoded line is made of. */
 static inline void sb_udec_w(struct strbuf *b, uint64_t v, int width)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char tmp[24];
-	int i = (int)sizeof(tmp);
+	char *q;
+	int nd = 1, i;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while ((int)sizeof(tmp) - i < width && i > 0)
-		tmp[--i] = '0';
-	sb_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
+	for (uint64_t t = v; t >= 10; t /= 10)
+		nd++;
+	if (width > nd)
+		nd = width < 20 ? width : 20;
+	if ((size_t)(b->end - b->p) < (size_t)nd) {
+		/* Clipped: build it aside and let sb_mem cut it. */
+		i = (int)sizeof(tmp);
+		do {
+			tmp[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		while ((int)sizeof(tmp) - i < nd && i > 0)
+			tmp[--i] = '0';
+		sb_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
+		return;
+	}
+	q = b->p + nd;
+	b->p = q;
+	*q = '\0';
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	while (q > b->p - nd)
+		*--q = '0';
 }
 
 static inline void sb_udec(struct strbuf *b, uint64_t v)
