@@ -9,6 +9,7 @@ so the tests check the delivery rule, not a copy of schemas/test.src."""
 import collections
 import json
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -405,3 +406,22 @@ def test_two_providers_in_one_capture(bindir, procs, tmp_path, testgen, elogctl,
     data = decode_capture(path)
     assert data["providers"] == {2: "test", 1: "tcp"}
     assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [1] * 4
+
+
+def test_one_quiet_event_shows_within_a_second(bindir, procs, testgen, wait_subscribers):
+    """Wakeups are batched (1/8 of the ring), so a lone event never wakes
+    the consumer: the capture must still show it within a second."""
+    testgen("create", 0, 6060, "enable", 0, 1)
+    cap = Capture(bindir, ["-c", "test"], procs=procs)
+    wait_subscribers(1)
+    fd = cap.proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    testgen("emit", 0, "SCALARS", 1)
+    t0 = time.monotonic()
+    buf = ""
+    while "[test][6060]" not in buf and time.monotonic() - t0 < 1.0:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            buf += os.read(fd, 65536).decode()
+    assert "[test][6060] u8 0" in buf, f"not shown within a second: {buf!r}"
+    assert cap.stop() == 0
