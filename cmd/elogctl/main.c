@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "oid.h"
 #include "rt/rt.h"
 
@@ -76,17 +77,16 @@ static int assign(const char *arg)
 {
 	struct elog_error err = { 0 };
 	const char *eq = strchr(arg, '=');
-	char name[128], *end;
+	char name[128];
 	int64_t old, now;
 	long long v;
+	bool v_ok;
 	size_t i;
 
-	if ((size_t)(eq - arg) >= sizeof(name)) {
+	if (elogctl_parse_assignment(arg, name, sizeof(name), &v, &v_ok)) {
 		fprintf(stderr, "elogctl: unknown oid '%.*s'\n", (int)(eq - arg), arg);
 		return 1;
 	}
-	memcpy(name, arg, (size_t)(eq - arg));
-	name[eq - arg] = '\0';
 	for (i = 0; i < noids && strcmp(oids[i].name, name); i++)
 		;
 	if (i == noids) {
@@ -97,9 +97,7 @@ static int assign(const char *arg)
 		fprintf(stderr, "elogctl: oid '%s' is read only\n", name);
 		return 1;
 	}
-	errno = 0;
-	v = strtoll(eq + 1, &end, 10);
-	if (errno || end == eq + 1 || *end) {
+	if (!v_ok) {
 		fprintf(stderr, "elogctl: %s: invalid integer '%s'\n", name, eq + 1);
 		return 1;
 	}
@@ -146,43 +144,31 @@ static int list(void)
 
 int main(int argc, char **argv)
 {
-	int all = 0, rc = 0, c, i, nload = 0, nunload = 0, do_list = 0;
-	const char *load_p[16], *unload_p[16];
+	struct elogctl_args a;
+	int rc = 0, i;
 
-	while ((c = getopt(argc, argv, "+anhL:U:l")) != -1) {
-		switch (c) {
-		case 'a': all = 1; break;
-		case 'n': value_only = 1; break;
-		case 'L':
-		case 'U':
-			if ((c == 'L' ? nload : nunload) == 16) {
-				fprintf(stderr, "elogctl: too many -%c\n", c);
-				return 1;
-			}
-			if (c == 'L')
-				load_p[nload++] = optarg;
-			else
-				unload_p[nunload++] = optarg;
-			break;
-		case 'l': do_list = 1; break;
-		default: usage(); return 1;
-		}
-	}
-	if (!all && !nload && !nunload && !do_list && optind == argc) {
+	switch (elogctl_parse_args(argc, argv, &a)) {
+	case 0:
+		break;
+	case -2:
+		fprintf(stderr, "elogctl: too many -%c\n", a.too_many);
+		return 1;
+	default:
 		usage();
 		return 1;
 	}
+	value_only = a.value_only;
 	noids = oid_list(oids, MAX_OIDS);
-	for (i = 0; i < nload; i++)
-		rc |= load(load_p[i], 0);
-	for (i = 0; i < nunload; i++)
-		rc |= load(unload_p[i], 1);
-	if (do_list)
+	for (i = 0; i < a.nload; i++)
+		rc |= load(a.load[i], 0);
+	for (i = 0; i < a.nunload; i++)
+		rc |= load(a.unload[i], 1);
+	if (a.list)
 		rc |= list();
-	if (all)
+	if (a.all)
 		for (i = 0; i < (int)noids; i++)
 			rc |= show(&oids[i]);
-	for (i = optind; i < argc; i++)
+	for (i = a.first; i < argc; i++)
 		rc |= strchr(argv[i], '=') ? assign(argv[i]) : query(argv[i]);
 	return rc ? 1 : 0;
 }
