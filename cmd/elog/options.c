@@ -205,7 +205,9 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 	o->read_paths = calloc((size_t)argc + 1, sizeof(*o->read_paths));
 	if (o->read_paths == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
-	optind = 1;
+	/* 0, not 1: glibc then also resets its internal state, which a previous
+	 * parse may have left pointing into that call's argv (e.g. after "-hd"). */
+	optind = 0;
 	for (;;) {
 		c = getopt_long(argc, argv, "+b:c:dDef:hno:pr:st", long_options, NULL);
 		if (c == -1) {
