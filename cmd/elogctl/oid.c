@@ -98,12 +98,14 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 	if (!o->writable)
 		return elog_rt_errf(err, EPERM, "oid '%s' is read only", o->name);
 	if (value < INT32_MIN || value > INT32_MAX)
-		return elog_rt_errf(err, EINVAL, "%s: value %lld out of range", o->name,
-				    (long long)value);
+		return elog_rt_errf(err, EINVAL, "value %lld out of range", (long long)value);
 	/* Reject before loading anything: a bad write must change nothing. */
 	if (o->kind == OID_DEFAULT && (value < -1 || value > 2))
 		return elog_rt_errf(err, EINVAL, "invalid default %lld (use -1, 0, 1 or 2)",
 				    (long long)value);
+	if (o->kind == OID_LOG_ID_LIMIT && value < -1)
+		return elog_rt_errf(err, EINVAL, "invalid log_id_limit %lld "
+				    "(use -1 for unlimited, 0 for none, or a count)", (long long)value);
 	ret = elog_rt_open(o->provider, ELOG_RT_LOAD, &rt, err);
 	if (ret)
 		return ret;
