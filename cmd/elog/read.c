@@ -131,8 +131,10 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	FILE *f = fopen(o->pcapng_path, "wb");
 	int rc;
 
-	if (f == NULL)
-		return elog_errorf(err, errno, "%s: %s", o->pcapng_path, strerror(errno));
+	if (f == NULL) {
+		elog_errorf(err, errno, "%s: %s", o->pcapng_path, strerror(errno));
+		return 1; /* an exit status, like every other return here */
+	}
 	rc = elog_pcapng_open(&p, f, err);
 	if (rc == 0)
 		rc = elog_series_open(&s, o->read_paths, o->read_path_count, NULL, NULL, err);
