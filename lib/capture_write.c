@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <unistd.h>
 
 #include "capture.h"
 
@@ -146,6 +145,35 @@ int elog_writer_open(struct elog_writer **out, const char *path,
 	return 0;
 }
 
+/*
+ * Puts the header (now holding the time base) on disk at the first event, so
+ * a capture killed before close still decodes with the right times (only its
+ * counts are then stale). Our own plain file: pwrite, which leaves the stream
+ * position alone. A caller's stream (a compressed file keeps its header in a
+ * rewritable first block): seek back, rewrite, return to the end; a stream
+ * that cannot seek (a pipe) keeps the zero time base until close.
+ */
+static int persist_time_base(struct elog_writer *w, struct elog_error *err)
+{
+	if (fflush(w->f) != 0)
+		return write_failed(w, errno, "flush", err);
+	if (w->owns_file) {
+		if (pwrite(fileno(w->f), &w->hdr, sizeof(w->hdr), 0) != (ssize_t)sizeof(w->hdr))
+			return write_failed(w, errno, "binary header", err);
+		return 0;
+	}
+	if (fseek(w->f, 0, SEEK_SET) != 0)
+		return errno == ESPIPE || errno == EINVAL ? 0 :
+			elog_errorf(err, errno, "fseek: %s", strerror(errno));
+	if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) < 0)
+		return -1;
+	if (fflush(w->f) != 0)
+		return write_failed(w, errno, "flush", err);
+	if (fseek(w->f, 0, SEEK_END) != 0)
+		return elog_errorf(err, errno, "fseek: %s", strerror(errno));
+	return 0;
+}
+
 int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 			const void *payload, size_t payload_len, struct elog_error *err)
 {
@@ -160,14 +188,8 @@ int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 		/* The time base is the first event's own timestamp. */
 		w->hdr.capture_start = h.timestamp;
 		w->hdr.start_utc_us = h.timestamp + (__u64)w->boot_to_utc_us; /* wraps, never UB */
-		/* Persist it now, so a capture killed before close still decodes
-		 * with the right times (only its counts are then stale). pwrite
-		 * leaves the stream position alone; only done on our own plain
-		 * file, a caller's stream may be compressed or not seekable. */
-		if (w->owns_file &&
-		    (fflush(w->f) != 0 ||
-		     pwrite(fileno(w->f), &w->hdr, sizeof(w->hdr), 0) != (ssize_t)sizeof(w->hdr)))
-			return elog_errorf(err, errno, "write(binary header): %s", strerror(errno));
+		if (persist_time_base(w, err) < 0)
+			return -1;
 	}
 	if (write_all(w, &h, sizeof(h), "event header", err) ||
 	    write_all(w, payload, payload_len, "payload", err))

@@ -425,3 +425,29 @@ def test_one_quiet_event_shows_within_a_second(bindir, procs, testgen, wait_subs
             buf += os.read(fd, 65536).decode()
     assert "[test][6060] u8 0" in buf, f"not shown within a second: {buf!r}"
     assert cap.stop() == 0
+
+
+@pytest.mark.parametrize("ext", [".elog.gz", ".elog.zst"])
+def test_killed_compressed_capture_keeps_its_time_base(bindir, procs, tmp_path, testgen,
+                                                       wait_subscribers, ext):
+    """A .gz/.zst capture SIGKILLed after its first event decodes with UTC
+    times near now (the time base reached the disk at the first event), not
+    times near the epoch (a zero header)."""
+    path = str(tmp_path / ("killed" + ext))
+    cap = Capture(bindir, ["-c", "test"], output=path, procs=procs)
+    wait_subscribers(1)
+    testgen("create", 0, "enable", 0, 1, "emit", 0, "SCALARS", 3)
+    wait_until(lambda: os.path.getsize(path) > 0, 5, "the capture file")
+    time.sleep(1.5)  # the capture flushes once a second
+    cap.kill()
+    out = subprocess.run([os.path.join(bindir, "elog"), "-d", "-r", path],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 4, out.stdout  # SESSION_CREATE + 3 events
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    for line in lines:
+        day = line.split("::", 1)[1].split()[0]
+        assert day in (today, yesterday), line
+    assert "truncated" in out.stderr or "header says 0" in out.stderr, out.stderr
