@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""bench/report.py RESULTS.tsv [--markdown]: the table of bench/run.sh.
+
+Reads the "part mode run key value" lines the bench scripts wrote and prints
+every figure with its target. Ratios are ratios of medians against the base
+mode of the same part; the bracket after a ratio is the min-max of the
+per-round ratios (mode run r / base run r, runs interleaved), which shows
+how much of it is noise.
+"""
+import collections
+import statistics
+import sys
+
+TEST_EVENT_NAMES = {100: "IN", 101: "OUT", 4: "MSS", 0: "CONN_SET_IP_V4", 1: "CONN_SET_IP_V6",
+                    3: "CONN_PARAMS", 5: "CONN_OWNER", 0xFFFFFFFE: "SESSION_CREATE",
+                    0xFFFFFFFF: "SESSION_END", 0xFFFFFFFD: "DUMP_COMPLETE"}
+
+
+def load(path):
+    d = collections.defaultdict(lambda: collections.defaultdict(dict))
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 5:
+                continue
+            part, mode, run, key, value = parts
+            d[(part, mode)][run][key] = value
+    return d
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def series(d, part, mode, key):
+    runs = d.get((part, mode), {})
+    out = {}
+    for run, kv in runs.items():
+        v = num(kv.get(key))
+        if v is not None:
+            out[run] = v
+    return out
+
+
+def med(xs):
+    xs = list(xs)
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v, spec):
+    return "n/a" if v is None else format(v, spec)
+
+
+def mmr(xs, spec):
+    """median (min-max)"""
+    xs = list(xs)
+    if not xs:
+        return "n/a"
+    return "%s (%s-%s)" % (format(med(xs), spec), format(min(xs), spec), format(max(xs), spec))
+
+
+def ratio(d, part, mode, key, base="base"):
+    """(ratio of medians, min per-round ratio, max per-round ratio)"""
+    a = series(d, part, mode, key)
+    b = series(d, part, base, key)
+    if not a or not b:
+        return None, None, None
+    r = med(a.values()) / med(b.values())
+    per = [a[k] / b[k] for k in a if k in b and b[k]]
+    return r, (min(per) if per else None), (max(per) if per else None)
+
+
+def rstr(t):
+    r, lo, hi = t
+    if r is None:
+        return "n/a"
+    if lo is None:
+        return "%.3f" % r
+    return "%.3f [%.2f-%.2f]" % (r, lo, hi)
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("MET" if ok else "NOT MET")
+
+
+class Table:
+    def __init__(self, md):
+        self.md = md
+        self.rows = []
+
+    def head(self, title, cols):
+        self.flush()
+        self.title = title
+        self.cols = cols
+
+    def row(self, *cells):
+        self.rows.append([str(c) for c in cells])
+
+    def flush(self):
+        if not self.rows:
+            return
+        cols = self.cols
+        if self.md:
+            print("\n#### %s\n" % self.title)
+            print("| " + " | ".join(cols) + " |")
+            print("|" + "|".join("---" for _ in cols) + "|")
+            for r in self.rows:
+                print("| " + " | ".join(r) + " |")
+        else:
+            w = [max(len(c), *(len(r[i]) for r in self.rows)) for i, c in enumerate(cols)]
+            print("\n== %s" % self.title)
+            print("  ".join(c.ljust(w[i]) for i, c in enumerate(cols)))
+            for r in self.rows:
+                print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)))
+        self.rows = []
+
+
+def bulk(d, t, part, title, thr_targets):
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "tcpdump", "bpftrace")
+             if (part, m) in d]
+    if not modes:
+        return {}
+    t.head(title, ["mode", "runs", "Gbit/s med (min-max)", "thr ratio [per-round]",
+                   "CPU-s/GB med (min-max)", "CPU/byte ratio [per-round]", "events/run med",
+                   "dropped", "foreign provider"])
+    res = {}
+    for m in modes:
+        g = series(d, part, m, "gbps")
+        c = series(d, part, m, "cpu_s_per_gb")
+        ev = series(d, part, m, "events")
+        dr = series(d, part, m, "dropped")
+        fo = sorted({kv.get("foreign", "?") for kv in d[(part, m)].values()})
+        rt = ratio(d, part, m, "gbps")
+        rc = ratio(d, part, m, "cpu_s_per_gb")
+        res[m] = (rt, rc, med(ev.values()))
+        t.row(m, len(g), mmr(g.values(), ".2f"), rstr(rt) if m != "base" else "1",
+              mmr(c.values(), ".3f"), rstr(rc) if m != "base" else "1",
+              fmt(med(ev.values()), ".0f") if m not in ("base", "loaded") else "-",
+              fmt(sum(dr.values()), ".0f") if dr else "-", ",".join(fo))
+    return res
+
+
+def main():
+    path = sys.argv[1]
+    md = "--markdown" in sys.argv
+    d = load(path)
+    t = Table(md)
+    targets = []
+
+    # 1 + 2: bulk transfer, flat out and paced.
+    flat = bulk(d, t, "bulk", "1-2. Loopback bulk transfer, iperf3 one flow, flat out", True)
+    paced = bulk(d, t, "paced", "1-2b. Same, client paced (iperf3 -b): CPU per byte at equal throughput", False)
+    for name, res in (("flat out", flat), ("paced", paced)):
+        if not res:
+            continue
+        cap = res.get("capture")
+        if cap:
+            if name == "flat out":
+                r = cap[0][0]
+                targets.append(("1 capture throughput >= 0.95 x base (%s)" % name, rstr(cap[0]),
+                                verdict(None if r is None else r >= 0.95)))
+            r = cap[1][0]
+            targets.append(("1 capture CPU/byte <= 1.08 x base (%s)" % name, rstr(cap[1]),
+                            verdict(None if r is None else r <= 1.08)))
+        for m, lim in (("loaded", 1.01), ("disabled", 1.02)):
+            if m in res:
+                r = res[m][1][0]
+                targets.append(("1 %s CPU/byte <= %.2f x base (%s)" % (m, lim, name), rstr(res[m][1]),
+                                verdict(None if r is None else r <= lim)))
+        for m in ("tcpdump", "bpftrace"):
+            if cap and m in res:
+                a, b = cap[1][0], res[m][1][0]
+                ea, eb = cap[2], res[m][2]
+                ok = None if a is None or b is None else (a < b and (ea or 0) > (eb or 0))
+                targets.append(("2 capture CPU/byte < %s's, more events (%s)" % (m, name),
+                                "%s vs %s; events %s vs %s" % (fmt(a, ".3f"), fmt(b, ".3f"),
+                                                               fmt(ea, ".0f"), fmt(eb, ".0f")),
+                                verdict(ok)))
+
+    # 3: test provider event rate.
+    if ("events", "sustained") in d:
+        t.head("3. Test provider into one subscriber (elog -c test -o FILE)",
+               ["run", "buffer", "target rate/s", "achieved rate/s", "seconds", "emitted",
+                "delivered (file)", "dropped", "delivered+dropped==emitted", "busy CPU-s"])
+        all_ok = True
+        over = []
+        for part in ("sustained", "overload"):
+            for run, kv in sorted(d.get(("events", part), {}).items()):
+                e, de, dr = int(kv["emitted"]), int(kv["delivered"]), int(kv["dropped"])
+                exact = (de + dr == e) and int(kv.get("walked", de)) == de
+                t.row("%s %s" % (part, run), kv["buffer"],
+                      "flat out" if part == "overload" else kv.get("target", "2000000"),
+                      fmt(num(kv["rate"]), ".0f"), kv["seconds"], e, de, dr,
+                      "yes" if exact else "NO", kv.get("cpu_s", ""))
+                if part == "sustained":
+                    ok = dr == 0 and exact and num(kv["rate"]) >= 1.99e6 and num(kv["seconds"]) >= 9.9
+                    all_ok = all_ok and ok
+                else:
+                    over.append(("3 drops counted exactly beyond that (overload %s)" % run,
+                                 "%d delivered + %d dropped = %d, emitted %d" % (de, dr, de + dr, e),
+                                 verdict(exact)))
+        rates = [num(kv["rate"]) for kv in d[("events", "sustained")].values()]
+        targets.append(("3 >= 2,000,000 events/s for 10 s, zero drops, -b 4M (every run)",
+                        "%d runs at %s events/s" % (len(rates), mmr(rates, ",.0f")), verdict(all_ok)))
+        targets.extend(over)
+
+    # 4: decode.
+    if ("read", "file") in d:
+        f = d[("read", "file")]["-"]
+        events, size = num(f["events"]), num(f["bytes"])
+        dec = series(d, "read", "decode", "seconds")
+        walk = series(d, "read", "walk", "seconds")
+        wbytes = med(series(d, "read", "walk", "bytes").values())
+        tsh = series(d, "read", "tshark", "seconds")
+        exp = d.get(("read", "export"), {})
+        t.head("4. Decoding a bulk-transfer capture (%.0f events, %.1f MB, page cache)" % (events, size / 1e6),
+               ["what", "runs", "seconds med (min-max)", "rate"])
+        drate = events / med(dec.values()) if dec else None
+        t.row("elog -r > /dev/null (text)", len(dec), mmr(dec.values(), ".3f"),
+              "%s events/s" % fmt(drate, ",.0f"))
+        wrate = wbytes / med(walk.values()) / 1e6 if walk else None
+        t.row("record walk (bench/walk, no formatting)", len(walk), mmr(walk.values(), ".4f"),
+              "%s MB/s" % fmt(wrate, ",.0f"))
+        trate = None
+        if "1" in exp:
+            t.row("elog -r --pcapng export", 1, exp["1"]["seconds"], "%s bytes" % exp["1"]["bytes"])
+        if tsh:
+            trate = events / med(tsh.values())
+            t.row("tshark -r export.pcapng > /dev/null", len(tsh), mmr(tsh.values(), ".3f"),
+                  "%s events/s" % fmt(trate, ",.0f"))
+        targets.append(("4 elog -r text >= 1,500,000 events/s", fmt(drate, ",.0f"),
+                        verdict(None if drate is None else drate >= 1.5e6)))
+        targets.append(("4 record walk >= 500 MB/s", fmt(wrate, ",.0f") + " MB/s",
+                        verdict(None if wrate is None else wrate >= 500)))
+        if tsh and dec:
+            x = med(tsh.values()) / med(dec.values())
+            targets.append(("4 >= 10x faster than tshark on the pcapng export", "%.1fx" % x,
+                            verdict(x >= 10)))
+        else:
+            targets.append(("4 >= 10x faster than tshark on the pcapng export",
+                            "pcapng export not available", "not measurable"))
+
+    # 5: bytes per event.
+    fb = series(d, "bulk", "capture", "file_bytes")
+    ev = series(d, "bulk", "capture", "events")
+    bpe = [fb[k] / ev[k] for k in fb if k in ev and ev[k]]
+    if bpe:
+        t.head("5. Bytes per event on disk, bulk-transfer captures", ["what", "value"])
+        t.row("file bytes / events, capture runs", mmr(bpe, ".2f"))
+        rows = [(k[1], r) for k, r in d.items() if k[0] == "read" and k[1] == "mix"]
+        for _, runs in rows:
+            tot = sum(int(kv["count"]) for kv in runs.values())
+            for eid, kv in sorted(runs.items(), key=lambda x: -int(x[1]["count"])):
+                n, b = int(kv["count"]), int(kv["bytes"])
+                t.row("  event %s: %.1f%% of events" % (TEST_EVENT_NAMES.get(int(eid), eid), 100.0 * n / tot),
+                      "%.1f bytes each" % (b / n))
+        targets.append(("5 bulk-transfer capture <= 64 bytes/event", "%.2f" % med(bpe),
+                        verdict(med(bpe) <= 64)))
+    t.flush()
+
+    t.head("Targets", ["target", "measured", "verdict"])
+    for row in targets:
+        t.row(*row)
+    t.flush()
+
+
+if __name__ == "__main__":
+    main()
