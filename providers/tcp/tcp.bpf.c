@@ -11,7 +11,8 @@
  *   tp_btf/tcp_destroy_sock   the one place a session ends
  *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) for any process
  * Per packet (attached only while somebody subscribes):
- *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND)
+ *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND, RTT,
+ *                             CC_ALGO_CHANGE, ACK, SACK)
  *   tp_btf/tcp_cong_state_set, tcp_retransmit_skb, tcp_cwnd_reduction_tp
  *                             recovery, retransmissions, cwnd reductions
  *   tp_btf/tcp_sendmsg_locked, sock_send_length   USER_SEND, SENDFILE
@@ -38,6 +39,7 @@
 #include "tcp_cc.bpf.h"
 #include "tcp_app.bpf.h"
 #include "tcp_segment.bpf.h"
+#include "tcp_ack.bpf.h"
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
 
@@ -211,8 +213,11 @@ int tcp_elog_ingress(struct __sk_buff *skb)
 	struct tcp_elog_sk *v = 0;
 	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
 
-	if (tp)
+	if (tp) {
+		tcp_elog_seg_checks(v, tp);
 		tcp_elog_emit_in(v, tp, skb);
+		tcp_elog_emit_ack(v, tp, skb);
+	}
 	return 1;
 }
 
@@ -224,6 +229,7 @@ int tcp_elog_egress(struct __sk_buff *skb)
 	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
 
 	if (tp) {
+		tcp_elog_seg_checks(v, tp);
 		tcp_elog_emit_out(v, tp, skb);
 		return 1;
 	}

@@ -11,8 +11,8 @@
 #ifndef ELOG_TCP_EMIT_BPF_H
 #define ELOG_TCP_EMIT_BPF_H
 
-/* The largest TCP payload this provider writes (CONN_PARAMS). */
-#define TCP_ELOG_PAYLOAD_MAX 64
+/* The largest TCP payload this provider writes (SACK). */
+#define TCP_ELOG_PAYLOAD_MAX 72
 
 /* One event on its way out: what elog_emit() needs, in one argument. */
 struct tcp_elog_msg {
@@ -24,6 +24,7 @@ struct tcp_elog_msg {
 };
 
 _Static_assert(sizeof(struct tcp_eventlog_conn_params) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
+_Static_assert(sizeof(struct tcp_eventlog_sack) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
 _Static_assert(sizeof(struct tcp_eventlog_conn_set_ip_v6) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
 _Static_assert(sizeof(struct tcp_eventlog_in) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
 _Static_assert(sizeof(struct tcp_eventlog_out) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");

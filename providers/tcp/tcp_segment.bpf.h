@@ -35,6 +35,7 @@ struct tcp_elog_seg {
 	__u32 seq, ack, win, len;
 	__u16 flags, win_raw, th_sum, th_urp;
 	__u8 th_off;
+	__u32 th_at; /* offset of the TCP header in the skb */
 };
 
 /* Parse the skb's IP and TCP headers; 0 on success. */
@@ -69,6 +70,7 @@ static __always_inline int tcp_elog_parse(struct __sk_buff *skb, struct tcp_elog
 	g->th_sum = bpf_ntohs(th.sum);
 	g->th_urp = bpf_ntohs(th.urp);
 	g->th_off = th.off_ae >> 4;
+	g->th_at = iphl;
 	thl = g->th_off * 4;
 	g->len = skb->len > iphl + thl ? skb->len - iphl - thl : 0;
 	return 0;
@@ -100,10 +102,13 @@ static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb,
 	return bpf_skc_to_tcp_sock(bsk);
 }
 
-static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+/*
+ * What segments reveal about state Linux changes where nothing can hook
+ * (MSS, CWND, RTT, CC_ALGO_CHANGE), reported before the segment's own
+ * record. A separate call from IN/OUT so nested BPF frames stay small.
+ */
+static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
-	TCP_ELOG_MSG(IN, in, u);
-	struct tcp_elog_seg g;
 	int state;
 
 	if (!v || !tp)
@@ -117,8 +122,18 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 		tcp_elog_srtt_check(v, tp);
 		tcp_elog_ca_check(v, tp);
 	}
-	if (!TCP_ELOG_WOULD(&v->s, IN) ||
-	    tcp_elog_parse(skb, &g))
+}
+
+static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+{
+	TCP_ELOG_MSG(IN, in, u);
+	struct tcp_elog_seg g;
+	int state;
+
+	if (!v || !tp)
+		return;
+	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	if (!TCP_ELOG_WOULD(&v->s, IN) || tcp_elog_parse(skb, &g))
 		return;
 	u.ev.seq = g.seq;
 	u.ev.ack = g.ack;
@@ -131,7 +146,7 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	u.ev.th_off = g.th_off;
 	u.ev.th_sum = g.th_sum;
 	u.ev.th_urp = g.th_urp;
-	/* Before TCP processes the segment, so the state is the one it meets. */
+	/* Before TCP processes the segment: the time and state it meets. */
 	u.ev.rcv_time_us = bpf_ktime_get_boot_ns() / 1000;
 	tcp_elog_emit(&v->s, &u.msg);
 }
@@ -145,14 +160,6 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	if (!v || !tp)
 		return;
 	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
-	/* A listener's mss_cache is a default nothing uses: not an MSS. */
-	if (state != TCP_LISTEN)
-		tcp_elog_mss_check(v, tp);
-	if (tcp_elog_synchronized(state)) {
-		tcp_elog_cwnd_check(v, tp);
-		tcp_elog_srtt_check(v, tp);
-		tcp_elog_ca_check(v, tp);
-	}
 	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
 	    tcp_elog_parse(skb, &g))
 		return;

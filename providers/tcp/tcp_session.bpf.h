@@ -26,6 +26,8 @@ struct tcp_elog_sk {
 	__u32 last_srtt8;       /* srtt_us (8x) last reported by RTT */
 	__u32 send_flags;       /* msg_flags of the send in progress (tcp_app.bpf.h) */
 	__u64 last_ca;          /* icsk_ca_ops last seen (CC_ALGO_CHANGE) */
+	__u32 high_ack;         /* highest ACK seen arriving (ACK/SACK acked bytes) */
+	__u32 pad2;
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
 	__u8 pad[2];
@@ -86,6 +88,7 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->last_srtt8 = 0;
 	v->send_flags = 0;
 	v->last_ca = 0;
+	v->high_ack = 0;
 	v->iss_known = 0;
 	v->finished = 0;
 	elog_session_init(&v->s, cookie);

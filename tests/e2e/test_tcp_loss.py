@@ -7,7 +7,7 @@ import math
 import os
 import struct
 
-from test_tcp_lib import (CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
+from test_tcp_lib import (ACK, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
                           RTT, CWND, OUT, need, read_capture, run, sessions_by_port, tcp_info,
                           tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -49,6 +49,20 @@ table inet elogloss {
     assert ENTER_RECOVERY in ids and EXIT_RECOVERY in ids, sorted(ids)
     assert RETRANSMIT_REASON in ids or RTO in ids
     assert RTT in ids and CWND in ids
+    assert SACK in ids, "loss with SACK on: some ACK carried blocks"
+
+    # ACK and SACK: cumulative progress adds up to everything the client
+    # sent (data, the 1-byte marker, the FIN); SACK blocks are well formed.
+    acked = sum(struct.unpack_from("<I", r.payload)[0] for r in mine if r.id in (ACK, SACK))
+    assert acked == (MIB << 20) + 1 + 1, acked
+    for r in mine:
+        if r.id == SACK:
+            n = r.payload[32]
+            blocks = struct.unpack_from("<8I", r.payload, 36)
+            assert 1 <= n <= 4
+            for k in range(n):
+                start, end = blocks[2 * k], blocks[2 * k + 1]
+                assert 0 < (end - start) & 0xffffffff < 1 << 30, (start, end)
 
     # Every retransmitted skb is one RETRANSMIT_REASON; the kernel counts
     # segments (tcp_skb_pcount), i.e. ceil(bytes / mss) of each.
