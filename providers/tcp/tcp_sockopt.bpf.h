@@ -4,6 +4,8 @@
  *
  * setsockopt(fd, IPPROTO_TCP, TCP_EVENTLOG, &int, 4) enables (non-zero) or
  * disables the socket's session and returns 0; getsockopt returns 0 or 1.
+ * TCP_EVENTLOG_LOG_ID (82) names the connection (LOG_ID, upstream's
+ * TCP_LOGID), under net.inet.tcp.eventlog.log_id_limit (elog_knobs).
  * cgroup sockopt programs on the cgroup2 root answer it for every process,
  * unprivileged ones included, before (set) or after (get) the kernel, which
  * would say ENOPROTOOPT: without the provider, that is what callers get.
@@ -26,7 +28,8 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *bsk = ctx->sk;
 
-	return ctx->level == TCP_ELOG_SOL_TCP && ctx->optname == TCP_EVENTLOG && bsk &&
+	return ctx->level == TCP_ELOG_SOL_TCP &&
+	       (ctx->optname == TCP_EVENTLOG || ctx->optname == TCP_EVENTLOG_LOG_ID) && bsk &&
 	       bsk->protocol == TCP_ELOG_IPPROTO_TCP && bsk->type == TCP_ELOG_SOCK_STREAM;
 }
 
@@ -39,48 +42,142 @@ static __always_inline void tcp_elog_sockopt_cb(struct bpf_sockopt *ctx, struct 
 	bpf_setsockopt(ctx->sk, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
 }
 
-static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
+/*
+ * The option's socket and its session (created for a socket older than the
+ * provider). 0, or a negative errno for the caller.
+ */
+static __always_inline int tcp_elog_sockopt_session(struct bpf_sockopt *ctx, struct tcp_sock **tpp,
+						    struct tcp_elog_sk **vp)
 {
-	int *val = ctx->optval;
 	struct tcp_elog_sk *v;
 	struct tcp_sock *tp;
 	__u64 cookie;
 
-	if (ctx->optlen < (int)sizeof(int) || (void *)(val + 1) > ctx->optval_end) {
-		bpf_set_retval(-TCP_ELOG_EINVAL);
-		return 0;
-	}
 	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
 	/* Generated at socket(2) by tcp_elog_sock_create for every socket
 	 * born since the provider loaded; sockopt programs cannot generate
 	 * one, so an older socket nobody ever asked the cookie of has none. */
 	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
-	if (!cookie) {
-		bpf_set_retval(-TCP_ELOG_EOPNOTSUPP);
-		return 0;
-	}
+	if (!cookie)
+		return -TCP_ELOG_EOPNOTSUPP;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!v) {
-		bpf_set_retval(-TCP_ELOG_ENOMEM);
-		return 0;
-	}
+	if (!v)
+		return -TCP_ELOG_ENOMEM;
 	if (v->s.id != cookie)
 		/* Older than the provider: its session starts now, creator unknown. */
 		tcp_elog_sk_init(v, cookie, (__u64)tp, 0);
-	if (v->finished) {
+	if (v->finished)
+		return -TCP_ELOG_EINVAL;
+	*tpp = tp;
+	*vp = v;
+	return 0;
+}
+
+/* Enabled late: SESSION_CREATE and whatever state exists now (addresses
+ * once bound, parameters once synchronized), RTT/RTO armed if captured. */
+static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
+						    struct tcp_sock *tp)
+{
+	if (!v->s.enabled)
+		elog_session_set_enabled(&v->s, 1);
+	tcp_elog_emit_state(&v->s, v, tp);
+	if (elog_would_log(&v->s, 0, 0xffffffff))
+		tcp_elog_sockopt_cb(ctx, tp, 1);
+}
+
+static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
+						     struct tcp_sock *tp)
+{
+	if (v->s.enabled) {
+		elog_session_set_enabled(&v->s, 0);
+		tcp_elog_sockopt_cb(ctx, tp, 0);
+	}
+}
+
+/* log_id_limit: -1 always, 0 never, N > 0 N more times (counts down). */
+static __always_inline int tcp_elog_log_id_allowed(void)
+{
+	__u32 key = ELOG_KNOB_LOG_ID_LIMIT;
+	__s64 *limit = bpf_map_lookup_elem(&elog_knobs, &key);
+	__s64 old;
+	int i;
+
+	if (!limit)
+		return 0;
+	for (i = 0; i < 16; i++) {
+		old = *limit;
+		if (old < 0)
+			return 1;
+		if (old == 0)
+			return 0;
+		if (__sync_val_compare_and_swap(limit, old, old - 1) == old)
+			return 1;
+	}
+	return 0; /* lost the race 16 times: treat as used up */
+}
+
+/* Upstream's tcp_eventlog_on_log_id_set / _clear. */
+static __always_inline int tcp_elog_set_log_id(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
+					       struct tcp_sock *tp)
+{
+	char *src = ctx->optval;
+	int len = ctx->optlen, i;
+
+	if (len < 0 || len > TCP_EVENTLOG_LOG_ID_MAX - 1)
+		return -TCP_ELOG_EINVAL;
+	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
+	for (i = 0; i < TCP_EVENTLOG_LOG_ID_MAX - 1; i++) {
+		if (i >= len)
+			break;
+		if ((void *)(src + i + 1) > ctx->optval_end)
+			return -TCP_ELOG_EINVAL;
+		if (!src[i])
+			break;
+		v->log_id[i] = src[i];
+	}
+	if (!v->log_id[0]) {
+		if (!elog_default())
+			tcp_elog_sockopt_disable(ctx, v, tp);
+		return 0;
+	}
+	if (!elog_default()) {
+		if (tcp_elog_log_id_allowed())
+			tcp_elog_sockopt_enable(ctx, v, tp);
+	} else if (v->s.enabled) {
+		tcp_elog_emit_state(&v->s, v, tp);
+	}
+	return 0;
+}
+
+static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
+{
+	struct tcp_elog_sk *v = 0;
+	struct tcp_sock *tp = 0;
+	int *val = ctx->optval;
+	int ret;
+
+	if (ctx->optname == TCP_EVENTLOG &&
+	    (ctx->optlen < (int)sizeof(int) || (void *)(val + 1) > ctx->optval_end)) {
 		bpf_set_retval(-TCP_ELOG_EINVAL);
 		return 0;
 	}
-	if (*val && !v->s.enabled) {
-		elog_session_set_enabled(&v->s, 1);
-		/* Enabled late: SESSION_CREATE and whatever state exists now
-		 * (addresses once bound, parameters once synchronized). */
-		tcp_elog_emit_state(&v->s, v, tp);
-		if (elog_would_log(&v->s, 0, 0xffffffff))
-			tcp_elog_sockopt_cb(ctx, tp, 1);
-	} else if (!*val && v->s.enabled) {
-		elog_session_set_enabled(&v->s, 0);
-		tcp_elog_sockopt_cb(ctx, tp, 0);
+	ret = tcp_elog_sockopt_session(ctx, &tp, &v);
+	if (!ret && (!v || !tp))
+		ret = -TCP_ELOG_EINVAL;
+	if (!ret && ctx->optname == TCP_EVENTLOG_LOG_ID) {
+		ret = tcp_elog_set_log_id(ctx, v, tp);
+	} else if (!ret) {
+		val = ctx->optval; /* checked again: the verifier forgets */
+		if ((void *)(val + 1) > ctx->optval_end)
+			ret = -TCP_ELOG_EINVAL;
+		else if (*val)
+			tcp_elog_sockopt_enable(ctx, v, tp);
+		else
+			tcp_elog_sockopt_disable(ctx, v, tp);
+	}
+	if (ret) {
+		bpf_set_retval(ret);
+		return 0;
 	}
 	ctx->optlen = -1; /* handled: the kernel does not see it, caller gets 0 */
 	return 1;
@@ -88,19 +185,36 @@ static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 
 static __always_inline int tcp_elog_sockopt_get(struct bpf_sockopt *ctx)
 {
-	int *val = ctx->optval;
 	struct tcp_elog_sk *v;
 	struct tcp_sock *tp;
+	char *dst = ctx->optval;
 	__u64 cookie;
+	int i, ok;
 
-	if ((void *)(val + 1) > ctx->optval_end) {
-		ctx->retval = -TCP_ELOG_EINVAL;
-		return 1;
-	}
 	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
 	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, 0);
-	*val = v && cookie && v->s.id == cookie && !v->finished && v->s.enabled;
+	ok = v && cookie && v->s.id == cookie && !v->finished;
+	if (ctx->optname == TCP_EVENTLOG_LOG_ID) {
+		/* The name and its NUL, as much as the caller's buffer holds. */
+		for (i = 0; i < TCP_EVENTLOG_LOG_ID_MAX; i++) {
+			if ((void *)(dst + i + 1) > ctx->optval_end)
+				break;
+			dst[i] = ok && v ? v->log_id[i] : 0;
+			if (!dst[i]) {
+				i++;
+				break;
+			}
+		}
+		ctx->optlen = i;
+		ctx->retval = 0;
+		return 1;
+	}
+	if ((void *)(dst + sizeof(int)) > ctx->optval_end) {
+		ctx->retval = -TCP_ELOG_EINVAL;
+		return 1;
+	}
+	*(int *)dst = ok && v && v->s.enabled;
 	ctx->optlen = sizeof(int);
 	ctx->retval = 0;
 	return 1;

@@ -94,6 +94,18 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 	}
 }
 
+static __always_inline void tcp_elog_emit_log_id(const struct elog_session *s, const struct tcp_elog_sk *v)
+{
+	if (!v->log_id[0] || !TCP_ELOG_WOULD(s, LOG_ID))
+		return;
+	{
+		TCP_ELOG_MSG(LOG_ID, log_id, u);
+		__builtin_memcpy(u.ev.log_id, v->log_id, sizeof(u.ev.log_id));
+		u.ev.log_id[sizeof(u.ev.log_id) - 1] = 0;
+		tcp_elog_emit(s, &u.msg);
+	}
+}
+
 /*
  * Linux keeps neither iss nor irs. irs = rcv_nxt - 1 - bytes_received on both
  * sides (the SYN advanced rcv_nxt, data advanced bytes_received). iss: the
@@ -175,7 +187,7 @@ static __always_inline int tcp_elog_synchronized(int linux_state)
 
 /*
  * The context a subscriber needs to read a session's later events: what
- * upstream's tcp_eventlog_dump_session emits (LOG_ID joins with issue 4).
+ * upstream's tcp_eventlog_dump_session emits.
  */
 static __noinline void tcp_elog_emit_state(const struct elog_session *s, const struct tcp_elog_sk *v,
 					   struct tcp_sock *tp)
@@ -184,6 +196,7 @@ static __noinline void tcp_elog_emit_state(const struct elog_session *s, const s
 		return;
 	tcp_elog_emit_session_create(s, v);
 	tcp_elog_emit_addrs(s, tp);
+	tcp_elog_emit_log_id(s, v);
 	if (tcp_elog_synchronized(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state)))
 		tcp_elog_emit_params(s, v, tp);
 	tcp_elog_emit_owner(s, v);

@@ -31,6 +31,7 @@ CWND, ENTER_RECOVERY, EXIT_RECOVERY = 200, 202, 203
 RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
 USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 ACK, SACK = 102, 103
+LOG_ID = 2
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
 LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
@@ -251,6 +252,24 @@ elif mode == "app":
     time.sleep(0.05)
     print(json.dumps({"lport": lport, "cports": [cport], "sends": [1000, 100, 10, 5000], "sendfile": 1 << 20,
                       "total": total[0], "cc_before": before, "cc_after": after}), flush=True)
+elif mode == "logid":
+    # n connections; each client is named "elog-<i>" once established.
+    n, out = int(sys.argv[3]), {"lport": lport, "cports": [], "names": [], "enabled": []}
+    conns = []
+    for i in range(n):
+        c, a = pair(l)
+        c.setsockopt(socket.IPPROTO_TCP, 82, b"elog-%d" % i)
+        out["cports"].append(c.getsockname()[1])
+        out["names"].append(c.getsockopt(socket.IPPROTO_TCP, 82, 64).rstrip(b"\0").decode())
+        out["enabled"].append(int.from_bytes(c.getsockopt(socket.IPPROTO_TCP, 81, 4), "little"))
+        c.sendall(b"x")
+        a.recv(1)
+        conns += [c, a]
+    for s in conns:
+        s.close()
+    l.close()
+    time.sleep(0.05)
+    print(json.dumps(out), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")

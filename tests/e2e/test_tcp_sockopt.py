@@ -5,10 +5,11 @@ the provider."""
 import errno
 import socket
 
-from test_tcp_lib import (CONN_SET_IP_V4, IN, OUT, SESSION_CREATE, parse_text, ports_v4, read_capture,
-                          wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, IN, LOG_ID, OUT, SESSION_CREATE, parse_text, ports_v4,
+                          read_capture, wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
 DEFAULT = "kern.eventlog.tcp.default"
+LIMIT = "net.inet.tcp.eventlog.log_id_limit"
 TCP_EVENTLOG = 81
 
 
@@ -39,6 +40,38 @@ def test_unprivileged_opt_in_logs_only_those_sockets(tcp_env):
     c2 = [l for l in text if l[1] == logged[(w["c2"], w["l2"])]]
     assert any(l[2] == "OUT" and "flags SYN)" in l[3] for l in c2)
     assert c2[-1][2] == "SESSION_END"
+
+
+def test_log_id_names_and_enables_within_the_limit(tcp_env):
+    env = tcp_env
+    env.ctl.set(DEFAULT, 0)
+    env.ctl.set(LIMIT, 2)
+    cap = env.capture("logid.elog", "TRACE")
+    w = env.traffic.workload("logid", 4, 3)
+    cap.stop()
+    assert w["names"] == ["elog-0", "elog-1", "elog-2"]
+    # Default 0: a name enables its connection while the limit lasts.
+    assert w["enabled"] == [1, 1, 0]
+    assert env.ctl.get(LIMIT) == 0, "the limit counts down as used"
+    _, _, recs = read_capture(cap.path)
+    clients = {}
+    for r in recs:
+        if r.id == CONN_SET_IP_V4:
+            _, sport, _, dport = ports_v4(r.payload)
+            if dport == w["lport"] and sport in w["cports"]:
+                clients[w["cports"].index(sport)] = r.session
+    assert sorted(clients) == [0, 1], clients
+    for i, sess in clients.items():
+        ids = [r.id for r in recs if r.session == sess]
+        # Enabled by its name: the state first, the name in it.
+        assert ids[:4] == [SESSION_CREATE, CONN_SET_IP_V4, LOG_ID, CONN_PARAMS], ids
+        names = [r.payload.rstrip(b"\0").decode() for r in recs if r.session == sess and r.id == LOG_ID]
+        assert names == ["elog-%d" % i]
+        assert OUT in ids and IN in ids, "logged from then on"
+    # -1: unlimited, and it stays -1.
+    env.ctl.set(LIMIT, -1)
+    w = env.traffic.workload("logid", 4, 2)
+    assert w["enabled"] == [1, 1] and env.ctl.get(LIMIT) == -1
 
 
 def test_without_the_provider_linux_says_enoprotoopt(tcp_env):
