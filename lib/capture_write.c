@@ -45,7 +45,9 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 	if (w->failed)
 		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
 				   w->path != NULL ? w->path : what);
-	if (n != 0 && fwrite(p, 1, n, w->f) != n)
+	/* Unlocked: a writer's stream is used by one thread, and the lock was
+	 * most of fwrite's cost at 2 M records/s (two calls per record). */
+	if (n != 0 && fwrite_unlocked(p, 1, n, w->f) != n)
 		return write_failed(w, errno, what, err);
 	return 0;
 }
