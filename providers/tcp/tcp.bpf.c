@@ -326,8 +326,10 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 SEC("cgroup/setsockopt")
 int tcp_elog_setsockopt(struct bpf_sockopt *ctx)
 {
-	if (!tcp_elog_sockopt_tcp(ctx))
-		return 1; /* not ours: untouched */
+	if (!tcp_elog_sockopt_tcp(ctx)) {
+		tcp_elog_sockopt_log(ctx);
+		return 1; /* not ours: the kernel handles it, untouched */
+	}
 	return tcp_elog_sockopt_set(ctx);
 }
 

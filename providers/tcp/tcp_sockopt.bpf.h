@@ -220,4 +220,49 @@ static __always_inline int tcp_elog_sockopt_get(struct bpf_sockopt *ctx)
 	return 1;
 }
 
+/* Linux TCP option numbers (linux/tcp.h) upstream's schema has a name for. */
+static __always_inline __u32 tcp_elog_freebsd_opt(int linux_opt)
+{
+	switch (linux_opt) {
+	case 1: return TCP_EVENTLOG_SOCKET_OPTION_TCP_NODELAY;
+	case 2: return TCP_EVENTLOG_SOCKET_OPTION_TCP_MAXSEG;
+	case 3: return TCP_EVENTLOG_SOCKET_OPTION_TCP_NOPUSH;    /* TCP_CORK */
+	case 4: return TCP_EVENTLOG_SOCKET_OPTION_TCP_KEEPIDLE;
+	case 5: return TCP_EVENTLOG_SOCKET_OPTION_TCP_KEEPINTVL;
+	case 6: return TCP_EVENTLOG_SOCKET_OPTION_TCP_KEEPCNT;
+	case 23: return TCP_EVENTLOG_SOCKET_OPTION_TCP_FASTOPEN;
+	default: return 0x10000 | (__u32)linux_opt; /* no FreeBSD name: 65536 + N */
+	}
+}
+
+/*
+ * SOCKET_OPT_UINT32 for an integer IPPROTO_TCP option of an enabled session.
+ * cgroup/setsockopt runs before Linux applies the option and nothing runs
+ * after, so this is the value the application asked for.
+ */
+static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *bsk = ctx->sk;
+	int *val = ctx->optval;
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+	__u64 cookie;
+
+	if (ctx->level != TCP_ELOG_SOL_TCP || !bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP ||
+	    bsk->type != TCP_ELOG_SOCK_STREAM || ctx->optlen < (int)sizeof(int) ||
+	    (void *)(val + 1) > ctx->optval_end)
+		return;
+	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
+	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
+	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, 0);
+	if (!v || !cookie || v->s.id != cookie || v->finished || !TCP_ELOG_WOULD(&v->s, SOCKET_OPT_UINT32))
+		return;
+	{
+		TCP_ELOG_MSG(SOCKET_OPT_UINT32, socket_opt_uint32, u);
+		u.ev.option_num = tcp_elog_freebsd_opt(ctx->optname);
+		u.ev.option_val = (__u32)*val;
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
 #endif /* ELOG_TCP_SOCKOPT_BPF_H */

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""TCP provider end to end: application calls (USER_SEND, SENDFILE) and a
-congestion control switch (CC_ALGO_CHANGE), checked byte for byte."""
+"""TCP provider end to end: application calls (USER_SEND, SENDFILE, socket
+options) and a congestion control switch (CC_ALGO_CHANGE), checked byte for
+byte."""
 import struct
 
-from test_tcp_lib import (CC_ALGO_CHANGE, OUT, SENDFILE, USER_SEND, read_capture, sessions_by_port,
+from test_tcp_lib import (CC_ALGO_CHANGE, OUT, SENDFILE, SOCKET_OPT_UINT32, USER_SEND, read_capture, sessions_by_port,
                           tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
 DEFAULT = "kern.eventlog.tcp.default"
@@ -31,6 +32,10 @@ def test_sends_sendfile_and_cc_switch(tcp_env):
     # sendfile: chunks whose lengths add up to the file.
     chunks = [struct.unpack_from("<QQ", r.payload)[1] for r in mine if r.id == SENDFILE]
     assert chunks and sum(chunks) == w["sendfile"], chunks
+
+    # Integer options, under upstream's numbers (TCP_NODELAY 1, TCP_KEEPIDLE 256).
+    opts = [struct.unpack("<II", r.payload) for r in mine if r.id == SOCKET_OPT_UINT32]
+    assert opts == [(1, 1), (256, 7)], opts
 
     # The switch is reported once, with the new name, before the data
     # sent after it leaves.

@@ -32,6 +32,7 @@ RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
 USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 ACK, SACK = 102, 103
 LOG_ID = 2
+SOCKET_OPT_UINT32 = 700
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
 LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
@@ -233,6 +234,8 @@ elif mode == "app":
     t = threading.Thread(target=sink)
     t.start()
     before = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 7)
     c.sendall(b"a" * 1000)
     c.send(b"b" * 100, socket.MSG_MORE)
     c.sendall(b"c" * 10)
