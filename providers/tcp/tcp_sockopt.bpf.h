@@ -28,7 +28,9 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *bsk = ctx->sk;
 
-	return ctx->level == TCP_ELOG_SOL_TCP &&
+	/* optlen -1: an earlier program in the cgroup chain already answered
+	 * the call and told the kernel to skip it; leave it alone. */
+	return ctx->level == TCP_ELOG_SOL_TCP && ctx->optlen != -1 &&
 	       (ctx->optname == TCP_EVENTLOG || ctx->optname == TCP_EVENTLOG_LOG_ID) && bsk &&
 	       bsk->protocol == TCP_ELOG_IPPROTO_TCP && bsk->type == TCP_ELOG_SOCK_STREAM;
 }
@@ -248,7 +250,7 @@ static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
 	struct tcp_sock *tp;
 	__u64 cookie;
 
-	if (ctx->level != TCP_ELOG_SOL_TCP || !bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP ||
+	if (ctx->level != TCP_ELOG_SOL_TCP || ctx->optlen == -1 || !bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP ||
 	    bsk->type != TCP_ELOG_SOCK_STREAM || ctx->optlen < (int)sizeof(int) ||
 	    (void *)(val + 1) > ctx->optval_end)
 		return;
