@@ -9,7 +9,8 @@
  *   sockops                   connect (iss, addresses), handshake done
  *                             (CONN_PARAMS, the passive child's addresses)
  *   tp_btf/tcp_destroy_sock   the one place a session ends
- *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) for any process
+ *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) and TCP_EVENTLOG_LOG_ID (82)
+ *                             for any process; SOCKET_OPT_UINT32
  * Per packet (attached only while somebody subscribes):
  *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND, RTT,
  *                             CC_ALGO_CHANGE, ACK, SACK)
