@@ -112,14 +112,22 @@ install: all
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|g' eventlog.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
 
-# Runs every test group of this build variant.
+# Runs every test group of this build variant; each group's outcome is
+# appended to build/test-results for the summary of `make test`.
 tests-here: all
-	@fail=0; for t in $(TEST_TARGETS); do \
-		$(MAKE) --no-print-directory $$t || fail=1; done; exit $$fail
+	@mkdir -p build; fail=0; for t in $(TEST_TARGETS); do \
+		if $(MAKE) --no-print-directory $$t; then r=pass; else r=FAIL; fail=1; fi; \
+		echo "$$r $(BUILD) $$t" >> build/test-results; \
+	done; exit $$fail
 
+# Both variants run even when the first fails; the last line sums up groups.
 test check: deps
-	$(MAKE) --no-print-directory SAN=1 tests-here
-	$(MAKE) --no-print-directory tests-here
+	@mkdir -p build; rm -f build/test-results; rc=0; \
+	$(MAKE) --no-print-directory SAN=1 tests-here || rc=1; \
+	$(MAKE) --no-print-directory tests-here || rc=1; \
+	echo; grep FAIL build/test-results || true; \
+	echo "test groups: $$(grep -c ^pass build/test-results) passed, $$(grep -c ^FAIL build/test-results) failed"; \
+	exit $$rc
 
 clean:
 	rm -rf build
