@@ -8,6 +8,7 @@
 #   loaded    tcp provider loaded, no subscriber (default 0)
 #   disabled  one subscriber (elog -c tcp -o FILE), sessions disabled (default 0)
 #   capture   elog -c tcp VERBOSE (all keywords) -b 4M -o FILE, default 1
+#   zstd      the same into FILE.zst (compressed by elog as it writes)
 #   tcpdump   tcpdump -i lo -s 128 -w FILE on the flow's port (no provider)
 #   bpftrace  bpftrace printing every tcp:tcp_probe of the flow to a file
 #
@@ -18,11 +19,20 @@
 # bytes per event (part 5).
 #
 # Flat out, both CPUs are busy in every mode (sender and receiver take one
-# each), so busy CPU per byte mostly mirrors throughput. With -b RATE the
-# client is paced (iperf3 -b) below what the machine can do: throughput is
-# then the same in every mode and busy CPU per byte is the direct cost.
+# each), so busy CPU per byte mostly mirrors throughput. Two more views:
+#   tool_cpu_s  the capture tool's own CPU (utime+stime from /proc/PID/stat)
+#   -S          BPF statistics on (sysctl kernel.bpf_stats_enabled=1, restored
+#               at exit): bpf_s = run time of every BPF program during the run
+#               (exact ns, from bpftool prog show), so the kernel half of the
+#               cost is measured directly instead of through busy CPU. The
+#               statistics cost ~2 clock reads per program run themselves:
+#               use this series for attribution, not for the ratios.
+# (-b RATE paces the client with iperf3 -b. Not used by run.sh: this kernel
+# has tick-based CPU accounting, CONFIG_TICK_CPU_ACCOUNTING at HZ=250 without
+# IRQ time accounting, which under-samples a timer-paced sender; busy CPU of
+# identical paced runs varied 0.4-8.5 CPU-s.)
 #
-#   bench/bulk.sh [-r ROUNDS] [-t SECONDS] [-m "MODES"] [-b RATE] [-p PART]
+#   bench/bulk.sh [-r ROUNDS] [-t SECONDS] [-m "MODES"] [-b RATE] [-p PART] [-S]
 # Results: $BENCH_OUT/results.tsv (part PART, default "bulk"), files in
 # $BENCH_OUT/PART/.
 set -euo pipefail
@@ -31,17 +41,19 @@ bench_private_ns "$0" "$@"
 
 ROUNDS=5
 SECS=5
-MODES="base loaded disabled capture tcpdump bpftrace"
+MODES="base loaded disabled capture zstd tcpdump bpftrace"
 RATE=
 PART=bulk
-while getopts "r:t:m:b:p:" opt; do
+STATS=0
+while getopts "r:t:m:b:p:S" opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	m) MODES=$OPTARG ;;
 	b) RATE=$OPTARG ;;
 	p) PART=$OPTARG ;;
-	*) echo "usage: bulk.sh [-r ROUNDS] [-t SECONDS] [-m MODES] [-b RATE] [-p PART]" >&2; exit 1 ;;
+	S) STATS=1 ;;
+	*) echo "usage: bulk.sh [-r ROUNDS] [-t SECONDS] [-m MODES] [-b RATE] [-p PART] [-S]" >&2; exit 1 ;;
 	esac
 done
 read -r -a modes <<<"$MODES"
@@ -64,14 +76,52 @@ tool_pid=
 server_pid=
 bench_on_exit '[ -n "$tool_pid" ] && kill -INT $tool_pid && wait $tool_pid'
 bench_on_exit '[ -n "$server_pid" ] && kill $server_pid && wait $server_pid'
+if [ "$STATS" = 1 ]; then
+	command -v bpftool >/dev/null || die "bpftool missing"
+	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+	bench_on_exit "sysctl -q kernel.bpf_stats_enabled=$old_stats"
+	sysctl -q kernel.bpf_stats_enabled=1
+fi
 
-# Another tcp provider instance in the host's own bpffs (someone else's
-# tests) runs its hooks on our flow too; we record whether it was there.
+# bpf_run_ns: "ALL EVENTLOG" summed run_time_ns of every program, and of the
+# eventlog providers' programs (names tcp_elog_*, elog_*).
+bpf_run_ns() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+a = e = 0
+for p in json.load(sys.stdin):
+    t = p.get("run_time_ns", 0)
+    a += t
+    if p.get("name", "").startswith(("tcp_elog", "elog_")):
+        e += t
+print(a, e)'
+}
+
+# bpf_progs FILE: per-program counters (name, run_cnt, run_time_ns) to FILE.
+bpf_progs() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    print(p["id"], p.get("name", "?"), p.get("run_cnt", 0), p.get("run_time_ns", 0))' >"$1"
+}
+
+# tool_ticks PID: utime + stime of a process, in clock ticks.
+tool_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Another tcp provider instance (someone else's, in the host's bpffs or in a
+# private one like ours) runs its hooks on our flow too. The cgroup root's
+# attachments are machine-wide: count theirs (ours subtracted). Prints
+# none | loaded (always-on hooks only) | capturing (per-packet hooks too).
 foreign_state() {
-	local d=/proc/1/root/sys/fs/bpf/eventlog/tcp
-	if [ ! -e "$d/ready" ]; then echo none
-	elif compgen -G "$d/hot_*" >/dev/null; then echo subscribed
-	else echo loaded
+	local att all pkt
+	att=$(bpftool cgroup show /sys/fs/cgroup/unified 2>/dev/null || true)
+	all=$(grep -c 'tcp_elog_sockop' <<<"$att" || true)
+	pkt=$(grep -c 'tcp_elog_egress' <<<"$att" || true)
+	[ -e /sys/fs/bpf/eventlog/tcp/ready ] && all=$((all - 1))
+	hooks_attached && pkt=$((pkt - 1))
+	if [ "$pkt" -gt 0 ]; then echo capturing
+	elif [ "$all" -gt 0 ]; then echo loaded
+	else echo none
 	fi
 }
 
@@ -87,7 +137,7 @@ set_provider() { # unloaded | loaded
 hooks_attached() { compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; }
 
 run_one() {
-	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 events=0 dropped=0 cpu bytes bps secs
+	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 events=0 dropped=0 cpu bytes bps secs f
 	rm -f "$out".*
 	case $mode in
 	base | tcpdump | bpftrace) set_provider unloaded ;;
@@ -99,10 +149,13 @@ run_one() {
 	wait_for 5 sh -c "ip netns exec $NS ss -ltnH | grep -q ':$PORT '" || die "iperf3 server did not start"
 
 	case $mode in
-	disabled | capture)
+	disabled | capture | zstd)
 		if [ "$mode" = capture ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
 			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog" 2>"$out.tool" &
+		elif [ "$mode" = zstd ]; then
+			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
+			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog.zst" 2>"$out.tool" &
 		else
 			"$ELOG" -c tcp -b 4M -s -o "$out.elog" 2>"$out.tool" &
 		fi
@@ -111,7 +164,9 @@ run_one() {
 		sleep 0.2
 		;;
 	tcpdump)
-		ip netns exec "$NS" tcpdump -i lo -n -s 128 -B 8192 -w "$out.pcap" "tcp port $PORT" \
+		# nsenter execs tcpdump itself (ip netns exec forks), so tool_pid
+		# is tcpdump and its CPU is measurable.
+		nsenter --net="/run/netns/$NS" tcpdump -i lo -n -s 128 -B 8192 -w "$out.pcap" "tcp port $PORT" \
 			2>"$out.tool" &
 		tool_pid=$!
 		wait_for 10 grep -q "listening on" "$out.tool" || die "tcpdump did not start"
@@ -131,10 +186,26 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 
 	record "$PART" "$mode" "$run" foreign "$(foreign_state)"
 	record "$PART" "$mode" "$run" loadavg "$(cut -d' ' -f1 /proc/loadavg)"
+	if [ "$STATS" = 1 ]; then
+		b0=$(bpf_run_ns)
+		bpf_progs "$out.progs0"
+	fi
 	c0=$(cpu_snapshot)
 	ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>&1 ||
 		die "iperf3 client failed: $(tail -3 "$out.json")"
+	if [ "$STATS" = 1 ]; then
+		b1=$(bpf_run_ns)
+		bpf_progs "$out.progs1"
+		# Per program: name runs ns (only those that ran).
+		awk 'NR == FNR { r[$1] = $3; t[$1] = $4; next }
+		     $3 - r[$1] > 0 { printf "%s %d %d\n", $2, $3 - r[$1], $4 - t[$1] }' \
+			"$out.progs0" "$out.progs1" | sort -k3,3nr >"$out.bpf"
+		rm -f "$out.progs0" "$out.progs1"
+		record "$PART" "$mode" "$run" bpf_s "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[1] - x[1]) / 1e9 }')"
+		record "$PART" "$mode" "$run" bpf_elog_s "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[2] - x[2]) / 1e9 }')"
+	fi
 	if [ -n "$tool_pid" ]; then
+		record "$PART" "$mode" "$run" tool_cpu_s "$(awk -v t="$(tool_ticks "$tool_pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
 		stop_pid "$tool_pid" INT
 		tool_pid=
 		[ "$STOP_RC" = 0 ] || log "$mode run $run: capture tool exited $STOP_RC: $(tail -2 "$out.tool")"
@@ -142,7 +213,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	c1=$(cpu_snapshot)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
-	[ "$mode" = capture ] && "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null
+	case $mode in capture | zstd) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
 
 	cpu=$(cpu_busy_seconds "$c0" "$c1")
 	read -r bytes bps secs < <(python3 -c '
@@ -150,10 +221,12 @@ import json, sys
 e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	case $mode in
-	disabled | capture)
+	disabled | capture | zstd)
 		events=$(awk '/Events received:/ { print $3 }' "$out.tool")
 		dropped=$(awk '/Dropped events:/ { print $3 }' "$out.tool")
-		record "$PART" "$mode" "$run" file_bytes "$(stat -c %s "$out.elog")"
+		f=$out.elog
+		[ "$mode" = zstd ] && f=$out.elog.zst
+		record "$PART" "$mode" "$run" file_bytes "$(stat -c %s "$f")"
 		;;
 	tcpdump)
 		events=$(awk '/packets captured/ { print $1 }' "$out.tool")
@@ -174,8 +247,9 @@ print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	record "$PART" "$mode" "$run" dropped "${dropped:-0}"
 	log "$PART $mode run $run: $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }') Gbit/s, cpu ${cpu}s for $bytes bytes, events ${events:-0}, dropped ${dropped:-0}"
 	# Keep the capture files (part 4/5 use them), drop the rest.
-	rm -f "$out.pcap" "$out.bt" "$out.server"
+	rm -f "$out.pcap" "$out.bt" "$out.server" "$out.elog.zst"
 	[ "$mode" = disabled ] && rm -f "$out.elog"
+	[ "$PART" = bulk ] || rm -f "$out.elog"
 	return 0
 }
 

@@ -119,14 +119,52 @@ class Table:
         self.rows = []
 
 
+def per_gb(d, part, mode, key):
+    v = series(d, part, mode, key)
+    b = series(d, part, mode, "bytes")
+    return [v[k] / (b[k] / 1e9) for k in v if k in b and b[k]]
+
+
+def attrib(d, t):
+    """CPU the capture adds, measured directly: BPF run time (bpf_stats) plus
+    the tool's own CPU, per GB, against the base busy CPU per GB."""
+    part = "attrib"
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "zstd", "tcpdump", "bpftrace") if (part, m) in d]
+    if not modes:
+        return {}
+    base_cpu = med(series(d, "bulk", "base", "cpu_s_per_gb").values()) or \
+        med(series(d, part, "base", "cpu_s_per_gb").values())
+    base_bpf = med(per_gb(d, part, "base", "bpf_s")) or 0.0
+    t.head("1-2b. Attribution (BPF statistics on): CPU added per GB, measured directly",
+           ["mode", "runs", "BPF s/GB (all progs, minus base)", "eventlog BPF s/GB", "tool CPU-s/GB",
+            "added CPU-s/GB", "added / base busy CPU per GB (%.3f)" % (base_cpu or 0),
+            "BPF ns per event"])
+    res = {}
+    for m in modes:
+        bpf = per_gb(d, part, m, "bpf_s")
+        eb = per_gb(d, part, m, "bpf_elog_s")
+        tc = per_gb(d, part, m, "tool_cpu_s")
+        ev = series(d, part, m, "events")
+        bs = series(d, part, m, "bpf_s")
+        added = (med(bpf) - base_bpf if bpf else 0.0) + (med(tc) if tc else 0.0)
+        frac = added / base_cpu if base_cpu else None
+        nspe = [bs[k] * 1e9 / ev[k] for k in bs if ev.get(k)]
+        res[m] = frac
+        t.row(m, len(bpf), fmt(med(bpf) - base_bpf if bpf else None, ".4f"),
+              fmt(med(eb), ".4f") if eb else "-", fmt(med(tc), ".4f") if tc else "-",
+              fmt(added, ".4f"), "+%.1f%%" % (100 * frac) if frac is not None else "n/a",
+              fmt(med(nspe), ".0f") if nspe else "-")
+    return res
+
+
 def bulk(d, t, part, title, thr_targets):
-    modes = [m for m in ("base", "loaded", "disabled", "capture", "tcpdump", "bpftrace")
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "zstd", "tcpdump", "bpftrace")
              if (part, m) in d]
     if not modes:
         return {}
     t.head(title, ["mode", "runs", "Gbit/s med (min-max)", "thr ratio [per-round]",
-                   "CPU-s/GB med (min-max)", "CPU/byte ratio [per-round]", "events/run med",
-                   "dropped", "foreign provider"])
+                   "CPU-s/GB med (min-max)", "CPU/byte ratio [per-round]", "tool CPU-s/GB",
+                   "events/run med", "dropped", "foreign provider"])
     res = {}
     for m in modes:
         g = series(d, part, m, "gbps")
@@ -137,8 +175,10 @@ def bulk(d, t, part, title, thr_targets):
         rt = ratio(d, part, m, "gbps")
         rc = ratio(d, part, m, "cpu_s_per_gb")
         res[m] = (rt, rc, med(ev.values()))
+        tc = per_gb(d, part, m, "tool_cpu_s")
         t.row(m, len(g), mmr(g.values(), ".2f"), rstr(rt) if m != "base" else "1",
               mmr(c.values(), ".3f"), rstr(rc) if m != "base" else "1",
+              fmt(med(tc), ".4f") if tc else "-",
               fmt(med(ev.values()), ".0f") if m not in ("base", "loaded") else "-",
               fmt(sum(dr.values()), ".0f") if dr else "-", ",".join(fo))
     return res
@@ -153,8 +193,15 @@ def main():
 
     # 1 + 2: bulk transfer, flat out and paced.
     flat = bulk(d, t, "bulk", "1-2. Loopback bulk transfer, iperf3 one flow, flat out", True)
-    paced = bulk(d, t, "paced", "1-2b. Same, client paced (iperf3 -b): CPU per byte at equal throughput", False)
-    for name, res in (("flat out", flat), ("paced", paced)):
+    att = attrib(d, t)
+    if att.get("capture") is not None:
+        targets.append(("1 capture CPU/byte <= 1.08 x base (attributed: BPF + elog)",
+                        "+%.1f%%" % (100 * att["capture"]), verdict(att["capture"] <= 0.08)))
+    for m, lim in (("loaded", 0.01), ("disabled", 0.02)):
+        if att.get(m) is not None:
+            targets.append(("1 %s CPU/byte <= %.2f x base (attributed)" % (m, 1 + lim),
+                            "+%.1f%%" % (100 * att[m]), verdict(att[m] <= lim)))
+    for name, res in (("flat out", flat),):
         if not res:
             continue
         cap = res.get("capture")
@@ -228,6 +275,10 @@ def main():
         trate = None
         if "1" in exp:
             t.row("elog -r --pcapng export", 1, exp["1"]["seconds"], "%s bytes" % exp["1"]["bytes"])
+        syn = series(d, "read", "synthetic", "rate")
+        if syn:
+            t.row("bench/decode.sh: 2 M synthetic events, best of 3", 1, "-",
+                  "%s events/s" % fmt(med(syn.values()), ",.0f"))
         if tsh:
             trate = events / med(tsh.values())
             t.row("tshark -r export.pcapng > /dev/null", len(tsh), mmr(tsh.values(), ".3f"),

@@ -4,8 +4,10 @@
 # bench/run.sh: every benchmark of docs/PERFORMANCE.md, then the table.
 #
 #   1-2  bench/bulk.sh    loopback iperf3 flow: no provider / loaded / disabled /
-#                         capture / tcpdump -s 128 / bpftrace tcp_probe printer,
-#                         interleaved rounds, flat out and again paced (-b)
+#                         capture / capture to .zst / tcpdump -s 128 / bpftrace
+#                         tcp_probe printer, interleaved rounds; then a shorter
+#                         series with BPF statistics on (attribution: BPF run
+#                         time + the tool's own CPU per GB)
 #   3    bench/events.sh  test provider: 2 M events/s for 10 s, then overload
 #   4    bench/read.sh    elog -r text rate, record walk, pcapng export vs tshark
 #   5    (from 1 and 4)   bytes per event on disk
@@ -15,7 +17,13 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [5]  BENCH_SECONDS [5]   interleaved rounds, seconds per iperf3 run
-#   BENCH_PACED_RATE [8G]                 iperf3 -b of the paced series ("" skips it)
+#   BENCH_ATTRIB_ROUNDS [3]               rounds of the BPF-statistics series (0 skips it)
+#   BENCH_KEEP_GLOBAL=1                   leave an idle tcp provider of the host's own
+#                                         bpffs loaded (by default it is unloaded for
+#                                         the run and loaded again at exit, default and
+#                                         log_id_limit restored: its hooks would run on
+#                                         the benchmark's flows in every mode)
+#   BENCH_SOURCE                          what to print as the source revision
 #   BENCH_EVENT_RATE [2000000] BENCH_EVENT_SECONDS [10] BENCH_EVENT_RUNS [3]
 #   BENCH_QUICK=1                         2 rounds of 2 s, 3 s event runs: a smoke test
 #   BENCH_NO_BUILD=1                      use build/ as it is
@@ -30,19 +38,19 @@ export BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/results-$(date -u +%Y%m%dT%H%M%S
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
-PACED=${BENCH_PACED_RATE-8G}
+ATTRIB=${BENCH_ATTRIB_ROUNDS:-3}
 EV_RATE=${BENCH_EVENT_RATE:-2000000}
 EV_SECS=${BENCH_EVENT_SECONDS:-10}
 EV_RUNS=${BENCH_EVENT_RUNS:-3}
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1
+	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1
 fi
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces, packet capture)"
 for c in iperf3 tcpdump tshark ip unshare python3; do
 	command -v "$c" >/dev/null || die "$c missing: run scripts/install-deps.sh"
 done
-MODES="base loaded disabled capture tcpdump"
+MODES="base loaded disabled capture zstd tcpdump"
 if command -v bpftrace >/dev/null; then
 	MODES="$MODES bpftrace"
 else
@@ -66,24 +74,43 @@ done
 	echo "kernel: $(uname -r)"
 	echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "memory: $(awk '/^MemTotal/ { print $2, $3 }' /proc/meminfo)"
-	echo "source: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
+	echo "source: ${BENCH_SOURCE:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')}"
 	echo "loadavg_start: $(cat /proc/loadavg)"
 	echo "iperf3: $(iperf3 --version | head -1)"
 	echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
 	echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 	command -v bpftrace >/dev/null && echo "bpftrace: $(bpftrace --version)"
-	echo "rounds: $ROUNDS x ${SECS}s; paced rate: ${PACED:-none}; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
+	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
 } >"$BENCH_OUT/conditions.txt"
 
+# An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
+# its always-on hooks on our flows too: unload it for the run, reload after.
+if [ "${BENCH_KEEP_GLOBAL:-}" != 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ] &&
+	! compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; then
+	gdef=$("$ELOG_BIN/elogctl" -n kern.eventlog.tcp.default)
+	glim=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.log_id_limit)
+	if "$ELOG_BIN/elogctl" -U tcp >/dev/null 2>&1; then
+		bench_on_exit "$ELOG_BIN/elogctl -L tcp && $ELOG_BIN/elogctl kern.eventlog.tcp.default=$gdef net.inet.tcp.eventlog.log_id_limit=$glim"
+		echo "host tcp provider: idle, unloaded for the run (reloaded at exit)" >>"$BENCH_OUT/conditions.txt"
+	fi
+fi
+echo "host tcp provider at start: $([ -e /sys/fs/bpf/eventlog/tcp/ready ] && echo loaded || echo not loaded)" >>"$BENCH_OUT/conditions.txt"
+
 bench/bulk.sh -r "$ROUNDS" -t "$SECS" -m "$MODES"
-if [ -n "$PACED" ]; then
-	bench/bulk.sh -r "$ROUNDS" -t "$SECS" -m "$MODES" -b "$PACED" -p paced
+if [ "$ATTRIB" -gt 0 ]; then
+	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES"
 fi
 bench/events.sh -r "$EV_RATE" -t "$EV_SECS" -n "$EV_RUNS"
 # Part 4 reads the largest capture of part 1 (part 5's mix comes from it too).
 cap=$(ls -S "$BENCH_OUT"/bulk/capture.*.elog 2>/dev/null | head -1 || true)
 [ -n "$cap" ] || die "no capture file from bench/bulk.sh"
 bench/read.sh "$cap"
+# The decoder owner's synthetic benchmark (2 M events), when present.
+if [ -x bench/decode.sh ] || [ -f bench/decode.sh ]; then
+	sh bench/decode.sh >"$BENCH_OUT/decode.txt" 2>&1 || log "bench/decode.sh failed: $(tail -1 "$BENCH_OUT/decode.txt")"
+	r=$(awk '/^elog -r:/ { print $(NF - 1) }' "$BENCH_OUT/decode.txt")
+	[ -z "$r" ] || record read synthetic 1 rate "$r"
+fi
 
 echo "loadavg_end: $(cat /proc/loadavg)" >>"$BENCH_OUT/conditions.txt"
 echo "date_utc_end: $(date -u '+%Y-%m-%d %H:%M:%S')" >>"$BENCH_OUT/conditions.txt"
