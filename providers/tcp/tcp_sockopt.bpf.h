@@ -238,6 +238,18 @@ static __always_inline __u32 tcp_elog_freebsd_opt(int linux_opt)
 }
 
 /*
+ * Linux IPPROTO_TCP options whose value is an int (linux/tcp.h): the others
+ * (TCP_CONGESTION, TCP_ULP, TCP_MD5SIG, TCP_FASTOPEN_KEY, TCP_REPAIR_OPTIONS,
+ * TCP_REPAIR_WINDOW, TCP_AO_*, ...) carry strings or structures.
+ */
+#define TCP_ELOG_INT_OPTS                                                                 \
+	((1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) |  \
+	 (1ULL << 7) | (1ULL << 8) | (1ULL << 9) | (1ULL << 10) | (1ULL << 12) | (1ULL << 16) | \
+	 (1ULL << 17) | (1ULL << 18) | (1ULL << 19) | (1ULL << 20) | (1ULL << 21) |            \
+	 (1ULL << 23) | (1ULL << 24) | (1ULL << 25) | (1ULL << 27) | (1ULL << 30) |            \
+	 (1ULL << 34) | (1ULL << 36) | (1ULL << 44) | (1ULL << 45) | (1ULL << 46))
+
+/*
  * SOCKET_OPT_UINT32 for an integer IPPROTO_TCP option of an enabled session.
  * cgroup/setsockopt runs before Linux applies the option and nothing runs
  * after, so this is the value the application asked for.
@@ -250,7 +262,9 @@ static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
 	struct tcp_sock *tp;
 	__u64 cookie;
 
-	if (ctx->level != TCP_ELOG_SOL_TCP || ctx->optlen == -1 || !bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP ||
+	if (ctx->level != TCP_ELOG_SOL_TCP || ctx->optname < 0 || ctx->optname > 63 ||
+	    !((TCP_ELOG_INT_OPTS >> ctx->optname) & 1) ||
+	    ctx->optlen == -1 || !bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP ||
 	    bsk->type != TCP_ELOG_SOCK_STREAM || ctx->optlen < (int)sizeof(int) ||
 	    (void *)(val + 1) > ctx->optval_end)
 		return;
