@@ -104,7 +104,9 @@ def test_elog_pcapng_output_cannot_be_created(bindir, tmp_path):
     ("a" * 130 + "=1", "elogctl: unknown oid '" + "a" * 130 + "'\n"),
     ("", "elogctl: unknown oid ''\n"),
 ])
-def test_elogctl_bad_values_change_nothing(bindir, elogctl, arg, message):
+def test_elogctl_bad_values_change_nothing(exclusive_provider, bindir, elogctl, arg, message):
+    exclusive_provider("test")
+    exclusive_provider("tcp")
     names = ["kern.eventlog.test.default", "net.inet.tcp.eventlog.log_id_limit"]
     before = {n: elogctl.get(n) for n in names}
     loaded = elogctl("-l").stdout
@@ -144,7 +146,8 @@ def test_elogctl_usage_errors(bindir, args, diag):
     assert rest.startswith("usage: elogctl ")
 
 
-def test_elogctl_failed_name_does_not_stop_the_others(bindir, elogctl):
+def test_elogctl_failed_name_does_not_stop_the_others(exclusive_provider, bindir, elogctl):
+    exclusive_provider("tcp")
     """sysctl(8): each bad name gets its message, the good ones still run."""
     limit = elogctl.get("net.inet.tcp.eventlog.log_id_limit")
     p = run([os.path.join(bindir, "elogctl"), "net.inet.tcp.eventlog.log_id_limit=-3",

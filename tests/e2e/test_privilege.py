@@ -49,7 +49,9 @@ def tool(bindir, name):
     return os.path.join(bindir, name)
 
 
-def test_nonroot_capture_is_refused(bindir, shared_dir, elogctl):
+def test_nonroot_capture_is_refused(exclusive_provider, bindir, shared_dir, elogctl):
+    exclusive_provider("test")  # the loaded providers stay as they are meanwhile
+    exclusive_provider("tcp")
     out = os.path.join(shared_dir, "cap.elog")
     loaded = elogctl("-l").stdout
     p = run(NOBODY + [tool(bindir, "elog"), "-c", "test", "-o", out], check=False)
@@ -76,7 +78,9 @@ def test_root_missing_one_capability_is_refused(bindir, shared_dir, cap):
     assert p.stderr == f"elogctl: kern.eventlog.test.default: {DENIED}\n"
 
 
-def test_nonroot_elogctl_writes_are_refused(bindir, elogctl):
+def test_nonroot_elogctl_writes_are_refused(exclusive_provider, bindir, elogctl):
+    exclusive_provider("test")
+    exclusive_provider("tcp")
     ctl = tool(bindir, "elogctl")
     elogctl("-L", "test")
     default = elogctl.get("kern.eventlog.test.default")
@@ -106,7 +110,9 @@ def test_nonroot_elogctl_writes_are_refused(bindir, elogctl):
 
 
 @pytest.mark.parametrize("who", ["root", "nobody"])
-def test_user_namespace_subscribe_is_refused(bindir, shared_dir, elogctl, who):
+def test_user_namespace_subscribe_is_refused(exclusive_provider, bindir, shared_dir, elogctl, who):
+    exclusive_provider("test")
+    exclusive_provider("tcp")
     """`unshare -U -r` gives every capability inside the new namespace, to
     root and (unprivileged user namespaces) to anyone: still refused."""
     prefix = (NOBODY if who == "nobody" else []) + ["unshare", "-U", "-r"]

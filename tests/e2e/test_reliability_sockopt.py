@@ -76,7 +76,8 @@ print(json.dumps(res))
 '''
 
 
-def test_malformed_tcp_eventlog_is_einval_and_isolated(tcp_env):
+def test_malformed_tcp_eventlog_is_einval_and_isolated(exclusive_provider, tcp_env):
+    exclusive_provider("tcp")  # no other test run unloads it meanwhile
     env = tcp_env
     need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workload")
     env.ctl.set(DEFAULT, 0)  # only what the calls enable is logged

@@ -94,7 +94,8 @@ def key(r):
     return (r.session, r.id, r.ts, r.cpu, r.tid, r.payload)
 
 
-def test_soak_short_connections(tcp_env):
+def test_soak_short_connections(exclusive_provider, tcp_env):
+    exclusive_provider("tcp")  # no other test run changes the default meanwhile
     env = tcp_env
     need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workload")
     env.ctl.set(DEFAULT, 1)  # every new connection is logged
