@@ -207,11 +207,14 @@ static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __
 	struct elog_event_hdr hdr;
 	struct elog_conf *conf;
 	__s32 target = -1;
-	__u32 i;
+	__u32 i, mask;
 
 	conf = elog__conf();
 	if (!conf || !conf->nsubs)
 		return;
+	/* Active slots: the runtime keeps the mask with the aggregate, so the
+	 * usual single subscriber costs one slot lookup, not sixteen. */
+	mask = conf->slot_mask ? conf->slot_mask : (1u << ELOG_MAX_SUBSCRIBERS) - 1;
 	if (s)
 		target = s->target;
 
@@ -228,7 +231,7 @@ static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __
 		struct elog_sub_cfg *c;
 		__u32 slot = i;
 
-		if (target >= 0 && (__u32)target != i)
+		if (target >= 0 ? (__u32)target != i : !(mask & (1u << i)))
 			continue;
 		c = bpf_map_lookup_elem(&elog_subs, &slot);
 		if (!c || !elog__match(c, target >= 0, level, keywords))

@@ -61,7 +61,7 @@ struct elog_conf {
 	__u32 agg_level;    /* max level over active slots (0: nobody listens) */
 	__u32 agg_keywords; /* OR of keywords over active slots */
 	__u32 nsubs;        /* active slots */
-	__u32 pad;
+	__u32 slot_mask;    /* bit i: slot i active (0 with nsubs > 0: not kept, scan all) */
 };
 
 /* Provider counters (key 0), changed only with atomic adds in BPF. */

@@ -44,7 +44,7 @@ static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
 {
 	struct elog_conf conf;
 	struct elog_sub_cfg c;
-	__u32 slot, zero = 0, level = 0, kw = 0, n = 0;
+	__u32 slot, zero = 0, level = 0, kw = 0, n = 0, mask = 0;
 	int ret;
 
 	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
@@ -54,6 +54,7 @@ static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
 		if (!c.active)
 			continue;
 		n++;
+		mask |= 1u << slot;
 		if (c.level > level)
 			level = c.level;
 		kw |= c.keywords;
@@ -64,6 +65,7 @@ static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
 	conf.agg_level = level;
 	conf.agg_keywords = kw;
 	conf.nsubs = n;
+	conf.slot_mask = mask;
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
 				    strerror(errno));
