@@ -155,6 +155,34 @@ static __noinline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_soc
 		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8);
 }
 
+/*
+ * Linux counts the DSACKs a sender receives (dsack_dups) and adapts RACK's
+ * reordering window to them the way upstream's RACK does (a round, a
+ * persistence counter, steps); a new DSACK is reported at the next segment.
+ */
+static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 n;
+
+	if (!v || !tp)
+		return;
+	n = BPF_CORE_READ(tp, dsack_dups);
+	if (n == v->last_dsack)
+		return;
+	v->last_dsack = n;
+	if (!TCP_ELOG_WOULD(&v->s, DSACK))
+		return;
+	{
+		TCP_ELOG_MSG(DSACK, dsack, u);
+		u.ev.dsack_round_seen = BPF_CORE_READ_BITFIELD_PROBED(tp, rack.dsack_seen);
+		u.ev.dsack_round_end = BPF_CORE_READ(tp, rack.last_delivered);
+		u.ev.num_dsack = n;
+		u.ev.dsack_persist = BPF_CORE_READ_BITFIELD_PROBED(tp, rack.reo_wnd_persist);
+		u.ev.round = BPF_CORE_READ(tp, rack.reo_wnd_steps);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
 /* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */
 static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 retransmits)
 {

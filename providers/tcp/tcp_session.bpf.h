@@ -27,7 +27,7 @@ struct tcp_elog_sk {
 	__u32 send_flags;       /* msg_flags of the send in progress (tcp_app.bpf.h) */
 	__u64 last_ca;          /* icsk_ca_ops last seen (CC_ALGO_CHANGE) */
 	__u32 high_ack;         /* highest ACK seen arriving (ACK/SACK acked bytes) */
-	__u32 pad2;
+	__u32 last_dsack;       /* dsack_dups last reported by DSACK */
 	char log_id[64];        /* TCP_EVENTLOG_LOG_ID; "" when unnamed */
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
@@ -90,6 +90,7 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->send_flags = 0;
 	v->last_ca = 0;
 	v->high_ack = 0;
+	v->last_dsack = 0;
 	/* A child does not inherit its listener's name. */
 	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
 	v->iss_known = 0;

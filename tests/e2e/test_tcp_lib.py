@@ -32,6 +32,7 @@ RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
 USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 ACK, SACK = 102, 103
 LOG_ID = 2
+DSACK = 402
 SOCKET_OPT_UINT32 = 700
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
@@ -205,12 +206,12 @@ elif mode == "bulk":
         c.sendall(buf)
     done.wait(30)
     for _ in range(100):  # every byte acknowledged (tcpi_unacked == 0)
-        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
         if int.from_bytes(info[24:28], "little") == 0:
             break
         time.sleep(0.01)
     time.sleep(0.2)
-    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
     c.sendall(b"!")
     c.shutdown(socket.SHUT_WR)
     t.join()
@@ -438,8 +439,11 @@ def tcp_info(hexstr):
     b = bytes.fromhex(hexstr)
     f = struct.unpack_from("<BBBBBBBB", b, 0)
     u = struct.unpack_from("<24I", b, 8)
-    return {"options": f[5], "snd_wscale": f[6] & 0xf, "rcv_wscale": f[6] >> 4, "snd_mss": u[2],
+    info = {"options": f[5], "snd_wscale": f[6] & 0xf, "rcv_wscale": f[6] >> 4, "snd_mss": u[2],
             "rtt": u[15], "snd_ssthresh": u[17], "snd_cwnd": u[18], "total_retrans": u[23]}
+    if len(b) >= 220:
+        info["dsack_dups"] = struct.unpack_from("<I", b, 216)[0]
+    return info
 
 
 def sessions_by_port(records, lport, cports):

@@ -7,7 +7,7 @@ import math
 import os
 import struct
 
-from test_tcp_lib import (ACK, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
+from test_tcp_lib import (ACK, DSACK, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
                           RTT, CWND, OUT, need, read_capture, run, sessions_by_port, tcp_info,
                           tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -88,3 +88,7 @@ table inet elogloss {
     last_srtt = [struct.unpack_from("<I", r.payload, 4)[0] for r in upto if r.id == RTT][-1]
     assert last_cwnd == info["snd_cwnd"] * info["snd_mss"], (last_cwnd, info)
     assert last_srtt == info["rtt"], (last_srtt, info["rtt"])
+    # DSACKs received (spurious retransmissions): the count in the last
+    # DSACK event is Linux's, none if there were none.
+    dsacks = [struct.unpack_from("<I", r.payload, 8)[0] for r in upto if r.id == DSACK]
+    assert (dsacks[-1] if dsacks else 0) == info["dsack_dups"], (dsacks, info["dsack_dups"])
