@@ -79,6 +79,7 @@ struct cap {
 	int64_t boot_to_utc;
 	uint64_t received;
 	int failed;           /* a sink or callback error: stop */
+	const char *gone;     /* provider unloaded under the capture: stopped */
 	struct elog_error err;
 };
 
@@ -369,9 +370,16 @@ static int loop(struct cap *c)
 			return -EIO;
 		if (now >= next_reclaim) {
 			/* Frees the slots of captures that died (SIGKILL). */
-			for (i = 0; i < c->nsubs; i++)
+			for (i = 0; i < c->nsubs; i++) {
 				if (elog_rt_reclaim(c->subs[i].rt, &c->err) < 0)
 					return -EIO;
+				/* Its pins removed under us: nothing more can
+				 * come. Stop as on SIGINT, then say why. */
+				if (elog_rt_is_current(c->subs[i].rt) == 0) {
+					c->gone = c->subs[i].req->provider;
+					return 0;
+				}
+			}
 			/* What was released is on disk within a second: a
 			 * capture killed (SIGKILL, power loss) loses at most
 			 * that, not a whole 1 MiB stdio buffer. */
@@ -474,6 +482,10 @@ int elog_capture_run(const struct elog_options *o)
 	if (!ret)
 		ret = loop(c);
 	ret = finish(c, ret);
+	if (!ret && c->gone) {
+		elog_errorf(&c->err, ENODEV, "provider %s was unloaded: capture stopped", c->gone);
+		ret = -ENODEV;
+	}
 	elog_reorder_free(c->reorder);
 	free(c->json);
 	if (ret)

@@ -57,6 +57,31 @@ int elog_rt_is_loaded(const char *name)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int elog_rt_is_current(struct elog_rt *rt)
+{
+	struct bpf_map_info pinned, ours;
+	__u32 len_p = sizeof(pinned), len_o = sizeof(ours);
+	char path[PATH_MAX];
+	int fd, ret;
+
+	if (elog_rt_is_loaded(rt->ops->name) != 1)
+		return 0;
+	if (elog_rt_pin_path(rt, ELOG_PIN_CONF, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(&pinned, 0, sizeof(pinned));
+	memset(&ours, 0, sizeof(ours));
+	if (bpf_obj_get_info_by_fd(fd, &pinned, &len_p) ||
+	    bpf_obj_get_info_by_fd(rt->conf_fd, &ours, &len_o))
+		ret = -errno;
+	else
+		ret = pinned.id == ours.id;
+	close(fd);
+	return ret;
+}
+
 static int rt_load(struct elog_rt *rt, struct elog_error *err)
 {
 	char path[PATH_MAX];

@@ -29,6 +29,14 @@ void elog_rt_close(struct elog_rt *rt);
 int elog_rt_is_loaded(const char *name);
 
 /*
+ * 1 while rt's maps are still the provider pinned under its directory; 0
+ * once it was unloaded (or its pins removed), even if it was loaded again
+ * since: rt then holds a dead instance, whose hooks are not the pinned
+ * ones. Negative errno if that cannot be told.
+ */
+int elog_rt_is_current(struct elog_rt *rt);
+
+/*
  * Unloads: detaches and unpins everything. -EBUSY while live subscribers
  * remain (their slots are reclaimed first if their owners died); 0 when it
  * was not loaded.

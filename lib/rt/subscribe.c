@@ -132,6 +132,10 @@ static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64
 	after = update_aggregate(rt, err);
 	if (after < 0)
 		return after;
+	/* A provider unloaded (pins removed) under us: the hooks pinned now,
+	 * if any, belong to an instance loaded since; leave them alone. */
+	if (elog_rt_is_current(rt) != 1)
+		return 0;
 	return transition(rt, before, after, err);
 }
 
@@ -212,6 +216,14 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		return ret;
+	/* elog_rt_open() and this run under two holds of the lock: an
+	 * unload may have come between them. */
+	ret = elog_rt_is_current(rt);
+	if (ret != 1) {
+		ret = elog_rt_errf(err, ret < 0 ? -ret : ENODEV, "%s: the provider was unloaded "
+				   "meanwhile: run the command again", rt->ops->name);
+		goto out;
+	}
 	ret = elog_rt_reclaim_locked(rt, err);
 	if (ret < 0)
 		goto out;
