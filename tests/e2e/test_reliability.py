@@ -233,6 +233,38 @@ def test_unload_while_capturing_is_refused(bindir, procs, tmp_path, testgen, elo
     assert not os.path.exists(f"{PIN_ROOT}/test")
 
 
+def test_pins_removed_under_a_capture(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """Not the documented unload: the provider's pins removed by hand while
+    a capture runs (its hooks go with them). The capture notices within a
+    second, stops cleanly (file complete, header rewritten) and says why,
+    exit 1; a provider loaded again meanwhile keeps its own hooks."""
+    old_path = str(tmp_path / "old.elog")
+    old = Capture(bindir, ["-c", "test", "TRACE"], output=old_path, procs=procs)
+    wait_subscribers(1)
+    testgen("create", 0, SID, "enable", 0, 1, "emitraw", 0, 1, 3, 1, 5, 16)
+    run(["rm", "-r", f"{PIN_ROOT}/test"])
+    new_path = str(tmp_path / "new.elog")
+    new = Capture(bindir, ["-c", "test", "TRACE"], output=new_path, procs=procs)  # loads anew
+    wait_until(lambda: os.path.exists(new_path) or new.proc.poll() is not None, 10, "the new capture")
+    try:
+        old.proc.wait(timeout=10)
+    except Exception:
+        raise AssertionError("the capture did not notice its provider was gone")
+    old.stop()
+    assert old.proc.returncode == 1
+    assert old.stderr == "elog: provider test was unloaded: capture stopped\n", old.stderr
+    hdr, _, recs, tail = read_tolerant(old_path)
+    assert tail == 0 and hdr["event_count"] == len(recs), "a clean stop: header rewritten"
+    assert [r.id for r in recs if r.session == SID] == [SESSION_CREATE_ID] + [1] * 5
+    # The new instance's per-packet hook is still attached and it works.
+    assert new.proc.poll() is None, new.stop()
+    assert os.path.exists(f"{PIN_ROOT}/test/hot_test_hot"), "the old capture removed the new hook"
+    assert status(testgen)["subscribers"] == "1"
+    testgen("create", 0, SID, "enable", 0, 1, "emitraw", 0, 1, 3, 1, 4, 16)
+    assert new.stop() == 0, new.stderr
+    assert [r.id for r in read_tolerant(new_path)[2] if r.session == SID] == [SESSION_CREATE_ID] + [1] * 4
+
+
 # ---- four subscribers and churn ----
 
 def schema_events(testgen):
