@@ -17,6 +17,8 @@
  *   tp_btf/tcp_cong_state_set, tcp_retransmit_skb, tcp_cwnd_reduction_tp
  *                             recovery, retransmissions, cwnd reductions
  *   tp_btf/tcp_sendmsg_locked, sock_send_length   USER_SEND, SENDFILE
+ *   tp_btf/timer_start, timer_cancel, timer_expire_entry, timer_expire_exit
+ *                             TIMER_* (every timer of the host: early exit)
  * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
  * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
  * On demand:
@@ -43,6 +45,7 @@
 #include "tcp_ack.bpf.h"
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
+#include "tcp_timer.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -75,7 +78,7 @@ static __always_inline void tcp_elog_set_cb(struct tcp_sock *tp, int on)
 static __always_inline void tcp_elog_enable(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
 	if (!v->s.enabled)
-		elog_session_set_enabled(&v->s, 1);
+		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
 	if (tcp_elog_want_cb(v))
 		tcp_elog_set_cb(tp, 1);
@@ -129,7 +132,7 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
 		/* Accepted on an enabled listener: enabled (SPEC 5). */
 		if (inherit && !v->s.enabled)
-			elog_session_set_enabled(&v->s, 1);
+			tcp_elog_set_enabled(v, 1);
 		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,
 		 * when Linux has written the child's 4-tuple. */
 		if (v->s.enabled)
@@ -324,6 +327,34 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+SEC("tp_btf/timer_start")
+int BPF_PROG(tcp_elog_tmr_start, struct timer_list *timer, unsigned long bucket_expiry)
+{
+	tcp_elog_timer_event(timer, TCP_ELOG_T_START);
+	return 0;
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(tcp_elog_tmr_cancel, struct timer_list *timer)
+{
+	tcp_elog_timer_event(timer, TCP_ELOG_T_CANCEL);
+	return 0;
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(tcp_elog_tmr_fire, struct timer_list *timer, unsigned long baseclk)
+{
+	tcp_elog_timer_event(timer, TCP_ELOG_T_FIRED);
+	return 0;
+}
+
+SEC("tp_btf/timer_expire_exit")
+int BPF_PROG(tcp_elog_tmr_done, struct timer_list *timer)
+{
+	tcp_elog_timer_event(timer, TCP_ELOG_T_DONE);
+	return 0;
+}
+
 SEC("cgroup/setsockopt")
 int tcp_elog_setsockopt(struct bpf_sockopt *ctx)
 {
@@ -390,7 +421,7 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 	case TCP_ELOG_ITER_DISABLE_ALL:
 		v = tcp_elog_sk_get(tp, cookie);
 		if (v && v->s.enabled) {
-			elog_session_set_enabled(&v->s, 0);
+			tcp_elog_set_enabled(v, 0);
 			tcp_elog_set_cb(tp, 0);
 		}
 		return 0;

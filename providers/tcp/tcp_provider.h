@@ -49,6 +49,10 @@ struct tcp_elog_iter_cmd {
 #define TCP_ELOG_PIN_CWND_RED "tcp_cwnd_red"
 #define TCP_ELOG_PIN_SENDMSG "tcp_sendmsg"
 #define TCP_ELOG_PIN_SEND_LEN "tcp_send_len"
+#define TCP_ELOG_PIN_TMR_START "tcp_tmr_start"
+#define TCP_ELOG_PIN_TMR_CANCEL "tcp_tmr_cancel"
+#define TCP_ELOG_PIN_TMR_FIRE "tcp_tmr_fire"
+#define TCP_ELOG_PIN_TMR_DONE "tcp_tmr_done"
 
 /* The cgroup2 root every hook is attached to (hybrid mount on Debian 12). */
 #define TCP_ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified"

@@ -41,6 +41,29 @@ struct {
 	__type(value, struct tcp_elog_sk);
 } tcp_elog_sk_map SEC(".maps");
 
+/*
+ * Sessions by kernel socket address, for hooks that only get a pointer the
+ * verifier does not trust as a socket (a timer inside it) and so cannot
+ * reach sk_storage: a copy of the session, kept in step with the value by
+ * tcp_elog_sk_init / tcp_elog_set_enabled / tcp_elog_sk_fini. A socket that
+ * does not fit (65536 live sessions) simply has no timer events.
+ */
+struct tcp_elog_by_addr {
+	struct elog_session s;
+	/* Reason each of the socket's three timers (retransmit, delayed ACK,
+	 * keepalive) was last started for (tcp_timer.bpf.h). */
+	__u8 timer_reason[4];
+	__u8 pad[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct tcp_elog_by_addr);
+} tcp_elog_addr_map SEC(".maps");
+
 /* Linux states (include/net/tcp_states.h) to the schema's FreeBSD numbers. */
 static __always_inline __u8 tcp_elog_state(int linux_state)
 {
@@ -96,11 +119,28 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->iss_known = 0;
 	v->finished = 0;
 	elog_session_init(&v->s, cookie);
+	{
+		struct tcp_elog_by_addr a = { .s = v->s };
+
+		bpf_map_update_elem(&tcp_elog_addr_map, &v->sk_addr, &a, BPF_ANY);
+	}
+}
+
+/* The only way sessions are switched on and off (keeps the copy in step). */
+static __always_inline void tcp_elog_set_enabled(struct tcp_elog_sk *v, int on)
+{
+	struct tcp_elog_by_addr *a;
+
+	elog_session_set_enabled(&v->s, on);
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
+	if (a)
+		a->s.enabled = v->s.enabled;
 }
 
 static __always_inline void tcp_elog_sk_fini(struct tcp_elog_sk *v)
 {
 	v->finished = 1;
+	bpf_map_delete_elem(&tcp_elog_addr_map, &v->sk_addr);
 	elog_session_fini(&v->s);
 }
 

@@ -81,7 +81,7 @@ static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, str
 						    struct tcp_sock *tp)
 {
 	if (!v->s.enabled)
-		elog_session_set_enabled(&v->s, 1);
+		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
 	if (elog_would_log(&v->s, 0, 0xffffffff))
 		tcp_elog_sockopt_cb(ctx, tp, 1);
@@ -91,7 +91,7 @@ static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, st
 						     struct tcp_sock *tp)
 {
 	if (v->s.enabled) {
-		elog_session_set_enabled(&v->s, 0);
+		tcp_elog_set_enabled(v, 0);
 		tcp_elog_sockopt_cb(ctx, tp, 0);
 	}
 }

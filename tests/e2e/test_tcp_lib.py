@@ -33,6 +33,7 @@ USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 ACK, SACK = 102, 103
 LOG_ID = 2
 DSACK = 402
+TIMER_START, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED = 500, 501, 502, 504
 SOCKET_OPT_UINT32 = 700
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
 INFO, VERBOSE = 3, 4
@@ -274,6 +275,20 @@ elif mode == "logid":
     l.close()
     time.sleep(0.05)
     print(json.dumps(out), flush=True)
+elif mode == "keepalive":
+    # Data, then an idle connection with a 1 s keepalive: the probe timer
+    # starts, fires and is processed at least once.
+    c, a = pair(l)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    c.sendall(b"x" * 100)
+    a.recv(100)
+    time.sleep(1.6)
+    cport = c.getsockname()[1]
+    c.close(); a.close(); l.close()
+    time.sleep(0.05)
+    print(json.dumps({"lport": lport, "cports": [cport]}), flush=True)
 elif mode == "hold":
     c, a = pair(l)
     c.sendall(b"x")

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * TCP provider, BPF half: TCP timers (TIMER_START, TIMER_CANCEL,
+ * TIMER_FIRED, TIMER_PROCESSED) from the kernel's timer tracepoints.
+ *
+ * Those tracepoints see every timer of the host; a TCP one is told apart by
+ * its callback (tcp_write_timer: retransmit, persist, loss probe, RACK
+ * reordering, as icsk_pending says; tcp_delack_timer; tcp_keepalive_timer,
+ * which Linux also uses for the FIN_WAIT_2 timeout) and its socket is the
+ * timer's container. A timer pointer is not a socket the verifier trusts,
+ * so the session comes from tcp_elog_addr_map and the socket is read through
+ * bpf_rdonly_cast().
+ *
+ * Volume: Linux re-arms the retransmit timer on almost every ACK, and the
+ * timer core traces a re-arm of a pending timer as a cancel and a start and
+ * an expiry as a cancel and a fire: most timer events were cancels that say
+ * nothing the next event does not. So:
+ *  - the cancel of an expiry is not emitted: a timer whose expiry time has
+ *    passed is being run, and TIMER_FIRED follows;
+ *  - any other cancel is held in a per-CPU slot: if the same timer starts
+ *    next on that CPU (mod_timer does both under the timer base lock, with
+ *    interrupts off, so nothing comes between), it was a re-arm and only
+ *    TIMER_START is emitted, which on a running timer means "restarted";
+ *    otherwise it is a real cancel, emitted at the next timer event of the
+ *    CPU (any timer of the host: usually within microseconds to a few
+ *    milliseconds), stamped then.
+ * Nothing is lost: START, START means restarted; START, CANCEL stopped;
+ * START, FIRED ran.
+ */
+#ifndef ELOG_TCP_TIMER_BPF_H
+#define ELOG_TCP_TIMER_BPF_H
+
+#define TCP_ELOG_ICSK_TIME_RETRANS 1
+#define TCP_ELOG_ICSK_TIME_PROBE0 3
+#define TCP_ELOG_ICSK_TIME_LOSS_PROBE 5
+#define TCP_ELOG_ICSK_TIME_REO_TIMEOUT 6
+
+extern const void tcp_write_timer __ksym;
+extern const void tcp_delack_timer __ksym;
+extern const void tcp_keepalive_timer __ksym;
+extern unsigned int CONFIG_HZ __kconfig;
+
+/*
+ * Which TCP timer this is: 1 retransmit, 2 delayed ACK, 3 keepalive (0: not
+ * TCP's), its socket's address and the reason it would be started for now.
+ */
+static __always_inline int tcp_elog_timer_of(struct timer_list *timer, __u64 *sk_addr, __u8 *reason)
+{
+	void *fn = BPF_CORE_READ(timer, function);
+	struct inet_connection_sock *icsk;
+	__u8 pending;
+
+	if (fn == (void *)&tcp_write_timer) {
+		*sk_addr = (__u64)timer - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
+		icsk = bpf_rdonly_cast((void *)*sk_addr, bpf_core_type_id_kernel(struct inet_connection_sock));
+		pending = BPF_CORE_READ(icsk, icsk_pending);
+		switch (pending) {
+		case TCP_ELOG_ICSK_TIME_PROBE0: *reason = TCP_EVENTLOG_TIMER_REASON_PERSIST; break;
+		case TCP_ELOG_ICSK_TIME_LOSS_PROBE: *reason = TCP_EVENTLOG_TIMER_REASON_TLP; break;
+		case TCP_ELOG_ICSK_TIME_REO_TIMEOUT: *reason = TCP_EVENTLOG_TIMER_REASON_RACK; break;
+		default: *reason = TCP_EVENTLOG_TIMER_REASON_RXT; break;
+		}
+		return 1;
+	}
+	if (fn == (void *)&tcp_delack_timer) {
+		*sk_addr = (__u64)timer - bpf_core_field_offset(struct inet_connection_sock, icsk_delack_timer);
+		*reason = TCP_EVENTLOG_TIMER_REASON_DELAYACK;
+		return 2;
+	}
+	if (fn == (void *)&tcp_keepalive_timer) {
+		struct sock *sk;
+
+		*sk_addr = (__u64)timer - bpf_core_field_offset(struct sock, sk_timer);
+		sk = bpf_rdonly_cast((void *)*sk_addr, bpf_core_type_id_kernel(struct sock));
+		*reason = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_FIN_WAIT2 ?
+			  TCP_EVENTLOG_TIMER_REASON_TWOMSL : TCP_EVENTLOG_TIMER_REASON_KEEPALIVE;
+		return 3;
+	}
+	return 0;
+}
+
+enum tcp_elog_timer_ev { TCP_ELOG_T_START, TCP_ELOG_T_CANCEL, TCP_ELOG_T_FIRED, TCP_ELOG_T_DONE };
+
+/* A cancel waiting to learn whether a start of the same timer follows. */
+struct tcp_elog_held_cancel {
+	__u64 timer;
+	struct elog_session s;
+	__u8 reason;
+	__u8 held;
+	/* The reason a running callback fired for: the callback may change
+	 * icsk_pending (a probe that re-arms as a retransmit) before exit. */
+	__u8 fired_reason;
+	__u8 pad[5];
+	__u64 fired_timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_elog_held_cancel);
+} tcp_elog_held SEC(".maps");
+
+static __always_inline void tcp_elog_emit_cancel(const struct elog_session *s, __u8 reason)
+{
+	if (!TCP_ELOG_WOULD(s, TIMER_CANCEL))
+		return;
+	{
+		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
+		u.ev.reason = reason;
+		tcp_elog_emit(s, &u.msg);
+	}
+}
+
+static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
+{
+	struct tcp_elog_by_addr *a;
+	struct elog_session s;
+	__u64 sk_addr = 0, now, expires;
+	__u8 reason = 0;
+	int kind;
+
+	struct tcp_elog_held_cancel *h;
+	__u32 zero = 0;
+
+	if (!timer)
+		return;
+	h = bpf_map_lookup_elem(&tcp_elog_held, &zero);
+	if (!h)
+		return;
+	/* Any other timer event on this CPU: a held cancel was a real one. */
+	if (h->held && h->timer != (__u64)timer) {
+		h->held = 0;
+		tcp_elog_emit_cancel(&h->s, h->reason);
+	}
+	kind = tcp_elog_timer_of(timer, &sk_addr, &reason);
+	if (!kind)
+		return;
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &sk_addr);
+	if (!a || !a->s.enabled)
+		return;
+	/* A timer is cancelled, fires and is processed for the reason it was
+	 * started for: icsk_pending is cleared before a cancel and the socket
+	 * state moves on (keepalive vs FIN_WAIT_2) while a timer runs. */
+	if (what == TCP_ELOG_T_START)
+		a->timer_reason[kind & 3] = reason;
+	else if (a->timer_reason[kind & 3])
+		reason = a->timer_reason[kind & 3];
+	s = a->s;
+	s.target = -1;
+	now = bpf_jiffies64();
+	expires = BPF_CORE_READ(timer, expires);
+	if (what == TCP_ELOG_T_START) {
+		/* Held cancel of this timer + start = a re-arm: the start says it. */
+		h->held = 0;
+		if (!TCP_ELOG_WOULD(&s, TIMER_START))
+			return;
+		{
+			TCP_ELOG_MSG(TIMER_START, timer_start, u);
+			__u64 left = (__s64)(expires - now) > 0 ? expires - now : 0;
+
+			u.ev.timeout_us = CONFIG_HZ ? left * 1000000 / CONFIG_HZ : 0;
+			u.ev.reason = reason;
+			tcp_elog_emit(&s, &u.msg);
+		}
+	} else if (what == TCP_ELOG_T_CANCEL) {
+		/* Detached to be run: TIMER_FIRED says it. */
+		if ((__s64)(now - expires) >= 0)
+			return;
+		if (h->held) /* the same timer cancelled twice: the first was real */
+			tcp_elog_emit_cancel(&h->s, h->reason);
+		h->timer = (__u64)timer;
+		h->s = s;
+		h->reason = reason;
+		h->held = 1;
+	} else if (what == TCP_ELOG_T_FIRED) {
+		h->fired_timer = (__u64)timer;
+		h->fired_reason = reason;
+		if (!TCP_ELOG_WOULD(&s, TIMER_FIRED))
+			return;
+		{
+			TCP_ELOG_MSG(TIMER_FIRED, timer_fired, u);
+			u.ev.reason = reason;
+			tcp_elog_emit(&s, &u.msg);
+		}
+	} else {
+		if (h->fired_timer == (__u64)timer)
+			reason = h->fired_reason;
+		h->fired_timer = 0;
+		if (!TCP_ELOG_WOULD(&s, TIMER_PROCESSED))
+			return;
+		{
+			TCP_ELOG_MSG(TIMER_PROCESSED, timer_processed, u);
+			u.ev.reason = reason;
+			tcp_elog_emit(&s, &u.msg);
+		}
+	}
+}
+
+#endif /* ELOG_TCP_TIMER_BPF_H */
