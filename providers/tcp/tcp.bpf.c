@@ -153,8 +153,12 @@ int BPF_PROG(tcp_elog_destroy, struct sock *sk)
 {
 	struct tcp_elog_sk *v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
 
-	if (v)
+	if (v) {
+		/* A timer cancel held back (tcp_timer.bpf.h) belongs before
+		 * the end; cancels after it find no session and are dropped. */
+		tcp_elog_timer_flush(v);
 		tcp_elog_sk_fini(v);
+	}
 	return 0;
 }
 

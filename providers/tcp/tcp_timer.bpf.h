@@ -79,6 +79,9 @@ static __always_inline int tcp_elog_timer_of(struct timer_list *timer, __u64 *sk
 	return 0;
 }
 
+/* Before a session's SESSION_END: its cancel, if this CPU still holds one. */
+static __always_inline void tcp_elog_timer_flush(const struct tcp_elog_sk *v);
+
 enum tcp_elog_timer_ev { TCP_ELOG_T_START, TCP_ELOG_T_CANCEL, TCP_ELOG_T_FIRED, TCP_ELOG_T_DONE };
 
 /* A cancel waiting to learn whether a start of the same timer follows. */
@@ -92,6 +95,7 @@ struct tcp_elog_held_cancel {
 	__u8 fired_reason;
 	__u8 pad[5];
 	__u64 fired_timer;
+	__u64 sk_addr;   /* of the held cancel's socket */
 };
 
 struct {
@@ -128,10 +132,12 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	h = bpf_map_lookup_elem(&tcp_elog_held, &zero);
 	if (!h)
 		return;
-	/* Any other timer event on this CPU: a held cancel was a real one. */
+	/* Any other timer event on this CPU: a held cancel was a real one,
+	 * unless its session ended meanwhile (nothing after SESSION_END). */
 	if (h->held && h->timer != (__u64)timer) {
 		h->held = 0;
-		tcp_elog_emit_cancel(&h->s, h->reason);
+		if (bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr))
+			tcp_elog_emit_cancel(&h->s, h->reason);
 	}
 	kind = tcp_elog_timer_of(timer, &sk_addr, &reason);
 	if (!kind)
@@ -170,6 +176,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		if (h->held) /* the same timer cancelled twice: the first was real */
 			tcp_elog_emit_cancel(&h->s, h->reason);
 		h->timer = (__u64)timer;
+		h->sk_addr = sk_addr;
 		h->s = s;
 		h->reason = reason;
 		h->held = 1;
@@ -194,6 +201,17 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			u.ev.reason = reason;
 			tcp_elog_emit(&s, &u.msg);
 		}
+	}
+}
+
+static __always_inline void tcp_elog_timer_flush(const struct tcp_elog_sk *v)
+{
+	__u32 zero = 0;
+	struct tcp_elog_held_cancel *h = bpf_map_lookup_elem(&tcp_elog_held, &zero);
+
+	if (h && h->held && h->s.id == v->s.id) {
+		h->held = 0;
+		tcp_elog_emit_cancel(&h->s, h->reason);
 	}
 }
 
