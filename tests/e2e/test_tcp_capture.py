@@ -109,6 +109,10 @@ def test_capture_parses_independently(env):
     (client,) = s["clients"]
     (server,) = s["servers"]
     assert s["listener"] is not None
+    # Each session's last record is its SESSION_END (held timer cancels and
+    # everything else come before it).
+    for sess in (client, server, s["listener"]):
+        assert [r.id for r in recs if r.session == sess][-1] == SESSION_END, sess
     # Reconstructed iss/irs agree with the segments themselves: the client's
     # SYN carries its iss, the SYN-ACK (logged on the listener, which sends
     # it for the request socket) the server's.
