@@ -171,6 +171,28 @@ def attrib(d, t):
     return res
 
 
+def progs(path, t):
+    """Per-program BPF run time of the capture runs of the attribution series."""
+    import glob
+    runs = collections.Counter()
+    ns = collections.Counter()
+    files = glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "attrib", "capture.*.bpf"))
+    for fn in files:
+        with open(fn) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 3:
+                    runs[w[0]] += int(w[1])
+                    ns[w[0]] += int(w[2])
+    if not ns:
+        return
+    tot = sum(ns.values())
+    t.head("1-2c. Where the capture's BPF time goes (capture mode, %d runs, bpf_stats)" % len(files),
+           ["program", "runs", "ns/run", "share of BPF time"])
+    for name, v in ns.most_common(10):
+        t.row(name, runs[name], "%.0f" % (v / runs[name]), "%.1f%%" % (100.0 * v / tot))
+
+
 def bulk(d, t, part, title, thr_targets):
     modes = [m for m in ("base", "loaded", "disabled", "capture", "zstd", "tcpdump", "bpftrace")
              if (part, m) in d]
@@ -208,6 +230,7 @@ def main():
     # 1 + 2: bulk transfer, flat out and paced.
     flat = bulk(d, t, "bulk", "1-2. Loopback bulk transfer, iperf3 one flow, flat out", True)
     att = attrib(d, t)
+    progs(path, t)
     if att.get("capture") is not None:
         targets.append(("1 capture CPU/byte <= 1.08 x base (attributed: BPF + elog)",
                         "+%.1f%%" % (100 * att["capture"]), verdict(att["capture"] <= 0.08)))
