@@ -16,7 +16,13 @@
 #define TCP_ELOG_ETH_P_IPV6 0x86DD
 #define TCP_ELOG_IPPROTO_TCP 6
 #define TCP_ELOG_SOCK_STREAM 1
+#define TCP_ELOG_TH_FIN 0x01
 #define TCP_ELOG_TH_SYN 0x02
+#define TCP_ELOG_TH_PSH 0x08
+#define TCP_ELOG_TH_CWR 0x80
+/* Beyond this an skb goes out as several segments (see tcp_elog_emit_out). */
+#define TCP_ELOG_GSO_LEGACY_MAX 65535
+#define TCP_ELOG_GSO_SPLIT_MAX 64
 
 /* The fixed 20 bytes of a TCP header, byte-exact. */
 struct tcp_elog_th {
@@ -156,6 +162,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 {
 	TCP_ELOG_MSG(OUT, out, u);
 	struct tcp_elog_seg g;
+	__u32 gso, i;
 	int state;
 
 	if (!v || !tp)
@@ -178,7 +185,32 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	/* With checksum offload (always on loopback) only the pseudo-header sum. */
 	u.ev.th_sum = g.th_sum;
 	u.ev.th_urp = g.th_urp;
-	tcp_elog_emit(&v->s, &u.msg);
+	gso = skb->gso_size;
+	if (skb->len <= TCP_ELOG_GSO_LEGACY_MAX || !gso || g.len <= gso) {
+		tcp_elog_emit(&v->s, &u.msg);
+		return;
+	}
+	/*
+	 * Larger than an IP packet can say (tot_len is 16 bits): the stack
+	 * cuts it into gso_size segments after this hook (software GSO; on
+	 * loopback too), each with the header tcp_gso_segment gives it: CWR
+	 * on the first only, FIN and PUSH on the last only. One OUT each, as
+	 * they leave.
+	 */
+	for (i = 0; i < TCP_ELOG_GSO_SPLIT_MAX; i++) {
+		__u32 done = i * gso;
+
+		if (done >= g.len)
+			break;
+		u.ev.seq = g.seq + done;
+		u.ev.len = g.len - done > gso ? gso : g.len - done;
+		u.ev.flags = g.flags;
+		if (i > 0)
+			u.ev.flags &= ~TCP_ELOG_TH_CWR;
+		if (done + u.ev.len < g.len)
+			u.ev.flags &= ~(TCP_ELOG_TH_FIN | TCP_ELOG_TH_PSH);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
 }
 
 #endif /* ELOG_TCP_SEGMENT_BPF_H */
