@@ -24,6 +24,10 @@
 #                                         log_id_limit restored: its hooks would run on
 #                                         the benchmark's flows in every mode)
 #   BENCH_SOURCE                          what to print as the source revision
+#   BENCH_FROM_HEAD=1                     benchmark the committed tree, not the working
+#                                         tree: `git archive HEAD` into
+#                                         build/bench/src-<rev>, built and run from there
+#                                         (results still under this tree's build/bench)
 #   BENCH_EVENT_RATE [2000000] BENCH_EVENT_SECONDS [10] BENCH_EVENT_RUNS [3]
 #   BENCH_QUICK=1                         2 rounds of 2 s, 3 s event runs: a smoke test
 #   BENCH_NO_BUILD=1                      use build/ as it is
@@ -33,6 +37,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+if [ "${BENCH_FROM_HEAD:-}" = 1 ]; then
+	rev=$(git rev-parse --short HEAD)
+	src=$ROOT/build/bench/src-$rev
+	rm -rf "$src"
+	mkdir -p "$src"
+	git archive HEAD | tar -x -C "$src"
+	export BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/results-$(date -u +%Y%m%dT%H%M%SZ)}
+	export BENCH_SOURCE="$rev (git archive of HEAD)"
+	BENCH_FROM_HEAD= exec "$src/bench/run.sh"
+fi
 export BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/results-$(date -u +%Y%m%dT%H%M%SZ)}
 . "$ROOT/bench/lib.sh"
 
