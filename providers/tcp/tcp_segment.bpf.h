@@ -6,8 +6,9 @@
  * every state, with the IP and TCP headers as they are on the wire (the skb
  * data starts at the network header). Values go out in host order, as
  * upstream logs them. Linux hands the stack GSO/GRO aggregates, so one record
- * is one skb: len is its payload, which on loopback is also what the peer
- * receives.
+ * is one skb (len is its payload, which on loopback is also what the peer
+ * receives), except for an skb too large for one IP packet, which the stack
+ * cuts after this hook and which is logged as those segments.
  */
 #ifndef ELOG_TCP_SEGMENT_BPF_H
 #define ELOG_TCP_SEGMENT_BPF_H
