@@ -294,8 +294,10 @@ int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, i
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (tp)
+	if (tp) {
 		tcp_elog_cwnd_check(v, tp);
+		tcp_elog_emit_prr(v, tp, newly_acked_sacked, newly_lost, flag);
+	}
 	return 0;
 }
 

@@ -183,6 +183,61 @@ static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_so
 	}
 }
 
+/* include/net/tcp.h / tcp_input.c (not in vmlinux.h). */
+#define TCP_ELOG_FLAG_SND_UNA_ADVANCED 0x400
+
+/*
+ * tp_btf/tcp_cwnd_reduction_tp fires at the top of tcp_cwnd_reduction, PRR
+ * (RFC 6937) in Linux, before it updates anything: the state after this ACK
+ * is computed here exactly as the function goes on to compute it (6.13+:
+ * prr_delivered += newly_acked_sacked; sndcnt from ssthresh, prior_cwnd
+ * (RecoverFS), prr_out; cwnd = in_flight + sndcnt). Bytes, as upstream.
+ */
+static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock *tp, int newly_acked_sacked,
+					 int newly_lost, int flag)
+{
+	__u32 mss, prior_cwnd, prr_out, delivered, ssthresh, inflight_segs, out, left;
+	int delta, sndcnt;
+
+	if (!v || !tp || newly_acked_sacked <= 0 || !TCP_ELOG_WOULD(&v->s, PRR_STATE))
+		return;
+	prior_cwnd = BPF_CORE_READ(tp, prior_cwnd);
+	if (!prior_cwnd)
+		return;
+	mss = BPF_CORE_READ(tp, mss_cache);
+	prr_out = BPF_CORE_READ(tp, prr_out);
+	delivered = BPF_CORE_READ(tp, prr_delivered) + newly_acked_sacked;
+	ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
+	out = BPF_CORE_READ(tp, packets_out);
+	left = BPF_CORE_READ(tp, sacked_out) + BPF_CORE_READ(tp, lost_out);
+	inflight_segs = (out > left ? out - left : 0) + BPF_CORE_READ(tp, retrans_out);
+	delta = (int)ssthresh - (int)inflight_segs;
+	if (delta < 0) {
+		sndcnt = (int)(((__u64)ssthresh * delivered + prior_cwnd - 1) / prior_cwnd) - (int)prr_out;
+	} else {
+		sndcnt = (int)delivered - (int)prr_out;
+		if (sndcnt < newly_acked_sacked)
+			sndcnt = newly_acked_sacked;
+		if ((flag & TCP_ELOG_FLAG_SND_UNA_ADVANCED) && !newly_lost)
+			sndcnt++;
+		if (sndcnt > delta)
+			sndcnt = delta;
+	}
+	if (sndcnt < (prr_out ? 0 : 1))
+		sndcnt = prr_out ? 0 : 1;
+	{
+		TCP_ELOG_MSG(PRR_STATE, prr_state, u);
+		u.ev.prr_out = tcp_elog_bytes(prr_out, mss);
+		u.ev.recovery_fs = tcp_elog_bytes(prior_cwnd, mss);
+		u.ev.prr_sndcnt = tcp_elog_bytes(sndcnt, mss);
+		u.ev.prr_delivered = tcp_elog_bytes(delivered, mss);
+		u.ev.sacked = tcp_elog_bytes(BPF_CORE_READ(tp, sacked_out), mss);
+		u.ev.holes_rxt = tcp_elog_bytes(BPF_CORE_READ(tp, retrans_out), mss);
+		u.ev.inflight = tcp_elog_bytes(inflight_segs, mss);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
 /* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */
 static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 retransmits)
 {

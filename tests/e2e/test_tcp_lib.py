@@ -33,6 +33,7 @@ USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
 ACK, SACK = 102, 103
 LOG_ID = 2
 DSACK = 402
+PRR_STATE = 204
 TIMER_START, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED = 500, 501, 502, 504
 SOCKET_OPT_UINT32 = 700
 KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
@@ -187,8 +188,13 @@ elif mode == "bulk":
     # n MiB from the client, then, once every byte is acknowledged and the
     # connection is quiet, the sender's TCP_INFO and a 1-byte marker: the
     # marker's OUT is the first event after that TCP_INFO snapshot.
+    # An optional congestion control for the sender (argv[4]).
     n = int(sys.argv[3])
-    c, a = pair(l)
+    c = socket.socket(fam, socket.SOCK_STREAM)
+    if len(sys.argv) > 4:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[4].encode())
+    c.connect(l.getsockname()[:2])
+    a, _ = l.accept()
     import threading
     got = [0]
     done = threading.Event()
