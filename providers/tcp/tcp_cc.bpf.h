@@ -101,6 +101,32 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
 	}
 }
 
+/*
+ * GOODPUT once per round trip, from the RTT callback: Linux's delivery-rate
+ * sample of the last ACK (tcp_rate_gen: rate_delivered segments over
+ * rate_interval_us, what tcpi_delivery_rate reports). Linux keeps no
+ * goodput average, so gp_bw is that sample too.
+ */
+static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 srtt8)
+{
+	__u32 delivered = BPF_CORE_READ(tp, rate_delivered);
+	__u32 interval = BPF_CORE_READ(tp, rate_interval_us);
+	__u64 bps;
+
+	if (!delivered || !interval || !TCP_ELOG_WOULD(&v->s, GOODPUT))
+		return;
+	bps = (__u64)delivered * BPF_CORE_READ(tp, mss_cache) * 8 * 1000000 / interval;
+	{
+		TCP_ELOG_MSG(GOODPUT, goodput, u);
+		u.ev.gp_bw = bps;
+		u.ev.raw_bw = bps;
+		u.ev.utim = interval;
+		u.ev.gp_srtt = srtt8 >> 3;
+		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+		tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
 static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 rtt,
 						  __u32 srtt8)
 {
@@ -132,6 +158,7 @@ static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.rtt = mrtt_us;
 		tcp_elog_emit(&v->s, &u.msg);
 	}
+	tcp_elog_emit_goodput(v, tp, v->last_srtt8);
 }
 
 /*
