@@ -265,6 +265,52 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 	}
 }
 
+extern const void cubictcp_cong_avoid __ksym;
+
+/*
+ * HyStart exists in Linux's cubic (in its private state, struct bictcp in
+ * icsk_ca_priv): a round ends when an ACK passes end_seq, and `found` is set
+ * when HyStart ends slow start. Each new round seen at a segment while in
+ * slow start, and the exit, is a HYSTART (mod = found). Other algorithms
+ * (BBR, the default here) have no HyStart.
+ */
+static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	const struct tcp_congestion_ops *ca;
+	struct bictcp *bc;
+	__u32 end_seq;
+	__u8 found;
+
+	if (!v || !tp)
+		return;
+	ca = BPF_CORE_READ(tp, inet_conn.icsk_ca_ops);
+	if (!ca || BPF_CORE_READ(ca, cong_avoid) != (void *)&cubictcp_cong_avoid)
+		return;
+	bc = (struct bictcp *)&tp->inet_conn.icsk_ca_priv;
+	end_seq = BPF_CORE_READ(bc, end_seq);
+	found = BPF_CORE_READ(bc, found);
+	if (end_seq == v->hs_end_seq && found == v->hs_found)
+		return;
+	/* Only slow start's rounds; the exit is reported even if just left. */
+	if (found == v->hs_found && BPF_CORE_READ(tp, snd_cwnd) >= BPF_CORE_READ(tp, snd_ssthresh)) {
+		v->hs_end_seq = end_seq;
+		return;
+	}
+	if (end_seq != v->hs_end_seq)
+		v->hs_round++;
+	{
+		TCP_ELOG_MSG(HYSTART, hystart, u);
+		u.ev.round = v->hs_round;
+		u.ev.high_seq = v->hs_end_seq ? v->hs_end_seq : end_seq;
+		u.ev.snd_max = BPF_CORE_READ(tp, snd_nxt);
+		u.ev.mod = found;
+		v->hs_end_seq = end_seq;
+		v->hs_found = found;
+		if (TCP_ELOG_WOULD(&v->s, HYSTART))
+			tcp_elog_emit(&v->s, &u.msg);
+	}
+}
+
 /* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */
 static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 retransmits)
 {

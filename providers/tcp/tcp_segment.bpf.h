@@ -111,7 +111,8 @@ static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb,
 
 /*
  * What segments reveal about state Linux changes where nothing can hook
- * (MSS, CWND, RTT, CC_ALGO_CHANGE, DSACK), reported before the segment's own
+ * (MSS, CWND, RTT, CC_ALGO_CHANGE, DSACK, HYSTART), reported before the
+ * segment's own
  * record. A separate call from IN/OUT so nested BPF frames stay small.
  */
 static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_sock *tp)
@@ -129,6 +130,7 @@ static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_soc
 		tcp_elog_srtt_check(v, tp);
 		tcp_elog_ca_check(v, tp);
 		tcp_elog_dsack_check(v, tp);
+		tcp_elog_hystart_check(v, tp);
 	}
 }
 

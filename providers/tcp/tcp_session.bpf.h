@@ -28,6 +28,10 @@ struct tcp_elog_sk {
 	__u64 last_ca;          /* icsk_ca_ops last seen (CC_ALGO_CHANGE) */
 	__u32 high_ack;         /* highest ACK seen arriving (ACK/SACK acked bytes) */
 	__u32 last_dsack;       /* dsack_dups last reported by DSACK */
+	__u32 hs_end_seq;       /* cubic HyStart round end last seen (HYSTART) */
+	__u32 hs_round;         /* HyStart rounds seen */
+	__u8 hs_found;          /* cubic's HyStart exit flag last seen */
+	__u8 pad3[7];
 	char log_id[64];        /* TCP_EVENTLOG_LOG_ID; "" when unnamed */
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
@@ -114,6 +118,9 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->last_ca = 0;
 	v->high_ack = 0;
 	v->last_dsack = 0;
+	v->hs_end_seq = 0;
+	v->hs_round = 0;
+	v->hs_found = 0;
 	/* A child does not inherit its listener's name. */
 	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
 	v->iss_known = 0;

@@ -7,7 +7,7 @@ import math
 import os
 import struct
 
-from test_tcp_lib import (ACK, DSACK, GOODPUT, PRR_STATE, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
+from test_tcp_lib import (ACK, DSACK, GOODPUT, HYSTART, PRR_STATE, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
                           RTT, CWND, OUT, need, read_capture, run, sessions_by_port, tcp_info,
                           tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -57,6 +57,9 @@ table inet elogloss {
     prr = [struct.unpack("<7I", r.payload) for r in mine if r.id == PRR_STATE]
     assert prr, "no PRR step under loss"
     assert all(p[1] > 0 and p[3] > 0 for p in prr), prr[:3]
+    # cubic's HyStart: slow-start rounds, numbered in order.
+    hs = [struct.unpack_from("<III", r.payload) for r in mine if r.id == HYSTART]
+    assert hs and [h[0] for h in hs] == sorted(h[0] for h in hs), hs[:5]
     # A delivery-rate sample per round trip: some bytes over some time.
     gp = [struct.unpack("<QQQII", r.payload) for r in mine if r.id == GOODPUT]
     assert gp and all(g[1] > 0 and g[2] > 0 and g[0] == g[1] for g in gp), gp[:3]
