@@ -374,7 +374,10 @@ int tcp_elog_setsockopt(struct bpf_sockopt *ctx)
 SEC("cgroup/getsockopt")
 int tcp_elog_getsockopt(struct bpf_sockopt *ctx)
 {
-	if (!tcp_elog_sockopt_tcp(ctx))
+	/* retval 0: the kernel knew the option, or an earlier program in the
+	 * cgroup chain (another copy of this provider in a private bpffs, as
+	 * benchmarks load) answered; the one that answered the set answers. */
+	if (!tcp_elog_sockopt_tcp(ctx) || ctx->retval == 0)
 		return 1;
 	return tcp_elog_sockopt_get(ctx);
 }
