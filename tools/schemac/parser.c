@@ -462,7 +462,9 @@ static int resolve_field(struct parser *p, struct sc_struct *st, size_t idx)
 					 f->count_name);
 		/* The macro writes the clamped count back into this field. */
 		uint32_t csize = st->f[found].size;
-		if (csize < 8 && f->max_count >> (csize * 8))
+		/* max_count is 32 bits: a 4- or 8-byte count holds any (and a
+		 * shift by 32 would be undefined). */
+		if (csize < 4 && f->max_count >> (csize * 8))
 			return sc_errorf(p->err, f->count_loc.line, f->count_loc.col,
 					 "maximum %u of '%s' does not fit in count field '%s' (%s)",
 					 f->max_count, f->name, f->count_name,
