@@ -21,8 +21,6 @@ import os
 from test_tcp_lib import CONN_SET_IP_V4, SESSION_CREATE, ports_v4, read_capture, run, tcp_env  # noqa: F401
 from test_reliability_lib import NOBODY, PYTHON, need
 
-DEFAULT = "kern.eventlog.tcp.default"
-
 PROBE = r'''
 import ctypes, errno, json, socket
 libc = ctypes.CDLL(None, use_errno=True)
@@ -44,7 +42,9 @@ def sget(s, optlen=4):
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(8)
 lport = l.getsockname()[1]
 on, off, t = socket.socket(), socket.socket(), socket.socket()
-enable_on = sset(on, 1, 4)
+# Explicit states: whatever the provider's default is, on is enabled and
+# off and t are disabled before they connect.
+enable_on = [sset(on, 1, 4), sset(off, 0, 4), sset(t, 0, 4)]
 for s in (on, off, t):
     s.connect(("127.0.0.1", lport))
 accepted = [l.accept()[0] for _ in range(3)]
@@ -80,13 +80,12 @@ def test_malformed_tcp_eventlog_is_einval_and_isolated(exclusive_provider, tcp_e
     exclusive_provider("tcp")  # no other test run unloads it meanwhile
     env = tcp_env
     need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workload")
-    env.ctl.set(DEFAULT, 0)  # only what the calls enable is logged
     cap = env.capture("sockopt.elog", "TRACE")
     p = run(["ip", "netns", "exec", env.traffic.ns] + NOBODY + [PYTHON, "-c", PROBE])
     cap.stop()
     r = json.loads(p.stdout.strip().splitlines()[-1])
 
-    assert r["enable_on"] == "ok", r
+    assert r["enable_on"] == ["ok"] * 3, r
     einval = errno.errorcode[errno.EINVAL]
     for v in (1, 0):
         for n in (0, 1, 2, 3):
@@ -114,7 +113,8 @@ def test_malformed_tcp_eventlog_is_einval_and_isolated(exclusive_provider, tcp_e
             if dport == r["lport"] and sport in ports.values():
                 sess.setdefault(sport, set()).add(rec.session)
     assert set(sess) == {ports["on"], ports["t"]}, sess
-    t_sess = sess[ports["t"]]
-    assert len(t_sess) == 1
-    creates = [rec for rec in recs if rec.id == SESSION_CREATE and rec.session in t_sess]
-    assert len(creates) == 1, "one SESSION_CREATE: the malformed calls enabled nothing"
+    t_ip = [rec for rec in recs if rec.id == CONN_SET_IP_V4 and ports_v4(rec.payload)[1] == ports["t"]
+            and ports_v4(rec.payload)[3] == r["lport"]]
+    assert len(t_ip) == 1, "t's state once, from the well-formed call: the malformed ones enabled nothing"
+    first = next(rec for rec in recs if rec.session == t_ip[0].session)
+    assert first.id == SESSION_CREATE, "its session starts with SESSION_CREATE"
