@@ -197,6 +197,19 @@ static __always_inline int elog_would_log(const struct elog_session *s, __u8 lev
 }
 
 /*
+ * Zero when no session of this provider is enabled (sessions_enabled, kept
+ * exact by the calls below): a hook that runs for every packet or timer of
+ * the host can return after this one array read instead of looking its
+ * socket up, while a capture waits for sessions to be switched on.
+ */
+static __always_inline int elog_any_enabled(void)
+{
+	struct elog_state *st = elog__state();
+
+	return st && st->sessions_enabled != 0;
+}
+
+/*
  * Writes one event for session s to every matching subscriber (or only to
  * s->target when that is >= 0). Does not look at s->enabled: the
  * generated _LOG macros gate on elog_would_log(), _LOG_ALWAYS does not.

@@ -219,7 +219,11 @@ SEC("cgroup_skb/ingress")
 int tcp_elog_ingress(struct __sk_buff *skb)
 {
 	struct tcp_elog_sk *v = 0;
-	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
+	struct tcp_sock *tp;
+
+	if (!elog_any_enabled())
+		return 1;
+	tp = tcp_elog_skb_sock(skb, &v);
 
 	if (tp) {
 		tcp_elog_seg_checks(v, tp);
@@ -234,7 +238,13 @@ int tcp_elog_egress(struct __sk_buff *skb)
 {
 	struct tcp_elog_sk *v = 0;
 	struct bpf_sock *bsk;
-	struct tcp_sock *tp = tcp_elog_skb_sock(skb, &v);
+	struct tcp_sock *tp;
+
+	/* Nothing enabled: no segment to log, no control-socket reply either
+	 * (those are logged in the session they answer). */
+	if (!elog_any_enabled())
+		return 1;
+	tp = tcp_elog_skb_sock(skb, &v);
 
 	if (tp) {
 		tcp_elog_seg_checks(v, tp);
@@ -305,8 +315,11 @@ SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(tcp_elog_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
 	     int size_goal)
 {
-	struct tcp_elog_sk *v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	struct tcp_elog_sk *v;
 
+	if (!elog_any_enabled())
+		return 0;
+	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
 	if (v && v->s.enabled && !(v->send_flags & TCP_ELOG_SEND_SEEN))
 		v->send_flags = TCP_ELOG_SEND_SEEN | BPF_CORE_READ(msg, msg_flags);
 	return 0;
@@ -319,7 +332,7 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	struct tcp_sock *tp;
 	__u32 f;
 
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
+	if (!elog_any_enabled() || !sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
 	    BPF_CORE_READ(sk, sk_type) != TCP_ELOG_SOCK_STREAM)
 		return 0;
 	v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));

@@ -139,6 +139,10 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		if (bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr))
 			tcp_elog_emit_cancel(&h->s, h->reason);
 	}
+	/* Every timer of the host comes here: with no session enabled there is
+	 * nothing below to do (it all needs an enabled session). */
+	if (!elog_any_enabled())
+		return;
 	kind = tcp_elog_timer_of(timer, &sk_addr, &reason);
 	if (!kind)
 		return;
