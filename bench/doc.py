@@ -93,8 +93,11 @@ the per-round ratios].)
 *Loaded, no subscriber*: no per-packet hook is attached without a subscriber
 (SPEC §4), so nothing runs per packet: attributed **{load_pct:+.1f} %** CPU per
 byte (flat out {load_r[0]:.3f} [{load_r[1]:.2f}-{load_r[2]:.2f}]); target ≤ 1 %: {V(load_pct <= 1)}.
-*Subscribed, sessions disabled*: the per-packet hooks are attached and exit
-early ({early[0]:.0f}-{early[-1]:.0f} ns per run): attributed **{dis_pct:+.1f} %** (flat out
+*Subscribed, sessions disabled*: the per-packet and timer hooks are attached
+and, with no session enabled anywhere, return after one array read
+({early[0]:.0f}-{early[-1]:.0f} ns per run, bpf_stats' own ~30 ns included; commit 9eff1bb; a disabled
+session's segments while other sessions are enabled cost a socket-storage
+lookup, 100-140 ns per run before that commit): attributed **{dis_pct:+.1f} %** (flat out
 {dis_r[0]:.3f} [{dis_r[1]:.2f}-{dis_r[2]:.2f}], which cannot resolve 2 % on this machine); target
 ≤ 2 %: {V(dis_pct <= 2)}.
 *Capturing everything at VERBOSE*: attributed **{cap_pct:+.1f} %** CPU per byte; flat
