@@ -18,11 +18,14 @@
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [5]  BENCH_SECONDS [5]   interleaved rounds, seconds per iperf3 run
 #   BENCH_ATTRIB_ROUNDS [3]               rounds of the BPF-statistics series (0 skips it)
-#   BENCH_KEEP_GLOBAL=1                   leave an idle tcp provider of the host's own
-#                                         bpffs loaded (by default it is unloaded for
-#                                         the run and loaded again at exit, default and
-#                                         log_id_limit restored: its hooks would run on
-#                                         the benchmark's flows in every mode)
+#   BENCH_UNLOAD_GLOBAL=1                 unload an idle tcp provider of the host's own
+#                                         bpffs for the run (loaded again at exit, default
+#                                         and log_id_limit restored). Off by default: on a
+#                                         shared machine somebody's test may be using it
+#                                         between two of its steps. Its always-on hooks
+#                                         cost per connection, not per packet; per-packet
+#                                         hooks (somebody capturing) show in the "foreign
+#                                         provider" column either way.
 #   BENCH_SOURCE                          what to print as the source revision
 #   BENCH_FROM_HEAD=1                     benchmark the committed tree, not the working
 #                                         tree: `git archive HEAD` into
@@ -98,8 +101,8 @@ done
 } >"$BENCH_OUT/conditions.txt"
 
 # An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
-# its always-on hooks on our flows too: unload it for the run, reload after.
-if [ "${BENCH_KEEP_GLOBAL:-}" != 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ] &&
+# its always-on hooks on our flows too: on request, unload it for the run.
+if [ "${BENCH_UNLOAD_GLOBAL:-}" = 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ] &&
 	! compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; then
 	gdef=$("$ELOG_BIN/elogctl" -n kern.eventlog.tcp.default)
 	glim=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.log_id_limit)
