@@ -509,10 +509,15 @@ class TcpEnv:
 
 
 @pytest.fixture
-def tcp_env(bindir, elogctl, netns, procs, tmp_path):
+def tcp_env(exclusive_provider, bindir, elogctl, netns, procs, tmp_path):
     """The TCP provider loaded, default 0 unless a test sets it (elogctl
-    restores every control the test changes), a namespace for traffic."""
+    restores every control the test changes), a namespace for traffic. Holds
+    the provider's test lock, so a concurrent test run on the same machine
+    cannot change the default or unload the provider under this test (the
+    lock is set up first so that it is released last, after elogctl has
+    restored the controls)."""
     need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workloads")
+    exclusive_provider("tcp")
     elogctl("-L", "tcp")
     env = TcpEnv(bindir, elogctl, netns, procs, str(tmp_path))
     yield env
