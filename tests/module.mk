@@ -69,3 +69,10 @@ fuzz-reader-replay: $(FUZZ_READER)
 		-artifact_prefix=$(BUILD)/fuzz/ $$work tests/fuzz/reader/corpus >>$$log 2>&1; then \
 		tail -40 $$log; echo "fuzz-reader-replay: FAILED (log: $$log)"; exit 1; fi; \
 	echo "fuzz-reader-replay: $$(ls tests/fuzz/reader/corpus | wc -l) seeds replayed, $$(grep -o 'Done [0-9]* runs' $$log | tail -1), no crash"
+
+# Man pages: mandoc lint, and every usage option documented in its page.
+.PHONY: test-man
+TEST_TARGETS += test-man
+test-man: $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac
+	@echo "== tests/man/check.sh"
+	@sh tests/man/check.sh $(BIN)
