@@ -127,18 +127,33 @@ def testgen(bindir):
     return call
 
 
+_held_locks = {}  # name -> [file, depth]: the locks this process holds
+
+
 @contextlib.contextmanager
 def provider_lock(name):
     """Serialises test runs that use provider `name` across processes: on a
     shared machine two pytest runs (e.g. make test and make SAN=1 test)
     would otherwise unload or flood each other's provider. A flock: released
-    if the run dies."""
-    os.makedirs("/run/eventlog", exist_ok=True)
-    with open(f"/run/eventlog/e2e-{name}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    if the run dies. Re-entrant within this process (a test and a fixture it
+    uses may both ask for it): a second flock on a new file description
+    would wait for the first forever."""
+    held = _held_locks.get(name)
+    if held:
+        held[1] += 1
         try:
             yield
         finally:
+            held[1] -= 1
+        return
+    os.makedirs("/run/eventlog", exist_ok=True)
+    with open(f"/run/eventlog/e2e-{name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        _held_locks[name] = [f, 1]
+        try:
+            yield
+        finally:
+            del _held_locks[name]
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
