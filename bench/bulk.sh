@@ -83,19 +83,39 @@ if [ "$STATS" = 1 ]; then
 	sysctl -q kernel.bpf_stats_enabled=1
 fi
 
-# bpf_run_ns: "ALL EVENTLOG" summed run_time_ns of every program, and of the
-# eventlog providers' programs (names tcp_elog_*, elog_*).
+# bpf_run_ns: "ALL EVENTLOG RUNS" summed run_time_ns of every program, of
+# the eventlog providers' programs (names tcp_elog_*, elog_*), and the run
+# count of every program.
 bpf_run_ns() {
 	bpftool prog show -j | python3 -c '
 import json, sys
-a = e = 0
+a = e = n = 0
 for p in json.load(sys.stdin):
     t = p.get("run_time_ns", 0)
     a += t
+    n += p.get("run_cnt", 0)
     if p.get("name", "").startswith(("tcp_elog", "elog_")):
         e += t
-print(a, e)'
+print(a, e, n)'
 }
+
+# What bpf_stats add to each recorded run: run_time_ns per run of an empty
+# program (bench/nop.bpf.o, BPF_PROG_TEST_RUN, stats on). Recorded once per
+# series as "stats_floor_ns"; report.py subtracts it per program run.
+if [ "$STATS" = 1 ] && [ -f "$BENCH_HELP/nop.bpf.o" ]; then
+	nop=/sys/fs/bpf/bench_nop
+	rm -f "$nop"
+	bench_on_exit "rm -f $nop"
+	if bpftool prog load "$BENCH_HELP/nop.bpf.o" "$nop" type classifier 2>/dev/null; then
+		head -c 64 /dev/zero >"$DIR/nop.in"
+		bpftool prog run pinned "$nop" data_in "$DIR/nop.in" repeat 2000000 >/dev/null
+		record "$PART" nop - stats_floor_ns "$(bpftool prog show pinned "$nop" -j | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+print("%.1f" % (p["run_time_ns"] / p["run_cnt"]))')"
+		rm -f "$nop" "$DIR/nop.in"
+	fi
+fi
 
 # bpf_progs FILE: per-program counters (name, run_cnt, run_time_ns) to FILE.
 bpf_progs() {
@@ -203,6 +223,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		rm -f "$out.progs0" "$out.progs1"
 		record "$PART" "$mode" "$run" bpf_s "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[1] - x[1]) / 1e9 }')"
 		record "$PART" "$mode" "$run" bpf_elog_s "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[2] - x[2]) / 1e9 }')"
+		record "$PART" "$mode" "$run" bpf_runs "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d", y[3] - x[3] }')"
 	fi
 	if [ -n "$tool_pid" ]; then
 		record "$PART" "$mode" "$run" tool_cpu_s "$(awk -v t="$(tool_ticks "$tool_pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"

@@ -148,26 +148,38 @@ def attrib(d, t):
         return {}
     base_cpu = med(series(d, "bulk", "base", "cpu_s_per_gb").values()) or \
         med(series(d, part, "base", "cpu_s_per_gb").values())
-    base_bpf = med(per_gb(d, part, "base", "bpf_s")) or 0.0
-    t.head("1-2b. Attribution (BPF statistics on): CPU added per GB, measured directly",
-           ["mode", "runs", "BPF s/GB (all progs, minus base)", "eventlog BPF s/GB", "tool CPU-s/GB",
+    floor = num(d.get((part, "nop"), {}).get("-", {}).get("stats_floor_ns")) or 0.0
+
+    def corrected(m):
+        # Run time minus what bpf_stats record for an empty program, per run.
+        b = series(d, part, m, "bpf_s")
+        n = series(d, part, m, "bpf_runs")
+        by = series(d, part, m, "bytes")
+        return [(b[k] - n.get(k, 0) * floor / 1e9) / (by[k] / 1e9) for k in b if by.get(k)]
+
+    base_raw = med(per_gb(d, part, "base", "bpf_s")) or 0.0
+    base_cor = med(corrected("base")) or 0.0
+    t.head("1-2b. Attribution (BPF statistics on): CPU added per GB, measured directly "
+           "(bpf_stats record %.0f ns per run of an empty program: subtracted per run)" % floor,
+           ["mode", "runs", "BPF s/GB raw", "BPF s/GB corrected", "tool CPU-s/GB",
             "added CPU-s/GB", "added / base busy CPU per GB (%.3f)" % (base_cpu or 0),
-            "BPF ns per event"])
+            "BPF ns per event (corrected)"])
     res = {}
     for m in modes:
         bpf = per_gb(d, part, m, "bpf_s")
-        eb = per_gb(d, part, m, "bpf_elog_s")
+        cor = corrected(m)
         tc = per_gb(d, part, m, "tool_cpu_s")
         ev = series(d, part, m, "events")
-        bs = series(d, part, m, "bpf_s")
-        added = (med(bpf) - base_bpf if bpf else 0.0) + (med(tc) if tc else 0.0)
+        by = series(d, part, m, "bytes")
+        cb = med(cor) - base_cor if cor else 0.0
+        added = cb + (med(tc) if tc else 0.0)
         frac = added / base_cpu if base_cpu else None
-        nspe = [bs[k] * 1e9 / ev[k] for k in bs if ev.get(k)]
+        epg = [ev[k] / (by[k] / 1e9) for k in ev if ev[k] and by.get(k)]
         res[m] = frac
-        t.row(m, len(bpf), fmt(med(bpf) - base_bpf if bpf else None, ".4f"),
-              fmt(med(eb), ".4f") if eb else "-", fmt(med(tc), ".4f") if tc else "-",
+        t.row(m, len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
+              fmt(cb, ".4f") if cor else "-", fmt(med(tc), ".4f") if tc else "-",
               fmt(added, ".4f"), "+%.1f%%" % (100 * frac) if frac is not None else "n/a",
-              fmt(med(nspe), ".0f") if nspe else "-")
+              fmt(cb / med(epg) * 1e9, ".0f") if epg else "-")
     return res
 
 

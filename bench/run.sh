@@ -79,6 +79,7 @@ if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
 	make -j"$(nproc)" all >/dev/null
 fi
 mkdir -p "$BENCH_HELP"
+clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 for h in pace walk; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
