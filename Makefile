@@ -80,6 +80,8 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The build installs what is missing first (a no-op when all is there).
+all: | deps
 all: $(BINS)
 
 $(OBJ)/%.o: %.c | $(GEN_HDRS)

@@ -57,8 +57,8 @@ def test_every_line_is_an_object(elog, name):
         assert list(o)[:len(HEADER_KEYS)] == HEADER_KEYS
         datetime.datetime.strptime(o["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
         assert ("fields" in o) != ("payload_hex" in o)
-    if shutil.which("jq"):
-        run(["jq", "-e", "-s", "length == %d" % len(lines)], input=p.stdout)
+    need(shutil.which("jq"), "jq is needed (scripts/install-deps.sh installs it)")
+    run(["jq", "-e", "-s", "length == %d" % len(lines)], input=p.stdout)
 
 
 def test_json_names_fields(elog):
