@@ -102,13 +102,20 @@ run: deps
 	$(MAKE) --no-print-directory all
 	./scripts/demo.sh $(BIN)
 
+# What users get: the commands, the public headers (TCP_EVENTLOG, record and
+# schema layouts, the generated tcp producer header) and the library's
+# capture reader/writer, formatter and text line. Test tools stay in build/.
+INSTALL_BINS = $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac
+INSTALL_HDRS = $(filter-out %/test_eventlog.h,$(GEN_HDRS)) \
+	lib/capture.h lib/elog_error.h lib/format.h lib/textline.h
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/eventlog \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 include/eventlog/*.h $(GEN_HDRS) $(DESTDIR)$(PREFIX)/include/eventlog/
+	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 include/eventlog/*.h $(INSTALL_HDRS) $(DESTDIR)$(PREFIX)/include/eventlog/
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	for m in man/*.[1-8]; do \
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done

@@ -76,3 +76,14 @@ TEST_TARGETS += test-man
 test-man: $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac
 	@echo "== tests/man/check.sh"
 	@sh tests/man/check.sh $(BIN)
+
+# make install into a scratch DESTDIR, and a program built against it with
+# pkg-config. Normal build only: the SAN=1 library needs the sanitizer
+# runtimes, which an installed product does not link.
+ifneq ($(SAN),1)
+.PHONY: test-install
+TEST_TARGETS += test-install
+test-install: all
+	@echo "== tests/install/check.sh"
+	@sh tests/install/check.sh $(BUILD)
+endif
