@@ -17,8 +17,10 @@ What the provider can answer and what the kernel answers first:
 import errno
 import json
 import os
+import struct
 
-from test_tcp_lib import CONN_SET_IP_V4, SESSION_CREATE, ports_v4, read_capture, run, tcp_env  # noqa: F401
+from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, SESSION_CREATE, ports_v4, read_capture, run,
+                          tcp_env)  # noqa: F401
 from test_reliability_lib import NOBODY, PYTHON, need
 
 PROBE = r'''
@@ -48,7 +50,7 @@ enable_on = [sset(on, 1, 4), sset(off, 0, 4), sset(t, 0, 4)]
 for s in (on, off, t):
     s.connect(("127.0.0.1", lport))
 accepted = [l.accept()[0] for _ in range(3)]
-res = {"enable_on": enable_on, "lport": lport, "ports": {k: s.getsockname()[1] for k, s in (("on", on), ("off", off), ("t", t))}}
+res = {"pid": __import__("os").getpid(), "enable_on": enable_on, "lport": lport, "ports": {k: s.getsockname()[1] for k, s in (("on", on), ("off", off), ("t", t))}}
 bad = {}
 for v in (1, 0):
     for n in (0, 1, 2, 3):
@@ -118,3 +120,19 @@ def test_malformed_tcp_eventlog_is_einval_and_isolated(exclusive_provider, tcp_e
     assert len(t_ip) == 1, "t's state once, from the well-formed call: the malformed ones enabled nothing"
     first = next(rec for rec in recs if rec.session == t_ip[0].session)
     assert first.id == SESSION_CREATE, "its session starts with SESSION_CREATE"
+    # Enabling an established socket emits its state, in this order (SPEC
+    # §5; docs/linux-mapping.md, TCP_EVENTLOG): SESSION_CREATE, its
+    # addresses, CONN_PARAMS (synchronized), CONN_OWNER, and only then
+    # anything else (its segments).
+    t_recs = [rec for rec in recs if rec.session == t_ip[0].session]
+    names = {SESSION_CREATE: "SESSION_CREATE", CONN_SET_IP_V4: "CONN_SET_IP_V4", CONN_PARAMS: "CONN_PARAMS",
+             CONN_OWNER: "CONN_OWNER"}
+    head = [names.get(rec.id, rec.id) for rec in t_recs[:4]]
+    assert head == ["SESSION_CREATE", "CONN_SET_IP_V4", "CONN_PARAMS", "CONN_OWNER"], \
+        [names.get(rec.id, rec.id) for rec in t_recs]
+    assert [rec.id for rec in t_recs].count(CONN_PARAMS) == 1 and [rec.id for rec in t_recs].count(CONN_OWNER) == 1
+    # The state describes t itself: its addresses, and the prober as owner.
+    _, sport, _, dport = ports_v4(t_recs[1].payload)
+    assert (sport, dport) == (ports["t"], r["lport"])
+    owner = struct.unpack("<i", t_recs[3].payload)[0]
+    assert owner == r["pid"], (owner, r["pid"])
