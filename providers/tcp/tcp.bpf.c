@@ -19,6 +19,8 @@
  *   tp_btf/tcp_sendmsg_locked, sock_send_length   USER_SEND, SENDFILE
  *   tp_btf/timer_start, timer_cancel, timer_expire_entry, timer_expire_exit
  *                             TIMER_* (every timer of the host: early exit)
+ *   tp_btf/sk_data_ready      SB_WAKE RCV (every protocol's reader wakeups:
+ *                             early exit)
  * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
  * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
  * On demand:
@@ -46,6 +48,7 @@
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
 #include "tcp_timer.bpf.h"
+#include "tcp_sbwake.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -371,6 +374,26 @@ SEC("tp_btf/timer_expire_exit")
 int BPF_PROG(tcp_elog_tmr_done, struct timer_list *timer)
 {
 	tcp_elog_timer_event(timer, TCP_ELOG_T_DONE);
+	return 0;
+}
+
+/* A reader wakeup (tcp_sbwake.bpf.h); every protocol comes through here. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
+{
+	struct tcp_elog_sk *v;
+	struct tcp_sock *tp;
+
+	if (!elog_any_enabled() || !sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != TCP_ELOG_SOCK_STREAM ||
+	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+		return 0;
+	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	if (!v || !v->s.enabled)
+		return 0;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (tp)
+		tcp_elog_emit_sb_wake(v, tp);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
  * (sessions must be counted from the first socket on; TCP_EVENTLOG must
  * answer whenever the provider is loaded) and pins the two
  * per-packet programs, which subscribers_changed attaches to the cgroup2
- * root (and nine tracepoints) only while somebody captures, when it also
+ * root (and ten tracepoints) only while somebody captures, when it also
  * arms the RTT/RTO sock_ops callbacks of enabled sessions. dump_state,
  * default_changed and the arming are iterator commands (tcp_iter.c).
  */
@@ -135,6 +135,8 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_fire, TCP_ELOG_PIN_TMR_FIRE, err);
 	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_done, TCP_ELOG_PIN_TMR_DONE, err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_data_ready, TCP_ELOG_PIN_DATA_READY, err);
 out:
 	if (cg >= 0)
 		close(cg);
@@ -160,6 +162,7 @@ static const struct tcp_hot {
 	{ TCP_ELOG_PIN_TMR_CANCEL, false, 0 },
 	{ TCP_ELOG_PIN_TMR_FIRE, false, 0 },
 	{ TCP_ELOG_PIN_TMR_DONE, false, 0 },
+	{ TCP_ELOG_PIN_DATA_READY, false, 0 },
 };
 #define TCP_NHOT (sizeof(tcp_hot) / sizeof(tcp_hot[0]))
 
