@@ -72,6 +72,14 @@ struct elog_provider_ops {
 
 	/* Optional: provider-specific cleanup before the pins are removed. */
 	void (*unload)(struct elog_rt *rt);
+
+	/*
+	 * The provider's BPF object as built into this binary (the skeleton's
+	 * __elf_bytes). The runtime stamps a loaded provider with its hash, so
+	 * a provider pinned by another build (whose programs and maps may
+	 * differ) is noticed and reloaded instead of half-used.
+	 */
+	const void *(*object_bytes)(size_t *size);
 };
 
 /* ---- services for the callbacks ---- */

@@ -82,8 +82,86 @@ int elog_rt_is_current(struct elog_rt *rt)
 	return ret;
 }
 
+/* "build-<FNV-1a 64 of the BPF object>": which build loaded a provider. */
+static void build_stamp(const struct elog_provider_ops *ops, char *buf, size_t size)
+{
+	const unsigned char *p = NULL;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t n = 0;
+
+	if (ops->object_bytes)
+		p = ops->object_bytes(&n);
+	for (size_t i = 0; p && i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	snprintf(buf, size, "%s/build-%016llx", ELOG_READY_DIR, (unsigned long long)h);
+}
+
+/* 1 when the loaded provider was loaded from this binary's BPF object. */
+static int same_build(struct elog_rt *rt)
+{
+	char stamp[64], path[PATH_MAX];
+	struct stat st;
+
+	build_stamp(rt->ops, stamp, sizeof(stamp));
+	if (elog_rt_pin_path(rt, stamp, path, sizeof(path)))
+		return 0;
+	return stat(path, &st) == 0;
+}
+
+static int rt_load(struct elog_rt *rt, struct elog_error *err);
+
+/*
+ * The provider pinned here was loaded by another build of eventlog: its
+ * programs and maps may not be the ones this binary expects (a newer elog
+ * attaching a program the old load never pinned). With no live capture it
+ * is reloaded from this build, keeping its controls (default and
+ * log_id_limit); sessions of existing sockets start over, as after an
+ * unload. With live captures nothing is touched and the caller is told.
+ */
+static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
+{
+	struct elog_conf conf;
+	__u32 zero = 0;
+	__s64 limit = -1;
+	int live, ret, def;
+
+	ret = elog_rt_reclaim_locked(rt, err);
+	if (ret < 0)
+		return ret;
+	live = elog_rt_live_subscribers(rt, err);
+	if (live < 0)
+		return live;
+	if (live > 0)
+		return elog_rt_errf(err, EBUSY, "provider %s was loaded by another build of "
+				    "eventlog and has %d live capture%s: stop %s, then run "
+				    "'elogctl -U %s'", rt->ops->name, live, live == 1 ? "" : "s",
+				    live == 1 ? "it" : "them", rt->ops->name);
+	if (bpf_map_lookup_elem(rt->conf_fd, &zero, &conf))
+		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
+				    strerror(errno));
+	def = conf.default_on;
+	ret = elog_rt_knob_get(rt, ELOG_KNOB_LOG_ID_LIMIT, &limit, err);
+	if (ret)
+		return ret;
+	if (rt->ops->unload)
+		rt->ops->unload(rt);
+	elog_rt_close_maps(rt);
+	ret = rt_load(rt, err);
+	if (ret)
+		return ret;
+	if (bpf_map_lookup_elem(rt->conf_fd, &zero, &conf))
+		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
+				    strerror(errno));
+	conf.default_on = def;
+	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
+		return elog_rt_errf(err, errno, "%s: restore the default: %s", rt->ops->name,
+				    strerror(errno));
+	return elog_rt_knob_set(rt, ELOG_KNOB_LOG_ID_LIMIT, limit, err);
+}
+
 static int rt_load(struct elog_rt *rt, struct elog_error *err)
 {
+	char stamp[64];
 	char path[PATH_MAX];
 	struct elog_error ignored;
 	int ret;
@@ -100,6 +178,12 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 				   rt->ops->name);
 	if (!ret) {
 		elog_rt_pin_path(rt, ELOG_READY_DIR, path, sizeof(path));
+		if (mkdir(path, 0700))
+			ret = elog_rt_errf(err, errno, "mkdir %s: %s", path, strerror(errno));
+	}
+	if (!ret) {
+		build_stamp(rt->ops, stamp, sizeof(stamp));
+		elog_rt_pin_path(rt, stamp, path, sizeof(path));
 		if (mkdir(path, 0700))
 			ret = elog_rt_errf(err, errno, "mkdir %s: %s", path, strerror(errno));
 	}
@@ -148,9 +232,11 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	if (ret)
 		goto fail;
 	loaded = elog_rt_is_loaded(name);
-	if (loaded)
+	if (loaded) {
 		ret = elog_rt_open_maps(rt, err);
-	else if (flags & ELOG_RT_LOAD)
+		if (!ret && !same_build(rt))
+			ret = reload_other_build(rt, err);
+	} else if (flags & ELOG_RT_LOAD)
 		ret = rt_load(rt, err);
 	else
 		ret = elog_rt_errf(err, ENODEV, "provider %s is not loaded", name);

@@ -267,6 +267,7 @@ static int tcp_default_changed(struct elog_rt *rt, int value, struct elog_error 
 const struct elog_provider_ops elog_provider_tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
+	.object_bytes = tcp_bpf__elf_bytes,
 	.load = tcp_load,
 	.subscribers_changed = tcp_subscribers_changed,
 	.dump_state = tcp_dump_state,

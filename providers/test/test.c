@@ -108,6 +108,7 @@ static int test_default_changed(struct elog_rt *rt, int value, struct elog_error
 const struct elog_provider_ops elog_provider_test_ops = {
 	.name = "test",
 	.id = TEST_PROVIDER_ID,
+	.object_bytes = test_bpf__elf_bytes,
 	.load = test_load,
 	.subscribers_changed = test_subscribers_changed,
 	.dump_state = test_dump_state,

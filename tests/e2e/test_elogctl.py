@@ -116,3 +116,41 @@ def test_refused_in_user_namespace(bindir):
                        capture_output=True, text=True)
     assert p.returncode == 1
     assert "user namespace" in p.stderr
+
+
+def _pretend_other_build(name):
+    """Restamp a loaded provider as if another build of eventlog had loaded it."""
+    ready = f"{PIN_ROOT}/{name}/ready"
+    stamps = [d for d in os.listdir(ready) if d.startswith("build-")]
+    assert len(stamps) == 1, stamps
+    os.rmdir(f"{ready}/{stamps[0]}")
+    os.mkdir(f"{ready}/build-0000000000000000")
+    return stamps[0]
+
+
+def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogctl,
+                                                                   fresh_test_provider, procs):
+    """A provider pinned by another build is reloaded from this one on first
+    use (its default kept); with a live capture it is left alone and the
+    caller is told what to do."""
+    elogctl.set("kern.eventlog.test.default", 1)
+    ours = _pretend_other_build("test")
+    assert elogctl.get("kern.eventlog.test.default") == 1
+    assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours], "reloaded from this build"
+
+    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", os.devnull],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(cap)
+    deadline = 50
+    while not [f for f in os.listdir(f"{PIN_ROOT}/test") if f.startswith("hot_")] and deadline:
+        subprocess.run(["sleep", "0.1"])
+        deadline -= 1
+    _pretend_other_build("test")
+    out = elogctl("kern.eventlog.test.default", check=False)
+    assert out.returncode == 1
+    assert "loaded by another build of eventlog and has 1 live capture" in out.stderr, out.stderr
+    assert "elogctl -U test" in out.stderr
+    cap.terminate()
+    cap.communicate(timeout=30)
+    assert elogctl.get("kern.eventlog.test.default") == 1, "reloaded once the capture ended"
+    assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours]
