@@ -13,6 +13,7 @@ Paths no command line can reach, and why:
 """
 
 import os
+import subprocess
 
 import pytest
 
@@ -158,3 +159,44 @@ def test_elogctl_failed_name_does_not_stop_the_others(exclusive_provider, bindir
                         "elogctl: kern.eventlog.test.default: invalid integer 'x'\n")
     assert p.stdout == f"net.inet.tcp.eventlog.log_id_limit: {limit} -> {limit}\n"
     assert os.path.isdir(PIN_ROOT)
+
+
+# ---- elog: stdout that cannot be written ----
+
+FULL = "elog: %s: No space left on device\n"
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]], ids=["text", "json"])
+def test_elog_read_to_full_stdout(bindir, fmt):
+    """elog -r with stdout on /dev/full: one message naming stdout, exit 1."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([os.path.join(bindir, "elog"), "-r", SAMPLE, *fmt], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (p.returncode, p.stderr) == (1, FULL % "write(stdout)")
+
+
+def test_elog_capture_text_to_full_stdout(bindir, procs, fresh_test_provider, testgen, wait_subscribers):
+    """elog -c in text mode with stdout on /dev/full: the first events it
+    prints fail; one message naming stdout, exit 1, its slot given back."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "TRACE"], stdout=full,
+                             stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    wait_subscribers(1)
+    testgen("create", 0, "enable", 0, 1, "emit", 0, "SCALARS", 5)
+    _, err = p.communicate(timeout=30)
+    assert (p.returncode, err) == (1, FULL % "write to stdout")
+    wait_subscribers(0)
+
+
+def test_elog_capture_series_name_too_long(bindir, tmp_path, fresh_test_provider, testgen):
+    """A rotated series' first name (PATH.000000) does not fit in PATH_MAX."""
+    testgen("status")  # the provider is loaded: the failure is the output's
+    name = "a" * 4090
+    # The message is cut to elog_error's 255 characters (lib/elog_error.h).
+    msg = f"output name too long: {name}"[:255]
+    check([os.path.join(bindir, "elog"), "-c", "test", "-o", name, "--rotate-events", "1"],
+          f"elog: {msg}\n", cwd=tmp_path)
+    assert os.listdir(tmp_path) == []
+    words = testgen("status").stdout.split()
+    assert words[words.index("subscribers") + 1] == "0", words
