@@ -16,6 +16,7 @@
 #define TCP_ELOG_ETH_P_IP 0x0800
 #define TCP_ELOG_ETH_P_IPV6 0x86DD
 #define TCP_ELOG_IPPROTO_TCP 6
+#define TCP_ELOG_NEXTHDR_HOP 0
 #define TCP_ELOG_SOCK_STREAM 1
 #define TCP_ELOG_TH_FIN 0x01
 #define TCP_ELOG_TH_SYN 0x02
@@ -59,12 +60,21 @@ static __always_inline int tcp_elog_parse(struct __sk_buff *skb, struct tcp_elog
 			return -1;
 		iphl = (b[0] & 0xf) * 4;
 	} else if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IPV6)) {
-		/* Linux TCP never adds extension headers of its own. */
+		/*
+		 * Linux TCP adds one extension header of its own: the 8-byte
+		 * hop-by-hop jumbo option of an IPv6 BIG TCP skb beyond 64 KiB
+		 * (ip6_xmit), which GSO removes again before the wire.
+		 */
 		if (bpf_skb_load_bytes(skb, 0, b, 8))
 			return -1;
+		iphl = 40;
+		if (b[6] == TCP_ELOG_NEXTHDR_HOP) {
+			if (bpf_skb_load_bytes(skb, 40, b + 6, 2))
+				return -1;
+			iphl += (b[7] + 1) * 8;
+		}
 		if (b[6] != TCP_ELOG_IPPROTO_TCP)
 			return -1;
-		iphl = 40;
 	} else {
 		return -1;
 	}

@@ -521,3 +521,40 @@ def tcp_env(exclusive_provider, bindir, elogctl, netns, procs, tmp_path):
     elogctl("-L", "tcp")
     env = TcpEnv(bindir, elogctl, netns, procs, str(tmp_path))
     yield env
+
+
+def ports_v6(payload):
+    """(src_addr, src_port, dst_addr, dst_port) of a CONN_SET_IP_V6 payload
+    (in6_addr, port in network order, 2 bytes of padding, twice)."""
+    src, sport, dst, dport = struct.unpack("<16sH2x16sH2x", payload)
+    return (src, struct.unpack(">H", struct.pack("<H", sport))[0],
+            dst, struct.unpack(">H", struct.pack("<H", dport))[0])
+
+
+def conn_ports(r):
+    """(src_port, dst_port) of a CONN_SET_IP_V4 or CONN_SET_IP_V6 record,
+    else None."""
+    if r.id == CONN_SET_IP_V4 and len(r.payload) == 16:
+        _s, sport, _d, dport = ports_v4(r.payload)
+    elif r.id == CONN_SET_IP_V6 and len(r.payload) == 40:
+        _s, sport, _d, dport = ports_v6(r.payload)
+    else:
+        return None
+    return sport, dport
+
+
+def sessions_by_port_any(records, lport, cports):
+    """sessions_by_port for IPv4 and IPv6 alike."""
+    found = {"clients": set(), "servers": set(), "listener": None}
+    for r in records:
+        p = conn_ports(r)
+        if p is None:
+            continue
+        sport, dport = p
+        if sport == lport and dport == 0:
+            found["listener"] = r.session
+        elif sport in cports and dport == lport:
+            found["clients"].add(r.session)
+        elif sport == lport and dport in cports:
+            found["servers"].add(r.session)
+    return found
