@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""SIGKILL of `elog -c tcp` during traffic (the TCP provider's version of
+test_reliability.py::test_sigkill_mid_capture): the capture's per-capture
+hooks (the hot_* links pinned under the provider's directory, attached
+while somebody subscribes) go away once the dead slot is reclaimed by the
+next entry point (an `elogctl` read of a tcp control: it opens the
+provider, which reclaims dead slots; `elogctl -l` only looks at the pins and
+reclaims nothing), the provider's BPF programs, maps and links
+return to what they were before the capture, the killed capture's ring map
+is freed, and the next capture works."""
+import glob
+import json
+import os
+import signal
+import subprocess
+
+from helpers import PIN_ROOT, wait_until
+from test_reliability_lib import live_ids, provider_objects, read_tolerant, ring_map_ids
+from test_tcp_lib import IN, OUT, read_capture, seg, sessions_by_port, tcp_env  # noqa: F401
+
+DEFAULT = "kern.eventlog.tcp.default"
+
+
+def hot_pins():
+    return sorted(os.path.basename(p) for p in glob.glob(f"{PIN_ROOT}/tcp/hot_*"))
+
+
+def reclaim(env):
+    """An entry point that opens the tcp provider (elog_rt_open reclaims
+    the slots of dead owners)."""
+    env.ctl.get("kern.eventlog.tcp.sessions_active")
+
+
+def test_sigkill_mid_tcp_capture(tcp_env):
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    reclaim(env)  # anything dead before the baseline
+    assert hot_pins() == [], "no subscriber before the test: no per-capture hook"
+    before = provider_objects("tcp")
+    assert before["progs"] and before["maps"] and before["links"], before
+
+    cap = env.capture("killed.elog", "TRACE")
+    hot = hot_pins()
+    assert hot, "a subscriber attaches the per-capture hooks"
+    rings = ring_map_ids(cap.proc.pid)
+    assert len(rings) == 1, rings
+    during = provider_objects("tcp")
+    assert rings <= during["maps"], "the capture's ring is installed in elog_rings"
+    hot_links = during["links"] - before["links"]
+    assert len(hot_links) == len(hot), (hot_links, hot)
+
+    # Traffic that outlasts the capture: a bulk transfer in the namespace,
+    # the capture killed while it writes.
+    bulk = subprocess.Popen(env.traffic._argv("bulk", 4, (2048,)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    env.procs.append(bulk)
+    try:
+        wait_until(lambda: os.path.getsize(cap.path) > (64 << 10) or bulk.poll() is not None, 30,
+                   "the bulk transfer to reach the capture")
+        assert bulk.poll() is None, "the transfer is still running when the capture is killed"
+        cap.proc.send_signal(signal.SIGKILL)
+        cap.proc.wait(timeout=10)
+    finally:
+        out, err = bulk.communicate(timeout=60)
+    assert cap.proc.returncode == -signal.SIGKILL
+    assert bulk.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["cports"], "the transfer finished whole (it checks every byte)"
+
+    # What reached the file decodes: complete records of real segments.
+    hdr, providers, recs, _tail = read_tolerant(cap.path)
+    assert list(providers.values()) == ["tcp"] and hdr["event_count"] == 0, (providers, hdr)
+    assert any(r.id == OUT and len(r.payload) == 32 for r in recs)
+
+    # The dead slot is reclaimed by the next entry point; the per-capture
+    # hooks are detached and unpinned, nothing of the capture stays.
+    reclaim(env)
+    assert hot_pins() == [], hot_pins()
+    now = {}
+
+    def settled():
+        now.update(provider_objects("tcp"))
+        return now == before
+
+    try:
+        wait_until(settled, 10, "the tcp provider's BPF objects to return to their count")
+    except AssertionError:
+        raise AssertionError(f"BPF objects before {before}, now {now}")
+    assert not hot_links & live_ids("link"), "the hot links are gone"
+    assert not rings & live_ids("map"), "the killed capture's ring map is freed"
+
+    # The next capture works: hooks attached again, a fresh exchange logged
+    # whole on both ends, and they go away on a clean stop.
+    nxt = env.capture("next.elog", "TRACE")
+    assert hot_pins() == hot
+    x = env.traffic.workload("exchange", 4)
+    nxt.stop()
+    reclaim(env)
+    assert hot_pins() == []
+    _, _, recs = read_capture(nxt.path)
+    s = sessions_by_port(recs, x["lport"], x["cports"])
+    (client,) = s["clients"]
+    (server,) = s["servers"]
+    c_out = [seg(r.payload) for r in recs if r.session == client and r.id == OUT]
+    s_in = [seg(r.payload) for r in recs if r.session in (server, s["listener"]) and r.id == IN]
+    assert c_out and sorted(c_out) == sorted(s_in)
