@@ -4,13 +4,109 @@ event stream's consistency after the provider drops the cancels that say
 nothing (re-arms, expiries); prints how much of a bulk transfer's log the
 timers are (run with -s)."""
 import collections
+import json
+import os
 import struct
 
-from test_tcp_lib import (IN, OUT, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED, TIMER_START, read_capture,
-                          sessions_by_port, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from test_tcp_lib import (IN, OUT, PYTHON, RTO, SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED,
+                          TIMER_START, need, read_capture, run, sessions_by_port,
+                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
 DEFAULT = "kern.eventlog.tcp.default"
-RXT, TLP, KEEPALIVE = 4, 3, 6
+# schemas/tcp.src TIMER_REASON
+DELAYACK, TLP, RXT, PERSIST, KEEPALIVE, TWOMSL = 1, 3, 4, 5, 6, 7
+
+# One connection per mode, run in the test's namespace; prints its ports.
+TIMER_WORKLOAD = r'''
+import json, socket, subprocess, sys, time
+mode = sys.argv[1]
+l = socket.socket()
+if mode == "persist":
+    # Accepted sockets inherit the listener's small receive buffer: the
+    # receive window closes after a few KiB.
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+l.bind(("127.0.0.1", 0))
+l.listen(4)
+lport = l.getsockname()[1]
+c = socket.socket()
+c.connect(("127.0.0.1", lport))
+a, _ = l.accept()
+out = {"lport": lport, "cports": [c.getsockname()[1]]}
+if mode == "delack":
+    # Small one-way writes; the receiver reads and never replies. Quick
+    # ACK mode off (TCP_QUICKACK 0, before each write: Linux leaves that
+    # mode after a delayed ACK) so every write is ACKed by the timer.
+    for _ in range(3):
+        a.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+        c.sendall(b"d" * 10)
+        assert a.recv(10) == b"d" * 10
+        time.sleep(0.3)
+elif mode == "rto":
+    # Every segment to the listening port dropped for 1 s: the data is
+    # retransmitted by the retransmit timer (after the tail-loss probe).
+    c.sendall(b"w")
+    assert a.recv(1) == b"w"
+    subprocess.run(["nft", "-f", "-"], check=True, text=True, input="""
+table inet elogtimers {
+  chain in { type filter hook input priority 0; policy accept;
+    tcp dport %d drop
+  }
+}
+""" % lport)
+    c.sendall(b"r" * 100)
+    time.sleep(1.0)
+    subprocess.run(["nft", "delete", "table", "inet", "elogtimers"], check=True)
+    a.settimeout(10)
+    got = b""
+    while len(got) < 100:
+        got += a.recv(100)
+    for _ in range(500):  # every byte acknowledged (tcpi_unacked == 0)
+        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        if int.from_bytes(info[24:28], "little") == 0:
+            break
+        time.sleep(0.01)
+    out["total_retrans"] = int.from_bytes(info[100:104], "little")
+elif mode == "persist":
+    # The receiver stops reading; the sender writes until its buffer is
+    # full: zero window, the persist (window probe) timer probes it.
+    c.setblocking(False)
+    sent = 0
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            sent += c.send(b"p" * 4096)
+        except BlockingIOError:
+            break
+    time.sleep(1.5)
+    out["sent"] = sent
+elif mode == "twomsl":
+    # The client closes first and the server never does: the orphaned
+    # client waits in FIN_WAIT_2. With TCP_LINGER2 61 s (more than
+    # TIME_WAIT's 60 s) Linux keeps the full socket there and arms sk_timer
+    # for the difference (1 s), then moves it to TIME_WAIT.
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_LINGER2, 61)
+    c.close()
+    time.sleep(1.6)
+print(json.dumps(out), flush=True)
+'''
+
+
+def timer_workload(env, mode):
+    p = run(["ip", "netns", "exec", env.traffic.ns, PYTHON, "-c", TIMER_WORKLOAD, mode])
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def capture_mode(env, mode):
+    """(workload result, client events, server events, records)."""
+    env.ctl.set(DEFAULT, 1)
+    cap = env.capture(mode + ".elog", "TRACE")
+    w = timer_workload(env, mode)
+    cap.stop()
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0
+    found = sessions_by_port(recs, w["lport"], w["cports"])
+    (client,), (server,) = found["clients"], found["servers"]
+    return w, client, server, recs
 TIMERS = (TIMER_START, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED)
 
 
@@ -87,3 +183,96 @@ def test_timer_volume_under_bulk_transfer(tcp_env):
     # restarts: Linux re-arms the retransmit timer on nearly every ACK.
     assert counts[TIMER_CANCEL] * 10 < counts[TIMER_START], counts
     assert counts[TIMER_START] > 0
+
+
+
+def netstat(ns, names):
+    """TcpExt counters of the namespace (/proc/net/netstat is per netns)."""
+    lines = [l.split() for l in run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"]).stdout.splitlines()
+             if l.startswith("TcpExt:")]
+    return {n: int(lines[1][lines[0].index(n)]) for n in names}
+
+
+def of_reason(ev, reason):
+    return [(e[0], e[2]) for e in ev if e[1] == reason]
+
+
+def test_delayed_ack_timer(tcp_env):
+    """Three small one-way writes, the receiver never replies (quick ACK
+    mode off): each is ACKed by the receiver's delayed-ACK timer, started
+    for TCP_ATO_MIN (40 ms), fired and processed; the sender has none."""
+    w, client, server, recs = capture_mode(tcp_env, "delack")
+    ev = timer_events(recs, server)
+    check_consistent(ev)
+    da = of_reason(ev, DELAYACK)
+    assert da[:9] == [(TIMER_START, 40000), (TIMER_FIRED, None), (TIMER_PROCESSED, None)] * 3, da
+    # Afterwards only the close: the client's FIN is ACKed at once (a
+    # delayed ACK started for it, if any, is cancelled, never fired).
+    assert TIMER_FIRED not in [e[0] for e in da[9:]], da
+    assert of_reason(timer_events(recs, client), DELAYACK) == [], "the sender received no data"
+
+
+def test_retransmit_timer_rto(tcp_env):
+    """Everything to the server's port dropped for 1 s (nft, input hook,
+    the test's namespace): the retransmit timer fires with reason RXT, is
+    processed, and each retransmission timeout is an RTO event: as many as
+    the kernel's TCPTimeouts."""
+    env = tcp_env
+    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed to drop segments")
+    before = netstat(env.traffic.ns, ["TCPTimeouts"])
+    w, client, server, recs = capture_mode(env, "rto")
+    timeouts = netstat(env.traffic.ns, ["TCPTimeouts"])["TCPTimeouts"] - before["TCPTimeouts"]
+    assert timeouts >= 2, "the drop did not cause retransmission timeouts"
+    ev = timer_events(recs, client)
+    check_consistent(ev)
+    rxt = of_reason(ev, RXT)
+    fired = [i for i, e in enumerate(rxt) if e[0] == TIMER_FIRED]
+    assert len(fired) >= timeouts, (timeouts, rxt)
+    for i in fired:
+        assert TIMER_PROCESSED in [e[0] for e in rxt[i + 1:i + 3]], (i, rxt)
+    rtos = [r for r in recs if r.session == client and r.id == RTO]
+    assert len(rtos) == timeouts, (len(rtos), timeouts)
+    # timeout_num counts up from 1 (icsk_retransmits + 1).
+    assert [struct.unpack_from("<i", r.payload)[0] for r in rtos] == list(range(1, timeouts + 1))
+    # The retransmissions went out: the kernel counted them.
+    assert w["total_retrans"] >= timeouts
+
+
+def test_persist_timer(tcp_env):
+    """The receiver (4 KiB SO_RCVBUF) stops reading, the sender keeps
+    writing: the window closes, and the sender's persist timer starts,
+    fires and is processed, backing off (doubling) each time."""
+    w, client, server, recs = capture_mode(tcp_env, "persist")
+    mine = [r for r in recs if r.session == client]
+    ev = timer_events(recs, client)
+    check_consistent(ev)
+    per = of_reason(ev, PERSIST)
+    starts = [t for e, t in per if e == TIMER_START]
+    assert [e for e, _ in per if e != TIMER_START][:4] == [TIMER_FIRED, TIMER_PROCESSED] * 2, per
+    assert len(starts) >= 2, per
+    for a, b in zip(starts, starts[1:]):  # exponential backoff, ±2 jiffies
+        assert abs(b - 2 * a) <= 8000, starts
+    # The cause: a zero window received before the first persist start.
+    first = next(i for i, r in enumerate(mine) if r.id == TIMER_START and r.payload[8] == PERSIST)
+    assert any(r.id == IN and struct.unpack_from("<IIHHII", r.payload)[4] == 0 for r in mine[:first]), \
+        "no zero window before the persist timer"
+    # Only the sender probes: the receiver has no persist timer.
+    assert of_reason(timer_events(recs, server), PERSIST) == []
+
+
+def test_fin_wait_2_timer(tcp_env):
+    """An orphaned FIN_WAIT_2 socket whose TCP_LINGER2 (61 s) exceeds
+    TIME_WAIT's 60 s stays a full socket: sk_timer runs for the
+    difference, reason TWOMSL, fires, and its callback moves the socket to
+    TIME_WAIT, which ends the session (no TIMER_PROCESSED after
+    SESSION_END)."""
+    w, client, server, recs = capture_mode(tcp_env, "twomsl")
+    ev = timer_events(recs, client)
+    check_consistent(ev)
+    tw = of_reason(ev, TWOMSL)
+    assert tw[0][0] == TIMER_START and 900000 <= tw[0][1] <= 1100000, tw
+    assert [e for e, _ in tw[1:]] == [TIMER_FIRED], tw
+    mine = [r.id for r in recs if r.session == client]
+    assert mine[-1] == SESSION_END and TIMER_FIRED in mine[-3:], mine[-5:]
+    # Not a keepalive: the client has no keepalive timer at all.
+    assert of_reason(ev, KEEPALIVE) == [], ev
