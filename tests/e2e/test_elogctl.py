@@ -154,3 +154,26 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
     cap.communicate(timeout=30)
     assert elogctl.get("kern.eventlog.test.default") == 1, "reloaded once the capture ended"
     assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours]
+
+
+def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs):
+    """elogctl -l is a runtime entry point like the others: the slot (and
+    with it the per-packet hooks) of a SIGKILLed capture is freed by it."""
+    def hot():
+        d = f"{PIN_ROOT}/test"  # absent until the capture loads the provider
+        return [f for f in os.listdir(d) if f.startswith("hot_")] if os.path.isdir(d) else []
+
+    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", os.devnull],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    procs.append(cap)
+    for _ in range(100):
+        if hot():
+            break
+        subprocess.run(["sleep", "0.05"])
+    assert hot(), "the capture attached the per-packet hooks"
+    cap.kill()
+    cap.wait()
+    assert hot(), "nothing has reclaimed the dead capture yet"
+    out = elogctl("-l")
+    assert "test id 2 loaded" in out.stdout
+    assert not hot(), "elogctl -l reclaimed the slot and detached the hooks"
