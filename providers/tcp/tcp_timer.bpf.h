@@ -79,6 +79,15 @@ static __always_inline int tcp_elog_timer_of(struct timer_list *timer, __u64 *sk
 	return 0;
 }
 
+/* Non-zero while the retransmit timer of the socket at sk_addr has work. */
+static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
+{
+	struct inet_connection_sock *icsk =
+		bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct inet_connection_sock));
+
+	return BPF_CORE_READ(icsk, icsk_pending) != 0;
+}
+
 /* Before a session's SESSION_END: its cancel, if this CPU still holds one. */
 static __always_inline void tcp_elog_timer_flush(const struct tcp_elog_sk *v);
 
@@ -152,7 +161,16 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	/* A timer is cancelled, fires and is processed for the reason it was
 	 * started for: icsk_pending is cleared before a cancel and the socket
 	 * state moves on (keepalive vs FIN_WAIT_2) while a timer runs. */
-	if (what == TCP_ELOG_T_START)
+	/* ... except the retransmit timer when it fires: it runs for what
+	 * icsk_pending says then, and that can differ from its last traced
+	 * start. A tail-loss probe capped to the pending RTO re-arms the timer
+	 * with an unchanged expiry, which mod_timer does without a trace. */
+	__u8 rearmed = 0; /* that untraced re-arm, seen at the fire */
+
+	if (what == TCP_ELOG_T_FIRED && kind == 1 && tcp_elog_write_timer_pending(sk_addr)) {
+		rearmed = a->timer_reason[1] && a->timer_reason[1] != reason;
+		a->timer_reason[1] = reason;
+	} else if (what == TCP_ELOG_T_START)
 		a->timer_reason[kind & 3] = reason;
 	else if (a->timer_reason[kind & 3])
 		reason = a->timer_reason[kind & 3];
@@ -187,6 +205,15 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	} else if (what == TCP_ELOG_T_FIRED) {
 		h->fired_timer = (__u64)timer;
 		h->fired_reason = reason;
+		/* Reported as a start for 0 us just before its fire, so every
+		 * fire follows a start of its own reason. */
+		if (rearmed && TCP_ELOG_WOULD(&s, TIMER_START)) {
+			TCP_ELOG_MSG(TIMER_START, timer_start, u);
+
+			u.ev.timeout_us = 0;
+			u.ev.reason = reason;
+			tcp_elog_emit(&s, &u.msg);
+		}
 		if (!TCP_ELOG_WOULD(&s, TIMER_FIRED))
 			return;
 		{
