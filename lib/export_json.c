@@ -2,8 +2,9 @@
 /*
  * JSON Lines rendering of one event (see export_json.h for the mapping).
  * Every field read copies the part of the field inside the payload into a
- * zeroed scratch value, exactly like the text formatter: short payloads
- * read as zero-filled, long ones are not looked at past the struct.
+ * zeroed scratch value with the text formatter's own readers (payload.h):
+ * short payloads read as zero-filled, long ones are not looked at past the
+ * struct.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,83 +13,9 @@
 
 #include "export_json.h"
 #include "format.h"
+#include "payload.h"
 #include "strbuf.h"
-
-struct pl {
-	const uint8_t *p;
-	size_t len;
-};
-
-static void field_bytes(const struct pl *pl, size_t off, size_t size, void *out)
-{
-	memset(out, 0, size);
-	if (off < pl->len) {
-		size_t n = pl->len - off;
-
-		memcpy(out, pl->p + off, n < size ? n : size);
-	}
-}
-
-static size_t type_size(uint8_t type, uint16_t declared)
-{
-	switch (type) {
-	case ELOG_T_U8: case ELOG_T_I8: return 1;
-	case ELOG_T_U16: case ELOG_T_I16: return 2;
-	case ELOG_T_U32: case ELOG_T_I32: case ELOG_T_IN_ADDR: return 4;
-	case ELOG_T_U64: case ELOG_T_I64: case ELOG_T_PTR: return 8;
-	case ELOG_T_IN6_ADDR: return 16;
-	default: return declared;
-	}
-}
-
-static uint64_t read_uint(const struct pl *pl, size_t off, uint8_t type)
-{
-	size_t n = type_size(type, 8);
-	uint8_t b[8];
-	uint64_t v = 0;
-
-	if (n > 8)
-		n = 8;
-	field_bytes(pl, off, n, b);
-	switch (n) {
-	case 1: return b[0];
-	case 2: { uint16_t x; memcpy(&x, b, 2); return x; }
-	case 4: { uint32_t x; memcpy(&x, b, 4); return x; }
-	default: memcpy(&v, b, 8); return v;
-	}
-}
-
-static int64_t sign_extend(uint64_t v, uint8_t type)
-{
-	switch (type) {
-	case ELOG_T_I8: return (int8_t)(uint8_t)v;
-	case ELOG_T_I16: return (int16_t)(uint16_t)v;
-	case ELOG_T_I32: return (int32_t)(uint32_t)v;
-	default: return (int64_t)v;
-	}
-}
-
-static bool is_signed(uint8_t type)
-{
-	return type == ELOG_T_I8 || type == ELOG_T_I16 || type == ELOG_T_I32 || type == ELOG_T_I64;
-}
-
-static const char *value_name(const struct elog_valueset_desc *vs, uint64_t v)
-{
-	uint32_t lo = 0, hi = vs ? vs->count : 0;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (vs->values[mid].value == v)
-			return vs->values[mid].name;
-		if (vs->values[mid].value < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
+#include "utc.h"
 
 /* A JSON string from untrusted bytes, stopping at NUL or n bytes. */
 static void json_str(struct strbuf *b, const uint8_t *s, size_t n)
@@ -165,7 +92,7 @@ static void json_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t
 		json_hexstr(b, raw);
 		return;
 	case ELOG_A_ENUM: {
-		const char *name = value_name(f->values, raw);
+		const char *name = valueset_name(f->values, raw);
 
 		if (name != NULL) {
 			json_cstr(b, name);
@@ -179,13 +106,13 @@ static void json_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t
 	default:
 		break;
 	}
-	if (is_signed(f->type))
+	if (type_signed(f->type))
 		sb_sdec(b, sign_extend(v, f->type));
 	else
 		sb_udec(b, v);
 }
 
-static void json_value(struct strbuf *b, const struct pl *pl, const struct elog_field_desc *f,
+static void json_value(struct strbuf *b, const struct payload *pl, const struct elog_field_desc *f,
 		       size_t off)
 {
 	switch (f->type) {
@@ -214,7 +141,7 @@ static void json_value(struct strbuf *b, const struct pl *pl, const struct elog_
 }
 
 /* A variable-length tail: min(count, max, what the payload holds) values. */
-static void json_tail(struct strbuf *b, const struct pl *pl, const struct elog_event_desc *ev,
+static void json_tail(struct strbuf *b, const struct payload *pl, const struct elog_event_desc *ev,
 		      const struct elog_field_desc *f)
 {
 	size_t esize = type_size(f->type, f->size);
@@ -243,58 +170,15 @@ static void json_tail(struct strbuf *b, const struct pl *pl, const struct elog_e
 	sb_ch(b, ']');
 }
 
-static int64_t floor_div(int64_t a, int64_t d)
-{
-	return a / d - ((a % d != 0) && ((a < 0) != (d < 0)));
-}
-
-/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = floor_div(z, 146097);
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* ISO 8601 UTC with microseconds: "2026-11-22T01:02:03.456789Z". */
 static void json_time(struct strbuf *b, int64_t utc_us)
 {
-	int64_t secs = floor_div(utc_us, 1000000);
-	uint64_t us = (uint64_t)((utc_us % 1000000 + 1000000) % 1000000);
-	int64_t days = floor_div(secs, 86400), y;
-	uint64_t sod = (uint64_t)(secs - days * 86400);
-	unsigned mo, d;
-
-	civil(days, &y, &mo, &d);
 	sb_ch(b, '"');
-	if (y < 0) {
-		sb_ch(b, '-');
-		y = -y;
-	}
-	sb_udec_w(b, (uint64_t)y, 4);
-	sb_ch(b, '-');
-	sb_udec_w(b, mo, 2);
-	sb_ch(b, '-');
-	sb_udec_w(b, d, 2);
-	sb_ch(b, 'T');
-	sb_udec_w(b, sod / 3600, 2);
-	sb_ch(b, ':');
-	sb_udec_w(b, sod / 60 % 60, 2);
-	sb_ch(b, ':');
-	sb_udec_w(b, sod % 60, 2);
-	sb_ch(b, '.');
-	sb_udec_w(b, us, 6);
+	elog_put_utc(b, utc_us, 'T');
 	sb_mem(b, "Z\"", 2);
 }
 
-static void json_payload_hex(struct strbuf *b, const struct pl *pl)
+static void json_payload_hex(struct strbuf *b, const struct payload *pl)
 {
 	sb_mem(b, ",\"payload_hex\":\"", 16);
 	for (size_t i = 0; i < pl->len; i++)
@@ -307,7 +191,7 @@ size_t elog_json_format(char *buf, size_t cap, const struct elog_event_hdr *hdr,
 			int64_t utc_us, const void *payload, size_t payload_len)
 {
 	struct strbuf b;
-	struct pl pl = { payload, payload ? payload_len : 0 };
+	struct payload pl = { payload, payload ? payload_len : 0 };
 	const struct elog_event_desc *ev = desc ? elog_schema_event(desc, hdr->event_id) : NULL;
 
 	if (cap < 2)

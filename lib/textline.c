@@ -2,69 +2,14 @@
 /*
  * The SPEC §7 text line. Written with the strbuf helpers rather than
  * snprintf/gmtime: this runs once per event and decoding must sustain
- * >= 1M events/s; the calendar conversion is Howard Hinnant's exact
- * days->civil algorithm, valid for any 64-bit day count.
+ * >= 1M events/s; the UTC time (elog_put_utc) is in utc.c.
  */
 #include <string.h>
 
 #include "format.h"
 #include "strbuf.h"
 #include "textline.h"
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = floor_div(z, 146097);
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* [YYYY-MM-DD ]HH:MM:SS.uuuuuu in UTC. */
-static void put_utc(struct strbuf *b, int64_t utc_us, bool date)
-{
-	int64_t secs = floor_div(utc_us, 1000000);
-	/* Not utc_us - secs * 1000000: that product overflows near INT64_MIN. */
-	uint64_t us = (uint64_t)((utc_us % 1000000 + 1000000) % 1000000);
-	int64_t days = floor_div(secs, 86400);
-	uint64_t sod = (uint64_t)(secs - days * 86400);
-
-	if (date) {
-		int64_t y;
-		unsigned m, d;
-
-		civil_from_days(days, &y, &m, &d);
-		if (y < 0) {
-			sb_ch(b, '-');
-			y = -y;
-		}
-		sb_udec_w(b, (uint64_t)y, 4);
-		sb_ch(b, '-');
-		sb_udec_w(b, m, 2);
-		sb_ch(b, '-');
-		sb_udec_w(b, d, 2);
-		sb_ch(b, ' ');
-	}
-	sb_udec_w(b, sod / 3600, 2);
-	sb_ch(b, ':');
-	sb_udec_w(b, sod / 60 % 60, 2);
-	sb_ch(b, ':');
-	sb_udec_w(b, sod % 60, 2);
-	sb_ch(b, '.');
-	sb_udec_w(b, us, 6);
-}
+#include "utc.h"
 
 /*
  * +S.UUUUUU / dS.UUUUUU for a difference of boot timestamps. Records from
@@ -132,7 +77,7 @@ size_t elog_textline_format(char *buf, size_t cap, const struct elog_text_opts *
 	sb_ch(&b, ']');
 	sb_hex_w(&b, (uint32_t)hdr->thread_id, 4);
 	sb_mem(&b, "::", 2);
-	put_utc(&b, utc_us, o->date);
+	elog_put_utc(&b, utc_us, o->date ? ' ' : 0);
 	sb_mem(&b, " [", 2);
 	if (provider_name != NULL)
 		sb_escaped(&b, (const uint8_t *)provider_name, strlen(provider_name));

@@ -47,7 +47,7 @@ test-cli: $(BIN)/elog
 # from sources rather than from the gcc archive.
 FUZZ_READER := $(BUILD)/fuzz/fuzz_reader
 FUZZ_READER_SRCS := tests/fuzz/reader/fuzz_reader.c lib/elog_error.c lib/capture_read.c \
-	lib/format.c lib/format_schema.c lib/textline.c \
+	lib/format.c lib/format_schema.c lib/textline.c lib/utc.c \
 	$(filter %_eventlog_tables.c %/providers.c,$(LIB_SRCS))
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -I$(GEN) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
