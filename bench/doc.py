@@ -118,7 +118,7 @@ BPF time (part 1-2c): the ingress hook {ing[0]:.0f} % ({ing[1]:.0f} ns per recei
 parses the headers, and emits IN and, for an ACK that advances snd_una, ACK,
 walking the TCP options for SACK blocks), egress {egr[0]:.0f} % ({egr[1]:.0f} ns, OUT), the
 timer-start hook {tms[0]:.0f} % ({tms[1]:.0f} ns; the RTO timer is re-armed on every ACK),
-`sock_send_length` {snd[0]:.0f} % (USER_SEND). The framework's own share of a
+`sk_data_ready` {pshare('tcp_elog_data_ready')[0]:.0f} % (SB_WAKE), `sock_send_length` {snd[0]:.0f} % (USER_SEND). The framework's own share of a
 delivered event (slot filter, ring reservation, header, commit, counters) is
 ~180 ns (`test_cmd` run time per event, commit 89e0d88); the rest is the
 provider's work per hook. At {epg:,.0f} events per GB, the 8 % budget is
@@ -131,10 +131,12 @@ while this was measured.
 **2. Against tcpdump and bpftrace.** The capture records {ev['capture'] / ev['tcpdump']:.1f}× as many
 events as `tcpdump -s 128` records packets (every segment both ways as IN and
 OUT with decoded state, plus ACK, USER_SEND, RTT, CWND, timers) and
-{ev['capture'] / ev['bpftrace']:.1f}× the lines of the bpftrace `tcp_probe` printer. bpftrace costs
-more per byte (flat out {bpf_r[0]:.3f}, attributed {bpft_pct:+.1f} %) while recording less:
-{V(bpf_r[0] > cpr[0])}. tcpdump costs less (flat out {tcp_r[0]:.3f}; attributed {tcpd_pct:+.1f} %, which
-misses its packet copy in the sender's softirq): {V(tcp_r[0] > cpr[0])}. On loopback tcpdump's
+{ev['capture'] / ev['bpftrace']:.1f}× the lines of the bpftrace `tcp_probe` printer. bpftrace: flat
+out {bpf_r[0]:.3f} [{bpf_r[1]:.2f}-{bpf_r[2]:.2f}] against the capture's {cpr[0]:.3f}, attributed {bpft_pct:+.1f} % against
+{cap_pct:+.1f} %: by the direct measure it costs more while recording less ({V(bpft_pct > cap_pct)}), by the
+flat-out ratio {V(bpf_r[0] > cpr[0])} (the two are within that series' noise). tcpdump costs less
+(flat out {tcp_r[0]:.3f}; attributed {tcpd_pct:+.1f} %, which misses its packet copy in the sender's
+softirq): {V(tcp_r[0] > cpr[0])}. On loopback tcpdump's
 work is one 128-byte copy per GSO super-packet (up to 64 KiB) into an mmap'ed
 ring; the capture runs several hooks per segment, looks up per-socket state
 and writes several events, each a ring reservation and a consumer copy.
