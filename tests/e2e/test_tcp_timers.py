@@ -255,7 +255,12 @@ def test_persist_timer(tcp_env):
     check_consistent(ev)
     per = of_reason(ev, PERSIST)
     starts = [t for e, t in per if e == TIMER_START]
-    assert [e for e, _ in per if e != TIMER_START][:4] == [TIMER_FIRED, TIMER_PROCESSED] * 2, per
+    rest = [e for e, _ in per if e != TIMER_START]
+    # The first probe fires and is processed; later ones do too, except the
+    # last, which the end of the workload (the window reopening) may cancel.
+    assert rest[:2] == [TIMER_FIRED, TIMER_PROCESSED], per
+    body = rest[:-1] if rest[-1] == TIMER_CANCEL else rest
+    assert body == [TIMER_FIRED, TIMER_PROCESSED] * (len(body) // 2), per
     assert len(starts) >= 2, per
     for a, b in zip(starts, starts[1:]):  # exponential backoff, ±2 jiffies
         assert abs(b - 2 * a) <= 8000, starts
