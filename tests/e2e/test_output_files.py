@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from test_tcp_lib import tcp_env  # noqa: F401 (fixture)
+from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
@@ -21,12 +21,6 @@ GEN = os.path.join(os.path.dirname(BIN), "tests", "export", "test_export_gen")
 SAMPLE = os.path.join(REPO, "tests", "golden", "sample.elog")
 UINT64_MAX = 2**64 - 1
 
-
-def need(cond, why):
-    if not cond:
-        if os.environ.get("CI"):
-            pytest.fail("CI: " + why, pytrace=False)
-        pytest.skip(why)
 
 
 @pytest.fixture

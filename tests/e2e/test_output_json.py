@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from test_tcp_lib import tcp_env  # noqa: F401 (fixture)
+from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
@@ -16,12 +16,6 @@ ELOG = os.path.join(BIN, "elog")
 GOLDEN = os.path.join(REPO, "tests", "golden")
 HEADER_KEYS = ["provider", "session", "event", "event_id", "time", "boot_us", "cpu", "thread"]
 
-
-def need(cond, why):
-    if not cond:
-        if os.environ.get("CI"):
-            pytest.fail("CI: " + why, pytrace=False)
-        pytest.skip(why)
 
 
 @pytest.fixture

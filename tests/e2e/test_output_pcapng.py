@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from test_tcp_lib import tcp_env  # noqa: F401 (fixture)
+from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
@@ -25,13 +25,6 @@ GEN = os.path.join(os.path.dirname(BIN), "tests", "export", "test_export_gen")
 FLAG_BITS = {"FIN": 0x1, "SYN": 0x2, "RST": 0x4, "PUSH": 0x8, "ACK": 0x10, "URG": 0x20,
              "ECE": 0x40, "CWR": 0x80, "AE": 0x100}
 
-
-def need(cond, why):
-    """Missing tools fail under CI (env CI), skip on a developer machine."""
-    if not cond:
-        if os.environ.get("CI"):
-            pytest.fail("CI: " + why, pytrace=False)
-        pytest.skip(why)
 
 
 @pytest.fixture
