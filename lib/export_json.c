@@ -94,6 +94,11 @@ static void json_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t
 	case ELOG_A_ENUM: {
 		const char *name = valueset_name(f->values, raw);
 
+		/* As the text formatter: a negative value of a narrow signed
+		 * field also matches its name sign-extended to 64 bits. */
+		if (name == NULL && type_signed(f->type))
+			name = valueset_name(f->values, (uint64_t)sign_extend(raw, f->type));
+
 		if (name != NULL) {
 			json_cstr(b, name);
 			return;

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from helpers import PIN_ROOT, run, wait_until
+from helpers import PIN_ROOT, need, run, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,9 +40,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def _need(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    need(False, reason)
 
 
 @pytest.fixture(scope="session")

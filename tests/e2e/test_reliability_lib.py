@@ -23,13 +23,7 @@ PYTHON = "/usr/bin/python3"  # root's pyenv shim is not executable by uid 65534
 RINGBUF_MAP_TYPE = 27  # BPF_MAP_TYPE_RINGBUF in /proc/PID/fdinfo
 
 
-def need(cond, why):
-    """A missing prerequisite skips on a developer machine, fails in CI."""
-    if cond:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("CI: " + why, pytrace=False)
-    pytest.skip(why)
+from helpers import need  # noqa: E402,F401 (re-exported for the test files)
 
 
 def bpftool(*args):
