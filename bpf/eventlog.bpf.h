@@ -140,14 +140,35 @@ static __always_inline int elog__match(const struct elog_sub_cfg *c, int targete
 	return level <= c->level && (keywords & c->keywords) != 0;
 }
 
-/* Writes one record into slot's ring; counts the outcome. */
+/*
+ * BPF_RB_FORCE_WAKEUP when a record of rec_len bytes about to be written
+ * makes the ring's unread data cross 1/8 of its size, or the ring is past
+ * 1/2 (in case that wakeup raced with a consumer just going to sleep);
+ * otherwise BPF_RB_NO_WAKEUP.
+ */
+static __always_inline __u64 elog__wake_flags(void *ring, const struct elog_sub_cfg *c, __u32 rec_len)
+{
+	__u64 before = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+	__u64 thresh = c->ring_bytes / 8;
+
+	if ((before < thresh && before + rec_len >= thresh) || before + rec_len >= c->ring_bytes / 2)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * Writes one record into slot's ring; counts the outcome. contiguous (a
+ * constant): the payload follows the header in memory, and one
+ * bpf_ringbuf_output() copies both; otherwise the record is reserved and
+ * the two parts written into it.
+ */
 static __always_inline void elog__deliver(__u32 slot, const struct elog_sub_cfg *c,
 					  const struct elog_event_hdr *hdr,
-					  const void *payload, __u32 len)
+					  const void *payload, __u32 len, int contiguous)
 {
 	struct bpf_dynptr rec;
-	__u64 avail, thresh, flags;
 	__u32 rec_len = ELOG_EVENT_HDR_SIZE + len;
+	__u64 flags;
 	void *ring;
 
 	ring = bpf_map_lookup_elem(&elog_rings, &slot);
@@ -155,6 +176,11 @@ static __always_inline void elog__deliver(__u32 slot, const struct elog_sub_cfg 
 		/* Active but ring not (or no longer) installed: a slot being
 		 * torn down. Still counted so nothing vanishes silently. */
 		elog__count(slot, 0);
+		return;
+	}
+	flags = elog__wake_flags(ring, c, rec_len);
+	if (contiguous) {
+		elog__count(slot, bpf_ringbuf_output(ring, (void *)hdr, rec_len, flags) == 0);
 		return;
 	}
 	if (bpf_ringbuf_reserve_dynptr(ring, rec_len, 0, &rec)) {
@@ -165,17 +191,59 @@ static __always_inline void elog__deliver(__u32 slot, const struct elog_sub_cfg 
 	bpf_dynptr_write(&rec, 0, (void *)hdr, ELOG_EVENT_HDR_SIZE, 0);
 	if (len && payload)
 		bpf_dynptr_write(&rec, ELOG_EVENT_HDR_SIZE, (void *)payload, len, 0);
-
-	/* Unread bytes include this reservation. Wake on crossing 1/8 of the
-	 * ring, and on every record past 1/2 in case that wakeup raced with a
-	 * consumer that was just going to sleep. */
-	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	thresh = c->ring_bytes / 8;
-	flags = BPF_RB_NO_WAKEUP;
-	if ((avail >= thresh && avail - rec_len < thresh) || avail >= c->ring_bytes / 2)
-		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit_dynptr(&rec, flags);
 	elog__count(slot, 1);
+}
+
+/*
+ * Fills hdr for session s (everything but event_id, and the timestamp when
+ * the caller has set one) and writes the record to every matching subscriber
+ * (or only to s->target when that is >= 0).
+ */
+static __always_inline void elog__emit(const struct elog_session *s, __u8 level, __u32 keywords,
+				       struct elog_event_hdr *hdr, const void *payload, __u32 len,
+				       int contiguous)
+{
+	struct elog_conf *conf;
+	__s32 target = -1;
+	__u32 i, mask;
+
+	conf = elog__conf();
+	if (!conf || !conf->nsubs)
+		return;
+	/* Active slots: the runtime keeps the mask with the aggregate, so the
+	 * usual single subscriber costs one slot lookup, not sixteen. */
+	mask = conf->slot_mask ? conf->slot_mask : (1u << ELOG_MAX_SUBSCRIBERS) - 1;
+	if (s)
+		target = s->target;
+
+	hdr->event_length = len > ELOG_PAYLOAD_MAX ? 0 : (__u16)(ELOG_EVENT_HDR_SIZE + len);
+	hdr->cpu = (__u16)bpf_get_smp_processor_id();
+	hdr->provider_id = (__u16)conf->provider_id;
+	hdr->reserved = 0;
+	if (!hdr->timestamp)
+		hdr->timestamp = bpf_ktime_get_boot_ns() / 1000;
+	hdr->session_id = s ? s->id : ELOG_BPF_SESSION_ID_NONE;
+	hdr->thread_id = (__s32)bpf_get_current_pid_tgid();
+
+	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
+		struct elog_sub_cfg *c;
+		__u32 slot = i;
+
+		if (target < 0 && !(mask >> i))
+			break; /* no active slot above i */
+		if (target >= 0 ? (__u32)target != i : !(mask & (1u << i)))
+			continue;
+		c = bpf_map_lookup_elem(&elog_subs, &slot);
+		if (!c || !elog__match(c, target >= 0, level, keywords))
+			continue;
+		if (len > ELOG_PAYLOAD_MAX) {
+			/* Cannot be represented in a u16 event_length. */
+			elog__count(slot, 0);
+			continue;
+		}
+		elog__deliver(slot, c, hdr, payload, len, contiguous);
+	}
 }
 
 /* ---- the API providers use ---- */
@@ -218,45 +286,24 @@ static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __
 				      __u32 keywords, const void *payload, __u32 len)
 {
 	struct elog_event_hdr hdr;
-	struct elog_conf *conf;
-	__s32 target = -1;
-	__u32 i, mask;
 
-	conf = elog__conf();
-	if (!conf || !conf->nsubs)
-		return;
-	/* Active slots: the runtime keeps the mask with the aggregate, so the
-	 * usual single subscriber costs one slot lookup, not sixteen. */
-	mask = conf->slot_mask ? conf->slot_mask : (1u << ELOG_MAX_SUBSCRIBERS) - 1;
-	if (s)
-		target = s->target;
-
-	hdr.event_length = 0;
-	hdr.cpu = (__u16)bpf_get_smp_processor_id();
-	hdr.provider_id = (__u16)conf->provider_id;
-	hdr.reserved = 0;
-	hdr.timestamp = bpf_ktime_get_boot_ns() / 1000;
-	hdr.session_id = s ? s->id : ELOG_BPF_SESSION_ID_NONE;
+	hdr.timestamp = 0;
 	hdr.event_id = id;
-	hdr.thread_id = (__s32)bpf_get_current_pid_tgid();
+	elog__emit(s, level, keywords, &hdr, payload, len, 0);
+}
 
-	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
-		struct elog_sub_cfg *c;
-		__u32 slot = i;
-
-		if (target >= 0 ? (__u32)target != i : !(mask & (1u << i)))
-			continue;
-		c = bpf_map_lookup_elem(&elog_subs, &slot);
-		if (!c || !elog__match(c, target >= 0, level, keywords))
-			continue;
-		if (len > ELOG_PAYLOAD_MAX) {
-			/* Cannot be represented in a u16 event_length. */
-			elog__count(slot, 0);
-			continue;
-		}
-		hdr.event_length = (__u16)(ELOG_EVENT_HDR_SIZE + len);
-		elog__deliver(slot, c, &hdr, payload, len);
-	}
+/*
+ * The same for a record laid out in one piece: rec is the header, with
+ * event_id set, followed by len payload bytes (len bounded by the caller's
+ * buffer, as the verifier will check). rec->timestamp, when not 0, is kept:
+ * a hook that emits several events stamps them with one clock read. Each
+ * subscriber costs one bpf_ringbuf_output(), not a reserve, two writes and a
+ * submit.
+ */
+static __always_inline void elog_emit_rec(const struct elog_session *s, __u8 level, __u32 keywords,
+					  struct elog_event_hdr *rec, __u32 len)
+{
+	elog__emit(s, level, keywords, rec, rec + 1, len, 1);
 }
 
 /* The provider default stored by the runtime: 0 or 1. */

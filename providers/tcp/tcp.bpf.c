@@ -71,7 +71,7 @@ static __always_inline int tcp_elog_want_cb(const struct tcp_elog_sk *v)
 /* Sets or clears the provider's callback bits on a locked socket. */
 static __always_inline void tcp_elog_set_cb(struct tcp_sock *tp, int on)
 {
-	int flags = BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
+	int flags = tp->bpf_sock_ops_cb_flags;
 
 	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
 	bpf_setsockopt(tp, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
@@ -116,7 +116,7 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 	struct tcp_sock *tp;
 	__u64 cookie;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP)
+	if (sk->sk_protocol != TCP_ELOG_IPPROTO_TCP)
 		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
@@ -194,7 +194,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		break;
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		/* secure_tcp_seq() has set write_seq; the SYN is not built yet. */
-		v->iss = BPF_CORE_READ(tp, write_seq);
+		v->iss = tp->write_seq;
 		v->iss_known = 1;
 		if (v->s.enabled)
 			tcp_elog_emit_addrs(&v->s, tp);
@@ -222,17 +222,22 @@ SEC("cgroup_skb/ingress")
 int tcp_elog_ingress(struct __sk_buff *skb)
 {
 	struct tcp_elog_sk *v = 0;
+	struct tcp_elog_seg g;
 	struct tcp_sock *tp;
+	__u64 now_us;
 
 	if (!elog_any_enabled())
 		return 1;
 	tp = tcp_elog_skb_sock(skb, &v);
-
-	if (tp) {
-		tcp_elog_seg_checks(v, tp);
-		tcp_elog_emit_in(v, tp, skb);
-		tcp_elog_emit_ack(v, tp, skb);
-	}
+	if (!tp)
+		return 1;
+	tcp_elog_seg_checks(v, tp);
+	/* One parse and one clock read for IN and ACK. */
+	if (tcp_elog_parse(skb, &g))
+		return 1;
+	now_us = bpf_ktime_get_boot_ns() / 1000;
+	tcp_elog_emit_in(v, tp, &g, now_us);
+	tcp_elog_emit_ack(v, tp, skb, &g, now_us);
 	return 1;
 }
 
@@ -324,7 +329,7 @@ int BPF_PROG(tcp_elog_sendmsg, const struct sock *sk, const struct msghdr *msg, 
 		return 0;
 	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
 	if (v && v->s.enabled && !(v->send_flags & TCP_ELOG_SEND_SEEN))
-		v->send_flags = TCP_ELOG_SEND_SEEN | BPF_CORE_READ(msg, msg_flags);
+		v->send_flags = TCP_ELOG_SEND_SEEN | msg->msg_flags;
 	return 0;
 }
 
@@ -335,8 +340,8 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	struct tcp_sock *tp;
 	__u32 f;
 
-	if (!elog_any_enabled() || !sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, sk_type) != TCP_ELOG_SOCK_STREAM)
+	if (!elog_any_enabled() || !sk || sk->sk_protocol != TCP_ELOG_IPPROTO_TCP ||
+	    sk->sk_type != TCP_ELOG_SOCK_STREAM)
 		return 0;
 	v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
 	if (!v || !v->s.enabled)
@@ -384,9 +389,9 @@ int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
 	struct tcp_elog_sk *v;
 	struct tcp_sock *tp;
 
-	if (!elog_any_enabled() || !sk || BPF_CORE_READ(sk, sk_protocol) != TCP_ELOG_IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, sk_type) != TCP_ELOG_SOCK_STREAM ||
-	    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+	if (!elog_any_enabled() || !sk || sk->sk_protocol != TCP_ELOG_IPPROTO_TCP ||
+	    sk->sk_type != TCP_ELOG_SOCK_STREAM ||
+	    sk->__sk_common.skc_state == TCP_LISTEN)
 		return 0;
 	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
 	if (!v || !v->s.enabled)

@@ -97,39 +97,57 @@ static __noinline int tcp_elog_sack_parse(struct __sk_buff *skb, __u32 opt_off, 
 	return n;
 }
 
-/* After IN, from the ingress program itself (a separate call keeps the
- * nested BPF stack frames under the 512-byte limit). */
-static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+/*
+ * Options that are only the timestamp, as Linux aligns it (NOP, NOP,
+ * TIMESTAMP 10): what almost every segment of a connection carries, and no
+ * SACK, without walking the options.
+ */
+#define TCP_ELOG_TSOPT_ALIGNED 0x0101080a
+#define TCP_ELOG_TSOPT_LEN 12
+
+static __always_inline int tcp_elog_opts_only_ts(struct __sk_buff *skb, __u32 opt_off, __u32 opt_len)
+{
+	__be32 w;
+
+	if (opt_len != TCP_ELOG_TSOPT_LEN || bpf_skb_load_bytes(skb, opt_off, &w, sizeof(w)))
+		return 0;
+	return w == bpf_htonl(TCP_ELOG_TSOPT_ALIGNED);
+}
+
+/* After IN, from the ingress program itself, for the segment it parsed (g)
+ * at now_us (a separate call keeps the nested BPF stack frames under the
+ * 512-byte limit). */
+static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb,
+					 const struct tcp_elog_seg *g, __u64 now_us)
 {
 	struct tcp_elog_sack_blocks sb;
-	struct tcp_elog_seg g;
-	__u32 una, acked, mss, nsegs, opt_len;
-	__u64 now_us;
+	__u32 una, acked, mss, nsegs, opt_len, opt_off;
 	int state;
 
-	if (!v || !tp)
+	if (!v || !tp || !g)
 		return;
-	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	state = ((struct sock *)tp)->__sk_common.skc_state;
 	if (!tcp_elog_synchronized(state) ||
 	    (!TCP_ELOG_WOULD(&v->s, ACK) && !TCP_ELOG_WOULD(&v->s, SACK)) ||
-	    tcp_elog_parse(skb, &g) || !(g.flags & TCP_ELOG_TH_ACK))
+	    !(g->flags & TCP_ELOG_TH_ACK))
 		return;
-	now_us = bpf_ktime_get_boot_ns() / 1000;
-	una = BPF_CORE_READ(tp, snd_una);
+	una = tp->snd_una;
 	/* ACKs queued to the backlog while the owner holds the socket all
 	 * meet the same snd_una: count from the highest ACK already seen. */
 	if (v->high_ack && (__s32)(v->high_ack - una) > 0)
 		una = v->high_ack;
-	acked = (__s32)(g.ack - una) > 0 ? g.ack - una : 0;
+	acked = (__s32)(g->ack - una) > 0 ? g->ack - una : 0;
 	if (acked)
-		v->high_ack = g.ack;
+		v->high_ack = g->ack;
 	__builtin_memset(&sb, 0, sizeof(sb));
-	opt_len = g.th_off > 5 ? (g.th_off - 5) * 4 : 0;
-	if (opt_len && BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.sack_ok) && TCP_ELOG_WOULD(&v->s, SACK))
-		sb.n = tcp_elog_sack_parse(skb, g.th_at + 20, opt_len, &sb) & 7;
+	opt_len = g->th_off > 5 ? (g->th_off - 5) * 4 : 0;
+	opt_off = g->th_at + 20;
+	if (opt_len && BPF_CORE_READ_BITFIELD(tp, rx_opt.sack_ok) && TCP_ELOG_WOULD(&v->s, SACK) &&
+	    !tcp_elog_opts_only_ts(skb, opt_off, opt_len))
+		sb.n = tcp_elog_sack_parse(skb, opt_off, opt_len, &sb) & 7;
 	if (!acked && !sb.n)
 		return; /* a duplicate or window update without news: IN says it all */
-	mss = BPF_CORE_READ(tp, mss_cache);
+	mss = tp->mss_cache;
 	nsegs = skb->gso_segs ? skb->gso_segs : 1;
 	if (!sb.n) {
 		if (!TCP_ELOG_WOULD(&v->s, ACK))
@@ -137,11 +155,12 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 		{
 			TCP_ELOG_MSG(ACK, ack, u);
 			u.ev.acked = acked;
-			u.ev.snd_una = g.ack;
+			u.ev.snd_una = g->ack;
 			u.ev.inflight = tcp_elog_inflight(tp, mss);
-			u.ev.sacked = tcp_elog_bytes(BPF_CORE_READ(tp, sacked_out), mss);
+			u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 			u.ev.nsegs = nsegs;
 			u.ev.rcv_time_us = now_us;
+			u.msg.hdr.timestamp = now_us;
 			tcp_elog_emit(&v->s, &u.msg);
 		}
 		return;
@@ -149,11 +168,12 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 	{
 		TCP_ELOG_MSG(SACK, sack, u);
 		u.ev.acked = acked;
-		u.ev.snd_una = acked ? g.ack : una;
+		u.ev.snd_una = acked ? g->ack : una;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
-		u.ev.sacked = tcp_elog_bytes(BPF_CORE_READ(tp, sacked_out), mss);
+		u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 		u.ev.nsegs = nsegs;
 		u.ev.rcv_time_us = now_us;
+		u.msg.hdr.timestamp = now_us;
 		u.ev.num_blocks = (__u8)sb.n;
 		u.ev.blk1_start = sb.b[0];
 		u.ev.blk1_end = sb.b[1];

@@ -55,12 +55,12 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
 		return;
 	{
 		TCP_ELOG_MSG(USER_SEND, user_send, u);
-		__u32 queued = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
-		int room = BPF_CORE_READ(sk, sk_sndbuf) - BPF_CORE_READ(sk, sk_wmem_queued);
+		__u32 queued = tp->write_seq - tp->snd_una;
+		int room = sk->sk_sndbuf - sk->sk_wmem_queued;
 
 		u.ev.error = ret < 0 ? ret : 0;
 		u.ev.flags = tcp_elog_prus(msg_flags);
-		u.ev.state = tcp_elog_state(BPF_CORE_READ(sk, __sk_common.skc_state));
+		u.ev.state = tcp_elog_state(sk->__sk_common.skc_state);
 		/* Bytes in the send buffer (sent or not, unacknowledged) and the
 		 * room left in it, after the call. */
 		u.ev.sndbuf_used = queued;
@@ -82,7 +82,7 @@ static __noinline void tcp_elog_ca_check(struct tcp_elog_sk *v, struct tcp_sock 
 
 	if (!v || !tp)
 		return;
-	ca = BPF_CORE_READ(tp, inet_conn.icsk_ca_ops);
+	ca = tp->inet_conn.icsk_ca_ops;
 	old = v->last_ca;
 	if (!ca || (__u64)ca == old)
 		return;

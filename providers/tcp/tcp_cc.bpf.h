@@ -27,7 +27,7 @@ static __always_inline __u32 tcp_elog_bytes(__u32 segs, __u32 mss)
 
 static __always_inline __u32 tcp_elog_ssthresh(struct tcp_sock *tp, __u32 mss)
 {
-	__u32 s = BPF_CORE_READ(tp, snd_ssthresh);
+	__u32 s = tp->snd_ssthresh;
 
 	return s >= TCP_ELOG_INFINITE_SSTHRESH ? 0xffffffffU : tcp_elog_bytes(s, mss);
 }
@@ -35,9 +35,9 @@ static __always_inline __u32 tcp_elog_ssthresh(struct tcp_sock *tp, __u32 mss)
 /* Linux's tcp_packets_in_flight(), in bytes. */
 static __always_inline __u32 tcp_elog_inflight(struct tcp_sock *tp, __u32 mss)
 {
-	__u32 out = BPF_CORE_READ(tp, packets_out);
-	__u32 left = BPF_CORE_READ(tp, sacked_out) + BPF_CORE_READ(tp, lost_out);
-	__u32 segs = (out > left ? out - left : 0) + BPF_CORE_READ(tp, retrans_out);
+	__u32 out = tp->packets_out;
+	__u32 left = tp->sacked_out + tp->lost_out;
+	__u32 segs = (out > left ? out - left : 0) + tp->retrans_out;
 
 	return tcp_elog_bytes(segs, mss);
 }
@@ -45,7 +45,7 @@ static __always_inline __u32 tcp_elog_inflight(struct tcp_sock *tp, __u32 mss)
 /* The windowed minimum RTT Linux keeps (tcp_min_rtt()), in us. */
 static __always_inline __u32 tcp_elog_min_rtt(struct tcp_sock *tp)
 {
-	return BPF_CORE_READ(tp, rtt_min.s[0].v);
+	return tp->rtt_min.s[0].v;
 }
 
 /*
@@ -58,8 +58,8 @@ static __noinline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_soc
 
 	if (!v || !tp)
 		return;
-	mss = BPF_CORE_READ(tp, mss_cache);
-	cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+	mss = tp->mss_cache;
+	cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 	ssthresh = tcp_elog_ssthresh(tp, mss);
 	if (cwnd == v->last_cwnd && ssthresh == v->last_ssthresh)
 		return;
@@ -84,18 +84,18 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
 
 	if (!v || !tp)
 		return;
-	old_state = BPF_CORE_READ_BITFIELD_PROBED(tp, inet_conn.icsk_ca_state);
+	old_state = BPF_CORE_READ_BITFIELD(tp, inet_conn.icsk_ca_state);
 	enter = new_state >= TCP_CA_Recovery && old_state < TCP_CA_Recovery;
 	exit = old_state >= TCP_CA_Recovery && new_state < TCP_CA_Recovery;
-	mss = BPF_CORE_READ(tp, mss_cache);
+	mss = tp->mss_cache;
 	if (enter && TCP_ELOG_WOULD(&v->s, ENTER_RECOVERY)) {
 		TCP_ELOG_MSG(ENTER_RECOVERY, enter_recovery, u);
-		u.ev.cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
 		tcp_elog_emit(&v->s, &u.msg);
 	} else if (exit && TCP_ELOG_WOULD(&v->s, EXIT_RECOVERY)) {
 		TCP_ELOG_MSG(EXIT_RECOVERY, exit_recovery, u);
-		u.ev.cwnd = tcp_elog_bytes(BPF_CORE_READ(tp, snd_cwnd), mss);
+		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
 		tcp_elog_emit(&v->s, &u.msg);
 	}
@@ -109,13 +109,13 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
  */
 static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 srtt8)
 {
-	__u32 delivered = BPF_CORE_READ(tp, rate_delivered);
-	__u32 interval = BPF_CORE_READ(tp, rate_interval_us);
+	__u32 delivered = tp->rate_delivered;
+	__u32 interval = tp->rate_interval_us;
 	__u64 bps;
 
 	if (!delivered || !interval || !TCP_ELOG_WOULD(&v->s, GOODPUT))
 		return;
-	bps = (__u64)delivered * BPF_CORE_READ(tp, mss_cache) * 8 * 1000000 / interval;
+	bps = (__u64)delivered * tp->mss_cache * 8 * 1000000 / interval;
 	{
 		TCP_ELOG_MSG(GOODPUT, goodput, u);
 		u.ev.gp_bw = bps;
@@ -173,7 +173,7 @@ static __noinline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_soc
 
 	if (!v || !tp)
 		return;
-	srtt8 = BPF_CORE_READ(tp, srtt_us);
+	srtt8 = tp->srtt_us;
 	old = v->last_srtt8;
 	if (srtt8 == old || srtt8 == 0)
 		return;
@@ -193,7 +193,7 @@ static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_so
 
 	if (!v || !tp)
 		return;
-	n = BPF_CORE_READ(tp, dsack_dups);
+	n = tp->dsack_dups;
 	if (n == v->last_dsack)
 		return;
 	v->last_dsack = n;
@@ -201,11 +201,11 @@ static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_so
 		return;
 	{
 		TCP_ELOG_MSG(DSACK, dsack, u);
-		u.ev.dsack_round_seen = BPF_CORE_READ_BITFIELD_PROBED(tp, rack.dsack_seen);
-		u.ev.dsack_round_end = BPF_CORE_READ(tp, rack.last_delivered);
+		u.ev.dsack_round_seen = BPF_CORE_READ_BITFIELD(tp, rack.dsack_seen);
+		u.ev.dsack_round_end = tp->rack.last_delivered;
 		u.ev.num_dsack = n;
-		u.ev.dsack_persist = BPF_CORE_READ_BITFIELD_PROBED(tp, rack.reo_wnd_persist);
-		u.ev.round = BPF_CORE_READ(tp, rack.reo_wnd_steps);
+		u.ev.dsack_persist = BPF_CORE_READ_BITFIELD(tp, rack.reo_wnd_persist);
+		u.ev.round = tp->rack.reo_wnd_steps;
 		tcp_elog_emit(&v->s, &u.msg);
 	}
 }
@@ -228,16 +228,16 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 
 	if (!v || !tp || newly_acked_sacked <= 0 || !TCP_ELOG_WOULD(&v->s, PRR_STATE))
 		return;
-	prior_cwnd = BPF_CORE_READ(tp, prior_cwnd);
+	prior_cwnd = tp->prior_cwnd;
 	if (!prior_cwnd)
 		return;
-	mss = BPF_CORE_READ(tp, mss_cache);
-	prr_out = BPF_CORE_READ(tp, prr_out);
-	delivered = BPF_CORE_READ(tp, prr_delivered) + newly_acked_sacked;
-	ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
-	out = BPF_CORE_READ(tp, packets_out);
-	left = BPF_CORE_READ(tp, sacked_out) + BPF_CORE_READ(tp, lost_out);
-	inflight_segs = (out > left ? out - left : 0) + BPF_CORE_READ(tp, retrans_out);
+	mss = tp->mss_cache;
+	prr_out = tp->prr_out;
+	delivered = tp->prr_delivered + newly_acked_sacked;
+	ssthresh = tp->snd_ssthresh;
+	out = tp->packets_out;
+	left = tp->sacked_out + tp->lost_out;
+	inflight_segs = (out > left ? out - left : 0) + tp->retrans_out;
 	delta = (int)ssthresh - (int)inflight_segs;
 	if (delta < 0) {
 		sndcnt = (int)(((__u64)ssthresh * delivered + prior_cwnd - 1) / prior_cwnd) - (int)prr_out;
@@ -258,8 +258,8 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.recovery_fs = tcp_elog_bytes(prior_cwnd, mss);
 		u.ev.prr_sndcnt = tcp_elog_bytes(sndcnt, mss);
 		u.ev.prr_delivered = tcp_elog_bytes(delivered, mss);
-		u.ev.sacked = tcp_elog_bytes(BPF_CORE_READ(tp, sacked_out), mss);
-		u.ev.holes_rxt = tcp_elog_bytes(BPF_CORE_READ(tp, retrans_out), mss);
+		u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
+		u.ev.holes_rxt = tcp_elog_bytes(tp->retrans_out, mss);
 		u.ev.inflight = tcp_elog_bytes(inflight_segs, mss);
 		tcp_elog_emit(&v->s, &u.msg);
 	}
@@ -283,8 +283,8 @@ static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_
 
 	if (!v || !tp)
 		return;
-	ca = BPF_CORE_READ(tp, inet_conn.icsk_ca_ops);
-	if (!ca || BPF_CORE_READ(ca, cong_avoid) != (void *)&cubictcp_cong_avoid)
+	ca = tp->inet_conn.icsk_ca_ops;
+	if (!ca || ca->cong_avoid != (void *)&cubictcp_cong_avoid)
 		return;
 	bc = (struct bictcp *)&tp->inet_conn.icsk_ca_priv;
 	end_seq = BPF_CORE_READ(bc, end_seq);
@@ -292,7 +292,7 @@ static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_
 	if (end_seq == v->hs_end_seq && found == v->hs_found)
 		return;
 	/* Only slow start's rounds; the exit is reported even if just left. */
-	if (found == v->hs_found && BPF_CORE_READ(tp, snd_cwnd) >= BPF_CORE_READ(tp, snd_ssthresh)) {
+	if (found == v->hs_found && tp->snd_cwnd >= tp->snd_ssthresh) {
 		v->hs_end_seq = end_seq;
 		return;
 	}
@@ -302,7 +302,7 @@ static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_
 		TCP_ELOG_MSG(HYSTART, hystart, u);
 		u.ev.round = v->hs_round;
 		u.ev.high_seq = v->hs_end_seq ? v->hs_end_seq : end_seq;
-		u.ev.snd_max = BPF_CORE_READ(tp, snd_nxt);
+		u.ev.snd_max = tp->snd_nxt;
 		u.ev.mod = found;
 		v->hs_end_seq = end_seq;
 		v->hs_found = found;
@@ -318,16 +318,16 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
 
 	if (!v || !tp || !TCP_ELOG_WOULD(&v->s, RTO))
 		return;
-	mss = BPF_CORE_READ(tp, mss_cache);
+	mss = tp->mss_cache;
 	{
 		TCP_ELOG_MSG(RTO, rto, u);
 		/* The callback runs before this timeout is counted. */
 		u.ev.timeout_num = (__s32)retransmits + 1;
 		u.ev.min_rtt = tcp_elog_min_rtt(tp);
-		u.ev.rtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+		u.ev.rtt = tp->srtt_us >> 3;
 		u.ev.segment_len = mss;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
-		u.ev.pkts_out = BPF_CORE_READ(tp, packets_out);
+		u.ev.pkts_out = tp->packets_out;
 		tcp_elog_emit(&v->s, &u.msg);
 	}
 }
@@ -342,13 +342,13 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 	if (!v || !tp || !skb || !TCP_ELOG_WOULD(&v->s, RETRANSMIT_REASON))
 		return;
 	cb = (const struct tcp_skb_cb *)&skb->cb[0];
-	mss = BPF_CORE_READ(tp, mss_cache);
+	mss = tp->mss_cache;
 	{
 		TCP_ELOG_MSG(RETRANSMIT_REASON, retransmit_reason, u);
 		/* Linux's duplicate-ACK threshold and its count of SACKed or
 		 * dup-ACKed segments are FreeBSD's dupthresh and dupacks. */
-		u.ev.threshold = BPF_CORE_READ(tp, reordering);
-		u.ev.dupack_count = BPF_CORE_READ(tp, sacked_out);
+		u.ev.threshold = tp->reordering;
+		u.ev.dupack_count = tp->sacked_out;
 		u.ev.rsm_start = BPF_CORE_READ(cb, seq);
 		u.ev.rsm_end = BPF_CORE_READ(cb, end_seq);
 		u.ev.inflight = tcp_elog_inflight(tp, mss);

@@ -29,18 +29,18 @@
  */
 static __always_inline __u32 tcp_elog_sb_flags(const struct sock *sk)
 {
-	struct socket_wq *wq = BPF_CORE_READ(sk, sk_wq);
+	struct socket_wq *wq = sk->sk_wq;
 	__u32 f = 0;
 
 	if (wq) {
 		struct list_head *head = &wq->wait.head;
 
-		if (BPF_CORE_READ(wq, wait.head.next) != head)
+		if (wq->wait.head.next != head)
 			f |= TCP_EVENTLOG_FLAG_SB_WAIT;
-		if (BPF_CORE_READ(wq, fasync_list))
+		if (wq->fasync_list)
 			f |= TCP_EVENTLOG_FLAG_SB_ASYNC;
 	}
-	if (!(BPF_CORE_READ(sk, sk_userlocks) & TCP_ELOG_SOCK_RCVBUF_LOCK))
+	if (!(sk->sk_userlocks & TCP_ELOG_SOCK_RCVBUF_LOCK))
 		f |= TCP_EVENTLOG_FLAG_SB_AUTOSIZE;
 	return f;
 }
@@ -58,10 +58,10 @@ static __noinline void tcp_elog_emit_sb_wake(struct tcp_elog_sk *v, struct tcp_s
 
 		/* Bytes readable, as tcp_inq() (FIONREAD) counts them: the
 		 * FIN takes a sequence number but is not data. */
-		len = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
-		if (len && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)))
+		len = tp->rcv_nxt - tp->copied_seq;
+		if (len && (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)))
 			len--;
-		shut = BPF_CORE_READ(sk, sk_shutdown);
+		shut = sk->sk_shutdown;
 		u.ev.sb_flags = tcp_elog_sb_flags(sk);
 		u.ev.len = len;
 		if (shut & TCP_ELOG_RCV_SHUTDOWN)

@@ -131,7 +131,7 @@ static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_soc
 
 	if (!v || !tp)
 		return;
-	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	state = ((struct sock *)tp)->__sk_common.skc_state;
 	/* A listener's mss_cache is a default nothing uses: not an MSS. */
 	if (state != TCP_LISTEN)
 		tcp_elog_mss_check(v, tp);
@@ -144,30 +144,31 @@ static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_soc
 	}
 }
 
-static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
+/*
+ * IN for a segment parsed by the caller (g), stamped now_us: the ingress
+ * program reads the headers and the clock once for IN and ACK.
+ */
+static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, const struct tcp_elog_seg *g,
+					__u64 now_us)
 {
 	TCP_ELOG_MSG(IN, in, u);
-	struct tcp_elog_seg g;
-	int state;
 
-	if (!v || !tp)
+	if (!v || !tp || !g || !TCP_ELOG_WOULD(&v->s, IN))
 		return;
-	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
-	if (!TCP_ELOG_WOULD(&v->s, IN) || tcp_elog_parse(skb, &g))
-		return;
-	u.ev.seq = g.seq;
-	u.ev.ack = g.ack;
-	u.ev.flags = g.flags;
-	u.ev.win_raw = g.win_raw;
+	u.ev.seq = g->seq;
+	u.ev.ack = g->ack;
+	u.ev.flags = g->flags;
+	u.ev.win_raw = g->win_raw;
 	/* The peer's shift, as upstream's th_win << snd_scale. */
-	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale));
-	u.ev.len = g.len;
-	u.ev.state = tcp_elog_state(state);
-	u.ev.th_off = g.th_off;
-	u.ev.th_sum = g.th_sum;
-	u.ev.th_urp = g.th_urp;
+	u.ev.win = tcp_elog_scaled(g, BPF_CORE_READ_BITFIELD(tp, rx_opt.snd_wscale));
+	u.ev.len = g->len;
+	u.ev.state = tcp_elog_state(((struct sock *)tp)->__sk_common.skc_state);
+	u.ev.th_off = g->th_off;
+	u.ev.th_sum = g->th_sum;
+	u.ev.th_urp = g->th_urp;
 	/* Before TCP processes the segment: the time and state it meets. */
-	u.ev.rcv_time_us = bpf_ktime_get_boot_ns() / 1000;
+	u.ev.rcv_time_us = now_us;
+	u.msg.hdr.timestamp = now_us;
 	tcp_elog_emit(&v->s, &u.msg);
 }
 
@@ -180,7 +181,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 
 	if (!v || !tp)
 		return;
-	state = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state);
+	state = ((struct sock *)tp)->__sk_common.skc_state;
 	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
 	    tcp_elog_parse(skb, &g))
 		return;
@@ -189,10 +190,10 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	u.ev.flags = g.flags;
 	u.ev.win_raw = g.win_raw;
 	/* Our own shift, as upstream's th_win << rcv_scale. */
-	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale));
+	u.ev.win = tcp_elog_scaled(&g, BPF_CORE_READ_BITFIELD(tp, rx_opt.rcv_wscale));
 	u.ev.len = g.len;
 	/* Upstream's snd_cwnd is in bytes; Linux counts segments of mss_cache. */
-	u.ev.cwnd = BPF_CORE_READ(tp, snd_cwnd) * BPF_CORE_READ(tp, mss_cache);
+	u.ev.cwnd = tp->snd_cwnd * tp->mss_cache;
 	u.ev.state = tcp_elog_state(state);
 	u.ev.th_off = g.th_off;
 	/* With checksum offload (always on loopback) only the pseudo-header sum. */

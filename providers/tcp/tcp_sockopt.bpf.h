@@ -38,7 +38,7 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 /* The RTT/RTO callback bits (tcp_cc.bpf.h) of the option's socket. */
 static __always_inline void tcp_elog_sockopt_cb(struct bpf_sockopt *ctx, struct tcp_sock *tp, int on)
 {
-	int flags = BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
+	int flags = tp->bpf_sock_ops_cb_flags;
 
 	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
 	bpf_setsockopt(ctx->sk, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
@@ -59,7 +59,7 @@ static __always_inline int tcp_elog_sockopt_session(struct bpf_sockopt *ctx, str
 	/* Generated at socket(2) by tcp_elog_sock_create for every socket
 	 * born since the provider loaded; sockopt programs cannot generate
 	 * one, so an older socket nobody ever asked the cookie of has none. */
-	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
+	cookie = ((struct sock *)tp)->__sk_common.skc_cookie.counter;
 	if (!cookie)
 		return -TCP_ELOG_EOPNOTSUPP;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -194,7 +194,7 @@ static __always_inline int tcp_elog_sockopt_get(struct bpf_sockopt *ctx)
 	int i, ok;
 
 	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
-	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
+	cookie = ((struct sock *)tp)->__sk_common.skc_cookie.counter;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, 0);
 	ok = v && cookie && v->s.id == cookie && !v->finished;
 	if (ctx->optname == TCP_EVENTLOG_LOG_ID) {
@@ -269,7 +269,7 @@ static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
 	    (void *)(val + 1) > ctx->optval_end)
 		return;
 	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
-	cookie = BPF_CORE_READ((struct sock *)tp, __sk_common.skc_cookie.counter);
+	cookie = ((struct sock *)tp)->__sk_common.skc_cookie.counter;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, 0);
 	if (!v || !cookie || v->s.id != cookie || v->finished || !TCP_ELOG_WOULD(&v->s, SOCKET_OPT_UINT32))
 		return;

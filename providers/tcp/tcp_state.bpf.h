@@ -62,8 +62,8 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 
 	if (!s || !tp)
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	family = sk->__sk_common.skc_family;
+	lport = sk->__sk_common.skc_num;
 	if (lport == 0)
 		return;
 	BPF_CORE_READ_INTO(&daddr6, sk, __sk_common.skc_v6_daddr);
@@ -76,10 +76,10 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 
 		if (!TCP_ELOG_WOULD(s, CONN_SET_IP_V4))
 			return;
-		u.ev.src_addr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u.ev.src_addr = sk->__sk_common.skc_rcv_saddr;
 		u.ev.src_port = bpf_htons(lport);
-		u.ev.dst_addr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		u.ev.dst_port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		u.ev.dst_addr = sk->__sk_common.skc_daddr;
+		u.ev.dst_port = sk->__sk_common.skc_dport;
 		tcp_elog_emit(s, &u.msg);
 	} else if (family == TCP_ELOG_AF_INET6) {
 		TCP_ELOG_MSG(CONN_SET_IP_V6, conn_set_ip_v6, u);
@@ -89,7 +89,7 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 		__builtin_memcpy(&u.ev.src_addr, &saddr6, sizeof(u.ev.src_addr));
 		u.ev.src_port = bpf_htons(lport);
 		__builtin_memcpy(&u.ev.dst_addr, &daddr6, sizeof(u.ev.dst_addr));
-		u.ev.dst_port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		u.ev.dst_port = sk->__sk_common.skc_dport;
 		tcp_elog_emit(s, &u.msg);
 	}
 }
@@ -118,7 +118,7 @@ static __always_inline __u32 tcp_elog_iss(const struct tcp_elog_sk *v, struct tc
 {
 	if (v->iss_known)
 		return v->iss;
-	return BPF_CORE_READ(tp, snd_una) - 1 - (__u32)BPF_CORE_READ(tp, bytes_acked);
+	return tp->snd_una - 1 - (__u32)tp->bytes_acked;
 }
 
 static __noinline void tcp_elog_emit_params(const struct elog_session *s, const struct tcp_elog_sk *v,
@@ -132,27 +132,27 @@ static __noinline void tcp_elog_emit_params(const struct elog_session *s, const 
 	    !TCP_ELOG_WOULD(s, CONN_PARAMS))
 		return;
 	u.ev.iss = tcp_elog_iss(v, tp);
-	u.ev.irs = BPF_CORE_READ(tp, rcv_nxt) - 1 - (__u32)BPF_CORE_READ(tp, bytes_received);
-	u.ev.mss = BPF_CORE_READ(tp, mss_cache);
+	u.ev.irs = tp->rcv_nxt - 1 - (__u32)tp->bytes_received;
+	u.ev.mss = tp->mss_cache;
 	/* Root-relative bitfield reads: (tp, rx_opt.x), never (&tp->rx_opt, x). */
-	if (BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.wscale_ok)) {
-		u.ev.snd_wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
-		u.ev.rcv_wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale);
+	if (BPF_CORE_READ_BITFIELD(tp, rx_opt.wscale_ok)) {
+		u.ev.snd_wscale = BPF_CORE_READ_BITFIELD(tp, rx_opt.snd_wscale);
+		u.ev.rcv_wscale = BPF_CORE_READ_BITFIELD(tp, rx_opt.rcv_wscale);
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_WINDOW_SCALE;
 	}
-	if (BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.sack_ok))
+	if (BPF_CORE_READ_BITFIELD(tp, rx_opt.sack_ok))
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_SACK_PERMIT;
-	if (BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.tstamp_ok))
+	if (BPF_CORE_READ_BITFIELD(tp, rx_opt.tstamp_ok))
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_TIMESTAMPS;
-	ecn = BPF_CORE_READ(tp, ecn_flags);
+	ecn = tp->ecn_flags;
 	if (bpf_core_field_exists(tp->accecn_fail_mode) &&
 	    (ecn & (TCP_ELOG_ECN_MODE_RFC3168 | TCP_ELOG_ECN_MODE_ACCECN)) == TCP_ELOG_ECN_MODE_ACCECN)
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_ACE;
 	else if (ecn & TCP_ELOG_ECN_MODE_RFC3168)
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_ECN;
-	if (BPF_CORE_READ_BITFIELD_PROBED(tp, syn_fastopen))
+	if (BPF_CORE_READ_BITFIELD(tp, syn_fastopen))
 		u.ev.flags |= TCP_EVENTLOG_FLAG_CP_FASTOPEN;
-	ca = BPF_CORE_READ(tp, inet_conn.icsk_ca_ops);
+	ca = tp->inet_conn.icsk_ca_ops;
 	if (ca)
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
 	__builtin_memcpy(u.ev.tcp_stack, "linux", 6);
@@ -166,16 +166,20 @@ static __noinline void tcp_elog_emit_params(const struct elog_session *s, const 
  */
 static __always_inline void tcp_elog_mss_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
-	TCP_ELOG_MSG(MSS, mss, u);
-	__u32 mss = BPF_CORE_READ(tp, mss_cache);
+	__u32 mss = tp->mss_cache;
 
 	if (mss == v->last_mss)
 		return;
 	v->last_mss = mss;
 	if (!TCP_ELOG_WOULD(&v->s, MSS))
 		return;
-	u.ev.mss = mss;
-	tcp_elog_emit(&v->s, &u.msg);
+	{
+		/* Declared here: zeroing a message costs, and most segments
+		 * bring no change. */
+		TCP_ELOG_MSG(MSS, mss, u);
+		u.ev.mss = mss;
+		tcp_elog_emit(&v->s, &u.msg);
+	}
 }
 
 /* Past the handshake: iss, irs and the negotiated options mean something. */
@@ -197,7 +201,7 @@ static __noinline void tcp_elog_emit_state(const struct elog_session *s, const s
 	tcp_elog_emit_session_create(s, v);
 	tcp_elog_emit_addrs(s, tp);
 	tcp_elog_emit_log_id(s, v);
-	if (tcp_elog_synchronized(BPF_CORE_READ((struct sock *)tp, __sk_common.skc_state)))
+	if (tcp_elog_synchronized(((struct sock *)tp)->__sk_common.skc_state))
 		tcp_elog_emit_params(s, v, tp);
 	tcp_elog_emit_owner(s, v);
 }

@@ -23,7 +23,9 @@
  *    TIMER_START is emitted, which on a running timer means "restarted";
  *    otherwise it is a real cancel, emitted at the next timer event of the
  *    CPU (any timer of the host: usually within microseconds to a few
- *    milliseconds), stamped then.
+ *    milliseconds), stamped then. A held cancel is only looked up in
+ *    tcp_elog_addr_map when it turns out real: re-arms, nearly all of
+ *    them, cost no session lookup.
  * Nothing is lost: START, START means restarted; START, CANCEL stopped;
  * START, FIRED ran.
  */
@@ -46,14 +48,14 @@ extern unsigned int CONFIG_HZ __kconfig;
  */
 static __always_inline int tcp_elog_timer_of(struct timer_list *timer, __u64 *sk_addr, __u8 *reason)
 {
-	void *fn = BPF_CORE_READ(timer, function);
+	void *fn = timer->function;
 	struct inet_connection_sock *icsk;
 	__u8 pending;
 
 	if (fn == (void *)&tcp_write_timer) {
 		*sk_addr = (__u64)timer - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
 		icsk = bpf_rdonly_cast((void *)*sk_addr, bpf_core_type_id_kernel(struct inet_connection_sock));
-		pending = BPF_CORE_READ(icsk, icsk_pending);
+		pending = icsk->icsk_pending;
 		switch (pending) {
 		case TCP_ELOG_ICSK_TIME_PROBE0: *reason = TCP_EVENTLOG_TIMER_REASON_PERSIST; break;
 		case TCP_ELOG_ICSK_TIME_LOSS_PROBE: *reason = TCP_EVENTLOG_TIMER_REASON_TLP; break;
@@ -72,7 +74,7 @@ static __always_inline int tcp_elog_timer_of(struct timer_list *timer, __u64 *sk
 
 		*sk_addr = (__u64)timer - bpf_core_field_offset(struct sock, sk_timer);
 		sk = bpf_rdonly_cast((void *)*sk_addr, bpf_core_type_id_kernel(struct sock));
-		*reason = BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_FIN_WAIT2 ?
+		*reason = sk->__sk_common.skc_state == TCP_FIN_WAIT2 ?
 			  TCP_EVENTLOG_TIMER_REASON_TWOMSL : TCP_EVENTLOG_TIMER_REASON_KEEPALIVE;
 		return 3;
 	}
@@ -85,7 +87,7 @@ static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
 	struct inet_connection_sock *icsk =
 		bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct inet_connection_sock));
 
-	return BPF_CORE_READ(icsk, icsk_pending) != 0;
+	return icsk->icsk_pending != 0;
 }
 
 /* Before a session's SESSION_END: its cancel, if this CPU still holds one. */
@@ -96,13 +98,13 @@ enum tcp_elog_timer_ev { TCP_ELOG_T_START, TCP_ELOG_T_CANCEL, TCP_ELOG_T_FIRED, 
 /* A cancel waiting to learn whether a start of the same timer follows. */
 struct tcp_elog_held_cancel {
 	__u64 timer;
-	struct elog_session s;
-	__u8 reason;
+	__u8 kind;       /* tcp_elog_timer_of() */
+	__u8 reason;     /* as tcp_elog_timer_of() saw it at the cancel */
 	__u8 held;
 	/* The reason a running callback fired for: the callback may change
 	 * icsk_pending (a probe that re-arms as a retransmit) before exit. */
 	__u8 fired_reason;
-	__u8 pad[5];
+	__u8 pad[4];
 	__u64 fired_timer;
 	__u64 sk_addr;   /* of the held cancel's socket */
 };
@@ -114,14 +116,30 @@ struct {
 	__type(value, struct tcp_elog_held_cancel);
 } tcp_elog_held SEC(".maps");
 
-static __always_inline void tcp_elog_emit_cancel(const struct elog_session *s, __u8 reason)
+/*
+ * Emits the cancel h holds (and lets it go), if its session still exists
+ * and is enabled: nothing follows SESSION_END. The reason is the one the
+ * timer was last started for, as for every cancel.
+ */
+static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cancel *h)
 {
-	if (!TCP_ELOG_WOULD(s, TIMER_CANCEL))
+	struct tcp_elog_by_addr *a;
+	struct elog_session s;
+	__u8 reason;
+
+	h->held = 0;
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr);
+	if (!a || !a->s.enabled)
 		return;
+	s = a->s;
+	s.target = -1;
+	if (!TCP_ELOG_WOULD(&s, TIMER_CANCEL))
+		return;
+	reason = a->timer_reason[h->kind & 3];
 	{
 		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
-		u.ev.reason = reason;
-		tcp_elog_emit(s, &u.msg);
+		u.ev.reason = reason ? reason : h->reason;
+		tcp_elog_emit(&s, &u.msg);
 	}
 }
 
@@ -141,13 +159,9 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	h = bpf_map_lookup_elem(&tcp_elog_held, &zero);
 	if (!h)
 		return;
-	/* Any other timer event on this CPU: a held cancel was a real one,
-	 * unless its session ended meanwhile (nothing after SESSION_END). */
-	if (h->held && h->timer != (__u64)timer) {
-		h->held = 0;
-		if (bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr))
-			tcp_elog_emit_cancel(&h->s, h->reason);
-	}
+	/* Any other timer event on this CPU: a held cancel was a real one. */
+	if (h->held && h->timer != (__u64)timer)
+		tcp_elog_emit_held_cancel(h);
 	/* Every timer of the host comes here: with no session enabled there is
 	 * nothing below to do (it all needs an enabled session). */
 	if (!elog_any_enabled())
@@ -155,6 +169,19 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	kind = tcp_elog_timer_of(timer, &sk_addr, &reason);
 	if (!kind)
 		return;
+	if (what == TCP_ELOG_T_CANCEL) {
+		/* Detached to be run: TIMER_FIRED says it. */
+		if ((__s64)(bpf_jiffies64() - timer->expires) >= 0)
+			return;
+		if (h->held) /* the same timer cancelled twice: the first was real */
+			tcp_elog_emit_held_cancel(h);
+		h->timer = (__u64)timer;
+		h->sk_addr = sk_addr;
+		h->kind = (__u8)kind;
+		h->reason = reason;
+		h->held = 1;
+		return;
+	}
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &sk_addr);
 	if (!a || !a->s.enabled)
 		return;
@@ -177,7 +204,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	s = a->s;
 	s.target = -1;
 	now = bpf_jiffies64();
-	expires = BPF_CORE_READ(timer, expires);
+	expires = timer->expires;
 	if (what == TCP_ELOG_T_START) {
 		/* Held cancel of this timer + start = a re-arm: the start says it. */
 		h->held = 0;
@@ -191,17 +218,6 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			u.ev.reason = reason;
 			tcp_elog_emit(&s, &u.msg);
 		}
-	} else if (what == TCP_ELOG_T_CANCEL) {
-		/* Detached to be run: TIMER_FIRED says it. */
-		if ((__s64)(now - expires) >= 0)
-			return;
-		if (h->held) /* the same timer cancelled twice: the first was real */
-			tcp_elog_emit_cancel(&h->s, h->reason);
-		h->timer = (__u64)timer;
-		h->sk_addr = sk_addr;
-		h->s = s;
-		h->reason = reason;
-		h->held = 1;
 	} else if (what == TCP_ELOG_T_FIRED) {
 		h->fired_timer = (__u64)timer;
 		h->fired_reason = reason;
@@ -240,10 +256,8 @@ static __always_inline void tcp_elog_timer_flush(const struct tcp_elog_sk *v)
 	__u32 zero = 0;
 	struct tcp_elog_held_cancel *h = bpf_map_lookup_elem(&tcp_elog_held, &zero);
 
-	if (h && h->held && h->s.id == v->s.id) {
-		h->held = 0;
-		tcp_elog_emit_cancel(&h->s, h->reason);
-	}
+	if (h && h->held && h->sk_addr == v->sk_addr)
+		tcp_elog_emit_held_cancel(h);
 }
 
 #endif /* ELOG_TCP_TIMER_BPF_H */
