@@ -15,7 +15,8 @@
  *
  * Delivery: for every active slot whose filter matches (event level <= slot
  * level and event keywords & slot keywords != 0), one record (32-byte
- * struct elog_event_hdr + payload) is reserved in that slot's ring buffer.
+ * struct elog_event_hdr + payload) is written into that slot's ring buffer
+ * for the current CPU (eventlog_abi.h: one ring per subscriber and CPU).
  * A failed reserve is counted in that slot's per-CPU `dropped`, a success in
  * `delivered`, so for each subscriber delivered + dropped == matched events,
  * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
@@ -60,7 +61,7 @@ struct elog_ring_tmpl {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, ELOG_MAX_SUBSCRIBERS);
+	__uint(max_entries, ELOG_RING_CPUS * ELOG_MAX_SUBSCRIBERS);
 	__type(key, __u32);
 	__array(values, struct elog_ring_tmpl);
 } elog_rings SEC(".maps");
@@ -116,9 +117,11 @@ static __always_inline struct elog_state *elog__state(void)
 	return bpf_map_lookup_elem(&elog_state, &zero);
 }
 
-static __always_inline void elog__count(__u32 slot, int delivered)
+/* *slotp: the slot, in a variable of the caller's that can serve as the map
+ * key (no stack slot of its own: emit frames sit at the end of long chains). */
+static __always_inline void elog__count(__u32 *slotp, int delivered)
 {
-	struct elog_slot_stats *st = bpf_map_lookup_elem(&elog_stats, &slot);
+	struct elog_slot_stats *st = bpf_map_lookup_elem(&elog_stats, slotp);
 
 	if (!st)
 		return;
@@ -162,37 +165,44 @@ static __always_inline __u64 elog__wake_flags(void *ring, const struct elog_sub_
  * bpf_ringbuf_output() copies both; otherwise the record is reserved and
  * the two parts written into it.
  */
-static __always_inline void elog__deliver(__u32 slot, const struct elog_sub_cfg *c,
+static __always_inline void elog__deliver(__u32 slot, int targeted, const struct elog_sub_cfg *c,
 					  const struct elog_event_hdr *hdr,
 					  const void *payload, __u32 len, int contiguous)
 {
 	struct bpf_dynptr rec;
 	__u32 rec_len = ELOG_EVENT_HDR_SIZE + len;
+	/* One key variable for the ring and then the counters, and the CPU
+	 * read back from the header: tcp_elog_emit's frame sits at the end
+	 * of call chains that reach the 512-byte stack limit. */
+	__u32 key = ELOG_RING_INDEX(targeted ? 0 : hdr->cpu % ELOG_RING_CPUS, slot);
 	__u64 flags;
 	void *ring;
+	long ret;
 
-	ring = bpf_map_lookup_elem(&elog_rings, &slot);
+	ring = bpf_map_lookup_elem(&elog_rings, &key);
+	key = slot;
 	if (!ring) {
 		/* Active but ring not (or no longer) installed: a slot being
 		 * torn down. Still counted so nothing vanishes silently. */
-		elog__count(slot, 0);
+		elog__count(&key, 0);
 		return;
 	}
 	flags = elog__wake_flags(ring, c, rec_len);
 	if (contiguous) {
-		elog__count(slot, bpf_ringbuf_output(ring, (void *)hdr, rec_len, flags) == 0);
+		ret = bpf_ringbuf_output(ring, (void *)hdr, rec_len, flags);
+		elog__count(&key, ret == 0);
 		return;
 	}
 	if (bpf_ringbuf_reserve_dynptr(ring, rec_len, 0, &rec)) {
 		bpf_ringbuf_discard_dynptr(&rec, 0);
-		elog__count(slot, 0);
+		elog__count(&key, 0);
 		return;
 	}
 	bpf_dynptr_write(&rec, 0, (void *)hdr, ELOG_EVENT_HDR_SIZE, 0);
 	if (len && payload)
 		bpf_dynptr_write(&rec, ELOG_EVENT_HDR_SIZE, (void *)payload, len, 0);
 	bpf_ringbuf_submit_dynptr(&rec, flags);
-	elog__count(slot, 1);
+	elog__count(&key, 1);
 }
 
 /*
@@ -239,10 +249,10 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 			continue;
 		if (len > ELOG_PAYLOAD_MAX) {
 			/* Cannot be represented in a u16 event_length. */
-			elog__count(slot, 0);
+			elog__count(&slot, 0);
 			continue;
 		}
-		elog__deliver(slot, c, hdr, payload, len, contiguous);
+		elog__deliver(slot, target >= 0, c, hdr, payload, len, contiguous);
 	}
 }
 

@@ -27,6 +27,16 @@
 /* Concurrent subscribers per provider (one elog -c each). */
 #define ELOG_MAX_SUBSCRIBERS 16
 
+/*
+ * Each subscriber has one ring per CPU (elog_rings[cpu * ELOG_MAX_SUBSCRIBERS
+ * + slot]), so producers on different CPUs never share a ring's lock,
+ * positions or cache lines. CPUs from ELOG_RING_CPUS on share the rings of
+ * cpu % ELOG_RING_CPUS. Events aimed at one subscriber (a state dump and its
+ * DUMP_COMPLETE) all go to its CPU-0 ring so they stay in order.
+ */
+#define ELOG_RING_CPUS 256
+#define ELOG_RING_INDEX(cpu, slot) ((cpu) * ELOG_MAX_SUBSCRIBERS + (slot))
+
 /* Pinned names (bpffs rejects '.', and kernel map names stop at 15 chars). */
 #define ELOG_PIN_ROOT "/sys/fs/bpf/eventlog"
 #define ELOG_PIN_RINGS "elog_rings"

@@ -173,7 +173,7 @@ static int subscribe_all(struct cap *c)
 {
 	const struct elog_options *o = c->o;
 	size_t i;
-	int ret;
+	int ret, r;
 
 	for (i = 0; i < o->subscription_count; i++) {
 		struct cap_sub *s = &c->subs[i];
@@ -181,8 +181,7 @@ static int subscribe_all(struct cap *c)
 		s->cap = c;
 		s->tag = (unsigned)i;
 		s->req = &o->subscriptions[i];
-		s->sub.slot = -1;
-		s->sub.ring_fd = -1;
+		elog_rt_sub_init(&s->sub);
 		s->desc = elog_schema_provider(s->req->provider);
 		ret = elog_rt_open(s->req->provider, ELOG_RT_LOAD, &s->rt, &c->err);
 		if (ret)
@@ -193,15 +192,18 @@ static int subscribe_all(struct cap *c)
 					o->dump_state, &s->sub, &c->err);
 		if (ret)
 			return ret;
-		if (!c->rb)
-			c->rb = ring_buffer__new(s->sub.ring_fd, on_record, s, NULL);
-		else if (ring_buffer__add(c->rb, s->sub.ring_fd, on_record, s))
-			ret = -errno;
-		if (!c->rb || ret) {
-			ret = ret ? ret : -errno;
-			elog_errorf(&c->err, -ret, "%s: map ring buffer: %s", s->req->provider,
-				    strerror(-ret));
-			return ret;
+		/* One ring per CPU; the reorder window merges them. */
+		for (r = 0; r < s->sub.nrings; r++) {
+			if (!c->rb)
+				c->rb = ring_buffer__new(s->sub.ring_fd[r], on_record, s, NULL);
+			else if (ring_buffer__add(c->rb, s->sub.ring_fd[r], on_record, s))
+				ret = -errno;
+			if (!c->rb || ret) {
+				ret = ret ? ret : -errno;
+				elog_errorf(&c->err, -ret, "%s: map ring buffer: %s",
+					    s->req->provider, strerror(-ret));
+				return ret;
+			}
 		}
 	}
 	return 0;
@@ -425,8 +427,7 @@ static int finish(struct cap *c, int ret)
 				       dropped - c->out.dropped_before : 0) && !ret)
 		ret = -EIO;
 	for (i = 0; i < c->nsubs; i++) {
-		if (c->subs[i].sub.ring_fd >= 0)
-			close(c->subs[i].sub.ring_fd);
+		elog_rt_sub_close(&c->subs[i].sub);
 		elog_rt_close(c->subs[i].rt);
 	}
 	if (c->o->stats)

@@ -60,16 +60,23 @@ int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err);
 /* One subscription of this process. */
 struct elog_rt_sub {
 	int slot;
-	int ring_fd;          /* the slot's BPF_MAP_TYPE_RINGBUF, owned here */
-	uint64_t ring_bytes;
+	int nrings;                  /* possible CPUs, at most ELOG_RING_CPUS */
+	int ring_fd[ELOG_RING_CPUS]; /* the slot's BPF_MAP_TYPE_RINGBUF per CPU, owned here */
+	uint64_t ring_bytes;         /* of each */
 };
 
+/* A subscription that holds no ring yet (before elog_rt_subscribe). */
+void elog_rt_sub_init(struct elog_rt_sub *sub);
+
+/* Closes the subscription's rings (after the last consume). */
+void elog_rt_sub_close(struct elog_rt_sub *sub);
+
 /*
- * Subscribes: allocates a slot, creates its ring (per_cpu_bytes x possible
- * CPUs, rounded up to a power of two), installs the filter (SESSION always
- * added), attaches the per-packet hooks on the first subscriber, and with
- * dump re-emits the live sessions' state then DUMP_COMPLETE to this slot.
- * -EBUSY when every slot is taken.
+ * Subscribes: allocates a slot, creates its rings (one per possible CPU, of
+ * per_cpu_bytes rounded up to a power of two), installs the filter (SESSION
+ * always added), attaches the per-packet hooks on the first subscriber, and
+ * with dump re-emits the live sessions' state then DUMP_COMPLETE to this
+ * slot. -EBUSY when every slot is taken.
  */
 int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
@@ -79,9 +86,9 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
  * Releases the slot: no program delivers to it any more when this returns
  * (the runtime waits for an RCU grace period after deactivating it), so
  * *delivered and *dropped (may be NULL) are the subscription's final, exact
- * counts. Detaches the hooks after the last subscriber. The ring fd stays
- * open so the caller can still consume what is in the ring; the caller
- * closes sub->ring_fd.
+ * counts. Detaches the hooks after the last subscriber. The ring fds stay
+ * open so the caller can still consume what is in the rings; the caller
+ * then calls elog_rt_sub_close().
  */
 int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *delivered,
 			uint64_t *dropped, struct elog_error *err);

@@ -105,6 +105,20 @@ int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64
 
 /* Deactivates and frees a slot; with counts, reads its final counters
  * between the two (a freed slot may be reset by the next subscriber). */
+/* Takes the slot's rings out of the provider's ring table. */
+static int remove_rings(struct elog_rt *rt, __u32 slot, struct elog_error *err)
+{
+	__u32 cpu, idx;
+
+	for (cpu = 0; cpu < ELOG_RING_CPUS && cpu < (__u32)rt->ncpus; cpu++) {
+		idx = ELOG_RING_INDEX(cpu, slot);
+		if (bpf_map_delete_elem(rt->rings_fd, &idx) && errno != ENOENT)
+			return elog_rt_errf(err, errno, "%s: remove ring %u: %s", rt->ops->name,
+					    slot, strerror(errno));
+	}
+	return 0;
+}
+
 static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
 		     struct elog_error *err)
 {
@@ -118,11 +132,11 @@ static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64
 	ret = write_slot(rt, slot, &c, err);
 	if (ret)
 		return ret;
-	/* The ring goes away when its last reference (the owner's fd, if the
+	/* A ring goes away when its last reference (the owner's fd, if the
 	 * owner still lives) is dropped. */
-	if (bpf_map_delete_elem(rt->rings_fd, &slot) && errno != ENOENT)
-		return elog_rt_errf(err, errno, "%s: remove ring %u: %s", rt->ops->name, slot,
-				    strerror(errno));
+	ret = remove_rings(rt, slot, err);
+	if (ret)
+		return ret;
 	if (delivered && dropped) {
 		wait_for_programs();
 		ret = elog_rt_sub_counts(rt, (int)slot, delivered, dropped, err);
@@ -185,13 +199,59 @@ int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err)
 	return ret;
 }
 
-static __u64 ring_size(__u64 per_cpu, int ncpus)
+static __u64 ring_size(__u64 per_cpu)
 {
-	__u64 want = per_cpu * (__u64)ncpus, size = 4096;
+	__u64 size = 4096;
 
-	while (size < want)
+	while (size < per_cpu)
 		size <<= 1;
 	return size;
+}
+
+void elog_rt_sub_init(struct elog_rt_sub *sub)
+{
+	int i;
+
+	sub->slot = -1;
+	sub->nrings = 0;
+	sub->ring_bytes = 0;
+	for (i = 0; i < ELOG_RING_CPUS; i++)
+		sub->ring_fd[i] = -1;
+}
+
+void elog_rt_sub_close(struct elog_rt_sub *sub)
+{
+	int i;
+
+	for (i = 0; i < sub->nrings; i++) {
+		if (sub->ring_fd[i] >= 0)
+			close(sub->ring_fd[i]);
+		sub->ring_fd[i] = -1;
+	}
+	sub->nrings = 0;
+}
+
+/* Creates the slot's per-CPU rings into sub and installs them. */
+static int install_rings(struct elog_rt *rt, __u32 slot, __u64 bytes, struct elog_rt_sub *sub,
+			 struct elog_error *err)
+{
+	int n = rt->ncpus < ELOG_RING_CPUS ? rt->ncpus : ELOG_RING_CPUS;
+	__u32 idx;
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "elog_sub", 0, 0, (__u32)bytes, NULL);
+		if (fd < 0)
+			return elog_rt_errf(err, errno, "%s: create a %llu-byte ring buffer: %s",
+					    rt->ops->name, (unsigned long long)bytes, strerror(errno));
+		sub->ring_fd[i] = fd;
+		sub->nrings = i + 1;
+		idx = ELOG_RING_INDEX((__u32)i, slot);
+		if (bpf_map_update_elem(rt->rings_fd, &idx, &fd, BPF_ANY))
+			return elog_rt_errf(err, errno, "%s: install ring: %s", rt->ops->name,
+					    strerror(errno));
+	}
+	return 0;
 }
 
 int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
@@ -200,14 +260,13 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 {
 	struct elog_dump_done_ctx dctx = { 0 };
 	struct elog_sub_cfg c;
-	__u64 bytes = ring_size(per_cpu_bytes, rt->ncpus);
+	__u64 bytes = ring_size(per_cpu_bytes);
 	__u32 slot;
-	int before, after, ring_fd = -1, ret;
+	int before, after, ret;
 	struct elog_error ignored;
 	void *zeros;
 
-	sub->slot = -1;
-	sub->ring_fd = -1;
+	elog_rt_sub_init(sub);
 	if (level > 5)
 		return elog_rt_errf(err, EINVAL, "invalid level %u", level);
 	if (bytes > (1ull << 31))
@@ -245,12 +304,6 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		goto out;
 	}
 
-	ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "elog_sub", 0, 0, (__u32)bytes, NULL);
-	if (ring_fd < 0) {
-		ret = elog_rt_errf(err, errno, "%s: create a %llu-byte ring buffer: %s",
-				   rt->ops->name, (unsigned long long)bytes, strerror(errno));
-		goto out;
-	}
 	/* Fresh counters before the slot goes live, so that for this
 	 * subscriber delivered + dropped counts exactly its events. */
 	zeros = calloc((size_t)rt->ncpus, sizeof(struct elog_slot_stats));
@@ -265,9 +318,9 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 				   strerror(-ret));
 		goto out;
 	}
-	if (bpf_map_update_elem(rt->rings_fd, &slot, &ring_fd, BPF_ANY)) {
-		ret = elog_rt_errf(err, errno, "%s: install ring: %s", rt->ops->name,
-				   strerror(errno));
+	ret = install_rings(rt, slot, bytes, sub, err);
+	if (ret) {
+		remove_rings(rt, slot, &ignored);
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
@@ -303,16 +356,13 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 			goto undo;
 	}
 	sub->slot = (int)slot;
-	sub->ring_fd = ring_fd;
 	sub->ring_bytes = bytes;
-	ring_fd = -1;
-	ret = 0;
-	goto out;
+	elog_rt_unlock(rt);
+	return 0;
 undo:
 	free_slot(rt, slot, NULL, NULL, &ignored);
 out:
-	if (ring_fd >= 0)
-		close(ring_fd);
+	elog_rt_sub_close(sub);
 	elog_rt_unlock(rt);
 	return ret < 0 ? ret : 0;
 }

@@ -71,6 +71,21 @@ def fdinfo(pid):
     return {fd: {k.strip(): v.strip() for k, v in kv.items()} for fd, kv in out.items()}
 
 
+def possible_cpus():
+    """How many CPUs the kernel can have (what libbpf_num_possible_cpus counts)."""
+    with open("/sys/devices/system/cpu/possible") as f:
+        n = 0
+        for part in f.read().strip().split(","):
+            lo, _, hi = part.partition("-")
+            n += int(hi or lo) - int(lo) + 1
+    return n
+
+
+def rings_per_subscription():
+    """A subscription has one ring per possible CPU, up to ELOG_RING_CPUS (256)."""
+    return min(possible_cpus(), 256)
+
+
 def ring_map_ids(pid):
     """Ids of the BPF ring buffer maps a process holds open (its subscriptions)."""
     return {int(kv["map_id"]) for kv in fdinfo(pid).values()
