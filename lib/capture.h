@@ -70,6 +70,17 @@ int elog_writer_append(struct elog_writer *w, const void *rec, size_t len,
 int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 			const void *payload, size_t payload_len, struct elog_error *err);
 
+/*
+ * Append `count` raw records stored back to back, `bytes` in all, each one
+ * already carrying its own length in event_length (32 <= length <= 65535),
+ * e.g. a run from elog_reorder_release_runs(): the same file as `count`
+ * elog_writer_append() calls, in one write. count 1: exactly
+ * elog_writer_append(w, recs, bytes). Counts the events. Returns 0 or -1
+ * with err.
+ */
+int elog_writer_append_run(struct elog_writer *w, const void *recs, size_t bytes, size_t count,
+			   struct elog_error *err);
+
 /* Latest dropped-event count for the header (e.g. from subscriber stats). */
 void elog_writer_set_dropped(struct elog_writer *w, uint64_t dropped_events);
 

@@ -15,16 +15,25 @@
 
 #include "capture.h"
 
+/*
+ * Two kinds of output. A caller's stream (f): everything through stdio. Our
+ * own file (fd, f NULL): write(2) through our own buffer, so that a large
+ * write (a run of records, elog_writer_append_run) goes to the kernel
+ * straight from the caller's memory instead of being copied through a stdio
+ * buffer first, and the header rewrites are plain pwrite(2)s.
+ */
 struct elog_writer {
-	FILE *f;
-	bool owns_file;
+	FILE *f;     /* a caller's stream, or NULL */
+	int fd;      /* our own file (f NULL), else -1 */
 	struct elog_file_hdr hdr;
 	int64_t boot_to_utc_us;
-	char *iobuf; /* our stdio buffer, freed after fclose */
+	char *buf;   /* our own file: WRITER_IOBUF bytes, blen of them pending */
+	size_t blen;
 	char *path;  /* for messages; NULL for a caller's stream */
 	bool failed; /* a write failed: the file ends where the disk did */
 };
 
+/* One write(2) per MiB of records, or per run of records at least that long. */
 #define WRITER_IOBUF (1u << 20)
 
 /* Any failed write is final (full disk, I/O error): nothing is appended
@@ -39,17 +48,68 @@ static int write_failed(struct elog_writer *w, int e, const char *what, struct e
 	return elog_errorf(err, e, "fwrite(%s): %s", what, strerror(e));
 }
 
+/* All of p to our own file. Returns 0 or an errno. */
+static int fd_write(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (k == 0)
+			return EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Our own file: what the buffer holds to the kernel. */
+static int flush_buf(struct elog_writer *w, struct elog_error *err)
+{
+	int e;
+
+	if (w->blen == 0)
+		return 0;
+	e = fd_write(w->fd, w->buf, w->blen);
+	w->blen = 0;
+	return e ? write_failed(w, e, "flush", err) : 0;
+}
+
 static int write_all(struct elog_writer *w, const void *p, size_t n, const char *what,
 		     struct elog_error *err)
 {
+	int e;
+
 	if (w->failed)
 		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
 				   w->path != NULL ? w->path : what);
-	/* Unlocked: a writer's stream is used by one thread, and the lock was
-	 * most of fwrite's cost at 2 M records/s (two calls per record). */
-	if (n != 0 && fwrite_unlocked(p, 1, n, w->f) != n)
-		return write_failed(w, errno, what, err);
-	return 0;
+	if (n == 0)
+		return 0;
+	if (w->f != NULL) {
+		/* Unlocked: a writer's stream is used by one thread, and the
+		 * lock was most of fwrite's cost at 2 M records/s. */
+		if (fwrite_unlocked(p, 1, n, w->f) != n)
+			return write_failed(w, errno, what, err);
+		return 0;
+	}
+	if (w->blen + n <= WRITER_IOBUF) {
+		memcpy(w->buf + w->blen, p, n);
+		w->blen += n;
+		return 0;
+	}
+	if (flush_buf(w, err) < 0)
+		return -1;
+	if (n < WRITER_IOBUF / 2) {
+		memcpy(w->buf, p, n);
+		w->blen = n;
+		return 0;
+	}
+	e = fd_write(w->fd, p, n); /* large: straight from the caller's memory */
+	return e ? write_failed(w, e, what, err) : 0;
 }
 
 static int write_preamble(struct elog_writer *w, const struct elog_writer_provider *prov,
@@ -73,6 +133,31 @@ static int write_preamble(struct elog_writer *w, const struct elog_writer_provid
 	return 0;
 }
 
+static int check_providers(const struct elog_writer_provider *providers, uint32_t provider_count,
+			   struct elog_error *err)
+{
+	if (provider_count > ELOG_MAX_PROVIDERS)
+		return elog_errorf(err, EINVAL, "too many providers for a capture file: %u (max %d)",
+				   provider_count, ELOG_MAX_PROVIDERS);
+	for (uint32_t i = 0; i < provider_count; i++)
+		if (providers[i].name == NULL || strlen(providers[i].name) >= ELOG_PROVIDER_NAME_MAX)
+			return elog_errorf(err, EINVAL, "provider name too long");
+	return 0;
+}
+
+static struct elog_writer *writer_new(int64_t boot_to_utc_us)
+{
+	struct elog_writer *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->fd = -1;
+	w->boot_to_utc_us = boot_to_utc_us;
+	memcpy(w->hdr.magic, ELOG_FILE_MAGIC, 4);
+	w->hdr.version = ELOG_FILE_VERSION;
+	return w;
+}
+
 int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 			    const struct elog_writer_provider *providers, uint32_t provider_count,
 			    int64_t boot_to_utc_us, struct elog_error *err)
@@ -80,19 +165,12 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	struct elog_writer *w;
 
 	*out = NULL;
-	if (provider_count > ELOG_MAX_PROVIDERS)
-		return elog_errorf(err, EINVAL, "too many providers for a capture file: %u (max %d)",
-				   provider_count, ELOG_MAX_PROVIDERS);
-	for (uint32_t i = 0; i < provider_count; i++)
-		if (providers[i].name == NULL || strlen(providers[i].name) >= ELOG_PROVIDER_NAME_MAX)
-			return elog_errorf(err, EINVAL, "provider name too long");
-	w = calloc(1, sizeof(*w));
+	if (check_providers(providers, provider_count, err) < 0)
+		return -1;
+	w = writer_new(boot_to_utc_us);
 	if (w == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
 	w->f = f;
-	w->boot_to_utc_us = boot_to_utc_us;
-	memcpy(w->hdr.magic, ELOG_FILE_MAGIC, 4);
-	w->hdr.version = ELOG_FILE_VERSION;
 	if (write_preamble(w, providers, provider_count, err) < 0) {
 		free(w);
 		return -1;
@@ -101,49 +179,39 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	return 0;
 }
 
-/* Like fopen(path, "wb") but mode 0600: a capture holds addresses, ports and
- * kernel socket addresses, which other users must not read. */
-static FILE *create_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "wb");
-	if (f == NULL) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-	}
-	return f;
-}
-
 int elog_writer_open(struct elog_writer **out, const char *path,
 		     const struct elog_writer_provider *providers, uint32_t provider_count,
 		     int64_t boot_to_utc_us, struct elog_error *err)
 {
-	FILE *f = create_private(path);
-	/* A large stdio buffer: one write(2) per MiB of records. setvbuf must
-	 * precede any other use of the stream, hence here and not for _stream. */
-	char *iobuf = malloc(WRITER_IOBUF);
+	struct elog_writer *w;
 
 	*out = NULL;
-	if (f == NULL) {
-		free(iobuf);
-		return elog_errorf(err, errno, "fopen(%s): %s", path, strerror(errno));
+	if (check_providers(providers, provider_count, err) < 0)
+		return -1;
+	w = writer_new(boot_to_utc_us);
+	if (w == NULL || (w->buf = malloc(WRITER_IOBUF)) == NULL) {
+		free(w);
+		return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	if (iobuf != NULL)
-		setvbuf(f, iobuf, _IOFBF, WRITER_IOBUF);
-	if (elog_writer_open_stream(out, f, providers, provider_count, boot_to_utc_us, err) < 0) {
-		fclose(f);
-		free(iobuf);
+	/* Mode 0600: a capture holds addresses, ports and kernel socket
+	 * addresses, which other users must not read. */
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		int e = errno;
+
+		free(w->buf);
+		free(w);
+		return elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
+	}
+	w->path = strdup(path); /* messages only: NULL is fine */
+	if (write_preamble(w, providers, provider_count, err) < 0) {
+		close(w->fd);
+		free(w->buf);
+		free(w->path);
+		free(w);
 		return -1;
 	}
-	(*out)->owns_file = true;
-	(*out)->iobuf = iobuf;
-	(*out)->path = strdup(path); /* messages only: NULL is fine */
+	*out = w;
 	return 0;
 }
 
@@ -155,15 +223,21 @@ int elog_writer_open(struct elog_writer **out, const char *path,
  * rewritable first block): seek back, rewrite, return to the end; a stream
  * that cannot seek (a pipe) keeps the zero time base until close.
  */
+static int pwrite_hdr(struct elog_writer *w, struct elog_error *err)
+{
+	ssize_t k = pwrite(w->fd, &w->hdr, sizeof(w->hdr), 0);
+
+	if (k != (ssize_t)sizeof(w->hdr))
+		return write_failed(w, k < 0 ? errno : EIO, "binary header", err);
+	return 0;
+}
+
 static int persist_time_base(struct elog_writer *w, struct elog_error *err)
 {
+	if (w->f == NULL)
+		return flush_buf(w, err) < 0 ? -1 : pwrite_hdr(w, err);
 	if (fflush(w->f) != 0)
 		return write_failed(w, errno, "flush", err);
-	if (w->owns_file) {
-		if (pwrite(fileno(w->f), &w->hdr, sizeof(w->hdr), 0) != (ssize_t)sizeof(w->hdr))
-			return write_failed(w, errno, "binary header", err);
-		return 0;
-	}
 	if (fseek(w->f, 0, SEEK_SET) != 0)
 		return errno == ESPIPE || errno == EINVAL ? 0 :
 			elog_errorf(err, errno, "fseek: %s", strerror(errno));
@@ -212,6 +286,33 @@ int elog_writer_append(struct elog_writer *w, const void *rec, size_t len,
 				   len - ELOG_EVENT_HDR_SIZE, err);
 }
 
+int elog_writer_append_run(struct elog_writer *w, const void *recs, size_t bytes, size_t count,
+			   struct elog_error *err)
+{
+	const unsigned char *p = recs;
+	__u16 first;
+
+	if (count <= 1)
+		return count ? elog_writer_append(w, recs, bytes, err) : 0;
+	if (w->hdr.event_count == 0) {
+		/* The first event sets the time base: through the one-record path. */
+		if (bytes < ELOG_EVENT_HDR_SIZE)
+			return elog_errorf(err, EINVAL, "record run too short: %zu bytes", bytes);
+		memcpy(&first, p, sizeof(first)); /* event_length */
+		if (first < ELOG_EVENT_HDR_SIZE || first > bytes)
+			return elog_errorf(err, EINVAL, "bad record length in a run: %u", first);
+		if (elog_writer_append(w, p, first, err) < 0)
+			return -1;
+		p += first;
+		bytes -= first;
+		count--;
+	}
+	if (write_all(w, p, bytes, "events", err) < 0)
+		return -1;
+	w->hdr.event_count += count;
+	return 0;
+}
+
 void elog_writer_set_dropped(struct elog_writer *w, uint64_t dropped_events)
 {
 	w->hdr.dropped_events = dropped_events;
@@ -225,10 +326,31 @@ uint64_t elog_writer_event_count(const struct elog_writer *w)
 int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
 {
 	if (w->failed)
-		return write_all(w, NULL, 0, "flush", err);
+		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
+				   w->path != NULL ? w->path : "flush");
+	if (w->f == NULL)
+		return flush_buf(w, err);
 	if (fflush(w->f) != 0)
 		return write_failed(w, errno, "flush", err);
 	return 0;
+}
+
+/* Our own file: like the stream case below, with the same messages. */
+static int close_fd(struct elog_writer *w, struct elog_error *err)
+{
+	int rc = 0;
+
+	if (w->failed) {
+		/* Drop what is still buffered: writing it now (if space came
+		 * back) would put records after a cut one. */
+		rc = elog_errorf(err, EIO, "%s: closed after a write error; the header "
+				 "was not rewritten", w->path != NULL ? w->path : "capture");
+	} else if (flush_buf(w, err) < 0 || pwrite_hdr(w, err) < 0) {
+		rc = -1;
+	}
+	if (close(w->fd) != 0 && rc == 0)
+		rc = elog_errorf(err, errno, "fclose: %s", strerror(errno));
+	return rc;
 }
 
 int elog_writer_close(struct elog_writer *w, struct elog_error *err)
@@ -237,6 +359,10 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 
 	if (w == NULL)
 		return 0;
+	if (w->f == NULL) {
+		rc = close_fd(w, err);
+		goto out;
+	}
 	if (w->failed) {
 		/* Drop what stdio still holds: writing it now (if space came
 		 * back) would put records after a cut one. */
@@ -251,14 +377,12 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 		rc = -1;
 	else if (fflush(w->f) != 0)
 		rc = elog_errorf(err, errno, "fflush: %s", strerror(errno));
-	if (w->owns_file) {
-		if (fclose(w->f) != 0 && rc == 0)
-			rc = elog_errorf(err, errno, "fclose: %s", strerror(errno));
-	} else if (fseek(w->f, 0, SEEK_END) != 0 && rc == 0) {
+	if (fseek(w->f, 0, SEEK_END) != 0 && rc == 0) {
 		/* Leave the caller's FILE positioned after the last record. */
 		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
 	}
-	free(w->iobuf);
+out:
+	free(w->buf);
 	free(w->path);
 	free(w);
 	return rc;

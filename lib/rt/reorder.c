@@ -2,11 +2,29 @@
 /*
  * Reorder window (see reorder.h). Record bytes go into 1 MiB chunks, freed
  * (or kept as one spare) once every record in them is released, so nothing
- * is ever copied twice; the index is kept sorted: each release sorts only the
- * records added since the previous one and merges them with the held ones
- * (linear), instead of sorting and compacting the whole window every time.
- * At 2 M records/s this is what lets one consumer keep up.
+ * is ever copied twice; the index (one 32-byte ref per record) is kept
+ * sorted: each release sorts only the records added since the previous one
+ * and merges them with the held ones that are later than the first new one.
+ *
+ * The new records are made of runs already in order: each ring's records
+ * come in about the order of their timestamps, and the rings are read one
+ * after the other. add() counts the places where the timestamp goes back.
+ * None: nothing to sort (nor to scan). A few (several rings, e.g. one per
+ * CPU, each read in one go): the runs are merged pairwise, a k-way merge in
+ * n log2(k) moves. Many (one ring written by several CPUs: records reserved
+ * at about the same time can be swapped): insertion sort, one move per place
+ * a record is out of place, with a budget; past it (input far from ordered)
+ * the runs are merged as well. All of it is stable, as is the merge with the
+ * held refs (which all arrived first), so records with equal timestamps keep
+ * their arrival order.
+ *
+ * Released records that are adjacent in a chunk (in order of arrival, which
+ * is usually timestamp order too) can go out as one run
+ * (elog_reorder_release_runs): one sink call and one write for thousands of
+ * records. At 2 M records/s this is what lets one consumer keep up cheaply.
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +33,12 @@
 #include "rt/reorder.h"
 
 #define CHUNK_BYTES (1u << 20)
+/* Up to this many backward steps in the new records: merge their runs. */
+#define FEW_DESCENTS 64
+/* Insertion-sort moves allowed per new record (plus a constant) before the
+ * runs are merged instead. */
+#define INSERT_BUDGET_PER_REF 8
+#define INSERT_BUDGET_BASE 4096
 
 struct chunk {
 	size_t used, cap;
@@ -24,9 +48,8 @@ struct chunk {
 
 struct ref {
 	uint64_t ts;
-	uint64_t seq; /* arrival order: ties keep it */
-	struct chunk *chunk;
 	const unsigned char *rec;
+	struct chunk *chunk;
 	uint32_t len;
 	unsigned tag;
 };
@@ -38,7 +61,10 @@ struct elog_reorder {
 	size_t head, n, nsorted, ncap;
 	struct ref *tmp;     /* merge buffer, tcap entries */
 	size_t tcap;
-	uint64_t seq;
+	size_t *bounds;      /* run merge: run starts, bcap entries */
+	size_t bcap;
+	uint64_t last_ts;    /* timestamp of the last record added */
+	size_t descents;     /* in [nsorted, n): records earlier than the one before */
 };
 
 struct elog_reorder *elog_reorder_new(void)
@@ -60,6 +86,14 @@ static void chunk_put(struct elog_reorder *r, struct chunk *c)
 	free(c);
 }
 
+/* k records of chunk c released. */
+static void chunk_release(struct elog_reorder *r, struct chunk *c, size_t k)
+{
+	c->live -= k;
+	if (c->live == 0)
+		chunk_put(r, c);
+}
+
 void elog_reorder_free(struct elog_reorder *r)
 {
 	size_t i;
@@ -78,6 +112,7 @@ void elog_reorder_free(struct elog_reorder *r)
 	free(r->spare);
 	free(r->refs);
 	free(r->tmp);
+	free(r->bounds);
 	free(r);
 }
 
@@ -109,13 +144,14 @@ static struct chunk *chunk_for(struct elog_reorder *r, size_t len)
 
 int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len)
 {
-	struct elog_event_hdr h;
+	uint64_t ts;
 	struct chunk *c;
 	unsigned char *dst;
 
-	if (len < sizeof(h))
+	if (len < sizeof(struct elog_event_hdr))
 		return 0; /* not a record: the BPF side never writes one */
-	memcpy(&h, rec, sizeof(h));
+	memcpy(&ts, (const unsigned char *)rec + offsetof(struct elog_event_hdr, timestamp),
+	       sizeof(ts));
 	if (r->n == r->ncap) {
 		size_t ncap = r->ncap ? r->ncap * 2 : 4096;
 		struct ref *p;
@@ -139,59 +175,175 @@ int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size
 		return -1;
 	dst = c->data + c->used;
 	memcpy(dst, rec, len);
+	if (len <= UINT16_MAX) {
+		uint16_t l = (uint16_t)len;
+
+		memcpy(dst + offsetof(struct elog_event_hdr, event_length), &l, sizeof(l));
+	}
 	c->used += len;
 	c->live++;
-	r->refs[r->n++] = (struct ref){ .ts = h.timestamp, .seq = r->seq++, .chunk = c,
-					.rec = dst, .len = (uint32_t)len, .tag = tag };
+	if (r->n > r->nsorted && ts < r->last_ts)
+		r->descents++;
+	r->last_ts = ts;
+	r->refs[r->n++] = (struct ref){ .ts = ts, .rec = dst, .chunk = c, .len = (uint32_t)len,
+					.tag = tag };
 	return 0;
 }
 
-static int by_time(const void *a, const void *b)
+/* Stable merge of a and b (b's records arrived after a's) into out. */
+static void merge(const struct ref *a, size_t na, const struct ref *b, size_t nb, struct ref *out)
 {
-	const struct ref *x = a, *y = b;
+	size_t i = 0, j = 0;
 
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	while (i < na && j < nb)
+		*out++ = b[j].ts < a[i].ts ? b[j++] : a[i++];
+	memcpy(out, a + i, (na - i) * sizeof(*a));
+	out += na - i;
+	memcpy(out, b + j, (nb - j) * sizeof(*b));
+}
+
+/*
+ * Stable insertion sort of b, at most `budget` moves. Returns false when the
+ * budget ran out; b is then a permutation in which records with equal
+ * timestamps are still in arrival order, so a stable sort can finish it.
+ */
+static bool insertion_sort(struct ref *b, size_t nb, size_t budget)
+{
+	size_t i, j;
+
+	for (i = 1; i < nb; i++) {
+		struct ref x;
+
+		if (b[i].ts >= b[i - 1].ts)
+			continue; /* the common case: in order */
+		x = b[i];
+		j = i;
+		do {
+			if (budget == 0) {
+				b[j] = x; /* before records that are all later: still stable */
+				return false;
+			}
+			budget--;
+			b[j] = b[j - 1];
+			j--;
+		} while (j > 0 && b[j - 1].ts > x.ts);
+		b[j] = x;
+	}
+	return true;
+}
+
+static int tmp_reserve(struct elog_reorder *r, size_t need)
+{
+	struct ref *p;
+
+	if (r->tcap >= need)
+		return 0;
+	p = realloc(r->tmp, r->ncap * sizeof(*p)); /* need <= n <= ncap */
+	if (!p)
+		return -1;
+	r->tmp = p;
+	r->tcap = r->ncap;
+	return 0;
+}
+
+/*
+ * Stable sort of b by merging its ascending runs pairwise, level by level:
+ * n log2(runs) moves.
+ */
+static int merge_runs(struct elog_reorder *r, struct ref *b, size_t nb)
+{
+	struct ref *src = b, *dst, *t;
+	size_t runs = 1, i, k;
+
+	for (i = 1; i < nb; i++)
+		runs += b[i].ts < b[i - 1].ts;
+	if (runs == 1)
+		return 0;
+	if (tmp_reserve(r, nb))
+		return -1;
+	if (r->bcap < runs + 1) {
+		size_t *p = realloc(r->bounds, (runs + 1) * sizeof(*p));
+
+		if (!p)
+			return -1;
+		r->bounds = p;
+		r->bcap = runs + 1;
+	}
+	r->bounds[0] = 0;
+	for (i = 1, k = 1; i < nb; i++)
+		if (b[i].ts < b[i - 1].ts)
+			r->bounds[k++] = i;
+	r->bounds[runs] = nb;
+	dst = r->tmp;
+	while (runs > 1) {
+		size_t *bd = r->bounds;
+
+		/* Runs 2j and 2j+1 become run j (bd[j] read before written). */
+		for (i = 0, k = 0; i + 1 < runs; i += 2, k++) {
+			merge(src + bd[i], bd[i + 1] - bd[i], src + bd[i + 1], bd[i + 2] - bd[i + 1],
+			      dst + bd[i]);
+			bd[k] = bd[i];
+		}
+		if (i < runs) {
+			memcpy(dst + bd[i], src + bd[i], (bd[i + 1] - bd[i]) * sizeof(*src));
+			bd[k++] = bd[i];
+		}
+		bd[k] = nb;
+		runs = k;
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != b)
+		memcpy(b, src, nb * sizeof(*b));
+	return 0;
 }
 
 /* Sorts the records added since the last call and merges them in. */
 static int sort_new(struct elog_reorder *r)
 {
 	struct ref *a = r->refs + r->head, *b = r->refs + r->nsorted;
-	size_t na = r->nsorted - r->head, nb = r->n - r->nsorted, i = 0, j = 0, k = 0, t;
+	size_t na = r->nsorted - r->head, nb = r->n - r->nsorted, lo, hi;
 
 	if (!nb)
 		return 0;
-	for (t = 1; t < nb && by_time(&b[t - 1], &b[t]) <= 0; t++)
-		;
-	if (t < nb)
-		qsort(b, nb, sizeof(*b), by_time);
+	if (r->descents &&
+	    (r->descents <= FEW_DESCENTS ||
+	     !insertion_sort(b, nb, INSERT_BUDGET_PER_REF * nb + INSERT_BUDGET_BASE)) &&
+	    merge_runs(r, b, nb))
+		return -1;
+	r->descents = 0;
 	/* Already in order after the held ones (the common case when nothing
 	 * is late): nothing to merge. */
-	if (!na || by_time(&a[na - 1], &b[0]) <= 0) {
+	if (!na || a[na - 1].ts <= b[0].ts) {
 		r->nsorted = r->n;
 		return 0;
 	}
-	if (r->tcap < na + nb) {
-		struct ref *p = realloc(r->tmp, r->ncap * sizeof(*p));
+	/* Held refs up to b[0]'s time stay where they are: merge from the
+	 * first one later than b[0]. */
+	lo = 0;
+	hi = na - 1; /* a[na - 1] is later than b[0] */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (!p)
-			return -1;
-		r->tmp = p;
-		r->tcap = r->ncap;
+		if (a[mid].ts > b[0].ts)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	/* Held refs all arrived before the new ones: on equal keys by_time
-	 * already prefers them (seq), so the merge is stable. */
-	while (i < na && j < nb)
-		r->tmp[k++] = by_time(&a[i], &b[j]) <= 0 ? a[i++] : b[j++];
-	while (i < na)
-		r->tmp[k++] = a[i++];
-	while (j < nb)
-		r->tmp[k++] = b[j++];
-	memcpy(a, r->tmp, k * sizeof(*r->refs));
+	if (tmp_reserve(r, na - lo + nb))
+		return -1;
+	merge(a + lo, na - lo, b, nb, r->tmp);
+	memcpy(a + lo, r->tmp, (na - lo + nb) * sizeof(*r->tmp));
 	r->nsorted = r->n;
 	return 0;
+}
+
+static void release_done(struct elog_reorder *r, size_t i)
+{
+	r->head = i;
+	if (r->head == r->n)
+		r->head = r->n = r->nsorted = 0;
 }
 
 int elog_reorder_release(struct elog_reorder *r, uint64_t limit_us, elog_reorder_sink sink,
@@ -205,19 +357,49 @@ int elog_reorder_release(struct elog_reorder *r, uint64_t limit_us, elog_reorder
 	if (sort_new(r))
 		return -1;
 	for (i = r->head; i < r->n && r->refs[i].ts <= limit_us; i++) {
-		struct chunk *c = r->refs[i].chunk;
-		int stop = sink(arg, r->refs[i].tag, r->refs[i].rec, r->refs[i].len) != 0;
+		const struct ref *f = &r->refs[i];
+		int stop = sink(arg, f->tag, f->rec, f->len) != 0;
 
-		if (--c->live == 0)
-			chunk_put(r, c);
+		chunk_release(r, f->chunk, 1);
 		if (stop) {
 			ret = -1;
 			i++;
 			break;
 		}
 	}
-	r->head = i;
+	release_done(r, i);
+	return ret;
+}
+
+int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
+			      elog_reorder_run_sink sink, void *arg)
+{
+	size_t i, j;
+	int ret = 0;
+
 	if (r->head == r->n)
-		r->head = r->n = r->nsorted = 0;
+		return 0;
+	if (sort_new(r))
+		return -1;
+	i = r->head;
+	while (i < r->n && r->refs[i].ts <= limit_us) {
+		const struct ref *f = &r->refs[i];
+		const unsigned char *end = f->rec + f->len;
+		int stop;
+
+		j = i + 1;
+		if (f->len <= UINT16_MAX)
+			while (j < r->n && r->refs[j].ts <= limit_us && r->refs[j].rec == end &&
+			       r->refs[j].chunk == f->chunk && r->refs[j].len <= UINT16_MAX)
+				end += r->refs[j++].len;
+		stop = sink(arg, f->rec, (size_t)(end - f->rec), j - i) != 0;
+		chunk_release(r, f->chunk, j - i);
+		i = j;
+		if (stop) {
+			ret = -1;
+			break;
+		}
+	}
+	release_done(r, i);
 	return ret;
 }

@@ -26,12 +26,27 @@ typedef int (*elog_reorder_sink)(void *arg, unsigned tag, const void *rec, size_
 struct elog_reorder *elog_reorder_new(void);
 void elog_reorder_free(struct elog_reorder *r);
 
-/* Copies one record in. Returns 0, or -1 when out of memory. */
+/* Copies one record in; in the copy, the header's event_length is set to
+ * len (when len fits in it). Returns 0, or -1 when out of memory. */
 int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len);
 
 /* Releases, in timestamp order, every record with timestamp <= limit_us
  * (UINT64_MAX: all). Returns 0 or the sink's -1. */
 int elog_reorder_release(struct elog_reorder *r, uint64_t limit_us, elog_reorder_sink sink,
 			 void *arg);
+
+/* Receives released records that lie back to back in memory, in timestamp
+ * order: count records, bytes long in all, each one a header whose
+ * event_length is its length, then its payload. A record too long for
+ * event_length (over 65535 bytes) always comes alone (count 1, bytes = its
+ * length). Tags are not passed: for sinks that do not need them (a file).
+ * Returns 0 or -1 to stop releasing. */
+typedef int (*elog_reorder_run_sink)(void *arg, const void *recs, size_t bytes, size_t count);
+
+/* The same release, handing over records in runs: as many as are adjacent
+ * in the window's memory, which is most of them when they arrive in order.
+ * The output is the same records in the same order. */
+int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
+			      elog_reorder_run_sink sink, void *arg);
 
 #endif /* ELOG_RT_REORDER_H */
