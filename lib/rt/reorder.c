@@ -14,9 +14,11 @@
  * n log2(k) moves. Many (one ring written by several CPUs: records reserved
  * at about the same time can be swapped): insertion sort, one move per place
  * a record is out of place, with a budget; past it (input far from ordered)
- * the runs are merged as well. All of it is stable, as is the merge with the
- * held refs (which all arrived first), so records with equal timestamps keep
- * their arrival order.
+ * the runs are merged as well. The held refs later than the earliest new
+ * one (they all arrived first) are one more run, in front: a single merge
+ * pass puts everything in place (two runs: in place, after copying out the
+ * first one). Every step is stable, so records
+ * with equal timestamps keep their arrival order.
  *
  * Released records that are adjacent in a chunk (in order of arrival, which
  * is usually timestamp order too) can go out as one run
@@ -64,6 +66,7 @@ struct elog_reorder {
 	size_t *bounds;      /* run merge: run starts, bcap entries */
 	size_t bcap;
 	uint64_t last_ts;    /* timestamp of the last record added */
+	uint64_t new_min;    /* earliest timestamp in [nsorted, n) */
 	size_t descents;     /* in [nsorted, n): records earlier than the one before */
 };
 
@@ -182,8 +185,13 @@ int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size
 	}
 	c->used += len;
 	c->live++;
-	if (r->n > r->nsorted && ts < r->last_ts)
+	if (r->n == r->nsorted)
+		r->new_min = ts;
+	else if (ts < r->last_ts) {
 		r->descents++;
+		if (ts < r->new_min)
+			r->new_min = ts;
+	}
 	r->last_ts = ts;
 	r->refs[r->n++] = (struct ref){ .ts = ts, .rec = dst, .chunk = c, .len = (uint32_t)len,
 					.tag = tag };
@@ -247,20 +255,45 @@ static int tmp_reserve(struct elog_reorder *r, size_t need)
 }
 
 /*
+ * Stable merge of a (na, a copy of what was out[0, na)) and b (nb, which is
+ * out + na): out fills from the front and never overtakes b's unread part.
+ */
+static void merge_front(const struct ref *a, size_t na, const struct ref *b, size_t nb,
+			struct ref *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < na && j < nb)
+		*out++ = b[j].ts < a[i].ts ? b[j++] : a[i++];
+	if (i < na)
+		memcpy(out, a + i, (na - i) * sizeof(*a));
+	/* else b's rest is already in place */
+}
+
+/*
  * Stable sort of b by merging its ascending runs pairwise, level by level:
- * n log2(runs) moves.
+ * n log2(runs) moves. Two runs (the usual case): the first one is copied
+ * out and merged back in place.
  */
 static int merge_runs(struct elog_reorder *r, struct ref *b, size_t nb)
 {
 	struct ref *src = b, *dst, *t;
-	size_t runs = 1, i, k;
+	size_t runs = 1, i, k, m = 0;
 
 	for (i = 1; i < nb; i++)
-		runs += b[i].ts < b[i - 1].ts;
+		if (b[i].ts < b[i - 1].ts) {
+			runs++;
+			m = i;
+		}
 	if (runs == 1)
 		return 0;
-	if (tmp_reserve(r, nb))
+	if (tmp_reserve(r, runs == 2 ? m : nb))
 		return -1;
+	if (runs == 2) {
+		memcpy(r->tmp, b, m * sizeof(*b));
+		merge_front(r->tmp, m, b + m, nb - m, b);
+		return 0;
+	}
 	if (r->bcap < runs + 1) {
 		size_t *p = realloc(r->bounds, (runs + 1) * sizeof(*p));
 
@@ -307,34 +340,30 @@ static int sort_new(struct elog_reorder *r)
 
 	if (!nb)
 		return 0;
-	if (r->descents &&
-	    (r->descents <= FEW_DESCENTS ||
-	     !insertion_sort(b, nb, INSERT_BUDGET_PER_REF * nb + INSERT_BUDGET_BASE)) &&
-	    merge_runs(r, b, nb))
+	/* Many backward steps (one ring written by several CPUs): nearly in
+	 * order, sorted in place. */
+	if (r->descents > FEW_DESCENTS &&
+	    insertion_sort(b, nb, INSERT_BUDGET_PER_REF * nb + INSERT_BUDGET_BASE))
+		r->descents = 0;
+	/* Held refs up to the earliest new one stay where they are; the later
+	 * ones (arrived first) are one more run before the new ones. */
+	lo = na;
+	if (na && a[na - 1].ts > r->new_min) {
+		lo = 0;
+		hi = na - 1;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (a[mid].ts > r->new_min)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+	}
+	/* The common case when nothing is late: nothing to do. */
+	if ((r->descents || lo < na) && merge_runs(r, a + lo, na - lo + nb))
 		return -1;
 	r->descents = 0;
-	/* Already in order after the held ones (the common case when nothing
-	 * is late): nothing to merge. */
-	if (!na || a[na - 1].ts <= b[0].ts) {
-		r->nsorted = r->n;
-		return 0;
-	}
-	/* Held refs up to b[0]'s time stay where they are: merge from the
-	 * first one later than b[0]. */
-	lo = 0;
-	hi = na - 1; /* a[na - 1] is later than b[0] */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (a[mid].ts > b[0].ts)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (tmp_reserve(r, na - lo + nb))
-		return -1;
-	merge(a + lo, na - lo, b, nb, r->tmp);
-	memcpy(a + lo, r->tmp, (na - lo + nb) * sizeof(*r->tmp));
 	r->nsorted = r->n;
 	return 0;
 }
