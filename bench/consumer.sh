@@ -8,11 +8,16 @@
 # (the first one rotates every round). Per run: elog's on-CPU time (sum of
 # /proc/PID/task/*/schedstat, ns, read 300 ms after the load ends, before
 # SIGINT: the steady state, not start-up and exit), divided by the events
-# in the file; the file's header must count every emitted event, none
-# dropped. With -p P, P pace processes (RATE/P each) run pinned to CPUs
-# 0..P-1: one ring then gets records from several CPUs, slightly out of
-# timestamp order, as with TCP traffic (sender and receiver). Prints per-run ns/event and, per round, the ratio NEW/OLD, then
-# the median ratio and its min-max. A comparison, not a pass/fail test.
+# in the file; the file's header must count every emitted event as
+# delivered or dropped (drops are reported). With -p P, P pace processes
+# (RATE/P each) run pinned to CPUs 0..P-1, so records reach several rings
+# (one per CPU) and interleave in time, as with TCP traffic (sender and
+# receiver). Prints per-run ns/event and, per round, the ratio NEW/OLD,
+# then the median ratio and its min-max. A comparison, not a pass/fail
+# test. Both binaries must embed the same BPF object as ELOG_BIN's
+# elog-testgen, which loads the provider once for both (an object built
+# elsewhere differs, if only in its debug paths): build the old one in this
+# same tree first and copy it out (cp build/bin/elog /tmp/elog.old).
 #
 #   bench/consumer.sh [-r RATE] [-t SECONDS] [-n ROUNDS] [-l LEN] [-p P] OLD_ELOG NEW_ELOG
 #
@@ -81,9 +86,10 @@ one() {
 	"$TESTGEN" destroy $S >/dev/null
 	emitted=$(awk '{ print $2 }' <<<"$line")
 	read -r ev dr < <(header_counts "$out")
-	# the session's SESSION_CREATE/END records are in the file too
+	# A consumer that falls behind (or a busy machine) drops: reported,
+	# and the cost is then per record in the file; exact counts checked.
 	[ "$dr" = 0 ] || log "${NAMES[$b]}: $dr dropped"
-	[ "$ev" -ge "$emitted" ] || die "${NAMES[$b]}: $ev events in the file, $emitted emitted"
+	[ $((ev + dr)) -ge "$emitted" ] || die "${NAMES[$b]}: $ev in the file + $dr dropped < $emitted emitted"
 	rm -f "$out"
 	awk -v ns="$ns" -v ev="$ev" 'BEGIN { printf "%.1f\n", ns / ev }'
 }

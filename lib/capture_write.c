@@ -33,8 +33,10 @@ struct elog_writer {
 	bool failed; /* a write failed: the file ends where the disk did */
 };
 
-/* One write(2) per MiB of records, or per run of records at least that long. */
+/* One write(2) per MiB of records; a write of at least WRITER_DIRECT bytes
+ * (a run of records) goes to the kernel without the copy into the buffer. */
 #define WRITER_IOBUF (1u << 20)
+#define WRITER_DIRECT (16u << 10)
 
 /* Any failed write is final (full disk, I/O error): nothing is appended
  * after it, so the file stays a clean prefix that readers decode up to the
@@ -96,18 +98,15 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 			return write_failed(w, errno, what, err);
 		return 0;
 	}
-	if (w->blen + n <= WRITER_IOBUF) {
+	if (n < WRITER_DIRECT) {
+		if (w->blen + n > WRITER_IOBUF && flush_buf(w, err) < 0)
+			return -1;
 		memcpy(w->buf + w->blen, p, n);
 		w->blen += n;
 		return 0;
 	}
 	if (flush_buf(w, err) < 0)
 		return -1;
-	if (n < WRITER_IOBUF / 2) {
-		memcpy(w->buf, p, n);
-		w->blen = n;
-		return 0;
-	}
 	e = fd_write(w->fd, p, n); /* large: straight from the caller's memory */
 	return e ? write_failed(w, e, what, err) : 0;
 }
