@@ -85,6 +85,8 @@ struct elog_state {
 struct elog_slot_stats {
 	__u64 delivered;
 	__u64 dropped;
+	__u64 unwoken;  /* BPF only: bytes offered to this CPU's ring since its last wakeup */
+	__u64 pad;
 };
 
 /* Provider knobs (ARRAY of __s64). */

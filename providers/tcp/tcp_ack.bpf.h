@@ -161,7 +161,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 			u.ev.nsegs = nsegs;
 			u.ev.rcv_time_us = now_us;
 			u.msg.hdr.timestamp = now_us;
-			tcp_elog_emit(&v->s, &u.msg);
+			TCP_ELOG_SEND(&v->s, ACK, u);
 		}
 		return;
 	}
@@ -183,7 +183,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.blk3_end = sb.b[5];
 		u.ev.blk4_start = sb.b[6];
 		u.ev.blk4_end = sb.b[7];
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, SACK, u);
 	}
 }
 

@@ -47,7 +47,7 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
 			 * the socket: not known here. */
 			u.ev.offset = 0;
 			u.ev.length = ret > 0 ? ret : 0;
-			tcp_elog_emit(&v->s, &u.msg);
+			TCP_ELOG_SEND(&v->s, SENDFILE, u);
 		}
 		return;
 	}
@@ -66,7 +66,7 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
 		u.ev.sndbuf_used = queued;
 		u.ev.sndbuf_avail = room > 0 ? room : 0;
 		u.ev.send_len = ret > 0 ? ret : 0;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, USER_SEND, u);
 	}
 }
 
@@ -92,7 +92,7 @@ static __noinline void tcp_elog_ca_check(struct tcp_elog_sk *v, struct tcp_sock 
 	{
 		TCP_ELOG_MSG(CC_ALGO_CHANGE, cc_algo_change, u);
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, CC_ALGO_CHANGE, u);
 	}
 }
 

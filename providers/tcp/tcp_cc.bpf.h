@@ -71,7 +71,7 @@ static __noinline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_soc
 		TCP_ELOG_MSG(CWND, cwnd, u);
 		u.ev.cwnd = cwnd;
 		u.ev.ssthresh = ssthresh;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, CWND, u);
 	}
 }
 
@@ -92,12 +92,12 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
 		TCP_ELOG_MSG(ENTER_RECOVERY, enter_recovery, u);
 		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, ENTER_RECOVERY, u);
 	} else if (exit && TCP_ELOG_WOULD(&v->s, EXIT_RECOVERY)) {
 		TCP_ELOG_MSG(EXIT_RECOVERY, exit_recovery, u);
 		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, EXIT_RECOVERY, u);
 	}
 }
 
@@ -123,7 +123,7 @@ static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct 
 		u.ev.utim = interval;
 		u.ev.gp_srtt = srtt8 >> 3;
 		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, GOODPUT, u);
 	}
 }
 
@@ -137,7 +137,7 @@ static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct t
 	u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
 	/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state FreeBSD
 	 * keeps and Linux does not: 0. */
-	tcp_elog_emit(&v->s, &u.msg);
+	TCP_ELOG_SEND(&v->s, RTT, u);
 }
 
 /*
@@ -156,7 +156,7 @@ static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock 
 	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
 		TCP_ELOG_MSG(RTT_SAMPLE, rtt_sample, u);
 		u.ev.rtt = mrtt_us;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, RTT_SAMPLE, u);
 	}
 	tcp_elog_emit_goodput(v, tp, v->last_srtt8);
 }
@@ -206,7 +206,7 @@ static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_so
 		u.ev.num_dsack = n;
 		u.ev.dsack_persist = BPF_CORE_READ_BITFIELD(tp, rack.reo_wnd_persist);
 		u.ev.round = tp->rack.reo_wnd_steps;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, DSACK, u);
 	}
 }
 
@@ -261,7 +261,7 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 		u.ev.holes_rxt = tcp_elog_bytes(tp->retrans_out, mss);
 		u.ev.inflight = tcp_elog_bytes(inflight_segs, mss);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, PRR_STATE, u);
 	}
 }
 
@@ -307,7 +307,7 @@ static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_
 		v->hs_end_seq = end_seq;
 		v->hs_found = found;
 		if (TCP_ELOG_WOULD(&v->s, HYSTART))
-			tcp_elog_emit(&v->s, &u.msg);
+			TCP_ELOG_SEND(&v->s, HYSTART, u);
 	}
 }
 
@@ -328,7 +328,7 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.segment_len = mss;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
 		u.ev.pkts_out = tp->packets_out;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, RTO, u);
 	}
 }
 
@@ -352,7 +352,7 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 		u.ev.rsm_start = BPF_CORE_READ(cb, seq);
 		u.ev.rsm_end = BPF_CORE_READ(cb, end_seq);
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, RETRANSMIT_REASON, u);
 	}
 }
 

@@ -18,12 +18,10 @@
 /*
  * One event on its way out, laid out as the record itself (header, then
  * payload) so that it reaches each ring in one copy (elog_emit_rec()).
+ * Nothing else: an emitter's frame holds one, and the deepest call chains
+ * (setsockopt -> ... -> tcp_elog_emit) are at the 512-byte stack limit.
  */
 struct tcp_elog_msg {
-	__u32 level;
-	__u32 keywords;
-	__u32 len;
-	__u32 pad;
 	struct elog_event_hdr hdr; /* event_id set; timestamp 0 or preset */
 	__u8 b[TCP_ELOG_PAYLOAD_MAX];
 };
@@ -43,31 +41,28 @@ _Static_assert(sizeof(struct tcp_eventlog_out) <= TCP_ELOG_PAYLOAD_MAX, "payload
 	union {                                                     \
 		struct tcp_elog_msg msg;                            \
 		struct {                                            \
-			__u32 lead[4];                              \
 			struct elog_event_hdr hdr;                  \
 			struct tcp_eventlog_##st ev;                \
 		};                                                  \
 	} name;                                                     \
 	__builtin_memset(&name, 0, sizeof(name));                   \
-	name.msg.hdr.event_id = TCP_EVENTLOG_##EV##_ID;             \
-	name.msg.level = TCP_EVENTLOG_##EV##_LEVEL;                 \
-	name.msg.keywords = TCP_EVENTLOG_##EV##_KEYWORDS;           \
-	name.msg.len = sizeof(struct tcp_eventlog_##st)
+	name.msg.hdr.event_id = TCP_EVENTLOG_##EV##_ID
+
+/* Sends `name` (declared by TCP_ELOG_MSG for event EV) for session s. */
+#define TCP_ELOG_SEND(s, EV, name)                                          \
+	tcp_elog_emit((s), &(name).msg, TCP_EVENTLOG_##EV##_LEVEL,          \
+		      TCP_EVENTLOG_##EV##_KEYWORDS, sizeof((name).ev))
 
 /* Would session s deliver event EV to anybody? */
 #define TCP_ELOG_WOULD(s, EV) \
 	elog_would_log((s), TCP_EVENTLOG_##EV##_LEVEL, TCP_EVENTLOG_##EV##_KEYWORDS)
 
-__noinline int tcp_elog_emit(const struct elog_session *s, const struct tcp_elog_msg *m)
+__noinline int tcp_elog_emit(const struct elog_session *s, struct tcp_elog_msg *m, __u32 level,
+			     __u32 keywords, __u32 len)
 {
-	__u32 len;
-
-	if (!s || !m)
+	if (!s || !m || len > TCP_ELOG_PAYLOAD_MAX)
 		return 0;
-	len = m->len;
-	if (len > TCP_ELOG_PAYLOAD_MAX)
-		return 0;
-	elog_emit_rec(s, (__u8)m->level, m->keywords, (struct elog_event_hdr *)&m->hdr, len);
+	elog_emit_rec(s, (__u8)level, keywords, &m->hdr, len, TCP_ELOG_PAYLOAD_MAX);
 	return 0;
 }
 

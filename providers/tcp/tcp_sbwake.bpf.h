@@ -69,7 +69,7 @@ static __noinline void tcp_elog_emit_sb_wake(struct tcp_elog_sk *v, struct tcp_s
 		if (shut & TCP_ELOG_SEND_SHUTDOWN)
 			u.ev.sb_state |= TCP_EVENTLOG_FLAG_SBS_CANTSENDMORE;
 		u.ev.type = TCP_EVENTLOG_SB_WAKE_TYPE_RCV;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, SB_WAKE, u);
 	}
 }
 

@@ -169,7 +169,7 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	/* Before TCP processes the segment: the time and state it meets. */
 	u.ev.rcv_time_us = now_us;
 	u.msg.hdr.timestamp = now_us;
-	tcp_elog_emit(&v->s, &u.msg);
+	TCP_ELOG_SEND(&v->s, IN, u);
 }
 
 static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
@@ -201,7 +201,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	u.ev.th_urp = g.th_urp;
 	gso = skb->gso_size;
 	if (skb->len <= TCP_ELOG_GSO_LEGACY_MAX || !gso || g.len <= gso) {
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, OUT, u);
 		return;
 	}
 	/*
@@ -223,7 +223,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 			u.ev.flags &= ~TCP_ELOG_TH_CWR;
 		if (done + u.ev.len < g.len)
 			u.ev.flags &= ~(TCP_ELOG_TH_FIN | TCP_ELOG_TH_PSH);
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, OUT, u);
 	}
 }
 

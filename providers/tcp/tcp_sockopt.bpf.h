@@ -277,7 +277,7 @@ static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
 		TCP_ELOG_MSG(SOCKET_OPT_UINT32, socket_opt_uint32, u);
 		u.ev.option_num = tcp_elog_freebsd_opt(ctx->optname);
 		u.ev.option_val = (__u32)*val;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, SOCKET_OPT_UINT32, u);
 	}
 }
 

@@ -26,7 +26,7 @@ static __always_inline void tcp_elog_emit_session_create(const struct elog_sessi
 	if (!TCP_ELOG_WOULD(s, SESSION_CREATE))
 		return;
 	u.ev.tp = v->sk_addr;
-	tcp_elog_emit(s, &u.msg);
+	TCP_ELOG_SEND(s, SESSION_CREATE, u);
 }
 
 static __always_inline void tcp_elog_emit_owner(const struct elog_session *s,
@@ -39,7 +39,7 @@ static __always_inline void tcp_elog_emit_owner(const struct elog_session *s,
 	    !TCP_ELOG_WOULD(s, CONN_OWNER))
 		return;
 	u.ev.pid = v->owner_pid;
-	tcp_elog_emit(s, &u.msg);
+	TCP_ELOG_SEND(s, CONN_OWNER, u);
 }
 
 /* An IPv6 socket talking to an IPv4 peer holds ::ffff:a.b.c.d addresses. */
@@ -80,7 +80,7 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 		u.ev.src_port = bpf_htons(lport);
 		u.ev.dst_addr = sk->__sk_common.skc_daddr;
 		u.ev.dst_port = sk->__sk_common.skc_dport;
-		tcp_elog_emit(s, &u.msg);
+		TCP_ELOG_SEND(s, CONN_SET_IP_V4, u);
 	} else if (family == TCP_ELOG_AF_INET6) {
 		TCP_ELOG_MSG(CONN_SET_IP_V6, conn_set_ip_v6, u);
 
@@ -90,7 +90,7 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 		u.ev.src_port = bpf_htons(lport);
 		__builtin_memcpy(&u.ev.dst_addr, &daddr6, sizeof(u.ev.dst_addr));
 		u.ev.dst_port = sk->__sk_common.skc_dport;
-		tcp_elog_emit(s, &u.msg);
+		TCP_ELOG_SEND(s, CONN_SET_IP_V6, u);
 	}
 }
 
@@ -102,7 +102,7 @@ static __always_inline void tcp_elog_emit_log_id(const struct elog_session *s, c
 		TCP_ELOG_MSG(LOG_ID, log_id, u);
 		__builtin_memcpy(u.ev.log_id, v->log_id, sizeof(u.ev.log_id));
 		u.ev.log_id[sizeof(u.ev.log_id) - 1] = 0;
-		tcp_elog_emit(s, &u.msg);
+		TCP_ELOG_SEND(s, LOG_ID, u);
 	}
 }
 
@@ -156,7 +156,7 @@ static __noinline void tcp_elog_emit_params(const struct elog_session *s, const 
 	if (ca)
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
 	__builtin_memcpy(u.ev.tcp_stack, "linux", 6);
-	tcp_elog_emit(s, &u.msg);
+	TCP_ELOG_SEND(s, CONN_PARAMS, u);
 }
 
 /*
@@ -178,7 +178,7 @@ static __always_inline void tcp_elog_mss_check(struct tcp_elog_sk *v, struct tcp
 		 * bring no change. */
 		TCP_ELOG_MSG(MSS, mss, u);
 		u.ev.mss = mss;
-		tcp_elog_emit(&v->s, &u.msg);
+		TCP_ELOG_SEND(&v->s, MSS, u);
 	}
 }
 

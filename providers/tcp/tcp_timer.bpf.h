@@ -139,7 +139,7 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 	{
 		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
 		u.ev.reason = reason ? reason : h->reason;
-		tcp_elog_emit(&s, &u.msg);
+		TCP_ELOG_SEND(&s, TIMER_CANCEL, u);
 	}
 }
 
@@ -216,7 +216,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 
 			u.ev.timeout_us = CONFIG_HZ ? left * 1000000 / CONFIG_HZ : 0;
 			u.ev.reason = reason;
-			tcp_elog_emit(&s, &u.msg);
+			TCP_ELOG_SEND(&s, TIMER_START, u);
 		}
 	} else if (what == TCP_ELOG_T_FIRED) {
 		h->fired_timer = (__u64)timer;
@@ -228,14 +228,14 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 
 			u.ev.timeout_us = 0;
 			u.ev.reason = reason;
-			tcp_elog_emit(&s, &u.msg);
+			TCP_ELOG_SEND(&s, TIMER_START, u);
 		}
 		if (!TCP_ELOG_WOULD(&s, TIMER_FIRED))
 			return;
 		{
 			TCP_ELOG_MSG(TIMER_FIRED, timer_fired, u);
 			u.ev.reason = reason;
-			tcp_elog_emit(&s, &u.msg);
+			TCP_ELOG_SEND(&s, TIMER_FIRED, u);
 		}
 	} else {
 		if (h->fired_timer == (__u64)timer)
@@ -246,7 +246,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		{
 			TCP_ELOG_MSG(TIMER_PROCESSED, timer_processed, u);
 			u.ev.reason = reason;
-			tcp_elog_emit(&s, &u.msg);
+			TCP_ELOG_SEND(&s, TIMER_PROCESSED, u);
 		}
 	}
 }
