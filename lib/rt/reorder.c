@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Reorder window (see reorder.h). Record bytes go into 1 MiB chunks, freed
- * (or kept as one spare) once every record in them is released, so nothing
+ * (or kept as spares, up to SPARE_MAX: no page faults on fresh memory in the
+ * steady state) once every record in them is released, so nothing
  * is ever copied twice; the index (one 32-byte ref per record) is kept
  * sorted: each release sorts only the records added since the previous one
  * and merges them with the held ones that are later than the first new one.
@@ -35,6 +36,7 @@
 #include "rt/reorder.h"
 
 #define CHUNK_BYTES (1u << 20)
+#define SPARE_MAX 8 /* emptied chunks kept for reuse */
 /* Up to this many backward steps in the new records: merge their runs. */
 #define FEW_DESCENTS 64
 /* Insertion-sort moves allowed per new record (plus a constant) before the
@@ -43,6 +45,7 @@
 #define INSERT_BUDGET_BASE 4096
 
 struct chunk {
+	struct chunk *next; /* in the spare list */
 	size_t used, cap;
 	size_t live; /* records in this chunk not yet released */
 	unsigned char data[];
@@ -58,7 +61,8 @@ struct ref {
 
 struct elog_reorder {
 	struct chunk *cur;   /* chunk being appended to */
-	struct chunk *spare; /* one emptied chunk, reused */
+	struct chunk *spare; /* emptied chunks, reused: a list of nspare */
+	size_t nspare;
 	struct ref *refs;    /* held: [head, nsorted) sorted, [nsorted, n) in arrival order */
 	size_t head, n, nsorted, ncap;
 	struct ref *tmp;     /* merge buffer, tcap entries */
@@ -81,9 +85,11 @@ static void chunk_put(struct elog_reorder *r, struct chunk *c)
 		c->used = 0; /* still the one appended to: reuse from the start */
 		return;
 	}
-	if (!r->spare && c->cap == CHUNK_BYTES) {
+	if (r->nspare < SPARE_MAX && c->cap == CHUNK_BYTES) {
 		c->used = 0;
+		c->next = r->spare;
 		r->spare = c;
+		r->nspare++;
 		return;
 	}
 	free(c);
@@ -112,7 +118,12 @@ void elog_reorder_free(struct elog_reorder *r)
 			free(c);
 	}
 	free(r->cur);
-	free(r->spare);
+	while (r->spare) {
+		struct chunk *c = r->spare;
+
+		r->spare = c->next;
+		free(c);
+	}
 	free(r->refs);
 	free(r->tmp);
 	free(r->bounds);
@@ -128,7 +139,8 @@ static struct chunk *chunk_for(struct elog_reorder *r, size_t len)
 		return c;
 	if (len <= CHUNK_BYTES && r->spare) {
 		c = r->spare;
-		r->spare = NULL;
+		r->spare = c->next;
+		r->nspare--;
 	} else {
 		cap = len > CHUNK_BYTES ? len : CHUNK_BYTES;
 		c = malloc(sizeof(*c) + cap);
