@@ -107,9 +107,15 @@ static __noinline int tcp_elog_sack_parse(struct __sk_buff *skb, __u32 opt_off, 
 
 static __always_inline int tcp_elog_opts_only_ts(struct __sk_buff *skb, __u32 opt_off, __u32 opt_len)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	const __u8 *o = data + (opt_off & 0x7f); /* at most 100: the mask tells the verifier */
 	__be32 w;
 
-	if (opt_len != TCP_ELOG_TSOPT_LEN || bpf_skb_load_bytes(skb, opt_off, &w, sizeof(w)))
+	if (opt_len != TCP_ELOG_TSOPT_LEN || opt_off > 0x7f)
+		return 0;
+	if ((void *)(o + 4) <= end) /* in the linear data: read in place */
+		__builtin_memcpy(&w, o, sizeof(w));
+	else if (bpf_skb_load_bytes(skb, opt_off, &w, sizeof(w)))
 		return 0;
 	return w == bpf_htonl(TCP_ELOG_TSOPT_ALIGNED);
 }

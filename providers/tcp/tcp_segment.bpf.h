@@ -46,13 +46,69 @@ struct tcp_elog_seg {
 	__u32 th_at; /* offset of the TCP header in the skb */
 };
 
+/* g from a TCP header at offset iphl of an skb of skb_len bytes. */
+static __always_inline void tcp_elog_seg_fill(struct tcp_elog_seg *g, const struct tcp_elog_th *th,
+					      __u32 iphl, __u32 skb_len)
+{
+	__u32 thl;
+
+	g->seq = bpf_ntohl(th->seq);
+	g->ack = bpf_ntohl(th->ack);
+	g->flags = th->flags | ((__u16)(th->off_ae & 1) << 8);
+	g->win_raw = bpf_ntohs(th->win);
+	g->th_sum = bpf_ntohs(th->sum);
+	g->th_urp = bpf_ntohs(th->urp);
+	g->th_off = th->off_ae >> 4;
+	g->th_at = iphl;
+	thl = g->th_off * 4;
+	g->len = skb_len > iphl + thl ? skb_len - iphl - thl : 0;
+}
+
+/*
+ * The usual case without a helper call: IPv4, or IPv6 with TCP right after
+ * the fixed header, and both headers in the skb's linear data (what Linux
+ * TCP builds, and what it receives on loopback), read in place. 0: parsed;
+ * 1: not that case, take tcp_elog_parse's way; -1: not a TCP segment.
+ */
+static __always_inline int tcp_elog_parse_direct(struct __sk_buff *skb, struct tcp_elog_seg *g)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	const struct tcp_elog_th *th;
+	const __u8 *ip = data;
+	__u32 iphl;
+
+	if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IP)) {
+		if (data + 20 > end)
+			return 1;
+		if (ip[9] != TCP_ELOG_IPPROTO_TCP)
+			return -1;
+		iphl = (ip[0] & 0xf) * 4;
+		if (iphl < 20)
+			return -1;
+	} else if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IPV6)) {
+		if (data + 40 > end || ip[6] != TCP_ELOG_IPPROTO_TCP)
+			return 1;
+		iphl = 40;
+	} else {
+		return -1;
+	}
+	th = data + (iphl & 0x3c); /* 20..60: the mask only tells the verifier */
+	if ((void *)(th + 1) > end)
+		return 1;
+	tcp_elog_seg_fill(g, th, iphl, skb->len);
+	return 0;
+}
+
 /* Parse the skb's IP and TCP headers; 0 on success. */
 static __always_inline int tcp_elog_parse(struct __sk_buff *skb, struct tcp_elog_seg *g)
 {
 	struct tcp_elog_th th;
-	__u32 iphl, thl;
+	__u32 iphl;
 	__u8 b[10];
+	int r = tcp_elog_parse_direct(skb, g);
 
+	if (r <= 0)
+		return r;
 	if (skb->protocol == bpf_htons(TCP_ELOG_ETH_P_IP)) {
 		if (bpf_skb_load_bytes(skb, 0, b, 10))
 			return -1;
@@ -80,16 +136,7 @@ static __always_inline int tcp_elog_parse(struct __sk_buff *skb, struct tcp_elog
 	}
 	if (iphl < 20 || iphl > 60 || bpf_skb_load_bytes(skb, iphl, &th, sizeof(th)))
 		return -1;
-	g->seq = bpf_ntohl(th.seq);
-	g->ack = bpf_ntohl(th.ack);
-	g->flags = th.flags | ((__u16)(th.off_ae & 1) << 8);
-	g->win_raw = bpf_ntohs(th.win);
-	g->th_sum = bpf_ntohs(th.sum);
-	g->th_urp = bpf_ntohs(th.urp);
-	g->th_off = th.off_ae >> 4;
-	g->th_at = iphl;
-	thl = g->th_off * 4;
-	g->len = skb->len > iphl + thl ? skb->len - iphl - thl : 0;
+	tcp_elog_seg_fill(g, &th, iphl, skb->len);
 	return 0;
 }
 
