@@ -17,7 +17,7 @@
  * level and event keywords & slot keywords != 0), one record (32-byte
  * struct elog_event_hdr + payload) is written into that slot's ring buffer
  * for the current CPU (eventlog_abi.h: one ring per subscriber and CPU).
- * A failed reserve is counted in that slot's per-CPU `dropped`, a success in
+ * A full ring is counted in that slot's per-CPU `dropped`, a success in
  * `delivered`, so for each subscriber delivered + dropped == matched events,
  * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
  * and the consumer is woken once per 1/8 of a ring written on a CPU (the
@@ -171,14 +171,15 @@ static __always_inline __u64 elog__wake_flags(struct elog_slot_stats *st, const 
 }
 
 /*
- * Writes one record into slot's ring; counts the outcome. contiguous (a
- * constant): when non-zero, the payload follows the header in memory in a
- * buffer of that many payload bytes, and one bpf_ringbuf_output() copies
- * both; when 0, the record is reserved and the two parts written into it.
+ * Writes one record into slot's ring for this CPU (CPU 0's for a targeted
+ * event); counts the outcome. room (a constant): when > 0, the payload
+ * follows the header in memory, in a buffer of room bytes, and one
+ * bpf_ringbuf_output() copies both; when 0, the payload is elsewhere and the
+ * record is reserved and its two parts written into it.
  */
 static __always_inline void elog__deliver(__u32 slot, int targeted, const struct elog_sub_cfg *c,
 					  const struct elog_event_hdr *hdr,
-					  const void *payload, __u32 len, int contiguous)
+					  const void *payload, __u32 len, __u32 room)
 {
 	struct bpf_dynptr rec;
 	__u32 rec_len = ELOG_EVENT_HDR_SIZE + len;
@@ -203,15 +204,15 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 		return;
 	}
 	flags = elog__wake_flags(st, c, rec_len);
-	if (contiguous) {
+	if (room) {
 		/* Bounded here, next to the call, for the verifier: the
-		 * caller's buffer holds the header and contiguous bytes.
+		 * caller's buffer holds the header and room bytes.
 		 * (The caller checked len already; barrier_var keeps clang
 		 * from dropping this check as redundant.) */
 		__u64 n = rec_len; /* 64-bit: one register, checked and passed */
 
 		barrier_var(n);
-		if (n > ELOG_EVENT_HDR_SIZE + contiguous) {
+		if (n > ELOG_EVENT_HDR_SIZE + room) {
 			elog__count_st(st, 0);
 			return;
 		}
@@ -238,7 +239,7 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
  */
 static __always_inline void elog__emit(const struct elog_session *s, __u8 level, __u32 keywords,
 				       struct elog_event_hdr *hdr, const void *payload, __u32 len,
-				       int contiguous)
+				       __u32 room)
 {
 	struct elog_conf *conf;
 	__s32 target = -1;
@@ -278,7 +279,7 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 			elog__count(&slot, 0);
 			continue;
 		}
-		elog__deliver(slot, target >= 0, c, hdr, payload, len, contiguous);
+		elog__deliver(slot, target >= 0, c, hdr, payload, len, room);
 	}
 }
 
@@ -331,10 +332,10 @@ static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __
 /*
  * The same for a record laid out in one piece: rec is the header, with
  * event_id set, followed by len payload bytes in a buffer of room bytes (a
- * constant > 0; a longer len is counted as dropped). rec->timestamp, when not 0, is kept:
- * a hook that emits several events stamps them with one clock read. Each
- * subscriber costs one bpf_ringbuf_output(), not a reserve, two writes and a
- * submit.
+ * constant > 0; a longer len is counted as dropped). rec->timestamp, when
+ * not 0, is kept: a hook that emits several events stamps them with one
+ * clock read. Each subscriber costs one bpf_ringbuf_output(), not a
+ * reserve, two writes and a submit.
  */
 static __always_inline void elog_emit_rec(const struct elog_session *s, __u8 level, __u32 keywords,
 					  struct elog_event_hdr *rec, __u32 len, __u32 room)
