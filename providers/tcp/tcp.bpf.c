@@ -28,6 +28,13 @@
  *
  * fentry/fexit and kprobes are not available on the target kernels; every
  * hook here is a tracepoint or a networking hook (linux-bpf-notes.md).
+ *
+ * Kernel structures are read with plain loads through the BTF pointers the
+ * hooks have (tracepoint arguments, bpf_skc_to_tcp_sock(), bpf_rdonly_cast()):
+ * CO-RE relocated like BPF_CORE_READ, fault-safe, one instruction each,
+ * where BPF_CORE_READ costs a bpf_probe_read_kernel() call per field; only
+ * memory that is not a typed field (cubic's private state inside
+ * icsk_ca_priv, skb->cb) still goes through it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
