@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""bench/doc.py RESULTS_DIR: rewrites the generated part of docs/PERFORMANCE.md
+"""bench/doc.py RESULTS_DIR: rewrites the generated part of docs/PERFORMANCE.md (BENCH_DOC_NOTE: what else ran on the machine meanwhile)
 (between the bench-results markers: conditions, the tables of bench/report.py
 and the verdicts with their figures) from one bench/run.sh results directory."""
 import sys, re, os, glob, collections, statistics as st
@@ -115,18 +115,26 @@ off the throughput; the two figures tell the same story. Where the added
 CPU goes: BPF programs {100 * cb / (cb + ct):.0f} % (~{bpf_ns:.0f} ns per event), the consumer
 (`elog`: ring → reorder window → file) {100 * ct / (cb + ct):.0f} % (~{cons_ns:.0f} ns per event). Of the
 BPF time (part 1-2c): the ingress hook {ing[0]:.0f} % ({ing[1]:.0f} ns per received segment: it
-parses the headers, and emits IN and, for an ACK that advances snd_una, ACK,
-walking the TCP options for SACK blocks), egress {egr[0]:.0f} % ({egr[1]:.0f} ns, OUT), the
+parses the headers once, and emits IN and, for an ACK that advances snd_una, ACK;
+the TCP options are walked for SACK blocks only when they are not just the
+aligned timestamp), egress {egr[0]:.0f} % ({egr[1]:.0f} ns, OUT), the
 timer-start hook {tms[0]:.0f} % ({tms[1]:.0f} ns; the RTO timer is re-armed on every ACK),
-`sk_data_ready` {pshare('tcp_elog_data_ready')[0]:.0f} % (SB_WAKE), `sock_send_length` {snd[0]:.0f} % (USER_SEND). The framework's own share of a
-delivered event (slot filter, ring reservation, header, commit, counters) is
-~180 ns (`test_cmd` run time per event, commit 89e0d88); the rest is the
-provider's work per hook. At {epg:,.0f} events per GB, the 8 % budget is
-~{budget_ns:.0f} ns of CPU per event, BPF and consumer together; measured: ~{now_ns:.0f} ns.
-Meeting it needs the TCP provider's per-segment cost cut (one header parse
-shared by IN and ACK, no option walk when the options are only a timestamp,
-fewer timer records): that code belongs to the TCP provider and was changing
-while this was measured.
+`sk_data_ready` {pshare('tcp_elog_data_ready')[0]:.0f} % (SB_WAKE), `sock_send_length` {snd[0]:.0f} % (USER_SEND).
+Measured by taking pieces out of the capture (same bulk series, bpf_stats,
+at commit 5d1b91e): writing a record into a ring costs ~130-180 ns, the
+clock read ~25 ns, asking the ring for its unread size ~30 ns (since
+replaced by a per-CPU count, 6dc9a3b); a segment's socket lookup is ~100 ns
+and its change checks (MSS, CWND, RTT, CC, DSACK, HyStart) up to ~150 ns;
+the rest is each hook's own reads. Sharing one ring between the CPUs added
+~60-120 ns per record (egress and `sk_data_ready` run times before and after
+cc3f811, which gave every CPU its own ring).
+At {epg:,.0f} events per GB, the 8 % budget is ~{budget_ns:.0f} ns of CPU per
+event, BPF and consumer together; measured: ~{now_ns:.0f} ns. What is left is
+mostly the price of one ring record per event, so meeting it needs fewer
+records, not cheaper ones: TIMER_START alone is a quarter of the events (Linux
+re-arms the retransmit timer on nearly every ACK and send); coalescing the
+restarts of a running timer would cut that, at the cost of the exact re-arm
+times FreeBSD's log has, and is not done.
 
 **2. Against tcpdump and bpftrace.** The capture records {ev['capture'] / ev['tcpdump']:.1f}× as many
 events as `tcpdump -s 128` records packets (every segment both ways as IN and
@@ -176,7 +184,7 @@ Measured {cond.get('date_utc_start','?')} - {cond.get('date_utc_end','?')[11:]} 
 * source: {cond.get('source')}
 * tools: {cond.get('iperf3')}; {cond.get('tcpdump')}; {cond.get('tshark','').rstrip('.')}; {cond.get('bpftrace','bpftrace: not installed')}
 * runs: {cond.get('rounds')}
-* conditions: shared machine (other engineers' builds and tests on the same 2 CPUs until ~04:40 UTC); load average {cond.get('loadavg_start','?').split()[0]} at start, {cond.get('loadavg_end','?').split()[0]} at end; host tcp provider at start: {cond.get('host tcp provider at start','?')}{'; ' + cond['host tcp provider'] if 'host tcp provider' in cond else ''}; column "foreign provider": somebody else's eventlog hooks seen during a run
+* conditions: {os.environ.get('BENCH_DOC_NOTE', 'shared machine')}; load average {cond.get('loadavg_start','?').split()[0]} at start, {cond.get('loadavg_end','?').split()[0]} at end; host tcp provider at start: {cond.get('host tcp provider at start','?')}{'; ' + cond['host tcp provider'] if 'host tcp provider' in cond else ''}; column "foreign provider": somebody else's eventlog hooks seen during a run
 {table}
 {analysis}<!-- bench-results-end -->"""
 s = open(doc).read()
