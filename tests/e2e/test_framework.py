@@ -20,6 +20,7 @@ import pytest
 from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_END_ID,
                      SESSION_ID_NONE, SESSION_KEYWORD, Capture, assert_session_order,
                      decode_capture, run, wait_until)
+from test_reliability_lib import live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
@@ -251,12 +252,15 @@ def test_unload_refused_while_subscribed_then_leaves_nothing(bindir, procs, tmp_
     p = elogctl("-U", "test", check=False)
     assert p.returncode == 1 and "live subscriber" in p.stderr
     stop_ok(cap)
+    # By id, not by name: a benchmark may have its own test provider
+    # loaded in a private bpffs meanwhile.
+    progs = provider_objects("test")["progs"]
+    assert progs
     elogctl("-U", "test")
     assert not os.path.exists(f"{PIN_ROOT}/test")
 
     def gone():  # the kernel releases programs a moment after the last pin
-        progs = run(["bpftool", "prog", "show"]).stdout
-        return "test_cmd" not in progs and "test_hot" not in progs
+        return not progs & live_ids("prog")
 
     wait_until(gone, 10, "the test provider's programs to be released")
     # Reading a counter does not load it again.
