@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from test_reliability_lib import active_slots
 from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -109,14 +110,18 @@ def test_cut_zst_is_a_warning(tools, tmp_path):
 
 class Live:
     """`elog -c tcp TRACE ARGS...`, ready once `ready` exists (the output is
-    created after subscribing); stop() is SIGINT and a clean exit."""
+    created after subscribing) and one more slot is in use than before it
+    started (a directory that an earlier capture made exists before this
+    one subscribes); stop() is SIGINT and a clean exit. The tcp_env fixture
+    holds the provider exclusively: nobody else subscribes meanwhile."""
 
     def __init__(self, env, args, ready):
+        before = active_slots("tcp")
         self.proc = subprocess.Popen([ELOG, "-c", "tcp", "TRACE"] + args, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         env.procs.append(self.proc)
         deadline = time.time() + 10
-        while not os.path.exists(ready):
+        while not os.path.exists(ready) or active_slots("tcp") <= before:
             if self.proc.poll() is not None:
                 raise AssertionError("elog exited %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
             assert time.time() < deadline, "elog did not start within 10 s"

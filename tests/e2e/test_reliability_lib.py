@@ -53,6 +53,14 @@ def provider_objects(provider):
     return {"progs": set(progs), "maps": maps, "links": links}
 
 
+def active_slots(provider):
+    """How many subscriber slots of `provider` are in use (elog_subs entries
+    whose first word, `active`, is not ELOG_SLOT_FREE)."""
+    entries = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_subs")
+    return sum(1 for e in entries
+               if struct.unpack("<I", bytes(int(b, 16) for b in e["value"][:4]))[0] != 0)
+
+
 def live_ids(kind):
     """Ids of every live BPF object of a kind ("prog", "map", "link")."""
     return {o["id"] for o in bpftool(kind, "show")}
