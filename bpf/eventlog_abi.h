@@ -94,6 +94,8 @@ enum elog_knob {
 	ELOG_KNOB_LOG_ID_LIMIT = 0, /* net.inet.tcp.eventlog.log_id_limit */
 	ELOG_KNOB_HOT = 1,          /* 1 while the per-packet hooks are attached */
 	ELOG_KNOB_PROVIDER0 = 2,    /* first knob a provider may use for itself */
+	/* net.inet.tcp.eventlog.timer_restart_us (the tcp provider's first) */
+	ELOG_KNOB_TCP_TIMER_RESTART_US = ELOG_KNOB_PROVIDER0,
 	ELOG_KNOB_COUNT = 8,
 };
 

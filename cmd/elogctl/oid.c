@@ -18,6 +18,16 @@ static const char *const suffix[] = {
 	[OID_SESSIONS_ENABLED] = "sessions_enabled",
 };
 
+/* The TCP provider's knobs (pinned elog_knobs entries), in -a order. */
+static const struct {
+	const char *name;
+	enum oid_kind kind;
+	enum elog_knob knob;
+} tcp_knobs[] = {
+	{ "log_id_limit", OID_LOG_ID_LIMIT, ELOG_KNOB_LOG_ID_LIMIT },
+	{ "timer_restart_us", OID_TIMER_RESTART_US, ELOG_KNOB_TCP_TIMER_RESTART_US },
+};
+
 size_t oid_list(struct oid *v, size_t max)
 {
 	size_t n = 0, i;
@@ -30,14 +40,19 @@ size_t oid_list(struct oid *v, size_t max)
 			snprintf(v[n].name, sizeof(v[n].name), "kern.eventlog.%s.%s", p, suffix[k]);
 			v[n].provider = p;
 			v[n].kind = (enum oid_kind)k;
+			v[n].knob = -1;
 			v[n].writable = k == OID_DEFAULT;
 		}
 	}
-	/* FreeBSD keeps the TCP provider's own knob under net.inet.tcp. */
-	if (elog_rt_find_provider("tcp") && n < max) {
-		snprintf(v[n].name, sizeof(v[n].name), "net.inet.tcp.eventlog.log_id_limit");
+	/* FreeBSD keeps the TCP provider's own knobs under net.inet.tcp
+	 * (timer_restart_us is ours). */
+	for (i = 0; i < sizeof(tcp_knobs) / sizeof(tcp_knobs[0]) && n < max; i++) {
+		if (!elog_rt_find_provider("tcp"))
+			break;
+		snprintf(v[n].name, sizeof(v[n].name), "net.inet.tcp.eventlog.%s", tcp_knobs[i].name);
 		v[n].provider = "tcp";
-		v[n].kind = OID_LOG_ID_LIMIT;
+		v[n].kind = tcp_knobs[i].kind;
+		v[n].knob = (int)tcp_knobs[i].knob;
 		v[n].writable = true;
 		n++;
 	}
@@ -52,8 +67,8 @@ static int read_open(struct elog_rt *rt, const struct oid *o, int64_t *value,
 	__s64 knob;
 	int ret;
 
-	if (o->kind == OID_LOG_ID_LIMIT) {
-		ret = elog_rt_knob_get(rt, ELOG_KNOB_LOG_ID_LIMIT, &knob, err);
+	if (o->knob >= 0) {
+		ret = elog_rt_knob_get(rt, (enum elog_knob)o->knob, &knob, err);
 		*value = knob;
 		return ret;
 	}
@@ -106,6 +121,9 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 	if (o->kind == OID_LOG_ID_LIMIT && value < -1)
 		return elog_rt_errf(err, EINVAL, "invalid log_id_limit %lld "
 				    "(use -1 for unlimited, 0 for none, or a count)", (long long)value);
+	if (o->kind == OID_TIMER_RESTART_US && value < 0)
+		return elog_rt_errf(err, EINVAL, "invalid timer_restart_us %lld "
+				    "(use 0 to log every timer start, or microseconds)", (long long)value);
 	ret = elog_rt_open(o->provider, ELOG_RT_LOAD, &rt, err);
 	if (ret)
 		return ret;
@@ -114,7 +132,7 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 		if (o->kind == OID_DEFAULT)
 			ret = elog_rt_set_default(rt, (int)value, NULL, err);
 		else
-			ret = elog_rt_knob_set(rt, ELOG_KNOB_LOG_ID_LIMIT, value, err);
+			ret = elog_rt_knob_set(rt, (enum elog_knob)o->knob, value, err);
 	}
 	if (!ret)
 		ret = read_open(rt, o, now, err);

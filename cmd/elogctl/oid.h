@@ -18,12 +18,14 @@ enum oid_kind {
 	OID_SESSIONS_ACTIVE,  /* kern.eventlog.<p>.sessions_active (ro) */
 	OID_SESSIONS_ENABLED, /* kern.eventlog.<p>.sessions_enabled (ro) */
 	OID_LOG_ID_LIMIT,     /* net.inet.tcp.eventlog.log_id_limit (rw, tcp knob) */
+	OID_TIMER_RESTART_US, /* net.inet.tcp.eventlog.timer_restart_us (rw, tcp knob) */
 };
 
 struct oid {
 	char name[96];
 	const char *provider;
 	enum oid_kind kind;
+	int knob;             /* enum elog_knob for a knob, else -1 */
 	bool writable;
 };
 

@@ -114,16 +114,16 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err);
  * The provider pinned here was loaded by another build of eventlog: its
  * programs and maps may not be the ones this binary expects (a newer elog
  * attaching a program the old load never pinned). With no live capture it
- * is reloaded from this build, keeping its controls (default and
- * log_id_limit); sessions of existing sockets start over, as after an
+ * is reloaded from this build, keeping its controls (default and its
+ * knobs: log_id_limit, timer_restart_us); sessions of existing sockets start over, as after an
  * unload. With live captures nothing is touched and the caller is told.
  */
 static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 {
 	struct elog_conf conf;
 	__u32 zero = 0;
-	__s64 limit = -1;
-	int live, ret, def;
+	__s64 knobs[ELOG_KNOB_COUNT];
+	int live, ret, def, k;
 
 	ret = elog_rt_reclaim_locked(rt, err);
 	if (ret < 0)
@@ -140,9 +140,11 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
 				    strerror(errno));
 	def = conf.default_on;
-	ret = elog_rt_knob_get(rt, ELOG_KNOB_LOG_ID_LIMIT, &limit, err);
-	if (ret)
-		return ret;
+	for (k = 0; k < ELOG_KNOB_COUNT; k++) {
+		ret = elog_rt_knob_get(rt, (enum elog_knob)k, &knobs[k], err);
+		if (ret)
+			return ret;
+	}
 	if (rt->ops->unload)
 		rt->ops->unload(rt);
 	elog_rt_close_maps(rt);
@@ -156,7 +158,15 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: restore the default: %s", rt->ops->name,
 				    strerror(errno));
-	return elog_rt_knob_set(rt, ELOG_KNOB_LOG_ID_LIMIT, limit, err);
+	for (k = 0; k < ELOG_KNOB_COUNT; k++) {
+		/* HOT says what is attached now: nothing, after a load. */
+		if (k == ELOG_KNOB_HOT)
+			continue;
+		ret = elog_rt_knob_set(rt, (enum elog_knob)k, knobs[k], err);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int rt_load(struct elog_rt *rt, struct elog_error *err)

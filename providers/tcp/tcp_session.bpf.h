@@ -54,10 +54,15 @@ struct {
  */
 struct tcp_elog_by_addr {
 	struct elog_session s;
-	/* Reason each of the socket's three timers (retransmit, delayed ACK,
-	 * keepalive) was last started for (tcp_timer.bpf.h). */
+	/* Per timer of the socket (retransmit, delayed ACK, keepalive; index
+	 * tcp_elog_timer_of()), tcp_timer.bpf.h: the reason it was last started
+	 * for; whether it runs (started, not fired or cancelled since); and,
+	 * for timer_restart_us, the reason and time of its last logged start. */
 	__u8 timer_reason[4];
+	__u8 running[4];
+	__u8 logged_reason[4];
 	__u8 pad[4];
+	__u64 start_logged_us[4];
 };
 
 struct {

@@ -28,6 +28,18 @@
  *    them, cost no session lookup.
  * Nothing is lost: START, START means restarted; START, CANCEL stopped;
  * START, FIRED ran.
+ *
+ * Unless asked: with net.inet.tcp.eventlog.timer_restart_us = N > 0, a
+ * restart of a running timer is not logged while that timer's last logged
+ * TIMER_START is less than N us old. Linux restarts the retransmit timer on
+ * nearly every ACK (RXT) and send (TLP), so this removes most TIMER_STARTs
+ * of a busy connection (a quarter of a bulk transfer's events), at the
+ * price of the restarts' times and reasons in between. The stream stays
+ * consistent: a fire for another reason than the last logged start's gets a
+ * start of its own reason for 0 us just before it (as for the untraced
+ * re-arm below), and a cancel names the last logged start's reason. Fires,
+ * cancels and the start of a stopped timer are always logged. 0, the
+ * default, logs every start.
  */
 #ifndef ELOG_TCP_TIMER_BPF_H
 #define ELOG_TCP_TIMER_BPF_H
@@ -90,6 +102,15 @@ static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
 	return icsk->icsk_pending != 0;
 }
 
+/* net.inet.tcp.eventlog.timer_restart_us; 0: log every start. */
+static __always_inline __u64 tcp_elog_timer_restart_us(void)
+{
+	__u32 key = ELOG_KNOB_TCP_TIMER_RESTART_US;
+	__s64 *v = bpf_map_lookup_elem(&elog_knobs, &key);
+
+	return v && *v > 0 ? (__u64)*v : 0;
+}
+
 /* Before a session's SESSION_END: its cancel, if this CPU still holds one. */
 static __always_inline void tcp_elog_timer_flush(const struct tcp_elog_sk *v);
 
@@ -129,13 +150,18 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 
 	h->held = 0;
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr);
-	if (!a || !a->s.enabled)
+	if (!a)
+		return;
+	a->running[h->kind & 3] = 0;
+	if (!a->s.enabled)
 		return;
 	s = a->s;
 	s.target = -1;
 	if (!TCP_ELOG_WOULD(&s, TIMER_CANCEL))
 		return;
 	reason = a->timer_reason[h->kind & 3];
+	if (tcp_elog_timer_restart_us() && a->logged_reason[h->kind & 3])
+		reason = a->logged_reason[h->kind & 3];
 	{
 		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
 		u.ev.reason = reason ? reason : h->reason;
@@ -194,12 +220,16 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	 * with an unchanged expiry, which mod_timer does without a trace. */
 	__u8 rearmed = 0; /* that untraced re-arm, seen at the fire */
 
+	__u64 restart_us = tcp_elog_timer_restart_us();
+	__u8 restart = 0; /* a start of a running timer */
+
 	if (what == TCP_ELOG_T_FIRED && kind == 1 && tcp_elog_write_timer_pending(sk_addr)) {
 		rearmed = a->timer_reason[1] && a->timer_reason[1] != reason;
 		a->timer_reason[1] = reason;
-	} else if (what == TCP_ELOG_T_START)
+	} else if (what == TCP_ELOG_T_START) {
+		restart = a->running[kind & 3];
 		a->timer_reason[kind & 3] = reason;
-	else if (a->timer_reason[kind & 3])
+	} else if (a->timer_reason[kind & 3])
 		reason = a->timer_reason[kind & 3];
 	s = a->s;
 	s.target = -1;
@@ -208,19 +238,34 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	if (what == TCP_ELOG_T_START) {
 		/* Held cancel of this timer + start = a re-arm: the start says it. */
 		h->held = 0;
+		a->running[kind & 3] = 1;
 		if (!TCP_ELOG_WOULD(&s, TIMER_START))
 			return;
 		{
 			TCP_ELOG_MSG(TIMER_START, timer_start, u);
 			__u64 left = (__s64)(expires - now) > 0 ? expires - now : 0;
 
+			if (restart_us) {
+				__u64 now_us = bpf_ktime_get_boot_ns() / 1000;
+
+				if (restart && now_us - a->start_logged_us[kind & 3] < restart_us)
+					return;
+				a->start_logged_us[kind & 3] = now_us;
+				a->logged_reason[kind & 3] = reason;
+				u.msg.hdr.timestamp = now_us;
+			}
 			u.ev.timeout_us = CONFIG_HZ ? left * 1000000 / CONFIG_HZ : 0;
 			u.ev.reason = reason;
 			TCP_ELOG_SEND(&s, TIMER_START, u);
 		}
 	} else if (what == TCP_ELOG_T_FIRED) {
+		a->running[kind & 3] = 0;
 		h->fired_timer = (__u64)timer;
 		h->fired_reason = reason;
+		/* Restarts left out (timer_restart_us) may have changed the
+		 * reason since the last logged start. */
+		if (restart_us && a->logged_reason[kind & 3] && a->logged_reason[kind & 3] != reason)
+			rearmed = 1;
 		/* Reported as a start for 0 us just before its fire, so every
 		 * fire follows a start of its own reason. */
 		if (rearmed && TCP_ELOG_WOULD(&s, TIMER_START)) {

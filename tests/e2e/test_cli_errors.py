@@ -98,6 +98,9 @@ def test_elog_pcapng_output_cannot_be_created(bindir, tmp_path):
     ("net.inet.tcp.eventlog.log_id_limit=-2",
      "elogctl: net.inet.tcp.eventlog.log_id_limit: invalid log_id_limit -2 "
      "(use -1 for unlimited, 0 for none, or a count)\n"),
+    ("net.inet.tcp.eventlog.timer_restart_us=-1",
+     "elogctl: net.inet.tcp.eventlog.timer_restart_us: invalid timer_restart_us -1 "
+     "(use 0 to log every timer start, or microseconds)\n"),
     ("kern.eventlog.test.default=", "elogctl: kern.eventlog.test.default: invalid integer ''\n"),
     ("kern.eventlog.test.default=99999999999999999999",
      "elogctl: kern.eventlog.test.default: invalid integer '99999999999999999999'\n"),

@@ -186,6 +186,70 @@ def test_timer_volume_under_bulk_transfer(tcp_env):
 
 
 
+RESTART = "net.inet.tcp.eventlog.timer_restart_us"
+# Which of a socket's three timers a reason runs on.
+TIMER_OF = {RXT: 1, TLP: 1, PERSIST: 1, DELAYACK: 2, KEEPALIVE: 3, TWOMSL: 3}
+
+
+def bulk_timer_starts(env, name):
+    """(TIMER_STARTs per IN/OUT, timer events, client records) of the client
+    of a bulk transfer captured at TRACE."""
+    cap = env.capture(name, "TRACE", extra=["-b", "8M"])
+    w = env.traffic.workload("bulk", 4, 24)
+    cap.stop()
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0
+    (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
+    mine = [r for r in recs if r.session == client]
+    segments = sum(1 for r in mine if r.id in (IN, OUT))
+    starts = sum(1 for r in mine if r.id == TIMER_START)
+    assert segments > 100, segments
+    return starts / segments, timer_events(recs, client), mine
+
+
+def test_timer_restart_us_coalesces_restarts(tcp_env):
+    """timer_restart_us = 50 ms: restarts of a running timer are logged at
+    most every 50 ms; the stream stays consistent (every cancel and fire
+    after a start of its reason) and much shorter; 0 logs every start."""
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    assert env.ctl.get(RESTART) == 0, "default: every start is logged"
+    every, _, _ = bulk_timer_starts(env, "every.elog")
+    env.ctl.set(RESTART, 50000)
+    fewer, ev, mine = bulk_timer_starts(env, "coalesced.elog")
+    check_consistent(ev)
+    print("TIMER_START per IN/OUT: every start %.3f, restarts left out %.3f" % (every, fewer))
+    assert fewer * 4 < every, (fewer, every)
+    # Two logged starts of one timer with neither a cancel nor a fire of it
+    # between (a restart of a running timer): at least 50 ms apart, except
+    # the 0 us start a fire for another reason gets right before it.
+    last = {}
+    for r in mine:
+        if r.id == TIMER_START:
+            timeout, reason = struct.unpack_from("<QB", r.payload)
+            t = TIMER_OF[reason]
+            if t in last and timeout != 0:
+                assert r.ts - last[t] >= 50000, (reason, last[t], r.ts)
+            last[t] = r.ts
+        elif r.id in (TIMER_CANCEL, TIMER_FIRED):
+            last.pop(TIMER_OF[r.payload[0]], None)
+    env.ctl.set(RESTART, 0)
+    again, _, _ = bulk_timer_starts(env, "again.elog")
+    assert again * 2 > every, (again, every)
+
+
+def test_timer_restart_us_keeps_fires(tcp_env):
+    """With restarts left out, a retransmission timeout still shows as a
+    start, a fire and its processing, all for RXT, in that order."""
+    env = tcp_env
+    env.ctl.set(RESTART, 1000000)
+    w, client, _, recs = capture_mode(env, "rto")
+    ev = timer_events(recs, client)
+    check_consistent(ev)
+    fires = [e for e in ev if e[0] == TIMER_FIRED]
+    assert any(e[1] == RXT for e in fires), ev
+
+
 def netstat(ns, names):
     """TcpExt counters of the namespace (/proc/net/netstat is per netns)."""
     lines = [l.split() for l in run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"]).stdout.splitlines()
