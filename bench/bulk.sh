@@ -8,6 +8,8 @@
 #   loaded    tcp provider loaded, no subscriber (default 0)
 #   disabled  one subscriber (elog -c tcp -o FILE), sessions disabled (default 0)
 #   capture   elog -c tcp VERBOSE (all keywords) -b 4M -o FILE, default 1
+#   coalesced the same with net.inet.tcp.eventlog.timer_restart_us=50000
+#             (restarts of a running timer logged at most every 50 ms)
 #   zstd      the same into FILE.zst (compressed by elog as it writes)
 #   tcpdump   tcpdump -i lo -s 128 -w FILE on the flow's port (no provider)
 #   bpftrace  bpftrace printing every tcp:tcp_probe of the flow to a file
@@ -163,14 +165,18 @@ run_one() {
 	base | tcpdump | bpftrace) set_provider unloaded ;;
 	*) set_provider loaded ;;
 	esac
+	case $mode in
+	coalesced) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=50000 >/dev/null ;;
+	loaded | disabled | capture | zstd) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
+	esac
 
 	ip netns exec "$NS" iperf3 -s -1 -p $PORT -B 127.0.0.1 >"$out.server" 2>&1 &
 	server_pid=$!
 	wait_for 5 sh -c "ip netns exec $NS ss -ltnH | grep -q ':$PORT '" || die "iperf3 server did not start"
 
 	case $mode in
-	disabled | capture | zstd)
-		if [ "$mode" = capture ]; then
+	disabled | capture | coalesced | zstd)
+		if [ "$mode" = capture ] || [ "$mode" = coalesced ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
 			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog" 2>"$out.tool" &
 		elif [ "$mode" = zstd ]; then
@@ -234,7 +240,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	c1=$(cpu_snapshot)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
-	case $mode in capture | zstd) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
+	case $mode in capture | coalesced | zstd) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
 
 	cpu=$(cpu_busy_seconds "$c0" "$c1")
 	read -r bytes bps secs < <(python3 -c '
@@ -242,7 +248,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	case $mode in
-	disabled | capture | zstd)
+	disabled | capture | coalesced | zstd)
 		events=$(awk '/Events received:/ { print $3 }' "$out.tool")
 		dropped=$(awk '/Dropped events:/ { print $3 }' "$out.tool")
 		f=$out.elog

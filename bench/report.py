@@ -143,7 +143,7 @@ def attrib(d, t):
     """CPU the capture adds, measured directly: BPF run time (bpf_stats) plus
     the tool's own CPU, per GB, against the base busy CPU per GB."""
     part = "attrib"
-    modes = [m for m in ("base", "loaded", "disabled", "capture", "zstd", "tcpdump", "bpftrace") if (part, m) in d]
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace") if (part, m) in d]
     if not modes:
         return {}
     base_cpu = med(series(d, "bulk", "base", "cpu_s_per_gb").values()) or \
@@ -206,7 +206,7 @@ def progs(path, t):
 
 
 def bulk(d, t, part, title, thr_targets):
-    modes = [m for m in ("base", "loaded", "disabled", "capture", "zstd", "tcpdump", "bpftrace")
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace")
              if (part, m) in d]
     if not modes:
         return {}
