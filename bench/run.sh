@@ -4,7 +4,9 @@
 # bench/run.sh: every benchmark of docs/PERFORMANCE.md, then the table.
 #
 #   1-2  bench/bulk.sh    loopback iperf3 flow: no provider / loaded / disabled /
-#                         capture / capture to .zst / tcpdump -s 128 / bpftrace
+#                         capture / capture with timer restarts coalesced
+#                         (timer_restart_us=50000) / capture to .zst /
+#                         tcpdump -s 128 / bpftrace
 #                         tcp_probe printer, interleaved rounds; then a shorter
 #                         series with BPF statistics on (attribution: BPF run
 #                         time + the tool's own CPU per GB)
@@ -67,7 +69,7 @@ fi
 for c in iperf3 tcpdump tshark ip unshare python3; do
 	command -v "$c" >/dev/null || die "$c missing: run scripts/install-deps.sh"
 done
-MODES="base loaded disabled capture zstd tcpdump"
+MODES="base loaded disabled capture coalesced zstd tcpdump"
 if command -v bpftrace >/dev/null; then
 	MODES="$MODES bpftrace"
 else
