@@ -19,6 +19,7 @@ def test_all_lists_every_name(elogctl):
         for n in NAMES:
             assert f"kern.eventlog.{p}.{n}" in names
     assert "net.inet.tcp.eventlog.log_id_limit" in names
+    assert "net.inet.tcp.eventlog.timer_restart_us" in names
     for line in out:
         name, value = line.split(": ")
         int(value)
@@ -91,6 +92,27 @@ def test_log_id_limit_round_trip(elogctl):
     assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == -1
     elogctl("net.inet.tcp.eventlog.log_id_limit=25")
     assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == 25
+
+
+def test_timer_restart_us_round_trip(elogctl):
+    name = "net.inet.tcp.eventlog.timer_restart_us"
+    old = elogctl.get(name)
+    assert elogctl.set(name, 50000).stdout == f"{name}: {old} -> 50000\n"
+    assert elogctl.get(name) == 50000
+    elogctl(f"{name}=0")
+    assert elogctl.get(name) == 0
+
+
+def test_tcp_knobs_kept_when_reloaded_from_another_build(elogctl, exclusive_provider):
+    """The tcp provider's own knobs survive the reload from this build that a
+    provider pinned by another build gets on first use."""
+    exclusive_provider("tcp")
+    elogctl.set("net.inet.tcp.eventlog.log_id_limit", 7)
+    elogctl.set("net.inet.tcp.eventlog.timer_restart_us", 1234)
+    ours = _pretend_other_build("tcp")
+    assert elogctl.get("net.inet.tcp.eventlog.timer_restart_us") == 1234
+    assert os.listdir(f"{PIN_ROOT}/tcp/ready") == [ours], "reloaded from this build"
+    assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == 7
 
 
 def test_load_unload_list(elogctl, fresh_test_provider):
