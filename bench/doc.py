@@ -150,10 +150,12 @@ the rest is each hook's own reads. Sharing one ring between the CPUs added
 ~60-120 ns per record (egress and `sk_data_ready` run times before and after
 cc3f811, which gave every CPU its own ring).
 At {epg:,.0f} events per GB, the 8 % budget is ~{budget_ns:.0f} ns of CPU per
-event, BPF and consumer together; measured: ~{now_ns:.0f} ns. What is left is
-mostly the price of one ring record per event, so meeting it needs fewer
-records, not cheaper ones: TIMER_START alone is a quarter of the events (Linux
-re-arms the retransmit timer on nearly every ACK and send).
+event, BPF and consumer together; measured: ~{now_ns:.0f} ns. No one piece
+holds the difference: every hook runs once per segment, timer restart,
+wakeup or send, and each pays its socket lookup, its checks and, mostly,
+a record. Fewer records alone do not get there either: TIMER_START is a
+quarter of the events (Linux re-arms the retransmit timer on nearly every
+ACK and send), yet the hook that would log it still runs for every restart.
 {coal or 'Coalescing timer restarts (`timer_restart_us`) was not measured in this run.'}
 
 **2. Against tcpdump and bpftrace.** The capture records {ev['capture'] / ev['tcpdump']:.1f}× as many
@@ -162,7 +164,7 @@ OUT with decoded state, plus ACK, USER_SEND, RTT, CWND, timers) and
 {ev['capture'] / ev['bpftrace']:.1f}× the lines of the bpftrace `tcp_probe` printer. bpftrace: flat
 out {bpf_r[0]:.3f} [{bpf_r[1]:.2f}-{bpf_r[2]:.2f}] against the capture's {cpr[0]:.3f}, attributed {bpft_pct:+.1f} % against
 {cap_pct:+.1f} %: by the direct measure it costs more while recording less ({V(bpft_pct > cap_pct)}), by the
-flat-out ratio {V(bpf_r[0] > cpr[0])} (the two are within that series' noise). tcpdump costs less
+flat-out ratio {V(bpf_r[0] > cpr[0])}{" (the two are within that series' noise)" if bpf_r[1] <= cpr[2] and cpr[1] <= bpf_r[2] else ""}. tcpdump costs less
 (flat out {tcp_r[0]:.3f}; attributed {tcpd_pct:+.1f} %, which misses its packet copy in the sender's
 softirq): {V(tcp_r[0] > cpr[0])}. On loopback tcpdump's
 work is one 128-byte copy per GSO super-packet (up to 64 KiB) into an mmap'ed
