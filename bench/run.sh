@@ -22,7 +22,7 @@
 #   BENCH_ATTRIB_ROUNDS [3]               rounds of the BPF-statistics series (0 skips it)
 #   BENCH_UNLOAD_GLOBAL=1                 unload an idle tcp provider of the host's own
 #                                         bpffs for the run (loaded again at exit, default
-#                                         and log_id_limit restored). Off by default: on a
+#                                         and knobs restored). Off by default: on a
 #                                         shared machine somebody's test may be using it
 #                                         between two of its steps. Its always-on hooks
 #                                         cost per connection, not per packet; per-packet
@@ -109,8 +109,9 @@ if [ "${BENCH_UNLOAD_GLOBAL:-}" = 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ] &
 	! compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; then
 	gdef=$("$ELOG_BIN/elogctl" -n kern.eventlog.tcp.default)
 	glim=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.log_id_limit)
+	grst=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.timer_restart_us)
 	if "$ELOG_BIN/elogctl" -U tcp >/dev/null 2>&1; then
-		bench_on_exit "$ELOG_BIN/elogctl -L tcp && $ELOG_BIN/elogctl kern.eventlog.tcp.default=$gdef net.inet.tcp.eventlog.log_id_limit=$glim"
+		bench_on_exit "$ELOG_BIN/elogctl -L tcp && $ELOG_BIN/elogctl kern.eventlog.tcp.default=$gdef net.inet.tcp.eventlog.log_id_limit=$glim net.inet.tcp.eventlog.timer_restart_us=$grst"
 		echo "host tcp provider: idle, unloaded for the run (reloaded at exit)" >>"$BENCH_OUT/conditions.txt"
 	fi
 fi
