@@ -83,8 +83,11 @@ bench_private_ns() {
 	exec unshare -m --propagation private bash -c '
 		set -e
 		mount -t bpf bpf /sys/fs/bpf
-		mkdir -p /run/eventlog /run/netns
-		mount -t tmpfs -o mode=0755 tmpfs /run/eventlog
+		# The host gets the mount points: /run/eventlog as the runtime
+		# makes it (owner-only; tests/e2e/test_privilege.py checks it).
+		[ -d /run/eventlog ] || mkdir -m 0700 /run/eventlog
+		mkdir -p /run/netns
+		mount -t tmpfs -o mode=0700 tmpfs /run/eventlog
 		mount -t tmpfs -o mode=0755 tmpfs /run/netns
 		if ! grep -q " /sys/kernel/tracing tracefs " /proc/mounts; then
 			mount -t tracefs tracefs /sys/kernel/tracing

@@ -155,7 +155,8 @@ def provider_lock(name):
         finally:
             held[1] -= 1
         return
-    os.makedirs("/run/eventlog", exist_ok=True)
+    # Owner-only, as the runtime makes it (lib/rt/lock.c; test_privilege.py).
+    os.makedirs("/run/eventlog", mode=0o700, exist_ok=True)
     with open(f"/run/eventlog/e2e-{name}.lock", "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         _held_locks[name] = [f, 1]
