@@ -20,18 +20,24 @@
 struct elog_reorder;
 
 /* Receives each released record: rec (header + payload, len bytes), and the
- * tag it was added with. Returns 0 or -1 to stop releasing. */
+ * tag it was added with. Returns 0, or -1 to stop releasing: the record it
+ * was given counts as released all the same (it is not offered again). */
 typedef int (*elog_reorder_sink)(void *arg, unsigned tag, const void *rec, size_t len);
 
 struct elog_reorder *elog_reorder_new(void);
 void elog_reorder_free(struct elog_reorder *r);
 
 /* Copies one record in; in the copy, the header's event_length is set to
- * len (when len fits in it). Returns 0, or -1 when out of memory. */
+ * len (when len fits in it). Fewer than 32 bytes (no record header) is not
+ * a record and is ignored (returns 0; the BPF side never writes one).
+ * Returns 0, or -1 when out of memory: the record is then not in the window
+ * and the window is unchanged. */
 int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len);
 
 /* Releases, in timestamp order, every record with timestamp <= limit_us
- * (UINT64_MAX: all). Returns 0 or the sink's -1. */
+ * (UINT64_MAX: all). Returns 0; the sink's -1 (records after the one it
+ * stopped at stay in the window for the next call); or -1 when out of
+ * memory sorting newly added records (nothing released). */
 int elog_reorder_release(struct elog_reorder *r, uint64_t limit_us, elog_reorder_sink sink,
 			 void *arg);
 
@@ -45,7 +51,8 @@ typedef int (*elog_reorder_run_sink)(void *arg, const void *recs, size_t bytes, 
 
 /* The same release, handing over records in runs: as many as are adjacent
  * in the window's memory, which is most of them when they arrive in order.
- * The output is the same records in the same order. */
+ * The output is the same records in the same order; a run the sink stops at
+ * counts as released, as above. */
 int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 			      elog_reorder_run_sink sink, void *arg);
 
