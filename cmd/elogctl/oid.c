@@ -46,9 +46,9 @@ size_t oid_list(struct oid *v, size_t max)
 	}
 	/* FreeBSD keeps the TCP provider's own knobs under net.inet.tcp
 	 * (timer_restart_us is ours). */
+	if (!elog_rt_find_provider("tcp"))
+		return n;
 	for (i = 0; i < sizeof(tcp_knobs) / sizeof(tcp_knobs[0]) && n < max; i++) {
-		if (!elog_rt_find_provider("tcp"))
-			break;
 		snprintf(v[n].name, sizeof(v[n].name), "net.inet.tcp.eventlog.%s", tcp_knobs[i].name);
 		v[n].provider = "tcp";
 		v[n].kind = tcp_knobs[i].kind;

@@ -115,8 +115,9 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err);
  * programs and maps may not be the ones this binary expects (a newer elog
  * attaching a program the old load never pinned). With no live capture it
  * is reloaded from this build, keeping its controls (default and its
- * knobs: log_id_limit, timer_restart_us); sessions of existing sockets start over, as after an
- * unload. With live captures nothing is touched and the caller is told.
+ * knobs: log_id_limit, timer_restart_us); sessions of existing sockets
+ * start over, as after an unload. With live captures nothing is touched
+ * and the caller is told.
  */
 static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 {

@@ -161,17 +161,22 @@ def test_keepalive_and_retransmit_timers(tcp_env):
     check_consistent(ev)
 
 
-def test_timer_volume_under_bulk_transfer(tcp_env):
-    env = tcp_env
-    env.ctl.set(DEFAULT, 1)
-    cap = env.capture("bulk.elog", "TRACE", extra=["-b", "8M"])
+def bulk_client(env, name):
+    """(client records, client timer events) of a bulk transfer captured at
+    TRACE into name, with nothing dropped."""
+    cap = env.capture(name, "TRACE", extra=["-b", "8M"])
     w = env.traffic.workload("bulk", 4, 24)
     cap.stop()
     hdr, _, recs = read_capture(cap.path)
     assert hdr["dropped"] == 0
     (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
-    mine = [r for r in recs if r.session == client]
-    ev = timer_events(recs, client)
+    return [r for r in recs if r.session == client], timer_events(recs, client)
+
+
+def test_timer_volume_under_bulk_transfer(tcp_env):
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    mine, ev = bulk_client(env, "bulk.elog")
     check_consistent(ev)
     counts = collections.Counter(e[0] for e in ev)
     segments = sum(1 for r in mine if r.id in (IN, OUT))
@@ -194,17 +199,11 @@ TIMER_OF = {RXT: 1, TLP: 1, PERSIST: 1, DELAYACK: 2, KEEPALIVE: 3, TWOMSL: 3}
 def bulk_timer_starts(env, name):
     """(TIMER_STARTs per IN/OUT, timer events, client records) of the client
     of a bulk transfer captured at TRACE."""
-    cap = env.capture(name, "TRACE", extra=["-b", "8M"])
-    w = env.traffic.workload("bulk", 4, 24)
-    cap.stop()
-    hdr, _, recs = read_capture(cap.path)
-    assert hdr["dropped"] == 0
-    (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
-    mine = [r for r in recs if r.session == client]
+    mine, ev = bulk_client(env, name)
     segments = sum(1 for r in mine if r.id in (IN, OUT))
     starts = sum(1 for r in mine if r.id == TIMER_START)
     assert segments > 100, segments
-    return starts / segments, timer_events(recs, client), mine
+    return starts / segments, ev, mine
 
 
 def test_timer_restart_us_coalesces_restarts(tcp_env):
