@@ -56,8 +56,8 @@ struct tcp_elog_by_addr {
 	struct elog_session s;
 	/* Per timer of the socket (retransmit, delayed ACK, keepalive; index
 	 * tcp_elog_timer_of()), tcp_timer.bpf.h: the reason it was last started
-	 * for; whether it runs (started, not fired or cancelled since); and,
-	 * for timer_restart_us, the reason and time of its last logged start. */
+	 * for; whether it runs (started, not fired or cancelled since); and
+	 * the reason and time of its last logged start (timer_restart_us). */
 	__u8 timer_reason[4];
 	__u8 running[4];
 	__u8 logged_reason[4];

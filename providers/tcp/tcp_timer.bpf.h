@@ -159,9 +159,11 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 	s.target = -1;
 	if (!TCP_ELOG_WOULD(&s, TIMER_CANCEL))
 		return;
-	reason = a->timer_reason[h->kind & 3];
-	if (tcp_elog_timer_restart_us() && a->logged_reason[h->kind & 3])
-		reason = a->logged_reason[h->kind & 3];
+	/* The reason of its last logged start (with timer_restart_us,
+	 * restarts in between may have changed timer_reason). */
+	reason = a->logged_reason[h->kind & 3];
+	if (!reason)
+		reason = a->timer_reason[h->kind & 3];
 	{
 		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
 		u.ev.reason = reason ? reason : h->reason;
@@ -220,7 +222,6 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	 * with an unchanged expiry, which mod_timer does without a trace. */
 	__u8 rearmed = 0; /* that untraced re-arm, seen at the fire */
 
-	__u64 restart_us = tcp_elog_timer_restart_us();
 	__u8 restart = 0; /* a start of a running timer */
 
 	if (what == TCP_ELOG_T_FIRED && kind == 1 && tcp_elog_write_timer_pending(sk_addr)) {
@@ -242,18 +243,23 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		if (!TCP_ELOG_WOULD(&s, TIMER_START))
 			return;
 		{
+			/* Decided before the record is built: with
+			 * timer_restart_us most starts end here. The last
+			 * logged start is kept whatever the knob, so changing it
+			 * leaves cancels and fires consistent. */
+			__u64 now_us = bpf_ktime_get_boot_ns() / 1000;
+			__u64 restart_us = tcp_elog_timer_restart_us();
+
+			if (restart && restart_us && now_us - a->start_logged_us[kind & 3] < restart_us)
+				return;
+			a->start_logged_us[kind & 3] = now_us;
+			a->logged_reason[kind & 3] = reason;
+		}
+		{
 			TCP_ELOG_MSG(TIMER_START, timer_start, u);
 			__u64 left = (__s64)(expires - now) > 0 ? expires - now : 0;
 
-			if (restart_us) {
-				__u64 now_us = bpf_ktime_get_boot_ns() / 1000;
-
-				if (restart && now_us - a->start_logged_us[kind & 3] < restart_us)
-					return;
-				a->start_logged_us[kind & 3] = now_us;
-				a->logged_reason[kind & 3] = reason;
-				u.msg.hdr.timestamp = now_us;
-			}
+			u.msg.hdr.timestamp = a->start_logged_us[kind & 3];
 			u.ev.timeout_us = CONFIG_HZ ? left * 1000000 / CONFIG_HZ : 0;
 			u.ev.reason = reason;
 			TCP_ELOG_SEND(&s, TIMER_START, u);
@@ -264,7 +270,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		h->fired_reason = reason;
 		/* Restarts left out (timer_restart_us) may have changed the
 		 * reason since the last logged start. */
-		if (restart_us && a->logged_reason[kind & 3] && a->logged_reason[kind & 3] != reason)
+		if (a->logged_reason[kind & 3] && a->logged_reason[kind & 3] != reason)
 			rearmed = 1;
 		/* Reported as a start for 0 us just before its fire, so every
 		 * fire follows a start of its own reason. */
@@ -274,6 +280,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			u.ev.timeout_us = 0;
 			u.ev.reason = reason;
 			TCP_ELOG_SEND(&s, TIMER_START, u);
+			a->logged_reason[kind & 3] = reason;
 		}
 		if (!TCP_ELOG_WOULD(&s, TIMER_FIRED))
 			return;
