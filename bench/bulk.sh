@@ -14,6 +14,18 @@
 #   tcpdump   tcpdump -i lo -s 128 -w FILE on the flow's port (no provider)
 #   bpftrace  bpftrace printing every tcp:tcp_probe of the flow to a file
 #
+# Ablations of capture, for the attribution series (-S): the same capture with
+# the provider loaded from a bench build that leaves part of every record's
+# cost out (bench/run.sh builds them with BPF_DEFS, into
+# $BENCH_HELP/ablate-MODE; bpf/module.mk):
+#   no-ring      everything but the ring write (ELOG_BENCH_NO_RING): records
+#                built and offered to the subscriber, never written; the
+#                consumer gets nothing
+#   no-delivery  the hooks and the records they build, not delivered at all
+#                (ELOG_BENCH_NO_DELIVERY)
+# What a record's delivery costs is the difference; what is left in
+# no-delivery is the cost of the hooks themselves.
+#
 # Per run: throughput (iperf3 receiver), machine-wide busy CPU from
 # /proc/stat between the client's start and the capture tool's exit (so the
 # consumer's work is included), bytes moved, events recorded by the tool.
@@ -147,27 +159,43 @@ foreign_state() {
 	fi
 }
 
-set_provider() { # unloaded | loaded
-	if [ "$1" = unloaded ]; then
-		"$ELOGCTL" -U tcp >/dev/null
-	else
-		[ -e /sys/fs/bpf/eventlog/tcp/ready ] || "$ELOGCTL" -L tcp >/dev/null
-		"$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null
+# The elogctl whose build's provider is loaded. An ablation mode loads and
+# captures with another build's binaries: a binary finding another build's
+# provider loaded reloads it from its own (lib/rt/rt.c).
+provider_from=
+set_provider() { # unloaded | loaded [ELOGCTL of the build to load]
+	local want=${2:-$ELOGCTL}
+	if [ -e /sys/fs/bpf/eventlog/tcp/ready ] && { [ "$1" = unloaded ] || [ "$provider_from" != "$want" ]; }; then
+		"${provider_from:-$ELOGCTL}" -U tcp >/dev/null
 	fi
+	provider_from=
+	[ "$1" = unloaded ] && return 0
+	[ -e /sys/fs/bpf/eventlog/tcp/ready ] || "$want" -L tcp >/dev/null
+	provider_from=$want
+	"$want" kern.eventlog.tcp.default=0 >/dev/null
 }
 
 hooks_attached() { compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; }
 
 run_one() {
 	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 events=0 dropped=0 cpu bytes bps secs f
+	local ELOG=$ELOG ELOGCTL=$ELOGCTL # an ablation mode's own build
 	rm -f "$out".*
 	case $mode in
+	no-ring | no-delivery)
+		ELOG=$BENCH_HELP/ablate-$mode/bin/elog
+		ELOGCTL=$BENCH_HELP/ablate-$mode/bin/elogctl
+		[ -x "$ELOG" ] && [ -x "$ELOGCTL" ] || die "mode $mode needs $BENCH_HELP/ablate-$mode (built by bench/run.sh)"
+		;;
+	esac
+	case $mode in
 	base | tcpdump | bpftrace) set_provider unloaded ;;
-	*) set_provider loaded ;;
+	*) set_provider loaded "$ELOGCTL" ;;
 	esac
 	case $mode in
 	coalesced) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=50000 >/dev/null ;;
-	loaded | disabled | capture | zstd) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
+	loaded | disabled | capture | zstd | no-ring | no-delivery)
+		"$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
 	esac
 
 	ip netns exec "$NS" iperf3 -s -1 -p $PORT -B 127.0.0.1 >"$out.server" 2>&1 &
@@ -175,8 +203,8 @@ run_one() {
 	wait_for 5 sh -c "ip netns exec $NS ss -ltnH | grep -q ':$PORT '" || die "iperf3 server did not start"
 
 	case $mode in
-	disabled | capture | coalesced | zstd)
-		if [ "$mode" = capture ] || [ "$mode" = coalesced ]; then
+	disabled | capture | coalesced | zstd | no-ring | no-delivery)
+		if [ "$mode" != disabled ] && [ "$mode" != zstd ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
 			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog" 2>"$out.tool" &
 		elif [ "$mode" = zstd ]; then
@@ -240,7 +268,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	c1=$(cpu_snapshot)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
-	case $mode in capture | coalesced | zstd) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
+	case $mode in capture | coalesced | zstd | no-ring | no-delivery) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
 
 	cpu=$(cpu_busy_seconds "$c0" "$c1")
 	read -r bytes bps secs < <(python3 -c '
@@ -248,7 +276,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	case $mode in
-	disabled | capture | coalesced | zstd)
+	disabled | capture | coalesced | zstd | no-ring | no-delivery)
 		events=$(awk '/Events received:/ { print $3 }' "$out.tool")
 		dropped=$(awk '/Dropped events:/ { print $3 }' "$out.tool")
 		f=$out.elog

@@ -109,6 +109,35 @@ if ('attrib', 'coalesced') in d and ('bulk', 'coalesced') in d:
             f"targets' setting (it records less than everything), and even so the cost stays "
             f"above 8 %.")
 
+# The ablations of the attribution series (bench/bulk.sh no-ring,
+# no-delivery), when the run has them.
+abl = 'The ablations (no-ring, no-delivery) were not measured in this run.'
+if ('attrib', 'no-ring') in d and ('attrib', 'no-delivery') in d and cepg:
+    nrb, nrt, _ = att('no-ring'); ndb, ndt, _ = att('no-delivery')
+    nr_pct, nd_pct = pct(nrb + nrt), pct(ndb + ndt)
+    ring_ns = (cb - nrb) / cepg * 1e9
+    rest_ns = (nrb - ndb) / cepg * 1e9
+    hook_ns = ndb / cepg * 1e9
+    abl = (f"Taking pieces out of the capture bounds what any other way of delivering "
+           f"the records could save (part 1-2b and the last columns of 1-2c: the "
+           f"attribution series also runs the capture from two bench builds, "
+           f"*no-ring*, where the ring write is skipped and the consumer gets nothing, "
+           f"and *no-delivery*, where the hooks build their records and drop them). "
+           f"Per event: the ring write ~{ring_ns:.0f} ns, the rest of delivery (the "
+           f"subscriber's slot, ring and counter lookups, the clock read of a record "
+           f"its hook did not stamp) ~{rest_ns:.0f} ns, the consumer ~{cons_ns:.0f} ns, and the "
+           f"hooks themselves ~{hook_ns:.0f} ns. With ring writes and consumer free the "
+           f"capture would still add attributed **{nr_pct:+.1f} %**; with nothing delivered "
+           f"at all, the hooks alone add **{nd_pct:+.1f} %**"
+           + (", already above the 8 % budget before a single record leaves. "
+              if nd_pct > 8 else ". ")
+           + "Batching records per CPU (one ring write per many records; not "
+           "attempted, it needs a flush design of its own) could at best reach the no-ring "
+           "figure" + (", still above 8 %. " if nr_pct > 8 else ". ")
+           + f"The hooks alone take ~{hook_ns:.0f} of the ~{budget_ns:.0f} ns per event the "
+           f"budget allows, and there is no cheaper hook on these kernels (fentry/fexit "
+           f"cannot load, SPEC §5).")
+
 analysis = f"""
 ### What holds, what does not, and why
 
@@ -141,22 +170,22 @@ the TCP options are walked for SACK blocks only when they are not just the
 aligned timestamp), egress {egr[0]:.0f} % ({egr[1]:.0f} ns, OUT), the
 timer-start hook {tms[0]:.0f} % ({tms[1]:.0f} ns; the RTO timer is re-armed on every ACK),
 `sk_data_ready` {pshare('tcp_elog_data_ready')[0]:.0f} % (SB_WAKE), `sock_send_length` {snd[0]:.0f} % (USER_SEND).
-Measured by taking pieces out of the capture (same bulk series, bpf_stats,
-at commit 5d1b91e): writing a record into a ring costs ~130-180 ns, the
-clock read ~25 ns, asking the ring for its unread size ~30 ns (since
-replaced by a per-CPU count, 6dc9a3b); a segment's socket lookup is ~100 ns
-and its change checks (MSS, CWND, RTT, CC, DSACK, HyStart) up to ~150 ns;
-the rest is each hook's own reads. Sharing one ring between the CPUs added
-~60-120 ns per record (egress and `sk_data_ready` run times before and after
-cc3f811, which gave every CPU its own ring).
 At {epg:,.0f} events per GB, the 8 % budget is ~{budget_ns:.0f} ns of CPU per
-event, BPF and consumer together; measured: ~{now_ns:.0f} ns. No one piece
-holds the difference: every hook runs once per segment, timer restart,
-wakeup or send, and each pays its socket lookup, its checks and, mostly,
-a record. Fewer records alone do not get there either: TIMER_START is a
+event, BPF and consumer together; measured: ~{now_ns:.0f} ns.
+{abl}
+Every hook runs once per segment, timer restart, wakeup or send, and each
+pays its socket lookup and its checks whether or not it writes a record.
+Fewer records alone do not get there either: TIMER_START is a
 quarter of the events (Linux re-arms the retransmit timer on nearly every
 ACK and send), yet the hook that would log it still runs for every restart.
 {coal or 'Coalescing timer restarts (`timer_restart_us`) was not measured in this run.'}
+Earlier measurements by hand (same bulk series, bpf_stats, at commit
+5d1b91e): the clock read ~25 ns, asking the ring for its unread size ~30 ns
+(since replaced by a per-CPU count, 6dc9a3b), a segment's socket lookup
+~100 ns and its change checks (MSS, CWND, RTT, CC, DSACK, HyStart) up to
+~150 ns; sharing one ring between the CPUs added ~60-120 ns per record
+(egress and `sk_data_ready` before and after cc3f811, which gave every CPU
+its own ring).
 
 **2. Against tcpdump and bpftrace.** The capture records {ev['capture'] / ev['tcpdump']:.1f}× as many
 events as `tcpdump -s 128` records packets (every segment both ways as IN and

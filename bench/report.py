@@ -143,7 +143,8 @@ def attrib(d, t):
     """CPU the capture adds, measured directly: BPF run time (bpf_stats) plus
     the tool's own CPU, per GB, against the base busy CPU per GB."""
     part = "attrib"
-    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace") if (part, m) in d]
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace")
+             + ABLATIONS if (part, m) in d]
     if not modes:
         return {}
     base_cpu = med(series(d, "bulk", "base", "cpu_s_per_gb").values()) or \
@@ -175,20 +176,25 @@ def attrib(d, t):
         added = cb + (med(tc) if tc else 0.0)
         frac = added / base_cpu if base_cpu else None
         epg = [ev[k] / (by[k] / 1e9) for k in ev if ev[k] and by.get(k)]
+        if m in ABLATIONS:
+            # They write nothing: per event of the capture (same traffic).
+            cev, cby = series(d, part, "capture", "events"), series(d, part, "capture", "bytes")
+            epg = [cev[k] / (cby[k] / 1e9) for k in cev if cev[k] and cby.get(k)]
         res[m] = frac
-        t.row(m, len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
+        t.row(m + (" (ablation)" if m in ABLATIONS else ""), len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
               fmt(cb, ".4f") if cor else "-", fmt(med(tc), ".4f") if tc else "-",
               fmt(added, ".4f"), "+%.1f%%" % (100 * frac) if frac is not None else "n/a",
               fmt(cb / med(epg) * 1e9, ".0f") if epg else "-")
     return res
 
 
-def progs(path, t):
-    """Per-program BPF run time of the capture runs of the attribution series."""
+def prog_runs(path, mode):
+    """Per-program (runs, ns) summed over a mode's runs of the attribution
+    series, and the number of runs."""
     import glob
     runs = collections.Counter()
     ns = collections.Counter()
-    files = glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "attrib", "capture.*.bpf"))
+    files = glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "attrib", mode + ".*.bpf"))
     for fn in files:
         with open(fn) as f:
             for line in f:
@@ -196,13 +202,41 @@ def progs(path, t):
                 if len(w) == 3:
                     runs[w[0]] += int(w[1])
                     ns[w[0]] += int(w[2])
+    return runs, ns, len(files)
+
+
+def progs(path, t):
+    """Per-program BPF run time of the capture runs of the attribution
+    series, beside the ablations' (what delivery costs in each hook)."""
+    runs, ns, nfiles = prog_runs(path, "capture")
     if not ns:
         return
+    abl = {m: prog_runs(path, m) for m in ABLATIONS}
     tot = sum(ns.values())
-    t.head("1-2c. Where the capture's BPF time goes (capture mode, %d runs, bpf_stats)" % len(files),
-           ["program", "runs", "ns/run", "share of BPF time"])
+    cols = ["program", "runs", "ns/run", "share of BPF time"]
+    if all(a[2] for a in abl.values()):
+        cols += ["ns/run no-ring", "ns/run no-delivery", "ring write per run", "rest of delivery per run"]
+    t.head("1-2c. Where the capture's BPF time goes (capture mode, %d runs, bpf_stats, as recorded: "
+           "each run includes bpf_stats' own ns)" % nfiles, cols)
+
+    def per_run(a, name):
+        r, n, _ = a
+        return n[name] / r[name] if r[name] else None
+
     for name, v in ns.most_common(10):
-        t.row(name, runs[name], "%.0f" % (v / runs[name]), "%.1f%%" % (100.0 * v / tot))
+        c = v / runs[name]
+        row = [name, runs[name], "%.0f" % c, "%.1f%%" % (100.0 * v / tot)]
+        if len(cols) > 4:
+            nr, nd = per_run(abl["no-ring"], name), per_run(abl["no-delivery"], name)
+            row += [fmt(nr, ".0f"), fmt(nd, ".0f"),
+                    fmt(c - nr if nr is not None else None, ".0f"),
+                    fmt(nr - nd if nr is not None and nd is not None else None, ".0f")]
+        t.row(*row)
+
+
+# Capture with part of every record's cost left out (bench/bulk.sh): bounds,
+# not configurations anybody runs.
+ABLATIONS = ("no-ring", "no-delivery")
 
 
 def bulk(d, t, part, title, thr_targets):
@@ -251,6 +285,11 @@ def main():
         # say how far fewer records go.
         targets.append(("1 (for comparison) capture with timer_restart_us=50000, attributed",
                         "+%.1f%%" % (100 * att["coalesced"]), "not the target's setting"))
+    for m, what in (("no-ring", "ring writes and consumer free (no-ring)"),
+                    ("no-delivery", "the hooks alone, nothing delivered (no-delivery)")):
+        if att.get(m) is not None:
+            targets.append(("1 (bound) capture with %s, attributed" % what,
+                            "+%.1f%%" % (100 * att[m]), "ablation: a lower bound"))
     for m, lim in (("loaded", 0.01), ("disabled", 0.02)):
         if att.get(m) is not None:
             targets.append(("1 %s CPU/byte <= %.2f x base (attributed)" % (m, 1 + lim),

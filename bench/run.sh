@@ -9,7 +9,10 @@
 #                         tcpdump -s 128 / bpftrace
 #                         tcp_probe printer, interleaved rounds; then a shorter
 #                         series with BPF statistics on (attribution: BPF run
-#                         time + the tool's own CPU per GB)
+#                         time + the tool's own CPU per GB), which also runs
+#                         two ablations of capture (no-ring, no-delivery:
+#                         bench builds that leave part of a record's cost
+#                         out, built here into build/bench/ablate-*)
 #   3    bench/events.sh  test provider: 2 M events/s for 10 s, then overload
 #   4    bench/read.sh    elog -r text rate, record walk, pcapng export vs tshark
 #   5    (from 1 and 4)   bytes per event on disk
@@ -81,6 +84,11 @@ if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
 	make -j"$(nproc)" all >/dev/null
 fi
 mkdir -p "$BENCH_HELP"
+if [ "$ATTRIB" -gt 0 ]; then
+	# The attribution series' ablation builds (bench/bulk.sh, bpf/module.mk).
+	make -j"$(nproc)" BUILD="$BENCH_HELP/ablate-no-ring" BPF_DEFS=-DELOG_BENCH_NO_RING all >/dev/null
+	make -j"$(nproc)" BUILD="$BENCH_HELP/ablate-no-delivery" BPF_DEFS=-DELOG_BENCH_NO_DELIVERY all >/dev/null
+fi
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 for h in pace walk; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
@@ -119,7 +127,7 @@ echo "host tcp provider at start: $([ -e /sys/fs/bpf/eventlog/tcp/ready ] && ech
 
 bench/bulk.sh -r "$ROUNDS" -t "$SECS" -m "$MODES"
 if [ "$ATTRIB" -gt 0 ]; then
-	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES"
+	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES no-ring no-delivery"
 fi
 bench/events.sh -r "$EV_RATE" -t "$EV_SECS" -n "$EV_RUNS"
 # Part 4 reads the largest capture of part 1 (part 5's mix comes from it too).
