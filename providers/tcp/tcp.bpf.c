@@ -332,7 +332,10 @@ int BPF_PROG(tcp_elog_sendmsg, const struct sock *sk, const struct msghdr *msg, 
 {
 	struct tcp_elog_sk *v;
 
-	if (!elog_any_enabled())
+	/* Once per skb the call fills (several per call): most sends carry
+	 * none of the flags the records use, and then their send_flags stay 0
+	 * without a socket lookup (sock_send_length reads 0 as no flags). */
+	if (!(msg->msg_flags & TCP_ELOG_SEND_FLAGS_USED) || !elog_any_enabled())
 		return 0;
 	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
 	if (v && v->s.enabled && !(v->send_flags & TCP_ELOG_SEND_SEEN))

@@ -17,6 +17,9 @@
 #define TCP_ELOG_MSG_OOB 0x1
 #define TCP_ELOG_MSG_MORE 0x8000
 #define TCP_ELOG_MSG_SPLICE_PAGES 0x8000000
+/* The msg_flags bits USER_SEND and SENDFILE depend on: a send with none of
+ * them is logged the same whether or not its flags were taken. */
+#define TCP_ELOG_SEND_FLAGS_USED (TCP_ELOG_MSG_OOB | TCP_ELOG_MSG_MORE | TCP_ELOG_MSG_SPLICE_PAGES)
 /* Marks send_flags as taken in this call (msg_flags never uses bit 31). */
 #define TCP_ELOG_SEND_SEEN 0x80000000u
 
