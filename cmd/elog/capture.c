@@ -173,7 +173,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct cap_sub *s = ctx;
 	struct cap *c = s->cap;
 
-	if (elog_reorder_add(c->reorder, s->tag, data, size)) {
+	/* One event record, or a batch of them (eventlog_abi.h). */
+	if (elog_reorder_add_ring(c->reorder, s->tag, data, size)) {
 		elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
 		c->failed = 1;
 		return -ENOMEM;
@@ -439,6 +440,20 @@ static int finish(struct cap *c, int ret)
 		if (!ret && release(c, UINT64_MAX))
 			ret = -EIO;
 		ring_buffer__free(c->rb);
+	}
+	/* Every record the kernel half counted as delivered has been read
+	 * (a ring record may hold a batch of them: eventlog_abi.h). */
+	if (!ret && !c->failed && !c->gone) {
+		uint64_t delivered = 0;
+
+		for (i = 0; i < c->nsubs; i++)
+			delivered += c->subs[i].delivered;
+		if (delivered != c->received) {
+			elog_errorf(&c->err, EIO, "internal error: the kernel delivered %llu records "
+				    "and %llu were read", (unsigned long long)delivered,
+				    (unsigned long long)c->received);
+			ret = -EIO;
+		}
 	}
 	if (c->sf && elog_sf_close(c->sf, dropped, &e2) && !ret) {
 		c->err = e2;
