@@ -215,7 +215,7 @@ def progs(path, t):
     tot = sum(ns.values())
     cols = ["program", "runs", "ns/run", "share of BPF time"]
     if all(a[2] for a in abl.values()):
-        cols += ["ns/run no-ring", "ns/run no-delivery", "ring write per run", "rest of delivery per run"]
+        cols += ["ns/run no-ring", "ns/run no-delivery", "into the ring per run", "rest of delivery per run"]
     t.head("1-2c. Where the capture's BPF time goes (capture mode, %d runs, bpf_stats, as recorded: "
            "each run includes bpf_stats' own ns)" % nfiles, cols)
 
