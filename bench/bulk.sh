@@ -18,10 +18,9 @@
 # the provider loaded from a bench build that leaves part of every record's
 # cost out (bench/run.sh builds them with BPF_DEFS, into
 # $BENCH_HELP/ablate-MODE; bpf/module.mk):
-#   no-ring      everything but getting the record into the ring
-#                (ELOG_BENCH_NO_RING): records built and offered to the
-#                subscriber, neither staged nor written; the consumer gets
-#                nothing
+#   no-ring      everything but the ring write (ELOG_BENCH_NO_RING):
+#                records built and offered to the subscriber, never
+#                written (counted as dropped); the consumer gets nothing
 #   no-delivery  the hooks and the records they build, not delivered at all
 #                (ELOG_BENCH_NO_DELIVERY)
 # What a record's delivery costs is the difference; what is left in

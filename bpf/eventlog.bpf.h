@@ -15,12 +15,11 @@
  *
  * Delivery: for every active slot whose filter matches (event level <= slot
  * level and event keywords & slot keywords != 0), one record (32-byte
- * struct elog_event_hdr + payload) goes to that slot's ring buffer for the
- * current CPU (eventlog_abi.h: one ring per subscriber and CPU), staged
- * with others of that CPU in a batch first when it is in one piece (see
- * "Staging" below). A full ring is counted in that slot's per-CPU
- * `dropped`, a success in `delivered` (a batch's records all at once), so
- * for each subscriber delivered + dropped == matched events, exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
+ * struct elog_event_hdr + payload) is written into that slot's ring buffer
+ * for the current CPU (eventlog_abi.h: one ring per subscriber and CPU).
+ * A full ring is counted in that slot's per-CPU `dropped`, a success in
+ * `delivered`, so for each subscriber delivered + dropped == matched events,
+ * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
  * and the consumer is woken once per 1/8 of a ring written on a CPU (the
  * consumer also polls on a short timeout for the tail), because a wakeup per
  * event costs 2-5 us here (linux-bpf-notes §8).
@@ -102,56 +101,6 @@ struct {
 	__type(value, struct elog_slot_stats);
 } elog_stats SEC(".maps");
 
-/*
- * Staging (eventlog_abi.h, ELOG_BATCH_*): a record in one piece (the
- * elog_emit_rec() path, every TCP event) is copied into this CPU's batch
- * for the slot rather than written into the ring, and the batch goes into
- * the ring as one record: a ring write costs ~100 ns here, most of it the
- * reservation lock and the lines the consumer last read, and a batch pays it
- * once for ~60 records. `busy` is taken (elog__take) by whoever stages or
- * flushes: a program that finds it taken (a softirq program interrupting a
- * process-context one on the same CPU, a preempting task, the flush timer)
- * writes its record directly instead, which the consumer's reorder window
- * puts back in timestamp order. The timer of (CPU, slot) writes a quiet
- * batch ELOG_BATCH_AGE_US after its first record; the runtime flushes every
- * CPU's batch (elog_flush) before it reads a leaving subscriber's counts.
- * Records are counted when their batch is written: delivered + dropped
- * stays exact.
- */
-#define ELOG_BATCH_SLACK 128 /* a record is copied whole, up to 32 + room bytes */
-#define ELOG__CLOCK_MONOTONIC 1 /* include/uapi/linux/time.h (not in vmlinux.h) */
-#define ELOG__EBUSY 16
-
-struct elog_batch {
-	__u32 len;      /* bytes staged, each record ELOG_BATCH_ALIGN-padded */
-	__u32 n;        /* records staged */
-	__u32 busy;     /* > 0 while somebody stages or flushes (elog__take) */
-	__u32 gen;      /* the subscription they are for (elog_sub_cfg.gen) */
-	__u64 first_us; /* timestamp of the first */
-	__u8 data[ELOG_BATCH_BYTES + ELOG_BATCH_SLACK];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ELOG_MAX_SUBSCRIBERS);
-	__type(key, __u32);
-	__type(value, struct elog_batch);
-} elog_batches SEC(".maps");
-
-/* The flush timer of (CPU, slot), at ELOG_RING_INDEX(cpu, slot). */
-struct elog_flusher {
-	struct bpf_timer timer;
-	__u32 armed; /* started and not yet run */
-	__u32 state; /* 0: not set up; 1: ready; 2: unusable here (no staging) */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ELOG_RING_CPUS * ELOG_MAX_SUBSCRIBERS);
-	__type(key, __u32);
-	__type(value, struct elog_flusher);
-} elog_flushers SEC(".maps");
-
 /* ---- internals ---- */
 
 static __always_inline struct elog_conf *elog__conf(void)
@@ -222,162 +171,6 @@ static __always_inline __u64 elog__wake_flags(struct elog_slot_stats *st, const 
 }
 
 /*
- * Takes b (1) or finds it taken (0). Only programs on b's CPU touch it, but
- * one can interrupt or preempt another anywhere: an atomic add, then a look
- * at the sum, is a try-lock with the instructions of BPF ISA v1 (no
- * cmpxchg: -mcpu=v3 code does not pass the verifier for every provider).
- * Whoever sees more than its own 1 takes its add back and leaves it.
- */
-static __always_inline int elog__take(struct elog_batch *b)
-{
-	__sync_fetch_and_add(&b->busy, 1);
-	if (*(volatile __u32 *)&b->busy == 1)
-		return 1;
-	__sync_fetch_and_add(&b->busy, -1);
-	return 0;
-}
-
-/* Gives b back (atomic: another program's add may be in flight). */
-static __always_inline void elog__release(struct elog_batch *b)
-{
-	__sync_fetch_and_add(&b->busy, -1);
-}
-
-/*
- * Writes b's records into ring as one ring record and counts them; empties
- * b. The caller holds b->busy. Records staged for another subscription of
- * the slot (c->gen differs: that subscriber is gone) are discarded, not
- * counted: its counters were read when it left.
- */
-static __always_inline void elog__batch_write(struct elog_batch *b, void *ring,
-					      struct elog_slot_stats *st,
-					      const struct elog_sub_cfg *c)
-{
-	__u64 len = b->len;
-	__u32 n = b->n;
-	long ret;
-
-	b->len = 0;
-	b->n = 0;
-	if (!n || !st || !c || b->gen != c->gen)
-		return;
-	if (!ring) {
-		__sync_fetch_and_add(&st->dropped, n);
-		return;
-	}
-	barrier_var(len);
-	if (len > ELOG_BATCH_BYTES)
-		len = ELOG_BATCH_BYTES; /* cannot happen: bounds it for the verifier */
-	ret = bpf_ringbuf_output(ring, b->data, len, elog__wake_flags(st, c, (__u32)len));
-	if (ret == 0)
-		__sync_fetch_and_add(&st->delivered, n);
-	else
-		__sync_fetch_and_add(&st->dropped, n);
-}
-
-/* Writes this CPU's batch of slot (held by the caller). */
-static __always_inline void elog__batch_flush(struct elog_batch *b, __u32 slot)
-{
-	__u32 key = ELOG_RING_INDEX(bpf_get_smp_processor_id() % ELOG_RING_CPUS, slot);
-	void *ring = bpf_map_lookup_elem(&elog_rings, &key);
-	struct elog_slot_stats *st;
-	struct elog_sub_cfg *c;
-
-	key = slot;
-	st = bpf_map_lookup_elem(&elog_stats, &key);
-	c = bpf_map_lookup_elem(&elog_subs, &key);
-	elog__batch_write(b, ring, st, c);
-}
-
-/* The flush timer: runs on the CPU that started it (BPF_F_TIMER_CPU_PIN). */
-static int elog__flush_timer(void *map, __u32 *key, struct elog_flusher *f)
-{
-	__u32 slot = *key % ELOG_MAX_SUBSCRIBERS;
-	struct elog_batch *b = bpf_map_lookup_elem(&elog_batches, &slot);
-
-	f->armed = 0;
-	if (!b)
-		return 0;
-	if (!elog__take(b)) {
-		/* Somebody on this CPU is staging into it: shortly. */
-		if (!bpf_timer_start(&f->timer, 100 * 1000, BPF_F_TIMER_CPU_PIN))
-			f->armed = 1;
-		return 0;
-	}
-	elog__batch_flush(b, slot);
-	elog__release(b);
-	return 0;
-}
-
-/* Makes sure the flush timer of (cpu, slot) runs within ELOG_BATCH_AGE_US.
- * 0 when there is no usable timer: then nothing is staged. */
-static __always_inline int elog__arm_flush(__u32 cpu, __u32 slot)
-{
-	__u32 key = ELOG_RING_INDEX(cpu % ELOG_RING_CPUS, slot);
-	struct elog_flusher *f = bpf_map_lookup_elem(&elog_flushers, &key);
-
-	if (!f || f->state == 2)
-		return 0;
-	if (f->armed)
-		return 1; /* it may run early: the batch is only smaller */
-	if (f->state == 0) {
-		long r = bpf_timer_init(&f->timer, &elog_flushers, ELOG__CLOCK_MONOTONIC);
-
-		/* -EBUSY: initialised already (cannot happen: only this CPU
-		 * sets up its element, and state says it did not). */
-		if ((r && r != -ELOG__EBUSY) ||
-		    bpf_timer_set_callback(&f->timer, elog__flush_timer)) {
-			f->state = 2;
-			return 0;
-		}
-		f->state = 1;
-	}
-	if (bpf_timer_start(&f->timer, ELOG_BATCH_AGE_US * 1000, BPF_F_TIMER_CPU_PIN)) {
-		f->state = 2; /* no CPU-pinned timers on this kernel (before 6.7) */
-		return 0;
-	}
-	f->armed = 1;
-	return 1;
-}
-
-/*
- * Stages a record of rec_len bytes (hdr, in a buffer of 32 + room) for
- * slot on this CPU. 1: staged; 0: the caller writes it directly (batch
- * taken, or no timer to flush it).
- */
-static __always_inline int elog__stage(__u32 slot, const struct elog_sub_cfg *c, void *ring,
-				       struct elog_slot_stats *st,
-				       const struct elog_event_hdr *hdr, __u32 rec_len, __u32 room)
-{
-	__u32 key = slot, off;
-	struct elog_batch *b;
-
-	if (ELOG_EVENT_HDR_SIZE + room > ELOG_BATCH_SLACK)
-		return 0; /* a constant: such a provider does not stage */
-	b = bpf_map_lookup_elem(&elog_batches, &key);
-	if (!b || !elog__take(b))
-		return 0;
-	if (b->n && (b->gen != c->gen || b->len + rec_len > ELOG_BATCH_BYTES ||
-		     hdr->timestamp - b->first_us >= ELOG_BATCH_AGE_US))
-		elog__batch_write(b, ring, st, c);
-	if (!b->n) {
-		if (!elog__arm_flush(hdr->cpu, slot)) {
-			elog__release(b);
-			return 0;
-		}
-		b->len = 0;
-		b->gen = c->gen;
-		b->first_us = hdr->timestamp;
-	}
-	off = b->len & (ELOG_BATCH_BYTES - 1); /* < ELOG_BATCH_BYTES already: for the verifier */
-	__builtin_memcpy(b->data + off, hdr, ELOG_EVENT_HDR_SIZE + room);
-	b->len = off + ((rec_len + ELOG_BATCH_ALIGN - 1) & ~(__u32)(ELOG_BATCH_ALIGN - 1));
-	b->n++;
-	elog__release(b);
-	return 1;
-}
-
-/*
  * Writes one record into slot's ring for this CPU (CPU 0's for a targeted
  * event); counts the outcome. room (a constant): when > 0, the payload
  * follows the header in memory, in a buffer of room bytes, and one
@@ -395,7 +188,6 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 	 * of call chains that reach the 512-byte stack limit. */
 	__u32 key = ELOG_RING_INDEX(targeted ? 0 : hdr->cpu % ELOG_RING_CPUS, slot);
 	struct elog_slot_stats *st;
-	struct elog_batch *b;
 	__u64 flags;
 	void *ring;
 	long ret;
@@ -411,6 +203,7 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 		elog__count_st(st, 0);
 		return;
 	}
+	flags = elog__wake_flags(st, c, rec_len);
 	if (room) {
 		/* Bounded here, next to the call, for the verifier: the
 		 * caller's buffer holds the header and room bytes.
@@ -425,34 +218,17 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 		}
 #ifdef ELOG_BENCH_NO_RING
 		/* bench/bulk.sh's no-ring ablation build: everything a record
-		 * costs but the ring write (or staging) itself; the consumer
-		 * gets nothing, so the record counts as dropped (elog checks
-		 * that every delivered record was read). */
-		(void)elog__wake_flags(st, c, rec_len);
+		 * costs but the ring write itself; the consumer gets nothing, so
+		 * the record counts as dropped (elog checks that every delivered
+		 * record was read). */
 		ret = -1;
+		(void)flags;
 #else
-		/* Staged: written with its batch (aimed records go directly,
-		 * in order, to the CPU-0 ring). */
-		if (!targeted && elog__stage(slot, c, ring, st, hdr, (__u32)n, room))
-			return;
-		flags = elog__wake_flags(st, c, rec_len);
 		ret = bpf_ringbuf_output(ring, (void *)hdr, n, flags);
 #endif
 		elog__count_st(st, ret == 0);
 		return;
 	}
-	/* Not staged (header and payload apart): this CPU's staged records of
-	 * the slot go first, so that one CPU's records reach the ring in the
-	 * order they were made (a record with the same timestamp as a staged
-	 * one, SESSION_END after its session's last events, would otherwise
-	 * overtake it). Unless the batch is taken: then this program
-	 * interrupted the one staging, and goes first, as it always did. */
-	b = targeted ? 0 : bpf_map_lookup_elem(&elog_batches, &key);
-	if (b && b->n && elog__take(b)) {
-		elog__batch_write(b, ring, st, c);
-		elog__release(b);
-	}
-	flags = elog__wake_flags(st, c, rec_len);
 	if (bpf_ringbuf_reserve_dynptr(ring, rec_len, 0, &rec)) {
 		bpf_ringbuf_discard_dynptr(&rec, 0);
 		elog__count_st(st, 0);
@@ -649,29 +425,6 @@ static __always_inline void elog_session_fini(struct elog_session *s)
 #define ELOG_STRCPY(dst, src, size) bpf_probe_read_kernel_str((dst), (size), (src))
 /* len is already bounded by the generated code (max x element size). */
 #define ELOG_MEMCPY(dst, src, len) bpf_probe_read_kernel((dst), (len), (src))
-
-/*
- * Writes this CPU's staged records of ctx->slot now (the runtime runs it
- * on every CPU in turn before it reads a leaving subscriber's counters).
- * 0: done; 1: a program on this CPU holds the batch, run again.
- */
-SEC("syscall")
-int elog_flush(struct elog_flush_ctx *ctx)
-{
-	__u32 slot = ctx->slot;
-	struct elog_batch *b;
-
-	if (slot >= ELOG_MAX_SUBSCRIBERS)
-		return 0;
-	b = bpf_map_lookup_elem(&elog_batches, &slot);
-	if (!b)
-		return 0;
-	if (!elog__take(b))
-		return 1;
-	elog__batch_flush(b, slot);
-	elog__release(b);
-	return 0;
-}
 
 /*
  * DUMP_COMPLETE, run by the runtime (BPF_PROG_TEST_RUN) after a provider's

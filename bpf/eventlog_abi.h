@@ -16,8 +16,6 @@
  *               atomically adjust (log_id_limit counts down as used)
  *   elog_stats  BPF only (per-CPU atomic adds); userspace zeroes a slot
  *               before handing it to a new subscriber
- *   elog_batches, elog_flushers  BPF only (eventlog.bpf.h: per-CPU staging
- *               of records, and the timers that flush it)
  */
 #ifndef ELOG_BPF_ABI_H
 #define ELOG_BPF_ABI_H
@@ -47,36 +45,7 @@
 #define ELOG_PIN_STATE "elog_state"
 #define ELOG_PIN_KNOBS "elog_knobs"
 #define ELOG_PIN_STATS "elog_stats"
-/* Pinned only so that it has a user reference: a map whose bpf_timer
- * lives in it must (bpf_timer_init() fails with EPERM otherwise). */
-#define ELOG_PIN_FLUSHERS "elog_flushers"
 #define ELOG_PIN_DUMP_DONE "elog_dump_done" /* SEC("syscall") DUMP_COMPLETE */
-#define ELOG_PIN_FLUSH "elog_flush"         /* SEC("syscall") flush this CPU's staging */
-
-/*
- * Records are staged per CPU and subscriber and reach the ring several at a
- * time (eventlog.bpf.h): one ring record may hold one event record or a
- * batch of them, each one starting ELOG_BATCH_ALIGN-aligned after the
- * previous (its header's event_length, rounded up), which is how a consumer
- * splits them (elog_reorder_add_ring()). A batch is written when it would
- * pass ELOG_BATCH_BYTES, when its first record is ELOG_BATCH_AGE_US old at
- * the next one, and by a timer that long after its first record, so every
- * record is in its ring well within the consumer's reorder window (20 ms).
- * Not shorter: every timer start and expiry reprograms the CPU's timer,
- * which in a VM is an exit; at a 1 ms period that cost this bulk benchmark
- * a fifth of its throughput, at 5-10 ms nothing measurable.
- */
-#define ELOG_BATCH_BYTES 4096
-#define ELOG_BATCH_ALIGN 8
-#define ELOG_BATCH_AGE_US 5000
-
-/* Context of elog_flush: the slot whose staged records to write now. It
- * returns 0 when done, 1 when a program on this CPU held the staging (try
- * again). */
-struct elog_flush_ctx {
-	__u32 slot;
-	__u32 pad;
-};
 
 /* Slot states. A -D subscriber sits in DUMP while its dump runs: it gets
  * only the events aimed at it (the dump and DUMP_COMPLETE), so its capture
@@ -93,11 +62,6 @@ struct elog_sub_cfg {
 	__u32 owner_pid;     /* userspace bookkeeping: the subscriber process, */
 	__u64 owner_start;   /* and its start time (/proc/pid/stat field 22), */
 	__u64 ring_bytes;    /* so a dead owner's slot is found and freed */
-	/* This subscription (never 0; kept when the slot is freed): records
-	 * staged for an earlier one of the slot are never written to this
-	 * one's rings. */
-	__u32 gen;
-	__u32 pad;
 };
 
 /* Provider configuration (key 0). */

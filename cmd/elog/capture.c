@@ -173,8 +173,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct cap_sub *s = ctx;
 	struct cap *c = s->cap;
 
-	/* One event record, or a batch of them (eventlog_abi.h). */
-	if (elog_reorder_add_ring(c->reorder, s->tag, data, size)) {
+	if (elog_reorder_add(c->reorder, s->tag, data, size)) {
 		elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
 		c->failed = 1;
 		return -ENOMEM;
@@ -441,8 +440,7 @@ static int finish(struct cap *c, int ret)
 			ret = -EIO;
 		ring_buffer__free(c->rb);
 	}
-	/* Every record the kernel half counted as delivered has been read
-	 * (a ring record may hold a batch of them: eventlog_abi.h). */
+	/* Every record the kernel half counted as delivered has been read. */
 	if (!ret && !c->failed && !c->gone) {
 		uint64_t delivered = 0;
 

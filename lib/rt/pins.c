@@ -108,7 +108,6 @@ int elog_rt_open_maps(struct elog_rt *rt, struct elog_error *err)
 		{ ELOG_PIN_CONF, &rt->conf_fd },   { ELOG_PIN_STATE, &rt->state_fd },
 		{ ELOG_PIN_KNOBS, &rt->knobs_fd }, { ELOG_PIN_STATS, &rt->stats_fd },
 	};
-	struct elog_error ignored;
 	size_t i;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -120,18 +119,13 @@ int elog_rt_open_maps(struct elog_rt *rt, struct elog_error *err)
 		}
 		*maps[i].fd = fd;
 	}
-	/* Optional: a provider loaded by an older build has none (it is
-	 * reloaded from this build first, rt.c). */
-	rt->flush_fd = elog_rt_obj_fd(rt, ELOG_PIN_FLUSH, &ignored);
-	if (rt->flush_fd < 0)
-		rt->flush_fd = -1;
 	return 0;
 }
 
 void elog_rt_close_maps(struct elog_rt *rt)
 {
 	int *fds[] = { &rt->rings_fd, &rt->subs_fd, &rt->conf_fd,
-		       &rt->state_fd, &rt->knobs_fd, &rt->stats_fd, &rt->flush_fd };
+		       &rt->state_fd, &rt->knobs_fd, &rt->stats_fd };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -145,10 +139,8 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 {
 	static const char *const maps[] = {
 		ELOG_PIN_RINGS, ELOG_PIN_SUBS, ELOG_PIN_CONF,
-		ELOG_PIN_STATE, ELOG_PIN_KNOBS, ELOG_PIN_STATS, ELOG_PIN_FLUSHERS,
+		ELOG_PIN_STATE, ELOG_PIN_KNOBS, ELOG_PIN_STATS,
 	};
-	/* The framework's syscall programs, run with BPF_PROG_TEST_RUN. */
-	static const char *const progs[] = { ELOG_PIN_DUMP_DONE, ELOG_PIN_FLUSH };
 	char path[PATH_MAX];
 	struct bpf_program *prog;
 	struct elog_conf conf = { .provider_id = rt->ops->id };
@@ -167,16 +159,14 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 		if (ret)
 			return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
 	}
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		prog = bpf_object__find_program_by_name(obj, progs[i]);
-		if (!prog)
-			return elog_rt_errf(err, ENOENT, "%s: BPF object has no program %s",
-					    rt->ops->name, progs[i]);
-		elog_rt_pin_path(rt, progs[i], path, sizeof(path));
-		ret = bpf_program__pin(prog, path);
-		if (ret)
-			return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
-	}
+	prog = bpf_object__find_program_by_name(obj, ELOG_PIN_DUMP_DONE);
+	if (!prog)
+		return elog_rt_errf(err, ENOENT, "%s: BPF object has no program %s",
+				    rt->ops->name, ELOG_PIN_DUMP_DONE);
+	elog_rt_pin_path(rt, ELOG_PIN_DUMP_DONE, path, sizeof(path));
+	ret = bpf_program__pin(prog, path);
+	if (ret)
+		return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
 
 	ret = elog_rt_open_maps(rt, err);
 	if (ret)

@@ -6,9 +6,8 @@
  * A loaded provider is a directory of bpffs pins, /sys/fs/bpf/eventlog/<p>/,
  * which outlives the command that loaded it (like a kernel module):
  *   elog_rings elog_subs elog_conf elog_state elog_knobs elog_stats
- *   elog_flushers       the framework maps of bpf/eventlog.bpf.h
+ *                       the framework maps of bpf/eventlog.bpf.h
  *   elog_dump_done      the DUMP_COMPLETE program
- *   elog_flush          writes one CPU's staged records of a slot
  *   link_<name>         always-on hooks, pinned by ops->load
  *   prog_<name>         programs attached later (per-packet hooks), so any
  *                       process can attach them in subscribers_changed()
@@ -97,9 +96,8 @@ const struct elog_provider_ops *elog_rt_ops(const struct elog_rt *rt);
 int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size_t size);
 
 /*
- * In ops->load, after the object is loaded: pins the framework maps,
- * elog_dump_done and elog_flush, and writes the provider id and default 0
- * into elog_conf.
+ * In ops->load, after the object is loaded: pins the framework maps and
+ * elog_dump_done, and writes the provider id and default 0 into elog_conf.
  */
 int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
 

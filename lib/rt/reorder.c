@@ -33,8 +33,6 @@
 
 #include <eventlog/record.h>
 
-#include "eventlog_abi.h"
-
 #include "rt/reorder.h"
 
 #define CHUNK_BYTES (1u << 20)
@@ -445,26 +443,4 @@ int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 	}
 	release_done(r, i);
 	return ret;
-}
-
-int elog_reorder_add_ring(struct elog_reorder *r, unsigned tag, const void *data, size_t size)
-{
-	const unsigned char *p = data;
-
-	while (size >= sizeof(struct elog_event_hdr)) {
-		uint16_t l;
-		size_t step;
-
-		memcpy(&l, p + offsetof(struct elog_event_hdr, event_length), sizeof(l));
-		if (l < sizeof(struct elog_event_hdr) || l > size)
-			return elog_reorder_add(r, tag, p, size);
-		if (elog_reorder_add(r, tag, p, l))
-			return -1;
-		step = ((size_t)l + ELOG_BATCH_ALIGN - 1) & ~(size_t)(ELOG_BATCH_ALIGN - 1);
-		if (step >= size)
-			break;
-		p += step;
-		size -= step;
-	}
-	return 0;
 }

@@ -34,17 +34,6 @@ void elog_reorder_free(struct elog_reorder *r);
  * and the window is unchanged. */
 int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len);
 
-/*
- * Adds every record of one ring record: a single event record, or a batch
- * of them as the BPF half stages them (eventlog_abi.h: each one
- * ELOG_BATCH_ALIGN-aligned after the previous, as long as its header's
- * event_length says). A header whose event_length is below 32 or runs past
- * the ring record takes the rest of it as one record (so does a record too
- * long for event_length, which is always alone). Returns 0, or -1 when out
- * of memory (the records before that one stay added).
- */
-int elog_reorder_add_ring(struct elog_reorder *r, unsigned tag, const void *data, size_t size);
-
 /* Releases, in timestamp order, every record with timestamp <= limit_us
  * (UINT64_MAX: all). Returns 0; the sink's -1 (records after the one it
  * stopped at stay in the window for the next call); or -1 when out of

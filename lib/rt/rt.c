@@ -231,7 +231,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	rt->ops = ops;
 	rt->lock_fd = -1;
 	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
-	rt->state_fd = rt->knobs_fd = rt->stats_fd = rt->flush_fd = -1;
+	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
 	rt->ncpus = libbpf_num_possible_cpus();
 	if (rt->ncpus <= 0) {
 		free(rt);

@@ -61,10 +61,7 @@ int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err);
 struct elog_rt_sub {
 	int slot;
 	int nrings;                  /* possible CPUs, at most ELOG_RING_CPUS */
-	/* The slot's BPF_MAP_TYPE_RINGBUF per CPU, owned here. A ring record
-	 * is one event record or a batch of them (eventlog_abi.h): add it
-	 * with elog_reorder_add_ring(). */
-	int ring_fd[ELOG_RING_CPUS];
+	int ring_fd[ELOG_RING_CPUS]; /* the slot's BPF_MAP_TYPE_RINGBUF per CPU, owned here */
 	uint64_t ring_bytes;         /* of each */
 };
 
@@ -86,12 +83,10 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      struct elog_error *err);
 
 /*
- * Releases the slot: the records still staged for it on any CPU are
- * written into its rings first (the calling thread visits every CPU with
- * sched_setaffinity, then gets its affinity back), and no program delivers
- * to it any more when this returns (the runtime waits for an RCU grace
- * period after deactivating it), so *delivered and *dropped (may be NULL)
- * are the subscription's final, exact counts. Detaches the hooks after the last subscriber. The ring fds stay
+ * Releases the slot: no program delivers to it any more when this returns
+ * (the runtime waits for an RCU grace period after deactivating it), so
+ * *delivered and *dropped (may be NULL) are the subscription's final, exact
+ * counts. Detaches the hooks after the last subscriber. The ring fds stay
  * open so the caller can still consume what is in the rings; the caller
  * then calls elog_rt_sub_close().
  */

@@ -18,9 +18,6 @@ struct elog_rt {
 	int lock_fd;
 	int locked;          /* lock depth: public entry points nest */
 	int rings_fd, subs_fd, conf_fd, state_fd, knobs_fd, stats_fd;
-	/* The loaded instance's elog_flush program, held like its maps so it
-	 * still flushes after its pins are gone; -1 for a build without it. */
-	int flush_fd;
 	int ncpus;           /* possible CPUs: per-CPU map value count */
 };
 

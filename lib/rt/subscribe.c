@@ -11,7 +11,6 @@
  * drops, and the per-packet hooks stay attached until the next command.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,77 +119,17 @@ static int remove_rings(struct elog_rt *rt, __u32 slot, struct elog_error *err)
 	return 0;
 }
 
-/*
- * Writes every CPU's staged records of slot into its rings (bpf/eventlog.bpf.h:
- * records wait in a per-CPU batch for up to ELOG_BATCH_AGE_US). elog_flush
- * works on the CPU it runs on, so this thread visits each CPU in turn and
- * gets its old affinity back. A CPU it may not run on (offline, or outside
- * its cpuset) is left to its flush timer, which is waited for.
- */
-static int flush_staged(struct elog_rt *rt, __u32 slot, struct elog_error *err)
-{
-	struct elog_flush_ctx ctx = { .slot = slot };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-	cpu_set_t old, one;
-	int cpu, tries, rv, ret = 0, skipped = 0;
-
-	if (rt->flush_fd < 0)
-		return 0; /* a build that stages nothing */
-	if (sched_getaffinity(0, sizeof(old), &old))
-		return elog_rt_errf(err, errno, "read CPU affinity: %s", strerror(errno));
-	for (cpu = 0; cpu < rt->ncpus && cpu < CPU_SETSIZE; cpu++) {
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one)) {
-			skipped = 1;
-			continue;
-		}
-		/* 1: a program on that CPU holds the batch for a moment. */
-		for (tries = 0, rv = 1; rv == 1 && tries < 1000; tries++) {
-			if (bpf_prog_test_run_opts(rt->flush_fd, &opts)) {
-				ret = elog_rt_errf(err, errno, "run %s/%s: %s", rt->ops->name,
-						   ELOG_PIN_FLUSH, strerror(errno));
-				break;
-			}
-			rv = (int)opts.retval;
-			if (rv == 1)
-				usleep(10);
-		}
-		if (ret)
-			break;
-		if (rv == 1)
-			skipped = 1;
-	}
-	if (sched_setaffinity(0, sizeof(old), &old) && !ret)
-		ret = elog_rt_errf(err, errno, "restore CPU affinity: %s", strerror(errno));
-	if (skipped)
-		usleep(3 * ELOG_BATCH_AGE_US);
-	return ret;
-}
-
 static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
 		     struct elog_error *err)
 {
 	struct elog_sub_cfg c;
-	__u32 gen;
 	int before, after, ret;
 
 	before = elog_rt_live_subscribers(rt, err);
 	if (before < 0)
 		return before;
-	ret = read_slot(rt, slot, &c, err);
-	if (ret)
-		return ret;
-	/* Inactive, but the subscription stays named: its staged records
-	 * still go to its rings until they are removed. */
-	gen = c.gen;
 	memset(&c, 0, sizeof(c));
-	c.gen = gen;
 	ret = write_slot(rt, slot, &c, err);
-	if (ret)
-		return ret;
-	wait_for_programs(); /* nothing is staged for the slot from here on */
-	ret = flush_staged(rt, slot, err);
 	if (ret)
 		return ret;
 	/* A ring goes away when its last reference (the owner's fd, if the
@@ -315,19 +254,6 @@ static int install_rings(struct elog_rt *rt, __u32 slot, __u64 bytes, struct elo
 	return 0;
 }
 
-/* A subscription id for slot other than the one it had last (never 0). */
-static __u32 next_gen(struct elog_rt *rt, __u32 slot)
-{
-	struct elog_sub_cfg c;
-	struct elog_error ignored;
-	__u32 g = 0;
-
-	if (!read_slot(rt, slot, &c, &ignored))
-		g = c.gen;
-	g++;
-	return g ? g : 1;
-}
-
 int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
 		      struct elog_error *err)
@@ -398,7 +324,6 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
-	c.gen = next_gen(rt, slot);
 	c.active = dump ? ELOG_SLOT_DUMP : ELOG_SLOT_LIVE;
 	c.level = level;
 	c.keywords = keywords | 0x80000000u; /* SESSION is always on */
