@@ -14,7 +14,7 @@ from test_tcp_lib import (IN, OUT, PYTHON, RTO, SESSION_END, TIMER_CANCEL, TIMER
 
 DEFAULT = "kern.eventlog.tcp.default"
 # schemas/tcp.src TIMER_REASON
-DELAYACK, TLP, RXT, PERSIST, KEEPALIVE, TWOMSL = 1, 3, 4, 5, 6, 7
+DELAYACK, RACK, TLP, RXT, PERSIST, KEEPALIVE, TWOMSL = 1, 2, 3, 4, 5, 6, 7
 
 # One connection per mode, run in the test's namespace; prints its ports.
 TIMER_WORKLOAD = r'''
@@ -193,7 +193,7 @@ def test_timer_volume_under_bulk_transfer(tcp_env):
 
 RESTART = "net.inet.tcp.eventlog.timer_restart_us"
 # Which of a socket's three timers a reason runs on.
-TIMER_OF = {RXT: 1, TLP: 1, PERSIST: 1, DELAYACK: 2, KEEPALIVE: 3, TWOMSL: 3}
+TIMER_OF = {RXT: 1, TLP: 1, RACK: 1, PERSIST: 1, DELAYACK: 2, KEEPALIVE: 3, TWOMSL: 3}
 
 
 def bulk_timer_starts(env, name):
@@ -235,6 +235,53 @@ def test_timer_restart_us_coalesces_restarts(tcp_env):
     env.ctl.set(RESTART, 0)
     again, _, _ = bulk_timer_starts(env, "again.elog")
     assert again * 2 > every, (again, every)
+
+
+def test_timer_restart_us_changed_mid_connection(tcp_env):
+    """The knob switched back and forth while one bulk transfer runs: the
+    stream stays consistent throughout (every cancel and fire after a start
+    of its reason), the setting in force at each moment decides, and both
+    settings leave their mark on the one connection."""
+    import subprocess
+    import time
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    cap = env.capture("toggled.elog", "TRACE", extra=["-b", "16M"])
+    # A longer transfer when this one ended before the knob had been
+    # switched twice each way (the switches take what elogctl takes).
+    for mib in (600, 2400, 9600):
+        p = subprocess.Popen(env.traffic._argv("bulk", 4, [mib]), stdout=subprocess.PIPE, text=True)
+        env.procs.append(p)
+        switched = 0
+        while p.poll() is None and switched < 400:
+            env.ctl.set(RESTART, 50000 if switched % 2 == 0 else 0)
+            switched += 1
+            time.sleep(0.005)
+        out, _ = p.communicate(timeout=300)
+        assert p.returncode == 0
+        if switched >= 4:
+            break
+    env.ctl.set(RESTART, 0)
+    cap.stop()
+    w = json.loads(out.strip().splitlines()[-1])
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0
+    assert switched >= 4, "every transfer ended before the knob was switched twice each way"
+    found = sessions_by_port(recs, w["lport"], w["cports"])
+    (client,), (server,) = found["clients"], found["servers"]
+    for sess in (client, server):
+        check_consistent(timer_events(recs, sess))
+    # With 0 every restart is logged: somewhere two starts of the write
+    # timer lie closer than 50 ms without a cancel or fire between; with
+    # 50 ms, stretches of the transfer log far fewer starts than segments.
+    starts = [(r.ts, struct.unpack_from("<QB", r.payload)[1]) for r in recs
+              if r.session == client and r.id == TIMER_START]
+    gaps = [b[0] - a[0] for a, b in zip(starts, starts[1:])
+            if TIMER_OF[a[1]] == TIMER_OF[b[1]] == 1]
+    assert any(g < 50000 for g in gaps), "no restart logged while the knob was 0"
+    segs = sum(1 for r in recs if r.session == client and r.id in (IN, OUT))
+    print("knob switched %d times; client TIMER_STARTs %d for %d IN/OUT" % (switched, len(starts), segs))
+    assert len(starts) < segs, (len(starts), segs)
 
 
 def test_timer_restart_us_keeps_fires(tcp_env):
