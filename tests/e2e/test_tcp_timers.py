@@ -7,6 +7,8 @@ import collections
 import json
 import os
 import struct
+import subprocess
+import time
 
 from test_tcp_lib import (IN, OUT, PYTHON, RTO, SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED,
                           TIMER_START, need, read_capture, run, sessions_by_port,
@@ -240,12 +242,11 @@ def test_timer_restart_us_coalesces_restarts(tcp_env):
 def test_timer_restart_us_changed_mid_connection(tcp_env):
     """The knob switched back and forth while one bulk transfer runs: the
     stream stays consistent throughout (every cancel and fire after a start
-    of its reason), the setting in force at each moment decides, and both
-    settings leave their mark on the one connection."""
-    import subprocess
-    import time
+    of its reason), and both settings leave their mark on the one
+    connection."""
     env = tcp_env
     env.ctl.set(DEFAULT, 1)
+    every, _, _ = bulk_timer_starts(env, "every.elog")  # the knob at 0 throughout
     cap = env.capture("toggled.elog", "TRACE", extra=["-b", "16M"])
     # A longer transfer when this one ended before the knob had been
     # switched twice each way (the switches take what elogctl takes).
@@ -254,9 +255,10 @@ def test_timer_restart_us_changed_mid_connection(tcp_env):
         env.procs.append(p)
         switched = 0
         while p.poll() is None and switched < 400:
+            # Longer at 50 ms than at 0: the effect stands out of the noise.
             env.ctl.set(RESTART, 50000 if switched % 2 == 0 else 0)
+            time.sleep(0.02 if switched % 2 == 0 else 0.005)
             switched += 1
-            time.sleep(0.005)
         out, _ = p.communicate(timeout=300)
         assert p.returncode == 0
         if switched >= 4:
@@ -271,17 +273,19 @@ def test_timer_restart_us_changed_mid_connection(tcp_env):
     (client,), (server,) = found["clients"], found["servers"]
     for sess in (client, server):
         check_consistent(timer_events(recs, sess))
-    # With 0 every restart is logged: somewhere two starts of the write
-    # timer lie closer than 50 ms without a cancel or fire between; with
-    # 50 ms, stretches of the transfer log far fewer starts than segments.
+    # With 0 every restart is logged: somewhere two consecutive starts of
+    # the write timer lie closer than 50 ms; with 50 ms, stretches of the
+    # transfer log no restart at all: most of the time at 50 ms gives
+    # clearly fewer starts per segment than the knob at 0 throughout.
     starts = [(r.ts, struct.unpack_from("<QB", r.payload)[1]) for r in recs
               if r.session == client and r.id == TIMER_START]
     gaps = [b[0] - a[0] for a, b in zip(starts, starts[1:])
             if TIMER_OF[a[1]] == TIMER_OF[b[1]] == 1]
     assert any(g < 50000 for g in gaps), "no restart logged while the knob was 0"
     segs = sum(1 for r in recs if r.session == client and r.id in (IN, OUT))
-    print("knob switched %d times; client TIMER_STARTs %d for %d IN/OUT" % (switched, len(starts), segs))
-    assert len(starts) < segs, (len(starts), segs)
+    toggled = len(starts) / segs
+    print("knob switched %d times; TIMER_START per IN/OUT %.3f (knob at 0: %.3f)" % (switched, toggled, every))
+    assert toggled < 0.8 * every, (toggled, every)
 
 
 def test_timer_restart_us_keeps_fires(tcp_env):
