@@ -78,17 +78,13 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
  * here can hook; a change is reported at the next segment after it. The
  * first observation (CONN_PARAMS already names it) is not a change.
  */
-static __noinline void tcp_elog_ca_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __noinline void tcp_elog_ca_changed(struct tcp_elog_sk *v, const struct tcp_congestion_ops *ca)
 {
-	const struct tcp_congestion_ops *ca;
 	__u64 old;
 
-	if (!v || !tp)
+	if (!v || !ca)
 		return;
-	ca = tp->inet_conn.icsk_ca_ops;
 	old = v->last_ca;
-	if (!ca || (__u64)ca == old)
-		return;
 	v->last_ca = (__u64)ca;
 	if (!old || !TCP_ELOG_WOULD(&v->s, CC_ALGO_CHANGE))
 		return;
@@ -97,6 +93,14 @@ static __noinline void tcp_elog_ca_check(struct tcp_elog_sk *v, struct tcp_sock 
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
 		TCP_ELOG_SEND(&v->s, CC_ALGO_CHANGE, u);
 	}
+}
+
+static __always_inline void tcp_elog_ca_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	const struct tcp_congestion_ops *ca = tp->inet_conn.icsk_ca_ops;
+
+	if (ca && (__u64)ca != v->last_ca)
+		tcp_elog_ca_changed(v, ca);
 }
 
 #endif /* ELOG_TCP_APP_BPF_H */

@@ -51,17 +51,14 @@ static __always_inline __u32 tcp_elog_min_rtt(struct tcp_sock *tp)
 /*
  * No hook inside cong_avoid (fentry is unavailable), so a change is noticed
  * at the next segment or congestion event after it: one CWND per change.
+ *
+ * The per-segment checks (this one, RTT, CC_ALGO_CHANGE, DSACK, HYSTART)
+ * compare inline and call out only for a change: a BPF call and its return
+ * cost ~8 ns here (bench/prims.sh), and most segments change nothing.
  */
-static __noinline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __noinline void tcp_elog_cwnd_changed(struct tcp_elog_sk *v, __u32 cwnd, __u32 ssthresh)
 {
-	__u32 mss, cwnd, ssthresh;
-
-	if (!v || !tp)
-		return;
-	mss = tp->mss_cache;
-	cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
-	ssthresh = tcp_elog_ssthresh(tp, mss);
-	if (cwnd == v->last_cwnd && ssthresh == v->last_ssthresh)
+	if (!v)
 		return;
 	v->last_cwnd = cwnd;
 	v->last_ssthresh = ssthresh;
@@ -73,6 +70,16 @@ static __noinline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_soc
 		u.ev.ssthresh = ssthresh;
 		TCP_ELOG_SEND(&v->s, CWND, u);
 	}
+}
+
+static __always_inline void tcp_elog_cwnd_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 mss = tp->mss_cache;
+	__u32 cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
+	__u32 ssthresh = tcp_elog_ssthresh(tp, mss);
+
+	if (cwnd != v->last_cwnd || ssthresh != v->last_ssthresh)
+		tcp_elog_cwnd_changed(v, cwnd, ssthresh);
 }
 
 /* tcp_cong_state_set(sk, new): icsk_ca_state still holds the old state. */
@@ -167,19 +174,24 @@ static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock 
  * it (srtt8' = srtt8 + m - srtt8/8, so m = srtt8' - srtt8 + srtt8/8; exact
  * for one sample, the equivalent single sample for several).
  */
-static __noinline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __noinline void tcp_elog_srtt_changed(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 srtt8)
 {
-	__u32 srtt8, old;
+	__u32 old;
 
 	if (!v || !tp)
 		return;
-	srtt8 = tp->srtt_us;
 	old = v->last_srtt8;
-	if (srtt8 == old || srtt8 == 0)
-		return;
 	v->last_srtt8 = srtt8;
 	if (TCP_ELOG_WOULD(&v->s, RTT))
 		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8);
+}
+
+static __always_inline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 srtt8 = tp->srtt_us;
+
+	if (srtt8 != v->last_srtt8 && srtt8 != 0)
+		tcp_elog_srtt_changed(v, tp, srtt8);
 }
 
 /*
@@ -187,14 +199,9 @@ static __noinline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_soc
  * reordering window to them the way upstream's RACK does (a round, a
  * persistence counter, steps); a new DSACK is reported at the next segment.
  */
-static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __noinline void tcp_elog_dsack_changed(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 n)
 {
-	__u32 n;
-
 	if (!v || !tp)
-		return;
-	n = tp->dsack_dups;
-	if (n == v->last_dsack)
 		return;
 	v->last_dsack = n;
 	if (!TCP_ELOG_WOULD(&v->s, DSACK))
@@ -208,6 +215,14 @@ static __noinline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_so
 		u.ev.round = tp->rack.reo_wnd_steps;
 		TCP_ELOG_SEND(&v->s, DSACK, u);
 	}
+}
+
+static __always_inline void tcp_elog_dsack_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	__u32 n = tp->dsack_dups;
+
+	if (n != v->last_dsack)
+		tcp_elog_dsack_changed(v, tp, n);
 }
 
 /* include/net/tcp.h / tcp_input.c (not in vmlinux.h). */
@@ -274,17 +289,13 @@ extern const void cubictcp_cong_avoid __ksym;
  * slow start, and the exit, is a HYSTART (mod = found). Other algorithms
  * (BBR, the default here) have no HyStart.
  */
-static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __noinline void tcp_elog_hystart_cubic(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
-	const struct tcp_congestion_ops *ca;
 	struct bictcp *bc;
 	__u32 end_seq;
 	__u8 found;
 
 	if (!v || !tp)
-		return;
-	ca = tp->inet_conn.icsk_ca_ops;
-	if (!ca || ca->cong_avoid != (void *)&cubictcp_cong_avoid)
 		return;
 	bc = (struct bictcp *)&tp->inet_conn.icsk_ca_priv;
 	end_seq = BPF_CORE_READ(bc, end_seq);
@@ -309,6 +320,14 @@ static __noinline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_
 		if (TCP_ELOG_WOULD(&v->s, HYSTART))
 			TCP_ELOG_SEND(&v->s, HYSTART, u);
 	}
+}
+
+static __always_inline void tcp_elog_hystart_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	const struct tcp_congestion_ops *ca = tp->inet_conn.icsk_ca_ops;
+
+	if (ca && ca->cong_avoid == (void *)&cubictcp_cong_avoid)
+		tcp_elog_hystart_cubic(v, tp);
 }
 
 /* sock_ops RTO_CB: args = icsk_retransmits, icsk_rto (jiffies), expired. */

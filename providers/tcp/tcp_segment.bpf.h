@@ -169,15 +169,13 @@ static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb,
 /*
  * What segments reveal about state Linux changes where nothing can hook
  * (MSS, CWND, RTT, CC_ALGO_CHANGE, DSACK, HYSTART), reported before the
- * segment's own
- * record. A separate call from IN/OUT so nested BPF frames stay small.
+ * segment's own record. Inline comparisons; each check calls out only for
+ * a change, to a function whose frame holds the record.
  */
-static __noinline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_sock *tp)
+static __always_inline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tcp_sock *tp)
 {
 	int state;
 
-	if (!v || !tp)
-		return;
 	state = ((struct sock *)tp)->__sk_common.skc_state;
 	/* A listener's mss_cache is a default nothing uses: not an MSS. */
 	if (state != TCP_LISTEN)
