@@ -150,7 +150,7 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		return 0;
 	}
 	if (newstate == TCP_LISTEN) {
-		v = tcp_elog_sk_get((void *)sk, cookie);
+		v = tcp_elog_sk_get((void *)sk);
 		tp = bpf_skc_to_tcp_sock((void *)sk);
 		if (v && tp && v->s.enabled)
 			tcp_elog_emit_addrs(&v->s, tp);
@@ -161,7 +161,7 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_elog_destroy, struct sock *sk)
 {
-	struct tcp_elog_sk *v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+	struct tcp_elog_sk *v = tcp_elog_sk_get(sk);
 
 	if (v) {
 		/* A timer cancel held back (tcp_timer.bpf.h) belongs before
@@ -186,7 +186,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		return 1;
 	if (!bsk)
 		return 1;
-	v = tcp_elog_sk_get(bsk, bpf_get_socket_cookie(skops));
+	v = tcp_elog_sk_get(bsk);
 	tp = bpf_skc_to_tcp_sock(bsk);
 	if (!v || !tp)
 		return 1;
@@ -280,7 +280,7 @@ int tcp_elog_egress(struct __sk_buff *skb)
 SEC("tp_btf/tcp_cong_state_set")
 int BPF_PROG(tcp_elog_ca_state, struct sock *sk, const __u8 ca_state)
 {
-	struct tcp_elog_sk *v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+	struct tcp_elog_sk *v = tcp_elog_sk_get(sk);
 	struct tcp_sock *tp;
 
 	if (!v || !v->s.enabled)
@@ -301,7 +301,7 @@ int BPF_PROG(tcp_elog_retrans, const struct sock *sk, const struct sk_buff *skb,
 	 * nothing and Linux does not count it either. */
 	if (err)
 		return 0;
-	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	v = tcp_elog_sk_get((void *)sk);
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -313,7 +313,7 @@ int BPF_PROG(tcp_elog_retrans, const struct sock *sk, const struct sk_buff *skb,
 SEC("tp_btf/tcp_cwnd_reduction_tp")
 int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, int newly_lost, int flag)
 {
-	struct tcp_elog_sk *v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	struct tcp_elog_sk *v = tcp_elog_sk_get((void *)sk);
 	struct tcp_sock *tp;
 
 	if (!v || !v->s.enabled)
@@ -337,7 +337,7 @@ int BPF_PROG(tcp_elog_sendmsg, const struct sock *sk, const struct msghdr *msg, 
 	 * without a socket lookup (sock_send_length reads 0 as no flags). */
 	if (!(msg->msg_flags & TCP_ELOG_SEND_FLAGS_USED) || !elog_any_enabled())
 		return 0;
-	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	v = tcp_elog_sk_get((void *)sk);
 	if (v && v->s.enabled && !(v->send_flags & TCP_ELOG_SEND_SEEN))
 		v->send_flags = TCP_ELOG_SEND_SEEN | msg->msg_flags;
 	return 0;
@@ -353,7 +353,7 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	if (!elog_any_enabled() || !sk || sk->sk_protocol != TCP_ELOG_IPPROTO_TCP ||
 	    sk->sk_type != TCP_ELOG_SOCK_STREAM)
 		return 0;
-	v = tcp_elog_sk_get(sk, bpf_get_socket_cookie(sk));
+	v = tcp_elog_sk_get(sk);
 	if (!v || !v->s.enabled)
 		return 0;
 	f = v->send_flags;
@@ -403,7 +403,7 @@ int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
 	    sk->sk_type != TCP_ELOG_SOCK_STREAM ||
 	    sk->__sk_common.skc_state == TCP_LISTEN)
 		return 0;
-	v = tcp_elog_sk_get((void *)sk, bpf_get_socket_cookie((void *)sk));
+	v = tcp_elog_sk_get((void *)sk);
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -458,7 +458,7 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 	cookie = bpf_get_socket_cookie(tp);
 	switch (cmd->op) {
 	case TCP_ELOG_ITER_DUMP:
-		v = tcp_elog_sk_get(tp, cookie);
+		v = tcp_elog_sk_get(tp);
 		if (!v || !v->s.enabled)
 			return 0;
 		/* To the one subscriber that asked, not to everybody. */
@@ -479,7 +479,7 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 		tcp_elog_enable(v, tp);
 		return 0;
 	case TCP_ELOG_ITER_DISABLE_ALL:
-		v = tcp_elog_sk_get(tp, cookie);
+		v = tcp_elog_sk_get(tp);
 		if (v && v->s.enabled) {
 			tcp_elog_set_enabled(v, 0);
 			tcp_elog_set_cb(tp, 0);
@@ -487,7 +487,7 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	case TCP_ELOG_ITER_ARM:
 	case TCP_ELOG_ITER_DISARM:
-		v = tcp_elog_sk_get(tp, cookie);
+		v = tcp_elog_sk_get(tp);
 		if (v && v->s.enabled)
 			tcp_elog_set_cb(tp, cmd->op == TCP_ELOG_ITER_ARM);
 		return 0;

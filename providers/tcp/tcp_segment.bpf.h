@@ -159,7 +159,7 @@ static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb,
 	bsk = bpf_sk_fullsock(bsk);
 	if (!bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP)
 		return 0;
-	v = tcp_elog_sk_get(bsk, bpf_get_socket_cookie(skb));
+	v = tcp_elog_sk_get(bsk);
 	if (!v || !v->s.enabled)
 		return 0;
 	*vp = v;

@@ -96,14 +96,16 @@ static __always_inline __u8 tcp_elog_state(int linux_state)
 
 /*
  * The session of a socket, or NULL when the socket has none or only carries
- * an inherited copy of its listener's value (not yet its own session).
- * sk is anything bpf_sk_storage_get accepts in the calling program type.
+ * an inherited copy of its listener's value (not yet its own session: the
+ * copy names the listener's address). sk is anything bpf_sk_storage_get
+ * accepts in the calling program type. The address, not the socket cookie:
+ * asking for the cookie is one more helper call per packet (bench/prims.sh).
  */
-static __always_inline struct tcp_elog_sk *tcp_elog_sk_get(void *sk, __u64 cookie)
+static __always_inline struct tcp_elog_sk *tcp_elog_sk_get(void *sk)
 {
 	struct tcp_elog_sk *v = bpf_sk_storage_get(&tcp_elog_sk_map, sk, 0, 0);
 
-	if (!v || v->s.id != cookie || v->finished)
+	if (!v || v->sk_addr != (__u64)sk || v->finished)
 		return 0;
 	return v;
 }
