@@ -358,9 +358,9 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 		return 0;
 	f = v->send_flags;
 	v->send_flags = 0;
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (tp)
-		tcp_elog_emit_send(v, tp, ret, f);
+	/* A session's socket is a tcp_sock (tcp_elog_skb_sock says why). */
+	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	tcp_elog_emit_send(v, tp, ret, f);
 	return 0;
 }
 
@@ -406,9 +406,8 @@ int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
 	v = tcp_elog_sk_get((void *)sk);
 	if (!v || !v->s.enabled)
 		return 0;
-	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (tp)
-		tcp_elog_emit_sb_wake(v, tp);
+	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	tcp_elog_emit_sb_wake(v, tp);
 	return 0;
 }
 

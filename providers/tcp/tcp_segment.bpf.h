@@ -163,7 +163,10 @@ static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb,
 	if (!v || !v->s.enabled)
 		return 0;
 	*vp = v;
-	return bpf_skc_to_tcp_sock(bsk);
+	/* A session is only ever made for a TCP stream socket (sock_create),
+	 * so the socket is a tcp_sock: a cast the verifier inlines (probe
+	 * reads), where bpf_skc_to_tcp_sock() is a helper call per packet. */
+	return bpf_rdonly_cast(bsk, bpf_core_type_id_kernel(struct tcp_sock));
 }
 
 /*

@@ -9,11 +9,16 @@
  * socket whatever way it dies (close, RST, failed handshake, orphan timeout).
  *
  * The map has BPF_F_CLONE so a child inherits its listener's value; the
- * session id (the socket cookie) tells an inherited copy from the child's own
+ * socket address kept in the value (and the session id, the socket cookie,
+ * where a session starts) tells an inherited copy from the child's own
  * session, and the copy gives the child its owner pid and enabled state.
  */
 #ifndef ELOG_TCP_SESSION_BPF_H
 #define ELOG_TCP_SESSION_BPF_H
+
+/* A kfunc the verifier inlines: a kernel pointer typed as btf_id, read only
+ * (probe reads). Used where a helper would cost a call, or is not allowed. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 struct tcp_elog_sk {
 	struct elog_session s;  /* first: the framework's part */

@@ -21,8 +21,6 @@
 #define TCP_ELOG_ENOMEM 12
 #define TCP_ELOG_EOPNOTSUPP 95
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 /* The session of a sockopt's socket; 0 when it is not a TCP socket. */
 static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 {
