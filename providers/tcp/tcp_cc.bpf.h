@@ -114,7 +114,8 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
  * rate_interval_us, what tcpi_delivery_rate reports). Linux keeps no
  * goodput average, so gp_bw is that sample too.
  */
-static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 srtt8)
+static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 srtt8,
+						  __u64 now_us)
 {
 	__u32 delivered = tp->rate_delivered;
 	__u32 interval = tp->rate_interval_us;
@@ -130,12 +131,14 @@ static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct 
 		u.ev.utim = interval;
 		u.ev.gp_srtt = srtt8 >> 3;
 		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+		u.msg.hdr.timestamp = now_us;
 		TCP_ELOG_SEND(&v->s, GOODPUT, u);
 	}
 }
 
+/* now_us: the record's timestamp; 0: read when it is written. */
 static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 rtt,
-						  __u32 srtt8)
+						  __u32 srtt8, __u64 now_us)
 {
 	TCP_ELOG_MSG(RTT, rtt, u);
 
@@ -144,6 +147,7 @@ static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct t
 	u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
 	/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state FreeBSD
 	 * keeps and Linux does not: 0. */
+	u.msg.hdr.timestamp = now_us;
 	TCP_ELOG_SEND(&v->s, RTT, u);
 }
 
@@ -154,18 +158,24 @@ static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct t
  */
 static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 mrtt_us, __u32 srtt8)
 {
+	__u64 now_us;
+
 	if (!v || !tp)
 		return;
+	/* One clock read for the callback's three records (~40 ns each,
+	 * bench/prims.sh). */
+	now_us = bpf_ktime_get_boot_ns() / 1000;
 	/* tcp_rtt_estimator stores max(1, srtt) right after the callback. */
 	v->last_srtt8 = srtt8 ? srtt8 : 1;
 	if (TCP_ELOG_WOULD(&v->s, RTT))
-		tcp_elog_emit_rtt_ev(v, tp, mrtt_us, v->last_srtt8);
+		tcp_elog_emit_rtt_ev(v, tp, mrtt_us, v->last_srtt8, now_us);
 	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
 		TCP_ELOG_MSG(RTT_SAMPLE, rtt_sample, u);
 		u.ev.rtt = mrtt_us;
+		u.msg.hdr.timestamp = now_us;
 		TCP_ELOG_SEND(&v->s, RTT_SAMPLE, u);
 	}
-	tcp_elog_emit_goodput(v, tp, v->last_srtt8);
+	tcp_elog_emit_goodput(v, tp, v->last_srtt8, now_us);
 }
 
 /*
@@ -183,7 +193,7 @@ static __noinline void tcp_elog_srtt_changed(struct tcp_elog_sk *v, struct tcp_s
 	old = v->last_srtt8;
 	v->last_srtt8 = srtt8;
 	if (TCP_ELOG_WOULD(&v->s, RTT))
-		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8);
+		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8, 0);
 }
 
 static __always_inline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tcp_sock *tp)
