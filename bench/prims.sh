@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# bench/prims.sh: ns per primitive a record is built from (bench/prims.bpf.c),
+# measured with BPF_PROG_TEST_RUN: each program does a primitive 100 times;
+# its average run minus the empty loop's, over 100, is the primitive's cost.
+# Best of 3 (the machine is shared: the least disturbed run). Needs
+# $BENCH_HELP/prims.bpf.o (bench/run.sh compiles it).
+#
+#   bench/prims.sh
+# Results: part "prims" in $BENCH_OUT/results.tsv (key ns, per primitive).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+bench_private_ns "$0" "$@"
+
+obj=$BENCH_HELP/prims.bpf.o
+[ -f "$obj" ] || die "$obj missing (bench/run.sh builds it)"
+command -v bpftool >/dev/null || die "bpftool missing"
+dir=/sys/fs/bpf/bench_prims
+rm -rf "$dir"
+bench_on_exit "rm -rf $dir"
+bpftool prog loadall "$obj" "$dir" type classifier || die "cannot load $obj"
+in=$BENCH_OUT/prims.in
+head -c 64 /dev/zero >"$in"
+bench_on_exit "rm -f $in"
+
+# avg_ns PROG: the best of 3 averages over 20000 runs, in ns.
+avg_ns() {
+	local k best=
+	for k in 1 2 3; do
+		local v
+		v=$(bpftool prog run pinned "$dir/$1" data_in "$in" repeat 20000 | awk '/duration/ { sub("ns", "", $NF); print $NF }')
+		[ -n "$v" ] || die "bpftool prog run $1 printed no duration"
+		if [ -z "$best" ] || [ "$v" -lt "$best" ]; then best=$v; fi
+	done
+	echo "$best"
+}
+
+base=$(avg_ns loop)
+for p in call clock_boot pid_tgid hash_lookup count_add; do
+	t=$(avg_ns "$p")
+	ns=$(awk -v t="$t" -v b="$base" 'BEGIN { printf "%.1f", (t - b) / 100 }')
+	record prims "$p" 1 ns "$ns"
+	log "prims: $p ${ns} ns"
+done
