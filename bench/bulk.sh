@@ -28,7 +28,9 @@
 #
 # Per run: throughput (iperf3 receiver), machine-wide busy CPU from
 # /proc/stat between the client's start and the capture tool's exit (so the
-# consumer's work is included), bytes moved, events recorded by the tool.
+# consumer's work is included), bytes moved, events recorded by the tool, and
+# the TCP segments the namespace sent and received (the same traffic in every
+# mode, or a mode that changes how the stack aggregates).
 # Capture files of the capture mode are kept for bench/read.sh (part 4) and
 # bytes per event (part 5).
 #
@@ -175,10 +177,17 @@ set_provider() { # unloaded | loaded [ELOGCTL of the build to load]
 	"$want" kern.eventlog.tcp.default=0 >/dev/null
 }
 
+# ns_segs: TCP segments sent and received so far in the namespace ("out in"):
+# only the flow runs there, so their change per run is the flow's segments
+# (both ends), which shows how much the stack aggregated in each mode.
+ns_segs() {
+	ip netns exec "$NS" awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $12, $11; exit }' /proc/net/snmp
+}
+
 hooks_attached() { compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; }
 
 run_one() {
-	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 events=0 dropped=0 cpu bytes bps secs f
+	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 so0 si0 so1 si1 events=0 dropped=0 cpu bytes bps secs f
 	local ELOG=$ELOG ELOGCTL=$ELOGCTL # an ablation mode's own build
 	rm -f "$out".*
 	case $mode in
@@ -244,6 +253,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		b0=$(bpf_run_ns)
 		bpf_progs "$out.progs0"
 	fi
+	read -r so0 si0 < <(ns_segs)
 	c0=$(cpu_snapshot)
 	ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>&1 ||
 		die "iperf3 client failed: $(tail -3 "$out.json")"
@@ -266,6 +276,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		[ "$STOP_RC" = 0 ] || log "$mode run $run: capture tool exited $STOP_RC: $(tail -2 "$out.tool")"
 	fi
 	c1=$(cpu_snapshot)
+	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
 	case $mode in capture | coalesced | zstd | no-ring | no-delivery) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
@@ -299,6 +310,7 @@ print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	record "$PART" "$mode" "$run" cpu_s "$cpu"
 	record "$PART" "$mode" "$run" cpu_s_per_gb "$(awk -v c="$cpu" -v b="$bytes" 'BEGIN { printf "%.5f", c / (b / 1e9) }')"
 	record "$PART" "$mode" "$run" events "${events:-0}"
+	record "$PART" "$mode" "$run" segs "$((so1 - so0 + si1 - si0))"
 	record "$PART" "$mode" "$run" dropped "${dropped:-0}"
 	log "$PART $mode run $run: $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }') Gbit/s, cpu ${cpu}s for $bytes bytes, events ${events:-0}, dropped ${dropped:-0}"
 	# Keep the capture files (part 4/5 use them), drop the rest.

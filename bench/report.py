@@ -6,10 +6,13 @@ Reads the "part mode run key value" lines the bench scripts wrote and prints
 every figure with its target. Ratios are ratios of medians against the base
 mode of the same part; the bracket after a ratio is the min-max of the
 per-round ratios (mode run r / base run r, runs interleaved), which shows
-how much of it is noise.
+how much of it is noise. The long series (part "precise") gives a 90 %
+bootstrap interval instead: the rounds resampled with replacement (a round's
+modes stay together), the ratio of medians recomputed each time.
 """
 import collections
 import os
+import random
 import statistics
 import sys
 
@@ -234,6 +237,88 @@ def progs(path, t):
         t.row(*row)
 
 
+def boot_ci(a, b, n=4000, seed=1):
+    """90 % bootstrap interval of median(a) / median(b) over the rounds both
+    have (resampled together: the pairing is what interleaving buys)."""
+    ks = sorted(k for k in a if k in b and b[k])
+    if len(ks) < 3:
+        return None, None
+    rng = random.Random(seed)
+    rs = []
+    for _ in range(n):
+        pick = [rng.choice(ks) for _ in ks]
+        rs.append(med(a[k] for k in pick) / med(b[k] for k in pick))
+    rs.sort()
+    return rs[int(0.05 * n)], rs[int(0.95 * n) - 1]
+
+
+def cistr(r, ci):
+    if r is None:
+        return "n/a"
+    lo, hi = ci
+    return "%.3f" % r if lo is None else "%.3f [%.3f-%.3f]" % (r, lo, hi)
+
+
+def ci_verdict(ci, limit, upper):
+    """MET when the whole interval is on the right side of limit, NOT MET
+    when it is all on the wrong side, else the series cannot tell."""
+    lo, hi = ci
+    if lo is None:
+        return "n/a"
+    ok, bad = (hi <= limit, lo > limit) if upper else (lo >= limit, hi < limit)
+    return "MET" if ok else ("NOT MET" if bad else "not resolved (interval spans %.2f)" % limit)
+
+
+def precise(d, t):
+    """The long interleaved series of base, capture and tcpdump: ratios of
+    medians with bootstrap intervals, and the flow's segments per GB (the
+    same traffic in every mode, or an explanation if not)."""
+    part = "precise"
+    modes = [m for m in ("base", "capture", "tcpdump") if (part, m) in d]
+    if "base" not in modes or len(modes) < 2:
+        return {}
+    t.head("1-2d. Long interleaved series (base, capture, tcpdump): ratios of medians "
+           "[90 % bootstrap interval over the rounds]",
+           ["mode", "rounds", "Gbit/s med", "thr ratio", "CPU-s/GB med", "CPU/byte ratio",
+            "segments/GB med"])
+    res = {}
+    for m in modes:
+        g = series(d, part, m, "gbps")
+        c = series(d, part, m, "cpu_s_per_gb")
+        rt = (med(g.values()) / med(series(d, part, "base", "gbps").values()),
+              boot_ci(g, series(d, part, "base", "gbps")))
+        rc = (med(c.values()) / med(series(d, part, "base", "cpu_s_per_gb").values()),
+              boot_ci(c, series(d, part, "base", "cpu_s_per_gb")))
+        res[m] = (rt, rc)
+        segs = per_gb(d, part, m, "segs")
+        t.row(m, len(g), fmt(med(g.values()), ".2f"), "1" if m == "base" else cistr(*rt),
+              fmt(med(c.values()), ".3f"), "1" if m == "base" else cistr(*rc),
+              fmt(med(segs), ",.0f") if segs else "-")
+    if "capture" in modes and "tcpdump" in modes:
+        a, b = series(d, part, "capture", "cpu_s_per_gb"), series(d, part, "tcpdump", "cpu_s_per_gb")
+        res["capture/tcpdump"] = (med(a.values()) / med(b.values()), boot_ci(a, b))
+        t.row("capture / tcpdump", len(a), "-", "-", "-", cistr(*res["capture/tcpdump"]), "-")
+    return res
+
+
+def prims(d, t):
+    """ns per primitive (bench/prims.sh)."""
+    rows = d.get(("prims", "call")) and [m for p, m in d if p == "prims"]
+    if not rows:
+        return
+    what = {"call": "a BPF-to-BPF call and its return",
+            "clock_boot": "bpf_ktime_get_boot_ns() (every record's timestamp)",
+            "pid_tgid": "bpf_get_current_pid_tgid() (every record's thread id)",
+            "hash_lookup": "hash map lookup, 8-byte key (a timer hook's session)",
+            "count_add": "per-CPU array lookup + atomic add (a slot's delivered count)"}
+    t.head("1-2e. What a record's pieces cost (bench/prims.sh: BPF_PROG_TEST_RUN, 100 per run, "
+           "minus the empty loop, best of 3)", ["primitive", "ns"])
+    for m in ("call", "clock_boot", "pid_tgid", "hash_lookup", "count_add"):
+        v = num(d.get(("prims", m), {}).get("1", {}).get("ns"))
+        if v is not None:
+            t.row(what[m], "%.1f" % v)
+
+
 # Capture with part of every record's cost left out (bench/bulk.sh): bounds,
 # not configurations anybody runs.
 ABLATIONS = ("no-ring", "no-delivery")
@@ -277,6 +362,8 @@ def main():
     flat = bulk(d, t, "bulk", "1-2. Loopback bulk transfer, iperf3 one flow, flat out", True)
     att = attrib(d, t)
     progs(path, t)
+    pre = precise(d, t)
+    prims(d, t)
     if att.get("capture") is not None:
         targets.append(("1 capture CPU/byte <= 1.08 x base (attributed: BPF + elog)",
                         "+%.1f%%" % (100 * att["capture"]), verdict(att["capture"] <= 0.08)))
@@ -320,6 +407,18 @@ def main():
                                 "%s vs %s; events %s vs %s" % (fmt(a, ".3f"), fmt(b, ".3f"),
                                                                fmt(ea, ".0f"), fmt(eb, ".0f")),
                                 verdict(ok)))
+
+    if "capture" in pre:
+        n = len(series(d, "precise", "capture", "gbps"))
+        (rt, rt_ci), (rc, rc_ci) = pre["capture"]
+        targets.append(("1 capture throughput >= 0.95 x base (long series, %d rounds)" % n,
+                        cistr(rt, rt_ci), ci_verdict(rt_ci, 0.95, False)))
+        targets.append(("1 capture CPU/byte <= 1.08 x base (long series, %d rounds)" % n,
+                        cistr(rc, rc_ci), ci_verdict(rc_ci, 1.08, True)))
+    if "capture/tcpdump" in pre:
+        r, ci = pre["capture/tcpdump"]
+        targets.append(("2 capture CPU/byte < tcpdump's (long series: capture / tcpdump)",
+                        cistr(r, ci), ci_verdict(ci, 1.0, True).replace("(interval spans 1.00)", "(interval spans 1)")))
 
     # 3: test provider event rate.
     if ("events", "sustained") in d:

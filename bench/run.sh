@@ -12,7 +12,10 @@
 #                         time + the tool's own CPU per GB), which also runs
 #                         two ablations of capture (no-ring, no-delivery:
 #                         bench builds that leave part of a record's cost
-#                         out, built here into build/bench/ablate-*)
+#                         out, built here into build/bench/ablate-*); then a
+#                         long series of base / capture / tcpdump alone (many
+#                         short rounds: ratios with bootstrap intervals)
+#        bench/prims.sh   ns per primitive of a record (call, clock, ...)
 #   3    bench/events.sh  test provider: 2 M events/s for 10 s, then overload
 #   4    bench/read.sh    elog -r text rate, record walk, pcapng export vs tshark
 #   5    (from 1 and 4)   bytes per event on disk
@@ -23,6 +26,7 @@
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [5]  BENCH_SECONDS [5]   interleaved rounds, seconds per iperf3 run
 #   BENCH_ATTRIB_ROUNDS [3]               rounds of the BPF-statistics series (0 skips it)
+#   BENCH_PRECISE_ROUNDS [24]             rounds of 4 s of the long series (0 skips it)
 #   BENCH_UNLOAD_GLOBAL=1                 unload an idle tcp provider of the host's own
 #                                         bpffs for the run (loaded again at exit, default
 #                                         and knobs restored). Off by default: on a
@@ -61,11 +65,12 @@ export BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/results-$(date -u +%Y%m%dT%H%M%S
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 ATTRIB=${BENCH_ATTRIB_ROUNDS:-3}
+PRECISE=${BENCH_PRECISE_ROUNDS:-24}
 EV_RATE=${BENCH_EVENT_RATE:-2000000}
 EV_SECS=${BENCH_EVENT_SECONDS:-10}
 EV_RUNS=${BENCH_EVENT_RUNS:-3}
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1
+	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1 PRECISE=3
 fi
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces, packet capture)"
@@ -90,6 +95,7 @@ if [ "$ATTRIB" -gt 0 ]; then
 	make -j"$(nproc)" BUILD="$BENCH_HELP/ablate-no-delivery" BPF_DEFS=-DELOG_BENCH_NO_DELIVERY all >/dev/null
 fi
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
+clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/prims.bpf.c -o "$BENCH_HELP/prims.bpf.o"
 for h in pace walk; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
@@ -108,7 +114,7 @@ done
 	echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
 	echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 	command -v bpftrace >/dev/null && echo "bpftrace: $(bpftrace --version)"
-	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
+	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; long series: $PRECISE x 4s; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
 } >"$BENCH_OUT/conditions.txt"
 
 # An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
@@ -129,6 +135,10 @@ bench/bulk.sh -r "$ROUNDS" -t "$SECS" -m "$MODES"
 if [ "$ATTRIB" -gt 0 ]; then
 	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES no-ring no-delivery"
 fi
+if [ "$PRECISE" -gt 0 ]; then
+	bench/bulk.sh -p precise -r "$PRECISE" -t 4 -m "base capture tcpdump"
+fi
+bench/prims.sh
 bench/events.sh -r "$EV_RATE" -t "$EV_SECS" -n "$EV_RUNS"
 # Part 4 reads the largest capture of part 1 (part 5's mix comes from it too).
 cap=$(ls -S "$BENCH_OUT"/bulk/capture.*.elog 2>/dev/null | head -1 || true)
