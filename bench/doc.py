@@ -35,6 +35,7 @@ def att(m):
     return b, t, epg
 
 base_cpu = med(ser('bulk', 'base', 'cpu_s_per_gb').values())
+base_busy = base_cpu * med(ser('bulk', 'base', 'gbps').values()) / 8  # CPU-s per s
 pct = lambda x: 100.0 * x / base_cpu
 
 def progs(mode):
@@ -88,6 +89,58 @@ def mshare(name):
     return 0.0, 0
 small = sum(int(kv['count']) for kv in mix.values() if int(kv['bytes']) / int(kv['count']) < 64)
 ing, egr, tms, snd = pshare('tcp_elog_ingress'), pshare('tcp_elog_egress'), pshare('tcp_elog_tmr_start'), pshare('tcp_elog_send_len')
+
+# The long series (part 1-2d) and the primitives (1-2e), when the run has them.
+pre = {}
+for m in ('capture', 'tcpdump'):
+    if ('precise', m) in d and ('precise', 'base') in d:
+        a, b = ser('precise', m, 'cpu_s_per_gb'), ser('precise', 'base', 'cpu_s_per_gb')
+        g, gb = ser('precise', m, 'gbps'), ser('precise', 'base', 'gbps')
+        pre[m] = (med(a.values()) / med(b.values()), report.boot_ci(a, b),
+                  med(g.values()) / med(gb.values()), report.boot_ci(g, gb))
+if 'capture' in pre and 'tcpdump' in pre:
+    a, b = ser('precise', 'capture', 'cpu_s_per_gb'), ser('precise', 'tcpdump', 'cpu_s_per_gb')
+    pre['capture/tcpdump'] = (med(a.values()) / med(b.values()), report.boot_ci(a, b))
+npre = len(ser('precise', 'base', 'gbps'))
+prim = {m: float(d[('prims', m)]['1']['ns']) for m in ('call', 'clock_boot', 'pid_tgid', 'hash_lookup', 'count_add')
+        if ('prims', m) in d}
+def ci(r, c):
+    return f"{r:.3f} [{c[0]:.3f}-{c[1]:.3f}]" if c[0] is not None else f"{r:.3f}"
+def civ(c, limit, upper):
+    v = report.ci_verdict(c, limit, upper)
+    return {"MET": "**met**", "NOT MET": "**not met**"}.get(v, "*not resolved* (the interval spans %g)" % limit)
+long1 = 'The long series was not measured in this run.'
+if 'capture' in pre:
+    cr_, cc_, tr_, tc_ = pre['capture']
+    long1 = (f"The long series (part 1-2d: base, capture and tcpdump alone, {npre} interleaved "
+             f"rounds of 4 s, 90 % bootstrap intervals) measures the target as it is worded, "
+             f"directly: capture **{ci(tr_, tc_)}×** throughput (≥ 0.95: {civ(tc_, 0.95, False)}) and "
+             f"**{ci(cr_, cc_)}** CPU per byte (≤ 1.08: {civ(cc_, 1.08, True)}). It and the attributed "
+             f"figure measure different things: attribution adds up the CPU the capture's own code "
+             f"runs; the direct ratio is what the machine does with it, which also moves with how "
+             f"the flow's CPUs idle and wake up (tcpdump, which certainly adds work, reads "
+             + (f"{pre['tcpdump'][0]:.3f} [{pre['tcpdump'][1][0]:.3f}-{pre['tcpdump'][1][1]:.3f}]" if 'tcpdump' in pre else "n/a")
+             + f" there). The segments per GB are the same in every mode (1-2d), so the capture "
+             f"does not change how the stack aggregates.")
+long2 = ''
+if 'capture/tcpdump' in pre:
+    r_, c_ = pre['capture/tcpdump']
+    long2 = (f" In the long series (the direct measure, with intervals): capture / tcpdump CPU per byte "
+             f"**{ci(r_, c_)}**: {civ(c_, 1.0, True)}.")
+prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
+if prim:
+    prims_txt = (f"What the pieces cost here (part 1-2e, bench/prims.sh): a BPF-to-BPF call and its "
+                 f"return ~{prim.get('call', 0):.0f} ns (this kernel returns through the SRSO safe-RET "
+                 f"thunk), the boot clock every record is stamped with ~{prim.get('clock_boot', 0):.0f} ns, "
+                 f"the thread id ~{prim.get('pid_tgid', 0):.0f} ns, a hash lookup ~{prim.get('hash_lookup', 0):.0f} ns, "
+                 f"a per-CPU counter ~{prim.get('count_add', 0):.0f} ns. So a record's fixed part (clock, "
+                 f"thread id, two calls, counter) is ~{prim.get('clock_boot', 0) + prim.get('pid_tgid', 0) + 2 * prim.get('call', 0) + prim.get('count_add', 0):.0f} ns "
+                 f"before its ring write, and every helper call a hook makes per packet costs at least "
+                 f"a call's ~{prim.get('call', 0):.0f} ns. Taken out since the previous figures "
+                 f"(6866b3a, f2fedec, eaf94ec, 7c72a5b): six calls per segment (the change checks compare "
+                 f"inline and call out only on a change), the socket-cookie call per hook run (the "
+                 f"session is matched by its socket's address), `bpf_skc_to_tcp_sock` per packet "
+                 f"(`bpf_rdonly_cast`, inlined), two of the three clock reads per RTT callback.")
 
 # The coalesced mode (timer_restart_us=50000), when the run has it.
 coal = ''
@@ -160,14 +213,14 @@ lookup, 100-140 ns per run before that commit): attributed **{dis_pct:+.1f} %** 
 {dis_r[0]:.3f} [{dis_r[1]:.2f}-{dis_r[2]:.2f}], which cannot resolve 2 % on this machine); target
 ≤ 2 %: {V(dis_pct <= 2)}.
 *Capturing everything at VERBOSE*: attributed **{cap_pct:+.1f} %** CPU per byte; flat
-out {cpr[0]:.3f} [{cpr[1]:.2f}-{cpr[2]:.2f}] CPU per byte and **{thr[0]:.2f}×** [{thr[1]:.2f}-{thr[2]:.2f}]
+out (part 1-2) {cpr[0]:.3f} [{cpr[1]:.2f}-{cpr[2]:.2f}] CPU per byte and **{thr[0]:.2f}×** [{thr[1]:.2f}-{thr[2]:.2f}]
 throughput. Target ≤ 8 % CPU per byte: {V(cap_pct <= 8)} (by the attributed measure, the one
-that resolves it). Target ≥ 0.95× throughput: this run's median says {V(thr[0] >= 0.95)}, but
-the flat-out series cannot resolve a few per cent: its per-round ratios span
+that counts the capture's own CPU). Target ≥ 0.95× throughput: this series' median says {V(thr[0] >= 0.95)}, but
+it cannot resolve a few per cent: its per-round ratios span
 {thr[1]:.2f}-{thr[2]:.2f}, and *loaded*, which runs nothing per packet, reads
-{load_t[0]:.2f}× throughput and {load_r[0]:.3f} CPU per byte. Both CPUs are saturated by the
-flow, so the CPU the capture adds comes off the throughput; read the
-attributed figure for its size. Where the added
+{load_t[0]:.2f}× throughput and {load_r[0]:.3f} CPU per byte. Base keeps
+{base_busy:.1f} of the 2 CPUs busy (the rest is idle: sender and receiver wait
+for each other), so busy CPU per byte is not just the inverse of throughput. Where the added
 CPU goes: BPF programs {100 * cb / (cb + ct):.0f} % (~{bpf_ns:.0f} ns per event), the consumer
 (`elog`: ring → reorder window → file) {100 * ct / (cb + ct):.0f} % (~{cons_ns:.0f} ns per event). Of the
 BPF time (part 1-2c): the ingress hook {ing[0]:.0f} % ({ing[1]:.0f} ns per received segment: it
@@ -185,27 +238,26 @@ Fewer records alone do not get there either: TIMER_START is a
 quarter of the events (Linux re-arms the retransmit timer on nearly every
 ACK and send), yet the hook that would log it still runs for every restart.
 {coal or 'Coalescing timer restarts (`timer_restart_us`) was not measured in this run.'}
-Earlier measurements by hand (same bulk series, bpf_stats, at commit
-5d1b91e): the clock read ~25 ns, asking the ring for its unread size ~30 ns
-(since replaced by a per-CPU count, 6dc9a3b), a segment's socket lookup
-~100 ns and its change checks (MSS, CWND, RTT, CC, DSACK, HyStart) up to
-~150 ns (at fc5f37f, 3 interleaved rounds: skipping them took 84 ns off an
-ingress run and 81 off an egress run, ~9 % of the capture's BPF time);
-sharing one ring between the CPUs added ~60-120 ns per record
-(egress and `sk_data_ready` before and after cc3f811, which gave every CPU
-its own ring).
+{prims_txt}
+Earlier measurements by hand (same bulk series, bpf_stats): asking the ring
+for its unread size ~30 ns (since replaced by a per-CPU count, 6dc9a3b);
+sharing one ring between the CPUs added ~60-120 ns per record (egress and
+`sk_data_ready` before and after cc3f811, which gave every CPU its own
+ring); the change checks cost 84 ns per ingress run and 81 per egress run
+at fc5f37f, most of it the six calls now gone.
+{long1}
 
 **2. Against tcpdump and bpftrace.** The capture records {ev['capture'] / ev['tcpdump']:.1f}× as many
 events as `tcpdump -s 128` records packets (every segment both ways as IN and
 OUT with decoded state, plus ACK, USER_SEND, RTT, CWND, timers) and
 {ev['capture'] / ev['bpftrace']:.1f}× the lines of the bpftrace `tcp_probe` printer. bpftrace: flat
 out {bpf_r[0]:.3f} [{bpf_r[1]:.2f}-{bpf_r[2]:.2f}] against the capture's {cpr[0]:.3f}, attributed {bpft_pct:+.1f} % against
-{cap_pct:+.1f} %: by the direct measure it costs more while recording less ({V(bpft_pct > cap_pct)}), by the
+{cap_pct:+.1f} %: by the attributed measure it costs more while recording less ({V(bpft_pct > cap_pct)}), by the
 flat-out ratio {V(bpf_r[0] > cpr[0])}{" (the two are within that series' noise)" if bpf_r[1] <= cpr[2] and cpr[1] <= bpf_r[2] else ""}. tcpdump:
 flat out {tcp_r[0]:.3f} [{tcp_r[1]:.2f}-{tcp_r[2]:.2f}] against the capture's {cpr[0]:.3f}: {V(tcp_r[0] > cpr[0])}{" by the medians, within that series' noise" if tcp_r[1] <= cpr[2] and cpr[1] <= tcp_r[2] else ""};
-the direct measure cannot compare them (tcpdump's attributed {tcpd_pct:+.1f} % is its own
+the attributed measure cannot compare them (tcpdump's attributed {tcpd_pct:+.1f} % is its own
 process only: its copy of every packet, in the kernel's softirq, is not in
-it). On loopback tcpdump's
+it).{long2} On loopback tcpdump's
 work is one 128-byte copy per GSO super-packet (up to 64 KiB) into an mmap'ed
 ring; the capture runs several hooks per segment, looks up per-socket state
 and writes several events, each a ring write and a consumer copy.
