@@ -43,12 +43,18 @@
 #               cost is measured directly instead of through busy CPU. The
 #               statistics cost ~2 clock reads per program run themselves:
 #               use this series for attribution, not for the ratios.
+#   -P          the client runs under `perf record -a -g` (cpu-clock, 999 Hz):
+#               bench/profile.py sorts every sample by whose work it is (the
+#               eventlog BPF programs and their dispatch, AF_PACKET's copy
+#               for tcpdump, each tool's process), which counts tcpdump's
+#               kernel work too, where -S sees only BPF (profile.py says
+#               what sampling cannot see)
 # (-b RATE paces the client with iperf3 -b. Not used by run.sh: this kernel
 # has tick-based CPU accounting, CONFIG_TICK_CPU_ACCOUNTING at HZ=250 without
 # IRQ time accounting, which under-samples a timer-paced sender; busy CPU of
 # identical paced runs varied 0.4-8.5 CPU-s.)
 #
-#   bench/bulk.sh [-r ROUNDS] [-t SECONDS] [-m "MODES"] [-b RATE] [-p PART] [-S]
+#   bench/bulk.sh [-r ROUNDS] [-t SECONDS] [-m "MODES"] [-b RATE] [-p PART] [-S] [-P]
 # Results: $BENCH_OUT/results.tsv (part PART, default "bulk"), files in
 # $BENCH_OUT/PART/.
 set -euo pipefail
@@ -61,7 +67,8 @@ MODES="base loaded disabled capture zstd tcpdump bpftrace"
 RATE=
 PART=bulk
 STATS=0
-while getopts "r:t:m:b:p:S" opt; do
+PROFILE=0
+while getopts "r:t:m:b:p:SP" opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
@@ -69,12 +76,14 @@ while getopts "r:t:m:b:p:S" opt; do
 	b) RATE=$OPTARG ;;
 	p) PART=$OPTARG ;;
 	S) STATS=1 ;;
-	*) echo "usage: bulk.sh [-r ROUNDS] [-t SECONDS] [-m MODES] [-b RATE] [-p PART] [-S]" >&2; exit 1 ;;
+	P) PROFILE=1 ;;
+	*) echo "usage: bulk.sh [-r ROUNDS] [-t SECONDS] [-m MODES] [-b RATE] [-p PART] [-S] [-P]" >&2; exit 1 ;;
 	esac
 done
 read -r -a modes <<<"$MODES"
 
 command -v iperf3 >/dev/null || die "iperf3 missing (scripts/install-deps.sh)"
+[ "$PROFILE" = 0 ] || command -v perf >/dev/null || die "perf missing (scripts/install-deps.sh)"
 ELOG=$ELOG_BIN/elog
 ELOGCTL=$ELOG_BIN/elogctl
 DIR=$BENCH_OUT/$PART
@@ -255,8 +264,10 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	fi
 	read -r so0 si0 < <(ns_segs)
 	c0=$(cpu_snapshot)
-	ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>&1 ||
-		die "iperf3 client failed: $(tail -3 "$out.json")"
+	local prof=()
+	[ "$PROFILE" = 1 ] && prof=(perf record -q -a -g -F 999 -o "$out.perf" --)
+	"${prof[@]}" ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>"$out.client" ||
+		die "iperf3 client failed: $(tail -3 "$out.json" "$out.client")"
 	if [ "$STATS" = 1 ]; then
 		b1=$(bpf_run_ns)
 		bpf_progs "$out.progs1"
@@ -306,6 +317,17 @@ print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 		;;
 	esac
 	record "$PART" "$mode" "$run" bytes "$bytes"
+	if [ "$PROFILE" = 1 ]; then
+		local busy et eb tt tk
+		read -r busy et eb tt tk < <(python3 "$(dirname "$0")/profile.py" "$out.perf") ||
+			die "bench/profile.py failed on $out.perf"
+		record "$PART" "$mode" "$run" samples_busy "$busy"
+		record "$PART" "$mode" "$run" samples_elog_tool "$et"
+		record "$PART" "$mode" "$run" samples_elog_bpf "$eb"
+		record "$PART" "$mode" "$run" samples_tcpdump_tool "$tt"
+		record "$PART" "$mode" "$run" samples_tcpdump_kernel "$tk"
+		rm -f "$out.perf"
+	fi
 	record "$PART" "$mode" "$run" gbps "$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')"
 	record "$PART" "$mode" "$run" cpu_s "$cpu"
 	record "$PART" "$mode" "$run" cpu_s_per_gb "$(awk -v c="$cpu" -v b="$bytes" 'BEGIN { printf "%.5f", c / (b / 1e9) }')"
@@ -314,7 +336,7 @@ print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	record "$PART" "$mode" "$run" dropped "${dropped:-0}"
 	log "$PART $mode run $run: $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }') Gbit/s, cpu ${cpu}s for $bytes bytes, events ${events:-0}, dropped ${dropped:-0}"
 	# Keep the capture files (part 4/5 use them), drop the rest.
-	rm -f "$out.pcap" "$out.bt" "$out.server" "$out.elog.zst"
+	rm -f "$out.pcap" "$out.bt" "$out.server" "$out.elog.zst" "$out.client"
 	[ "$mode" = disabled ] && rm -f "$out.elog"
 	[ "$PART" = bulk ] || rm -f "$out.elog"
 	return 0

@@ -90,7 +90,8 @@ def mshare(name):
 small = sum(int(kv['count']) for kv in mix.values() if int(kv['bytes']) / int(kv['count']) < 64)
 ing, egr, tms, snd = pshare('tcp_elog_ingress'), pshare('tcp_elog_egress'), pshare('tcp_elog_tmr_start'), pshare('tcp_elog_send_len')
 
-# The long series (part 1-2d) and the primitives (1-2e), when the run has them.
+# The long series (1-2d), the sampled series (1-2e) and the primitives (1-2f),
+# when the run has them.
 pre = {}
 for m in ('capture', 'tcpdump'):
     if ('precise', m) in d and ('precise', 'base') in d:
@@ -127,9 +128,28 @@ if 'capture/tcpdump' in pre:
     r_, c_ = pre['capture/tcpdump']
     long2 = (f" In the long series (the direct measure, with intervals): capture / tcpdump CPU per byte "
              f"**{ci(r_, c_)}**: {civ(c_, 1.0, True)}.")
+smp = report.sampled(d, report.Table(False))  # the figures only; the table is in table.md
+samp2 = ''
+if 'capture/tcpdump' in smp:
+    r_, c_ = smp['capture/tcpdump']
+    cf = smp.get('capture_frac')
+    tf = med(smp['tcpdump'].values()) / med(ser('profile', 'base', 'cpu_s_per_gb').values()) if ('profile', 'base') in d else None
+    v = report.ci_verdict(c_, 1.0, True)
+    samp2 = (f" Sampling (part 1-2e: perf on every CPU, each sample sorted by whose code it is in) "
+             f"counts tcpdump's kernel work too: tcpdump "
+             + (f"{100 * tf:+.1f} %" if tf is not None else "n/a")
+             + f" of base's busy CPU per GB, the capture "
+             + (f"{100 * cf:+.1f} %" if cf is not None else "n/a")
+             + f" (a lower bound: its timer hooks run with interrupts off, where cpu-clock "
+             f"cannot sample; it agrees with the attributed {cap_pct:+.1f} %); capture / tcpdump "
+             f"**{ci(r_, c_)}**: "
+             + ("**not met**, the capture costs more even counted short" if v == "NOT MET" else
+                "*not resolved* (the interval spans 1)" if v.startswith("not resolved") else
+                "lower by sampling, which undercounts the capture: *not conclusive*")
+             + ".")
 prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
 if prim:
-    prims_txt = (f"What the pieces cost here (part 1-2e, bench/prims.sh): a BPF-to-BPF call and its "
+    prims_txt = (f"What the pieces cost here (part 1-2f, bench/prims.sh): a BPF-to-BPF call and its "
                  f"return ~{prim.get('call', 0):.0f} ns (this kernel returns through the SRSO safe-RET "
                  f"thunk), the boot clock every record is stamped with ~{prim.get('clock_boot', 0):.0f} ns, "
                  f"the thread id ~{prim.get('pid_tgid', 0):.0f} ns, a hash lookup ~{prim.get('hash_lookup', 0):.0f} ns, "
@@ -257,7 +277,7 @@ flat-out ratio {V(bpf_r[0] > cpr[0])}{" (the two are within that series' noise)"
 flat out {tcp_r[0]:.3f} [{tcp_r[1]:.2f}-{tcp_r[2]:.2f}] against the capture's {cpr[0]:.3f}: {V(tcp_r[0] > cpr[0])}{" by the medians, within that series' noise" if tcp_r[1] <= cpr[2] and cpr[1] <= tcp_r[2] else ""};
 the attributed measure cannot compare them (tcpdump's attributed {tcpd_pct:+.1f} % is its own
 process only: its copy of every packet, in the kernel's softirq, is not in
-it).{long2} On loopback tcpdump's
+it).{long2}{samp2} On loopback tcpdump's
 work is one 128-byte copy per GSO super-packet (up to 64 KiB) into an mmap'ed
 ring; the capture runs several hooks per segment, looks up per-socket state
 and writes several events, each a ring write and a consumer copy.

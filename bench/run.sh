@@ -14,7 +14,9 @@
 #                         bench builds that leave part of a record's cost
 #                         out, built here into build/bench/ablate-*); then a
 #                         long series of base / capture / tcpdump alone (many
-#                         short rounds: ratios with bootstrap intervals)
+#                         short rounds: ratios with bootstrap intervals); then
+#                         the same three modes under perf (sampled attribution:
+#                         tcpdump's kernel work counted too)
 #        bench/prims.sh   ns per primitive of a record (call, clock, ...)
 #   3    bench/events.sh  test provider: 2 M events/s for 10 s, then overload
 #   4    bench/read.sh    elog -r text rate, record walk, pcapng export vs tshark
@@ -27,6 +29,7 @@
 #   BENCH_ROUNDS [5]  BENCH_SECONDS [5]   interleaved rounds, seconds per iperf3 run
 #   BENCH_ATTRIB_ROUNDS [3]               rounds of the BPF-statistics series (0 skips it)
 #   BENCH_PRECISE_ROUNDS [24]             rounds of 4 s of the long series (0 skips it)
+#   BENCH_PROFILE_ROUNDS [6]              rounds of 4 s of the sampled series (0 skips it)
 #   BENCH_UNLOAD_GLOBAL=1                 unload an idle tcp provider of the host's own
 #                                         bpffs for the run (loaded again at exit, default
 #                                         and knobs restored). Off by default: on a
@@ -66,15 +69,16 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 ATTRIB=${BENCH_ATTRIB_ROUNDS:-3}
 PRECISE=${BENCH_PRECISE_ROUNDS:-24}
+PROFILE=${BENCH_PROFILE_ROUNDS:-6}
 EV_RATE=${BENCH_EVENT_RATE:-2000000}
 EV_SECS=${BENCH_EVENT_SECONDS:-10}
 EV_RUNS=${BENCH_EVENT_RUNS:-3}
 if [ "${BENCH_QUICK:-}" = 1 ]; then
-	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1 PRECISE=3
+	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1 PRECISE=3 PROFILE=1
 fi
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces, packet capture)"
-for c in iperf3 tcpdump tshark ip unshare python3; do
+for c in iperf3 tcpdump tshark ip unshare python3 perf; do
 	command -v "$c" >/dev/null || die "$c missing: run scripts/install-deps.sh"
 done
 MODES="base loaded disabled capture coalesced zstd tcpdump"
@@ -114,7 +118,7 @@ done
 	echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
 	echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 	command -v bpftrace >/dev/null && echo "bpftrace: $(bpftrace --version)"
-	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; long series: $PRECISE x 4s; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
+	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; long series: $PRECISE x 4s; sampled: $PROFILE x 4s; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
 } >"$BENCH_OUT/conditions.txt"
 
 # An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
@@ -137,6 +141,9 @@ if [ "$ATTRIB" -gt 0 ]; then
 fi
 if [ "$PRECISE" -gt 0 ]; then
 	bench/bulk.sh -p precise -r "$PRECISE" -t 4 -m "base capture tcpdump"
+fi
+if [ "$PROFILE" -gt 0 ]; then
+	bench/bulk.sh -P -p profile -r "$PROFILE" -t 4 -m "base capture tcpdump"
 fi
 bench/prims.sh
 bench/events.sh -r "$EV_RATE" -t "$EV_SECS" -n "$EV_RUNS"
