@@ -141,7 +141,7 @@ if 'capture/tcpdump' in smp:
              + f" of base's busy CPU per GB, the capture "
              + (f"{100 * cf:+.1f} %" if cf is not None else "n/a")
              + f" (a lower bound: its timer hooks run with interrupts off, where cpu-clock "
-             f"cannot sample; it agrees with the attributed {cap_pct:+.1f} %); capture / tcpdump "
+             f"cannot sample; the attributed measure, which sees them, reads {cap_pct:+.1f} %); capture / tcpdump "
              f"**{ci(r_, c_)}**: "
              + ("**not met**, the capture costs more even counted short" if v == "NOT MET" else
                 "*not resolved* (the interval spans 1)" if v.startswith("not resolved") else
