@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests: unit tests (C harness, tests/unit/), golden captures (tests/golden/),
-# CLI error paths, every-prefix truncation, and the reader fuzzer replay.
+# CLI error paths, every-prefix truncation, the reader fuzzer replay, and the
+# bench report's verdicts (tests/bench/).
 # Each group is a phony target in TEST_TARGETS; all of them work in both
 # `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan).
 
@@ -22,8 +23,8 @@ $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options \
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-.PHONY: test-unit test-golden test-truncation test-cli fuzz-reader-replay golden-update
-TEST_TARGETS += test-unit test-golden test-truncation test-cli fuzz-reader-replay
+.PHONY: test-unit test-golden test-truncation test-cli fuzz-reader-replay golden-update test-bench-report
+TEST_TARGETS += test-unit test-golden test-truncation test-cli fuzz-reader-replay test-bench-report
 
 test-unit: $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options \
 	$(TEST_BIN)/test_reorder
@@ -41,6 +42,12 @@ golden-update: $(BIN)/elog $(TEST_BIN)/gen_golden
 test-truncation: $(BIN)/elog
 	@echo "== tests/golden/truncate.sh sample.elog"
 	@sh tests/golden/truncate.sh $(BIN)/elog tests/golden/sample.elog
+
+# The verdict logic of bench/report.py and the sample sorting of
+# bench/profile.py, on made-up results (no benchmark is run).
+test-bench-report:
+	@echo "== tests/bench"
+	$(Q)/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/bench
 
 test-cli: $(BIN)/elog
 	@echo "== tests/unit/cli_errors.sh"

@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The verdicts of bench/report.py and the sample sorting of bench/profile.py,
+on made-up results: what decides MET, NOT MET and "not resolved" (no
+benchmark runs here, no timing)."""
+import importlib.util
+import io
+import os
+import random
+import re
+import sys
+from contextlib import redirect_stdout
+
+BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench")
+
+
+def load(name):
+    """bench/NAME.py by path (bench/profile.py shares its name with a
+    standard module)."""
+    spec = importlib.util.spec_from_file_location("bench_" + name, os.path.join(BENCH, name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+bench_profile = load("profile")
+report = load("report")
+
+
+def series(values):
+    return {str(i + 1): v for i, v in enumerate(values)}
+
+
+def test_boot_ci_of_a_constant_ratio_is_that_ratio():
+    base = series([0.30, 0.33, 0.31, 0.35, 0.29, 0.32])
+    cap = {k: v * 1.1 for k, v in base.items()}
+    lo, hi = report.boot_ci(cap, base)
+    assert abs(lo - 1.1) < 1e-9 and abs(hi - 1.1) < 1e-9
+
+
+def test_boot_ci_needs_three_paired_rounds():
+    assert report.boot_ci(series([1.0, 2.0]), series([1.0, 2.0])) == (None, None)
+    # Rounds only one side has are not pairs.
+    assert report.boot_ci({"1": 1.0, "2": 1.0, "9": 1.0}, {"1": 1.0, "2": 1.0, "3": 1.0}) == (None, None)
+
+
+def test_boot_ci_contains_the_ratio_of_medians_and_is_deterministic():
+    rng = random.Random(7)
+    base = series([0.32 * rng.uniform(0.85, 1.15) for _ in range(24)])
+    cap = series([0.35 * rng.uniform(0.85, 1.15) for _ in range(24)])
+    r = report.med(cap.values()) / report.med(base.values())
+    lo, hi = report.boot_ci(cap, base)
+    assert lo <= r <= hi and lo < hi
+    assert report.boot_ci(cap, base) == (lo, hi)
+
+
+def test_ci_verdict_upper_limit():
+    assert report.ci_verdict((1.01, 1.07), 1.08, True) == "MET"
+    assert report.ci_verdict((1.09, 1.20), 1.08, True) == "NOT MET"
+    assert report.ci_verdict((1.05, 1.10), 1.08, True).startswith("not resolved")
+    assert report.ci_verdict((None, None), 1.08, True) == "n/a"
+
+
+def test_ci_verdict_lower_limit():
+    assert report.ci_verdict((0.96, 1.02), 0.95, False) == "MET"
+    assert report.ci_verdict((0.80, 0.94), 0.95, False) == "NOT MET"
+    assert report.ci_verdict((0.93, 0.99), 0.95, False).startswith("not resolved")
+
+
+def write_results(path, rows):
+    with open(path, "w") as f:
+        for r in rows:
+            f.write("\t".join(str(x) for x in r) + "\n")
+
+
+def report_text(path):
+    out = io.StringIO()
+    argv = sys.argv
+    sys.argv = ["report.py", path]
+    try:
+        with redirect_stdout(out):
+            report.main()
+    finally:
+        sys.argv = argv
+    return out.getvalue()
+
+
+def target_line(text, prefix):
+    lines = [l for l in text.splitlines() if l.startswith(prefix)]
+    assert len(lines) == 1, (prefix, text)
+    return lines[0]
+
+
+def verdict(text, prefix):
+    """The last column of a target's row (columns are 2+ spaces apart)."""
+    return re.split(r"\s{2,}", target_line(text, prefix).strip())[-1]
+
+
+def test_long_series_and_sampled_verdicts(tmp_path):
+    rng = random.Random(3)
+    rows = []
+    for r in range(1, 25):
+        noise = rng.uniform(0.95, 1.05)
+        for mode, cpu, gbps in (("base", 0.30, 32.0), ("capture", 0.36, 31.5), ("tcpdump", 0.31, 32.0)):
+            rows += [("precise", mode, r, "cpu_s_per_gb", cpu * noise * rng.uniform(0.99, 1.01)),
+                     ("precise", mode, r, "gbps", gbps * rng.uniform(0.99, 1.01)),
+                     ("precise", mode, r, "bytes", 16e9), ("precise", mode, r, "segs", 960000)]
+    # Sampled: the capture below tcpdump, which sampling cannot conclude.
+    for r in range(1, 7):
+        for mode in ("base", "capture", "tcpdump"):
+            rows += [("profile", mode, r, "cpu_s_per_gb", 0.33), ("profile", mode, r, "bytes", 16e9),
+                     ("profile", mode, r, "samples_busy", 5000),
+                     ("profile", mode, r, "samples_elog_tool", 50 if mode == "capture" else 0),
+                     ("profile", mode, r, "samples_elog_bpf", 300 if mode == "capture" else 0),
+                     ("profile", mode, r, "samples_tcpdump_tool", 60 if mode == "tcpdump" else 0),
+                     ("profile", mode, r, "samples_tcpdump_kernel", 400 if mode == "tcpdump" else 0)]
+    path = tmp_path / "results.tsv"
+    write_results(path, rows)
+    text = report_text(str(path))
+    assert verdict(text, "1 capture CPU/byte <= 1.08 x base (long series") == "NOT MET"
+    assert verdict(text, "1 capture throughput >= 0.95 x base (long series") == "MET"
+    assert verdict(text, "2 capture CPU/byte < tcpdump's (long series") == "NOT MET"
+    assert "not conclusive" in verdict(text, "2 capture CPU/byte < tcpdump's (sampled")
+    # 350 of 5000 samples at 0.33 CPU-s/GB against a base of 0.33: +7.0 %.
+    assert "+7.0%" in target_line(text, "1 (lower bound) capture CPU/byte, sampled")
+    assert "segments/GB" in text and "60,000" in text
+
+
+def test_profile_sorts_samples_by_whose_code():
+    c = bench_profile.classify
+    assert c("swapper", ["pv_native_safe_halt", "default_idle", "do_idle"]) == "idle"
+    assert c("elog", ["__memmove_avx512_unaligned_erms", "elog_writer_append_run"]) == "elog_tool"
+    assert c("tcpdump", ["poll"]) == "tcpdump_tool"
+    # tcpdump's filter runs inside AF_PACKET's receive: tcpdump's.
+    assert c("iperf3", ["bpf_prog_run_pin_on_cpu", "packet_rcv", "__netif_receive_skb_core"]) == "tcpdump_kernel"
+    assert c("iperf3", ["bpf_ringbuf_output", "bpf_prog_b3b8_tcp_elog_emit",
+                        "bpf_prog_0ac6_tcp_elog_ingress", "__cgroup_bpf_run_filter_skb"]) == "elog_bpf"
+    assert c("iperf3", ["__cgroup_bpf_run_filter_skb", "ip_finish_output"]) == "elog_bpf"
+    assert c("iperf3", ["bpf_prog_1234_some_other_program"]) == "other"
+    assert c("iperf3", ["tcp_sendmsg_locked", "tcp_sendmsg"]) == "other"
