@@ -92,16 +92,11 @@ ing, egr, tms, snd = pshare('tcp_elog_ingress'), pshare('tcp_elog_egress'), psha
 
 # The long series (1-2d), the sampled series (1-2e) and the primitives (1-2f),
 # when the run has them.
-pre = {}
-for m in ('capture', 'tcpdump'):
-    if ('precise', m) in d and ('precise', 'base') in d:
-        a, b = ser('precise', m, 'cpu_s_per_gb'), ser('precise', 'base', 'cpu_s_per_gb')
-        g, gb = ser('precise', m, 'gbps'), ser('precise', 'base', 'gbps')
-        pre[m] = (med(a.values()) / med(b.values()), report.boot_ci(a, b),
-                  med(g.values()) / med(gb.values()), report.boot_ci(g, gb))
-if 'capture' in pre and 'tcpdump' in pre:
-    a, b = ser('precise', 'capture', 'cpu_s_per_gb'), ser('precise', 'tcpdump', 'cpu_s_per_gb')
-    pre['capture/tcpdump'] = (med(a.values()) / med(b.values()), report.boot_ci(a, b))
+# report.precise/sampled compute the figures (their tables are in table.md).
+pres = report.precise(d, report.Table(False))
+pre = {m: (v[1][0], v[1][1], v[0][0], v[0][1]) for m, v in pres.items() if m in ('capture', 'tcpdump')}
+if 'capture/tcpdump' in pres:
+    pre['capture/tcpdump'] = pres['capture/tcpdump']
 npre = len(ser('precise', 'base', 'gbps'))
 prim = {m: float(d[('prims', m)]['1']['ns']) for m in ('call', 'clock_boot', 'pid_tgid', 'hash_lookup', 'count_add')
         if ('prims', m) in d}
@@ -128,7 +123,7 @@ if 'capture/tcpdump' in pre:
     r_, c_ = pre['capture/tcpdump']
     long2 = (f" In the long series (the direct measure, with intervals): capture / tcpdump CPU per byte "
              f"**{ci(r_, c_)}**: {civ(c_, 1.0, True)}.")
-smp = report.sampled(d, report.Table(False))  # the figures only; the table is in table.md
+smp = report.sampled(d, report.Table(False))
 samp2 = ''
 if 'capture/tcpdump' in smp:
     r_, c_ = smp['capture/tcpdump']
