@@ -266,7 +266,7 @@ def ci_verdict(ci, limit, upper):
     if lo is None:
         return "n/a"
     ok, bad = (hi <= limit, lo > limit) if upper else (lo >= limit, hi < limit)
-    return "MET" if ok else ("NOT MET" if bad else "not resolved (interval spans %.2f)" % limit)
+    return "MET" if ok else ("NOT MET" if bad else "not resolved (interval spans %g)" % limit)
 
 
 def precise(d, t):
@@ -457,7 +457,7 @@ def main():
     if "capture/tcpdump" in pre:
         r, ci = pre["capture/tcpdump"]
         targets.append(("2 capture CPU/byte < tcpdump's (long series: capture / tcpdump)",
-                        cistr(r, ci), ci_verdict(ci, 1.0, True).replace("(interval spans 1.00)", "(interval spans 1)")))
+                        cistr(r, ci), ci_verdict(ci, 1.0, True)))
 
     if "capture/tcpdump" in smp:
         r, ci = smp["capture/tcpdump"]
@@ -467,7 +467,7 @@ def main():
         if v == "MET":
             v = "lower than tcpdump by sampling, which undercounts the capture: not conclusive"
         targets.append(("2 capture CPU/byte < tcpdump's (sampled attribution: capture / tcpdump)",
-                        cistr(r, ci), v.replace("(interval spans 1.00)", "(interval spans 1)")))
+                        cistr(r, ci), v))
     if "capture_frac" in smp:
         targets.append(("1 (lower bound) capture CPU/byte, sampled attribution",
                         "+%.1f%%" % (100 * smp["capture_frac"]),
