@@ -341,8 +341,7 @@ def sampled(d, t):
 
 def prims(d, t):
     """ns per primitive (bench/prims.sh)."""
-    rows = d.get(("prims", "call")) and [m for p, m in d if p == "prims"]
-    if not rows:
+    if ("prims", "call") not in d:
         return
     what = {"call": "a BPF-to-BPF call and its return",
             "clock_boot": "bpf_ktime_get_boot_ns() (every record's timestamp)",
