@@ -58,6 +58,38 @@ def pcap_segments(path, port):
     return out
 
 
+def in_send_order(segs, isn):
+    """True when every data segment (seq, ack, flags, len) either starts at
+    or beyond everything sent before it, or lies wholly in data already sent
+    (a retransmission, however re-cut): no data first appears after data
+    beyond it was sent. Sequence numbers relative to isn."""
+    sent = []  # merged [start, end) ranges already sent
+    for sq, _, _, ln in segs:
+        if ln == 0:
+            continue
+        r = (sq - isn) & 0xffffffff
+        end = max((e for _, e in sent), default=0)
+        if r < end and not any(a <= r and r + ln <= e for a, e in sent):
+            return False
+        sent.append((r, r + ln))
+        sent.sort()
+        merged = [sent[0]]
+        for a, e in sent[1:]:
+            if a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((a, e))
+        sent = merged
+    return True
+
+
+def acks_in_order(segs, peer_isn):
+    """True when the acknowledgment numbers never go back: one socket's
+    rcv_nxt only grows."""
+    acks = [(ak - peer_isn) & 0xffffffff for _, ak, _, _ in segs]
+    return acks == sorted(acks)
+
+
 @pytest.mark.parametrize("fam", [4, 6])
 def test_every_segment_tcpdump_saw(tcp_env, netns, procs, fam):
     """Bucketed by direction: a segment from the client's port is an OUT of
@@ -101,19 +133,35 @@ def test_every_segment_tcpdump_saw(tcp_env, netns, procs, fam):
     def ev(sess, eid):
         return [seg(r.payload) for r in recs if r.session == sess and r.id == eid]
 
-    # The handshake as tcpdump saw it.
-    syn, synack, hs_ack = c2s[0], s2c[0], c2s[1]
-    assert syn[2] == TH_SYN and synack[2] == TH_SYN | TH_ACK and synack[1] == syn[0] + 1, (syn, synack)
-    assert hs_ack[2] == TH_ACK and hs_ack[3] == 0 and hs_ack[1] == synack[0] + 1, hs_ack
-    # The sender's OUTs are its wire segments, one to one and in order.
-    assert ev(client, OUT) == c2s, (len(ev(client, OUT)), len(c2s))
+    # The handshake as tcpdump saw it, found by content (see below for why
+    # not by position).
+    syn = [s for s in c2s if s[2] == TH_SYN]
+    synack = [s for s in s2c if s[2] == TH_SYN | TH_ACK]
+    assert len(syn) == 1 and len(synack) == 1 and synack[0][1] == syn[0][0] + 1, (syn, synack)
+    syn, synack = syn[0], synack[0]
+    hs_ack = [s for s in c2s if s == ((syn[0] + 1) & 0xffffffff, (synack[0] + 1) & 0xffffffff, TH_ACK, 0)]
+    assert len(hs_ack) == 1, c2s[:3]
+    hs_ack = hs_ack[0]
+    # The sender's OUTs are its wire segments, one to one, in the order it
+    # sent them. Not compared with tcpdump's order: tcpdump has been seen
+    # to list a sender's segments out of sequence order (two pairs swapped
+    # in a 49-segment transfer, about one run in ten; most likely one CPU's
+    # receive softirq running late, as lo hands each packet to the sending
+    # CPU's backlog), while the egress hook runs under the socket lock, in
+    # the sender's own order. So: the same segments as tcpdump's, and in
+    # send order by the sequence space.
+    assert collections.Counter(ev(client, OUT)) == collections.Counter(c2s), (len(ev(client, OUT)), len(c2s))
+    assert in_send_order(ev(client, OUT), syn[0]), ev(client, OUT)
     assert ev(listener, OUT) == [synack], ev(listener, OUT)
-    assert ev(server, OUT) == s2c[1:], (len(ev(server, OUT)), len(s2c) - 1)
+    others = [s for s in s2c if s != synack]
+    assert collections.Counter(ev(server, OUT)) == collections.Counter(others), (len(ev(server, OUT)), len(others))
+    assert acks_in_order(ev(server, OUT), syn[0]), ev(server, OUT)
     # The receiver's INs are the same segments (as a multiset: lo hands
     # packets to per-CPU backlogs, so the receive order may differ).
     assert collections.Counter(ev(client, IN)) == collections.Counter(s2c), (len(ev(client, IN)), len(s2c))
     assert collections.Counter(ev(listener, IN)) == collections.Counter([syn, hs_ack]), ev(listener, IN)
-    assert collections.Counter(ev(server, IN)) == collections.Counter(c2s[2:]), (len(ev(server, IN)), len(c2s) - 2)
+    data = [s for s in c2s if s not in (syn, hs_ack)]
+    assert collections.Counter(ev(server, IN)) == collections.Counter(data), (len(ev(server, IN)), len(data))
     # And nothing else of this connection anywhere.
     ours = {client, server, listener}
     assert not [r for r in recs if r.id in (IN, OUT) and r.session not in ours
