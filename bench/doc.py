@@ -105,6 +105,15 @@ def ci(r, c):
 def civ(c, limit, upper):
     v = report.ci_verdict(c, limit, upper)
     return {"MET": "**met**", "NOT MET": "**not met**"}.get(v, "*not resolved* (the interval spans %g)" % limit)
+segs = {m: med(report.per_gb(d, 'precise', m, 'segs')) for m in ('base', 'capture', 'tcpdump')
+        if report.per_gb(d, 'precise', m, 'segs')}
+segs_txt = ''
+if 'base' in segs and 'capture' in segs:
+    same = abs(segs['capture'] / segs['base'] - 1) <= 0.05
+    segs_txt = (f"The flow's TCP segments per GB: base {segs['base']:,.0f}, capture {segs['capture']:,.0f}"
+                + (f", tcpdump {segs['tcpdump']:,.0f}" if 'tcpdump' in segs else '')
+                + (": within 5 %, so the capture does not change how the stack aggregates."
+                   if same else ": the capture changes how the stack aggregates, which the ratios include."))
 long1 = 'The long series was not measured in this run.'
 if 'capture' in pre:
     cr_, cc_, tr_, tc_ = pre['capture']
@@ -116,8 +125,7 @@ if 'capture' in pre:
              f"runs; the direct ratio is what the machine does with it, which also moves with how "
              f"the flow's CPUs idle and wake up (tcpdump, which certainly adds work, reads "
              + (f"{pre['tcpdump'][0]:.3f} [{pre['tcpdump'][1][0]:.3f}-{pre['tcpdump'][1][1]:.3f}]" if 'tcpdump' in pre else "n/a")
-             + f" there). The segments per GB are the same in every mode (1-2d), so the capture "
-             f"does not change how the stack aggregates.")
+             + " there). " + segs_txt)
 long2 = ''
 if 'capture/tcpdump' in pre:
     r_, c_ = pre['capture/tcpdump']
@@ -145,17 +153,15 @@ if 'capture/tcpdump' in smp:
 prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
 if prim:
     prims_txt = (f"What the pieces cost here (part 1-2f, bench/prims.sh): a BPF-to-BPF call and its "
-                 f"return ~{prim.get('call', 0):.0f} ns (this kernel returns through the SRSO safe-RET "
-                 f"thunk), the boot clock every record is stamped with ~{prim.get('clock_boot', 0):.0f} ns, "
+                 f"return ~{prim.get('call', 0):.0f} ns"
+                 + (f" (return-stack mitigation here: {cond['spec_rstack_overflow']})" if 'spec_rstack_overflow' in cond else '')
+                 + f", the boot clock every record is stamped with ~{prim.get('clock_boot', 0):.0f} ns, "
                  f"the thread id ~{prim.get('pid_tgid', 0):.0f} ns, a hash lookup ~{prim.get('hash_lookup', 0):.0f} ns, "
                  f"a per-CPU counter ~{prim.get('count_add', 0):.0f} ns. So a record's fixed part (clock, "
                  f"thread id, two calls, counter) is ~{prim.get('clock_boot', 0) + prim.get('pid_tgid', 0) + 2 * prim.get('call', 0) + prim.get('count_add', 0):.0f} ns "
                  f"before its ring write, and every helper call a hook makes per packet costs at least "
-                 f"a call's ~{prim.get('call', 0):.0f} ns. Taken out since the previous figures "
-                 f"(6866b3a, f2fedec, eaf94ec, 7c72a5b): six calls per segment (the change checks compare "
-                 f"inline and call out only on a change), the socket-cookie call per hook run (the "
-                 f"session is matched by its socket's address), `bpf_skc_to_tcp_sock` per packet "
-                 f"(`bpf_rdonly_cast`, inlined), two of the three clock reads per RTT callback.")
+                 f"a call's ~{prim.get('call', 0):.0f} ns (the calls taken out so far are in the table of "
+                 f"optimisations below).")
 
 # The coalesced mode (timer_restart_us=50000), when the run has it.
 coal = ''

@@ -112,6 +112,11 @@ done
 	echo "kernel: $(uname -r)"
 	echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "memory: $(awk '/^MemTotal/ { print $2, $3 }' /proc/meminfo)"
+	# What a call, a return and an indirect call cost depends on these.
+	for v in spectre_v2 spec_rstack_overflow; do
+		f=/sys/devices/system/cpu/vulnerabilities/$v
+		if [ -r "$f" ]; then echo "$v: $(cat "$f")"; fi
+	done
 	echo "source: ${BENCH_SOURCE:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')}"
 	echo "loadavg_start: $(cat /proc/loadavg)"
 	echo "iperf3: $(iperf3 --version | head -1)"
