@@ -25,6 +25,9 @@
 #                (ELOG_BENCH_NO_DELIVERY)
 # What a record's delivery costs is the difference; what is left in
 # no-delivery is the cost of the hooks themselves.
+# Variants, for comparing builds side by side (bench/ab.sh):
+#   cap-NAME     capture, with elog, elogctl and the provider of the build
+#                in $BENCH_HELP/cap-NAME (bin/ in it)
 #
 # Per run: throughput (iperf3 receiver), machine-wide busy CPU from
 # /proc/stat between the client's start and the capture tool's exit (so the
@@ -199,20 +202,23 @@ run_one() {
 	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 so0 si0 so1 si1 events=0 dropped=0 cpu bytes bps secs f
 	local ELOG=$ELOG ELOGCTL=$ELOGCTL # an ablation mode's own build
 	rm -f "$out".*
+	local own=
 	case $mode in
-	no-ring | no-delivery)
-		ELOG=$BENCH_HELP/ablate-$mode/bin/elog
-		ELOGCTL=$BENCH_HELP/ablate-$mode/bin/elogctl
-		[ -x "$ELOG" ] && [ -x "$ELOGCTL" ] || die "mode $mode needs $BENCH_HELP/ablate-$mode (built by bench/run.sh)"
-		;;
+	no-ring | no-delivery) own=ablate-$mode ;;
+	cap-*) own=$mode ;;
 	esac
+	if [ -n "$own" ]; then
+		ELOG=$BENCH_HELP/$own/bin/elog
+		ELOGCTL=$BENCH_HELP/$own/bin/elogctl
+		[ -x "$ELOG" ] && [ -x "$ELOGCTL" ] || die "mode $mode needs a build in $BENCH_HELP/$own (bench/run.sh or bench/ab.sh makes it)"
+	fi
 	case $mode in
 	base | tcpdump | bpftrace) set_provider unloaded ;;
 	*) set_provider loaded "$ELOGCTL" ;;
 	esac
 	case $mode in
 	coalesced) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=50000 >/dev/null ;;
-	loaded | disabled | capture | zstd | no-ring | no-delivery)
+	loaded | disabled | capture | zstd | no-ring | no-delivery | cap-*)
 		"$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
 	esac
 
@@ -221,7 +227,7 @@ run_one() {
 	wait_for 5 sh -c "ip netns exec $NS ss -ltnH | grep -q ':$PORT '" || die "iperf3 server did not start"
 
 	case $mode in
-	disabled | capture | coalesced | zstd | no-ring | no-delivery)
+	disabled | capture | coalesced | zstd | no-ring | no-delivery | cap-*)
 		if [ "$mode" != disabled ] && [ "$mode" != zstd ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
 			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog" 2>"$out.tool" &
@@ -290,7 +296,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
-	case $mode in capture | coalesced | zstd | no-ring | no-delivery) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
+	case $mode in capture | coalesced | zstd | no-ring | no-delivery | cap-*) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
 
 	cpu=$(cpu_busy_seconds "$c0" "$c1")
 	read -r bytes bps secs < <(python3 -c '
@@ -298,7 +304,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	case $mode in
-	disabled | capture | coalesced | zstd | no-ring | no-delivery)
+	disabled | capture | coalesced | zstd | no-ring | no-delivery | cap-*)
 		events=$(awk '/Events received:/ { print $3 }' "$out.tool")
 		dropped=$(awk '/Dropped events:/ { print $3 }' "$out.tool")
 		f=$out.elog

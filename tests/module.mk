@@ -43,8 +43,9 @@ test-truncation: $(BIN)/elog
 	@echo "== tests/golden/truncate.sh sample.elog"
 	@sh tests/golden/truncate.sh $(BIN)/elog tests/golden/sample.elog
 
-# The verdict logic of bench/report.py and the sample sorting of
-# bench/profile.py, on made-up results (no benchmark is run).
+# The verdict logic of bench/report.py, the sample sorting of
+# bench/profile.py and the A/B table of bench/ab_report.py, on made-up
+# results (no benchmark is run).
 test-bench-report:
 	@echo "== tests/bench"
 	$(Q)/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/bench

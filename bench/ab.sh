@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# bench/ab.sh: two or more builds of the provider side by side, in one
+# interleaved series of bulk captures (bench/bulk.sh, mode cap-NAME per
+# build), as medians over the rounds. For deciding whether a change to the
+# hot path pays, on a machine too noisy for separate runs to tell.
+#   default  BPF statistics on (bulk.sh -S): what each BPF program costs per
+#            run in each build, and the consumer's CPU
+#   -P       sampled instead (bulk.sh -P, perf cpu-clock, no statistics):
+#            the capture's share of the samples (its BPF programs and their
+#            dispatch; its process) per GB and per event. The statistics
+#            read the clock around every program run, which can hide what a
+#            change saves (a serialising instruction near the end of a run
+#            stalls on the clock read either way); sampling changes nothing
+#            in the programs, at the price of a lower bound (profile.py)
+#
+#   bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]
+#
+# REV: a git revision (built from `git archive REV`), or "work" for the
+# working tree as it is, uncommitted changes included. A REV may carry
+# compiler flags for the BPF objects after a colon (REV:-DFOO) to compare
+# a build-time switch. Builds go to $BENCH_HELP/cap-NAME.
+# Results: part "ab" in $BENCH_OUT/results.tsv (by default a new
+# build/bench/ab-<time>) and the table on stdout.
+set -euo pipefail
+export BENCH_OUT=${BENCH_OUT:-$(cd "$(dirname "$0")/.." && pwd)/build/bench/ab-$(date -u +%Y%m%dT%H%M%SZ)}
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=6
+SECS=4
+HOW=-S
+while getopts "r:t:P" opt; do
+	case $opt in
+	r) ROUNDS=$OPTARG ;;
+	t) SECS=$OPTARG ;;
+	P) HOW=-P ;;
+	*) die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...] (two builds at least)"
+[ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces)"
+! grep -qs '^ab	' "$BENCH_OUT/results.tsv" || die "$BENCH_OUT already holds an ab series: give a new BENCH_OUT"
+
+modes=
+for spec in "$@"; do
+	name=${spec%%=*}
+	rev=${spec#*=}
+	[ "$name" != "$spec" ] && [ -n "$name" ] && [ -n "$rev" ] || die "not NAME=REV: $spec"
+	case $name in *[!A-Za-z0-9_]*) die "build name $name: letters, digits and _ only" ;; esac
+	defs=
+	case $rev in *:*) defs=${rev#*:} rev=${rev%%:*} ;; esac
+	out=$BENCH_HELP/cap-$name
+	src=$BENCH_HELP/src-$name
+	rm -rf "$src"
+	mkdir -p "$src"
+	if [ "$rev" = work ]; then
+		# The tracked files as they are now (what `git diff` shows).
+		(cd "$BENCH_ROOT" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$src"
+	else
+		git -C "$BENCH_ROOT" archive "$rev" | tar -x -C "$src" || die "no such revision: $rev"
+	fi
+	log "building $name from $rev${defs:+ with $defs} into $out"
+	make -C "$src" -j"$(nproc)" BUILD="$out" ${defs:+BPF_DEFS="$defs"} all >/dev/null ||
+		die "build of $name ($rev) failed"
+	rm -rf "$src"
+	modes="$modes cap-$name"
+done
+
+"$(dirname "$0")/bulk.sh" "$HOW" -r "$ROUNDS" -t "$SECS" -m "${modes# }" -p ab
+
+# Per build: medians over the rounds (bench/ab_report.py).
+python3 "$(dirname "$0")/ab_report.py" "$BENCH_OUT" "$HOW" ${modes}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""bench/ab_report.py BENCH_OUT HOW MODE...: the table of bench/ab.sh.
+
+Per build (mode cap-NAME of bench/bulk.sh, part "ab"), medians over the
+rounds of:
+  -S  each BPF program's ns per run (bulk.sh's per-run DIR/MODE.RUN.bpf files:
+      "name runs ns" per program), BPF and capture-tool CPU-s per GB;
+  -P  the sampled capture share (bench/profile.py's samples_elog_bpf and
+      samples_elog_tool, at bulk.sh's 999 Hz) per GB and per event;
+and, either way, events per GB and throughput. An event here is a record
+matched: written or dropped (an ablation build drops every one).
+"""
+import collections
+import statistics
+import sys
+
+HZ = 999  # bench/bulk.sh -P samples at 999 Hz
+
+
+def read(out, modes):
+    """{mode: {run: {key: value}}} of part "ab" for the given modes."""
+    res = {m: collections.defaultdict(dict) for m in modes}
+    for line in open(f"{out}/results.tsv"):
+        part, mode, run, key, val = line.rstrip("\n").split("\t")
+        if part == "ab" and mode in res:
+            res[mode][run][key] = val
+    return res
+
+
+def summarise(out, how, modes):
+    """(programs, {mode: {program: [ns per run]}}, {mode: {figure: [values]}})."""
+    res = read(out, modes)
+    per = {m: collections.defaultdict(list) for m in modes}
+    summ = {m: collections.defaultdict(list) for m in modes}
+    for mode in modes:
+        for run, r in sorted(res[mode].items()):
+            gb = int(r["bytes"]) / 1e9
+            ev = max(int(r["events"]) + int(r["dropped"]), 1)
+            if how == "-S":
+                summ[mode]["bpf CPU-s/GB"].append(float(r["bpf_s"]) / gb)
+                summ[mode]["tool CPU-s/GB"].append(float(r.get("tool_cpu_s", 0)) / gb)
+                for l in open(f"{out}/ab/{mode}.{run}.bpf"):
+                    name, runs, ns = l.split()
+                    per[mode][name].append(int(ns) / int(runs))
+            else:
+                b = int(r["samples_elog_bpf"]) / HZ
+                t = int(r["samples_elog_tool"]) / HZ
+                summ[mode]["sampled bpf CPU-s/GB"].append(b / gb)
+                summ[mode]["sampled tool CPU-s/GB"].append(t / gb)
+                summ[mode]["sampled bpf ns/event"].append(b / ev * 1e9)
+                summ[mode]["sampled tool ns/event"].append(t / ev * 1e9)
+            summ[mode]["events/GB"].append(ev / gb)
+            summ[mode]["Gbit/s"].append(float(r["gbps"]))
+    first = modes[0]
+    progs = sorted({p for m in modes for p in per[m]},
+                   key=lambda p: -statistics.median(per[first][p]) if per[first].get(p) else 0)
+    return progs, per, summ
+
+
+def med(v):
+    return statistics.median(v) if v else float("nan")
+
+
+def main():
+    out, how, modes = sys.argv[1], sys.argv[2], sys.argv[3:]
+    progs, per, summ = summarise(out, how, modes)
+    print("medians over the rounds: " + " | ".join(modes))
+    for p in progs:
+        print(f"{p + ' ns/run':32s} " + " ".join(f"{med(per[m].get(p, [])):9.0f}" for m in modes))
+    for k in summ[modes[0]]:
+        print(f"{k:32s} " + " ".join(f"{med(summ[m][k]):9.4g}" for m in modes))
+
+
+if __name__ == "__main__":
+    main()
