@@ -315,6 +315,7 @@ block = f"""<!-- bench-results-begin -->
 Measured {cond.get('date_utc_start','?')} - {cond.get('date_utc_end','?')[11:]} UTC with `bench/run.sh` on:
 
 * machine: {cond.get('nproc')} vCPU ({cond.get('cpu')}), {int(cond.get('memory','0 kB').split()[0])//1024} MiB, Debian 12, kernel {cond.get('kernel')} (BTF; tick-based CPU accounting, HZ=250)
+* TCP: congestion control {cond.get('tcp_congestion_control', 'not recorded')} (the host's default, which the benchmark's network namespace inherits); clocksource {cond.get('clocksource', 'not recorded')}
 * source: {cond.get('source')}
 * tools: {cond.get('iperf3')}; {cond.get('tcpdump')}; {cond.get('tshark','').rstrip('.')}; {cond.get('bpftrace','bpftrace: not installed')}
 * runs: {cond.get('rounds')}

@@ -117,6 +117,10 @@ done
 		f=/sys/devices/system/cpu/vulnerabilities/$v
 		if [ -r "$f" ]; then echo "$v: $(cat "$f")"; fi
 	done
+	# The flows' congestion control is the host's default (a new network
+	# namespace inherits it): it sets how the sender paces and aggregates.
+	echo "tcp_congestion_control: $(sysctl -n net.ipv4.tcp_congestion_control)"
+	echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
 	echo "source: ${BENCH_SOURCE:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')}"
 	echo "loadavg_start: $(cat /proc/loadavg)"
 	echo "iperf3: $(iperf3 --version | head -1)"
