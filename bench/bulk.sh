@@ -196,7 +196,14 @@ ns_segs() {
 	ip netns exec "$NS" awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $12, $11; exit }' /proc/net/snmp
 }
 
-hooks_attached() { compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; }
+# Our capture tool holds the per-packet hooks' links (they are not pinned):
+# an fd of a link of the pinned egress program.
+hooks_attached() {
+	local pin=/sys/fs/bpf/eventlog/tcp/prog_tcp_egress id
+	[ -n "$tool_pid" ] && [ -e "$pin" ] || return 1
+	id=$(bpftool prog show pinned "$pin" | awk -F: 'NR == 1 { print $1 }')
+	[ -n "$id" ] && grep -qsx "prog_id:[[:space:]]*$id" /proc/"$tool_pid"/fdinfo/*
+}
 
 run_one() {
 	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 so0 si0 so1 si1 events=0 dropped=0 cpu bytes bps secs f

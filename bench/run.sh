@@ -131,9 +131,9 @@ done
 } >"$BENCH_OUT/conditions.txt"
 
 # An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
-# its always-on hooks on our flows too: on request, unload it for the run.
-if [ "${BENCH_UNLOAD_GLOBAL:-}" = 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ] &&
-	! compgen -G "/sys/fs/bpf/eventlog/tcp/hot_*" >/dev/null; then
+# its always-on hooks on our flows too: on request, unload it for the run
+# (elogctl -U refuses while it has live subscribers).
+if [ "${BENCH_UNLOAD_GLOBAL:-}" = 1 ] && [ -e /sys/fs/bpf/eventlog/tcp/ready ]; then
 	gdef=$("$ELOG_BIN/elogctl" -n kern.eventlog.tcp.default)
 	glim=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.log_id_limit)
 	grst=$("$ELOG_BIN/elogctl" -n net.inet.tcp.eventlog.timer_restart_us)

@@ -204,12 +204,6 @@ int elog_rt_pin_prog(struct elog_rt *rt, struct bpf_program *prog, const char *n
 	return pin_fd_as(rt, bpf_program__fd(prog), "prog_", name, err);
 }
 
-int elog_rt_pin_link_fd(struct elog_rt *rt, int link_fd, const char *name,
-			struct elog_error *err)
-{
-	return pin_fd_as(rt, link_fd, "hot_", name, err);
-}
-
 int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err)
 {
 	char pin[128];
@@ -217,17 +211,6 @@ int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err
 	if (snprintf(pin, sizeof(pin), "prog_%s", name) >= (int)sizeof(pin))
 		return elog_rt_errf(err, EINVAL, "program name too long: %s", name);
 	return elog_rt_obj_fd(rt, pin, err);
-}
-
-int elog_rt_unpin(struct elog_rt *rt, const char *pin, struct elog_error *err)
-{
-	char path[PATH_MAX];
-
-	if (elog_rt_pin_path(rt, pin, path, sizeof(path)))
-		return elog_rt_errf(err, ENAMETOOLONG, "pin name too long: %s", pin);
-	if (unlink(path) && errno != ENOENT)
-		return elog_rt_errf(err, errno, "unpin %s: %s", path, strerror(errno));
-	return 0;
 }
 
 int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t ctx_size,

@@ -9,10 +9,13 @@
  *                       the framework maps of bpf/eventlog.bpf.h
  *   elog_dump_done      the DUMP_COMPLETE program
  *   link_<name>         always-on hooks, pinned by ops->load
- *   prog_<name>         programs attached later (per-packet hooks), so any
- *                       process can attach them in subscribers_changed()
- *   hot_<name>          links of the per-packet hooks while attached
+ *   prog_<name>         programs attached later (the per-packet hooks of
+ *                       ops->hot), so any process can attach them
  *   ready/              created last: the load is complete
+ * The per-packet hooks' links are not pinned: every live subscriber
+ * process holds them (lib/rt/hot.c), so they go away with the last one,
+ * SIGKILL included (hot_<name> pins them for subscribers without
+ * CAP_SYS_ADMIN, which cannot find another process's links).
  * Every callback runs with the provider's lock held (a flock on
  * /run/eventlog/<p>.lock), so callbacks never race each other, slot
  * allocation or control changes, even across processes.
@@ -25,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #include "elog_error.h"
@@ -35,9 +39,25 @@ struct bpf_program;
 struct bpf_link;
 struct elog_rt;
 
+/*
+ * A per-packet hook: program prog_<name> (pinned by ops->load), attached
+ * only while somebody subscribes, to the cgroup2 root (cgroup: with
+ * cgroup_type) or to the tracepoint in its BTF (tp_btf).
+ */
+struct elog_hot_hook {
+	const char *name;
+	bool cgroup;
+	enum bpf_attach_type cgroup_type;
+};
+
 struct elog_provider_ops {
 	const char *name; /* "tcp": pin directory and control names */
 	__u16 id;         /* provider id stamped into events, unique on the host */
+
+	/* The per-packet hooks (may be none): the runtime attaches them for
+	 * the first subscriber and detaches them after the last. */
+	const struct elog_hot_hook *hot;
+	size_t nhot;
 
 	/*
 	 * Load the BPF object (open -> configure -> load), then call
@@ -49,9 +69,9 @@ struct elog_provider_ops {
 	int (*load)(struct elog_rt *rt, struct elog_error *err);
 
 	/*
-	 * First subscriber arrived (true) / last one left (false): attach or
-	 * detach the per-packet hooks (elog_rt_prog_fd + elog_rt_pin_link_fd,
-	 * elog_rt_unpin). May be NULL when the provider has no such hooks.
+	 * First subscriber arrived (true: the hot hooks are attached) / last
+	 * one left (false: they are detached right after): whatever else the
+	 * provider switches with them. May be NULL.
 	 */
 	int (*subscribers_changed)(struct elog_rt *rt, bool has_subscribers, struct elog_error *err);
 
@@ -113,10 +133,8 @@ int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err
 /* A new fd of any pinned object <pin> (e.g. a provider map pinned in load). */
 int elog_rt_obj_fd(struct elog_rt *rt, const char *pin, struct elog_error *err);
 
-/* Pins a raw link fd as hot_<name> (closes nothing); unpin removes any pin. */
-int elog_rt_pin_link_fd(struct elog_rt *rt, int link_fd, const char *name,
-			struct elog_error *err);
-int elog_rt_unpin(struct elog_rt *rt, const char *pin, struct elog_error *err);
+/* A new fd of the cgroup2 root the cgroup hooks attach to (caller closes it). */
+int elog_rt_cgroup_root_fd(struct elog_error *err);
 
 /* Runs pinned SEC("syscall") program <pin> with ctx; *retval gets its return. */
 int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t ctx_size,

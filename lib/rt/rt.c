@@ -211,7 +211,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 {
 	const struct elog_provider_ops *ops = elog_rt_find_provider(name);
 	struct elog_rt *rt;
-	int ret, loaded;
+	int ret, loaded, i;
 
 	rt_init_once();
 	*out = NULL;
@@ -232,6 +232,8 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	rt->lock_fd = -1;
 	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
 	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
+	for (i = 0; i < ELOG_MAX_HOT; i++)
+		rt->hot_fd[i] = -1;
 	rt->ncpus = libbpf_num_possible_cpus();
 	if (rt->ncpus <= 0) {
 		free(rt);
@@ -270,6 +272,9 @@ void elog_rt_close(struct elog_rt *rt)
 {
 	if (!rt)
 		return;
+	/* A subscription left open: its hooks stop with these fds, its slot
+	 * is reclaimed once this process is gone. */
+	elog_rt_hot_close(rt);
 	elog_rt_close_maps(rt);
 	if (rt->lock_fd >= 0)
 		close(rt->lock_fd);
@@ -301,10 +306,14 @@ int elog_rt_unload(const char *name, struct elog_error *err)
 	} else {
 		if (rt->ops->unload)
 			rt->ops->unload(rt);
+		/* No live subscriber holds the per-packet hooks; should any
+		 * process still hold one, it is detached all the same. */
+		ret = elog_rt_hot_detach_all(rt, err);
 		elog_rt_close_maps(rt);
-		/* Removing the pins detaches every link; the programs and maps
-		 * go away once the last fd is closed (ours just were). */
-		ret = elog_rt_remove_tree(rt->dir, err);
+		/* Removing the pins detaches every other link; the programs and
+		 * maps go away once the last fd is closed (ours just were). */
+		if (!ret)
+			ret = elog_rt_remove_tree(rt->dir, err);
 	}
 	elog_rt_unlock(rt);
 out:

@@ -11,6 +11,7 @@
 
 #define ELOG_LOCK_DIR "/run/eventlog"
 #define ELOG_READY_DIR "ready" /* created last by a complete load */
+#define ELOG_MAX_HOT 32        /* per-packet hooks of one provider */
 
 struct elog_rt {
 	const struct elog_provider_ops *ops;
@@ -19,6 +20,8 @@ struct elog_rt {
 	int locked;          /* lock depth: public entry points nest */
 	int rings_fd, subs_fd, conf_fd, state_fd, knobs_fd, stats_fd;
 	int ncpus;           /* possible CPUs: per-CPU map value count */
+	int hot_fd[ELOG_MAX_HOT]; /* this process's fds of the hot links (hot.c), or -1 */
+	int hot_held;        /* subscriptions of this process holding them */
 };
 
 /* lock.c: flock on /run/eventlog/<p>.lock, re-entrant within one rt. */
@@ -34,6 +37,20 @@ void elog_rt_close_maps(struct elog_rt *rt);
 /* subscribe.c, lock held */
 int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err);
 int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err);
+
+/*
+ * hot.c, lock held: the per-packet hooks' links. hold: this process holds
+ * an fd of every one, attaching those that no live subscriber holds (one
+ * hold per subscription; release drops one, the last closes the fds);
+ * others: live subscribers besides this one. detach_all: detaches every
+ * link of the hooks, whoever holds it, and removes the fallback's pins
+ * (after the last subscriber). close: drops this process's fds whatever
+ * the count.
+ */
+int elog_rt_hot_hold(struct elog_rt *rt, int others, struct elog_error *err);
+void elog_rt_hot_release(struct elog_rt *rt);
+int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err);
+void elog_rt_hot_close(struct elog_rt *rt);
 
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);

@@ -72,10 +72,16 @@ static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
 	return (int)n;
 }
 
-/* Calls subscribers_changed on a 0 <-> non-zero transition; records it in
- * the HOT knob so tools and tests can see whether hooks are attached. */
+/*
+ * On a 0 <-> non-zero transition: subscribers_changed, and after the last
+ * subscriber the per-packet hooks detached (the first one's were attached
+ * by its elog_rt_hot_hold()); recorded in the HOT knob. A subscriber that
+ * died holds nothing any more (its hooks went with its fds) but counts as
+ * live until its slot is reclaimed, so HOT reads 1 until then.
+ */
 static int transition(struct elog_rt *rt, int before, int after, struct elog_error *err)
 {
+	struct elog_error ignored;
 	int ret = 0;
 	bool on = after > 0;
 
@@ -83,6 +89,12 @@ static int transition(struct elog_rt *rt, int before, int after, struct elog_err
 		return 0;
 	if (rt->ops->subscribers_changed)
 		ret = rt->ops->subscribers_changed(rt, on, err);
+	if (!on) {
+		int r = elog_rt_hot_detach_all(rt, ret ? &ignored : err);
+
+		if (!ret)
+			ret = r;
+	}
 	if (!ret)
 		ret = elog_rt_knob_set(rt, ELOG_KNOB_HOT, on, err);
 	return ret;
@@ -263,6 +275,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	__u64 bytes = ring_size(per_cpu_bytes);
 	__u32 slot;
 	int before, after, ret;
+	bool held = false;
 	struct elog_error ignored;
 	void *zeros;
 
@@ -338,6 +351,12 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		ret = after;
 		goto undo;
 	}
+	/* Every subscriber holds the per-packet hooks (hot.c): the first
+	 * attaches them, and they outlive no holder. */
+	ret = elog_rt_hot_hold(rt, after - 1, err);
+	if (ret)
+		goto undo;
+	held = true;
 	ret = transition(rt, before, after, err);
 	if (ret)
 		goto undo;
@@ -361,6 +380,8 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	return 0;
 undo:
 	free_slot(rt, slot, NULL, NULL, &ignored);
+	if (held)
+		elog_rt_hot_release(rt);
 out:
 	elog_rt_sub_close(sub);
 	elog_rt_unlock(rt);
@@ -388,6 +409,9 @@ int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *d
 	 * process was taken for dead (it cannot be while it runs). */
 	if (!ret && c.active && c.owner_pid == (__u32)getpid())
 		ret = free_slot(rt, (__u32)sub->slot, &d0, &d1, err);
+	/* Under the lock: a subscriber arriving next must not find a link
+	 * the last one detached but still holds. */
+	elog_rt_hot_release(rt);
 	elog_rt_unlock(rt);
 	if (delivered)
 		*delivered = d0;

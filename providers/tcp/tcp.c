@@ -4,14 +4,14 @@
  *
  * load attaches the lifecycle hooks for as long as the provider stays loaded
  * (sessions must be counted from the first socket on; TCP_EVENTLOG must
- * answer whenever the provider is loaded) and pins the two
- * per-packet programs, which subscribers_changed attaches to the cgroup2
- * root (and ten tracepoints) only while somebody captures, when it also
- * arms the RTT/RTO sock_ops callbacks of enabled sessions. dump_state,
- * default_changed and the arming are iterator commands (tcp_iter.c).
+ * answer whenever the provider is loaded) and pins the per-packet programs
+ * (tcp_hot: two on the cgroup2 root, ten tracepoints), which the runtime
+ * attaches only while somebody captures (lib/rt/hot.c); subscribers_changed
+ * arms the RTT/RTO sock_ops callbacks of enabled sessions meanwhile.
+ * dump_state, default_changed and the arming are iterator commands
+ * (tcp_iter.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,19 +25,6 @@
 
 /* Provider id stamped into every event (the test provider is 2). */
 #define TCP_PROVIDER_ID 1
-
-static int cgroup_root_fd(struct elog_error *err)
-{
-	int fd = open(TCP_ELOG_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0) {
-		int e = errno;
-
-		elog_errorf(err, e, "tcp: open cgroup2 root %s: %s", TCP_ELOG_CGROUP_ROOT, strerror(e));
-		return -e;
-	}
-	return fd;
-}
 
 /* Attaches (cgroup_fd >= 0: to that cgroup) and pins one always-on hook. */
 static int attach_pin(struct elog_rt *rt, struct bpf_program *prog, int cgroup_fd, const char *name,
@@ -93,7 +80,7 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 	}
 	if (ret)
 		goto out;
-	cg = cgroup_root_fd(err);
+	cg = elog_rt_cgroup_root_fd(err);
 	if (cg < 0) {
 		ret = cg;
 		goto out;
@@ -145,12 +132,8 @@ out:
 	return ret;
 }
 
-/* The hooks attached only while somebody subscribes. */
-static const struct tcp_hot {
-	const char *name;
-	bool cgroup;                      /* cgroup_skb, else tp_btf */
-	enum bpf_attach_type cgroup_type; /* (BPF_CGROUP_INET_INGRESS is 0) */
-} tcp_hot[] = {
+/* The hooks attached only while somebody subscribes (lib/rt/hot.c). */
+static const struct elog_hot_hook tcp_hot[] = {
 	{ TCP_ELOG_PIN_INGRESS, true, BPF_CGROUP_INET_INGRESS },
 	{ TCP_ELOG_PIN_EGRESS, true, BPF_CGROUP_INET_EGRESS },
 	{ TCP_ELOG_PIN_CA_STATE, false, 0 },
@@ -164,80 +147,14 @@ static const struct tcp_hot {
 	{ TCP_ELOG_PIN_TMR_DONE, false, 0 },
 	{ TCP_ELOG_PIN_DATA_READY, false, 0 },
 };
-#define TCP_NHOT (sizeof(tcp_hot) / sizeof(tcp_hot[0]))
 
-static int hot_attach(struct elog_rt *rt, int cg, const struct tcp_hot *h, struct elog_error *err)
-{
-	char pin[64];
-	int prog_fd, link_fd, ret;
-
-	snprintf(pin, sizeof(pin), "hot_%s", h->name);
-	/* A link left by a subscriber that died mid-call is replaced. */
-	ret = elog_rt_unpin(rt, pin, err);
-	if (ret)
-		return ret;
-	prog_fd = elog_rt_prog_fd(rt, h->name, err);
-	if (prog_fd < 0)
-		return prog_fd;
-	if (h->cgroup)
-		link_fd = bpf_link_create(prog_fd, cg, h->cgroup_type, NULL);
-	else /* tp_btf: the attach point is in the program's BTF id */
-		link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-	if (link_fd < 0) {
-		ret = -errno;
-		close(prog_fd);
-		elog_errorf(err, -ret, "tcp: attach %s: %s", h->name, strerror(-ret));
-		return ret;
-	}
-	ret = elog_rt_pin_link_fd(rt, link_fd, h->name, err);
-	close(link_fd);
-	close(prog_fd);
-	return ret;
-}
-
-/* Unpinning detaches: nothing runs per packet any more. */
-static int hot_detach_all(struct elog_rt *rt, struct elog_error *err)
-{
-	struct elog_error ignored;
-	char pin[64];
-	size_t i;
-	int ret = 0;
-
-	for (i = 0; i < TCP_NHOT; i++) {
-		snprintf(pin, sizeof(pin), "hot_%s", tcp_hot[i].name);
-		if (elog_rt_unpin(rt, pin, ret ? &ignored : err) && !ret)
-			ret = -EIO;
-	}
-	return ret;
-}
-
+/* RTT/RTO callbacks on while somebody captures, off after: no TCP ACK pays
+ * for an idle provider. */
 static int tcp_subscribers_changed(struct elog_rt *rt, bool on, struct elog_error *err)
 {
 	struct tcp_elog_iter_cmd cmd = { .op = on ? TCP_ELOG_ITER_ARM : TCP_ELOG_ITER_DISARM, .slot = -1 };
-	struct elog_error ignored;
-	size_t i;
-	int cg, ret = 0;
 
-	if (!on) {
-		ret = hot_detach_all(rt, err);
-		/* RTT/RTO callbacks off: no TCP ACK pays for an idle provider. */
-		if (!ret)
-			ret = tcp_iter_run(rt, &cmd, err);
-		else
-			tcp_iter_run(rt, &cmd, &ignored);
-		return ret;
-	}
-	cg = cgroup_root_fd(err);
-	if (cg < 0)
-		return cg;
-	for (i = 0; i < TCP_NHOT && !ret; i++)
-		ret = hot_attach(rt, cg, &tcp_hot[i], err);
-	close(cg);
-	if (!ret)
-		ret = tcp_iter_run(rt, &cmd, err);
-	if (ret)
-		hot_detach_all(rt, &ignored);
-	return ret;
+	return tcp_iter_run(rt, &cmd, err);
 }
 
 static int tcp_dump_state(struct elog_rt *rt, int slot, struct elog_error *err)
@@ -268,6 +185,8 @@ const struct elog_provider_ops elog_provider_tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
 	.object_bytes = tcp_bpf__elf_bytes,
+	.hot = tcp_hot,
+	.nhot = sizeof(tcp_hot) / sizeof(tcp_hot[0]),
 	.load = tcp_load,
 	.subscribers_changed = tcp_subscribers_changed,
 	.dump_state = tcp_dump_state,

@@ -55,7 +55,5 @@ struct tcp_elog_iter_cmd {
 #define TCP_ELOG_PIN_TMR_DONE "tcp_tmr_done"
 #define TCP_ELOG_PIN_DATA_READY "tcp_data_ready"
 
-/* The cgroup2 root every hook is attached to (hybrid mount on Debian 12). */
-#define TCP_ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified"
 
 #endif /* ELOG_TCP_PROVIDER_H */

@@ -47,30 +47,11 @@ out:
 	return ret;
 }
 
-static int test_subscribers_changed(struct elog_rt *rt, bool on, struct elog_error *err)
-{
-	char pin[64];
-	int prog_fd, link_fd, ret;
-
-	snprintf(pin, sizeof(pin), "hot_%s", HOT_NAME);
-	if (!on)
-		return elog_rt_unpin(rt, pin, err);
-	prog_fd = elog_rt_prog_fd(rt, HOT_NAME, err);
-	if (prog_fd < 0)
-		return prog_fd;
-	/* tp_btf: the attach point is in the program's BTF id. */
-	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-	if (link_fd < 0) {
-		ret = -errno;
-		close(prog_fd);
-		elog_errorf(err, -ret, "test: attach %s: %s", HOT_NAME, strerror(-ret));
-		return ret;
-	}
-	ret = elog_rt_pin_link_fd(rt, link_fd, HOT_NAME, err);
-	close(link_fd);
-	close(prog_fd);
-	return ret;
-}
+/* The stand-in per-packet hook (lib/rt/hot.c attaches it while somebody
+ * subscribes): a tp_btf program that counts its runs. */
+static const struct elog_hot_hook test_hot[] = {
+	{ HOT_NAME, false, 0 },
+};
 
 int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err)
 {
@@ -109,8 +90,9 @@ const struct elog_provider_ops elog_provider_test_ops = {
 	.name = "test",
 	.id = TEST_PROVIDER_ID,
 	.object_bytes = test_bpf__elf_bytes,
+	.hot = test_hot,
+	.nhot = 1,
 	.load = test_load,
-	.subscribers_changed = test_subscribers_changed,
 	.dump_state = test_dump_state,
 	.default_changed = test_default_changed,
 };

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from helpers import PIN_ROOT
+from helpers import PIN_ROOT, wait_until
+from test_reliability_lib import active_slots, hot_links
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
@@ -164,7 +165,7 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     procs.append(cap)
     deadline = 50
-    while not [f for f in os.listdir(f"{PIN_ROOT}/test") if f.startswith("hot_")] and deadline:
+    while not hot_links("test") and deadline:
         subprocess.run(["sleep", "0.1"])
         deadline -= 1
     _pretend_other_build("test")
@@ -179,23 +180,18 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
 
 
 def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs):
-    """elogctl -l is a runtime entry point like the others: the slot (and
-    with it the per-packet hooks) of a SIGKILLed capture is freed by it."""
-    def hot():
-        d = f"{PIN_ROOT}/test"  # absent until the capture loads the provider
-        return [f for f in os.listdir(d) if f.startswith("hot_")] if os.path.isdir(d) else []
-
+    """A SIGKILLed capture's per-packet hooks go with it (the kernel drops
+    its link fds); its slot stays until an entry point reclaims it, and
+    elogctl -l is one like the others."""
     cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", os.devnull],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     procs.append(cap)
-    for _ in range(100):
-        if hot():
-            break
-        subprocess.run(["sleep", "0.05"])
-    assert hot(), "the capture attached the per-packet hooks"
+    wait_until(lambda: hot_links("test"), 5, "the capture to attach the per-packet hooks")
+    assert active_slots("test") == 1
     cap.kill()
     cap.wait()
-    assert hot(), "nothing has reclaimed the dead capture yet"
+    wait_until(lambda: not hot_links("test"), 5, "the hooks to go with the killed capture")
+    assert active_slots("test") == 1, "nothing has reclaimed the dead capture's slot yet"
     out = elogctl("-l")
     assert "test id 2 loaded" in out.stdout
-    assert not hot(), "elogctl -l reclaimed the slot and detached the hooks"
+    assert active_slots("test") == 0, "elogctl -l reclaimed the slot"

@@ -20,7 +20,7 @@ import pytest
 from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_END_ID,
                      SESSION_ID_NONE, SESSION_KEYWORD, Capture, assert_session_order,
                      decode_capture, run, wait_until)
-from test_reliability_lib import live_ids, provider_objects
+from test_reliability_lib import hot_links, live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
@@ -225,21 +225,20 @@ def test_slot_reclaimed_after_sigkill(bindir, procs, tmp_path, testgen, wait_sub
 
 
 def test_hot_hooks_only_while_subscribed(bindir, procs, tmp_path, testgen, wait_subscribers):
-    hot_pin = f"{PIN_ROOT}/test/hot_test_hot"
     testgen("status")
-    assert not os.path.exists(hot_pin)
+    assert not hot_links("test")
     a, _ = start(bindir, procs, tmp_path, "a")
     wait_subscribers(1)
     b, _ = start(bindir, procs, tmp_path, "b")
     wait_subscribers(2)
-    assert os.path.exists(hot_pin)
+    assert len(hot_links("test")) == 1, "one link, held by both subscribers"
     runs0 = int(testgen("status").stdout.split()[-1])
     subprocess.run(["/bin/true"])  # an exec: the stand-in hook fires
     assert int(testgen("status").stdout.split()[-1]) > runs0
     stop_ok(a)
-    assert os.path.exists(hot_pin), "one subscriber left: still attached"
+    assert len(hot_links("test")) == 1, "one subscriber left: still attached"
     stop_ok(b)
-    assert not os.path.exists(hot_pin)
+    assert not hot_links("test")
     runs1 = int(testgen("status").stdout.split()[-1])
     subprocess.run(["/bin/true"])
     assert int(testgen("status").stdout.split()[-1]) == runs1, "detached: no more runs"

@@ -14,6 +14,11 @@ may read what eventlog leaves on the system.
   other users can neither list, open nor bpf(BPF_OBJ_GET) them.
 * man/elog.1 says what a capture contains (addresses, ports, kernel socket
   addresses, never payload bytes).
+* Root with only the three capabilities (no CAP_SYS_ADMIN, which finding
+  another process's BPF links takes) captures too: its per-packet hooks are
+  pinned rather than held (lib/rt/hot.c), shared with a full-root capture
+  either way round when pinned, refused with a message when a full-root
+  capture holds them unpinned, and detached after the last subscriber.
 """
 
 import os
@@ -24,8 +29,8 @@ import tempfile
 
 import pytest
 
-from helpers import PIN_ROOT, run
-from test_reliability_lib import NOBODY, PYTHON, need
+from helpers import PIN_ROOT, Capture, run
+from test_reliability_lib import NOBODY, PYTHON, hot_links, need
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NEEDS = "eventlog needs root (CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
@@ -76,6 +81,56 @@ def test_root_missing_one_capability_is_refused(bindir, shared_dir, cap):
     p = run(drop + [tool(bindir, "elogctl"), "kern.eventlog.test.default=1"], check=False)
     assert (p.returncode, p.stdout) == (1, "")
     assert p.stderr == f"elogctl: kern.eventlog.test.default: {DENIED}\n"
+
+
+# Root with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN only.
+THREE_CAPS = ["setpriv", "--inh-caps=-all", "--bounding-set=-all,+bpf,+perfmon,+net_admin"]
+HOT_PIN = f"{PIN_ROOT}/test/hot_test_hot"
+HELD_ELSEWHERE = ("elog: test: the per-packet hooks are held by another capture, and sharing "
+                  "them needs CAP_SYS_ADMIN: run as root\n")
+
+
+def three_caps_capture(bindir, procs, out):
+    p = subprocess.Popen(THREE_CAPS + [tool(bindir, "elog"), "-c", "test", "-o", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    return p
+
+
+def stop(p):
+    p.send_signal(2)
+    out, err = p.communicate(timeout=30)
+    return p.returncode, err
+
+
+def test_three_capabilities_capture_with_pinned_hooks(bindir, procs, tmp_path, fresh_test_provider,
+                                                      testgen, wait_subscribers):
+    testgen("status")
+    # Alone: attached and pinned; a full-root capture then shares the pinned
+    # link (one link, not two: every event once).
+    a = three_caps_capture(bindir, procs, str(tmp_path / "a.elog"))
+    wait_subscribers(1)
+    assert os.path.exists(HOT_PIN)
+    assert len(hot_links("test")) == 1
+    b = Capture(bindir, ["-c", "test", "TRACE"], output=str(tmp_path / "b.elog"), procs=procs)
+    wait_subscribers(2)
+    assert len(hot_links("test")) == 1, "the full-root capture uses the pinned link"
+    assert stop(a) == (0, "")
+    assert os.path.exists(HOT_PIN) and len(hot_links("test")) == 1, "one subscriber left"
+    assert b.stop() == 0, b.stderr
+    assert not os.path.exists(HOT_PIN) and not hot_links("test"), "the last one detaches them"
+
+    # A full-root capture holds them unpinned: a three-capability one
+    # cannot keep them alive should it outlive the holder, so it is refused.
+    b = Capture(bindir, ["-c", "test", "TRACE"], output=str(tmp_path / "b2.elog"), procs=procs)
+    wait_subscribers(1)
+    assert not os.path.exists(HOT_PIN) and len(hot_links("test")) == 1
+    a = three_caps_capture(bindir, procs, str(tmp_path / "a2.elog"))
+    a.wait(timeout=30)
+    assert (a.returncode, a.stderr.read()) == (1, HELD_ELSEWHERE)
+    assert len(hot_links("test")) == 1 and b.proc.poll() is None, "the holder is undisturbed"
+    assert b.stop() == 0, b.stderr
+    assert not hot_links("test")
 
 
 def test_nonroot_elogctl_writes_are_refused(exclusive_provider, bindir, elogctl):
@@ -172,8 +227,7 @@ def test_pins_locks_and_captures_are_owner_only(bindir, procs, shared_dir, fresh
                             tool(bindir, "elog"), out], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     procs.append(cap)
-    wait_subscribers(1)  # subscribed: its ring is installed, hot link pinned
-    assert os.path.exists(f"{PIN_ROOT}/test/hot_test_hot")
+    wait_subscribers(1)  # subscribed: its ring is installed
 
     assert owner_only(PIN_ROOT) == []
     # The runtime's lock directory and files (other tools may keep theirs there).
@@ -185,7 +239,7 @@ def test_pins_locks_and_captures_are_owner_only(bindir, procs, shared_dir, fresh
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600, oct(os.stat(out).st_mode)
     pins = sorted(os.path.join(f"{PIN_ROOT}/test", n) for n in os.listdir(f"{PIN_ROOT}/test")
                   if n != "ready")
-    assert {"elog_rings", "elog_conf", "hot_test_hot", "prog_test_cmd"} <= {os.path.basename(p) for p in pins}
+    assert {"elog_rings", "elog_conf", "prog_test_hot", "prog_test_cmd"} <= {os.path.basename(p) for p in pins}
 
     # Another user cannot list the pin tree, get a pinned object, or read
     # the lock files or the capture.

@@ -53,6 +53,17 @@ def provider_objects(provider):
     return {"progs": set(progs), "maps": maps, "links": links}
 
 
+def hot_links(provider):
+    """Ids of the live links of the provider's per-packet hooks: links of
+    its programs pinned as prog_* (attached while somebody subscribes and
+    held by the subscribers, never pinned: lib/rt/hot.c)."""
+    d = f"{PIN_ROOT}/{provider}"
+    if not os.path.isdir(d):
+        return set()
+    progs = {bpftool("prog", "show", "pinned", f"{d}/{n}")["id"] for n in os.listdir(d) if n.startswith("prog_")}
+    return {l["id"] for l in bpftool("link", "show") if l.get("prog_id") in progs}
+
+
 def active_slots(provider):
     """How many subscriber slots of `provider` are in use (elog_subs entries
     whose first word, `active`, is not ELOG_SLOT_FREE)."""

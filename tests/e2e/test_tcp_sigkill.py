@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """SIGKILL of `elog -c tcp` during traffic (the TCP provider's version of
-test_reliability.py::test_sigkill_mid_capture): the capture's per-capture
-hooks (the hot_* links pinned under the provider's directory, attached
-while somebody subscribes) go away once the dead slot is reclaimed by the
+test_reliability.py::test_sigkill_mid_capture): the capture's per-packet
+hooks (attached while somebody subscribes; their links are held by the
+subscribers, not pinned) go away with it, while the transfer still runs
+and before anything reclaims its slot; the dead slot is reclaimed by the
 next entry point (an `elogctl` read of a tcp control: it opens the
-provider, which reclaims dead slots; `elogctl -l` only looks at the pins and
-reclaims nothing), the provider's BPF programs, maps and links
-return to what they were before the capture, the killed capture's ring maps
-is freed, and the next capture works."""
+provider, which reclaims dead slots), the provider's BPF programs, maps and
+links return to what they were before the capture, the killed capture's
+ring maps are freed, and the next capture works."""
 import glob
 import json
 import os
@@ -15,15 +15,11 @@ import signal
 import subprocess
 
 from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import (live_ids, provider_objects, read_tolerant, ring_map_ids,
-                                  rings_per_subscription)
+from test_reliability_lib import (active_slots, hot_links, live_ids, provider_objects, read_tolerant,
+                                  ring_map_ids, rings_per_subscription)
 from test_tcp_lib import IN, OUT, read_capture, seg, sessions_by_port, tcp_env  # noqa: F401
 
 DEFAULT = "kern.eventlog.tcp.default"
-
-
-def hot_pins():
-    return sorted(os.path.basename(p) for p in glob.glob(f"{PIN_ROOT}/tcp/hot_*"))
 
 
 def reclaim(env):
@@ -36,19 +32,18 @@ def test_sigkill_mid_tcp_capture(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 1)
     reclaim(env)  # anything dead before the baseline
-    assert hot_pins() == [], "no subscriber before the test: no per-capture hook"
+    assert not hot_links("tcp"), "no subscriber before the test: no per-packet hook"
     before = provider_objects("tcp")
     assert before["progs"] and before["maps"] and before["links"], before
 
     cap = env.capture("killed.elog", "TRACE")
-    hot = hot_pins()
-    assert hot, "a subscriber attaches the per-capture hooks"
+    hot = hot_links("tcp")
+    assert len(hot) == len(glob.glob(f"{PIN_ROOT}/tcp/prog_*")), "a subscriber attaches every per-packet hook"
     rings = ring_map_ids(cap.proc.pid)
     assert len(rings) == rings_per_subscription(), rings
     during = provider_objects("tcp")
     assert rings <= during["maps"], "the capture's rings are installed in elog_rings"
-    hot_links = during["links"] - before["links"]
-    assert len(hot_links) == len(hot), (hot_links, hot)
+    assert during["links"] - before["links"] == hot, (during["links"] - before["links"], hot)
 
     # Traffic that outlasts the capture: a bulk transfer in the namespace,
     # the capture killed while it writes.
@@ -61,6 +56,11 @@ def test_sigkill_mid_tcp_capture(tcp_env):
         assert bulk.poll() is None, "the transfer is still running when the capture is killed"
         cap.proc.send_signal(signal.SIGKILL)
         cap.proc.wait(timeout=10)
+        # The hooks go with the capture's link fds, while the transfer
+        # still runs and before anything reclaims its slot.
+        wait_until(lambda: not hot & live_ids("link"), 5, "the killed capture's hooks to go")
+        assert bulk.poll() is None, "the hooks went while the traffic ran"
+        assert active_slots("tcp") == 1, "the dead slot waits for the next entry point"
     finally:
         out, err = bulk.communicate(timeout=60)
     assert cap.proc.returncode == -signal.SIGKILL
@@ -72,10 +72,11 @@ def test_sigkill_mid_tcp_capture(tcp_env):
     assert list(providers.values()) == ["tcp"] and hdr["event_count"] == 0, (providers, hdr)
     assert any(r.id == OUT and len(r.payload) == 32 for r in recs)
 
-    # The dead slot is reclaimed by the next entry point; the per-capture
-    # hooks are detached and unpinned, nothing of the capture stays.
+    # The dead slot is reclaimed by the next entry point; nothing of the
+    # capture stays.
     reclaim(env)
-    assert hot_pins() == [], hot_pins()
+    assert active_slots("tcp") == 0
+    assert not hot_links("tcp")
     now = {}
 
     def settled():
@@ -86,17 +87,15 @@ def test_sigkill_mid_tcp_capture(tcp_env):
         wait_until(settled, 10, "the tcp provider's BPF objects to return to their count")
     except AssertionError:
         raise AssertionError(f"BPF objects before {before}, now {now}")
-    assert not hot_links & live_ids("link"), "the hot links are gone"
     assert not rings & live_ids("map"), "the killed capture's ring maps are freed"
 
     # The next capture works: hooks attached again, a fresh exchange logged
     # whole on both ends, and they go away on a clean stop.
     nxt = env.capture("next.elog", "TRACE")
-    assert hot_pins() == hot
+    assert len(hot_links("tcp")) == len(hot)
     x = env.traffic.workload("exchange", 4)
     nxt.stop()
-    reclaim(env)
-    assert hot_pins() == []
+    assert not hot_links("tcp"), "a clean stop detaches them"
     _, _, recs = read_capture(nxt.path)
     s = sessions_by_port(recs, x["lport"], x["cports"])
     (client,) = s["clients"]
