@@ -112,7 +112,9 @@ static int visit(struct tcp_netns_set *seen, const char *path, int link_fd, stru
 		 * not a namespace, nothing to walk. */
 		if (ret == -EINVAL)
 			return 0;
-		elog_errorf(err, -ret, "tcp: enter network namespace %s: %s", path, strerror(-ret));
+		elog_errorf(err, -ret, "tcp: enter network namespace %s: %s%s", path, strerror(-ret),
+			    ret == -EPERM ? " (walking the sockets of every network namespace "
+					    "needs CAP_SYS_ADMIN: run as root)" : "");
 		return ret;
 	}
 	close(fd);

@@ -133,6 +133,20 @@ def test_three_capabilities_capture_with_pinned_hooks(bindir, procs, tmp_path, f
     assert not hot_links("test")
 
 
+def test_three_capabilities_tcp_capture_says_it_needs_sys_admin(bindir, exclusive_provider, tmp_path):
+    """The tcp provider walks the sockets of every network namespace when its
+    first subscriber arrives (setns: CAP_SYS_ADMIN); without it the capture
+    fails, saying so, and leaves nothing subscribed."""
+    exclusive_provider("tcp")  # nobody else subscribes meanwhile: ours would be the first
+    out = str(tmp_path / "tcp.elog")
+    p = run(THREE_CAPS + [tool(bindir, "elog"), "-c", "tcp", "-o", out], check=False)
+    assert p.returncode == 1, p
+    assert p.stderr.startswith("elog: tcp: enter network namespace "), p.stderr
+    assert p.stderr.endswith(": Operation not permitted (walking the sockets of every network "
+                             "namespace needs CAP_SYS_ADMIN: run as root)\n"), p.stderr
+    assert not hot_links("tcp"), "nothing left attached"
+
+
 def test_nonroot_elogctl_writes_are_refused(exclusive_provider, bindir, elogctl):
     exclusive_provider("test")
     exclusive_provider("tcp")
