@@ -10,10 +10,10 @@
 #   -P       sampled instead (bulk.sh -P, perf cpu-clock, no statistics):
 #            the capture's share of the samples (its BPF programs and their
 #            dispatch; its process) per GB and per event. The statistics
-#            read the clock around every program run, which can hide what a
-#            change saves (a serialising instruction near the end of a run
-#            stalls on the clock read either way); sampling changes nothing
-#            in the programs, at the price of a lower bound (profile.py)
+#            add two clock reads to every program run; sampling leaves the
+#            programs as they run in a capture, and counts the dispatch into
+#            them too, at the price of a lower bound (profile.py: code with
+#            interrupts off is not sampled)
 #
 #   bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]
 #

@@ -37,8 +37,9 @@
 # Capture files of the capture mode are kept for bench/read.sh (part 4) and
 # bytes per event (part 5).
 #
-# Flat out, both CPUs are busy in every mode (sender and receiver take one
-# each), so busy CPU per byte mostly mirrors throughput. Two more views:
+# Flat out, the flow keeps about 1.3 of the 2 CPUs busy (sender and receiver
+# wait for each other's wakeups), so busy CPU per byte moves with how the
+# CPUs idle and wake as well as with the work done. Two more views:
 #   tool_cpu_s  the capture tool's own CPU (utime+stime from /proc/PID/stat)
 #   -S          BPF statistics on (sysctl kernel.bpf_stats_enabled=1, restored
 #               at exit): bpf_s = run time of every BPF program during the run

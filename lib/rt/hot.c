@@ -21,7 +21,6 @@
  * never attach the same hook twice.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,18 +28,6 @@
 #include <bpf/bpf.h>
 
 #include "rt_internal.h"
-
-#define ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified" /* cgroup2 (hybrid mount on Debian 12) */
-
-int elog_rt_cgroup_root_fd(struct elog_error *err)
-{
-	int fd = open(ELOG_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return elog_rt_errf(err, errno, "open cgroup2 root %s: %s", ELOG_CGROUP_ROOT,
-				    strerror(errno));
-	return fd;
-}
 
 /* ids[i]: the id of hot program i (prog_<name>); ids has ELOG_MAX_HOT. */
 static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -202,6 +203,18 @@ int elog_rt_pin_prog(struct elog_rt *rt, struct bpf_program *prog, const char *n
 		     struct elog_error *err)
 {
 	return pin_fd_as(rt, bpf_program__fd(prog), "prog_", name, err);
+}
+
+#define ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified" /* cgroup2 (hybrid mount on Debian 12) */
+
+int elog_rt_cgroup_root_fd(struct elog_error *err)
+{
+	int fd = open(ELOG_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return elog_rt_errf(err, errno, "open cgroup2 root %s: %s", ELOG_CGROUP_ROOT,
+				    strerror(errno));
+	return fd;
 }
 
 int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err)
