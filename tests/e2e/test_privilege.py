@@ -15,14 +15,17 @@ may read what eventlog leaves on the system.
 * man/elog.1 says what a capture contains (addresses, ports, kernel socket
   addresses, never payload bytes).
 * Root with only the three capabilities (no CAP_SYS_ADMIN, which finding
-  another process's BPF links takes) captures too: its per-packet hooks are
-  pinned rather than held (lib/rt/hot.c), shared with a full-root capture
-  either way round when pinned, refused with a message when a full-root
-  capture holds them unpinned, and detached after the last subscriber.
+  another process's BPF links takes) captures the test provider too: its
+  per-packet hooks are pinned rather than held (lib/rt/hot.c), a full-root
+  capture that joins shares the pinned link, the last subscriber detaches
+  it; a three-capability capture is refused with a message when a
+  full-root capture holds the hooks unpinned. A tcp capture needs
+  CAP_SYS_ADMIN and says so.
 """
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -98,7 +101,7 @@ def three_caps_capture(bindir, procs, out):
 
 
 def stop(p):
-    p.send_signal(2)
+    p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     return p.returncode, err
 
