@@ -48,7 +48,22 @@ int elog_writer_open(struct elog_writer **out, const char *path,
 		     int64_t boot_to_utc_us, struct elog_error *err);
 
 /*
- * Same, over an already open FILE (not closed by the writer; must be
+ * elog_writer_open() with flags. ELOG_WRITER_DIRECT: write the records with
+ * O_DIRECT, past the page cache, when path is a regular file on a file
+ * system that takes it (else ordinary writes, silently): for a long
+ * capture, which would otherwise fill the page cache with a file nobody
+ * reads yet. The file is the same byte for byte.
+ */
+#define ELOG_WRITER_DIRECT 1u
+int elog_writer_open_flags(struct elog_writer **out, const char *path,
+			   const struct elog_writer_provider *providers, uint32_t provider_count,
+			   int64_t boot_to_utc_us, unsigned flags, struct elog_error *err);
+
+/* Whether w's records currently go past the page cache (O_DIRECT). */
+bool elog_writer_direct(const struct elog_writer *w);
+
+/*
+ * elog_writer_open(), over an already open FILE (not closed by the writer; must be
  * seekable for the final header rewrite, else elog_writer_close reports it).
  * The header is only written at open and at close on such a stream.
  */

@@ -14,29 +14,22 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "outfile.h"
 
 /*
  * Two kinds of output. A caller's stream (f): everything through stdio. Our
- * own file (fd, f NULL): write(2) through our own buffer, so that a large
- * write (a run of records, elog_writer_append_run) goes to the kernel
- * straight from the caller's memory instead of being copied through a stdio
- * buffer first, and the header rewrites are plain pwrite(2)s.
+ * own file (of, f NULL): lib/outfile.h, which writes large runs of records
+ * without a copy through stdio, rewrites the header in place, and with
+ * ELOG_WRITER_DIRECT keeps the capture out of the page cache.
  */
 struct elog_writer {
-	FILE *f;     /* a caller's stream, or NULL */
-	int fd;      /* our own file (f NULL), else -1 */
+	FILE *f;                 /* a caller's stream, or NULL */
+	struct elog_outfile *of; /* our own file (f NULL) */
 	struct elog_file_hdr hdr;
 	int64_t boot_to_utc_us;
-	char *buf;   /* our own file: WRITER_IOBUF bytes, blen of them pending */
-	size_t blen;
 	char *path;  /* for messages; NULL for a caller's stream */
 	bool failed; /* a write failed: the file ends where the disk did */
 };
-
-/* One write(2) per MiB of records; a write of at least WRITER_DIRECT bytes
- * (a run of records) goes to the kernel without the copy into the buffer. */
-#define WRITER_IOBUF (1u << 20)
-#define WRITER_DIRECT (16u << 10)
 
 /* Any failed write is final (full disk, I/O error): nothing is appended
  * after it, so the file stays a clean prefix that readers decode up to the
@@ -50,34 +43,11 @@ static int write_failed(struct elog_writer *w, int e, const char *what, struct e
 	return elog_errorf(err, e, "fwrite(%s): %s", what, strerror(e));
 }
 
-/* All of p to our own file. Returns 0 or an errno. */
-static int fd_write(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (k == 0)
-			return EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Our own file: what the buffer holds to the kernel. */
 static int flush_buf(struct elog_writer *w, struct elog_error *err)
 {
-	int e;
+	int e = elog_outfile_flush(w->of);
 
-	if (w->blen == 0)
-		return 0;
-	e = fd_write(w->fd, w->buf, w->blen);
-	w->blen = 0;
 	return e ? write_failed(w, e, "flush", err) : 0;
 }
 
@@ -98,16 +68,7 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 			return write_failed(w, errno, what, err);
 		return 0;
 	}
-	if (n < WRITER_DIRECT) {
-		if (w->blen + n > WRITER_IOBUF && flush_buf(w, err) < 0)
-			return -1;
-		memcpy(w->buf + w->blen, p, n);
-		w->blen += n;
-		return 0;
-	}
-	if (flush_buf(w, err) < 0)
-		return -1;
-	e = fd_write(w->fd, p, n); /* large: straight from the caller's memory */
+	e = elog_outfile_write(w->of, p, n);
 	return e ? write_failed(w, e, what, err) : 0;
 }
 
@@ -150,7 +111,6 @@ static struct elog_writer *writer_new(int64_t boot_to_utc_us)
 
 	if (w == NULL)
 		return NULL;
-	w->fd = -1;
 	w->boot_to_utc_us = boot_to_utc_us;
 	memcpy(w->hdr.magic, ELOG_FILE_MAGIC, 4);
 	w->hdr.version = ELOG_FILE_VERSION;
@@ -178,34 +138,27 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	return 0;
 }
 
-int elog_writer_open(struct elog_writer **out, const char *path,
-		     const struct elog_writer_provider *providers, uint32_t provider_count,
-		     int64_t boot_to_utc_us, struct elog_error *err)
+int elog_writer_open_flags(struct elog_writer **out, const char *path,
+			   const struct elog_writer_provider *providers, uint32_t provider_count,
+			   int64_t boot_to_utc_us, unsigned flags, struct elog_error *err)
 {
 	struct elog_writer *w;
+	int e;
 
 	*out = NULL;
 	if (check_providers(providers, provider_count, err) < 0)
 		return -1;
 	w = writer_new(boot_to_utc_us);
-	if (w == NULL || (w->buf = malloc(WRITER_IOBUF)) == NULL) {
-		free(w);
+	if (w == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
-	}
-	/* Mode 0600: a capture holds addresses, ports and kernel socket
-	 * addresses, which other users must not read. */
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		int e = errno;
-
-		free(w->buf);
+	e = elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0);
+	if (e != 0) {
 		free(w);
 		return elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
 	}
 	w->path = strdup(path); /* messages only: NULL is fine */
 	if (write_preamble(w, providers, provider_count, err) < 0) {
-		close(w->fd);
-		free(w->buf);
+		elog_outfile_close(w->of);
 		free(w->path);
 		free(w);
 		return -1;
@@ -214,21 +167,30 @@ int elog_writer_open(struct elog_writer **out, const char *path,
 	return 0;
 }
 
+int elog_writer_open(struct elog_writer **out, const char *path,
+		     const struct elog_writer_provider *providers, uint32_t provider_count,
+		     int64_t boot_to_utc_us, struct elog_error *err)
+{
+	return elog_writer_open_flags(out, path, providers, provider_count, boot_to_utc_us, 0, err);
+}
+
+bool elog_writer_direct(const struct elog_writer *w)
+{
+	return w->of != NULL && elog_outfile_direct(w->of);
+}
+
 /*
  * Puts the header (now holding the time base) on disk at the first event, so
  * a capture killed before close still decodes with the right times (only its
- * counts are then stale). Our own plain file: pwrite, which leaves the stream
- * position alone. A caller's stream (a compressed file keeps its header in a
+ * counts are then stale). Our own plain file: rewritten in place. A caller's stream (a compressed file keeps its header in a
  * rewritable first block): seek back, rewrite, return to the end; a stream
  * that cannot seek (a pipe) keeps the zero time base until close.
  */
 static int pwrite_hdr(struct elog_writer *w, struct elog_error *err)
 {
-	ssize_t k = pwrite(w->fd, &w->hdr, sizeof(w->hdr), 0);
+	int e = elog_outfile_rewrite(w->of, &w->hdr, sizeof(w->hdr), 0);
 
-	if (k != (ssize_t)sizeof(w->hdr))
-		return write_failed(w, k < 0 ? errno : EIO, "binary header", err);
-	return 0;
+	return e ? write_failed(w, e, "binary header", err) : 0;
 }
 
 static int persist_time_base(struct elog_writer *w, struct elog_error *err)
@@ -337,7 +299,7 @@ int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
 /* Our own file: like the stream case below, with the same messages. */
 static int close_fd(struct elog_writer *w, struct elog_error *err)
 {
-	int rc = 0;
+	int rc = 0, e;
 
 	if (w->failed) {
 		/* Drop what is still buffered: writing it now (if space came
@@ -347,8 +309,9 @@ static int close_fd(struct elog_writer *w, struct elog_error *err)
 	} else if (flush_buf(w, err) < 0 || pwrite_hdr(w, err) < 0) {
 		rc = -1;
 	}
-	if (close(w->fd) != 0 && rc == 0)
-		rc = elog_errorf(err, errno, "fclose: %s", strerror(errno));
+	e = elog_outfile_close(w->of);
+	if (e != 0 && rc == 0)
+		rc = elog_errorf(err, e, "fclose: %s", strerror(e));
 	return rc;
 }
 
@@ -381,7 +344,6 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
 	}
 out:
-	free(w->buf);
 	free(w->path);
 	free(w);
 	return rc;

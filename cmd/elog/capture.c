@@ -265,8 +265,9 @@ static int out_open(struct cap *c)
 	c->out.events = 0;
 	kind = elog_zkind_of(path);
 	if (kind == ELOG_Z_NONE) {
-		if (elog_writer_open(&c->out.w, path, prov, (uint32_t)c->nsubs, c->boot_to_utc,
-				     &c->err))
+		/* Past the page cache: see elog_writer_open_flags(). */
+		if (elog_writer_open_flags(&c->out.w, path, prov, (uint32_t)c->nsubs,
+					   c->boot_to_utc, ELOG_WRITER_DIRECT, &c->err))
 			return -1;
 	} else {
 		if (elog_zfile_open(&c->out.z, &c->out.f, path, kind, (size_t)c->out.preamble,

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A file written front to back through one buffer of our own, for the
+ * capture writer: appends, a flush that puts everything appended on disk,
+ * and rewrites of bytes already appended (the capture header).
+ *
+ * Direct mode (O_DIRECT, asked for at open and used when the file system
+ * takes it): the appended bytes go from the buffer to the disk without
+ * passing through the page cache, in aligned blocks. A long capture
+ * otherwise fills the page cache with a file nobody reads yet, and on a
+ * virtual machine every fresh page-cache page is dear: bench/ab.sh measured
+ * the kernel's page-cache copy as the largest part of elog's own CPU
+ * (docs/PERFORMANCE.md). A flush writes the whole blocks directly and the
+ * last, partial one as an ordinary write (so the file never holds padding),
+ * and keeps that block in the buffer, rewritten directly with what follows.
+ * The kernel keeps the two kinds of write coherent (a direct write first
+ * writes back and drops the cached pages of its range).
+ *
+ * Buffered mode (not asked for, or not a regular file, or refused by the
+ * file system at open or at the first direct write): small appends are
+ * gathered in the buffer, large ones go to the kernel straight from the
+ * caller's memory.
+ *
+ * Every call returns 0 or an errno; the caller words the message.
+ */
+#ifndef ELOG_OUTFILE_H
+#define ELOG_OUTFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elog_outfile;
+
+/* Creates (truncates) path, mode 0600; direct: try O_DIRECT. */
+int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct);
+
+/* Appends n bytes. */
+int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n);
+
+/* Everything appended so far to the file. */
+int elog_outfile_flush(struct elog_outfile *f);
+
+/* Rewrites n bytes at off, all of them appended before, on disk at once
+ * (and in the buffer, when it still holds them). */
+int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off);
+
+/* Whether appends currently bypass the page cache. */
+bool elog_outfile_direct(const struct elog_outfile *f);
+
+/* Closes and frees f (f may be NULL) without flushing: flush first to keep
+ * what is buffered. Returns close(2)'s errno, or 0. */
+int elog_outfile_close(struct elog_outfile *f);
+
+#endif /* ELOG_OUTFILE_H */
