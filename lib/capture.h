@@ -52,7 +52,9 @@ int elog_writer_open(struct elog_writer **out, const char *path,
  * O_DIRECT, past the page cache, when path is a regular file on a file
  * system that takes it (else ordinary writes, silently): for a long
  * capture, which would otherwise fill the page cache with a file nobody
- * reads yet. The file is the same byte for byte.
+ * reads yet. The file is the same byte for byte. The writes are made by a
+ * thread of the writer's own, so that the caller does not wait for the
+ * disk (up to 7 MiB may be queued; see elog_writer_flush()).
  */
 #define ELOG_WRITER_DIRECT 1u
 int elog_writer_open_flags(struct elog_writer **out, const char *path,
@@ -102,8 +104,14 @@ void elog_writer_set_dropped(struct elog_writer *w, uint64_t dropped_events);
 /* Events appended so far. */
 uint64_t elog_writer_event_count(const struct elog_writer *w);
 
-/* Push buffered records to the file (not the header). Returns 0 or -1. */
+/* Push buffered records to the file (not the header). Returns 0 or -1.
+ * With ELOG_WRITER_DIRECT the writes are made by a thread of the writer's
+ * own, and this hands them over without waiting; an error of theirs is
+ * returned by a later call. */
 int elog_writer_flush(struct elog_writer *w, struct elog_error *err);
+
+/* Flush, and wait until the file holds every record appended. */
+int elog_writer_sync(struct elog_writer *w, struct elog_error *err);
 
 /*
  * Rewrite the header with the exact event_count and dropped_events, close

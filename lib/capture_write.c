@@ -43,10 +43,19 @@ static int write_failed(struct elog_writer *w, int e, const char *what, struct e
 	return elog_errorf(err, e, "fwrite(%s): %s", what, strerror(e));
 }
 
-/* Our own file: what the buffer holds to the kernel. */
+/* Our own file: what the buffer holds to the kernel (direct: to the
+ * writer thread). */
 static int flush_buf(struct elog_writer *w, struct elog_error *err)
 {
 	int e = elog_outfile_flush(w->of);
+
+	return e ? write_failed(w, e, "flush", err) : 0;
+}
+
+/* Our own file: everything appended in the file. */
+static int sync_buf(struct elog_writer *w, struct elog_error *err)
+{
+	int e = elog_outfile_sync(w->of);
 
 	return e ? write_failed(w, e, "flush", err) : 0;
 }
@@ -284,6 +293,13 @@ uint64_t elog_writer_event_count(const struct elog_writer *w)
 	return w->hdr.event_count;
 }
 
+int elog_writer_sync(struct elog_writer *w, struct elog_error *err)
+{
+	if (w->failed || w->f != NULL)
+		return elog_writer_flush(w, err);
+	return sync_buf(w, err);
+}
+
 int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
 {
 	if (w->failed)
@@ -306,7 +322,7 @@ static int close_fd(struct elog_writer *w, struct elog_error *err)
 		 * back) would put records after a cut one. */
 		rc = elog_errorf(err, EIO, "%s: closed after a write error; the header "
 				 "was not rewritten", w->path != NULL ? w->path : "capture");
-	} else if (flush_buf(w, err) < 0 || pwrite_hdr(w, err) < 0) {
+	} else if (sync_buf(w, err) < 0 || pwrite_hdr(w, err) < 0 || sync_buf(w, err) < 0) {
 		rc = -1;
 	}
 	e = elog_outfile_close(w->of);

@@ -2,6 +2,9 @@
 /* The capture writer's file: outfile.h says what and why. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,13 +21,41 @@
  * the caller's memory (a run of records from the reorder window) instead of
  * being copied into the buffer first. */
 #define OUT_STRAIGHT (16u << 10)
+/* Direct mode: buffers in all, the one being filled included. What the
+ * disk has not taken yet waits in the others (7 MiB) before an append
+ * waits for the disk. */
+#define OUT_NBUF 8
+
+/* Direct mode: one write for the writer thread, in order. */
+struct out_job {
+	struct out_job *next;
+	char *buf;     /* a pool buffer (pooled), or a copy of a rewrite's bytes */
+	bool pooled;
+	uint64_t off;
+	size_t direct; /* buf[0, direct) written directly at off, */
+	size_t tail;   /* then the next tail bytes as an ordinary write */
+};
 
 struct elog_outfile {
 	int fd;
-	bool direct;   /* O_DIRECT is set on fd */
-	char *buf;     /* OUT_BUF bytes, aligned to OUT_ALIGN; blen of them held */
+	char *buf;     /* the buffer being filled, aligned; blen bytes held */
 	size_t blen;
 	uint64_t base; /* the file offset of buf[0]; direct: aligned */
+
+	/* Direct mode: a writer thread, so that the capture's consumer never
+	 * waits for the disk (a synchronous direct write would: the page
+	 * cache no longer absorbs a slow or busy disk). */
+	bool async;
+	size_t handed;        /* of buf, the bytes already in a job (a kept tail) */
+	atomic_bool direct;   /* O_DIRECT is set on fd (the thread may clear it) */
+	atomic_int err;       /* the thread's first failed write; nothing after it */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;    /* a job queued, a job done, a buffer freed */
+	struct out_job *head, **tailp;
+	bool busy, stop;
+	char *pool[OUT_NBUF]; /* free buffers */
+	int nfree;
 };
 
 static int pwrite_all(int fd, const char *p, size_t n, uint64_t off)
@@ -57,19 +88,20 @@ static int set_direct(int fd, bool on)
 }
 
 /*
- * The first n bytes of the buffer to the file at base (direct: n aligned).
- * A file system that refuses the direct write (EINVAL: an alignment it
- * does not take) gets this write and every later one buffered.
+ * n bytes at off, directly when the fd is in direct mode (p, n and off
+ * aligned). A file system that refuses the direct write (EINVAL: an
+ * alignment it does not take) gets this write and every later one as
+ * ordinary writes.
  */
-static int put(struct elog_outfile *f, size_t n)
+static int put(struct elog_outfile *f, const char *p, size_t n, uint64_t off)
 {
-	int e = pwrite_all(f->fd, f->buf, n, f->base);
+	int e = pwrite_all(f->fd, p, n, off);
 
-	if (e == EINVAL && f->direct) {
-		f->direct = false;
+	if (e == EINVAL && atomic_load(&f->direct)) {
+		atomic_store(&f->direct, false);
 		e = set_direct(f->fd, false);
 		if (e == 0)
-			e = pwrite_all(f->fd, f->buf, n, f->base);
+			e = pwrite_all(f->fd, p, n, off);
 	}
 	return e;
 }
@@ -77,15 +109,195 @@ static int put(struct elog_outfile *f, size_t n)
 /* n bytes at off as an ordinary (page-cache) write, whatever the mode. */
 static int write_through(struct elog_outfile *f, const void *p, size_t n, uint64_t off)
 {
+	bool direct = atomic_load(&f->direct);
 	int e;
 
-	if (f->direct && (e = set_direct(f->fd, false)) != 0)
+	if (direct && (e = set_direct(f->fd, false)) != 0)
 		return e;
 	e = pwrite_all(f->fd, p, n, off);
-	if (f->direct && set_direct(f->fd, true) != 0)
-		f->direct = false; /* carry on buffered */
+	if (direct && set_direct(f->fd, true) != 0)
+		atomic_store(&f->direct, false); /* carry on with ordinary writes */
 	return e;
 }
+
+/* ---- direct mode: the writer thread and what feeds it ---- */
+
+static int run_job(struct elog_outfile *f, const struct out_job *j)
+{
+	int e = j->direct ? put(f, j->buf, j->direct, j->off) : 0;
+
+	if (e == 0 && j->tail)
+		e = write_through(f, j->buf + j->direct, j->tail, j->off + j->direct);
+	return e;
+}
+
+static void *writer_main(void *arg)
+{
+	struct elog_outfile *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		struct out_job *j;
+		int e = 0;
+
+		while (f->head == NULL && !f->stop)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->head == NULL)
+			break;
+		j = f->head;
+		f->head = j->next;
+		if (f->head == NULL)
+			f->tailp = &f->head;
+		f->busy = true;
+		pthread_mutex_unlock(&f->mu);
+		/* After a failed write nothing more is written: the file stays
+		 * a clean prefix. */
+		if (atomic_load(&f->err) == 0)
+			e = run_job(f, j);
+		pthread_mutex_lock(&f->mu);
+		if (e != 0 && atomic_load(&f->err) == 0)
+			atomic_store(&f->err, e);
+		if (j->pooled)
+			f->pool[f->nfree++] = j->buf;
+		else
+			free(j->buf);
+		free(j);
+		f->busy = false;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+static int submit(struct elog_outfile *f, char *buf, bool pooled, uint64_t off, size_t direct,
+		  size_t tail)
+{
+	struct out_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return ENOMEM;
+	j->buf = buf;
+	j->pooled = pooled;
+	j->off = off;
+	j->direct = direct;
+	j->tail = tail;
+	pthread_mutex_lock(&f->mu);
+	*f->tailp = j;
+	f->tailp = &j->next;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+/* A free buffer, waiting for the disk if all are queued. */
+static int take_free(struct elog_outfile *f, char **out)
+{
+	int e;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->nfree == 0 && atomic_load(&f->err) == 0)
+		pthread_cond_wait(&f->cv, &f->mu);
+	e = atomic_load(&f->err);
+	if (e == 0)
+		*out = f->pool[--f->nfree];
+	pthread_mutex_unlock(&f->mu);
+	return e;
+}
+
+/* Hands the full buffer over and goes on in a free one. */
+static int hand_full(struct elog_outfile *f)
+{
+	char *next;
+	int e = take_free(f, &next);
+
+	if (e == 0)
+		e = submit(f, f->buf, true, f->base, OUT_BUF, 0);
+	if (e != 0)
+		return e;
+	f->buf = next;
+	f->base += OUT_BUF;
+	f->blen = 0;
+	f->handed = 0;
+	return 0;
+}
+
+/* The whole blocks to be written directly, the partial last one as an
+ * ordinary write (the file never holds padding), which is also copied to
+ * a fresh buffer and rewritten directly from there once whole. */
+static int hand_partial(struct elog_outfile *f)
+{
+	size_t whole = f->blen & ~(size_t)(OUT_ALIGN - 1), tail = f->blen - whole;
+	char *next;
+	int e;
+
+	if (f->blen == f->handed)
+		return atomic_load(&f->err); /* nothing new */
+	e = take_free(f, &next);
+	if (e != 0)
+		return e;
+	memcpy(next, f->buf + whole, tail);
+	e = submit(f, f->buf, true, f->base, whole, tail);
+	if (e != 0) {
+		pthread_mutex_lock(&f->mu);
+		f->pool[f->nfree++] = next;
+		pthread_mutex_unlock(&f->mu);
+		return e;
+	}
+	f->buf = next;
+	f->base += whole;
+	f->blen = tail;
+	f->handed = tail;
+	return 0;
+}
+
+static int wait_idle(struct elog_outfile *f)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->head != NULL || f->busy)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+	return atomic_load(&f->err);
+}
+
+/* Starts the writer thread and its buffers (the caller's buffer is one).
+ * Returns 0 or an errno: then the file stays in buffered mode. */
+static int start_async(struct elog_outfile *f)
+{
+	sigset_t all, old;
+	int e;
+
+	f->tailp = &f->head;
+	for (f->nfree = 0; f->nfree < OUT_NBUF - 1; f->nfree++)
+		if (posix_memalign((void **)&f->pool[f->nfree], OUT_ALIGN, OUT_BUF) != 0)
+			goto nomem;
+	if (pthread_mutex_init(&f->mu, NULL) != 0)
+		goto nomem;
+	if (pthread_cond_init(&f->cv, NULL) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		goto nomem;
+	}
+	/* Signals stay with the caller's thread: elog's loop must see its
+	 * SIGINT or --duration alarm at once, not at its next poll timeout. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&f->thread, NULL, writer_main, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e == 0) {
+		f->async = true;
+		return 0;
+	}
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	goto out;
+nomem:
+	e = ENOMEM;
+out:
+	while (f->nfree > 0)
+		free(f->pool[--f->nfree]);
+	return e;
+}
+
+/* ---- the interface ---- */
 
 int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct)
 {
@@ -111,9 +323,15 @@ int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct)
 	}
 	/* Set after open, not as an open flag: a FIFO or a device refuses
 	 * O_DIRECT only once opened (a FIFO after its reader came). A file
-	 * system that refuses it here keeps ordinary writes. */
-	if (direct && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) && set_direct(f->fd, true) == 0)
-		f->direct = true;
+	 * system that refuses it here keeps ordinary writes, and so does a
+	 * file whose writer thread cannot start. */
+	if (direct && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    set_direct(f->fd, true) == 0) {
+		if (start_async(f) == 0)
+			atomic_store(&f->direct, true);
+		else
+			set_direct(f->fd, false);
+	}
 	*out = f;
 	return 0;
 }
@@ -121,7 +339,7 @@ int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct)
 /* Buffered mode: the whole buffer to the file. */
 static int flush_buffered(struct elog_outfile *f)
 {
-	int e = f->blen ? put(f, f->blen) : 0;
+	int e = f->blen ? put(f, f->buf, f->blen, f->base) : 0;
 
 	if (e == 0) {
 		f->base += f->blen;
@@ -135,7 +353,9 @@ int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n)
 	const char *s = p;
 	int e;
 
-	if (!f->direct && n >= OUT_STRAIGHT) {
+	if (f->async && (e = atomic_load(&f->err)) != 0)
+		return e;
+	if (!f->async && n >= OUT_STRAIGHT) {
 		e = flush_buffered(f);
 		if (e == 0)
 			e = pwrite_all(f->fd, s, n, f->base);
@@ -153,11 +373,9 @@ int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n)
 		s += k;
 		n -= k;
 		if (f->blen == OUT_BUF) {
-			e = put(f, OUT_BUF);
+			e = f->async ? hand_full(f) : flush_buffered(f);
 			if (e != 0)
 				return e;
-			f->base += OUT_BUF;
-			f->blen = 0;
 		}
 	}
 	return 0;
@@ -165,36 +383,21 @@ int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n)
 
 int elog_outfile_flush(struct elog_outfile *f)
 {
-	size_t whole, tail;
-	int e;
+	return f->async ? hand_partial(f) : flush_buffered(f);
+}
 
-	if (!f->direct)
-		return flush_buffered(f);
-	whole = f->blen & ~(size_t)(OUT_ALIGN - 1);
-	tail = f->blen - whole;
-	if (whole) {
-		e = put(f, whole);
-		if (e != 0)
-			return e;
-		if (!f->direct)
-			return flush_buffered(f); /* it fell back: all of it, as ordinary writes */
-	}
-	if (tail) {
-		/* The partial last block as an ordinary write (the file never
-		 * holds padding); kept, and rewritten directly once whole. */
-		e = write_through(f, f->buf + whole, tail, f->base + whole);
-		if (e != 0)
-			return e;
-		memmove(f->buf, f->buf + whole, tail);
-	}
-	f->base += whole;
-	f->blen = tail;
-	return 0;
+int elog_outfile_sync(struct elog_outfile *f)
+{
+	int e = elog_outfile_flush(f);
+
+	return e == 0 && f->async ? wait_idle(f) : e;
 }
 
 int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off)
 {
 	uint64_t end = f->base + f->blen;
+	char *copy;
+	int e;
 
 	/* The buffer's copy too: its block is written again from it. */
 	if (off < end && off + n > f->base) {
@@ -203,12 +406,24 @@ int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64
 
 		memcpy(f->buf + (lo - f->base), (const char *)p + (lo - off), (size_t)(hi - lo));
 	}
-	return write_through(f, p, n, off);
+	if (!f->async)
+		return write_through(f, p, n, off);
+	/* In order after what was handed over before. */
+	if ((e = atomic_load(&f->err)) != 0)
+		return e;
+	copy = malloc(n ? n : 1);
+	if (copy == NULL)
+		return ENOMEM;
+	memcpy(copy, p, n);
+	e = submit(f, copy, false, off, 0, n);
+	if (e != 0)
+		free(copy);
+	return e;
 }
 
 bool elog_outfile_direct(const struct elog_outfile *f)
 {
-	return f->direct;
+	return atomic_load(&f->direct);
 }
 
 int elog_outfile_close(struct elog_outfile *f)
@@ -217,6 +432,18 @@ int elog_outfile_close(struct elog_outfile *f)
 
 	if (f == NULL)
 		return 0;
+	if (f->async) {
+		/* What is queued is written (or skipped after an error). */
+		pthread_mutex_lock(&f->mu);
+		f->stop = true;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->thread, NULL);
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		while (f->nfree > 0)
+			free(f->pool[--f->nfree]);
+	}
 	if (close(f->fd) != 0)
 		e = errno;
 	free(f->buf);

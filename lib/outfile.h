@@ -14,7 +14,13 @@
  * last, partial one as an ordinary write (so the file never holds padding),
  * and keeps that block in the buffer, rewritten directly with what follows.
  * The kernel keeps the two kinds of write coherent (a direct write first
- * writes back and drops the cached pages of its range).
+ * writes back and drops the cached pages of its range). The writes are made
+ * by a thread of the file's own, in order, from a pool of eight buffers:
+ * the page cache no longer absorbs a slow or busy disk, and the capture's
+ * consumer must not wait for it (its rings would overflow); an append
+ * waits only when seven full buffers are still queued. A failed write
+ * stops every later one (the file stays a clean prefix) and is returned by
+ * the next call.
  *
  * Buffered mode (not asked for, or not a regular file, or refused by the
  * file system at open or at the first direct write): small appends are
@@ -38,18 +44,23 @@ int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct);
 /* Appends n bytes. */
 int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n);
 
-/* Everything appended so far to the file. */
+/* Everything appended so far to the file (direct mode: to its writer
+ * thread, without waiting). */
 int elog_outfile_flush(struct elog_outfile *f);
 
-/* Rewrites n bytes at off, all of them appended before, on disk at once
- * (and in the buffer, when it still holds them). */
+/* Flush, and wait until the file holds it all. */
+int elog_outfile_sync(struct elog_outfile *f);
+
+/* Rewrites n bytes at off, all of them appended before: in the buffer
+ * when it still holds them, and in the file as the next write. */
 int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off);
 
 /* Whether appends currently bypass the page cache. */
 bool elog_outfile_direct(const struct elog_outfile *f);
 
-/* Closes and frees f (f may be NULL) without flushing: flush first to keep
- * what is buffered. Returns close(2)'s errno, or 0. */
+/* Closes and frees f (f may be NULL) without flushing: sync first to keep
+ * what is buffered and to learn whether it was written. Returns close(2)'s
+ * errno, or 0. */
 int elog_outfile_close(struct elog_outfile *f);
 
 #endif /* ELOG_OUTFILE_H */

@@ -173,6 +173,35 @@ def test_live_rotation_and_compression(tools, tcp_env, name):  # noqa: F811
     assert mine and strip(got) == strip(want)
 
 
+def test_live_plain_file_written_direct(tools, tcp_env):  # noqa: F811
+    """-o FILE (uncompressed, a regular file): written with O_DIRECT by a
+    writer thread that leaves every signal to the main one (SIGINT stops
+    the capture at once); the file is complete, with its exact count."""
+    tcp_env.ctl.set("kern.eventlog.tcp.default", 1)
+    out = os.path.join(tcp_env.tmp, "direct.elog")
+    cap = Live(tcp_env, ["-o", out], out)
+    pid = cap.proc.pid
+    fds = [fd for fd in os.listdir("/proc/%d/fd" % pid)
+           if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == out]
+    assert len(fds) == 1, fds
+    with open("/proc/%d/fdinfo/%s" % (pid, fds[0])) as f:
+        flags = int(next(l for l in f if l.startswith("flags:")).split()[1], 8)
+    assert flags & 0o40000, "O_DIRECT (x86 value) not set: flags %o" % flags
+    writers = [t for t in os.listdir("/proc/%d/task" % pid) if t != str(pid)]
+    assert len(writers) == 1, writers
+    with open("/proc/%d/task/%s/status" % (pid, writers[0])) as f:
+        blocked = int(next(l for l in f if l.startswith("SigBlk:")).split()[1], 16)
+    for sig in (2, 14, 15):  # SIGINT, SIGALRM, SIGTERM
+        assert blocked & (1 << (sig - 1)), "the writer thread takes signal %d" % sig
+    for _ in range(3):
+        tcp_env.traffic.workload("exchange", 4)
+    t0 = time.time()
+    cap.stop()
+    assert time.time() - t0 < 2
+    n = len(records(out))
+    assert n > 20 and header(out)[0] == n
+
+
 def test_live_rotation_by_size(tools, tcp_env):  # noqa: F811
     tcp_env.ctl.set("kern.eventlog.tcp.default", 1)
     out = os.path.join(tcp_env.tmp, "cap.elog")
