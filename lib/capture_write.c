@@ -7,20 +7,19 @@
  * correct times and only event_count 0, which the reader reports.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "capture.h"
 #include "outfile.h"
 
 /*
  * Two kinds of output. A caller's stream (f): everything through stdio. Our
- * own file (of, f NULL): lib/outfile.h, which writes large runs of records
- * without a copy through stdio, rewrites the header in place, and with
- * ELOG_WRITER_DIRECT keeps the capture out of the page cache.
+ * own file (of, f NULL): lib/outfile.h, a buffer of our own instead of
+ * stdio's and header rewrites in place; ordinary writes take long runs of
+ * records straight from the caller's memory, and with ELOG_WRITER_DIRECT
+ * the writes are O_DIRECT, past the page cache, made by a thread of its own.
  */
 struct elog_writer {
 	FILE *f;                 /* a caller's stream, or NULL */
