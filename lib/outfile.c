@@ -204,16 +204,27 @@ static int take_free(struct elog_outfile *f, char **out)
 	return e;
 }
 
+/* A buffer taken and not handed over (a job could not be queued). */
+static void give_back(struct elog_outfile *f, char *buf)
+{
+	pthread_mutex_lock(&f->mu);
+	f->pool[f->nfree++] = buf;
+	pthread_mutex_unlock(&f->mu);
+}
+
 /* Hands the full buffer over and goes on in a free one. */
 static int hand_full(struct elog_outfile *f)
 {
 	char *next;
 	int e = take_free(f, &next);
 
-	if (e == 0)
-		e = submit(f, f->buf, true, f->base, OUT_BUF, 0);
 	if (e != 0)
 		return e;
+	e = submit(f, f->buf, true, f->base, OUT_BUF, 0);
+	if (e != 0) {
+		give_back(f, next);
+		return e;
+	}
 	f->buf = next;
 	f->base += OUT_BUF;
 	f->blen = 0;
@@ -238,9 +249,7 @@ static int hand_partial(struct elog_outfile *f)
 	memcpy(next, f->buf + whole, tail);
 	e = submit(f, f->buf, true, f->base, whole, tail);
 	if (e != 0) {
-		pthread_mutex_lock(&f->mu);
-		f->pool[f->nfree++] = next;
-		pthread_mutex_unlock(&f->mu);
+		give_back(f, next);
 		return e;
 	}
 	f->buf = next;
