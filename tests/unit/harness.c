@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdlib.h>
+
 #include "harness.h"
 
 unsigned long th_passed, th_failed;
@@ -15,4 +17,20 @@ int th_run(const struct th_test *tests, size_t n)
 	}
 	printf("%lu passed, %lu failed\n", th_passed, th_failed);
 	return th_failed == 0 && th_passed > 0 ? 0 : 1;
+}
+
+int th_run_in_tmpdir(const struct th_test *tests, size_t n, char *dir)
+{
+	char cmd[300];
+	int rc;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = th_run(tests, n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return rc;
 }

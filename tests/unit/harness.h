@@ -59,4 +59,8 @@ struct th_test {
 
 int th_run(const struct th_test *tests, size_t n);
 
+/* th_run() with a scratch directory: dir is a mkdtemp(3) template, made
+ * before the tests and removed with everything in it after them. */
+int th_run_in_tmpdir(const struct th_test *tests, size_t n, char *dir);
+
 #endif /* ELOG_TEST_HARNESS_H */

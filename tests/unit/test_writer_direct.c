@@ -258,16 +258,6 @@ int main(void)
 		TH_TEST(test_small_capture),
 		TH_TEST(test_not_a_regular_file),
 	};
-	char cmd[300];
-	int rc;
 
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	rc = th_run(tests, sizeof(tests) / sizeof(tests[0]));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	return rc;
+	return th_run_in_tmpdir(tests, sizeof(tests) / sizeof(tests[0]), tmpdir);
 }
