@@ -65,8 +65,9 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 bool elog_writer_direct(const struct elog_writer *w);
 
 /*
- * elog_writer_open(), over an already open FILE (not closed by the writer; must be
- * seekable for the final header rewrite, else elog_writer_close reports it).
+ * elog_writer_open(), over an already open FILE (not closed by the writer;
+ * must be seekable for the final header rewrite, else elog_writer_close
+ * reports it).
  * The header is only written at open and at close on such a stream.
  */
 int elog_writer_open_stream(struct elog_writer **out, FILE *f,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A file written front to back through one buffer of our own, for the
- * capture writer: appends, a flush that puts everything appended on disk,
- * and rewrites of bytes already appended (the capture header).
+ * capture writer: appends, a flush that hands everything appended to the
+ * file (and a sync that waits until the file holds it), and rewrites of
+ * bytes already appended (the capture header).
  *
  * Direct mode (O_DIRECT, asked for at open and used when the file system
  * takes it): the appended bytes go from the buffer to the disk without
