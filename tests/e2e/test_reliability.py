@@ -18,6 +18,7 @@ another session of the shared test provider does not change a count."""
 
 import collections
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -26,7 +27,7 @@ import time
 import pytest
 
 from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_ID_NONE,
-                     SESSION_KEYWORD, Capture, run, wait_until)
+                     SESSION_KEYWORD, Capture, need, run, wait_until)
 from test_reliability_lib import (fd_count, hot_links, live_ids, provider_objects,
                                   read_tolerant, ring_map_ids, rings_per_subscription, small_tmpfs)
 
@@ -195,6 +196,67 @@ def test_full_disk(bindir, procs, tmp_path, testgen, wait_subscribers):
             assert f"header says 0 events but the file holds {len(recs)}" in p.stderr, p.stderr
     # elog released its slot on the way out.
     assert status(testgen)["subscribers"] == "0"
+
+
+def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """A plain -o FILE is written with O_DIRECT, which the page cache no
+    longer absorbs: on a slow disk a synchronous direct write would hold the
+    capture's loop for as long as the disk takes and its rings would
+    overflow. The writer thread (lib/outfile.h) keeps the loop going: a
+    disk throttled to 1 MB/s (a loop device's ext4, blkio write throttle on
+    elog's cgroup), 580 KB/s of events into -b 64K rings for 4 s: nothing
+    dropped, every event in the file, in order."""
+    need(shutil.which("losetup") and shutil.which("mkfs.ext4"), "losetup and mkfs.ext4 are needed")
+    need(os.path.isdir("/sys/fs/cgroup/blkio"), "the cgroup v1 blkio controller is needed")
+    img, mnt = str(tmp_path / "disk.img"), str(tmp_path / "mnt")
+    cg = f"/sys/fs/cgroup/blkio/elog-test-slow-disk-{os.getpid()}"
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    loop = run(["losetup", "-f", "--show", img]).stdout.strip()
+    cap = None
+    try:
+        run(["mkfs.ext4", "-q", loop])
+        os.mkdir(mnt)
+        run(["mount", loop, mnt])
+        os.mkdir(cg)
+        rdev = os.stat(loop).st_rdev
+        with open(cg + "/blkio.throttle.write_bps_device", "w") as f:
+            f.write(f"{os.major(rdev)}:{os.minor(rdev)} {1 << 20}")
+        in_cg = f"echo $$ > {cg}/cgroup.procs && exec "
+
+        # The throttle holds: 1 MiB written directly takes about a second.
+        t0 = time.monotonic()
+        run(["sh", "-c", in_cg + f"dd if=/dev/zero of={mnt}/probe bs=1M count=1 oflag=direct status=none"])
+        assert time.monotonic() - t0 > 0.5, "the disk is not throttled: this test would prove nothing"
+
+        path = os.path.join(mnt, "cap.elog")
+        elog = os.path.join(bindir, "elog")
+        cap = subprocess.Popen(["sh", "-c", in_cg + f"{elog} -c test TRACE -b 64K -s -o {path}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(cap)
+        wait_subscribers(1)
+        steps = []
+        for _ in range(40):  # 250 x 232 bytes per 100 ms
+            steps += ["emitraw", 0, 1, 3, 1, 250, 200, "sleep", 100]
+        testgen("create", 0, SID, "enable", 0, 1, *steps)
+        cap.send_signal(signal.SIGINT)
+        out, err = cap.communicate(timeout=60)
+        assert cap.returncode == 0, err
+        assert "Dropped events: 0\n" in err, err
+        hdr, _, recs, tail = read_tolerant(path)
+        mine = [r for r in recs if r.session == SID and r.id == 1]
+        assert tail == 0 and hdr["event_count"] == len(recs) and hdr["dropped"] == 0
+        assert [r.seq() for r in mine] == list(range(10000)), "every event, in order"
+    finally:
+        if cap is not None and cap.poll() is None:
+            cap.kill()
+            cap.wait()
+        if os.path.isdir(cg):
+            os.rmdir(cg)
+        if os.path.ismount(mnt):
+            if subprocess.run(["umount", mnt], capture_output=True).returncode != 0:
+                subprocess.run(["umount", "-l", mnt], capture_output=True)
+        subprocess.run(["losetup", "-d", loop], capture_output=True)
 
 
 def test_unload_while_capturing_is_refused(bindir, procs, tmp_path, testgen, elogctl,
