@@ -115,6 +115,19 @@ int elog_writer_flush(struct elog_writer *w, struct elog_error *err);
 int elog_writer_sync(struct elog_writer *w, struct elog_error *err);
 
 /*
+ * elog_writer_close() without waiting for the disk, for a capture that
+ * moves on to its next file: hands the last records and the header rewrite
+ * to the writer thread (ELOG_WRITER_DIRECT; else writes them). Nothing may
+ * be appended after it; elog_writer_close() still frees w, once
+ * elog_writer_idle(w) it returns at once. A stream is left for close.
+ * Returns 0 or -1 with err; either way elog_writer_close() frees w.
+ */
+int elog_writer_close_begin(struct elog_writer *w, struct elog_error *err);
+
+/* Nothing w's writer thread was given is still to be written. */
+bool elog_writer_idle(const struct elog_writer *w);
+
+/*
  * Rewrite the header with the exact event_count and dropped_events, close
  * the file (unless opened with _open_stream) and free w. Always frees w,
  * even on error. w may be NULL. Returns 0 or -1 with err.

@@ -28,6 +28,7 @@ struct elog_writer {
 	int64_t boot_to_utc_us;
 	char *path;  /* for messages; NULL for a caller's stream */
 	bool failed; /* a write failed: the file ends where the disk did */
+	bool closing; /* elog_writer_close_begin() ran: nothing more to append */
 };
 
 /* Any failed write is final (full disk, I/O error): nothing is appended
@@ -67,6 +68,9 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 	if (w->failed)
 		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
 				   w->path != NULL ? w->path : what);
+	if (w->closing)
+		return elog_errorf(err, EINVAL, "%s: %s appended after the close began",
+				   w->path != NULL ? w->path : "capture", what);
 	if (n == 0)
 		return 0;
 	if (w->f != NULL) {
@@ -321,13 +325,28 @@ static int close_fd(struct elog_writer *w, struct elog_error *err)
 		 * back) would put records after a cut one. */
 		rc = elog_errorf(err, EIO, "%s: closed after a write error; the header "
 				 "was not rewritten", w->path != NULL ? w->path : "capture");
-	} else if (sync_buf(w, err) < 0 || pwrite_hdr(w, err) < 0 || sync_buf(w, err) < 0) {
+	} else if (elog_writer_close_begin(w, err) < 0 || sync_buf(w, err) < 0) {
 		rc = -1;
 	}
 	e = elog_outfile_close(w->of);
 	if (e != 0 && rc == 0)
 		rc = elog_errorf(err, e, "fclose: %s", strerror(e));
 	return rc;
+}
+
+int elog_writer_close_begin(struct elog_writer *w, struct elog_error *err)
+{
+	if (w->f != NULL || w->failed || w->closing)
+		return 0; /* a stream closes at once; a failure is close's to say */
+	w->closing = true;
+	/* The last records and then the header: in this order, and with a
+	 * writer thread nothing after a failed write is written. */
+	return flush_buf(w, err) < 0 || pwrite_hdr(w, err) < 0 ? -1 : 0;
+}
+
+bool elog_writer_idle(const struct elog_writer *w)
+{
+	return w->f != NULL || elog_outfile_idle(w->of);
 }
 
 int elog_writer_close(struct elog_writer *w, struct elog_error *err)

@@ -430,6 +430,18 @@ int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64
 	return e;
 }
 
+bool elog_outfile_idle(struct elog_outfile *f)
+{
+	bool idle;
+
+	if (!f->async)
+		return true;
+	pthread_mutex_lock(&f->mu);
+	idle = f->head == NULL && !f->busy;
+	pthread_mutex_unlock(&f->mu);
+	return idle;
+}
+
 bool elog_outfile_direct(const struct elog_outfile *f)
 {
 	return atomic_load(&f->direct);

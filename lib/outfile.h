@@ -56,6 +56,10 @@ int elog_outfile_sync(struct elog_outfile *f);
  * when it still holds them, and in the file as the next write. */
 int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off);
 
+/* Nothing handed to the writer thread is still to be written (always
+ * true without one). */
+bool elog_outfile_idle(struct elog_outfile *f);
+
 /* Whether appends currently bypass the page cache. */
 bool elog_outfile_direct(const struct elog_outfile *f);
 

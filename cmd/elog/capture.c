@@ -36,6 +36,11 @@
 
 struct cap;
 
+/* Files of a series still being written by their writer threads
+ * (elog_writer_close_begin): closed once idle, so that moving on to the
+ * next file does not wait for the disk. With this many, all are waited for. */
+#define OUT_CLOSING_MAX 4
+
 /*
  * The binary output: one file, or with --rotate-size/--rotate-events a
  * series NAME.000000.elog, NAME.000001.elog, ... (lib/series.h), each a
@@ -47,6 +52,8 @@ struct cap;
  */
 struct cap_out {
 	struct elog_writer *w;
+	struct elog_writer *closing[OUT_CLOSING_MAX];
+	size_t nclosing;
 	struct elog_zfile *z;     /* compressed file, else NULL */
 	FILE *f;                  /* the stream under the writer when z */
 	unsigned seq;             /* file number in the series */
@@ -298,14 +305,55 @@ static int sf_open(struct cap *c)
 			    (uint32_t)c->nsubs, c->boot_to_utc, &c->err);
 }
 
-/* Closes the current file with `dropped` in its header. */
-static int out_close(struct cap *c, uint64_t dropped)
+/* Closes the files of the series whose writes are done (all of them when
+ * wait). Returns 0, or -1 with the first failure in c->err. */
+static int out_reap(struct cap *c, bool wait)
 {
 	struct elog_error e = { 0 };
+	size_t i, n = 0;
+	int ret = 0;
+
+	for (i = 0; i < c->out.nclosing; i++) {
+		struct elog_writer *w = c->out.closing[i];
+
+		if (!wait && !elog_writer_idle(w)) {
+			c->out.closing[n++] = w;
+			continue;
+		}
+		if (elog_writer_close(w, &e) && !ret) {
+			ret = -1;
+			if (!c->err.msg[0])
+				c->err = e;
+		}
+	}
+	c->out.nclosing = n;
+	return ret;
+}
+
+/* Closes the current file with `dropped` in its header; later: a plain
+ * file is left to its writer thread and closed by out_reap(). */
+static int out_close(struct cap *c, uint64_t dropped, bool later)
+{
+	struct elog_error e = { 0 }, e2;
 	int ret = 0;
 
 	if (!c->out.w && !c->out.z)
 		return 0;
+	if (c->out.w && later && !c->out.z) {
+		elog_writer_set_dropped(c->out.w, dropped);
+		if (c->out.nclosing == OUT_CLOSING_MAX && out_reap(c, true))
+			ret = -1; /* c->err says why */
+		if (elog_writer_close_begin(c->out.w, &e) == 0 && ret == 0) {
+			c->out.closing[c->out.nclosing++] = c->out.w;
+		} else {
+			elog_writer_close(c->out.w, &e2); /* frees; e says why */
+			if (!c->err.msg[0])
+				c->err = e;
+			ret = -1;
+		}
+		c->out.w = NULL;
+		return ret;
+	}
 	if (c->out.w) {
 		elog_writer_set_dropped(c->out.w, dropped);
 		ret = elog_writer_close(c->out.w, &e);
@@ -340,7 +388,7 @@ static int out_rotate(struct cap *c)
 			return -1;
 		total += dropped;
 	}
-	if (out_close(c, total - c->out.dropped_before))
+	if (out_close(c, total - c->out.dropped_before, true))
 		return -1;
 	c->out.dropped_before = total;
 	c->out.seq++;
@@ -390,6 +438,8 @@ static int loop(struct cap *c)
 			elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
 			return n;
 		}
+		if (c->out.nclosing && out_reap(c, false))
+			return -EIO;
 		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
 			return -EIO;
 		if (now >= next_reclaim) {
@@ -459,7 +509,9 @@ static int finish(struct cap *c, int ret)
 		ret = -EIO;
 	}
 	if (c->out.w && out_close(c, dropped >= c->out.dropped_before ?
-				       dropped - c->out.dropped_before : 0) && !ret)
+				       dropped - c->out.dropped_before : 0, false) && !ret)
+		ret = -EIO;
+	if (out_reap(c, true) && !ret)
 		ret = -EIO;
 	for (i = 0; i < c->nsubs; i++) {
 		elog_rt_sub_close(&c->subs[i].sub);

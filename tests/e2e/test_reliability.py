@@ -17,6 +17,7 @@ Events are told apart by session id (7000000 + n), so a capture seeing
 another session of the shared test provider does not change a count."""
 
 import collections
+import contextlib
 import os
 import shutil
 import signal
@@ -198,14 +199,12 @@ def test_full_disk(bindir, procs, tmp_path, testgen, wait_subscribers):
     assert status(testgen)["subscribers"] == "0"
 
 
-def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, wait_subscribers):
-    """A plain -o FILE is written with O_DIRECT, which the page cache no
-    longer absorbs: on a slow disk a synchronous direct write would hold the
-    capture's loop for as long as the disk takes and its rings would
-    overflow. The writer thread (lib/outfile.h) keeps the loop going: a
-    disk throttled to 1 MB/s (a loop device's ext4, blkio write throttle on
-    elog's cgroup), 580 KB/s of events into -b 64K rings for 4 s: nothing
-    dropped, every event in the file, in order."""
+@contextlib.contextmanager
+def throttled_disk(tmp_path):
+    """An ext4 on a loop device whose writes from one cgroup (blkio, v1) are
+    throttled to 1 MB/s: yields (mount point, shell prefix that runs a
+    command in that cgroup). Loop device, mount and cgroup go whatever
+    happens; the caller ends its processes in the cgroup first."""
     need(shutil.which("losetup") and shutil.which("mkfs.ext4"), "losetup and mkfs.ext4 are needed")
     need(os.path.isdir("/sys/fs/cgroup/blkio"), "the cgroup v1 blkio controller is needed")
     img, mnt = str(tmp_path / "disk.img"), str(tmp_path / "mnt")
@@ -213,7 +212,6 @@ def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, 
     with open(img, "wb") as f:
         f.truncate(64 << 20)
     loop = run(["losetup", "-f", "--show", img]).stdout.strip()
-    cap = None
     try:
         run(["mkfs.ext4", "-q", loop])
         os.mkdir(mnt)
@@ -223,40 +221,80 @@ def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, 
         with open(cg + "/blkio.throttle.write_bps_device", "w") as f:
             f.write(f"{os.major(rdev)}:{os.minor(rdev)} {1 << 20}")
         in_cg = f"echo $$ > {cg}/cgroup.procs && exec "
-
         # The throttle holds: 1 MiB written directly takes about a second.
         t0 = time.monotonic()
         run(["sh", "-c", in_cg + f"dd if=/dev/zero of={mnt}/probe bs=1M count=1 oflag=direct status=none"])
         assert time.monotonic() - t0 > 0.5, "the disk is not throttled: this test would prove nothing"
-
-        path = os.path.join(mnt, "cap.elog")
-        elog = os.path.join(bindir, "elog")
-        cap = subprocess.Popen(["sh", "-c", in_cg + f"{elog} -c test TRACE -b 64K -s -o {path}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        procs.append(cap)
-        wait_subscribers(1)
-        steps = []
-        for _ in range(40):  # 250 x 232 bytes per 100 ms
-            steps += ["emitraw", 0, 1, 3, 1, 250, 200, "sleep", 100]
-        testgen("create", 0, SID, "enable", 0, 1, *steps)
-        cap.send_signal(signal.SIGINT)
-        out, err = cap.communicate(timeout=60)
-        assert cap.returncode == 0, err
-        assert "Dropped events: 0\n" in err, err
-        hdr, _, recs, tail = read_tolerant(path)
-        mine = [r for r in recs if r.session == SID and r.id == 1]
-        assert tail == 0 and hdr["event_count"] == len(recs) and hdr["dropped"] == 0
-        assert [r.seq() for r in mine] == list(range(10000)), "every event, in order"
+        yield mnt, in_cg
     finally:
-        if cap is not None and cap.poll() is None:
-            cap.kill()
-            cap.wait()
         if os.path.isdir(cg):
             os.rmdir(cg)
         if os.path.ismount(mnt):
             if subprocess.run(["umount", mnt], capture_output=True).returncode != 0:
                 subprocess.run(["umount", "-l", mnt], capture_output=True)
         subprocess.run(["losetup", "-d", loop], capture_output=True)
+
+
+def paced_capture_to(bindir, procs, testgen, wait_subscribers, in_cg, args):
+    """`elog -c test TRACE -b 64K -s ARGS` in the throttled cgroup while
+    580 KB/s of events (250 x 232 bytes per 100 ms, 10,000 in all) go by;
+    stopped with SIGINT. Returns its stderr; it must exit 0 with nothing
+    dropped."""
+    elog = os.path.join(bindir, "elog")
+    cap = subprocess.Popen(["sh", "-c", in_cg + f"{elog} -c test TRACE -b 64K -s {args}"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(cap)
+    try:
+        wait_subscribers(1)
+        steps = []
+        for _ in range(40):
+            steps += ["emitraw", 0, 1, 3, 1, 250, 200, "sleep", 100]
+        testgen("create", 0, SID, "enable", 0, 1, *steps)
+        cap.send_signal(signal.SIGINT)
+        _, err = cap.communicate(timeout=60)
+    finally:
+        if cap.poll() is None:
+            cap.kill()
+            cap.wait()
+    assert cap.returncode == 0, err
+    assert "Dropped events: 0\n" in err, err
+    return err
+
+
+def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """A plain -o FILE is written with O_DIRECT, which the page cache no
+    longer absorbs: on a slow disk a synchronous direct write would hold the
+    capture's loop for as long as the disk takes and its rings would
+    overflow. The writer thread (lib/outfile.h) keeps the loop going: on a
+    disk throttled to 1 MB/s, 580 KB/s of events into -b 64K rings for 4 s:
+    nothing dropped, every event in the file, in order."""
+    with throttled_disk(tmp_path) as (mnt, in_cg):
+        path = os.path.join(mnt, "cap.elog")
+        paced_capture_to(bindir, procs, testgen, wait_subscribers, in_cg, f"-o {path}")
+        hdr, _, recs, tail = read_tolerant(path)
+    mine = [r for r in recs if r.session == SID and r.id == 1]
+    assert tail == 0 and hdr["event_count"] == len(recs) and hdr["dropped"] == 0
+    assert [r.seq() for r in mine] == list(range(10000)), "every event, in order"
+
+
+def test_slow_disk_rotation_does_not_stall_the_capture(bindir, procs, tmp_path, testgen,
+                                                       wait_subscribers):
+    """The same with --rotate-size 256K: moving on to the next file does not
+    wait for the last one's writes (elog_writer_close_begin; the file is
+    closed once its writer thread is idle). Every file complete, with its
+    exact count; together every event, in order."""
+    with throttled_disk(tmp_path) as (mnt, in_cg):
+        path = os.path.join(mnt, "cap.elog")
+        paced_capture_to(bindir, procs, testgen, wait_subscribers, in_cg,
+                         f"-o {path} --rotate-size 256K")
+        files = sorted(f for f in os.listdir(mnt) if f.startswith("cap."))
+        assert len(files) >= 8, files
+        mine = []
+        for f in files:
+            hdr, _, recs, tail = read_tolerant(os.path.join(mnt, f))
+            assert tail == 0 and hdr["event_count"] == len(recs), f
+            mine += [r for r in recs if r.session == SID and r.id == 1]
+    assert [r.seq() for r in mine] == list(range(10000)), "every event, in order"
 
 
 def test_unload_while_capturing_is_refused(bindir, procs, tmp_path, testgen, elogctl,

@@ -235,6 +235,37 @@ static void test_small_capture(void)
 	free(all);
 }
 
+/* Closing in two steps (a capture moving on to its next file): the same
+ * file as a plain close, nothing appended after the first step, and the
+ * writer idle once its thread has written everything. */
+static void test_close_in_two_steps(void)
+{
+	const char *path[2] = { tmp_path("closed.elog"), tmp_path("closed-later.elog") };
+	struct elog_writer *w[2] = { NULL, NULL };
+	struct elog_error err;
+	unsigned seq = 0;
+	int i;
+
+	CHECK(elog_writer_open_flags(&w[0], path[0], provs, 2, 7, 0, &err) == 0);
+	CHECK(elog_writer_open_flags(&w[1], path[1], provs, 2, 7, ELOG_WRITER_DIRECT, &err) == 0);
+	if (w[0] == NULL || w[1] == NULL)
+		return;
+	written = PREAMBLE;
+	append_both(w, &seq, (3u << 20) / 2, 1);
+	append_both(w, &seq, 1000, 1);
+	elog_writer_set_dropped(w[0], 9);
+	elog_writer_set_dropped(w[1], 9);
+	CHECK(elog_writer_close_begin(w[1], &err) == 0);
+	CHECK(elog_writer_append(w[1], "0123456789abcdef0123456789abcdef", 32, &err) == -1);
+	CHECK(strstr(err.msg, "appended after the close began") != NULL);
+	for (i = 0; i < 500 && !elog_writer_idle(w[1]); i++)
+		usleep(10000);
+	CHECK(elog_writer_idle(w[1]));
+	CHECK(elog_writer_close(w[0], &err) == 0);
+	CHECK(elog_writer_close(w[1], &err) == 0);
+	check_same(path[0], path[1], "closed in two steps", 0);
+}
+
 /* Not a regular file: ordinary writes, no error. */
 static void test_not_a_regular_file(void)
 {
@@ -256,6 +287,7 @@ int main(void)
 	static const struct th_test tests[] = {
 		TH_TEST(test_same_bytes_as_ordinary),
 		TH_TEST(test_small_capture),
+		TH_TEST(test_close_in_two_steps),
 		TH_TEST(test_not_a_regular_file),
 	};
 
