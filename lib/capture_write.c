@@ -194,9 +194,10 @@ bool elog_writer_direct(const struct elog_writer *w)
 /*
  * Puts the header (now holding the time base) on disk at the first event, so
  * a capture killed before close still decodes with the right times (only its
- * counts are then stale). Our own plain file: rewritten in place. A caller's stream (a compressed file keeps its header in a
- * rewritable first block): seek back, rewrite, return to the end; a stream
- * that cannot seek (a pipe) keeps the zero time base until close.
+ * counts are then stale). Our own plain file: rewritten in place. A
+ * caller's stream (a compressed file keeps its header in a rewritable first
+ * block): seek back, rewrite, return to the end; a stream that cannot seek
+ * (a pipe) keeps the zero time base until close.
  */
 static int pwrite_hdr(struct elog_writer *w, struct elog_error *err)
 {
