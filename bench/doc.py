@@ -98,7 +98,8 @@ pre = {m: (v[1][0], v[1][1], v[0][0], v[0][1]) for m, v in pres.items() if m in 
 if 'capture/tcpdump' in pres:
     pre['capture/tcpdump'] = pres['capture/tcpdump']
 npre = len(ser('precise', 'base', 'gbps'))
-prim = {m: float(d[('prims', m)]['1']['ns']) for m in ('call', 'clock_boot', 'pid_tgid', 'hash_lookup', 'count_add')
+prim = {m: float(d[('prims', m)]['1']['ns']) for m in ('call', 'clock_boot', 'pid_tgid', 'hash_lookup', 'count_add',
+                                                     'ring_same', 'ring_batched', 'ring_other')
         if ('prims', m) in d}
 def ci(r, c):
     return f"{r:.3f} [{c[0]:.3f}-{c[1]:.3f}]" if c[0] is not None else f"{r:.3f}"
@@ -213,6 +214,28 @@ if ('attrib', 'no-ring') in d and ('attrib', 'no-delivery') in d and cepg:
            + f"The hooks alone take ~{hook_ns:.0f} of the ~{budget_ns:.0f} ns per event the "
            f"budget allows, and there is no cheaper hook on these kernels (fentry/fexit "
            f"cannot load, SPEC §5).")
+    if all(k in prim for k in ('ring_same', 'ring_batched', 'ring_other')):
+        rs, rb, ro = prim['ring_same'], prim['ring_batched'], prim['ring_other']
+        dearer = rb > rs + 10
+        abl += (f" Written alone (part 1-2f, bench/ringcost), a 64-byte ring write costs "
+                f"~{rs:.0f} ns with its reader on the same CPU and ~{rb:.0f} ns with the reader "
+                f"on the other CPU reading in batches, as elog does (~{ro:.0f} ns when every "
+                f"record is read as soon as it is committed, sharing the lines being written): "
+                + ("here, reading on the other CPU makes the write dearer (the producer takes "
+                   "back lines the reader's CPU read a lap before), by an amount that moves with "
+                   "where the host runs the two vCPUs: the same measurement gave 0 to ~50 ns "
+                   "more within an hour on 2026-12-02. "
+                   if dearer else
+                   "in this run, where the ring is read did not make the write dearer (on "
+                   "2026-12-02 the same measurement gave 0 to ~50 ns more within an hour, with "
+                   "where the host runs the two vCPUs). ")
+                + "Reading each CPU's ring on that CPU was tried and is not kept (below). "
+                + (f"The write costs ~{ring_ns - rb:.0f} ns more per event in the capture than "
+                   f"alone: that comes with the work around it (the caches the flow, the hooks "
+                   f"and the consumer share), which these runs do not take apart. "
+                   if ring_ns > rb + 5 else "")
+                + f"A ring of our own, without the kernel ring buffer's lock and commit, "
+                f"could save at most part of the ~{rs:.0f} ns of the write itself.")
 
 analysis = f"""
 ### What holds, what does not, and why

@@ -347,10 +347,15 @@ def prims(d, t):
             "clock_boot": "bpf_ktime_get_boot_ns() (every record's timestamp)",
             "pid_tgid": "bpf_get_current_pid_tgid() (every record's thread id)",
             "hash_lookup": "hash map lookup, 8-byte key (a timer hook's session)",
-            "count_add": "per-CPU array lookup + atomic add (a slot's delivered count)"}
+            "count_add": "per-CPU array lookup + atomic add (a slot's delivered count)",
+            "ring_same": "ring write of a 64-byte record, ring read on the same CPU (bench/ringcost)",
+            "ring_batched": "the same, read on the other CPU once 1/8 of the ring is pending (as elog reads)",
+            "ring_other": "the same, read on the other CPU as soon as each record is committed"}
     t.head("1-2f. What a record's pieces cost (bench/prims.sh: BPF_PROG_TEST_RUN, 100 per run, "
-           "minus the empty loop, best of 3)", ["primitive", "ns"])
-    for m in ("call", "clock_boot", "pid_tgid", "hash_lookup", "count_add"):
+           "minus the empty loop, best of 3; ring writes: median over 2 M writes into a 4 MiB ring, "
+           "minus the record not written)", ["primitive", "ns"])
+    for m in ("call", "clock_boot", "pid_tgid", "hash_lookup", "count_add",
+              "ring_same", "ring_batched", "ring_other"):
         v = num(d.get(("prims", m), {}).get("1", {}).get("ns"))
         if v is not None:
             t.row(what[m], "%.1f" % v)

@@ -100,7 +100,8 @@ if [ "$ATTRIB" -gt 0 ]; then
 fi
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/prims.bpf.c -o "$BENCH_HELP/prims.bpf.o"
-for h in pace walk; do
+clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/ringcost.bpf.c -o "$BENCH_HELP/ringcost.bpf.o"
+for h in pace walk ringcost; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
 		build/lib/libeventlog.a -lbpf -lelf -lz -lzstd
