@@ -36,7 +36,8 @@ def att(m):
 
 base_cpu = med(ser('bulk', 'base', 'cpu_s_per_gb').values())
 base_busy = base_cpu * med(ser('bulk', 'base', 'gbps').values()) / 8  # CPU-s per s
-pct = lambda x: 100.0 * x / base_cpu
+# A percentage that rounds to 0.0 is 0.0: no "-0.0 %" for a mode that adds nothing.
+pct = lambda x: (lambda v: 0.0 if round(v, 1) == 0 else v)(100.0 * x / base_cpu)
 
 def progs(mode):
     runs = collections.Counter(); ns = collections.Counter()
@@ -221,18 +222,16 @@ if ('attrib', 'no-ring') in d and ('attrib', 'no-delivery') in d and cepg:
                 f"~{rs:.0f} ns with its reader on the same CPU and ~{rb:.0f} ns with the reader "
                 f"on the other CPU reading in batches, as elog does (~{ro:.0f} ns when every "
                 f"record is read as soon as it is committed, sharing the lines being written): "
-                + ("here, reading on the other CPU makes the write dearer (the producer takes "
-                   "back lines the reader's CPU read a lap before), by an amount that moves with "
-                   "where the host runs the two vCPUs: the same measurement gave 0 to ~50 ns "
-                   "more within an hour on 2026-12-02. "
+                + (f"in this run, reading on the other CPU made the write ~{rb - rs:.0f} ns dearer "
+                   f"(likely the producer taking back lines the reader's CPU read a lap before). "
                    if dearer else
-                   "in this run, where the ring is read did not make the write dearer (on "
-                   "2026-12-02 the same measurement gave 0 to ~50 ns more within an hour, with "
-                   "where the host runs the two vCPUs). ")
-                + "Reading each CPU's ring on that CPU was tried and is not kept (below). "
+                   "in this run, where the ring is read did not make the write dearer. ")
+                + "Whether it does, and by how much, moves with where the host runs the two "
+                "vCPUs; reading each CPU's ring on that CPU was tried and is not kept (below, "
+                "*Each CPU's ring read on that CPU*). "
                 + (f"The write costs ~{ring_ns - rb:.0f} ns more per event in the capture than "
-                   f"alone: that comes with the work around it (the caches the flow, the hooks "
-                   f"and the consumer share), which these runs do not take apart. "
+                   f"alone, most likely from the caches it shares there with the flow, the hooks "
+                   f"and the consumer; these runs do not take that apart. "
                    if ring_ns > rb + 5 else "")
                 + f"A ring of our own, without the kernel ring buffer's lock and commit, "
                 f"could save at most part of the ~{rs:.0f} ns of the write itself.")

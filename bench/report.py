@@ -186,7 +186,7 @@ def attrib(d, t):
         res[m] = frac
         t.row(m + (" (ablation)" if m in ABLATIONS else ""), len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
               fmt(cb, ".4f") if cor else "-", fmt(med(tc), ".4f") if tc else "-",
-              fmt(added, ".4f"), "+%.1f%%" % (100 * frac) if frac is not None else "n/a",
+              fmt(added, ".4f"), pctstr(frac) if frac is not None else "n/a",
               fmt(cb / med(epg) * 1e9, ".0f") if epg else "-")
     return res
 
@@ -329,7 +329,7 @@ def sampled(d, t):
               "%.1f%%" % (100 * med(tool[k] / busy[k] for k in share)),
               "%.1f%%" % (100 * med(kern[k] / busy[k] for k in share)),
               "%.1f%%" % (100 * med(share.values())), fmt(med(attr.values()), ".4f"),
-              "+%.1f%%" % (100 * frac) if frac is not None else "-")
+              pctstr(frac) if frac is not None else "-")
     a, b = res["capture"], res["tcpdump"]
     if a and b:
         res["capture/tcpdump"] = (med(a.values()) / med(b.values()), boot_ci(a, b))
@@ -337,6 +337,12 @@ def sampled(d, t):
     if base_cpu and a:
         res["capture_frac"] = med(a.values()) / base_cpu
     return res
+
+
+def pctstr(frac):
+    """+N.N% for a fraction; one that rounds to 0.0 is +0.0%, never +-0.0%."""
+    v = 100 * frac
+    return "%+.1f%%" % (0.0 if round(v, 1) == 0 else v)
 
 
 def prims(d, t):
@@ -409,21 +415,21 @@ def main():
     prims(d, t)
     if att.get("capture") is not None:
         targets.append(("1 capture CPU/byte <= 1.08 x base (attributed: BPF + elog)",
-                        "+%.1f%%" % (100 * att["capture"]), verdict(att["capture"] <= 0.08)))
+                        pctstr(att["capture"]), verdict(att["capture"] <= 0.08)))
     if att.get("coalesced") is not None:
         # Not the target's configuration (it leaves restarts out): shown to
         # say how far fewer records go.
         targets.append(("1 (for comparison) capture with timer_restart_us=50000, attributed",
-                        "+%.1f%%" % (100 * att["coalesced"]), "not the target's setting"))
+                        pctstr(att["coalesced"]), "not the target's setting"))
     for m, what in (("no-ring", "ring writes and consumer free (no-ring)"),
                     ("no-delivery", "the hooks alone, nothing delivered (no-delivery)")):
         if att.get(m) is not None:
             targets.append(("1 (bound) capture with %s, attributed" % what,
-                            "+%.1f%%" % (100 * att[m]), "ablation: a lower bound"))
+                            pctstr(att[m]), "ablation: a lower bound"))
     for m, lim in (("loaded", 0.01), ("disabled", 0.02)):
         if att.get(m) is not None:
             targets.append(("1 %s CPU/byte <= %.2f x base (attributed)" % (m, 1 + lim),
-                            "+%.1f%%" % (100 * att[m]), verdict(att[m] <= lim)))
+                            pctstr(att[m]), verdict(att[m] <= lim)))
     for name, res in (("flat out", flat),):
         if not res:
             continue
@@ -474,7 +480,7 @@ def main():
                         cistr(r, ci), v))
     if "capture_frac" in smp:
         targets.append(("1 (lower bound) capture CPU/byte, sampled attribution",
-                        "+%.1f%%" % (100 * smp["capture_frac"]),
+                        pctstr(smp["capture_frac"]),
                         "NOT MET" if smp["capture_frac"] > 0.08 else "a lower bound: not conclusive"))
 
     # 3: test provider event rate.
