@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t ring_bytes, *out_ns, *none_ns;
 	uint32_t batch, nbatch, i;
-	int out_fd, none_fd, other;
+	int out_fd, none_fd, threaded;
 	void *p;
 
 	if (argc != 4 || (strcmp(argv[3], "same") && strcmp(argv[3], "other") &&
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ringcost OBJ RING_BYTES same|other|batched\n");
 		return 1;
 	}
-	other = strcmp(argv[3], "same") != 0;
+	threaded = strcmp(argv[3], "same") != 0; /* a reader thread on CPU 1 */
 	ring_bytes = strtoull(argv[2], NULL, 0);
 	if (ring_bytes < 65536 || (ring_bytes & (ring_bytes - 1))) {
 		fprintf(stderr, "ringcost: RING_BYTES must be a power of two >= 65536\n");
@@ -158,6 +158,11 @@ int main(int argc, char **argv)
 	map = bpf_object__find_map_by_name(obj, "rc_ring");
 	if (!map || bpf_map__set_max_entries(map, (uint32_t)ring_bytes) || bpf_object__load(obj)) {
 		fprintf(stderr, "ringcost: load %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	if (!bpf_object__find_program_by_name(obj, "ring_out") ||
+	    !bpf_object__find_program_by_name(obj, "ring_none")) {
+		fprintf(stderr, "ringcost: %s has no ring_out or ring_none\n", argv[1]);
 		return 1;
 	}
 	out_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "ring_out"));
@@ -186,12 +191,12 @@ int main(int argc, char **argv)
 		return 1;
 	reader_min = !strcmp(argv[3], "batched") ? ring_bytes / 8 : 1;
 	pin(0);
-	if (other && pthread_create(&th, NULL, reader, &r)) {
+	if (threaded && pthread_create(&th, NULL, reader, &r)) {
 		fprintf(stderr, "ringcost: reader thread\n");
 		return 1;
 	}
 	for (i = 0; i < nbatch; i++) {
-		if (other) {
+		if (threaded) {
 			/* Room for a batch: the reader on CPU 1 has read
 			 * all but an eighth (batched: all but a quarter). */
 			while (__atomic_load_n(r.prod, __ATOMIC_ACQUIRE) -
@@ -200,10 +205,10 @@ int main(int argc, char **argv)
 		}
 		none_ns[i] = run(none_fd, batch, 0);
 		out_ns[i] = run(out_fd, batch, 1);
-		if (!other)
+		if (!threaded)
 			drain(&r);
 	}
-	if (other) {
+	if (threaded) {
 		atomic_store(&stop_reader, 1);
 		pthread_join(th, NULL);
 	}
