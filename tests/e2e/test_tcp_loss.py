@@ -35,6 +35,12 @@ table inet elogloss {
   }
 }
 """ % PORT_DROP_PCT)
+    # The checks against TCP_INFO below take the kernel's cwnd during the
+    # quiet 0.2 s before the marker. Idle longer than the RTO (200 ms at
+    # least), the marker's send would restart the window first (RFC 2861:
+    # CWND down to 10 segments, rightly logged before its OUT), and whether
+    # it is longer depends on timing: off in this test's namespace.
+    run(["ip", "netns", "exec", netns, "sysctl", "-qw", "net.ipv4.tcp_slow_start_after_idle=0"])
     before = snmp_retrans(netns)
     cap = env.capture("loss.elog", "TRACE", extra=["-b", "8M"])
     # cubic: BBR (the default here) controls cwnd itself and never runs
