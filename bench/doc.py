@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""bench/doc.py RESULTS_DIR: rewrites the generated part of docs/PERFORMANCE.md (BENCH_DOC_NOTE: what else ran on the machine meanwhile)
+"""bench/doc.py RESULTS_DIR: rewrites the generated part of docs/PERFORMANCE.md (BENCH_DOC_NOTE: what else ran on the machine meanwhile;
+BENCH_DOC: another copy of the document to rewrite instead)
 (between the bench-results markers: conditions, the tables of bench/report.py
 and the verdicts with their figures) from one bench/run.sh results directory."""
 import sys, re, os, glob, collections, statistics as st
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report
 res = sys.argv[1]
-doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs', 'PERFORMANCE.md')
+doc = os.environ.get('BENCH_DOC') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs', 'PERFORMANCE.md')
 cond = dict(l.split(': ', 1) for l in open(res + '/conditions.txt').read().splitlines() if ': ' in l)
 table = open(res + '/table.md').read().strip()
 d = report.load(res + '/results.tsv')
@@ -345,5 +346,7 @@ Measured {cond.get('date_utc_start','?')} - {cond.get('date_utc_end','?')[11:]} 
 {table}
 {analysis}<!-- bench-results-end -->"""
 s = open(doc).read()
+if not re.search(r'<!-- bench-results-begin -->.*<!-- bench-results-end -->', s, flags=re.S):
+    sys.exit(f"bench/doc.py: {doc} has no bench-results markers to write between")
 s = re.sub(r'<!-- bench-results-begin -->.*<!-- bench-results-end -->', lambda m: block, s, flags=re.S)
 open(doc, 'w').write(s)

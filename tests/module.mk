@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests: unit tests (C harness, tests/unit/), golden captures (tests/golden/),
-# CLI error paths, every-prefix truncation, the reader fuzzer replay, and the
-# bench report's verdicts (tests/bench/).
+# CLI error paths, every-prefix truncation, the reader fuzzer replay, the
+# bench report's verdicts (tests/bench/) and a smoke run of the benchmark.
 # Each group is a phony target in TEST_TARGETS; all of them work in both
 # `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan).
 
@@ -50,6 +50,16 @@ test-truncation: $(BIN)/elog
 test-bench-report:
 	@echo "== tests/bench"
 	$(Q)/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/bench
+
+# bench/run.sh end to end (BENCH_QUICK=1, ~3 minutes), on the normal build
+# only: it benchmarks build/, whichever variant is being tested.
+.PHONY: test-bench-quick
+ifneq ($(SAN),1)
+TEST_TARGETS += test-bench-quick
+endif
+test-bench-quick: all
+	@echo "== tests/bench/quick_run.sh"
+	$(Q)sh tests/bench/quick_run.sh
 
 test-cli: $(BIN)/elog
 	@echo "== tests/unit/cli_errors.sh"
