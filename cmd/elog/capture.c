@@ -517,6 +517,13 @@ static int finish(struct cap *c, int ret)
 		elog_rt_sub_close(&c->subs[i].sub);
 		elog_rt_close(c->subs[i].rt);
 	}
+	/* Not an error: the records are all there, only their order is not
+	 * what the file promises, and a reader should know. */
+	if (c->reorder && elog_reorder_late(c->reorder))
+		fprintf(stderr, "elog: warning: %llu of the events written are out of timestamp "
+				"order: each reached elog more than %u ms after its timestamp\n",
+			(unsigned long long)elog_reorder_late(c->reorder),
+			ELOG_REORDER_WINDOW_US / 1000);
 	if (c->o->stats)
 		elog_print_stats(stderr, (uint32_t)c->nsubs, c->received, dropped);
 	return ret;

@@ -72,6 +72,8 @@ struct elog_reorder {
 	uint64_t last_ts;    /* timestamp of the last record added */
 	uint64_t new_min;    /* earliest timestamp in [nsorted, n) */
 	size_t descents;     /* in [nsorted, n): records earlier than the one before */
+	uint64_t out_max;    /* the latest timestamp released so far */
+	uint64_t late;       /* records added with a timestamp before out_max */
 };
 
 struct elog_reorder *elog_reorder_new(void)
@@ -167,6 +169,9 @@ int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size
 		return 0; /* not a record: the BPF side never writes one */
 	memcpy(&ts, (const unsigned char *)rec + offsetof(struct elog_event_hdr, timestamp),
 	       sizeof(ts));
+	/* A later record has gone out already: this one will follow it. */
+	if (ts < r->out_max)
+		r->late++;
 	if (r->n == r->ncap) {
 		size_t ncap = r->ncap ? r->ncap * 2 : 4096;
 		struct ref *p;
@@ -380,8 +385,13 @@ static int sort_new(struct elog_reorder *r)
 	return 0;
 }
 
+/* Refs [head, i) have been released. */
 static void release_done(struct elog_reorder *r, size_t i)
 {
+	/* Sorted, so the last one released is the latest, unless it was a
+	 * late record itself (earlier than what went out before it). */
+	if (i > r->head && r->refs[i - 1].ts > r->out_max)
+		r->out_max = r->refs[i - 1].ts;
 	r->head = i;
 	if (r->head == r->n)
 		r->head = r->n = r->nsorted = 0;
@@ -443,4 +453,9 @@ int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 	}
 	release_done(r, i);
 	return ret;
+}
+
+uint64_t elog_reorder_late(const struct elog_reorder *r)
+{
+	return r->late;
 }

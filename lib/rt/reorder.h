@@ -7,7 +7,8 @@
  * until they are older than (now - window), sorts them by timestamp (ties
  * keep arrival order) and only then releases them, so the file and the text
  * output are in timestamp order, per session and overall, as long as no
- * record reaches its ring more than the window after its timestamp.
+ * record reaches its ring more than the window after its timestamp; those
+ * that do are counted (elog_reorder_late).
  */
 #ifndef ELOG_RT_REORDER_H
 #define ELOG_RT_REORDER_H
@@ -55,5 +56,11 @@ typedef int (*elog_reorder_run_sink)(void *arg, const void *recs, size_t bytes, 
  * counts as released, as above. */
 int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 			      elog_reorder_run_sink sink, void *arg);
+
+/* Records added with a timestamp earlier than one already released: each
+ * went out after a later record, out of timestamp order (it reached its
+ * ring more than the window after its timestamp, or a release was asked
+ * for with a limit beyond now - window). */
+uint64_t elog_reorder_late(const struct elog_reorder *r);
 
 #endif /* ELOG_RT_REORDER_H */

@@ -46,19 +46,34 @@ static __always_inline void test_announce(const struct elog_session *s)
 struct emit_ctx {
 	struct test_session *ts;
 	__u32 event_id, level, keywords, len;
+	__u32 back_us; /* > 0: stamp each event this long before now */
 };
 
 static long emit_one(__u32 i, struct emit_ctx *c)
 {
-	__u64 payload[TEST_PAYLOAD_MAX / 8] = {};
+	struct {
+		struct elog_event_hdr hdr;
+		__u64 payload[TEST_PAYLOAD_MAX / 8];
+	} m = {};
 	__u32 len = c->len;
 
 	if (len > TEST_PAYLOAD_MAX)
 		return 1;
-	payload[0] = c->ts->seq++;
-	payload[1] = c->ts->s.id;
-	if (elog_would_log(&c->ts->s, (__u8)c->level, c->keywords))
-		elog_emit(&c->ts->s, c->event_id, (__u8)c->level, c->keywords, payload, len);
+	m.payload[0] = c->ts->seq++;
+	m.payload[1] = c->ts->s.id;
+	if (!elog_would_log(&c->ts->s, (__u8)c->level, c->keywords))
+		return 0;
+	/* The record in one piece (one ring write, as the tcp provider's);
+	 * the schema events (emit_schema_one) take the reserve-and-write way. */
+	m.hdr.event_id = c->event_id;
+	if (c->back_us) {
+		/* A preset timestamp, as if the record had waited back_us
+		 * between its clock read and its ring (never 0: that means
+		 * "read at emit"). */
+		m.hdr.timestamp = bpf_ktime_get_boot_ns() / 1000;
+		m.hdr.timestamp = m.hdr.timestamp > c->back_us ? m.hdr.timestamp - c->back_us : 1;
+	}
+	elog_emit_rec(&c->ts->s, (__u8)c->level, c->keywords, &m.hdr, len, TEST_PAYLOAD_MAX);
 	return 0;
 }
 
@@ -186,6 +201,7 @@ int test_cmd(struct test_cmd *cmd)
 		struct emit_ctx c = {
 			.ts = ts, .event_id = cmd->event_id, .level = cmd->level,
 			.keywords = cmd->keywords, .len = cmd->len,
+			.back_us = cmd->value > 0 ? (__u32)cmd->value : 0,
 		};
 
 		if (!ts->live)

@@ -18,7 +18,9 @@ enum test_op {
 	TEST_OP_CREATE = 1,  /* session: start observing (SESSION_CREATE if enabled) */
 	TEST_OP_DESTROY = 2, /* session: end (SESSION_END if enabled) */
 	TEST_OP_ENABLE = 3,  /* session, value 0/1 (SESSION_CREATE when turned on) */
-	TEST_OP_EMIT = 4,    /* session, event_id/level/keywords/len, count */
+	TEST_OP_EMIT = 4,    /* session, event_id/level/keywords/len, count; value > 0:
+			      * stamped value us before now (a record that reached
+			      * its ring late: the reorder window's accounting) */
 	TEST_OP_DUMP = 5,    /* slot: every enabled live session's state, to slot only */
 	TEST_OP_WALK = 6,    /* value 2: enable all live (+state to all); -1: disable all */
 	TEST_OP_EMIT_SCHEMA = 7, /* session, event_id of schemas/test.src, count: via _LOG */

@@ -12,6 +12,8 @@
  *     emitraw S ID LEVEL KEYWORDS N [LEN]
  *                            N events with an explicit header (LEN payload bytes)
  *     bench S N [LEN]        like emitraw (id 1, INFO, BASIC), prints the rate
+ *     late S MS N            N events like bench's, stamped MS ms before now: as
+ *                            if each had reached its ring that late
  *     events                 the schema's events: NAME ID LEVEL KEYWORDS
  *     status                 provider counters and hook state
  *     sleep MS
@@ -187,6 +189,21 @@ static int run(int argc, char **argv, struct elog_rt **rtp, struct elog_error *e
 			cmd.session = (uint32_t)a;
 			ret = emit_many(*rtp, &cmd, b, err);
 			i += 4;
+		} else if (!strcmp(op, "late")) {
+			NEED(3);
+			if (parse_u64(argv[i + 1], TEST_MAX_SESSIONS - 1, &a, err) ||
+			    parse_u64(argv[i + 2], 2000000, &b, err) || /* us fit in value */
+			    parse_u64(argv[i + 3], UINT64_MAX, &e, err))
+				return -EINVAL;
+			cmd.op = TEST_OP_EMIT;
+			cmd.session = (uint32_t)a;
+			cmd.event_id = 1;
+			cmd.level = ELOG_LEVEL_INFO;
+			cmd.keywords = 0x1;
+			cmd.len = 32;
+			cmd.value = b ? (int)(b * 1000) : 1; /* us; 0 would mean "now" */
+			ret = emit_many(*rtp, &cmd, e, err);
+			i += 4;
 		} else if (!strcmp(op, "emitraw") || !strcmp(op, "bench")) {
 			int bench = !strcmp(op, "bench");
 			int used = bench ? 3 : 6; /* words consumed, LEN excluded */
@@ -248,7 +265,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: elog-testgen COMMAND [ARGS] ... (create destroy enable "
-				"emit emitraw bench events status sleep)\n");
+				"emit emitraw bench late events status sleep)\n");
 		return 1;
 	}
 	ret = run(argc, argv, &rt, &err);

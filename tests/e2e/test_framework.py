@@ -293,6 +293,34 @@ def test_capture_file_layout_and_order(bindir, procs, tmp_path, testgen, wait_su
     assert "[test][1001][ADDRESSES] 127.0.0.1:443 [::1] ptr 0x1000 name 'testgen'" in decoded
 
 
+def test_late_records_are_counted_and_warned(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """A record that reaches its ring more than the reorder window (20 ms)
+    after its timestamp goes out after later ones: nothing can put it back
+    in place, so elog says how many there were. One only 5 ms late, when
+    nothing later has gone out yet, is still put in order and not counted."""
+    testgen("create", 0, "enable", 0, 1)
+    cap, path = start(bindir, procs, tmp_path, "late")
+    wait_subscribers(1)
+    testgen("emit", 0, "SCALARS", 5)
+    time.sleep(1.0)  # out of the window (released at a poll, every <= 50 ms)
+    testgen("late", 0, 5000, 2, "late", 0, 5, 1, "emit", 0, "SCALARS", 3)
+    stop_ok(cap)
+    assert "elog: warning: 2 of the events written are out of timestamp order: each reached " \
+        "elog more than 20 ms after its timestamp" in cap.stderr, cap.stderr
+    ev = decode_capture(path)["events"]
+    # Both kinds are event 1 (SCALARS) and start with the session's
+    # emission count (SCALARS: u8 field; late: the u64 payload word 0).
+    seqs = [e["payload"][0] for e in ev if e["id"] == 1]
+    # In the file: the five SCALARS, the two late ones after them (earlier
+    # timestamps), then the one 5 ms late and the last three in order.
+    assert seqs == list(range(11)), seqs
+    top, behind = 0, 0
+    for e in ev:
+        behind += e["ts"] < top
+        top = max(top, e["ts"])
+    assert behind == 2
+
+
 def test_live_text_and_duration(bindir, procs, testgen, wait_subscribers):
     testgen("create", 0, 4242, "enable", 0, 1)
     cap = Capture(bindir, ["-c", "test", "-e", "--duration", "2", "-s", "-p"], procs=procs)

@@ -355,6 +355,8 @@ struct replay {
 	int any;                  /* released something since the last release of all */
 	uint64_t last_ts;
 	size_t last_seq;
+	uint64_t out_max;         /* the latest timestamp released, over the whole replay */
+	unsigned long late;       /* records released after a later one (out_max) */
 	size_t countdown;         /* the countdown-th sink call returns -1 (0: none) */
 	int stopped;
 	uintptr_t prev_end;       /* runs: end of the previous run of this release */
@@ -362,7 +364,7 @@ struct replay {
 	unsigned long calls, runs, run_records, stops;
 	/* broken expectations, each kind counted */
 	unsigned long e_add, e_short, e_unknown, e_dup, e_bytes, e_tag, e_over, e_order_ts,
-		e_order_tie, e_run, e_split, e_after_stop, e_ret, e_missing, e_left;
+		e_order_tie, e_run, e_split, e_after_stop, e_ret, e_missing, e_left, e_late;
 	unsigned printed;
 };
 
@@ -441,6 +443,10 @@ static void emit(struct replay *rp, const unsigned char *rec, size_t len, int ha
 	else if (rp->any && h.timestamp == rp->last_ts && seq < rp->last_seq)
 		VIOL(rp, e_order_tie, "equal timestamps %llu: record %zu released after record %zu",
 		     (unsigned long long)h.timestamp, seq, rp->last_seq);
+	if (h.timestamp < rp->out_max)
+		rp->late++;
+	else
+		rp->out_max = h.timestamp;
 	rp->any = 1;
 	rp->last_ts = h.timestamp;
 	rp->last_seq = seq;
@@ -612,6 +618,10 @@ static void replay_run(struct replay *rp, int mode, int stops, uint64_t seed)
 	}
 	if (rp->nout != in->nrec)
 		VIOL(rp, e_missing, "%zu of %zu records released", rp->nout, in->nrec);
+	/* Out of order in the output stream exactly when counted late. */
+	if (elog_reorder_late(r) != rp->late)
+		VIOL(rp, e_late, "%llu records counted late, %lu released after a later one",
+		     (unsigned long long)elog_reorder_late(r), rp->late);
 	elog_reorder_free(r);
 }
 
@@ -632,6 +642,7 @@ static void check_replay(const struct replay *rp)
 	CHECK_EQ_U(rp->e_ret, 0);
 	CHECK_EQ_U(rp->e_missing, 0);
 	CHECK_EQ_U(rp->e_left, 0);
+	CHECK_EQ_U(rp->e_late, 0);
 	CHECK_EQ_U(rp->nout, rp->in->nrec);
 }
 
@@ -675,9 +686,11 @@ static void run_input(const char *name, const struct input *in, uint64_t seed)
 	}
 	compare_replays(&rp[MODE_PLAIN], &rp[MODE_RUNS]);
 	compare_replays(&rp[MODE_PLAIN], &rp[MODE_MIXED]);
-	fprintf(stderr, "     %-20s %7zu records, %5zu releases, %6lu runs (%.1f records per run)\n",
+	fprintf(stderr, "     %-20s %7zu records, %5zu releases, %6lu runs (%.1f records per run), "
+		"%lu late\n",
 		name, in->nrec, releases, rp[MODE_RUNS].runs,
-		rp[MODE_RUNS].runs ? (double)rp[MODE_RUNS].run_records / (double)rp[MODE_RUNS].runs : 0.0);
+		rp[MODE_RUNS].runs ? (double)rp[MODE_RUNS].run_records / (double)rp[MODE_RUNS].runs : 0.0,
+		rp[MODE_PLAIN].late);
 	for (m = MODE_PLAIN; m <= MODE_MIXED; m++)
 		replay_free(&rp[m]);
 	/* Sinks that stop: both APIs. */
@@ -981,6 +994,49 @@ static void test_ties_across_releases(void)
 	input_free(&in);
 }
 
+/* A record added after a later one went out is counted late (it follows
+ * it in the output); one that ties with what went out, or that is earlier
+ * only than records still held, is not. */
+static void test_late(void)
+{
+	struct input in;
+	int use_runs;
+
+	memset(&in, 0, sizeof(in));
+	push_record(&in, 100, 0, 1, 48, 48); /* 0 */
+	push_record(&in, 200, 0, 1, 48, 48); /* 1 */
+	/* after a release with limit 150: 100 is out */
+	push_record(&in, 100, 1, 2, 48, 48); /* 2: ties with it */
+	push_record(&in, 120, 1, 2, 48, 48); /* 3: earlier than 200, held */
+	push_record(&in, 50, 1, 2, 48, 48);  /* 4: late */
+	/* after a release of everything: 200 is out */
+	push_record(&in, 150, 2, 3, 48, 48); /* 5: late */
+	push_record(&in, 300, 2, 3, 48, 48); /* 6 */
+	for (use_runs = 0; use_runs <= 1; use_runs++) {
+		struct elog_reorder *r = elog_reorder_new();
+		struct got g;
+
+		CHECK(r != NULL);
+		if (!r)
+			break;
+		add_recs(r, &in, 0, 2);
+		CHECK_EQ_U(release_got(r, use_runs, 150, &g, 0), 0);
+		CHECK_GOT(&g, 0);
+		CHECK_EQ_U(elog_reorder_late(r), 0);
+		add_recs(r, &in, 2, 3);
+		CHECK_EQ_U(elog_reorder_late(r), 1);
+		CHECK_EQ_U(release_got(r, use_runs, UINT64_MAX, &g, 0), 0);
+		CHECK_GOT(&g, 4, 2, 3, 1);
+		add_recs(r, &in, 5, 2);
+		CHECK_EQ_U(elog_reorder_late(r), 2);
+		CHECK_EQ_U(release_got(r, use_runs, UINT64_MAX, &g, 0), 0);
+		CHECK_GOT(&g, 5, 6);
+		CHECK_EQ_U(elog_reorder_late(r), 2);
+		elog_reorder_free(r);
+	}
+	input_free(&in);
+}
+
 /* The copy's event_length is len when it fits, the input's otherwise; a
  * record over 65535 bytes comes alone in a run, its neighbours in memory
  * still go together. */
@@ -1235,6 +1291,7 @@ int main(void)
 		TH_TEST(test_empty),
 		TH_TEST(test_limits_and_ties),
 		TH_TEST(test_ties_across_releases),
+		TH_TEST(test_late),
 		TH_TEST(test_event_length),
 		TH_TEST(test_short),
 		TH_TEST(test_stop),
