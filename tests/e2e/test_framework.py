@@ -319,6 +319,9 @@ def test_late_records_are_counted_and_warned(bindir, procs, tmp_path, testgen, w
         behind += e["ts"] < top
         top = max(top, e["ts"])
     assert behind == 2
+    # Decoded as it is, earlier than the capture's start included.
+    lines = run([os.path.join(bindir, "elog"), "-r", path]).stdout.splitlines()
+    assert sum("[test][1000] u8 " in line for line in lines) == 11, lines
 
 
 def test_live_text_and_duration(bindir, procs, testgen, wait_subscribers):
