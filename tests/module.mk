@@ -3,7 +3,8 @@
 # CLI error paths, every-prefix truncation, the reader fuzzer replay, the
 # bench report's verdicts (tests/bench/) and a smoke run of the benchmark.
 # Each group is a phony target in TEST_TARGETS; all of them work in both
-# `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan).
+# `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan), except the
+# benchmark's smoke run, which runs once, on the normal build.
 
 TEST_BIN := $(BUILD)/tests
 # $(LIB) is defined after the modules are included: name the archive here.
