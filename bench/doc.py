@@ -95,7 +95,11 @@ ing, egr, tms, snd = pshare('tcp_elog_ingress'), pshare('tcp_elog_egress'), psha
 # The long series (1-2d), the sampled series (1-2e) and the primitives (1-2f),
 # when the run has them.
 # report.precise/sampled compute the figures (their tables are in table.md).
-pres = report.precise(d, report.Table(False))
+class Quiet(report.Table):
+    """A table that prints nothing: only the figures are wanted here."""
+    def flush(self):
+        self.rows = []
+pres = report.precise(d, Quiet(False))
 pre = {m: (v[1][0], v[1][1], v[0][0], v[0][1]) for m, v in pres.items() if m in ('capture', 'tcpdump')}
 if 'capture/tcpdump' in pres:
     pre['capture/tcpdump'] = pres['capture/tcpdump']
@@ -134,7 +138,7 @@ if 'capture/tcpdump' in pre:
     r_, c_ = pre['capture/tcpdump']
     long2 = (f" In the long series (the direct measure, with intervals): capture / tcpdump CPU per byte "
              f"**{ci(r_, c_)}**: {civ(c_, 1.0, True)}.")
-smp = report.sampled(d, report.Table(False))
+smp = report.sampled(d, Quiet(False))
 samp2 = ''
 if 'capture/tcpdump' in smp:
     r_, c_ = smp['capture/tcpdump']
@@ -153,6 +157,14 @@ if 'capture/tcpdump' in smp:
                 "*not resolved* (the interval spans 1)" if v.startswith("not resolved") else
                 "lower by sampling, which undercounts the capture: *not conclusive*")
              + ".")
+whole = smp.get('whole', {}).get('capture')
+if whole and whole['agree']:
+    (wr, wc), (sr, sc) = whole['samples'], whole['stat']
+    long1 += (f" In the sampled series (part 1-2e, whole machine) perf's busy samples and /proc/stat agree "
+              f"round by round ({whole['agree'][0]:.2f}-{whole['agree'][1]:.2f}), so this kernel's tick-based "
+              f"accounting does not skew the direct measures; there the capture's own code took "
+              f"{100 * whole['tool']:+.1f} % of base's busy samples per GB and the rest of the machine "
+              f"{whole['rest']:.3f}× base's, the whole {ci(wr, wc)}× base (/proc/stat {ci(sr, sc)}).")
 prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
 if prim:
     prims_txt = (f"What the pieces cost here (part 1-2f, bench/prims.sh): a BPF-to-BPF call and its "

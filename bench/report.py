@@ -336,7 +336,46 @@ def sampled(d, t):
         t.row("capture / tcpdump", len(a), "-", "-", "-", "-", cistr(*res["capture/tcpdump"]), "-")
     if base_cpu and a:
         res["capture_frac"] = med(a.values()) / base_cpu
+    if "base" in modes:
+        res["whole"] = sampled_whole(d, t, part)
     return res
+
+
+def sampled_whole(d, t, part):
+    """The sampled runs measured whole: the machine's CPU per byte by perf's
+    busy samples (999 Hz on every CPU, whatever runs) and by /proc/stat
+    (tick-based accounting here), each as a ratio to base, and how closely
+    the two agree round by round; with the tool's own samples per GB as a
+    share of base's busy samples, what the rest of the machine did besides."""
+    t.head("1-2e (whole machine). CPU per byte in the sampled runs, measured two ways: "
+           "perf's busy samples per GB and /proc/stat's busy CPU per GB, ratios to base "
+           "[90 % bootstrap interval]",
+           ["mode", "rounds", "busy samples/GB ratio", "/proc/stat CPU/GB ratio",
+            "samples / /proc/stat per round (min-max)", "tool's samples / base busy samples",
+            "the rest / base busy samples"])
+    keys = {"capture": ("samples_elog_tool", "samples_elog_bpf"),
+            "tcpdump": ("samples_tcpdump_tool", "samples_tcpdump_kernel")}
+    per_gb = lambda m, k: {r: v / (b / 1e9) for r, v in series(d, part, m, k).items()
+                           for b in [num(d[(part, m)][r].get("bytes"))] if b}
+    bs, bc = per_gb("base", "samples_busy"), per_gb("base", "cpu_s")
+    out = {}
+    for m in ("capture", "tcpdump"):
+        ms, mc = per_gb(m, "samples_busy"), per_gb(m, "cpu_s")
+        if not ms or not bs:
+            continue
+        tool = {r: sum(per_gb(m, k).get(r, 0) for k in keys[m]) for r in ms}
+        agree = [(ms[r] / bs[r]) / (mc[r] / bc[r]) for r in ms
+                 if r in bs and r in mc and r in bc and mc[r] and bc[r]]
+        rs = (med(ms.values()) / med(bs.values()), boot_ci(ms, bs))
+        rc = (med(mc.values()) / med(bc.values()), boot_ci(mc, bc)) if mc and bc else (None, None)
+        b0 = med(bs.values())
+        tf = med(tool.values()) / b0
+        rest = (med(ms.values()) - med(tool.values())) / b0
+        out[m] = {"samples": rs, "stat": rc, "agree": (min(agree), max(agree)) if agree else None,
+                  "tool": tf, "rest": rest}
+        t.row(m, len(ms), cistr(*rs), cistr(*rc),
+              "%.2f-%.2f" % out[m]["agree"] if agree else "-", pctstr(tf), "%.3f" % rest)
+    return out
 
 
 def pctstr(frac):

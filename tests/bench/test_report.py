@@ -125,6 +125,29 @@ def test_long_series_and_sampled_verdicts(tmp_path):
     assert "segments/GB" in text and "60,000" in text
 
 
+def test_sampled_whole_machine(tmp_path):
+    """Part 1-2e (whole machine): busy samples and /proc/stat per GB as
+    ratios to base, how they agree per round, the tool's own share and the
+    rest of the machine."""
+    rows = []
+    for r in range(1, 7):
+        for mode, busy, tool, cpu in (("base", 5000, 0, 3.0), ("capture", 5500, 350, 3.15),
+                                      ("tcpdump", 5200, 460, 3.12)):
+            k = "elog" if mode == "capture" else "tcpdump"
+            rows += [("profile", mode, r, "cpu_s_per_gb", cpu / 16), ("profile", mode, r, "bytes", 16e9),
+                     ("profile", mode, r, "cpu_s", cpu), ("profile", mode, r, "samples_busy", busy),
+                     ("profile", mode, r, f"samples_{k}_tool", tool // 7),
+                     ("profile", mode, r, f"samples_{k}_bpf" if k == "elog" else f"samples_{k}_kernel",
+                      tool - tool // 7)]
+    write_results(tmp_path / "results.tsv", rows)
+    res = report.sampled(report.load(str(tmp_path / "results.tsv")), report.Table(False))
+    w = res["whole"]["capture"]
+    assert abs(w["samples"][0] - 1.10) < 1e-9 and abs(w["stat"][0] - 1.05) < 1e-9
+    assert abs(w["agree"][0] - 1.10 / 1.05) < 1e-9 and abs(w["agree"][1] - 1.10 / 1.05) < 1e-9
+    assert abs(w["tool"] - 0.07) < 1e-9 and abs(w["rest"] - 1.03) < 1e-9
+    assert abs(res["whole"]["tcpdump"]["tool"] - 0.092) < 1e-9
+
+
 def test_profile_sorts_samples_by_whose_code():
     c = bench_profile.classify
     assert c("swapper", ["pv_native_safe_halt", "default_idle", "do_idle"]) == "idle"
