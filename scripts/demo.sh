@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: capture one real TCP exchange on loopback inside a network
 # namespace of our own, then decode the capture. Restores the default it
-# changes and removes everything it creates, even on failure.
+# changes, unloads the tcp provider when it was not loaded before, and
+# removes everything it creates, even on failure.
 set -euo pipefail
 bin=${1:-build/bin}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,11 +10,15 @@ tmp=$(mktemp -d)
 ns=elogdemo$$
 old_default=
 cap_pid=
+# Setting the default loads the provider: unload it at the end if this did.
+was_loaded=0
+[ -e /sys/fs/bpf/eventlog/tcp ] && was_loaded=1
 
 cleanup() {
 	[ -n "$cap_pid" ] && kill "$cap_pid" 2>/dev/null && wait "$cap_pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null || true
 	[ -n "$old_default" ] && "$bin/elogctl" "kern.eventlog.tcp.default=$old_default" >/dev/null
+	[ "$was_loaded" = 1 ] || "$bin/elogctl" -U tcp >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
