@@ -19,7 +19,9 @@
  *    stopping call was handed is not handed over again (reorder.h does not
  *    say either way; reorder.c counts it as released);
  *  - a buffer shorter than a header is not taken for a record (reorder.c's
- *    rule, not in reorder.h either).
+ *    rule, not in reorder.h either);
+ *  - elog_reorder_late() counts exactly the records that come out after a
+ *    later one (added after it was released).
  *
  * The input is generated like the capture's: K rings (1 to 100), each
  * nearly in timestamp order (now and then a record reserved after later
