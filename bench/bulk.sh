@@ -207,7 +207,7 @@ hooks_attached() {
 }
 
 run_one() {
-	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 b0 b1 so0 si0 so1 si1 events=0 dropped=0 cpu bytes bps secs f
+	local mode=$1 run=$2 out=$DIR/$1.$2 c0 c1 s0 b0 b1 so0 si0 so1 si1 events=0 dropped=0 cpu bytes bps secs f
 	local ELOG=$ELOG ELOGCTL=$ELOGCTL # an ablation mode's own build
 	rm -f "$out".*
 	local own=
@@ -278,6 +278,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	fi
 	read -r so0 si0 < <(ns_segs)
 	c0=$(cpu_snapshot)
+	s0=$(sys_snapshot)
 	local prof=()
 	[ "$PROFILE" = 1 ] && prof=(perf record -q -a -g -F 999 -o "$out.perf" --)
 	"${prof[@]}" ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>"$out.client" ||
@@ -301,6 +302,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		[ "$STOP_RC" = 0 ] || log "$mode run $run: capture tool exited $STOP_RC: $(tail -2 "$out.tool")"
 	fi
 	c1=$(cpu_snapshot)
+	sys_record "$PART" "$mode" "$run" "$s0" "$(sys_snapshot)"
 	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=

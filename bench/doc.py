@@ -165,6 +165,15 @@ if whole and whole['agree']:
               f"accounting does not skew the direct measures; there the capture's own code took "
               f"{100 * whole['tool']:+.1f} % of base's busy samples per GB and the rest of the machine "
               f"{whole['rest']:.3f}× base's, the whole {ci(wr, wc)}× base (/proc/stat {ci(sr, sc)}).")
+sysd = pres.get('sys', {})
+if 'capture' in sysd and sysd['base'].get('idle_entries'):
+    b_, c_ = sysd['base'], sysd['capture']
+    t_ = sysd.get('tcpdump')
+    long1 += (f" Per GB in the long series, the capture's CPUs entered idle {c_['idle_entries'] / b_['idle_entries']:.2f}× "
+              f"as often as base's and sent {c_['call_ipi'] / b_['call_ipi']:.2f}× the function-call IPIs"
+              + (f" (tcpdump {t_['idle_entries'] / b_['idle_entries']:.2f}× and {t_['call_ipi'] / b_['call_ipi']:.2f}×)" if t_ else "")
+              + ": work added on the flow's CPUs also makes them sleep and wake each other less often per byte; "
+              "what that saves on this VM is not measured here.")
 prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
 if prim:
     prims_txt = (f"What the pieces cost here (part 1-2f, bench/prims.sh): a BPF-to-BPF call and its "

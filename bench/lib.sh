@@ -39,6 +39,35 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_OUT/results.tsv"; }
 cpu_snapshot() {
 	awk '$1 == "cpu" { b = $2 + $3 + $4 + $7 + $8 + $9; t = b + $5 + $6; print b, t; exit }' /proc/stat
 }
+# What the CPUs did besides running code, machine-wide counters:
+# "ctxt res_ipi call_ipi idle_entries idle_us" (context switches,
+# rescheduling and function-call IPIs, cpuidle state entries and time over
+# every CPU and state; 0 where the kernel has no cpuidle driver). The busy
+# CPU per byte of two modes moves with these as well as with the work done.
+sys_snapshot() {
+	local n=0 us=0 f
+	for f in /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*/usage; do
+		[ -r "$f" ] || continue
+		n=$((n + $(cat "$f")))
+		us=$((us + $(cat "${f%usage}time")))
+	done
+	awk -v n="$n" -v us="$us" '
+		FILENAME == "/proc/stat" && $1 == "ctxt" { c = $2 }
+		FILENAME == "/proc/interrupts" && $1 == "RES:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) r += $i }
+		FILENAME == "/proc/interrupts" && $1 == "CAL:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) k += $i }
+		END { print c + 0, r + 0, k + 0, n, us }' /proc/stat /proc/interrupts
+}
+# sys_record PART MODE RUN "S0" "S1": the deltas of two sys_snapshots.
+sys_record() {
+	local a b k i=1
+	read -r -a a <<<"$4"
+	read -r -a b <<<"$5"
+	for k in ctxt res_ipi call_ipi idle_entries idle_us; do
+		record "$1" "$2" "$3" "$k" "$((b[i - 1] - a[i - 1]))"
+		i=$((i + 1))
+	done
+}
+
 # cpu_busy_seconds "B0 T0" "B1 T1": busy CPU-seconds between two snapshots.
 cpu_busy_seconds() {
 	local hz

@@ -298,7 +298,33 @@ def precise(d, t):
         a, b = series(d, part, "capture", "cpu_s_per_gb"), series(d, part, "tcpdump", "cpu_s_per_gb")
         res["capture/tcpdump"] = (med(a.values()) / med(b.values()), boot_ci(a, b))
         t.row("capture / tcpdump", len(a), "-", "-", "-", cistr(*res["capture/tcpdump"]), "-")
+    if all(per_gb(d, part, m, "idle_entries") for m in modes):
+        res["sys"] = precise_sys(d, t, part, modes)
     return res
+
+
+SYS_KEYS = (("ctxt", "context switches"), ("call_ipi", "function-call IPIs"),
+            ("res_ipi", "rescheduling IPIs"), ("idle_entries", "idle entries"),
+            ("idle_us", "idle ms"))
+
+
+def precise_sys(d, t, part, modes):
+    """What the CPUs did besides running code in the long series (bench/lib.sh
+    sys_snapshot), per GB: busy CPU per byte also moves with how often the
+    CPUs sleep and wake each other."""
+    t.head("1-2d (what the CPUs did besides). The long series per GB, medians (ratio to base)",
+           ["mode", "rounds"] + [name + "/GB" for _, name in SYS_KEYS])
+    out = {}
+    for m in modes:
+        out[m] = {k: med(per_gb(d, part, m, k)) for k, _ in SYS_KEYS}
+    for m in modes:
+        cells = []
+        for k, _ in SYS_KEYS:
+            v, b = out[m][k], out["base"][k]
+            shown = v / 1000 if k == "idle_us" else v
+            cells.append(fmt(shown, ",.0f") + ("" if m == "base" or not b else " (%.2f)" % (v / b)))
+        t.row(m, len(per_gb(d, part, m, "idle_entries")), *cells)
+    return out
 
 
 def sampled(d, t):

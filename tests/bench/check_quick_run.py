@@ -56,7 +56,7 @@ def check_flow(d, part, modes, rounds):
         need(len(r) == rounds, f"{part}/{m}: {len(r)} runs, expected {rounds}")
         for run, kv in r.items():
             w = f"{part}/{m} run {run}"
-            for k in ("gbps", "cpu_s", "bytes", "segs"):
+            for k in ("gbps", "cpu_s", "bytes", "segs", "ctxt"):
                 need(val(kv, k, w) > 0, f"{w}: {k} is not positive")
             # Somebody else's eventlog hooks skew the figures, not the run's
             # shape: only that it was looked at is checked.

@@ -160,3 +160,26 @@ def test_profile_sorts_samples_by_whose_code():
     assert c("iperf3", ["__cgroup_bpf_run_filter_skb", "ip_finish_output"]) == "elog_bpf"
     assert c("iperf3", ["bpf_prog_1234_some_other_program"]) == "other"
     assert c("iperf3", ["tcp_sendmsg_locked", "tcp_sendmsg"]) == "other"
+
+
+def test_long_series_what_the_cpus_did_besides(tmp_path):
+    """Part 1-2d's counters per GB (bench/lib.sh sys_snapshot), medians by
+    mode; the table only when every mode has them."""
+    rows = []
+    for r in range(1, 6):
+        for mode, idle, gb in (("base", 4000, 16e9), ("capture", 3000, 16e9), ("tcpdump", 3300, 8e9)):
+            rows += [("precise", mode, r, "cpu_s_per_gb", 0.3), ("precise", mode, r, "gbps", 30.0),
+                     ("precise", mode, r, "bytes", gb)]
+            rows += [("precise", mode, r, k, v * gb / 1e9) for k, v in
+                     (("ctxt", 12000), ("call_ipi", idle), ("res_ipi", 5), ("idle_entries", idle),
+                      ("idle_us", 90000))]
+    write_results(tmp_path / "results.tsv", rows)
+    d = report.load(str(tmp_path / "results.tsv"))
+    sysd = report.precise(d, report.Table(False))["sys"]
+    assert sysd["capture"]["idle_entries"] == 3000 and sysd["base"]["idle_entries"] == 4000
+    assert sysd["tcpdump"]["call_ipi"] == 3300 and sysd["tcpdump"]["idle_us"] == 90000
+    text = report_text(str(tmp_path / "results.tsv"))
+    assert "3,000 (0.75)" in text and "3,300 (0.82)" in text
+    # A run without the counters (an older results file): no table, no error.
+    write_results(tmp_path / "old.tsv", [r for r in rows if r[3] not in ("idle_entries",)])
+    assert "sys" not in report.precise(report.load(str(tmp_path / "old.tsv")), report.Table(False))
