@@ -277,8 +277,9 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		bpf_progs "$out.progs0"
 	fi
 	read -r so0 si0 < <(ns_segs)
-	c0=$(cpu_snapshot)
+	# Before the CPU snapshot: its forks stay out of the measured CPU.
 	s0=$(sys_snapshot)
+	c0=$(cpu_snapshot)
 	local prof=()
 	[ "$PROFILE" = 1 ] && prof=(perf record -q -a -g -F 999 -o "$out.perf" --)
 	"${prof[@]}" ip netns exec "$NS" iperf3 -c 127.0.0.1 -p $PORT -t "$SECS" ${RATE:+-b "$RATE"} -J >"$out.json" 2>"$out.client" ||
