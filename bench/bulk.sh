@@ -13,6 +13,11 @@
 #   zstd      the same into FILE.zst (compressed by elog as it writes)
 #   tcpdump   tcpdump -i lo -s 128 -w FILE on the flow's port (no provider)
 #   bpftrace  bpftrace printing every tcp:tcp_probe of the flow to a file
+#   placebo   no provider; bench/placebo.bpf.c on cgroup_skb ingress and
+#             egress, spinning a fixed time per segment and doing nothing
+#             else (a control: CPU work of a known amount, in the hooks and
+#             on the CPUs where the capture's segment records are made;
+#             needs $BENCH_HELP/placebo.bpf.o, which bench/run.sh builds)
 #
 # Ablations of capture, for the attribution series (-S): the same capture with
 # the provider loaded from a bench build that leaves part of every record's
@@ -190,6 +195,30 @@ set_provider() { # unloaded | loaded [ELOGCTL of the build to load]
 	"$want" kern.eventlog.tcp.default=0 >/dev/null
 }
 
+# The placebo's programs, pinned while attached (so a failed run's cleanup
+# can find and detach them) to the cgroup the provider's hooks use.
+PLACEBO_PIN=/sys/fs/bpf/elog_bench_placebo_$$
+PLACEBO_CG=/sys/fs/cgroup/unified
+placebo_attach() {
+	local obj=$BENCH_HELP/placebo.bpf.o d
+	[ -r "$obj" ] || die "mode placebo needs $obj (bench/run.sh builds it)"
+	command -v bpftool >/dev/null || die "mode placebo needs bpftool"
+	bpftool prog loadall "$obj" "$PLACEBO_PIN" || die "cannot load $obj"
+	for d in ingress egress; do
+		bpftool cgroup attach "$PLACEBO_CG" "$d" pinned "$PLACEBO_PIN/placebo_$d" multi ||
+			die "cannot attach the placebo's $d program"
+	done
+}
+placebo_detach() {
+	local d
+	for d in ingress egress; do
+		[ -e "$PLACEBO_PIN/placebo_$d" ] &&
+			bpftool cgroup detach "$PLACEBO_CG" "$d" pinned "$PLACEBO_PIN/placebo_$d"
+	done
+	rm -rf "$PLACEBO_PIN"
+}
+bench_on_exit placebo_detach
+
 # ns_segs: TCP segments sent and received so far in the namespace ("out in"):
 # only the flow runs there, so their change per run is the flow's segments
 # (both ends), which shows how much the stack aggregated in each mode.
@@ -221,7 +250,7 @@ run_one() {
 		[ -x "$ELOG" ] && [ -x "$ELOGCTL" ] || die "mode $mode needs a build in $BENCH_HELP/$own (bench/run.sh or bench/ab.sh makes it)"
 	fi
 	case $mode in
-	base | tcpdump | bpftrace) set_provider unloaded ;;
+	base | tcpdump | bpftrace | placebo) set_provider unloaded ;;
 	*) set_provider loaded "$ELOGCTL" ;;
 	esac
 	case $mode in
@@ -270,6 +299,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		;;
 	esac
 
+	[ "$mode" = placebo ] && placebo_attach
 	record "$PART" "$mode" "$run" foreign "$(foreign_state)"
 	record "$PART" "$mode" "$run" loadavg "$(cut -d' ' -f1 /proc/loadavg)"
 	if [ "$STATS" = 1 ]; then
@@ -303,6 +333,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		[ "$STOP_RC" = 0 ] || log "$mode run $run: capture tool exited $STOP_RC: $(tail -2 "$out.tool")"
 	fi
 	c1=$(cpu_snapshot)
+	[ "$mode" = placebo ] && placebo_detach
 	sys_record "$PART" "$mode" "$run" "$s0" "$(sys_snapshot)"
 	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true

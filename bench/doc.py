@@ -124,7 +124,9 @@ if 'base' in segs and 'capture' in segs:
 long1 = 'The long series was not measured in this run.'
 if 'capture' in pre:
     cr_, cc_, tr_, tc_ = pre['capture']
-    long1 = (f"The long series (part 1-2d: base, capture and tcpdump alone, {npre} interleaved "
+    long1 = (f"The long series (part 1-2d: base, capture, tcpdump"
+             + (", the placebo" if ("precise", "placebo") in d else "")
+             + f", each alone, {npre} interleaved "
              f"rounds of 4 s, 90 % bootstrap intervals) measures the target as it is worded, "
              f"directly: capture **{ci(tr_, tc_)}×** throughput (≥ 0.95: {civ(tc_, 0.95, False)}) and "
              f"**{ci(cr_, cc_)}** CPU per byte (≤ 1.08: {civ(cc_, 1.08, True)}). It and the attributed "
@@ -172,8 +174,37 @@ if 'capture' in sysd and sysd['base'].get('idle_entries'):
     long1 += (f" Per GB in the long series, the capture's CPUs entered idle {c_['idle_entries'] / b_['idle_entries']:.2f}× "
               f"as often as base's and sent {c_['call_ipi'] / b_['call_ipi']:.2f}× the function-call IPIs"
               + (f" (tcpdump {t_['idle_entries'] / b_['idle_entries']:.2f}× and {t_['call_ipi'] / b_['call_ipi']:.2f}×)" if t_ else "")
-              + ": work added on the flow's CPUs also makes them sleep and wake each other less often per byte; "
-              "what that saves on this VM is not measured here.")
+              + ": work added on the flow's CPUs also makes them sleep and wake each other less often per byte.")
+# The placebo (part 1-2d control): CPU work of a known amount in the same hooks.
+ctl = report.placebo_control(d, Quiet(False), report.attrib(d, Quiet(False)), pres)
+if ctl and 'placebo' in pres:
+    pa, pb_ = ctl['added']['placebo'], ctl['busy']['base']
+    (prt, prt_ci), (prc, prc_ci) = pres['placebo']
+    pns = report.num(d.get(('placebo', 'setting'), {}).get('1', {}).get('ns'))
+    long1 += (f" A control measures what that is worth here: the *placebo* (part 1-2d control; "
+              f"bench/placebo.bpf.c: {pns:.0f} ns of spinning per segment in the capture's segment "
+              f"hooks, nothing else) adds attributed {100 * pa / pb_:+.1f} % of base's busy CPU per GB, "
+              f"and the long series reads **{ci(prc, prc_ci)}** CPU per byte and {ci(prt, prt_ci)}× "
+              f"throughput, with {ctl['idle']['placebo'] / ctl['idle']['base']:.2f}× base's idle "
+              f"entries per GB: the rest of the machine did {(ctl['busy']['placebo'] - pa) / pb_:.3f}× "
+              f"base's busy CPU per byte.")
+    if 'per_idle_us' in ctl:
+        long1 += (f" That prices one idle entry at ~{ctl['per_idle_us']:.0f} µs of busy CPU on this VM "
+                  f"(each is ended by a function-call IPI, one for one in the counts above; in a VM "
+                  f"the host handles the halt and the IPI, likely why one costs this much here: "
+                  f"these runs do not take it apart)")
+        if 'capture_predicted' in ctl:
+            long1 += (f", and with it the capture's attributed cost and its own fewer idle entries "
+                      f"predict **{ctl['capture_predicted']:.3f}** for its direct ratio, against "
+                      f"{ctl['capture_measured']:.3f} measured")
+        long1 += "."
+    else:
+        long1 += " The placebo did not reduce the idle entries in this run, so it prices none."
+    long1 += (" CPU work of a known size in the same place reads "
+              + ("as a saving" if prc < 1 else f"as {100 * (prc - 1):+.1f} % (attributed {100 * pa / pb_:+.1f} %)")
+              + " in the direct ratio: on this VM that ratio is not the capture's cost, and the "
+              "verdict stays with the attributed measure, what the capture's code costs wherever "
+              "it runs (where idling is cheap the direct ratio comes near it).")
 prims_txt = 'The primitives (bench/prims.sh) were not measured in this run.'
 if prim:
     prims_txt = (f"What the pieces cost here (part 1-2f, bench/prims.sh): a BPF-to-BPF call and its "

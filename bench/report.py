@@ -146,8 +146,8 @@ def attrib(d, t):
     """CPU the capture adds, measured directly: BPF run time (bpf_stats) plus
     the tool's own CPU, per GB, against the base busy CPU per GB."""
     part = "attrib"
-    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace")
-             + ABLATIONS if (part, m) in d]
+    modes = [m for m in ("base", "loaded", "disabled", "capture", "coalesced", "zstd", "tcpdump", "bpftrace",
+                         "placebo") + ABLATIONS if (part, m) in d]
     if not modes:
         return {}
     base_cpu = med(series(d, "bulk", "base", "cpu_s_per_gb").values()) or \
@@ -168,7 +168,7 @@ def attrib(d, t):
            ["mode", "runs", "BPF s/GB raw", "BPF s/GB corrected", "tool CPU-s/GB",
             "added CPU-s/GB", "added / base busy CPU per GB (%.3f)" % (base_cpu or 0),
             "BPF ns per event (corrected)"])
-    res = {}
+    res = {"added": {}}
     for m in modes:
         bpf = per_gb(d, part, m, "bpf_s")
         cor = corrected(m)
@@ -184,7 +184,9 @@ def attrib(d, t):
             cev, cby = series(d, part, "capture", "events"), series(d, part, "capture", "bytes")
             epg = [cev[k] / (cby[k] / 1e9) for k in cev if cev[k] and cby.get(k)]
         res[m] = frac
-        t.row(m + (" (ablation)" if m in ABLATIONS else ""), len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
+        res["added"][m] = added
+        label = m + (" (ablation)" if m in ABLATIONS else " (control)" if m == "placebo" else "")
+        t.row(label, len(bpf), fmt(med(bpf) - base_raw if bpf else None, ".4f"),
               fmt(cb, ".4f") if cor else "-", fmt(med(tc), ".4f") if tc else "-",
               fmt(added, ".4f"), pctstr(frac) if frac is not None else "n/a",
               fmt(cb / med(epg) * 1e9, ".0f") if epg else "-")
@@ -274,10 +276,11 @@ def precise(d, t):
     medians with bootstrap intervals, and the flow's segments per GB (the
     same traffic in every mode, or an explanation if not)."""
     part = "precise"
-    modes = [m for m in ("base", "capture", "tcpdump") if (part, m) in d]
+    modes = [m for m in ("base", "capture", "tcpdump", "placebo") if (part, m) in d]
     if "base" not in modes or len(modes) < 2:
         return {}
-    t.head("1-2d. Long interleaved series (base, capture, tcpdump): ratios of medians "
+    t.head("1-2d. Long interleaved series (base, capture, tcpdump%s): ratios of medians "
+           % (", placebo" if "placebo" in modes else "") +
            "[90 % bootstrap interval over the rounds]",
            ["mode", "rounds", "Gbit/s med", "thr ratio", "CPU-s/GB med", "CPU/byte ratio",
             "segments/GB med"])
@@ -291,7 +294,8 @@ def precise(d, t):
               boot_ci(c, series(d, part, "base", "cpu_s_per_gb")))
         res[m] = (rt, rc)
         segs = per_gb(d, part, m, "segs")
-        t.row(m, len(g), fmt(med(g.values()), ".2f"), "1" if m == "base" else cistr(*rt),
+        t.row(m + (" (control)" if m == "placebo" else ""), len(g), fmt(med(g.values()), ".2f"),
+              "1" if m == "base" else cistr(*rt),
               fmt(med(c.values()), ".3f"), "1" if m == "base" else cistr(*rc),
               fmt(med(segs), ",.0f") if segs else "-")
     if "capture" in modes and "tcpdump" in modes:
@@ -323,7 +327,60 @@ def precise_sys(d, t, part, modes):
             v, b = out[m][k], out["base"][k]
             shown = v / 1000 if k == "idle_us" else v
             cells.append(fmt(shown, ",.0f") + ("" if m == "base" or not b else " (%.2f)" % (v / b)))
-        t.row(m, len(per_gb(d, part, m, "idle_entries")), *cells)
+        t.row(m + (" (control)" if m == "placebo" else ""), len(per_gb(d, part, m, "idle_entries")), *cells)
+    return out
+
+
+def placebo_control(d, t, att, pre):
+    """The placebo (bench/placebo.bpf.c: a fixed spin per segment in the
+    capture's segment hooks, nothing else) is CPU work of a known amount:
+    its attributed cost beside what the long series' direct ratio shows of
+    it, and the same for the capture. The busy CPU the rest of the machine
+    did per GB is the direct figure minus the attributed one; with the
+    placebo's change in idle entries per GB, it gives what one idle entry
+    (halt, the IPI that ends it, the wakeup) costs in busy CPU here, and
+    from that the capture's direct ratio as its attributed cost and its own
+    idle entries predict it."""
+    part = "precise"
+    added = att.get("added", {})
+    sysd = pre.get("sys", {})
+    modes = [m for m in ("placebo", "capture") if m in added and m in pre and m in sysd]
+    if "placebo" not in modes or "base" not in sysd:
+        return {}
+    busy = {m: med(series(d, part, m, "cpu_s_per_gb").values()) for m in ["base"] + modes}
+    idle = {m: sysd[m]["idle_entries"] for m in ["base"] + modes}
+    ns = num(d.get(("placebo", "setting"), {}).get("1", {}).get("ns"))
+    spin = "%.0f ns of spinning" % ns if ns is not None else "a fixed spin"
+    t.head("1-2d (control). Known work against the direct measure: the placebo (%s per segment "
+           "in the segment hooks, nothing else) beside the capture; per GB, medians (busy CPU and "
+           "idle entries: the long series; added CPU: part 1-2b)" % spin,
+           ["mode", "added CPU-s/GB (attributed)", "added / base busy CPU",
+            "busy CPU-s/GB (ratio to base)", "the rest of the machine CPU-s/GB (ratio)",
+            "idle entries/GB (change)"])
+    out = {"busy": busy, "idle": idle, "added": {}}
+    b = busy["base"]
+    for m in modes:
+        a = added[m]
+        out["added"][m] = a
+        t.row(m, "%.4f" % a, pctstr(a / b), "%.3f (%.3f)" % (busy[m], busy[m] / b),
+              "%.3f (%.3f)" % (busy[m] - a, (busy[m] - a) / b),
+              "%s (%+.0f)" % (fmt(idle[m], ",.0f"), idle[m] - idle["base"]))
+    di = idle["placebo"] - idle["base"]
+    if di < 0:
+        # Fewer idle entries with the placebo: what each one cost the rest.
+        per_idle = ((busy["placebo"] - added["placebo"]) - b) / di
+        out["per_idle_us"] = per_idle * 1e6
+        t.row("busy CPU per idle entry, from the placebo", "-", "-", "-", "-",
+              "%.1f us" % (per_idle * 1e6))
+        if "capture" in modes:
+            pred = (b + added["capture"] + per_idle * (idle["capture"] - idle["base"])) / b
+            out["capture_predicted"] = pred
+            out["capture_measured"] = busy["capture"] / b
+            t.row("capture's CPU/byte ratio predicted from that (measured)", "-", "-",
+                  "%.3f (%.3f)" % (pred, busy["capture"] / b), "-", "-")
+    else:
+        t.row("busy CPU per idle entry, from the placebo", "-", "-", "-", "-",
+              "not derived: the placebo did not reduce idle entries")
     return out
 
 
@@ -476,6 +533,7 @@ def main():
     att = attrib(d, t)
     progs(path, t)
     pre = precise(d, t)
+    placebo_control(d, t, att, pre)
     smp = sampled(d, t)
     prims(d, t)
     if att.get("capture") is not None:

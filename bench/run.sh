@@ -16,7 +16,12 @@
 #                         long series of base / capture / tcpdump alone (many
 #                         short rounds: ratios with bootstrap intervals); then
 #                         the same three modes under perf (sampled attribution:
-#                         tcpdump's kernel work counted too)
+#                         tcpdump's kernel work counted too). The attribution
+#                         and long series also run the placebo (bench/placebo.bpf.c:
+#                         BENCH_PLACEBO_NS of spinning per segment in the
+#                         capture's segment hooks, nothing else), a control
+#                         for what the direct measures show of CPU work whose
+#                         amount is known
 #        bench/prims.sh   ns per primitive of a record (call, clock, ...)
 #   3    bench/events.sh  test provider: 2 M events/s for 10 s, then overload
 #   4    bench/read.sh    elog -r text rate, record walk, pcapng export vs tshark
@@ -43,6 +48,9 @@
 #                                         tree: `git archive HEAD` into
 #                                         build/bench/src-<rev>, built and run from there
 #                                         (results still under this tree's build/bench)
+#   BENCH_PLACEBO_NS [500]                the placebo's spin per segment (500: about the
+#                                         capture's BPF time per GB on the machine of
+#                                         docs/PERFORMANCE.md)
 #   BENCH_EVENT_RATE [2000000] BENCH_EVENT_SECONDS [10] BENCH_EVENT_RUNS [3]
 #   BENCH_QUICK=1                         2 rounds of 2 s, 3 s event runs: a smoke test
 #   BENCH_NO_BUILD=1                      use build/ as it is
@@ -73,6 +81,8 @@ PROFILE=${BENCH_PROFILE_ROUNDS:-6}
 EV_RATE=${BENCH_EVENT_RATE:-2000000}
 EV_SECS=${BENCH_EVENT_SECONDS:-10}
 EV_RUNS=${BENCH_EVENT_RUNS:-3}
+PLACEBO_NS=${BENCH_PLACEBO_NS:-500}
+case $PLACEBO_NS in "" | *[!0-9]*) echo "bench/run.sh: BENCH_PLACEBO_NS must be a whole number of ns, not '$PLACEBO_NS'" >&2; exit 1 ;; esac
 if [ "${BENCH_QUICK:-}" = 1 ]; then
 	ROUNDS=2 SECS=2 EV_SECS=3 EV_RUNS=1 ATTRIB=1 PRECISE=3 PROFILE=1
 fi
@@ -101,6 +111,8 @@ fi
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/prims.bpf.c -o "$BENCH_HELP/prims.bpf.o"
 clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/ringcost.bpf.c -o "$BENCH_HELP/ringcost.bpf.o"
+clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -DPLACEBO_NS="$PLACEBO_NS" -c bench/placebo.bpf.c \
+	-o "$BENCH_HELP/placebo.bpf.o"
 for h in pace walk ringcost; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
@@ -129,7 +141,9 @@ done
 	echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 	command -v bpftrace >/dev/null && echo "bpftrace: $(bpftrace --version)"
 	echo "rounds: $ROUNDS x ${SECS}s; attribution rounds: $ATTRIB; long series: $PRECISE x 4s; sampled: $PROFILE x 4s; event runs: $EV_RUNS x ${EV_SECS}s at $EV_RATE/s"
+	echo "placebo: ${PLACEBO_NS} ns of spinning per segment (bench/placebo.bpf.c)"
 } >"$BENCH_OUT/conditions.txt"
+record placebo setting 1 ns "$PLACEBO_NS"
 
 # An idle tcp provider in the host's bpffs (loaded by someone's tests) runs
 # its always-on hooks on our flows too: on request, unload it for the run
@@ -147,10 +161,10 @@ echo "host tcp provider at start: $([ -e /sys/fs/bpf/eventlog/tcp/ready ] && ech
 
 bench/bulk.sh -r "$ROUNDS" -t "$SECS" -m "$MODES"
 if [ "$ATTRIB" -gt 0 ]; then
-	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES no-ring no-delivery"
+	bench/bulk.sh -S -p attrib -r "$ATTRIB" -t "$SECS" -m "$MODES placebo no-ring no-delivery"
 fi
 if [ "$PRECISE" -gt 0 ]; then
-	bench/bulk.sh -p precise -r "$PRECISE" -t 4 -m "base capture tcpdump"
+	bench/bulk.sh -p precise -r "$PRECISE" -t 4 -m "base capture tcpdump placebo"
 fi
 if [ "$PROFILE" -gt 0 ]; then
 	bench/bulk.sh -P -p profile -r "$PROFILE" -t 4 -m "base capture tcpdump"

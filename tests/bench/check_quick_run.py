@@ -69,8 +69,9 @@ def check_events(d, part, modes):
         for run, kv in runs(d, part, m).items():
             w = f"{part}/{m} run {run}"
             ev = val(kv, "events", w)
-            if m in ("base", "loaded", "disabled"):
-                # disabled: subscribed, but the flow's sessions are off.
+            if m in ("base", "loaded", "disabled", "placebo"):
+                # disabled: subscribed, but the flow's sessions are off;
+                # placebo: no provider at all.
                 need(ev == 0, f"{w}: {ev:.0f} events where nothing is enabled")
             elif m in RECORDING:
                 need(ev > 0, f"{w}: recorded no events")
@@ -80,8 +81,15 @@ def check_events(d, part, modes):
 
 
 def check_attrib(d):
-    check_flow(d, "attrib", BULK + ["no-ring", "no-delivery"], 1)
-    check_events(d, "attrib", BULK)
+    check_flow(d, "attrib", BULK + ["placebo", "no-ring", "no-delivery"], 1)
+    check_events(d, "attrib", BULK + ["placebo"])
+    # The placebo's own programs ran (it is known work), and nothing of ours.
+    kv = runs(d, "attrib", "placebo")["1"]
+    need(val(kv, "bpf_runs", "attrib/placebo") > 0, "attrib/placebo: its programs did not run")
+    need(val(kv, "bpf_s", "attrib/placebo") > 0, "attrib/placebo: no BPF run time counted")
+    need(val(kv, "bpf_elog_s", "attrib/placebo") == 0, "attrib/placebo: eventlog programs ran")
+    ns = report.num(d.get(("placebo", "setting"), {}).get("1", {}).get("ns"))
+    need(ns is not None and ns > 0, "placebo: its spin per segment is not recorded")
     cap = runs(d, "attrib", "capture")["1"]
     need(val(cap, "bpf_runs", "attrib/capture") > 0, "attrib/capture: no BPF program run counted")
     for m in ("no-ring", "no-delivery"):
@@ -142,6 +150,7 @@ def check_read(d):
 def check_table(res):
     t = open(os.path.join(res, "table.md")).read()
     need("#### Targets" in t, "table.md: no Targets section")
+    need("#### 1-2d (control)" in t, "table.md: no placebo control table")
     rows = [line.split("|") for line in t.splitlines() if re.match(r"\| [1-5] ", line)]
     for n in "12345":
         need(any(r[1].strip().startswith(n) for r in rows), f"table.md: no row for target {n}")
@@ -170,8 +179,8 @@ def main():
         check_flow(d, "bulk", BULK, 2)
         check_events(d, "bulk", BULK)
         check_attrib(d)
-        check_flow(d, "precise", ["base", "capture", "tcpdump"], 3)
-        check_events(d, "precise", ["base", "capture", "tcpdump"])
+        check_flow(d, "precise", ["base", "capture", "tcpdump", "placebo"], 3)
+        check_events(d, "precise", ["base", "capture", "tcpdump", "placebo"])
         check_profile(d)
         check_prims(d)
         check_event_rate(d)

@@ -183,3 +183,50 @@ def test_long_series_what_the_cpus_did_besides(tmp_path):
     # A run without the counters (an older results file): no table, no error.
     write_results(tmp_path / "old.tsv", [r for r in rows if r[3] not in ("idle_entries",)])
     assert "sys" not in report.precise(report.load(str(tmp_path / "old.tsv")), report.Table(False))
+
+
+def test_placebo_control(tmp_path):
+    """Part 1-2d (control): the rest of the machine's busy CPU is the direct
+    figure minus the attributed one; the placebo's change in idle entries
+    prices one of them, and that predicts the capture's direct ratio."""
+    rows = [("placebo", "setting", 1, "ns", 500), ("attrib", "nop", "-", "stats_floor_ns", 0)]
+    # Long series, per GB: base 0.30 CPU-s with 4,000 idle entries; the
+    # placebo adds 0.04 (attributed) and ends 2,000 idle entries, busy 0.28:
+    # the rest did 0.24, 0.06 less, 30 us per idle entry. The capture adds
+    # 0.05 with 1,000 idle entries fewer: predicted 0.30 + 0.05 - 0.03.
+    for r in range(1, 6):
+        for mode, busy, idle in (("base", 0.30, 4000), ("placebo", 0.28, 2000), ("capture", 0.33, 3000)):
+            rows += [("precise", mode, r, "cpu_s_per_gb", busy), ("precise", mode, r, "gbps", 30.0),
+                     ("precise", mode, r, "bytes", 1e9)]
+            rows += [("precise", mode, r, k, v) for k, v in
+                     (("ctxt", 12000), ("call_ipi", idle), ("res_ipi", 5), ("idle_entries", idle),
+                      ("idle_us", 90000))]
+        for mode, bpf, tool in (("base", 0.0, None), ("placebo", 0.04, None), ("capture", 0.04, 0.01)):
+            rows += [("attrib", mode, r, "bpf_s", bpf), ("attrib", mode, r, "bpf_runs", 1000),
+                     ("attrib", mode, r, "bytes", 1e9), ("attrib", mode, r, "cpu_s_per_gb", 0.30)]
+            if tool is not None:
+                rows.append(("attrib", mode, r, "tool_cpu_s", tool))
+    write_results(tmp_path / "results.tsv", rows)
+    d = report.load(str(tmp_path / "results.tsv"))
+    t = report.Table(False)
+    att = report.attrib(d, t)
+    assert abs(att["added"]["placebo"] - 0.04) < 1e-9 and abs(att["added"]["capture"] - 0.05) < 1e-9
+    out = report.placebo_control(d, t, att, report.precise(d, t))
+    assert abs(out["per_idle_us"] - 30.0) < 1e-6
+    assert abs(out["capture_predicted"] - 0.32 / 0.30) < 1e-9
+    assert abs(out["capture_measured"] - 0.33 / 0.30) < 1e-9
+    text = report_text(str(tmp_path / "results.tsv"))
+    assert "500 ns of spinning" in text and "30.0 us" in text and "1.067 (1.100)" in text
+    # A placebo that leaves the idle entries as they were prices nothing.
+    flat = [r if not (r[0] == "precise" and r[1] == "placebo" and r[3] in ("idle_entries", "call_ipi"))
+            else r[:4] + (4000,) for r in rows]
+    write_results(tmp_path / "flat.tsv", flat)
+    d = report.load(str(tmp_path / "flat.tsv"))
+    out = report.placebo_control(d, report.Table(False), report.attrib(d, report.Table(False)),
+                                 report.precise(d, report.Table(False)))
+    assert "per_idle_us" not in out and "capture_predicted" not in out
+    # No placebo in the run (an older results file): no table, no error.
+    write_results(tmp_path / "old.tsv", [r for r in rows if r[1] != "placebo"])
+    d = report.load(str(tmp_path / "old.tsv"))
+    assert report.placebo_control(d, report.Table(False), report.attrib(d, report.Table(False)),
+                                  report.precise(d, report.Table(False))) == {}
