@@ -17,7 +17,8 @@
 #             egress, spinning a fixed time per segment and doing nothing
 #             else (a control: CPU work of a known amount, in the hooks and
 #             on the CPUs where the capture's segment records are made;
-#             needs $BENCH_HELP/placebo.bpf.o, which bench/run.sh builds)
+#             needs $BENCH_HELP/placebo.bpf.o and its loader bench/placebo,
+#             which bench/run.sh builds)
 #
 # Ablations of capture, for the attribution series (-S): the same capture with
 # the provider loaded from a bench build that leaves part of every record's
@@ -195,29 +196,26 @@ set_provider() { # unloaded | loaded [ELOGCTL of the build to load]
 	"$want" kern.eventlog.tcp.default=0 >/dev/null
 }
 
-# The placebo's programs, pinned while attached (so a failed run's cleanup
-# can find and detach them) to the cgroup the provider's hooks use.
-PLACEBO_PIN=/sys/fs/bpf/elog_bench_placebo_$$
+# The placebo's programs, attached to the cgroup the provider's hooks use by
+# links that only bench/placebo holds: they go when it is stopped, or when
+# this script dies in any way (it exits with its parent).
 PLACEBO_CG=/sys/fs/cgroup/unified
-placebo_attach() {
-	local obj=$BENCH_HELP/placebo.bpf.o d
-	[ -r "$obj" ] || die "mode placebo needs $obj (bench/run.sh builds it)"
-	command -v bpftool >/dev/null || die "mode placebo needs bpftool"
-	bpftool prog loadall "$obj" "$PLACEBO_PIN" || die "cannot load $obj"
-	for d in ingress egress; do
-		bpftool cgroup attach "$PLACEBO_CG" "$d" pinned "$PLACEBO_PIN/placebo_$d" multi ||
-			die "cannot attach the placebo's $d program"
-	done
+placebo_pid=
+placebo_attach() { # OUT: where its output goes
+	local obj=$BENCH_HELP/placebo.bpf.o
+	[ -r "$obj" ] && [ -x "$BENCH_HELP/placebo" ] ||
+		die "mode placebo needs $obj and $BENCH_HELP/placebo (bench/run.sh builds them)"
+	"$BENCH_HELP/placebo" "$obj" "$PLACEBO_CG" >"$1" 2>&1 &
+	placebo_pid=$!
+	wait_for 10 grep -q "^attached" "$1" || die "the placebo did not attach: $(tail -2 "$1")"
 }
 placebo_detach() {
-	local d
-	for d in ingress egress; do
-		[ -e "$PLACEBO_PIN/placebo_$d" ] &&
-			bpftool cgroup detach "$PLACEBO_CG" "$d" pinned "$PLACEBO_PIN/placebo_$d"
-	done
-	rm -rf "$PLACEBO_PIN"
+	[ -n "$placebo_pid" ] || return 0
+	kill -TERM "$placebo_pid" 2>/dev/null || true
+	wait "$placebo_pid" || die "the placebo exited badly: $(tail -2 "$DIR/placebo.out" 2>/dev/null)"
+	placebo_pid=
 }
-bench_on_exit placebo_detach
+bench_on_exit '[ -n "$placebo_pid" ] && kill -TERM $placebo_pid && wait $placebo_pid'
 
 # ns_segs: TCP segments sent and received so far in the namespace ("out in"):
 # only the flow runs there, so their change per run is the flow's segments
@@ -299,7 +297,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		;;
 	esac
 
-	[ "$mode" = placebo ] && placebo_attach
+	[ "$mode" = placebo ] && placebo_attach "$DIR/placebo.out"
 	record "$PART" "$mode" "$run" foreign "$(foreign_state)"
 	record "$PART" "$mode" "$run" loadavg "$(cut -d' ' -f1 /proc/loadavg)"
 	if [ "$STATS" = 1 ]; then
