@@ -122,19 +122,28 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' eventlog.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
 
 # Runs every test group of this build variant; each group's outcome is
-# appended to build/test-results for the summary of `make test`.
+# appended to build/test-results for the summary of `make test`, and its
+# output is kept in $(BUILD)/test-logs/GROUP.log (shown as it runs too).
 tests-here: all
-	@mkdir -p build; fail=0; for t in $(TEST_TARGETS); do \
-		if $(MAKE) --no-print-directory $$t; then r=pass; else r=FAIL; fail=1; fi; \
+	@mkdir -p build $(BUILD)/test-logs; fail=0; for t in $(TEST_TARGETS); do \
+		log=$(BUILD)/test-logs/$$t.log; \
+		{ $(MAKE) --no-print-directory $$t 2>&1; echo $$? > $$log.rc; } | tee $$log; \
+		if [ "$$(cat $$log.rc)" = 0 ]; then r=pass; else r=FAIL; fail=1; fi; \
 		echo "$$r $(BUILD) $$t" >> build/test-results; \
 	done; exit $$fail
 
-# Both variants run even when the first fails; the last line sums up groups.
+# Both variants run even when the first fails. The end repeats what failed
+# (the failing tests' lines of each failed group, or its last lines) so that
+# the tail of a CI log names them; the last line sums up groups.
 test check: deps
 	@mkdir -p build; rm -f build/test-results; rc=0; \
 	$(MAKE) --no-print-directory SAN=1 tests-here || rc=1; \
 	$(MAKE) --no-print-directory tests-here || rc=1; \
-	echo; grep FAIL build/test-results || true; \
+	echo; grep FAIL build/test-results | while read -r r dir t; do \
+		echo "FAIL $$dir $$t:"; \
+		grep -E '^(FAIL|FAILED|ERROR) ' $$dir/test-logs/$$t.log | head -20 | grep . \
+			|| tail -n 15 $$dir/test-logs/$$t.log; \
+	done; \
 	echo "test groups: $$(grep -c ^pass build/test-results) passed, $$(grep -c ^FAIL build/test-results) failed"; \
 	exit $$rc
 
