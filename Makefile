@@ -139,7 +139,7 @@ test check: deps
 	@mkdir -p build; rm -f build/test-results; rc=0; \
 	$(MAKE) --no-print-directory SAN=1 tests-here || rc=1; \
 	$(MAKE) --no-print-directory tests-here || rc=1; \
-	echo; grep FAIL build/test-results | while read -r r dir t; do \
+	echo; grep ^FAIL build/test-results | while read -r r dir t; do \
 		echo "FAIL $$dir $$t:"; \
 		grep -E '^(FAIL|FAILED|ERROR) ' $$dir/test-logs/$$t.log | head -20 | grep . \
 			|| tail -n 15 $$dir/test-logs/$$t.log; \
