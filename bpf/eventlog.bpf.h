@@ -241,6 +241,23 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 	elog__count_st(st, 1);
 }
 
+/* One slot's share of an event: its filter, then the record or a drop. */
+static __always_inline void elog__emit_slot(__u32 slot, int targeted, __u8 level, __u32 keywords,
+					    const struct elog_event_hdr *hdr, const void *payload,
+					    __u32 len, __u32 room)
+{
+	struct elog_sub_cfg *c = bpf_map_lookup_elem(&elog_subs, &slot);
+
+	if (!c || !elog__match(c, targeted, level, keywords))
+		return;
+	if (len > ELOG_PAYLOAD_MAX) {
+		/* Cannot be represented in a u16 event_length. */
+		elog__count(&slot, 0);
+		return;
+	}
+	elog__deliver(slot, targeted, c, hdr, payload, len, room);
+}
+
 /*
  * Fills hdr for session s (everything but event_id, and the timestamp when
  * the caller has set one) and writes the record to every matching subscriber
@@ -272,23 +289,19 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 	hdr->session_id = s ? s->id : ELOG_BPF_SESSION_ID_NONE;
 	hdr->thread_id = (__s32)bpf_get_current_pid_tgid();
 
+	if (target >= 0) {
+		/* Aimed at one slot (a dump): no loop. Kept apart from the
+		 * loop below so the verifier does not fork every iteration of
+		 * it on a target it cannot know. */
+		if (target < ELOG_MAX_SUBSCRIBERS)
+			elog__emit_slot((__u32)target, 1, level, keywords, hdr, payload, len, room);
+		return;
+	}
 	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
-		struct elog_sub_cfg *c;
-		__u32 slot = i;
-
-		if (target < 0 && !(mask >> i))
+		if (!(mask >> i))
 			break; /* no active slot above i */
-		if (target >= 0 ? (__u32)target != i : !(mask & (1u << i)))
-			continue;
-		c = bpf_map_lookup_elem(&elog_subs, &slot);
-		if (!c || !elog__match(c, target >= 0, level, keywords))
-			continue;
-		if (len > ELOG_PAYLOAD_MAX) {
-			/* Cannot be represented in a u16 event_length. */
-			elog__count(&slot, 0);
-			continue;
-		}
-		elog__deliver(slot, target >= 0, c, hdr, payload, len, room);
+		if (mask & (1u << i))
+			elog__emit_slot(i, 0, level, keywords, hdr, payload, len, room);
 	}
 }
 

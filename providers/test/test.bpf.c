@@ -43,51 +43,81 @@ static __always_inline void test_announce(const struct elog_session *s)
 	TEST_EVENTLOG_SESSION_CREATE_LOG(s, s->id);
 }
 
-struct emit_ctx {
-	struct test_session *ts;
+/*
+ * The bodies of the bpf_loop callbacks below are global functions: the
+ * verifier checks a global function once, on its own, with arguments of
+ * unknown value. Inlined into a callback, every event's delivery loop over
+ * the subscriber slots was walked again for each state the loop reached,
+ * which ran into the 1,000,000-instruction limit on some kernel builds.
+ * A global function cannot follow a pointer it loads from memory, so the
+ * session comes as an argument of its own; and a pointer argument may be
+ * NULL as far as the verifier knows, so each one is checked.
+ */
+struct emit_args {
 	__u32 event_id, level, keywords, len;
 	__u32 back_us; /* > 0: stamp each event this long before now */
+	__u32 pad;
 };
 
-static long emit_one(__u32 i, struct emit_ctx *c)
+struct emit_ctx {
+	struct test_session *ts;
+	struct emit_args a;
+};
+
+__noinline int test_emit_raw(struct test_session *ts, const struct emit_args *a)
 {
 	struct {
 		struct elog_event_hdr hdr;
 		__u64 payload[TEST_PAYLOAD_MAX / 8];
 	} m = {};
-	__u32 len = c->len;
+	__u32 len;
 
+	if (!ts || !a)
+		return 1;
+	len = a->len;
 	if (len > TEST_PAYLOAD_MAX)
 		return 1;
-	m.payload[0] = c->ts->seq++;
-	m.payload[1] = c->ts->s.id;
-	if (!elog_would_log(&c->ts->s, (__u8)c->level, c->keywords))
+	m.payload[0] = ts->seq++;
+	m.payload[1] = ts->s.id;
+	if (!elog_would_log(&ts->s, (__u8)a->level, a->keywords))
 		return 0;
 	/* The record in one piece (one ring write, as the tcp provider's);
-	 * the schema events (emit_schema_one) take the reserve-and-write way. */
-	m.hdr.event_id = c->event_id;
-	if (c->back_us) {
+	 * the schema events (test_emit_schema) take the reserve-and-write way. */
+	m.hdr.event_id = a->event_id;
+	if (a->back_us) {
 		/* A preset timestamp, as if the record had waited back_us
 		 * between its clock read and its ring (never 0: that means
 		 * "read at emit"). */
 		m.hdr.timestamp = bpf_ktime_get_boot_ns() / 1000;
-		m.hdr.timestamp = m.hdr.timestamp > c->back_us ? m.hdr.timestamp - c->back_us : 1;
+		m.hdr.timestamp = m.hdr.timestamp > a->back_us ? m.hdr.timestamp - a->back_us : 1;
 	}
-	elog_emit_rec(&c->ts->s, (__u8)c->level, c->keywords, &m.hdr, len, TEST_PAYLOAD_MAX);
+	elog_emit_rec(&ts->s, (__u8)a->level, a->keywords, &m.hdr, len, TEST_PAYLOAD_MAX);
 	return 0;
+}
+
+static long emit_one(__u32 i, struct emit_ctx *c)
+{
+	return test_emit_raw(c->ts, &c->a) ? 1 : 0;
 }
 
 /* One event through the generated producer macros (so the schema's levels,
  * keywords and layouts are what the BPF side really emits), fields derived
- * from the sequence number. */
-static long emit_schema_one(__u32 i, struct emit_ctx *c)
+ * from the sequence number. Returns 1 for an unknown event id. */
+__noinline int test_emit_schema(struct test_session *ts, __u32 event_id)
 {
-	struct elog_session *s = &c->ts->s;
-	__u64 seq = c->ts->seq++;
-	__u64 values[8] = { seq, seq + 1, seq + 2, seq + 3, seq + 4, seq + 5, seq + 6, seq + 7 };
 	__u32 v6[4] = { 0, 0, 0, bpf_htonl(1) };
+	struct elog_session *s;
+	__u64 values[8], seq;
+	int i;
 
-	switch (c->event_id) {
+	if (!ts)
+		return 1;
+	s = &ts->s;
+	seq = ts->seq++;
+	for (i = 0; i < 8; i++)
+		values[i] = seq + i;
+
+	switch (event_id) {
 	case TEST_EVENTLOG_PING_ID:
 		TEST_EVENTLOG_PING_LOG(s);
 		break;
@@ -120,6 +150,11 @@ static long emit_schema_one(__u32 i, struct emit_ctx *c)
 	return 0;
 }
 
+static long emit_schema_one(__u32 i, struct emit_ctx *c)
+{
+	return test_emit_schema(c->ts, c->a.event_id) ? 1 : 0;
+}
+
 struct walk_ctx {
 	__s32 slot;  /* DUMP target */
 	__s32 value; /* WALK value */
@@ -127,12 +162,12 @@ struct walk_ctx {
 	__u32 n;     /* sessions touched */
 };
 
-static long walk_one(__u32 i, struct walk_ctx *w)
+/* One live session of a DUMP or WALK; returns 1 when it touched it. */
+__noinline int test_walk_session(struct test_session *ts, const struct walk_ctx *w)
 {
-	struct test_session *ts = bpf_map_lookup_elem(&test_sessions, &i);
 	struct elog_session copy;
 
-	if (!ts || !ts->live)
+	if (!ts || !w)
 		return 0;
 	if (w->op == TEST_OP_DUMP) {
 		if (!ts->s.enabled)
@@ -140,24 +175,58 @@ static long walk_one(__u32 i, struct walk_ctx *w)
 		copy = ts->s;
 		copy.target = (__s8)w->slot;
 		test_announce(&copy);
-		w->n++;
-	} else if (w->value == 2 && !ts->s.enabled) {
+		return 1;
+	}
+	if (w->value == 2 && !ts->s.enabled) {
 		elog_session_set_enabled(&ts->s, 1);
 		test_announce(&ts->s);
-		w->n++;
-	} else if (w->value == -1 && ts->s.enabled) {
+		return 1;
+	}
+	if (w->value == -1 && ts->s.enabled) {
 		elog_session_set_enabled(&ts->s, 0);
-		w->n++;
+		return 1;
 	}
 	return 0;
 }
 
-/* Returns >= 0 (events or sessions handled) or -errno. */
+static long walk_one(__u32 i, struct walk_ctx *w)
+{
+	struct test_session *ts = bpf_map_lookup_elem(&test_sessions, &i);
+
+	if (ts && ts->live)
+		w->n += test_walk_session(ts, w);
+	return 0;
+}
+
+/* A command's live session, or NULL with *ret set (-errno). */
+static __always_inline struct test_session *live_session(const struct test_cmd *cmd, int *ret)
+{
+	__u32 idx = cmd->session;
+	struct test_session *ts = bpf_map_lookup_elem(&test_sessions, &idx);
+
+	if (!ts) {
+		*ret = -22; /* EINVAL: index out of range */
+		return NULL;
+	}
+	if (!ts->live) {
+		*ret = -2; /* ENOENT */
+		return NULL;
+	}
+	return ts;
+}
+
+/*
+ * The commands are three programs (which one runs is the user half's
+ * choice by op): each is verified on its own, so the emit loops'
+ * verification does not add up with the session commands' in one program.
+ * Each returns >= 0 (events or sessions handled) or -errno.
+ */
 SEC("syscall")
 int test_cmd(struct test_cmd *cmd)
 {
 	struct test_session *ts;
 	__u32 idx = cmd->session;
+	int ret = -22;
 
 	if (cmd->op == TEST_OP_DUMP || cmd->op == TEST_OP_WALK) {
 		struct walk_ctx w = { .slot = cmd->slot, .value = cmd->value, .op = cmd->op };
@@ -167,12 +236,10 @@ int test_cmd(struct test_cmd *cmd)
 		bpf_loop(TEST_MAX_SESSIONS, walk_one, &w, 0);
 		return (int)w.n;
 	}
-
-	ts = bpf_map_lookup_elem(&test_sessions, &idx);
-	if (!ts)
-		return -22; /* EINVAL: index out of range */
-	switch (cmd->op) {
-	case TEST_OP_CREATE:
+	if (cmd->op == TEST_OP_CREATE) {
+		ts = bpf_map_lookup_elem(&test_sessions, &idx);
+		if (!ts)
+			return -22;
 		if (ts->live)
 			return -17; /* EEXIST */
 		ts->live = 1;
@@ -181,15 +248,16 @@ int test_cmd(struct test_cmd *cmd)
 		if (ts->s.enabled)
 			test_announce(&ts->s);
 		return 0;
+	}
+	ts = live_session(cmd, &ret);
+	if (!ts)
+		return ret;
+	switch (cmd->op) {
 	case TEST_OP_DESTROY:
-		if (!ts->live)
-			return -2; /* ENOENT */
 		elog_session_fini(&ts->s);
 		ts->live = 0;
 		return 0;
 	case TEST_OP_ENABLE:
-		if (!ts->live)
-			return -2;
 		if (cmd->value && !ts->s.enabled) {
 			elog_session_set_enabled(&ts->s, 1);
 			test_announce(&ts->s); /* upstream forgets this */
@@ -197,33 +265,45 @@ int test_cmd(struct test_cmd *cmd)
 			elog_session_set_enabled(&ts->s, 0);
 		}
 		return 0;
-	case TEST_OP_EMIT: {
-		struct emit_ctx c = {
-			.ts = ts, .event_id = cmd->event_id, .level = cmd->level,
-			.keywords = cmd->keywords, .len = cmd->len,
-			.back_us = cmd->value > 0 ? (__u32)cmd->value : 0,
-		};
-
-		if (!ts->live)
-			return -2;
-		if (cmd->len > TEST_PAYLOAD_MAX || cmd->count > (1u << 23))
-			return -22;
-		return (int)bpf_loop(cmd->count, emit_one, &c, 0);
-	}
-	case TEST_OP_EMIT_SCHEMA: {
-		struct emit_ctx c = { .ts = ts, .event_id = cmd->event_id };
-		long n;
-
-		if (!ts->live)
-			return -2;
-		if (cmd->count > (1u << 23))
-			return -22;
-		n = bpf_loop(cmd->count, emit_schema_one, &c, 0);
-		/* bpf_loop stops early only on an unknown event id. */
-		return n == cmd->count ? (int)n : -22;
-	}
 	}
 	return -22;
+}
+
+/* TEST_OP_EMIT */
+SEC("syscall")
+int test_emit(struct test_cmd *cmd)
+{
+	struct emit_ctx c = {
+		.a = { .event_id = cmd->event_id, .level = cmd->level,
+		       .keywords = cmd->keywords, .len = cmd->len,
+		       .back_us = cmd->value > 0 ? (__u32)cmd->value : 0 },
+	};
+	int ret = -22;
+
+	c.ts = live_session(cmd, &ret);
+	if (!c.ts)
+		return ret;
+	if (cmd->len > TEST_PAYLOAD_MAX || cmd->count > (1u << 23))
+		return -22;
+	return (int)bpf_loop(cmd->count, emit_one, &c, 0);
+}
+
+/* TEST_OP_EMIT_SCHEMA */
+SEC("syscall")
+int test_emit_schema_cmd(struct test_cmd *cmd)
+{
+	struct emit_ctx c = { .a = { .event_id = cmd->event_id } };
+	int ret = -22;
+	long n;
+
+	c.ts = live_session(cmd, &ret);
+	if (!c.ts)
+		return ret;
+	if (cmd->count > (1u << 23))
+		return -22;
+	n = bpf_loop(cmd->count, emit_schema_one, &c, 0);
+	/* bpf_loop stops early only on an unknown event id. */
+	return n == cmd->count ? (int)n : -22;
 }
 
 /*

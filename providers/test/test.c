@@ -40,6 +40,10 @@ static int test_load(struct elog_rt *rt, struct elog_error *err)
 	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.test_cmd, "test_cmd", err);
 	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.test_emit, "test_emit", err);
+	if (!ret)
+		ret = elog_rt_pin_prog(rt, skel->progs.test_emit_schema_cmd, "test_emit_schema", err);
+	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.test_hot, HOT_NAME, err);
 out:
 	/* Pins keep maps and programs alive after the skeleton is gone. */
@@ -55,9 +59,12 @@ static const struct elog_hot_hook test_hot[] = {
 
 int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err)
 {
+	/* The emit commands have programs of their own (test.bpf.c). */
+	const char *prog = cmd->op == TEST_OP_EMIT ? "prog_test_emit" :
+			   cmd->op == TEST_OP_EMIT_SCHEMA ? "prog_test_emit_schema" : "prog_test_cmd";
 	int retval = 0, ret;
 
-	ret = elog_rt_run_syscall(rt, "prog_test_cmd", cmd, sizeof(*cmd), &retval, err);
+	ret = elog_rt_run_syscall(rt, prog, cmd, sizeof(*cmd), &retval, err);
 	if (ret)
 		return ret;
 	if (retval < 0) {
