@@ -68,6 +68,7 @@ include providers/tcp/module.mk
 include cmd/elog/module.mk
 include cmd/elogctl/module.mk
 include tests/module.mk
+include tests/verifier/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
 

@@ -13,7 +13,7 @@ int elogctl_parse_args(int argc, char **argv, struct elogctl_args *a)
 
 	memset(a, 0, sizeof(*a));
 	optind = 0; /* glibc: 0 also resets getopt's state from an earlier parse */
-	while ((c = getopt(argc, argv, "+anhL:U:l")) != -1) {
+	while ((c = getopt(argc, argv, "+anhL:U:lV")) != -1) {
 		switch (c) {
 		case 'a': a->all = true; break;
 		case 'n': a->value_only = true; break;
@@ -29,11 +29,12 @@ int elogctl_parse_args(int argc, char **argv, struct elogctl_args *a)
 				a->unload[a->nunload++] = optarg;
 			break;
 		case 'l': a->list = true; break;
+		case 'V': a->verify = true; break;
 		default: return -1;
 		}
 	}
 	a->first = optind;
-	if (!a->all && !a->nload && !a->nunload && !a->list && optind >= argc)
+	if (!a->all && !a->nload && !a->nunload && !a->list && !a->verify && optind >= argc)
 		return -1;
 	return 0;
 }

@@ -16,6 +16,7 @@ struct elogctl_args {
 	bool all;          /* -a */
 	bool value_only;   /* -n */
 	bool list;         /* -l */
+	bool verify;       /* -V */
 	const char *load[ELOGCTL_MAX_LOADS];   /* -L provider, repeatable */
 	const char *unload[ELOGCTL_MAX_LOADS]; /* -U provider, repeatable */
 	int nload, nunload;

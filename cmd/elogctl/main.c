@@ -4,7 +4,7 @@
  * by name, and loads or unloads providers.
  *
  *   elogctl [-n] [-a] [name[=value] ...]
- *   elogctl [-L provider] ... [-U provider] ... [-l]
+ *   elogctl [-L provider] ... [-U provider] ... [-l] [-V]
  *
  * main() is the only place that prints errors; each failing name gives one
  * message, the others are still processed, and the exit status is 1.
@@ -31,7 +31,8 @@ static void usage(void)
 		"usage: elogctl [-n] [-a] [name[=value] ...]\n"
 		"       elogctl -L provider    load a provider\n"
 		"       elogctl -U provider    unload a provider (detach and unpin everything)\n"
-		"       elogctl -l             list providers and whether they are loaded\n");
+		"       elogctl -l             list providers and whether they are loaded\n"
+		"       elogctl -V             verify every provider's BPF programs (nothing attached)\n");
 }
 
 static int show(const struct oid *o)
@@ -155,6 +156,41 @@ static int list(void)
 	return rc;
 }
 
+/*
+ * What the kernel's verifier says of every program of every provider built
+ * in: each object is loaded and closed again, nothing attached or pinned.
+ * One row per program; a refused program is reported and makes the exit
+ * status 1, the other providers are still verified.
+ */
+static int verify(void)
+{
+	struct elog_prog_stats st[64];
+	struct elog_error err;
+	int rc = 0;
+	size_t i, j, n;
+
+	printf("%-8s %-24s %8s %7s %8s %8s %9s\n", "provider", "program", "insns", "limit%",
+	       "states", "peak", "verify_us");
+	for (i = 0; i < elog_rt_provider_count(); i++) {
+		const struct elog_provider_ops *ops = elog_rt_provider_at(i);
+		int ret = elog_rt_verify(ops, st, sizeof(st) / sizeof(st[0]), &n, &err);
+
+		for (j = 0; j < n; j++) {
+			if (!st[j].loaded)
+				continue;
+			printf("%-8s %-24s %8ld %6.1f%% %8ld %8ld %9ld\n", ops->name, st[j].name,
+			       st[j].insns,
+			       st[j].insn_limit > 0 ? 100.0 * st[j].insns / st[j].insn_limit : 0.0,
+			       st[j].total_states, st[j].peak_states, st[j].verify_us);
+		}
+		if (ret) {
+			fprintf(stderr, "elogctl: verify %s\n", err.msg);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct elogctl_args a;
@@ -178,6 +214,8 @@ int main(int argc, char **argv)
 		rc |= load(a.unload[i], 1);
 	if (a.list)
 		rc |= list();
+	if (a.verify)
+		rc |= verify();
 	if (a.all)
 		for (i = 0; i < (int)noids; i++)
 			rc |= show(&oids[i]);

@@ -8,7 +8,7 @@
 ELOG_RT_PROVIDERS ?=
 
 LIB_SRCS += lib/rt/hot.c lib/rt/lock.c lib/rt/pins.c lib/rt/proc.c lib/rt/registry.c \
-	lib/rt/rt.c lib/rt/subscribe.c lib/rt/reorder.c $(GEN)/rt_providers.c
+	lib/rt/rt.c lib/rt/subscribe.c lib/rt/reorder.c lib/rt/verify.c $(GEN)/rt_providers.c
 
 # Rewritten only when the provider list changes (FORCE + compare), so the
 # archive is not rebuilt on every make.

@@ -121,6 +121,30 @@ int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size
  */
 int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
 
+/* What the verifier said of one program (lib/rt/verify.c). */
+struct elog_prog_stats {
+	char name[64];
+	int loaded;          /* 1: verified and loaded */
+	int error;           /* errno of a refused program */
+	long insns;          /* instructions processed (-1: not reported) */
+	long insn_limit;     /* the verifier's limit on them */
+	long peak_states;
+	long total_states;
+	long verify_us;      /* verification time */
+	char reason[160];    /* the verifier's last message, for a refused program */
+};
+
+/*
+ * Loads obj (opened, not loaded), with the verifier's statistics for each
+ * program into stats (up to max of them; *n gets how many; stats and n may
+ * be NULL/0). A refused program fails the load with a message that names it
+ * and says why in words: too complex for this kernel's verifier (with the
+ * instructions processed), or the verifier's own message. Providers call
+ * this instead of bpf_object__load().
+ */
+int elog_rt_load_object(const char *provider, struct bpf_object *obj, struct elog_prog_stats *stats,
+			size_t max, size_t *n, struct elog_error *err);
+
 /* Pins a link as link_<name> / a program as prog_<name>. */
 int elog_rt_pin_link(struct elog_rt *rt, struct bpf_link *link, const char *name,
 		     struct elog_error *err);

@@ -27,7 +27,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void rt_init_once(void)
+void elog_rt_init(void)
 {
 	static int done;
 
@@ -213,7 +213,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	struct elog_rt *rt;
 	int ret, loaded, i;
 
-	rt_init_once();
+	elog_rt_init();
 	*out = NULL;
 	if (err)
 		err->msg[0] = '\0';

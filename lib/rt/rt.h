@@ -103,6 +103,22 @@ int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64
  */
 int elog_rt_check_privilege(struct elog_error *err);
 
+/*
+ * Loads provider ops's BPF object as built into this binary, reports what
+ * the verifier said of each program into stats (up to max; *n gets how
+ * many), and closes it: nothing is attached or pinned, and a provider that
+ * is loaded stays as it is. Fails like a load when a program is refused.
+ */
+int elog_rt_verify(const struct elog_provider_ops *ops, struct elog_prog_stats *stats, size_t max,
+		   size_t *n, struct elog_error *err);
+
+/* Fills st's figures and reason from a verifier log at the statistics level. */
+void elog_rt_parse_verifier_log(const char *log, struct elog_prog_stats *st);
+
+/* Fills err with why st's program was refused, in words; returns -errno. */
+int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats *st,
+			     struct elog_error *err);
+
 /* Time base of event timestamps: CLOCK_BOOTTIME in microseconds. */
 uint64_t elog_rt_boot_us(void);
 /* UTC microseconds of boot-time `boot_us`, from one clock_gettime pair. */

@@ -52,6 +52,9 @@ void elog_rt_hot_release(struct elog_rt *rt);
 int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err);
 void elog_rt_hot_close(struct elog_rt *rt);
 
+/* rt.c: libbpf's messages silenced unless ELOG_VERBOSE is set (idempotent). */
+void elog_rt_init(void);
+
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);
 

@@ -64,11 +64,9 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 		elog_errorf(err, ret, "tcp: open BPF object: %s", strerror(ret));
 		return -ret;
 	}
-	ret = tcp_bpf__load(skel);
-	if (ret) {
-		elog_errorf(err, -ret, "tcp: load BPF object: %s", strerror(-ret));
+	ret = elog_rt_load_object(elog_rt_name(rt), skel->obj, NULL, 0, NULL, err);
+	if (ret)
 		goto out;
-	}
 	ret = elog_rt_publish_object(rt, skel->obj, err);
 	if (ret)
 		goto out;

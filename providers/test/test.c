@@ -31,11 +31,9 @@ static int test_load(struct elog_rt *rt, struct elog_error *err)
 	}
 	/* The hot hook is attached later, by whichever process subscribes
 	 * first: it only has to exist (pinned), not be attached now. */
-	ret = test_bpf__load(skel);
-	if (ret) {
-		elog_errorf(err, -ret, "test: load BPF object: %s", strerror(-ret));
+	ret = elog_rt_load_object(elog_rt_name(rt), skel->obj, NULL, 0, NULL, err);
+	if (ret)
 		goto out;
-	}
 	ret = elog_rt_publish_object(rt, skel->obj, err);
 	if (!ret)
 		ret = elog_rt_pin_prog(rt, skel->progs.test_cmd, "test_cmd", err);
