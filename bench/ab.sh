@@ -18,9 +18,9 @@
 #   bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]
 #
 # REV: a git revision (built from `git archive REV`), or "work" for the
-# working tree as it is, uncommitted changes included. A REV may carry
-# compiler flags for the BPF objects after a colon (REV:-DFOO) to compare
-# a build-time switch. Builds go to $BENCH_HELP/cap-NAME.
+# working tree as it is, uncommitted changes included. A REV may name an
+# ablation after a colon (REV:no-ring: bench/ablate/no-ring.patch applied,
+# bench/ablate.sh). Builds go to $BENCH_HELP/cap-NAME.
 # Results: part "ab" in $BENCH_OUT/results.tsv (by default a new
 # build/bench/ab-<time>) and the table on stdout.
 set -euo pipefail
@@ -49,8 +49,8 @@ for spec in "$@"; do
 	rev=${spec#*=}
 	[ "$name" != "$spec" ] && [ -n "$name" ] && [ -n "$rev" ] || die "not NAME=REV: $spec"
 	case $name in *[!A-Za-z0-9_]*) die "build name $name: letters, digits and _ only" ;; esac
-	defs=
-	case $rev in *:*) defs=${rev#*:} rev=${rev%%:*} ;; esac
+	ablation=
+	case $rev in *:*) ablation=${rev#*:} rev=${rev%%:*} ;; esac
 	out=$BENCH_HELP/cap-$name
 	src=$BENCH_HELP/src-$name
 	rm -rf "$src"
@@ -61,9 +61,12 @@ for spec in "$@"; do
 	else
 		git -C "$BENCH_ROOT" archive "$rev" | tar -x -C "$src" || die "no such revision: $rev"
 	fi
-	log "building $name from $rev${defs:+ with $defs} into $out"
-	make -C "$src" -j"$(nproc)" BUILD="$out" ${defs:+BPF_DEFS="$defs"} all >/dev/null ||
-		die "build of $name ($rev) failed"
+	log "building $name from $rev${ablation:+ with ablation $ablation} into $out"
+	if [ -n "$ablation" ]; then
+		"$(dirname "$0")/ablate.sh" "$ablation" "$out" "$src" || die "build of $name ($rev:$ablation) failed"
+	else
+		make -C "$src" -j"$(nproc)" BUILD="$out" all >/dev/null || die "build of $name ($rev) failed"
+	fi
 	rm -rf "$src"
 	modes="$modes cap-$name"
 done

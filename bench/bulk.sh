@@ -22,13 +22,12 @@
 #
 # Ablations of capture, for the attribution series (-S): the same capture with
 # the provider loaded from a bench build that leaves part of every record's
-# cost out (bench/run.sh builds them with BPF_DEFS, into
-# $BENCH_HELP/ablate-MODE; bpf/module.mk):
-#   no-ring      everything but the ring write (ELOG_BENCH_NO_RING):
-#                records built and offered to the subscriber, never
-#                written (counted as dropped); the consumer gets nothing
+# cost out (bench/run.sh builds them with bench/ablate.sh, which applies
+# bench/ablate/MODE.patch to a copy of the tree, into $BENCH_HELP/ablate-MODE):
+#   no-ring      everything but the ring write: records built and offered
+#                to the subscriber, never written (counted as dropped); the
+#                consumer gets nothing
 #   no-delivery  the hooks and the records they build, not delivered at all
-#                (ELOG_BENCH_NO_DELIVERY)
 # What a record's delivery costs is the difference; what is left in
 # no-delivery is the cost of the hooks themselves.
 # Variants, for comparing builds side by side (bench/ab.sh):

@@ -13,19 +13,25 @@ modes stay together), the ratio of medians recomputed each time.
 import collections
 import os
 import random
+import re
 import statistics
 import sys
 
 def tcp_event_names():
-    """id -> name from schemas/tcp.src (EVENT NAME ID LEVEL KEYWORDS FORMAT)."""
-    names = {0xFFFFFFFE: "SESSION_CREATE", 0xFFFFFFFF: "SESSION_END", 0xFFFFFFFD: "DUMP_COMPLETE"}
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schemas", "tcp.src")
+    """id -> name from what the schema compiler generated for the tcp
+    provider ($ELOG_GEN, default build/gen: tcp_eventlog.h's
+    TCP_EVENTLOG_<NAME>_ID defines), so the bench never reads the schema
+    language itself. Without a build, only ids are shown."""
+    names = {}
+    gen = os.environ.get("ELOG_GEN") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "build", "gen")
+    pat = re.compile(r"#define TCP_EVENTLOG_([A-Z0-9_]+)_ID (\d+)u?$")
     try:
-        with open(src) as f:
+        with open(os.path.join(gen, "tcp_eventlog.h")) as f:
             for line in f:
-                w = line.split()
-                if len(w) >= 3 and w[0] == "EVENT" and w[2].isdigit():
-                    names[int(w[2])] = w[1]
+                m = pat.match(line.strip())
+                if m:
+                    names[int(m.group(2))] = m.group(1)
     except OSError:
         pass
     return names

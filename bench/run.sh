@@ -104,9 +104,9 @@ if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
 fi
 mkdir -p "$BENCH_HELP"
 if [ "$ATTRIB" -gt 0 ]; then
-	# The attribution series' ablation builds (bench/bulk.sh, bpf/module.mk).
-	make -j"$(nproc)" BUILD="$BENCH_HELP/ablate-no-ring" BPF_DEFS=-DELOG_BENCH_NO_RING all >/dev/null
-	make -j"$(nproc)" BUILD="$BENCH_HELP/ablate-no-delivery" BPF_DEFS=-DELOG_BENCH_NO_DELIVERY all >/dev/null
+	# The attribution series' ablation builds (bench/bulk.sh, bench/ablate/).
+	bench/ablate.sh no-ring "$BENCH_HELP/ablate-no-ring"
+	bench/ablate.sh no-delivery "$BENCH_HELP/ablate-no-delivery"
 fi
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/prims.bpf.c -o "$BENCH_HELP/prims.bpf.o"

@@ -216,16 +216,7 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 			elog__count_st(st, 0);
 			return;
 		}
-#ifdef ELOG_BENCH_NO_RING
-		/* bench/bulk.sh's no-ring ablation build: everything a record
-		 * costs but the ring write itself; the consumer gets nothing, so
-		 * the record counts as dropped (elog checks that every delivered
-		 * record was read). */
-		ret = -1;
-		(void)flags;
-#else
 		ret = bpf_ringbuf_output(ring, (void *)hdr, n, flags);
-#endif
 		elog__count_st(st, ret == 0);
 		return;
 	}

@@ -8,10 +8,6 @@
 #                         (/sys/kernel/btf/vmlinux, override with VMLINUX_BTF=).
 #   BPF_CFLAGS            clang flags for every *.bpf.c (target bpf, CO-RE,
 #                         -I$(GEN) -Ibpf -Iinclude, -MMD for header deps).
-#   BPF_DEFS              extra -D flags for every BPF object; empty except in
-#                         bench/run.sh's ablation builds (ELOG_BENCH_NO_RING,
-#                         ELOG_BENCH_NO_DELIVERY: bench/bulk.sh), which go to
-#                         a build directory of their own.
 #   BPF_HDRS              framework headers a provider's object depends on.
 #   $(OBJ)/<dir>/<n>.bpf.o  built from <dir>/<n>.bpf.c by the pattern rule below;
 #                         it waits for vmlinux.h and every $(GEN_HDRS) (so the
@@ -32,7 +28,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-Wall -Werror -Wno-unused-function -Wno-compare-distinct-pointer-types \
-	-I$(GEN) -Ibpf -Iinclude -MMD -MP $(BPF_DEFS)
+	-I$(GEN) -Ibpf -Iinclude -MMD -MP
 BPF_HDRS := bpf/eventlog.bpf.h bpf/eventlog_abi.h include/eventlog/record.h
 
 # bpf/eventlog_abi.h (map layouts) is shared with the userspace runtime.

@@ -10,7 +10,7 @@ pkgs=(
   libclang-rt-14-dev                      # ASan/UBSan/libFuzzer runtimes for clang
   python3 python3-pytest                  # end-to-end test runner
   iproute2 nftables tcpdump tshark        # namespaces, loss injection, ground truth, pcapng check
-  iperf3 bpftrace linux-perf              # benchmarks (bpftrace: the tcp_probe printer compared in bench/;
+  iperf3 bpftrace linux-perf patch        # benchmarks (bpftrace: the tcp_probe printer compared in bench/;
                                           # perf: sampled attribution, bench/bulk.sh -P)
   mandoc                                  # man page lint
 )

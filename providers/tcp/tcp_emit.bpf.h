@@ -62,12 +62,6 @@ __noinline int tcp_elog_emit(const struct elog_session *s, struct tcp_elog_msg *
 {
 	if (!s || !m || len > TCP_ELOG_PAYLOAD_MAX)
 		return 0;
-#ifdef ELOG_BENCH_NO_DELIVERY
-	/* bench/bulk.sh's no-delivery ablation build: records are built by
-	 * the hooks (this function is global, so they cannot be optimised
-	 * away) but go nowhere. */
-	return 0;
-#endif
 	elog_emit_rec(s, (__u8)level, keywords, &m->hdr, len, TCP_ELOG_PAYLOAD_MAX);
 	return 0;
 }
