@@ -69,6 +69,7 @@ include cmd/elog/module.mk
 include cmd/elogctl/module.mk
 include tests/module.mk
 include tests/verifier/module.mk
+include tests/plugin/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
 

@@ -45,7 +45,7 @@
 
 /* Embedded first in a provider's per-session storage. */
 struct elog_session {
-	__u64 id;       /* session id (socket cookie for tcp) */
+	__u64 id;       /* session id (a socket provider uses the socket cookie) */
 	__u8 enabled;
 	__s8 target;    /* -1: every subscriber; >= 0: only that slot (dumps) */
 	__u8 pad[6];
@@ -184,8 +184,8 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 	struct bpf_dynptr rec;
 	__u32 rec_len = ELOG_EVENT_HDR_SIZE + len;
 	/* One key variable for the ring and then the counters, and the CPU
-	 * read back from the header: tcp_elog_emit's frame sits at the end
-	 * of call chains that reach the 512-byte stack limit. */
+	 * read back from the header: a provider's emit frame can sit at the
+	 * end of call chains that reach the 512-byte stack limit. */
 	__u32 key = ELOG_RING_INDEX(targeted ? 0 : hdr->cpu % ELOG_RING_CPUS, slot);
 	struct elog_slot_stats *st;
 	__u64 flags;

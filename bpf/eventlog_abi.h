@@ -13,7 +13,7 @@
  *   elog_conf   userspace only, under the provider lock; BPF reads
  *   elog_state  BPF only (atomic adds); userspace reads
  *   elog_knobs  one __s64 per element: userspace sets, a provider may
- *               atomically adjust (log_id_limit counts down as used)
+ *               atomically adjust its own (a limit that counts down as used)
  *   elog_stats  BPF only (per-CPU atomic adds); userspace zeroes a slot
  *               before handing it to a new subscriber
  */
@@ -89,13 +89,13 @@ struct elog_slot_stats {
 	__u64 pad;
 };
 
-/* Provider knobs (ARRAY of __s64). */
+/*
+ * Knobs (ARRAY of __s64): the framework's, and the provider's own in every
+ * other index below ELOG_KNOB_COUNT (a provider names them in its
+ * registration's controls, which elogctl shows).
+ */
 enum elog_knob {
-	ELOG_KNOB_LOG_ID_LIMIT = 0, /* net.inet.tcp.eventlog.log_id_limit */
 	ELOG_KNOB_HOT = 1,          /* 1 while the per-packet hooks are attached */
-	ELOG_KNOB_PROVIDER0 = 2,    /* first knob a provider may use for itself */
-	/* net.inet.tcp.eventlog.timer_restart_us (the tcp provider's first) */
-	ELOG_KNOB_TCP_TIMER_RESTART_US = ELOG_KNOB_PROVIDER0,
 	ELOG_KNOB_COUNT = 8,
 };
 

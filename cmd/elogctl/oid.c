@@ -18,19 +18,9 @@ static const char *const suffix[] = {
 	[OID_SESSIONS_ENABLED] = "sessions_enabled",
 };
 
-/* The TCP provider's knobs (pinned elog_knobs entries), in -a order. */
-static const struct {
-	const char *name;
-	enum oid_kind kind;
-	enum elog_knob knob;
-} tcp_knobs[] = {
-	{ "log_id_limit", OID_LOG_ID_LIMIT, ELOG_KNOB_LOG_ID_LIMIT },
-	{ "timer_restart_us", OID_TIMER_RESTART_US, ELOG_KNOB_TCP_TIMER_RESTART_US },
-};
-
 size_t oid_list(struct oid *v, size_t max)
 {
-	size_t n = 0, i;
+	size_t n = 0, i, c;
 	int k;
 
 	for (i = 0; i < elog_rt_provider_count(); i++) {
@@ -40,21 +30,21 @@ size_t oid_list(struct oid *v, size_t max)
 			snprintf(v[n].name, sizeof(v[n].name), "kern.eventlog.%s.%s", p, suffix[k]);
 			v[n].provider = p;
 			v[n].kind = (enum oid_kind)k;
-			v[n].knob = -1;
+			v[n].control = NULL;
 			v[n].writable = k == OID_DEFAULT;
 		}
 	}
-	/* FreeBSD keeps the TCP provider's own knobs under net.inet.tcp
-	 * (timer_restart_us is ours). */
-	if (!elog_rt_find_provider("tcp"))
-		return n;
-	for (i = 0; i < sizeof(tcp_knobs) / sizeof(tcp_knobs[0]) && n < max; i++) {
-		snprintf(v[n].name, sizeof(v[n].name), "net.inet.tcp.eventlog.%s", tcp_knobs[i].name);
-		v[n].provider = "tcp";
-		v[n].kind = tcp_knobs[i].kind;
-		v[n].knob = (int)tcp_knobs[i].knob;
-		v[n].writable = true;
-		n++;
+	/* The providers' own controls come after every kern.eventlog name. */
+	for (i = 0; i < elog_rt_provider_count(); i++) {
+		const struct elog_provider_ops *ops = elog_rt_provider_at(i);
+
+		for (c = 0; c < ops->ncontrols && n < max; c++, n++) {
+			snprintf(v[n].name, sizeof(v[n].name), "%s", ops->controls[c].name);
+			v[n].provider = ops->name;
+			v[n].kind = OID_CONTROL;
+			v[n].control = &ops->controls[c];
+			v[n].writable = true;
+		}
 	}
 	return n;
 }
@@ -67,8 +57,8 @@ static int read_open(struct elog_rt *rt, const struct oid *o, int64_t *value,
 	__s64 knob;
 	int ret;
 
-	if (o->knob >= 0) {
-		ret = elog_rt_knob_get(rt, (enum elog_knob)o->knob, &knob, err);
+	if (o->control) {
+		ret = elog_rt_knob_get(rt, o->control->knob, &knob, err);
 		*value = knob;
 		return ret;
 	}
@@ -118,12 +108,12 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 	if (o->kind == OID_DEFAULT && (value < -1 || value > 2))
 		return elog_rt_errf(err, EINVAL, "invalid default %lld (use -1, 0, 1 or 2)",
 				    (long long)value);
-	if (o->kind == OID_LOG_ID_LIMIT && value < -1)
-		return elog_rt_errf(err, EINVAL, "invalid log_id_limit %lld "
-				    "(use -1 for unlimited, 0 for none, or a count)", (long long)value);
-	if (o->kind == OID_TIMER_RESTART_US && value < 0)
-		return elog_rt_errf(err, EINVAL, "invalid timer_restart_us %lld "
-				    "(use 0 to log every timer start, or microseconds)", (long long)value);
+	if (o->control && (value < o->control->min || value > o->control->max)) {
+		const char *last = strrchr(o->name, '.');
+
+		return elog_rt_errf(err, EINVAL, "invalid %s %lld (%s)", last ? last + 1 : o->name,
+				    (long long)value, o->control->hint);
+	}
 	ret = elog_rt_open(o->provider, ELOG_RT_LOAD, &rt, err);
 	if (ret)
 		return ret;
@@ -132,7 +122,7 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 		if (o->kind == OID_DEFAULT)
 			ret = elog_rt_set_default(rt, (int)value, NULL, err);
 		else
-			ret = elog_rt_knob_set(rt, (enum elog_knob)o->knob, value, err);
+			ret = elog_rt_knob_set(rt, o->control->knob, value, err);
 	}
 	if (!ret)
 		ret = read_open(rt, o, now, err);

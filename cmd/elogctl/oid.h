@@ -2,7 +2,8 @@
 /*
  * elogctl's names (sysctl(8) style OIDs) and how each maps onto a provider's
  * pinned state. The table is built from the provider registry, so a new
- * provider gets its kern.eventlog.<p>.* names without touching elogctl.
+ * provider gets its kern.eventlog.<p>.* names, and the names of the
+ * controls it registers, without touching elogctl.
  */
 #ifndef ELOGCTL_OID_H
 #define ELOGCTL_OID_H
@@ -17,15 +18,16 @@ enum oid_kind {
 	OID_SESSIONS_CREATED, /* kern.eventlog.<p>.sessions_created (ro) */
 	OID_SESSIONS_ACTIVE,  /* kern.eventlog.<p>.sessions_active (ro) */
 	OID_SESSIONS_ENABLED, /* kern.eventlog.<p>.sessions_enabled (ro) */
-	OID_LOG_ID_LIMIT,     /* net.inet.tcp.eventlog.log_id_limit (rw, tcp knob) */
-	OID_TIMER_RESTART_US, /* net.inet.tcp.eventlog.timer_restart_us (rw, tcp knob) */
+	OID_CONTROL,          /* a provider's own control (rw, one of its knobs) */
 };
+
+struct elog_provider_control;
 
 struct oid {
 	char name[96];
 	const char *provider;
 	enum oid_kind kind;
-	int knob;             /* enum elog_knob for a knob, else -1 */
+	const struct elog_provider_control *control; /* OID_CONTROL */
 	bool writable;
 };
 

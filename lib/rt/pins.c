@@ -245,7 +245,7 @@ int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t c
 	return 0;
 }
 
-int elog_rt_knob_get(struct elog_rt *rt, enum elog_knob knob, __s64 *value, struct elog_error *err)
+int elog_rt_knob_get(struct elog_rt *rt, unsigned int knob, __s64 *value, struct elog_error *err)
 {
 	__u32 k = (__u32)knob;
 
@@ -257,7 +257,7 @@ int elog_rt_knob_get(struct elog_rt *rt, enum elog_knob knob, __s64 *value, stru
 	return 0;
 }
 
-int elog_rt_knob_set(struct elog_rt *rt, enum elog_knob knob, __s64 value, struct elog_error *err)
+int elog_rt_knob_set(struct elog_rt *rt, unsigned int knob, __s64 value, struct elog_error *err)
 {
 	__u32 k = (__u32)knob;
 

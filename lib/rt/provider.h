@@ -50,9 +50,26 @@ struct elog_hot_hook {
 	enum bpf_attach_type cgroup_type;
 };
 
+/*
+ * A control of the provider's own: one of its knobs, under a name of its
+ * choice (elogctl(8) lists and sets it like the framework's controls).
+ * Writes outside [min, max] are refused, before anything is loaded, with
+ * "invalid <last part of the name> <value> (<hint>)".
+ */
+struct elog_provider_control {
+	const char *name;  /* e.g. "net.inet.tcp.eventlog.log_id_limit" */
+	unsigned int knob; /* its elog_knobs index, never ELOG_KNOB_HOT */
+	__s64 min, max;
+	const char *hint;  /* what the accepted values mean */
+};
+
 struct elog_provider_ops {
 	const char *name; /* "tcp": pin directory and control names */
 	__u16 id;         /* provider id stamped into events, unique on the host */
+
+	/* The provider's own controls (may be none), in elogctl -a order. */
+	const struct elog_provider_control *controls;
+	size_t ncontrols;
 
 	/* The per-packet hooks (may be none): the runtime attaches them for
 	 * the first subscriber and detaches them after the last. */
@@ -164,9 +181,9 @@ int elog_rt_cgroup_root_fd(struct elog_error *err);
 int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t ctx_size,
 			int *retval, struct elog_error *err);
 
-/* Knobs (elog_knobs): provider-specific controls such as log_id_limit. */
-int elog_rt_knob_get(struct elog_rt *rt, enum elog_knob knob, __s64 *value, struct elog_error *err);
-int elog_rt_knob_set(struct elog_rt *rt, enum elog_knob knob, __s64 value, struct elog_error *err);
+/* Knobs (elog_knobs, index < ELOG_KNOB_COUNT): the provider's controls. */
+int elog_rt_knob_get(struct elog_rt *rt, unsigned int knob, __s64 *value, struct elog_error *err);
+int elog_rt_knob_set(struct elog_rt *rt, unsigned int knob, __s64 value, struct elog_error *err);
 
 /* Registry: every provider built in (build/gen/rt_providers.c). */
 const struct elog_provider_ops *elog_rt_find_provider(const char *name);

@@ -115,7 +115,7 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err);
  * programs and maps may not be the ones this binary expects (a newer elog
  * attaching a program the old load never pinned). With no live capture it
  * is reloaded from this build, keeping its controls (default and its
- * knobs: log_id_limit, timer_restart_us); sessions of existing sockets
+ * knobs); sessions of existing sockets
  * start over, as after an unload. With live captures nothing is touched
  * and the caller is told.
  */
@@ -142,7 +142,7 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 				    strerror(errno));
 	def = conf.default_on;
 	for (k = 0; k < ELOG_KNOB_COUNT; k++) {
-		ret = elog_rt_knob_get(rt, (enum elog_knob)k, &knobs[k], err);
+		ret = elog_rt_knob_get(rt, (unsigned int)k, &knobs[k], err);
 		if (ret)
 			return ret;
 	}
@@ -163,7 +163,7 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 		/* HOT says what is attached now: nothing, after a load. */
 		if (k == ELOG_KNOB_HOT)
 			continue;
-		ret = elog_rt_knob_set(rt, (enum elog_knob)k, knobs[k], err);
+		ret = elog_rt_knob_set(rt, (unsigned int)k, knobs[k], err);
 		if (ret)
 			return ret;
 	}

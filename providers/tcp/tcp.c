@@ -12,6 +12,7 @@
  * (tcp_iter.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,9 +180,20 @@ static int tcp_default_changed(struct elog_rt *rt, int value, struct elog_error 
 	return tcp_iter_run(rt, &cmd, err);
 }
 
+/* FreeBSD keeps the TCP provider's own knobs under net.inet.tcp
+ * (timer_restart_us is ours). */
+static const struct elog_provider_control tcp_controls[] = {
+	{ "net.inet.tcp.eventlog.log_id_limit", TCP_ELOG_KNOB_LOG_ID_LIMIT, -1, INT32_MAX,
+	  "use -1 for unlimited, 0 for none, or a count" },
+	{ "net.inet.tcp.eventlog.timer_restart_us", TCP_ELOG_KNOB_TIMER_RESTART_US, 0, INT32_MAX,
+	  "use 0 to log every timer start, or microseconds" },
+};
+
 const struct elog_provider_ops elog_provider_tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
+	.controls = tcp_controls,
+	.ncontrols = sizeof(tcp_controls) / sizeof(tcp_controls[0]),
 	.object_bytes = tcp_bpf__elf_bytes,
 	.hot = tcp_hot,
 	.nhot = sizeof(tcp_hot) / sizeof(tcp_hot[0]),

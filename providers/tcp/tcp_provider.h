@@ -31,6 +31,11 @@ struct tcp_elog_iter_cmd {
 	__s32 slot; /* subscriber slot for TCP_ELOG_ITER_DUMP */
 };
 
+/* The provider's knobs (elog_knobs indexes; 1 is the framework's), shown by
+ * elogctl as the controls tcp.c registers. */
+#define TCP_ELOG_KNOB_LOG_ID_LIMIT 0       /* net.inet.tcp.eventlog.log_id_limit */
+#define TCP_ELOG_KNOB_TIMER_RESTART_US 2   /* net.inet.tcp.eventlog.timer_restart_us */
+
 /* Pinned names under the provider's directory (no '.', at most 15 chars). */
 #define TCP_ELOG_PIN_ITER_CMD "tcp_iter_cmd"
 #define TCP_ELOG_PIN_ITER_LINK "tcp_iter"

@@ -97,7 +97,7 @@ static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, st
 /* log_id_limit: -1 always, 0 never, N > 0 N more times (counts down). */
 static __always_inline int tcp_elog_log_id_allowed(void)
 {
-	__u32 key = ELOG_KNOB_LOG_ID_LIMIT;
+	__u32 key = TCP_ELOG_KNOB_LOG_ID_LIMIT;
 	__s64 *limit = bpf_map_lookup_elem(&elog_knobs, &key);
 	__s64 old;
 	int i;

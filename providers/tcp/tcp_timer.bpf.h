@@ -105,7 +105,7 @@ static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
 /* net.inet.tcp.eventlog.timer_restart_us; 0: log every start. */
 static __always_inline __u64 tcp_elog_timer_restart_us(void)
 {
-	__u32 key = ELOG_KNOB_TCP_TIMER_RESTART_US;
+	__u32 key = TCP_ELOG_KNOB_TIMER_RESTART_US;
 	__s64 *v = bpf_map_lookup_elem(&elog_knobs, &key);
 
 	return v && *v > 0 ? (__u64)*v : 0;

@@ -41,6 +41,6 @@ struct test_cmd {
 };
 
 /* Knob the hot (per-packet stand-in) hook counts its runs in. */
-#define TEST_KNOB_HOT_RUNS 2 /* ELOG_KNOB_PROVIDER0 */
+#define TEST_KNOB_HOT_RUNS 2 /* one of the provider's own (eventlog_abi.h) */
 
 #endif /* ELOG_TEST_CMD_H */

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Providers are plug-ins: elogctl linked with a registry that adds a fake
+# provider (fake_provider.c) lists the fake's kern.eventlog names and its own
+# controls, reads them as 0 while it is not loaded (loading nothing), and
+# refuses a value outside a control's range with the control's own hint,
+# before anything is loaded. Needs root (elogctl reads need it).
+#   tests/plugin/check.sh path/to/elogctl-fake
+set -u
+CTL=${1:?usage: check.sh ELOGCTL_FAKE}
+passed=0
+failed=0
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1" >&2; }
+ok() { passed=$((passed + 1)); }
+
+out=$("$CTL" -a 2>&1) || fail "-a exits $?: $out"
+for name in kern.eventlog.fake.default kern.eventlog.fake.sessions_created \
+	net.fake.eventlog.window net.fake.eventlog.budget \
+	kern.eventlog.tcp.default net.inet.tcp.eventlog.log_id_limit; do
+	if printf '%s\n' "$out" | grep -qx "$name: [0-9-]*"; then ok; else fail "-a lists $name"; fi
+done
+got=$("$CTL" net.fake.eventlog.window 2>&1)
+[ "$got" = "net.fake.eventlog.window: 0" ] && ok || fail "read an unloaded control: $got"
+got=$("$CTL" net.fake.eventlog.window=1001 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ "$got" = "elogctl: net.fake.eventlog.window: invalid window 1001 (use 0 to 1000 packets)" ] &&
+	ok || fail "out of range write: rc $rc: $got"
+got=$("$CTL" net.fake.eventlog.budget=-2 2>&1)
+[ "$got" = "elogctl: net.fake.eventlog.budget: invalid budget -2 (use -1 for unlimited, or a count)" ] &&
+	ok || fail "below range write: $got"
+# An accepted value goes to the provider, which has nothing to load: the
+# error is its own, and nothing is left pinned.
+got=$("$CTL" net.fake.eventlog.window=10 2>&1)
+case $got in *"fake: a test provider with nothing to load"*) ok ;; *) fail "in range write: $got" ;; esac
+[ ! -e /sys/fs/bpf/eventlog/fake ] && ok || fail "a failed load left /sys/fs/bpf/eventlog/fake"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
