@@ -4,7 +4,7 @@
  * event, for jq and log pipelines. Walks the generated consumer tables, so
  * every field appears by its schema name, whatever the provider.
  *
- *   {"provider":"tcp","session":77,"event":"IN","event_id":9,
+ *   {"provider":"foo","session":77,"event":"IN","event_id":9,
  *    "time":"2026-11-22T01:02:03.456789Z","boot_us":5000254,"cpu":0,
  *    "thread":6699,"fields":{"seq":2000,"flags":["SYN","ACK"],...}}
  *

@@ -13,11 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn_facts.h"
 #include "export_pcapng.h"
-#include "pcapng_packet.h"
 #include "textline.h"
-
-#include "tcp_eventlog.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
@@ -30,10 +28,12 @@
 #define OPT_IF_NAME 2
 #define OPT_EPB_FLAGS 2
 
+/* A session of a provider with connection facts (conn_facts.h). */
 struct session {
-	uint64_t id; /* tcp session id; slot empty when !used */
+	uint64_t id; /* slot empty when !used */
+	const struct elog_conn_facts_ops *facts;
 	bool used;
-	struct elog_tcp_endpoints ep;
+	struct elog_conn_state st;
 };
 
 struct strvec {
@@ -48,7 +48,7 @@ struct elog_pcapng {
 	size_t tab_cap, tab_used;
 	struct strvec pending; /* comments waiting for the next packet */
 	bool held;             /* a packet waits in held_* */
-	uint8_t held_pkt[ELOG_PKT_MAX];
+	uint8_t held_pkt[ELOG_CONN_PKT_MAX];
 	size_t held_caplen;
 	uint32_t held_origlen;
 	uint64_t held_ts;
@@ -68,7 +68,8 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-static struct session *session_get(struct elog_pcapng *p, uint64_t id, struct elog_error *err)
+static struct session *session_get(struct elog_pcapng *p, const struct elog_conn_facts_ops *facts,
+				   uint64_t id, struct elog_error *err)
 {
 	size_t i;
 
@@ -92,72 +93,28 @@ static struct session *session_get(struct elog_pcapng *p, uint64_t id, struct el
 		p->tab_cap = ncap;
 	}
 	for (i = mix(id) & (p->tab_cap - 1); p->tab[i].used; i = (i + 1) & (p->tab_cap - 1))
-		if (p->tab[i].id == id)
+		if (p->tab[i].id == id && p->tab[i].facts == facts)
 			return &p->tab[i];
 	p->tab[i].used = true;
 	p->tab[i].id = id;
+	p->tab[i].facts = facts;
 	p->tab_used++;
 	return &p->tab[i];
-}
-
-static void copy_payload(void *dst, size_t size, const void *payload, size_t len)
-{
-	/* Size-aware: a short payload reads as zero-filled. */
-	memset(dst, 0, size);
-	if (payload != NULL)
-		memcpy(dst, payload, len < size ? len : size);
-}
-
-static bool is_tcp(const char *provider_name)
-{
-	return provider_name != NULL && strcmp(provider_name, TCP_EVENTLOG_PROVIDER_NAME) == 0;
 }
 
 int elog_pcapng_learn(struct elog_pcapng *p, const struct elog_event_hdr *hdr,
 		      const char *provider_name, const void *payload, size_t payload_len,
 		      struct elog_error *err)
 {
+	const struct elog_conn_facts_ops *facts = elog_conn_facts_find(provider_name);
 	struct session *s;
-	uint32_t id = hdr->event_id;
 
-	if (!is_tcp(provider_name) || hdr->session_id == ELOG_SESSION_ID_NONE ||
-	    (id != TCP_EVENTLOG_CONN_SET_IP_V4_ID && id != TCP_EVENTLOG_CONN_SET_IP_V6_ID &&
-	     id != TCP_EVENTLOG_CONN_PARAMS_ID))
+	if (facts == NULL || hdr->session_id == ELOG_SESSION_ID_NONE)
 		return 0;
-	s = session_get(p, hdr->session_id, err);
+	s = session_get(p, facts, hdr->session_id, err);
 	if (s == NULL)
 		return -1;
-	/* The first report wins: a later dump of the same socket says the same. */
-	if (id == TCP_EVENTLOG_CONN_SET_IP_V4_ID && !s->ep.have_addr) {
-		struct tcp_eventlog_conn_set_ip_v4 e;
-
-		copy_payload(&e, sizeof(e), payload, payload_len);
-		s->ep.have_addr = true;
-		s->ep.v6 = false;
-		memcpy(s->ep.local, &e.src_addr, 4);
-		memcpy(s->ep.remote, &e.dst_addr, 4);
-		s->ep.lport = ntohs(e.src_port);
-		s->ep.rport = ntohs(e.dst_port);
-	} else if (id == TCP_EVENTLOG_CONN_SET_IP_V6_ID && !s->ep.have_addr) {
-		struct tcp_eventlog_conn_set_ip_v6 e;
-
-		copy_payload(&e, sizeof(e), payload, payload_len);
-		s->ep.have_addr = true;
-		s->ep.v6 = true;
-		memcpy(s->ep.local, e.src_addr, 16);
-		memcpy(s->ep.remote, e.dst_addr, 16);
-		s->ep.lport = ntohs(e.src_port);
-		s->ep.rport = ntohs(e.dst_port);
-	} else if (id == TCP_EVENTLOG_CONN_PARAMS_ID && !s->ep.have_params) {
-		struct tcp_eventlog_conn_params e;
-
-		copy_payload(&e, sizeof(e), payload, payload_len);
-		s->ep.have_params = true;
-		s->ep.snd_wscale = e.snd_wscale > 14 ? 14 : e.snd_wscale;
-		s->ep.rcv_wscale = e.rcv_wscale > 14 ? 14 : e.rcv_wscale;
-		s->ep.wscale_ok = (e.flags & TCP_EVENTLOG_FLAG_CP_WINDOW_SCALE) != 0;
-		s->ep.sack_ok = (e.flags & TCP_EVENTLOG_FLAG_CP_SACK_PERMIT) != 0;
-	}
+	facts->learn(&s->st, hdr->event_id, payload, payload_len);
 	return 0;
 }
 
@@ -271,7 +228,7 @@ static int start(struct elog_pcapng *p, const struct strvec *shb_comments, struc
 	    put32(p, (uint32_t)shb_len, err))
 		return -1;
 	if (put32(p, BT_IDB, err) || put32(p, (uint32_t)idb_len, err) || put(p, link, 4, err) ||
-	    put32(p, ELOG_PKT_MAX, err) || put_opt(p, OPT_IF_NAME, ifname, sizeof(ifname) - 1, err) ||
+	    put32(p, ELOG_CONN_PKT_MAX, err) || put_opt(p, OPT_IF_NAME, ifname, sizeof(ifname) - 1, err) ||
 	    put32(p, OPT_END, err) || put32(p, (uint32_t)idb_len, err))
 		return -1;
 	p->started = true;
@@ -318,51 +275,6 @@ int elog_pcapng_open(struct elog_pcapng **out, FILE *f, struct elog_error *err)
 	return 0;
 }
 
-/* An IN/OUT event as a segment; false if the session is not a TCP one. */
-static void to_segment(const struct elog_event_hdr *hdr, const void *payload, size_t len,
-		       struct elog_tcp_segment *seg)
-{
-	memset(seg, 0, sizeof(*seg));
-	if (hdr->event_id == TCP_EVENTLOG_IN_ID) {
-		struct tcp_eventlog_in e;
-
-		copy_payload(&e, sizeof(e), payload, len);
-		seg->outbound = false;
-		seg->seq = e.seq;
-		seg->ack = e.ack;
-		seg->flags = e.flags;
-		seg->win_raw = e.win_raw;
-		seg->th_sum = e.th_sum;
-		seg->th_urp = e.th_urp;
-		seg->th_off = e.th_off;
-		seg->len = e.len;
-	} else {
-		struct tcp_eventlog_out e;
-
-		copy_payload(&e, sizeof(e), payload, len);
-		seg->outbound = true;
-		seg->seq = e.seq;
-		seg->ack = e.ack;
-		seg->flags = e.flags;
-		seg->win_raw = e.win_raw;
-		seg->th_sum = e.th_sum;
-		seg->th_urp = e.th_urp;
-		seg->th_off = e.th_off;
-		seg->len = e.len;
-	}
-}
-
-static void placeholder_endpoints(struct elog_tcp_endpoints *ep, uint64_t session)
-{
-	static const uint8_t local[4] = { 192, 0, 2, 1 }, remote[4] = { 198, 51, 100, 1 };
-
-	ep->v6 = false;
-	memcpy(ep->local, local, 4);
-	memcpy(ep->remote, remote, 4);
-	ep->lport = (uint16_t)(1024 + session % 64000);
-	ep->rport = (uint16_t)(1024 + (session / 64000) % 64000);
-}
-
 int elog_pcapng_add(struct elog_pcapng *p, const struct elog_event_hdr *hdr,
 		    const char *provider_name, const struct elog_provider_desc *desc,
 		    int64_t utc_us, const void *payload, size_t payload_len,
@@ -371,8 +283,11 @@ int elog_pcapng_add(struct elog_pcapng *p, const struct elog_event_hdr *hdr,
 	static const struct elog_text_opts topts = { .date = true, .event_name = true };
 	char line[ELOG_TEXTLINE_MAX];
 	size_t n;
-	bool packet = is_tcp(provider_name) && hdr->session_id != ELOG_SESSION_ID_NONE &&
-		      (hdr->event_id == TCP_EVENTLOG_IN_ID || hdr->event_id == TCP_EVENTLOG_OUT_ID);
+	const struct elog_conn_facts_ops *facts = elog_conn_facts_find(provider_name);
+	struct session *s = NULL;
+	size_t caplen = 0;
+	uint32_t origlen = 0;
+	bool outbound = false;
 
 	if (elog_pcapng_learn(p, hdr, provider_name, payload, payload_len, err))
 		return -1;
@@ -380,23 +295,27 @@ int elog_pcapng_add(struct elog_pcapng *p, const struct elog_event_hdr *hdr,
 				 utc_us, payload, payload_len);
 	if (n > 0 && line[n - 1] == '\n')
 		n--;
-	if (!packet)
+	if (facts != NULL && hdr->session_id != ELOG_SESSION_ID_NONE) {
+		uint8_t pkt[ELOG_CONN_PKT_MAX];
+
+		s = session_get(p, facts, hdr->session_id, err);
+		if (s == NULL)
+			return -1;
+		caplen = facts->packet(&s->st, hdr->session_id, hdr->event_id, payload, payload_len,
+				       pkt, &origlen, &outbound);
+		if (caplen > 0) {
+			if (flush_held(p, NULL, err))
+				return -1;
+			memcpy(p->held_pkt, pkt, caplen);
+		}
+	}
+	if (caplen == 0)
 		return strvec_push(&p->pending, line, n, err);
-
-	struct session *s = session_get(p, hdr->session_id, err);
-	struct elog_tcp_endpoints ep;
-	struct elog_tcp_segment seg;
-
-	if (s == NULL || flush_held(p, NULL, err))
-		return -1;
-	ep = s->ep;
-	if (!ep.have_addr)
-		placeholder_endpoints(&ep, hdr->session_id);
-	to_segment(hdr, payload, payload_len, &seg);
-	p->held_caplen = elog_pkt_build(p->held_pkt, &ep, &seg, &p->held_origlen);
+	p->held_caplen = caplen;
+	p->held_origlen = origlen;
 	/* pcapng timestamps are unsigned: clamp a pre-1970 time to 0. */
 	p->held_ts = utc_us < 0 ? 0 : (uint64_t)utc_us;
-	p->held_out = seg.outbound;
+	p->held_out = outbound;
 	/* The comments that waited for this packet become its own. */
 	struct strvec tmp = p->held_comments;
 

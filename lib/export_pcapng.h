@@ -2,18 +2,13 @@
 /*
  * pcapng export (`elog -r FILE --pcapng OUT`, SPEC §9, elog(5)).
  *
- * TCP IN and OUT events become Enhanced Packet Blocks on one LINKTYPE_RAW
- * interface: a synthesized IPv4/IPv6 header (addresses and ports from the
- * session's CONN_SET_IP_V4/V6) around the TCP header fields the event
- * carries (ports, seq, ack, flags incl. AE, window, checksum, urgent
- * pointer, data offset). The TCP provider does not capture option bytes:
- * the option space keeps its real size (so header and segment lengths are
- * right) and is filled with NOPs, except that SYN segments carry the
- * window-scale and SACK-permitted options the connection negotiated
- * (CONN_PARAMS), so Wireshark scales windows correctly. Payload bytes are
- * not captured either: each packet is snaplen-truncated after the TCP
- * header, with the original length (orig_len, IP length) covering the
- * event's `len`, which is what TCP analysis needs.
+ * Events that are segments on the wire become Enhanced Packet Blocks on one
+ * LINKTYPE_RAW interface: their provider's connection facts
+ * (conn_facts.h) synthesise the packet's headers from the session's
+ * endpoints and the header fields the event carries (the provider's own
+ * documentation says what is real and what is filled in). Payload bytes
+ * are not captured: each packet is snaplen-truncated after its headers,
+ * with the original length covering the segment's data.
  *
  * Every other event is kept, in order, as a text comment (opt_comment) on
  * the next packet in the file; events after the last packet go on the last
@@ -23,9 +18,10 @@
  * Addresses must be known before the first packet of a session: the caller
  * runs one learning pass (elog_pcapng_learn on every record) before the
  * writing pass when it can read its input twice; otherwise add() learns as
- * it goes and packets seen before their session's address use TEST-NET
- * addresses (192.0.2.1 local, 198.51.100.1 remote) and ports taken from the
- * session id, so sessions still stay apart.
+ * it goes and packets seen before their session's address get what the
+ * provider's facts give a session whose addresses are unknown (documentation
+ * addresses and ports taken from the session id, so sessions still stay
+ * apart).
  */
 #ifndef ELOG_EXPORT_PCAPNG_H
 #define ELOG_EXPORT_PCAPNG_H
@@ -55,7 +51,7 @@ int elog_pcapng_add(struct elog_pcapng *p, const struct elog_event_hdr *hdr,
 		    int64_t utc_us, const void *payload, size_t payload_len,
 		    struct elog_error *err);
 
-/* Packets (IN/OUT events) written or held so far. */
+/* Packets (segment events) written or held so far. */
 uint64_t elog_pcapng_packets(const struct elog_pcapng *p);
 
 /* Write what is held back, flush, free p (always). Returns 0 or -1. */

@@ -18,9 +18,8 @@
 
 #include <eventlog/schema.h>
 
+#include "conn_facts.h"
 #include "session_files.h"
-
-#include "tcp_eventlog.h"
 
 #define NBUCKETS 4096
 #define MAX_SUFFIX 100000 /* .1 ... before giving up on a name */
@@ -32,16 +31,14 @@ struct sess {
 	FILE *f;
 	struct elog_writer *w;
 	char path[PATH_MAX];
-	/* -f tcp */
-	bool tcp, have_addr;
-	char log_id[65];
-	char rip[INET6_ADDRSTRLEN];
-	uint16_t lport, rport;
+	/* connection names: the provider's connection facts */
+	const struct elog_conn_facts_ops *facts;
+	struct elog_conn_state st;
 };
 
 struct elog_session_files {
 	char *dir;
-	bool tcp_names;
+	bool conn_names;
 	struct elog_writer_provider prov[ELOG_MAX_PROVIDERS];
 	char names[ELOG_MAX_PROVIDERS][ELOG_PROVIDER_NAME_MAX];
 	uint32_t nprov;
@@ -75,8 +72,8 @@ int elog_mkdir_p(const char *dir, struct elog_error *err)
 	return 0;
 }
 
-int elog_sf_tcp_name(char *buf, size_t cap, const char *log_id, bool have_addr, uint16_t lport,
-		     const char *rip, uint16_t rport)
+int elog_sf_conn_name(char *buf, size_t cap, const char *log_id, bool have_addr, uint16_t lport,
+		      const char *rip, uint16_t rport)
 {
 	char id[65];
 	size_t k = 0;
@@ -158,15 +155,17 @@ static int create_file(struct elog_session_files *sf, struct sess *s, struct elo
 	return 0;
 }
 
-/* Move a finished file to its -f tcp name without replacing anything. */
-static int rename_tcp(struct elog_session_files *sf, struct sess *s, struct elog_error *err)
+/* Move a finished file to its connection name without replacing anything. */
+static int rename_conn(struct elog_session_files *sf, struct sess *s, struct elog_error *err)
 {
 	char base[200], to[PATH_MAX];
+	struct elog_conn_id id;
 
-	if (!s->have_addr && s->log_id[0] == '\0')
+	s->facts->identify(&s->st, &id);
+	if (!id.have_addr && id.log_id[0] == '\0')
 		return 0;
-	if (elog_sf_tcp_name(base, sizeof(base), s->log_id, s->have_addr, s->lport, s->rip,
-			     s->rport) < 0)
+	if (elog_sf_conn_name(base, sizeof(base), id.log_id, id.have_addr, id.lport, id.remote,
+			      id.rport) < 0)
 		return elog_errorf(err, ENAMETOOLONG, "path too long");
 	for (unsigned n = 0; n < MAX_SUFFIX; n++) {
 		if (suffixed(to, sizeof(to), sf->dir, base, n) < 0)
@@ -198,14 +197,14 @@ static int close_sess(struct elog_session_files *sf, struct sess *s, uint64_t dr
 	}
 	if (s->f != NULL && fclose(s->f) != 0 && rc == 0)
 		rc = elog_errorf(err, errno, "%s: %s", s->path, strerror(errno));
-	if (rc == 0 && s->w != NULL && sf->tcp_names && s->tcp)
-		rc = rename_tcp(sf, s, err);
+	if (rc == 0 && s->w != NULL && sf->conn_names && s->facts != NULL)
+		rc = rename_conn(sf, s, err);
 	sf->open--;
 	free(s);
 	return rc;
 }
 
-int elog_sf_open(struct elog_session_files **out, const char *dir, bool tcp_names,
+int elog_sf_open(struct elog_session_files **out, const char *dir, bool conn_names,
 		 const struct elog_writer_provider *providers, uint32_t provider_count,
 		 int64_t boot_to_utc_us, struct elog_error *err)
 {
@@ -234,7 +233,7 @@ int elog_sf_open(struct elog_session_files **out, const char *dir, bool tcp_name
 		sf->prov[i].name = sf->names[i];
 	}
 	sf->nprov = provider_count;
-	sf->tcp_names = tcp_names;
+	sf->conn_names = conn_names;
 	sf->boot_to_utc = boot_to_utc_us;
 	/* One descriptor per live session: allow as many as the hard limit. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -243,34 +242,6 @@ int elog_sf_open(struct elog_session_files **out, const char *dir, bool tcp_name
 	}
 	*out = sf;
 	return 0;
-}
-
-static void learn_tcp(struct sess *s, uint32_t id, const uint8_t *p, size_t len)
-{
-	if (id == TCP_EVENTLOG_LOG_ID_ID && s->log_id[0] == '\0') {
-		struct tcp_eventlog_log_id e;
-
-		memset(&e, 0, sizeof(e));
-		memcpy(&e, p, len < sizeof(e) ? len : sizeof(e));
-		memcpy(s->log_id, e.log_id, sizeof(e.log_id));
-		s->log_id[sizeof(e.log_id)] = '\0';
-	} else if (id == TCP_EVENTLOG_CONN_SET_IP_V4_ID && !s->have_addr) {
-		struct tcp_eventlog_conn_set_ip_v4 e;
-
-		memset(&e, 0, sizeof(e));
-		memcpy(&e, p, len < sizeof(e) ? len : sizeof(e));
-		s->have_addr = inet_ntop(AF_INET, &e.dst_addr, s->rip, sizeof(s->rip)) != NULL;
-		s->lport = ntohs(e.src_port);
-		s->rport = ntohs(e.dst_port);
-	} else if (id == TCP_EVENTLOG_CONN_SET_IP_V6_ID && !s->have_addr) {
-		struct tcp_eventlog_conn_set_ip_v6 e;
-
-		memset(&e, 0, sizeof(e));
-		memcpy(&e, p, len < sizeof(e) ? len : sizeof(e));
-		s->have_addr = inet_ntop(AF_INET6, e.dst_addr, s->rip, sizeof(s->rip)) != NULL;
-		s->lport = ntohs(e.src_port);
-		s->rport = ntohs(e.dst_port);
-	}
 }
 
 /*
@@ -316,7 +287,7 @@ int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 			return elog_errorf(err, ENOMEM, "out of memory");
 		s->provider = h.provider_id;
 		s->id = h.session_id;
-		s->tcp = pn != NULL && strcmp(pn, TCP_EVENTLOG_PROVIDER_NAME) == 0;
+		s->facts = sf->conn_names ? elog_conn_facts_find(pn) : NULL;
 		sf->open++;
 		if (create_file(sf, s, err) < 0) {
 			sf->open--;
@@ -325,8 +296,8 @@ int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 		}
 		*pp = s;
 	}
-	if (s->tcp && sf->tcp_names)
-		learn_tcp(s, h.event_id, (const uint8_t *)rec + sizeof(h), len - sizeof(h));
+	if (s->facts != NULL)
+		s->facts->learn(&s->st, h.event_id, (const uint8_t *)rec + sizeof(h), len - sizeof(h));
 	bool first = elog_writer_event_count(s->w) == 0;
 
 	if (elog_writer_append(s->w, rec, len, err) < 0)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * `elog -c ... -o dir=PATH [-f tcp]`: one capture file per session.
+ * `elog -c ... -o dir=PATH [-f FORMAT]`: one capture file per session.
  *
  * PATH is created with its parents. A session's first event creates
  * PATH/<provider>_<session>.elog, a complete capture of its own (header,
@@ -10,10 +10,12 @@
  * so nothing is ever truncated. Events without a session (DUMP_COMPLETE,
  * session id UINT64_MAX) belong to no file and are not written.
  *
- * With -f tcp, a tcp session's file is renamed when it closes (at
- * SESSION_END or at exit) to <log_id>_<local_port>_<remote_ip>_<remote_port>.elog
- * from the session's first non-empty LOG_ID and first CONN_SET_IP_V4/V6
- * (`unknown` for a missing part; no rename at all without either). The
+ * With conn_names (elog's connection-named format), the file of a session
+ * whose provider has connection facts (conn_facts.h) is renamed when it
+ * closes (at SESSION_END or at exit) to
+ * <log_id>_<local_port>_<remote_ip>_<remote_port>.elog from the facts its
+ * events gave (the provider says which events tell what; `unknown` for a
+ * missing part; no rename at all without either). The
  * log id is sanitised to [A-Za-z0-9._-] (others become '_'). The rename
  * never replaces a file: a taken name gets .1, .2, ... like above.
  *
@@ -37,7 +39,7 @@
 
 struct elog_session_files;
 
-int elog_sf_open(struct elog_session_files **out, const char *dir, bool tcp_names,
+int elog_sf_open(struct elog_session_files **out, const char *dir, bool conn_names,
 		 const struct elog_writer_provider *providers, uint32_t provider_count,
 		 int64_t boot_to_utc_us, struct elog_error *err);
 
@@ -53,12 +55,12 @@ uint64_t elog_sf_open_sessions(const struct elog_session_files *sf);
 int elog_sf_close(struct elog_session_files *sf, uint64_t dropped, struct elog_error *err);
 
 /*
- * The -f tcp file name (without directory or suffix number) into buf:
+ * A connection's file name (without directory or suffix number) into buf:
  * "<log_id>_<lport>_<rip>_<rport>.elog". NULL/empty log_id, NULL rip and
  * port 0 with !have_addr become "unknown". Returns 0, or -1 if it does not fit.
  */
-int elog_sf_tcp_name(char *buf, size_t cap, const char *log_id, bool have_addr, uint16_t lport,
-		     const char *rip, uint16_t rport);
+int elog_sf_conn_name(char *buf, size_t cap, const char *log_id, bool have_addr, uint16_t lport,
+		      const char *rip, uint16_t rport);
 
 /* mkdir -p (mode 0755); 0 or -1 with err. */
 int elog_mkdir_p(const char *dir, struct elog_error *err);

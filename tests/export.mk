@@ -14,6 +14,9 @@ $(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(EXPORT_LIBA)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(EXPORT_LIBA) $(LDLIBS)
 
+# The packet layout tests reach the tcp provider's packet synthesis.
+$(OBJ)/tests/unit/test_export.o: CFLAGS += -Iproviders/tcp
+
 .PHONY: test-export
 TEST_TARGETS += test-export
 test-export: $(EXPORT_UNIT) $(EXPORT_GEN)

@@ -57,14 +57,14 @@ struct elog_hot_hook {
  * "invalid <last part of the name> <value> (<hint>)".
  */
 struct elog_provider_control {
-	const char *name;  /* e.g. "net.inet.tcp.eventlog.log_id_limit" */
+	const char *name;  /* e.g. "net.inet.foo.eventlog.limit" */
 	unsigned int knob; /* its elog_knobs index, never ELOG_KNOB_HOT */
 	__s64 min, max;
 	const char *hint;  /* what the accepted values mean */
 };
 
 struct elog_provider_ops {
-	const char *name; /* "tcp": pin directory and control names */
+	const char *name; /* e.g. "foo": pin directory and control names */
 	__u16 id;         /* provider id stamped into events, unique on the host */
 
 	/* The provider's own controls (may be none), in elogctl -a order. */

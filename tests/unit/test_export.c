@@ -13,7 +13,7 @@
 #include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
-#include "pcapng_packet.h"
+#include "tcp_packet.h"
 #include "test_export.h"
 
 /* The emit interface: events land in `last` for the test to format. */

@@ -468,13 +468,13 @@ static void test_tcp_name(void)
 {
 	char b[200];
 
-	CHECK_EQ(elog_sf_tcp_name(b, sizeof(b), "id", true, 1, "::1", 2), 0);
+	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), "id", true, 1, "::1", 2), 0);
 	CHECK_STR(b, "id_1_::1_2.elog");
-	CHECK_EQ(elog_sf_tcp_name(b, sizeof(b), NULL, true, 1, "10.0.0.1", 2), 0);
+	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), NULL, true, 1, "10.0.0.1", 2), 0);
 	CHECK_STR(b, "unknown_1_10.0.0.1_2.elog");
-	CHECK_EQ(elog_sf_tcp_name(b, sizeof(b), "../x", false, 0, NULL, 0), 0);
+	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), "../x", false, 0, NULL, 0), 0);
 	CHECK_STR(b, "_._x_unknown_unknown_unknown.elog");
-	CHECK_EQ(elog_sf_tcp_name(b, 8, "long-name", false, 0, NULL, 0), -1);
+	CHECK_EQ(elog_sf_conn_name(b, 8, "long-name", false, 0, NULL, 0), -1);
 }
 
 static void test_mkdir_p_errors(void)

@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Packet synthesis for the pcapng export: IP + TCP headers from one TCP
- * IN/OUT event and its session's endpoints (internal to export_pcapng.c,
- * separate so the byte layout can be unit-tested on its own).
+ * IN/OUT event and its session's endpoints (the tcp provider's connection
+ * facts, tcp_facts.c, hand them to the export; separate so the byte layout
+ * can be unit-tested on its own).
+ *
+ * A packet is a synthesized IPv4/IPv6 header (addresses and ports from the
+ * session's CONN_SET_IP_V4/V6) around the TCP header fields the event
+ * carries (ports, seq, ack, flags incl. AE, window, checksum, urgent
+ * pointer, data offset). The provider does not capture option bytes: the
+ * option space keeps its real size (so header and segment lengths are
+ * right) and is filled with NOPs, except that SYN segments carry the
+ * window-scale and SACK-permitted options the connection negotiated
+ * (CONN_PARAMS), so Wireshark scales windows correctly. Payload bytes are
+ * not captured either: the original length (IP length) covers the event's
+ * `len`, which is what TCP analysis needs. Packets of a session whose
+ * addresses are unknown use TEST-NET addresses (192.0.2.1 local,
+ * 198.51.100.1 remote) and ports taken from the session id.
  */
-#ifndef ELOG_PCAPNG_PACKET_H
-#define ELOG_PCAPNG_PACKET_H
+#ifndef ELOG_TCP_PACKET_H
+#define ELOG_TCP_PACKET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,4 +57,4 @@ struct elog_tcp_segment {
 size_t elog_pkt_build(uint8_t *buf, const struct elog_tcp_endpoints *ep,
 		      const struct elog_tcp_segment *seg, uint32_t *orig_len);
 
-#endif /* ELOG_PCAPNG_PACKET_H */
+#endif /* ELOG_TCP_PACKET_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * IP + TCP header synthesis (see pcapng_packet.h). Only facts from the
+ * IP + TCP header synthesis (see tcp_packet.h). Only facts from the
  * capture go into a header: the option space of the real header length is
  * NOP-filled because the provider does not record option bytes, and SYNs
  * get just the options CONN_PARAMS proves were negotiated (window scale,
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "pcapng_packet.h"
+#include "tcp_packet.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
