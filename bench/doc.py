@@ -185,8 +185,10 @@ if ctl and 'placebo' in pres:
               f"bench/placebo.bpf.c: {pns:.0f} ns of spinning per segment in the capture's segment "
               f"hooks, nothing else) adds attributed {100 * pa / pb_:+.1f} % of base's busy CPU per GB, "
               f"and the long series reads **{ci(prc, prc_ci)}** CPU per byte and {ci(prt, prt_ci)}× "
-              f"throughput, with {ctl['idle']['placebo'] / ctl['idle']['base']:.2f}× base's idle "
-              f"entries per GB: the rest of the machine did {(ctl['busy']['placebo'] - pa) / pb_:.3f}× "
+              f"throughput, with "
+              + (f"{ctl['idle']['placebo'] / ctl['idle']['base']:.2f}× base's idle entries per GB"
+                 if ctl['idle']['base'] else "base's CPUs never idle (a busy machine: no ratio)")
+              + f": the rest of the machine did {(ctl['busy']['placebo'] - pa) / pb_:.3f}× "
               f"base's busy CPU per byte.")
     if 'per_idle_us' in ctl:
         long1 += (f" That prices one idle entry at ~{ctl['per_idle_us']:.0f} µs of busy CPU on this VM "
