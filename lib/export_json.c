@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * JSON Lines rendering of one event (see export_json.h for the mapping).
- * Every field read copies the part of the field inside the payload into a
- * zeroed scratch value with the text formatter's own readers (payload.h):
- * short payloads read as zero-filled, long ones are not looked at past the
- * struct.
+ * JSON Lines rendering of one event (see export_json.h for the mapping),
+ * each field's value as the field reader decodes it (payload.h, shared with
+ * the text formatter): short payloads read as zero-filled, long ones are not
+ * looked at past the struct.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -54,19 +51,16 @@ static void json_hexstr(struct strbuf *b, uint64_t v)
 static void json_flags(struct strbuf *b, const struct elog_valueset_desc *vs, uint64_t v)
 {
 	uint64_t left = v;
+	uint32_t i = 0;
+	const char *name;
 	bool first = true;
 
 	sb_ch(b, '[');
-	for (uint32_t i = 0; vs != NULL && i < vs->count; i++) {
-		uint64_t m = vs->values[i].value;
-
-		if (m != 0 && (left & m) == m) {
-			if (!first)
-				sb_ch(b, ',');
-			json_cstr(b, vs->values[i].name);
-			left &= ~m;
-			first = false;
-		}
+	while ((name = elog_flags_next(vs, &left, &i)) != NULL) {
+		if (!first)
+			sb_ch(b, ',');
+		json_cstr(b, name);
+		first = false;
 	}
 	if (left != 0) {
 		if (!first)
@@ -76,93 +70,33 @@ static void json_flags(struct strbuf *b, const struct elog_valueset_desc *vs, ui
 	sb_ch(b, ']');
 }
 
-static void json_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t raw)
-{
-	uint64_t v = raw;
-	size_t n = type_size(f->type, f->size);
-
-	switch (f->annot) {
-	case ELOG_A_NTOHS:
-		if (n == 2)
-			v = ntohs((uint16_t)raw);
-		else if (n == 4)
-			v = ntohl((uint32_t)raw);
-		break;
-	case ELOG_A_HEX:
-		json_hexstr(b, raw);
-		return;
-	case ELOG_A_ENUM: {
-		const char *name = valueset_name(f->values, raw);
-
-		/* As the text formatter: a negative value of a narrow signed
-		 * field also matches its name sign-extended to 64 bits. */
-		if (name == NULL && type_signed(f->type))
-			name = valueset_name(f->values, (uint64_t)sign_extend(raw, f->type));
-
-		if (name != NULL) {
-			json_cstr(b, name);
-			return;
-		}
-		break;
-	}
-	case ELOG_A_FLAG:
-		json_flags(b, f->values, raw);
-		return;
-	default:
-		break;
-	}
-	if (type_signed(f->type))
-		sb_sdec(b, sign_extend(v, f->type));
-	else
-		sb_udec(b, v);
-}
-
 static void json_value(struct strbuf *b, const struct payload *pl, const struct elog_field_desc *f,
 		       size_t off)
 {
-	switch (f->type) {
-	case ELOG_T_PTR:
-		json_hexstr(b, read_uint(pl, off, ELOG_T_PTR));
-		return;
-	case ELOG_T_CHARS: {
-		size_t n = off < pl->len ? pl->len - off : 0;
+	struct elog_value v;
 
-		json_str(b, n ? pl->p + off : (const uint8_t *)"", n < f->size ? n : f->size);
+	elog_field_value(pl, f, off, &v);
+	switch (v.kind) {
+	case ELOG_VAL_UINT: sb_udec(b, v.u); return;
+	case ELOG_VAL_INT: sb_sdec(b, v.i); return;
+	case ELOG_VAL_HEX: json_hexstr(b, v.u); return;
+	case ELOG_VAL_NAME: json_cstr(b, v.name); return;
+	case ELOG_VAL_FLAGS: json_flags(b, f->values, v.u); return;
+	case ELOG_VAL_TEXT:
+		json_str(b, v.text ? v.text : (const uint8_t *)"", v.text_len);
 		return;
-	}
-	case ELOG_T_IN_ADDR: case ELOG_T_IN6_ADDR: {
-		uint8_t a[16];
-		char s[INET6_ADDRSTRLEN];
-		int af = f->type == ELOG_T_IN_ADDR ? AF_INET : AF_INET6;
-
-		field_bytes(pl, off, af == AF_INET ? 4 : 16, a);
-		json_cstr(b, inet_ntop(af, a, s, sizeof(s)));
-		return;
-	}
-	default:
-		json_int(b, f, read_uint(pl, off, f->type));
-		return;
+	case ELOG_VAL_ADDR: json_cstr(b, v.addr); return;
 	}
 }
 
-/* A variable-length tail: min(count, max, what the payload holds) values. */
+/* A variable-length tail: the elements there are, as a JSON array. */
 static void json_tail(struct strbuf *b, const struct payload *pl, const struct elog_event_desc *ev,
 		      const struct elog_field_desc *f)
 {
 	size_t esize = type_size(f->type, f->size);
-	uint64_t count = 0, have;
+	uint64_t count = elog_tail_count(pl, ev, f);
 
-	if (f->count_field >= 0 && (uint16_t)f->count_field < ev->field_count) {
-		const struct elog_field_desc *cf = &ev->fields[f->count_field];
-
-		count = read_uint(pl, cf->offset, cf->type);
-	}
-	if (count > f->max_count)
-		count = f->max_count;
-	have = (esize == 0 || f->offset >= pl->len) ? 0 : (pl->len - f->offset) / esize;
-	if (count > have)
-		count = have;
-	if (f->type == ELOG_T_CHARS && f->size == 1) {
+	if (elog_tail_is_text(f)) {
 		json_str(b, count ? pl->p + f->offset : (const uint8_t *)"", (size_t)count);
 		return;
 	}

@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Size-aware payload rendering (SPEC §3). Every field read goes through
- * field_bytes() (payload.h, shared with the JSON exporter), which copies the
- * part of the field that lies inside the payload into a zeroed scratch
- * buffer: a short payload decodes its missing tail as zero, a long one is
- * simply not looked at past the struct, and no read ever leaves
- * [payload, payload + len). Upstream read sizeof(struct) bytes whatever the
- * payload length was (notes §6 item 19).
+ * Size-aware payload rendering: the event's print format with each field's
+ * value as the field reader decodes it (payload.h, shared with every other
+ * consumer), which never reads outside [payload, payload + len): a short
+ * payload decodes its missing tail as zero, a long one is not looked at
+ * past the struct.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -21,22 +17,19 @@
 static void render_flags(struct strbuf *b, const struct elog_valueset_desc *vs, uint64_t v)
 {
 	uint64_t left = v;
+	uint32_t i = 0;
+	const char *name;
 	bool first = true;
 
 	if (v == 0) {
 		sb_ch(b, '0');
 		return;
 	}
-	for (uint32_t i = 0; vs != NULL && i < vs->count; i++) {
-		uint64_t m = vs->values[i].value;
-
-		if (m != 0 && (left & m) == m) {
-			if (!first)
-				sb_ch(b, '|');
-			sb_str(b, vs->values[i].name);
-			left &= ~m;
-			first = false;
-		}
+	while ((name = elog_flags_next(vs, &left, &i)) != NULL) {
+		if (!first)
+			sb_ch(b, '|');
+		sb_str(b, name);
+		first = false;
 	}
 	if (left != 0) {
 		if (!first)
@@ -45,107 +38,32 @@ static void render_flags(struct strbuf *b, const struct elog_valueset_desc *vs, 
 	}
 }
 
-static void render_int(struct strbuf *b, const struct elog_field_desc *f, uint64_t raw)
-{
-	uint64_t v = raw;
-
-	switch (f->annot) {
-	case ELOG_A_NTOHS:
-		/* Stored in network order: show it in host order. */
-		if (type_size(f->type, f->size) == 2)
-			v = ntohs((uint16_t)raw);
-		else if (type_size(f->type, f->size) == 4)
-			v = ntohl((uint32_t)raw);
-		break;
-	case ELOG_A_HEX:
-		sb_hex0x(b, raw);
-		return;
-	case ELOG_A_ENUM: {
-		const char *name = valueset_name(f->values, raw);
-
-		/* A negative value of a narrow signed field may be listed
-		 * sign-extended to 64 bits. */
-		if (name == NULL && type_signed(f->type))
-			name = valueset_name(f->values, (uint64_t)sign_extend(raw, f->type));
-
-		if (name != NULL) {
-			sb_str(b, name);
-			return;
-		}
-		break;
-	}
-	case ELOG_A_FLAG:
-		render_flags(b, f->values, raw);
-		return;
-	default:
-		break;
-	}
-	if (type_signed(f->type))
-		sb_sdec(b, sign_extend(v, f->type));
-	else
-		sb_udec(b, v);
-}
-
 /* One value of field f at payload offset off (a scalar or a tail element). */
 static void render_value(struct strbuf *b, const struct payload *pl, const struct elog_field_desc *f,
 			 size_t off)
 {
-	switch (f->type) {
-	case ELOG_T_PTR: {
-		uint64_t v;
+	struct elog_value v;
 
-		field_bytes(pl, off, 8, &v);
-		sb_hex0x(b, v);
-		return;
-	}
-	case ELOG_T_CHARS: {
-		/* Clip to the payload; a missing string is simply empty. */
-		size_t n = off < pl->len ? pl->len - off : 0;
-
-		sb_escaped(b, n ? pl->p + off : NULL, n < f->size ? n : f->size);
-		return;
-	}
-	case ELOG_T_IN_ADDR: {
-		uint8_t a[4];
-		char s[INET_ADDRSTRLEN];
-
-		field_bytes(pl, off, 4, a);
-		sb_str(b, inet_ntop(AF_INET, a, s, sizeof(s)));
-		return;
-	}
-	case ELOG_T_IN6_ADDR: {
-		uint8_t a[16];
-		char s[INET6_ADDRSTRLEN];
-
-		field_bytes(pl, off, 16, a);
-		sb_str(b, inet_ntop(AF_INET6, a, s, sizeof(s)));
-		return;
-	}
-	default:
-		render_int(b, f, read_uint(pl, off, f->type));
-		return;
+	elog_field_value(pl, f, off, &v);
+	switch (v.kind) {
+	case ELOG_VAL_UINT: sb_udec(b, v.u); return;
+	case ELOG_VAL_INT: sb_sdec(b, v.i); return;
+	case ELOG_VAL_HEX: sb_hex0x(b, v.u); return;
+	case ELOG_VAL_NAME: sb_str(b, v.name); return;
+	case ELOG_VAL_FLAGS: render_flags(b, f->values, v.u); return;
+	case ELOG_VAL_TEXT: sb_escaped(b, v.text, v.text_len); return;
+	case ELOG_VAL_ADDR: sb_str(b, v.addr); return;
 	}
 }
 
-/* A variable-length tail: min(count, max, what the payload holds) elements. */
+/* A variable-length tail: the elements there are, space-separated. */
 static void render_tail(struct strbuf *b, const struct payload *pl, const struct elog_event_desc *ev,
 			const struct elog_field_desc *f)
 {
-	const struct elog_field_desc *cf;
 	size_t esize = type_size(f->type, f->size);
-	uint64_t count = 0, have;
+	uint64_t count = elog_tail_count(pl, ev, f);
 
-	if (f->count_field >= 0 && (uint16_t)f->count_field < ev->field_count) {
-		cf = &ev->fields[f->count_field];
-		count = read_uint(pl, cf->offset, cf->type);
-	}
-	if (count > f->max_count)
-		count = f->max_count;
-	have = (esize == 0 || f->offset >= pl->len) ? 0 : (pl->len - f->offset) / esize;
-	if (count > have)
-		count = have;
-	if (f->type == ELOG_T_CHARS && f->size == 1) {
-		/* char name[n:max] is text, not a list of one-char strings. */
+	if (elog_tail_is_text(f)) {
 		sb_escaped(b, count ? pl->p + f->offset : NULL, (size_t)count);
 		return;
 	}
