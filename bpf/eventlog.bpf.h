@@ -22,7 +22,7 @@
  * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
  * and the consumer is woken once per 1/8 of a ring written on a CPU (the
  * consumer also polls on a short timeout for the tail), because a wakeup per
- * event costs 2-5 us here (linux-bpf-notes §8).
+ * event costs 2-5 us here.
  */
 #ifndef ELOG_EVENTLOG_BPF_H
 #define ELOG_EVENTLOG_BPF_H
@@ -30,7 +30,7 @@
 #include "eventlog_abi.h"
 #include "eventlog/record.h"
 
-/* Levels, the SESSION keyword and the framework event ids (SPEC §3). */
+/* Levels, the SESSION keyword and the framework event ids (every schema has them). */
 #define ELOG_BPF_LEVEL_NONE 0
 #define ELOG_BPF_LEVEL_ERROR 1
 #define ELOG_BPF_LEVEL_WARN 2

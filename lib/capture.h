@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ELOG v1 capture files (SPEC §8, elog(5)): a writer for `elog -c -o` and a
+ * ELOG v1 capture files (elog(5)): a writer for `elog -c -o` and a
  * bounds-checked reader for `elog -r`, the exporters and the fuzzer.
  *
  * Layout (host order, packed): 40-byte header, u32 provider_count, that many
@@ -37,7 +37,7 @@ struct elog_writer_provider {
  * by the caller (e.g. from clock_gettime of both clocks). The first appended
  * event sets capture_start = its timestamp and start_utc_us = timestamp +
  * boot_to_utc_us, so the UTC base names the instant the event *happened*
- * (upstream used the time it was written: notes §6 item 22). The header
+ * (FreeBSD's elog uses the time it was written). The header
  * is updated on disk at that first event too, so a capture killed later
  * still has its time base (not for _open_stream: see there).
  *

@@ -5,7 +5,7 @@
  * before anything is read, so a cut or corrupt file can only end the stream
  * (with a truncation note) or fail with a message, never read out of bounds.
  *
- * Unlike upstream, a trailing partial record is reported (notes §6), and a
+ * Unlike FreeBSD's elog, a trailing partial record is reported, and a
  * file cut inside its own header counts as a cut capture, not garbage.
  */
 #include <errno.h>

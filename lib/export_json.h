@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * JSON Lines export (`elog --json`, SPEC §9): one self-contained object per
+ * JSON Lines export (`elog --json`): one self-contained object per
  * event, for jq and log pipelines. Walks the generated consumer tables, so
  * every field appears by its schema name, whatever the provider.
  *

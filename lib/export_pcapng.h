@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pcapng export (`elog -r FILE --pcapng OUT`, SPEC §9, elog(5)).
+ * pcapng export (`elog -r FILE --pcapng OUT`, elog(5)).
  *
  * Events that are segments on the wire become Enhanced Packet Blocks on one
  * LINKTYPE_RAW interface: their provider's connection facts

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The size-aware payload formatter (SPEC §3): walks the generated consumer
+ * The size-aware payload formatter: walks the generated consumer
  * tables (include/eventlog/schema.h) and renders an event's print format.
  *
  * A payload shorter than the struct decodes its missing tail as zero, a

@@ -2,8 +2,8 @@
 /*
  * Lookups over the compiled-in schema tables: providers by name, events by
  * id, and the level/keyword words of `elog -c provider [level] [keywords]`.
- * Keyword names match whole names only (upstream matched substrings, so TX
- * also matched RTX: notes §6 item 16).
+ * Keyword names match whole names only (FreeBSD's elog matches substrings,
+ * so its TX also matches RTX).
  */
 #include <ctype.h>
 #include <errno.h>

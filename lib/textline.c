@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The SPEC §7 text line. Written with the strbuf helpers rather than
+ * The text line of elog(1). Written with the strbuf helpers rather than
  * snprintf/gmtime: this runs once per event and decoding must sustain
  * >= 1M events/s; the UTC time (elog_put_utc) is in utc.c.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * One event as one text line (SPEC §7), shared by `elog -r` and the live
- * capture so both print byte-identical lines:
+ * One event as one text line (elog(1) OUTPUT), shared by `elog -r` and the
+ * live capture so both print byte-identical lines:
  *
  *   [N       ]+S.UUUUUU dS.UUUUUU [cpu]tid::[YYYY-MM-DD ]HH:MM:SS.uuuuuu [prov][session][EVENT] text\n
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * UTC wall-clock time as text, shared by the SPEC §7 text line (textline.c)
+ * UTC wall-clock time as text, shared by the text line (textline.c)
  * and the JSON exporter (export_json.c).
  */
 #ifndef ELOG_UTC_H

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Tests of the exporters and output layers (issue 5):
+# Tests of the exporters and output layers:
 #   test-export   C unit tests (JSON, pcapng, compressed files, series,
 #                 per-session files), in both the normal and the SAN=1 build
 #   tests/e2e/test_output*.py run with test-e2e; they need the capture

@@ -172,7 +172,7 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 	ret = elog_rt_open_maps(rt, err);
 	if (ret)
 		return ret;
-	/* Boot/load default 0 (SPEC §4); no subscriber yet. */
+	/* A provider loads with default 0, as at boot; no subscriber yet. */
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
 				    strerror(errno));

@@ -114,7 +114,7 @@ static uint32_t ip4(const char *s)
 	return a.s_addr; /* network order, as in_addr_t is stored */
 }
 
-/* The acceptance capture of issue 2: one loopback connection. */
+/* The sample capture: one loopback connection. */
 static int gen_sample(void)
 {
 	struct gen_session s;

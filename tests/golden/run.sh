@@ -76,7 +76,7 @@ cmp -s "$tmp/a" "$tmp/stdin" && ok || fail "stdin decode differs"
 "$ELOG" -e -r - <"$tmp/sample.elog.gz" >"$tmp/stdin-gz" 2>&1
 cmp -s "$tmp/a" "$tmp/stdin-gz" && ok || fail "compressed stdin decode differs"
 
-# The acceptance lines of issue 2, independently of expected/.
+# The sample's defining lines, checked independently of expected/.
 acc() {
 	grep -qF -- "$1" "$tmp/a" && ok || fail "sample: no line containing '$1'"
 }

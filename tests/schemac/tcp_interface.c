@@ -101,7 +101,7 @@ void t_tcp_interface(void)
 		      !strcmp(level_names[e->level], ref_events[i].level) &&
 		      e->keywords == ref_mask(ref_events[i].keywords) && e->struct_name &&
 		      !strcmp(e->struct_name, ref_events[i].st) && !strcmp(e->format, ref_events[i].format),
-		      "event %s (%u) differs from D57309", ref_events[i].name, ref_events[i].id);
+		      "event %s (%u) differs from FreeBSD's", ref_events[i].name, ref_events[i].id);
 	}
 	size_t nfields = 0;
 	for (size_t i = 0; i < N(ref_events); i++) {
@@ -120,10 +120,10 @@ void t_tcp_interface(void)
 			      ref_fields[r].name, ref_fields[r].type, ref_fields[r].annot);
 			k++;
 		}
-		CHECK(k == e->field_count, "struct %s has %u fields, D57309 %u", ref_events[i].st,
+		CHECK(k == e->field_count, "struct %s has %u fields, FreeBSD's %u", ref_events[i].st,
 		      e->field_count, k);
 	}
-	CHECK(nfields == N(ref_fields), "every D57309 struct is used by an event");
+	CHECK(nfields == N(ref_fields), "every FreeBSD struct is used by an event");
 	size_t nvals[2] = { 0, 0 };
 	for (size_t i = 0; i < N(ref_values); i++) {
 		const struct elog_valueset_desc *vs = set(ref_values[i].is_flag, ref_values[i].set);
@@ -139,6 +139,6 @@ void t_tcp_interface(void)
 		have[0] += p->enums[i].count;
 	for (uint32_t i = 0; i < p->flag_count; i++)
 		have[1] += p->flags[i].count;
-	CHECK(have[0] == nvals[0] && have[1] == nvals[1], "tcp has %zu enum and %zu flag values, D57309 %zu and %zu",
+	CHECK(have[0] == nvals[0] && have[1] == nvals[1], "tcp has %zu enum and %zu flag values, FreeBSD's %zu and %zu",
 	      have[0], have[1], nvals[0], nvals[1]);
 }

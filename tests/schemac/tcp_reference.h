@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The TCP schema interface of FreeBSD D57309 (tcp_eventlog_schema.src),
- * extracted mechanically from the reference diff: the oracle that
+ * The TCP schema interface of FreeBSD's eventlog (tcp_eventlog_schema.src),
+ * extracted mechanically from FreeBSD's change: the oracle that
  * schemas/tcp.src must reproduce exactly (checked in tcp_interface.c).
  * Keyword values there are bit positions, given here as masks.
  */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests/fuzz/options: libFuzzer target for the command lines of elog(1) and
-# elogctl(8) (issue 7, bad input). Like the other fuzzers: always clang with
+# elogctl(8) (bad input). Like the other fuzzers: always clang with
 # ASan+UBSan+libFuzzer, whatever CC and SAN say.
 #
 #   make fuzz-options-replay   replay the committed corpus, then fuzz 20 s
