@@ -37,6 +37,9 @@ struct tcp_elog_sk {
 	__u32 hs_round;         /* HyStart rounds seen */
 	__u8 hs_found;          /* cubic's HyStart exit flag last seen */
 	__u8 pad3[7];
+	/* Expiry of the delayed-ACK [0] and retransmit [1] timer last found
+	 * stopped lazily (tcp_timer.bpf.h): one session lookup per arming. */
+	__u64 lazy_exp[2];
 	char log_id[64];        /* TCP_EVENTLOG_LOG_ID; "" when unnamed */
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
@@ -133,6 +136,8 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->hs_end_seq = 0;
 	v->hs_round = 0;
 	v->hs_found = 0;
+	v->lazy_exp[0] = 0;
+	v->lazy_exp[1] = 0;
 	/* A child does not inherit its listener's name. */
 	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
 	v->iss_known = 0;
