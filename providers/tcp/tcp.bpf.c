@@ -291,8 +291,12 @@ int BPF_PROG(tcp_elog_ca_state, struct sock *sk, const __u8 ca_state)
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (tp)
+	if (tp) {
+		/* Entering recovery or loss has just set ssthresh (and, for
+		 * loss, cwnd): reported before the recovery event. */
+		tcp_elog_state_checks(v, tp);
 		tcp_elog_emit_ca_state(v, tp, ca_state);
+	}
 	return 0;
 }
 
@@ -325,6 +329,7 @@ int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, i
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (tp) {
+		tcp_elog_state_sync(v);
 		tcp_elog_cwnd_check(v, tp);
 		tcp_elog_emit_prr(v, tp, newly_acked_sacked, newly_lost, flag);
 	}
@@ -366,6 +371,7 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	/* A session's socket is a tcp_sock (tcp_elog_skb_sock says why). */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	tcp_elog_timer_lazy(v, tp);
+	tcp_elog_state_checks(v, tp);
 	tcp_elog_emit_send(v, tp, ret, f);
 	return 0;
 }
@@ -414,8 +420,10 @@ int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
 		return 0;
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	/* After the segment's ACK was processed (tcp_data_queue follows
-	 * tcp_ack): a retransmit timer it stopped is seen here. */
+	 * tcp_ack): a retransmit timer it stopped and the congestion state
+	 * it left are seen here. */
 	tcp_elog_timer_lazy(v, tp);
+	tcp_elog_state_checks(v, tp);
 	tcp_elog_emit_sb_wake(v, tp);
 	return 0;
 }

@@ -301,6 +301,61 @@ static __always_inline void tcp_elog_timer_lazy(struct tcp_elog_sk *v, struct tc
 	}
 }
 
+/*
+ * cwnd, ssthresh and srtt compared with the last reported (the mirror in
+ * a) at a timer's expiry: after a pure ACK no hook runs, and the expiry of
+ * the retransmit timer that ACK stopped is often the socket's next event.
+ */
+static __noinline void tcp_elog_timer_state(struct tcp_elog_by_addr *a, __u64 sk_addr)
+{
+	struct elog_session s;
+	struct tcp_sock *tp;
+	__u32 mss, cwnd, ssthresh, srtt8, old, zero = 0;
+	__u64 *gen;
+	int changed = 0;
+
+	if (!a)
+		return;
+	tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
+	if (!tcp_elog_synchronized(((struct sock *)tp)->__sk_common.skc_state))
+		return;
+	s = a->s;
+	s.target = -1;
+	mss = tp->mss_cache;
+	cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
+	ssthresh = tcp_elog_ssthresh(tp, mss);
+	srtt8 = tp->srtt_us;
+	if (cwnd != a->last_cwnd || ssthresh != a->last_ssthresh) {
+		a->last_cwnd = cwnd;
+		a->last_ssthresh = ssthresh;
+		changed = 1;
+		if (TCP_ELOG_WOULD(&s, CWND)) {
+			TCP_ELOG_MSG(CWND, cwnd, u);
+			u.ev.cwnd = cwnd;
+			u.ev.ssthresh = ssthresh;
+			TCP_ELOG_SEND(&s, CWND, u);
+		}
+	}
+	if (srtt8 && srtt8 != a->last_srtt8) {
+		old = a->last_srtt8;
+		a->last_srtt8 = srtt8;
+		changed = 1;
+		if (TCP_ELOG_WOULD(&s, RTT)) {
+			/* The one sample that explains the change, as
+			 * tcp_elog_srtt_changed. */
+			TCP_ELOG_MSG(RTT, rtt, u);
+			u.ev.rtt = old ? srtt8 - old + (old >> 3) : srtt8 >> 3;
+			u.ev.srtt = srtt8 >> 3;
+			u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+			TCP_ELOG_SEND(&s, RTT, u);
+		}
+	}
+	/* The session's own hooks take the mirror back before comparing. */
+	gen = bpf_map_lookup_elem(&tcp_elog_state_gen, &zero);
+	if (changed && gen)
+		__sync_fetch_and_add(gen, 1);
+}
+
 static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 {
 	struct tcp_elog_by_addr *a;
@@ -343,6 +398,8 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &sk_addr);
 	if (!a || !a->s.enabled)
 		return;
+	if (what == TCP_ELOG_T_FIRED)
+		tcp_elog_timer_state(a, sk_addr);
 	if (what == TCP_ELOG_T_FIRED && !tcp_elog_timer_work(kind, sk_addr)) {
 		/* Stopped lazily and expiring idle: the stop, if not yet logged,
 		 * and no TIMER_PROCESSED at the exit. */
