@@ -2,8 +2,8 @@
 """The congestion state an ACK leaves, against TCP_INFO at quiet points.
 
 A sender transfers bursts under random loss; after each, once every byte is
-acknowledged and the connection has been quiet for longer than its
-retransmission timeout, it reads TCP_INFO. The log's cwnd, ssthresh (CWND)
+acknowledged and the connection has been quiet for longer than the
+retransmission timeout last armed, it reads TCP_INFO. The log's cwnd, ssthresh (CWND)
 and srtt (RTT) as of that instant (the last records stamped before it) must
 be the kernel's: Linux processes the last ACK after the provider's ingress
 hook, and no hook runs after a pure ACK, so the provider logs the state it
@@ -47,15 +47,22 @@ try:
             pass
     t = threading.Thread(target=drain)
     t.start()
+    def timeouts():
+        with open("/proc/net/netstat") as f:
+            k, v = [l.split() for l in f if l.startswith("TcpExt:")]
+        return int(v[k.index("TCPTimeouts")])
     quiet = []
     for i in range(bursts):
+        before = timeouts()
         c.sendall(b"x" * ((20, 100, 400, 1000)[i % 4] << 10))
         for _ in range(1000):
             info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
             if int.from_bytes(info[24:28], "little") == 0:  # tcpi_unacked
                 break
             time.sleep(0.01)
-        time.sleep(quiet_s)
+        # Quiet for longer than the retransmission timeout last armed:
+        # after timeouts it may be backed off (0.4 s, 0.8 s).
+        time.sleep(quiet_s if timeouts() == before else 3 * quiet_s)
         t0 = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1000
         info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
         quiet.append({"t": t0, "info": info.hex()})
