@@ -238,6 +238,8 @@ int tcp_elog_ingress(struct __sk_buff *skb)
 	tp = tcp_elog_skb_sock(skb, &v);
 	if (!tp)
 		return 1;
+	/* The state the previous segment's processing left. */
+	tcp_elog_timer_lazy(v, tp);
 	tcp_elog_seg_checks(v, tp);
 	/* One parse and one clock read for IN and ACK. */
 	if (tcp_elog_parse(skb, &g))
@@ -262,6 +264,9 @@ int tcp_elog_egress(struct __sk_buff *skb)
 	tp = tcp_elog_skb_sock(skb, &v);
 
 	if (tp) {
+		/* An ACK going out has already stopped the delayed-ACK timer
+		 * (tcp_event_ack_sent runs before the IP layer). */
+		tcp_elog_timer_lazy(v, tp);
 		tcp_elog_seg_checks(v, tp);
 		tcp_elog_emit_out(v, tp, skb);
 		return 1;
@@ -286,8 +291,12 @@ int BPF_PROG(tcp_elog_ca_state, struct sock *sk, const __u8 ca_state)
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (tp)
+	if (tp) {
+		/* Entering recovery or loss has just set ssthresh (and, for
+		 * loss, cwnd): reported before the recovery event. */
+		tcp_elog_state_checks(v, tp);
 		tcp_elog_emit_ca_state(v, tp, ca_state);
+	}
 	return 0;
 }
 
@@ -320,6 +329,7 @@ int BPF_PROG(tcp_elog_cwnd_red, const struct sock *sk, int newly_acked_sacked, i
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (tp) {
+		tcp_elog_state_sync(v);
 		tcp_elog_cwnd_check(v, tp);
 		tcp_elog_emit_prr(v, tp, newly_acked_sacked, newly_lost, flag);
 	}
@@ -360,6 +370,8 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	v->send_flags = 0;
 	/* A session's socket is a tcp_sock (tcp_elog_skb_sock says why). */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	tcp_elog_timer_lazy(v, tp);
+	tcp_elog_state_checks(v, tp);
 	tcp_elog_emit_send(v, tp, ret, f);
 	return 0;
 }
@@ -407,6 +419,11 @@ int BPF_PROG(tcp_elog_data_ready, const struct sock *sk)
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	/* After the segment's ACK was processed (tcp_data_queue follows
+	 * tcp_ack): a retransmit timer it stopped and the congestion state
+	 * it left are seen here. */
+	tcp_elog_timer_lazy(v, tp);
+	tcp_elog_state_checks(v, tp);
 	tcp_elog_emit_sb_wake(v, tp);
 	return 0;
 }

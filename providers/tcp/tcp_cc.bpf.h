@@ -49,8 +49,62 @@ static __always_inline __u32 tcp_elog_min_rtt(struct tcp_sock *tp)
 }
 
 /*
+ * The values last reported live in the session's value (v) and, mirrored,
+ * in its tcp_elog_addr_map entry, which timer hooks (no sk_storage there)
+ * compare with. A timer hook that reports a change bumps this generation;
+ * a hook with v pulls the mirror back only when the generation moved (an
+ * array read per check; a lookup only after such a report, which is rare:
+ * idle expiries and fires).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} tcp_elog_state_gen SEC(".maps");
+
+/* After v's values changed: the mirror follows (one lookup per change). */
+static __noinline void tcp_elog_state_mirror(struct tcp_elog_sk *v)
+{
+	struct tcp_elog_by_addr *a;
+
+	if (!v)
+		return;
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
+	if (!a)
+		return;
+	a->last_cwnd = v->last_cwnd;
+	a->last_ssthresh = v->last_ssthresh;
+	a->last_srtt8 = v->last_srtt8;
+}
+
+static __noinline void tcp_elog_state_pull(struct tcp_elog_sk *v, __u64 gen)
+{
+	struct tcp_elog_by_addr *a;
+
+	if (!v)
+		return;
+	v->state_gen = gen;
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
+	if (!a)
+		return;
+	v->last_cwnd = a->last_cwnd;
+	v->last_ssthresh = a->last_ssthresh;
+	v->last_srtt8 = a->last_srtt8;
+}
+
+static __always_inline void tcp_elog_state_sync(struct tcp_elog_sk *v)
+{
+	__u32 zero = 0;
+	__u64 *gen = bpf_map_lookup_elem(&tcp_elog_state_gen, &zero);
+
+	if (gen && *gen != v->state_gen)
+		tcp_elog_state_pull(v, *gen);
+}
+
+/*
  * No hook inside cong_avoid (fentry is unavailable), so a change is noticed
- * at the next segment or congestion event after it: one CWND per change.
+ * at the next hook of the socket after it: one CWND per change.
  *
  * The per-segment checks (this one, RTT, CC_ALGO_CHANGE, DSACK, HYSTART)
  * compare inline and call out only for a change: a BPF call and its return
@@ -62,6 +116,7 @@ static __noinline void tcp_elog_cwnd_changed(struct tcp_elog_sk *v, __u32 cwnd, 
 		return;
 	v->last_cwnd = cwnd;
 	v->last_ssthresh = ssthresh;
+	tcp_elog_state_mirror(v);
 	if (!TCP_ELOG_WOULD(&v->s, CWND))
 		return;
 	{
@@ -167,6 +222,7 @@ static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock 
 	now_us = bpf_ktime_get_boot_ns() / 1000;
 	/* tcp_rtt_estimator stores max(1, srtt) right after the callback. */
 	v->last_srtt8 = srtt8 ? srtt8 : 1;
+	tcp_elog_state_mirror(v);
 	if (TCP_ELOG_WOULD(&v->s, RTT))
 		tcp_elog_emit_rtt_ev(v, tp, mrtt_us, v->last_srtt8, now_us);
 	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
@@ -192,6 +248,7 @@ static __noinline void tcp_elog_srtt_changed(struct tcp_elog_sk *v, struct tcp_s
 		return;
 	old = v->last_srtt8;
 	v->last_srtt8 = srtt8;
+	tcp_elog_state_mirror(v);
 	if (TCP_ELOG_WOULD(&v->s, RTT))
 		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8, 0);
 }
@@ -202,6 +259,21 @@ static __always_inline void tcp_elog_srtt_check(struct tcp_elog_sk *v, struct tc
 
 	if (srtt8 != v->last_srtt8 && srtt8 != 0)
 		tcp_elog_srtt_changed(v, tp, srtt8);
+}
+
+/*
+ * cwnd, ssthresh and srtt at a hook of the socket other than a segment
+ * (those run tcp_elog_seg_checks): a reader wakeup or a congestion-state
+ * change comes after Linux processed an ACK, the end of a send call maybe
+ * long after.
+ */
+static __always_inline void tcp_elog_state_checks(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	if (!tcp_elog_synchronized(((struct sock *)tp)->__sk_common.skc_state))
+		return;
+	tcp_elog_state_sync(v);
+	tcp_elog_cwnd_check(v, tp);
+	tcp_elog_srtt_check(v, tp);
 }
 
 /*

@@ -184,6 +184,7 @@ static __always_inline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tc
 	if (state != TCP_LISTEN)
 		tcp_elog_mss_check(v, tp);
 	if (tcp_elog_synchronized(state)) {
+		tcp_elog_state_sync(v);
 		tcp_elog_cwnd_check(v, tp);
 		tcp_elog_srtt_check(v, tp);
 		tcp_elog_ca_check(v, tp);

@@ -37,6 +37,12 @@ struct tcp_elog_sk {
 	__u32 hs_round;         /* HyStart rounds seen */
 	__u8 hs_found;          /* cubic's HyStart exit flag last seen */
 	__u8 pad3[7];
+	/* Expiry of the delayed-ACK [0] and retransmit [1] timer last found
+	 * stopped lazily (tcp_timer.bpf.h): one session lookup per arming. */
+	__u64 lazy_exp[2];
+	/* tcp_elog_state_gen when last_cwnd/last_ssthresh/last_srtt8 were
+	 * last brought in step with the mirror (tcp_cc.bpf.h). */
+	__u64 state_gen;
 	char log_id[64];        /* TCP_EVENTLOG_LOG_ID; "" when unnamed */
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
@@ -68,6 +74,13 @@ struct tcp_elog_by_addr {
 	__u8 logged_reason[4];
 	__u8 pad[4];
 	__u64 start_logged_us[4];
+	/* cwnd, ssthresh (bytes) and srtt_us (8x) last reported, mirrored
+	 * from the session's value (tcp_cc.bpf.h) so that timer hooks can
+	 * report a change too. */
+	__u32 last_cwnd;
+	__u32 last_ssthresh;
+	__u32 last_srtt8;
+	__u32 pad2;
 };
 
 struct {
@@ -133,6 +146,9 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->hs_end_seq = 0;
 	v->hs_round = 0;
 	v->hs_found = 0;
+	v->lazy_exp[0] = 0;
+	v->lazy_exp[1] = 0;
+	v->state_gen = 0;
 	/* A child does not inherit its listener's name. */
 	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
 	v->iss_known = 0;

@@ -29,6 +29,16 @@
  * Nothing is lost: START, START means restarted; START, CANCEL stopped;
  * START, FIRED ran.
  *
+ * Stopped without a cancel: Linux stops the retransmit and delayed-ACK
+ * timers lazily, clearing icsk_pending (icsk_ack.pending) and leaving the
+ * timer armed; when it expires the callback returns without work. Such a
+ * timer is logged as stopped (TIMER_CANCEL, reason of its last logged start)
+ * at the first hook that sees the cleared flag while the log has it running:
+ * a segment of the socket in or out, a reader wakeup, the end of a send
+ * call, and at the latest its expiry, which is then not a TIMER_FIRED (nor
+ * TIMER_PROCESSED). An expiry is a fire exactly when the callback will do
+ * the work Linux counts (tcp_elog_timer_work).
+ *
  * Unless asked: with net.inet.tcp.eventlog.timer_restart_us = N > 0, a
  * restart of a running timer is not logged while that timer's last logged
  * TIMER_START is less than N us old. Linux restarts the retransmit timer on
@@ -48,6 +58,9 @@
 #define TCP_ELOG_ICSK_TIME_PROBE0 3
 #define TCP_ELOG_ICSK_TIME_LOSS_PROBE 5
 #define TCP_ELOG_ICSK_TIME_REO_TIMEOUT 6
+/* icsk_ack.pending bits (include/net/inet_connection_sock.h). */
+#define TCP_ELOG_ICSK_ACK_SCHED 1
+#define TCP_ELOG_ICSK_ACK_TIMER 2
 
 extern const void tcp_write_timer __ksym;
 extern const void tcp_delack_timer __ksym;
@@ -102,6 +115,55 @@ static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
 	return icsk->icsk_pending != 0;
 }
 
+/*
+ * Whether the expiry of timer `kind` (tcp_elog_timer_of) of the socket at
+ * sk_addr does work, as the callbacks decide (tcp_timer.c): none in CLOSE
+ * or LISTEN; the write timer none without icsk_pending, an RTO none
+ * without packets out, a probe none while one is outstanding
+ * (tlp_high_seq: only re-armed as an RTO), a window probe none with data
+ * in flight or nothing to send; the delayed-ACK timer sends (and Linux
+ * counts in DelayedACKs) only with an ACK both scheduled and timed, or
+ * flushes a compressed SACK ACK. Read before the callback takes the socket
+ * lock: a socket owned by the application defers the callback's work to
+ * release_sock, which decides again (DelayedACKLocked counts those).
+ */
+static __always_inline int tcp_elog_timer_work(int kind, __u64 sk_addr)
+{
+	struct tcp_sock *tp;
+	struct sock *sk;
+	__u8 pending;
+	int state;
+
+	if (kind == 3)
+		return 1;
+	tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
+	sk = (struct sock *)tp;
+	state = sk->__sk_common.skc_state;
+	if (state == TCP_CLOSE || state == TCP_LISTEN)
+		return 0;
+	if (kind == 2) {
+		if (tp->compressed_ack)
+			return 1;
+		pending = tp->inet_conn.icsk_ack.pending;
+		return (pending & (TCP_ELOG_ICSK_ACK_SCHED | TCP_ELOG_ICSK_ACK_TIMER)) ==
+		       (TCP_ELOG_ICSK_ACK_SCHED | TCP_ELOG_ICSK_ACK_TIMER);
+	}
+	pending = tp->inet_conn.icsk_pending;
+	switch (pending) {
+	case 0:
+		return 0;
+	case TCP_ELOG_ICSK_TIME_RETRANS:
+		return tp->packets_out != 0;
+	case TCP_ELOG_ICSK_TIME_LOSS_PROBE:
+		return tp->tlp_high_seq == 0;
+	case TCP_ELOG_ICSK_TIME_PROBE0:
+		/* tcp_send_head(): the write queue is not empty. */
+		return tp->packets_out == 0 &&
+		       (__u64)sk->sk_write_queue.next != sk_addr + bpf_core_field_offset(struct sock, sk_write_queue);
+	}
+	return 1;
+}
+
 /* net.inet.tcp.eventlog.timer_restart_us; 0: log every start. */
 static __always_inline __u64 tcp_elog_timer_restart_us(void)
 {
@@ -150,7 +212,9 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 
 	h->held = 0;
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &h->sk_addr);
-	if (!a)
+	/* Not running in the log (already logged as stopped, or started
+	 * before the session was enabled): nothing to cancel. */
+	if (!a || !a->running[h->kind & 3])
 		return;
 	a->running[h->kind & 3] = 0;
 	if (!a->s.enabled)
@@ -169,6 +233,127 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 		u.ev.reason = reason ? reason : h->reason;
 		TCP_ELOG_SEND(&s, TIMER_CANCEL, u);
 	}
+}
+
+/*
+ * A timer of a's socket that the log has running is stopped: TIMER_CANCEL,
+ * for the reason of its last logged start, stamped now.
+ */
+static __noinline void tcp_elog_timer_stopped_at(struct tcp_elog_by_addr *a, int kind)
+{
+	struct elog_session s;
+	__u8 reason;
+
+	if (!a || !a->running[kind & 3])
+		return;
+	a->running[kind & 3] = 0;
+	s = a->s;
+	s.target = -1;
+	if (!s.enabled || !TCP_ELOG_WOULD(&s, TIMER_CANCEL))
+		return;
+	reason = a->logged_reason[kind & 3];
+	if (!reason)
+		reason = a->timer_reason[kind & 3];
+	if (!reason)
+		return;
+	{
+		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
+		u.ev.reason = reason;
+		TCP_ELOG_SEND(&s, TIMER_CANCEL, u);
+	}
+}
+
+/* The lazy stop of timer `kind` (armed to `expires`) seen from a hook of
+ * the socket's own (v): looked up once per arming. */
+static __noinline void tcp_elog_timer_stopped(struct tcp_elog_sk *v, int kind, __u64 expires)
+{
+	struct tcp_elog_by_addr *a;
+
+	if (!v)
+		return;
+	v->lazy_exp[kind & 1] = expires;
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
+	if (a)
+		tcp_elog_timer_stopped_at(a, kind);
+}
+
+/*
+ * At a hook of the socket (segment in or out, reader wakeup, end of a send
+ * call): a retransmit or delayed-ACK timer still armed although Linux has
+ * cleared its pending flag is stopped (see the top of this file). Inline
+ * loads; a call only once per arming found stopped (lazy_exp).
+ */
+static __always_inline void tcp_elog_timer_lazy(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	struct inet_connection_sock *icsk = &tp->inet_conn;
+	__u64 exp;
+
+	/* timer_pending(): entry.pprev is set while the timer is armed. */
+	if (!icsk->icsk_pending && icsk->icsk_retransmit_timer.entry.pprev) {
+		exp = icsk->icsk_retransmit_timer.expires;
+		if (exp != v->lazy_exp[1])
+			tcp_elog_timer_stopped(v, 1, exp);
+	}
+	if (!(icsk->icsk_ack.pending & TCP_ELOG_ICSK_ACK_TIMER) && icsk->icsk_delack_timer.entry.pprev) {
+		exp = icsk->icsk_delack_timer.expires;
+		if (exp != v->lazy_exp[0])
+			tcp_elog_timer_stopped(v, 2, exp);
+	}
+}
+
+/*
+ * cwnd, ssthresh and srtt compared with the last reported (the mirror in
+ * a) at a timer's expiry: after a pure ACK no hook runs, and the expiry of
+ * the retransmit timer that ACK stopped is often the socket's next event.
+ */
+static __noinline void tcp_elog_timer_state(struct tcp_elog_by_addr *a, __u64 sk_addr)
+{
+	struct elog_session s;
+	struct tcp_sock *tp;
+	__u32 mss, cwnd, ssthresh, srtt8, old, zero = 0;
+	__u64 *gen;
+	int changed = 0;
+
+	if (!a)
+		return;
+	tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
+	if (!tcp_elog_synchronized(((struct sock *)tp)->__sk_common.skc_state))
+		return;
+	s = a->s;
+	s.target = -1;
+	mss = tp->mss_cache;
+	cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
+	ssthresh = tcp_elog_ssthresh(tp, mss);
+	srtt8 = tp->srtt_us;
+	if (cwnd != a->last_cwnd || ssthresh != a->last_ssthresh) {
+		a->last_cwnd = cwnd;
+		a->last_ssthresh = ssthresh;
+		changed = 1;
+		if (TCP_ELOG_WOULD(&s, CWND)) {
+			TCP_ELOG_MSG(CWND, cwnd, u);
+			u.ev.cwnd = cwnd;
+			u.ev.ssthresh = ssthresh;
+			TCP_ELOG_SEND(&s, CWND, u);
+		}
+	}
+	if (srtt8 && srtt8 != a->last_srtt8) {
+		old = a->last_srtt8;
+		a->last_srtt8 = srtt8;
+		changed = 1;
+		if (TCP_ELOG_WOULD(&s, RTT)) {
+			/* The one sample that explains the change, as
+			 * tcp_elog_srtt_changed. */
+			TCP_ELOG_MSG(RTT, rtt, u);
+			u.ev.rtt = old ? srtt8 - old + (old >> 3) : srtt8 >> 3;
+			u.ev.srtt = srtt8 >> 3;
+			u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
+			TCP_ELOG_SEND(&s, RTT, u);
+		}
+	}
+	/* The session's own hooks take the mirror back before comparing. */
+	gen = bpf_map_lookup_elem(&tcp_elog_state_gen, &zero);
+	if (changed && gen)
+		__sync_fetch_and_add(gen, 1);
 }
 
 static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
@@ -213,6 +398,15 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &sk_addr);
 	if (!a || !a->s.enabled)
 		return;
+	if (what == TCP_ELOG_T_FIRED)
+		tcp_elog_timer_state(a, sk_addr);
+	if (what == TCP_ELOG_T_FIRED && !tcp_elog_timer_work(kind, sk_addr)) {
+		/* Stopped lazily and expiring idle: the stop, if not yet logged,
+		 * and no TIMER_PROCESSED at the exit. */
+		h->fired_timer = 0;
+		tcp_elog_timer_stopped_at(a, kind);
+		return;
+	}
 	/* A timer is cancelled, fires and is processed for the reason it was
 	 * started for: icsk_pending is cleared before a cancel and the socket
 	 * state moves on (keepalive vs FIN_WAIT_2) while a timer runs. */
@@ -265,6 +459,10 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			TCP_ELOG_SEND(&s, TIMER_START, u);
 		}
 	} else if (what == TCP_ELOG_T_FIRED) {
+		/* Logged as stopped, then re-armed to the same expiry (untraced):
+		 * its start is only seen now. */
+		if (!a->running[kind & 3])
+			rearmed = 1;
 		a->running[kind & 3] = 0;
 		h->fired_timer = (__u64)timer;
 		h->fired_reason = reason;
@@ -290,8 +488,10 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			TCP_ELOG_SEND(&s, TIMER_FIRED, u);
 		}
 	} else {
-		if (h->fired_timer == (__u64)timer)
-			reason = h->fired_reason;
+		/* Only an expiry logged as a fire is processed. */
+		if (h->fired_timer != (__u64)timer)
+			return;
+		reason = h->fired_reason;
 		h->fired_timer = 0;
 		if (!TCP_ELOG_WOULD(&s, TIMER_PROCESSED))
 			return;

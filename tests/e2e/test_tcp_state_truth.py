@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The congestion state an ACK leaves, against TCP_INFO at quiet points.
+
+A sender transfers bursts under random loss; after each, once every byte is
+acknowledged and the connection has been quiet for longer than the
+retransmission timeout last armed, it reads TCP_INFO. The log's cwnd, ssthresh (CWND)
+and srtt (RTT) as of that instant (the last records stamped before it) must
+be the kernel's: Linux processes the last ACK after the provider's ingress
+hook, and no hook runs after a pure ACK, so the provider logs the state it
+left at the socket's next hook (docs/linux-mapping.md, CWND). Cubic set per
+socket (TCP_CONGESTION) and the namespace's default, bbr; IPv4 and IPv6."""
+import json
+import os
+import struct
+
+import pytest
+
+from test_tcp_lib import (CWND, PYTHON, RTT, need, read_capture, run, sessions_by_port_any, tcp_info,
+                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+
+DEFAULT = "kern.eventlog.tcp.default"
+BURSTS = 12
+QUIET_S = 0.5
+INFINITE_SSTHRESH = 0x7fffffff
+
+WORKLOAD = r'''
+import json, socket, subprocess, sys, threading, time
+fam, cc, bursts, quiet_s = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+af = socket.AF_INET6 if fam == "6" else socket.AF_INET
+host = "::1" if fam == "6" else "127.0.0.1"
+subprocess.run(["nft", "-f", "-"], check=True, text=True, input="""table inet elogstate {
+  chain in { type filter hook input priority 0; policy accept;
+    meta l4proto tcp meta length gt 200 numgen random mod 100 lt 2 drop
+  }
+}""")
+try:
+    l = socket.socket(af, socket.SOCK_STREAM)
+    l.bind((host, 0))
+    l.listen(1)
+    c = socket.socket(af, socket.SOCK_STREAM)
+    if cc == "cubic":
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
+    c.connect((host, l.getsockname()[1]))
+    a, _ = l.accept()
+    def drain():
+        while a.recv(1 << 20):
+            pass
+    t = threading.Thread(target=drain)
+    t.start()
+    def timeouts():
+        with open("/proc/net/netstat") as f:
+            k, v = [l.split() for l in f if l.startswith("TcpExt:")]
+        return int(v[k.index("TCPTimeouts")])
+    quiet = []
+    for i in range(bursts):
+        before = timeouts()
+        c.sendall(b"x" * ((20, 100, 400, 1000)[i % 4] << 10))
+        for _ in range(1000):
+            info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+            if int.from_bytes(info[24:28], "little") == 0:  # tcpi_unacked
+                break
+            time.sleep(0.01)
+        # Quiet for longer than the retransmission timeout last armed:
+        # after timeouts it may be backed off (0.4 s, 0.8 s).
+        time.sleep(quiet_s if timeouts() == before else 3 * quiet_s)
+        t0 = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1000
+        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+        quiet.append({"t": t0, "info": info.hex()})
+    out = {"lport": l.getsockname()[1], "cports": [c.getsockname()[1]], "quiet": quiet,
+           "cc": c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()}
+    c.close()
+    t.join()
+    a.close(); l.close()
+finally:
+    subprocess.run(["nft", "delete", "table", "inet", "elogstate"])
+time.sleep(0.05)
+print(json.dumps(out), flush=True)
+'''
+
+
+def state_at(mine, t):
+    """(cwnd, ssthresh, srtt) the log says at boot-clock time t (us)."""
+    cwnd = ssthresh = srtt = None
+    for r in mine:
+        if r.ts > t:
+            break
+        if r.id == CWND:
+            cwnd, ssthresh = struct.unpack_from("<II", r.payload)
+        elif r.id == RTT:
+            srtt = struct.unpack_from("<I", r.payload, 4)[0]
+    return cwnd, ssthresh, srtt
+
+
+@pytest.mark.parametrize("fam", [4, 6])
+@pytest.mark.parametrize("cc", ["cubic", "default"])
+def test_state_at_quiet_points_matches_tcp_info(tcp_env, fam, cc):
+    env = tcp_env
+    ns = env.traffic.ns
+    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed to drop segments")
+    if cc == "default":
+        run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.tcp_congestion_control=bbr"])
+    env.ctl.set(DEFAULT, 1)
+    cap = env.capture("state%d%s.elog" % (fam, cc), "TRACE", "CC|RTT|CONN", extra=["-b", "16M"])
+    p = run(["ip", "netns", "exec", ns, PYTHON, "-c", WORKLOAD, str(fam), cc, str(BURSTS), str(QUIET_S)])
+    cap.stop()
+    w = json.loads(p.stdout.strip().splitlines()[-1])
+    assert w["cc"] == ("cubic" if cc == "cubic" else "bbr"), w["cc"]
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0
+    (client,) = sessions_by_port_any(recs, w["lport"], w["cports"])["clients"]
+    mine = [r for r in recs if r.session == client]
+    agree = {"cwnd": 0, "ssthresh": 0, "srtt": 0}
+    off = []
+    for q in w["quiet"]:
+        info = tcp_info(q["info"])
+        mss = info["snd_mss"]
+        want = (info["snd_cwnd"] * mss,
+                0xffffffff if info["snd_ssthresh"] >= INFINITE_SSTHRESH else info["snd_ssthresh"] * mss,
+                info["rtt"])
+        got = state_at(mine, q["t"])
+        for k, a, b in zip(("cwnd", "ssthresh", "srtt"), got, want):
+            if a == b:
+                agree[k] += 1
+            else:
+                off.append((k, a, b))
+    n = len(w["quiet"])
+    print("quiet points %d (%s, IPv%d): agree %s" % (n, w["cc"], fam, agree))
+    for k, a in agree.items():
+        assert a >= 0.99 * n, (k, agree, n, off)
