@@ -232,6 +232,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	rt->lock_fd = -1;
 	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
 	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
+	rt->reaper_fd = -1;
 	for (i = 0; i < ELOG_MAX_HOT; i++)
 		rt->hot_fd[i] = -1;
 	rt->ncpus = libbpf_num_possible_cpus();
@@ -248,8 +249,10 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	if (loaded) {
 		ret = elog_rt_open_maps(rt, err);
 		if (!ret && !same_build(rt))
-			ret = reload_other_build(rt, err);
-	} else if (flags & ELOG_RT_LOAD)
+			ret = (flags & ELOG_RT_RECLAIM_ONLY) ?
+			      elog_rt_errf(err, ENODEV, "provider %s is another build's", name) :
+			      reload_other_build(rt, err);
+	} else if ((flags & ELOG_RT_LOAD) && !(flags & ELOG_RT_RECLAIM_ONLY))
 		ret = rt_load(rt, err);
 	else
 		ret = elog_rt_errf(err, ENODEV, "provider %s is not loaded", name);
@@ -275,6 +278,7 @@ void elog_rt_close(struct elog_rt *rt)
 	/* A subscription left open: its hooks stop with these fds, its slot
 	 * is reclaimed once this process is gone. */
 	elog_rt_hot_close(rt);
+	elog_rt_reaper_stop(rt);
 	elog_rt_close_maps(rt);
 	if (rt->lock_fd >= 0)
 		close(rt->lock_fd);

@@ -3,12 +3,13 @@
 test changes is restored by the elogctl fixture."""
 
 import os
+import signal
 import subprocess
 
 import pytest
 
 from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import active_slots, hot_links
+from test_reliability_lib import active_slots, cmdline, hot_links, reapers
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
@@ -179,15 +180,18 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
     assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours]
 
 
-def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs):
-    """A SIGKILLed capture's per-packet hooks go with it (the kernel drops
-    its link fds); its slot stays until an entry point reclaims it, and
+def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs, tmp_path):
+    """A capture SIGKILLed together with its reaper (as a kill of its whole
+    cgroup would): its per-packet hooks go with it (the kernel drops its
+    link fds); its slot stays until an entry point reclaims it, and
     elogctl -l is one like the others."""
-    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", os.devnull],
+    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", str(tmp_path / "dead.elog")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     procs.append(cap)
     wait_until(lambda: hot_links("test"), 5, "the capture to attach the per-packet hooks")
     assert active_slots("test") == 1
+    (reaper,) = reapers(cmdline(cap.pid))
+    os.kill(reaper, signal.SIGKILL)
     cap.kill()
     cap.wait()
     wait_until(lambda: not hot_links("test"), 5, "the hooks to go with the killed capture")

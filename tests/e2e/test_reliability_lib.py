@@ -72,6 +72,51 @@ def active_slots(provider):
                if struct.unpack("<I", bytes(int(b, 16) for b in e["value"][:4]))[0] != 0)
 
 
+def conf_subscribers(provider):
+    """(nsubs, slot_mask) of the provider's elog_conf: the subscriber count
+    and the active slots the kernel half delivers to (bpf/eventlog_abi.h)."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_conf")
+    v = bytes(int(b, 16) for b in e["value"])
+    return struct.unpack_from("<II", v, 16)
+
+
+def knob(provider, k):
+    """elog_knobs[k] of the provider (1: ELOG_KNOB_HOT, the per-packet
+    hooks are attached)."""
+    for e in bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_knobs"):
+        if struct.unpack("<I", bytes(int(b, 16) for b in e["key"]))[0] == k:
+            return struct.unpack("<q", bytes(int(b, 16) for b in e["value"]))[0]
+    raise AssertionError(f"no knob {k}")
+
+
+REAPER_COMM = "eventlog-reaper"  # lib/rt/reaper.c
+
+
+def cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read()
+
+
+def reapers(argv):
+    """Pids of the live reapers (lib/rt/reaper.c) forked by subscribers run
+    with this command line (bytes of /proc/PID/cmdline: a reaper is a fork
+    of its subscriber). Zombies count as gone."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+            if stat[stat.index("(") + 1:stat.rindex(")")] != REAPER_COMM or \
+                    stat[stat.rindex(")") + 2] in "ZX" or cmdline(d) != argv:
+                continue
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        out.append(int(d))
+    return out
+
+
 def live_ids(kind):
     """Ids of every live BPF object of a kind ("prog", "map", "link")."""
     return {o["id"] for o in bpftool(kind, "show")}
