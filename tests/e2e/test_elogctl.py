@@ -3,13 +3,15 @@
 test changes is restored by the elogctl fixture."""
 
 import os
+import shutil
 import signal
 import subprocess
 
 import pytest
 
-from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import active_slots, cmdline, hot_links, reapers
+from helpers import PIN_ROOT, need, run, wait_until
+from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links, reapers, session_counts,
+                                  strace_kill)
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
@@ -199,3 +201,51 @@ def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs
     out = elogctl("-l")
     assert "test id 2 loaded" in out.stdout
     assert active_slots("test") == 0, "elogctl -l reclaimed the slot"
+
+
+def test_killed_load_and_unload_leave_old_or_new(bindir, elogctl, fresh_test_provider):
+    """elogctl -L killed just before its last step (creating ready/) and
+    elogctl -U killed half way through removing the pins: within a second,
+    with no other command run, the dead command's reaper has removed what
+    it left, so the provider is simply not loaded (the state before the
+    load, after the unload), and the next load is whole."""
+    d = f"{PIN_ROOT}/test"
+    strace_kill([elogctl.path, "-L", "test"],
+                "-P", f"{d}/ready", "-e", "trace=mkdir", "-e", "inject=mkdir:signal=SIGKILL")
+    wait_until(lambda: not os.path.exists(d), 1, "the killed load's pins to be removed")
+    assert "test id 2 not loaded" in elogctl("-l").stdout
+    elogctl("-L", "test")
+    assert os.path.isdir(f"{d}/ready")
+
+    strace_kill([elogctl.path, "-U", "test"],
+                "-P", f"{d}/elog_conf", "-e", "trace=unlink", "-e", "inject=unlink:signal=SIGKILL")
+    wait_until(lambda: not os.path.exists(d), 1, "the killed unload's remaining pins to be removed")
+    assert "test id 2 not loaded" in elogctl("-l").stdout
+    elogctl("-L", "test")
+    assert elogctl.get("kern.eventlog.test.sessions_active") == 0
+
+
+def test_killed_default_walk_is_finished(bindir, elogctl, fresh_test_provider, testgen, tmp_path):
+    """kern.eventlog.test.default=2 stores 1, then enables every live
+    session: killed between the two (at the system call that runs the
+    walk), it is finished by its reaper within a second: default 1 and
+    every session enabled, never the default alone."""
+    testgen("create", 0, 1001, "create", 1, 1002)  # two live sessions, off (default 0)
+    argv = [elogctl.path, "kern.eventlog.test.default=2"]
+    # Which bpf(2) call of the change runs the walk: a traced run, undone.
+    trace = str(tmp_path / "trace")
+    need(shutil.which("strace"), "strace is needed to kill a command at a chosen system call")
+    run(["strace", "-o", trace, "-e", "trace=bpf", *argv])
+    with open(trace) as f:
+        calls = [line for line in f if line.startswith("bpf(")]
+    walk = 1 + next(i for i, c in enumerate(calls) if c.startswith("bpf(BPF_PROG_TEST_RUN"))
+    assert session_counts("test")[1:] == (2, 2)
+    elogctl("kern.eventlog.test.default=-1")
+    assert conf_default("test") == 0 and session_counts("test")[1:] == (2, 0)
+
+    strace_kill(argv, "-e", "trace=bpf", "-e", f"inject=bpf:signal=SIGKILL:when={walk}")
+    wait_until(lambda: session_counts("test")[2] == 2, 1, "the killed walk to be finished")
+    assert conf_default("test") == 1
+    assert elogctl.get("kern.eventlog.test.default") == 1
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 2
+    assert not [n for n in os.listdir(f"{PIN_ROOT}/test") if n.startswith("walk_")]

@@ -80,6 +80,28 @@ def conf_subscribers(provider):
     return struct.unpack_from("<II", v, 16)
 
 
+def conf_default(provider):
+    """The default stored in the provider's elog_conf (read without an
+    eventlog command, which would finish or undo a change first)."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_conf")
+    return struct.unpack_from("<i", bytes(int(b, 16) for b in e["value"]), 4)[0]
+
+
+def session_counts(provider):
+    """(sessions_created, sessions_active, sessions_enabled) of elog_state."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_state")
+    return struct.unpack_from("<QQQ", bytes(int(b, 16) for b in e["value"]))
+
+
+def strace_kill(argv, *filters):
+    """Runs argv under strace, SIGKILLed on entry to the system call that
+    the strace filters select (which is then not made): a command killed at
+    a chosen point of a change. Its forks are not traced."""
+    need(shutil.which("strace"), "strace is needed to kill a command at a chosen system call")
+    p = subprocess.run(["strace", "-o", "/dev/null", *filters, *argv], capture_output=True, text=True)
+    assert p.returncode in (-9, 137), (p.returncode, p.stderr)
+
+
 def knob(provider, k):
     """elog_knobs[k] of the provider (1: ELOG_KNOB_HOT, the per-packet
     hooks are attached)."""
