@@ -11,7 +11,7 @@ import pytest
 
 from helpers import PIN_ROOT, need, run, wait_until
 from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links, reapers, session_counts,
-                                  strace_kill)
+                                  strace_env, strace_kill)
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
@@ -235,7 +235,7 @@ def test_killed_default_walk_is_finished(bindir, elogctl, fresh_test_provider, t
     # Which bpf(2) call of the change runs the walk: a traced run, undone.
     trace = str(tmp_path / "trace")
     need(shutil.which("strace"), "strace is needed to kill a command at a chosen system call")
-    run(["strace", "-o", trace, "-e", "trace=bpf", *argv])
+    run(["strace", "-o", trace, "-e", "trace=bpf", *argv], env=strace_env())
     with open(trace) as f:
         calls = [line for line in f if line.startswith("bpf(")]
     walk = 1 + next(i for i, c in enumerate(calls) if c.startswith("bpf(BPF_PROG_TEST_RUN"))
