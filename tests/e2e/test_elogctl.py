@@ -216,6 +216,8 @@ def test_killed_load_and_unload_leave_old_or_new(bindir, elogctl, fresh_test_pro
     assert "test id 2 not loaded" in elogctl("-l").stdout
     elogctl("-L", "test")
     assert os.path.isdir(f"{d}/ready")
+    wait_until(lambda: not reapers(f"{elogctl.path}\0-L\0test\0".encode()), 1,
+               "a finished command's reaper to exit")
 
     strace_kill([elogctl.path, "-U", "test"],
                 "-P", f"{d}/elog_conf", "-e", "trace=unlink", "-e", "inject=unlink:signal=SIGKILL")

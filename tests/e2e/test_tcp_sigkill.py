@@ -109,9 +109,12 @@ def test_sigkill_mid_tcp_capture(tcp_env):
     # whole on both ends, and they go away on a clean stop.
     nxt = env.capture("next.elog", "TRACE")
     assert len(hot_links("tcp")) == len(hot)
+    nxt_argv = cmdline(nxt.proc.pid)
+    assert len(reapers(nxt_argv)) == 1
     x = env.traffic.workload("exchange", 4)
     nxt.stop()
     assert not hot_links("tcp"), "a clean stop detaches them"
+    wait_until(lambda: not reapers(nxt_argv), 1, "the reaper to exit with a clean stop")
     _, _, recs = read_capture(nxt.path)
     s = sessions_by_port(recs, x["lport"], x["cports"])
     (client,) = s["clients"]
