@@ -427,11 +427,10 @@ int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf 
 int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err)
 {
 	struct elog_conf conf;
+	char marker[PATH_MAX];
+	bool marked = false;
 	__u32 zero = 0;
 	int ret;
-
-	char marker[PATH_MAX];
-	bool walk = value == 2 || value == -1;
 
 	if (value < -1 || value > 2)
 		return elog_rt_errf(err, EINVAL, "invalid default %d (use -1, 0, 1 or 2)", value);
@@ -448,13 +447,13 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 		*old = conf.default_on;
 	/* The walk below is many steps: marked first, so that one cut short
 	 * is finished by the reaper or the next command (finish_walks). */
-	if (walk && rt->ops->default_changed) {
-		if (walk_marker(rt, value, marker, sizeof(marker)))
-			walk = false;
-		else if (mkdir(marker, 0700) && errno != EEXIST) {
+	if ((value == 2 || value == -1) && rt->ops->default_changed &&
+	    !walk_marker(rt, value, marker, sizeof(marker))) {
+		if (mkdir(marker, 0700) && errno != EEXIST) {
 			ret = elog_rt_errf(err, errno, "mkdir %s: %s", marker, strerror(errno));
 			goto out;
 		}
+		marked = true;
 	}
 	/* Store first: sessions created during the walk below then already
 	 * start in the new state, so none is missed. */
@@ -466,9 +465,10 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 	}
 	if (rt->ops->default_changed)
 		ret = rt->ops->default_changed(rt, value, err);
-	if (walk && rt->ops->default_changed)
-		rmdir(marker);
 out:
+	/* Done, or failed and said so: nothing for anyone to finish. */
+	if (marked)
+		rmdir(marker);
 	elog_rt_unlock(rt);
 	return ret;
 }
