@@ -155,8 +155,10 @@ def test_kill_start_200_cycles_under_traffic(tcp_env):
             p = subprocess.Popen([elog, "-c", "tcp", "TRACE", "-b", "64K", "-o", path],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             env.procs.append(p)
-            wait_until(lambda: os.path.exists(path) or p.poll() is not None, 10, f"capture {i} to start")
-            assert p.poll() is None, p.communicate()[1]
+            deadline = time.monotonic() + 10
+            while not os.path.exists(path) and p.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)  # elog subscribes, then creates the file
+            assert p.poll() is None and os.path.exists(path), p.communicate()[1]
             rings |= ring_map_ids(p.pid)
             argvs.add(cmdline(p.pid))
             p.send_signal(signal.SIGKILL)
