@@ -1,28 +1,31 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The reaper: what a subscription holds in the kernel follows the
- * subscriber process, SIGKILL included, with no other eventlog command run.
+ * The reaper: what a process holds in the kernel through eventlog follows
+ * it, SIGKILL included, with no other eventlog command run; and a change
+ * it dies in the middle of is finished or undone.
  *
  * A slot's rings are installed in the provider's pinned elog_rings, which
  * holds a reference to each, so the kernel cannot free them when their
- * subscriber dies, and no BPF program can delete from an outer map. So the
- * first subscription of a struct elog_rt starts a reaper: a process of its
- * own session (out of reach of the terminal and of the caller's process
- * group) that holds nothing of eventlog (every inherited fd is closed, so
- * it keeps no ring, link or lock alive), waits on a pidfd of the
- * subscriber and, once the subscriber is gone, reclaims the provider's
- * dead slots as any entry point does (slot freed, rings out of elog_rings
- * and so freed, aggregate and per-packet hooks updated), then exits. It is
- * orphaned at birth (double fork), so the subscriber never waits for it.
+ * subscriber dies, and no BPF program can delete from an outer map. So
+ * every struct elog_rt that may change its provider (opened with
+ * ELOG_RT_LOAD, subscribing, unloading, setting the default) starts a
+ * reaper first: a process of its own session (out of reach of the terminal
+ * and of the caller's process group) that holds nothing of eventlog (every
+ * inherited fd is closed, so it keeps no ring, link or lock alive), waits
+ * on a pidfd of the caller and, once the caller is gone, opens the
+ * provider as any entry point does, which repairs it under the lock (dead
+ * owners' slots freed with their rings, aggregate and per-packet hooks
+ * updated; a load or unload cut short removed; a default walk cut short
+ * finished: rt.c), then exits. It is orphaned at birth (double fork), so
+ * the caller never waits for it.
  *
- * Its life is bounded by its subscriber's: elog_rt_close() with no
+ * Its life is bounded by its caller's: elog_rt_close() with no
  * subscription left open says "bye" on a pipe and it exits at once; a
- * subscriber that exits without closing (or dies) is waited for and then
- * reclaimed after. Termination signals are ignored: a service manager's
- * SIGTERM to the whole group stops the subscriber, which the reaper then
- * follows. Killed together with its subscriber (SIGKILL to a whole
- * cgroup), the slot waits for the next eventlog command, as it did before
- * reapers.
+ * caller that exits without closing (or dies) is waited for and repaired
+ * after. Termination signals are ignored: a service manager's SIGTERM to
+ * the whole group stops the caller, which the reaper then follows. Killed
+ * together with its caller (SIGKILL to a whole cgroup), the repair waits
+ * for the next eventlog command, as it did before reapers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,9 +71,9 @@ static int keep_only(int a, int b)
 	return 0;
 }
 
-/* The subscriber is gone: free the slots of dead owners, unless the
- * provider was unloaded or is now another build's (whose own commands
- * reclaim them: its maps may not be laid out as this build's). */
+/* The caller is gone: repair the provider, unless it is not loaded or is
+ * now another build's (whose own commands repair it: its maps may not be
+ * laid out as this build's). */
 static void reclaim(const struct elog_provider_ops *ops)
 {
 	struct elog_rt *rt;
@@ -118,7 +121,7 @@ static void __attribute__((noreturn)) reaper_main(const struct elog_provider_ops
 			_exit(1);
 		}
 		if (pf[0].revents)
-			break; /* the subscriber is gone */
+			break; /* the caller is gone */
 		if (n == 2 && pf[1].revents) {
 			ssize_t r = read(byefd, &c, 1);
 
@@ -126,7 +129,7 @@ static void __attribute__((noreturn)) reaper_main(const struct elog_provider_ops
 				_exit(0); /* closed cleanly: nothing of it is left */
 			if (r < 0 && errno == EINTR)
 				continue;
-			/* End of file without a word: the subscriber is exiting
+			/* End of file without a word: the caller is exiting
 			 * (its fds close before it is gone) or exec'd. */
 			n = 1;
 		}

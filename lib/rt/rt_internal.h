@@ -60,7 +60,8 @@ void elog_rt_hot_close(struct elog_rt *rt);
 
 /*
  * reaper.c: start: forks this rt's reaper unless it has one, which
- * reclaims the provider's dead slots once this process is gone. stop:
+ * repairs the provider (dead slots, changes cut short) once this process
+ * is gone. stop:
  * lets it go (at once when no subscription of rt is open; else it waits
  * for this process to exit).
  */
