@@ -13,6 +13,7 @@ pkgs=(
   iperf3 bpftrace linux-perf patch        # benchmarks (bpftrace: the tcp_probe printer compared in bench/;
                                           # perf: sampled attribution, bench/bulk.sh -P)
   mandoc                                  # man page lint
+  strace                                  # tests/e2e: a command killed at a chosen system call
 )
 
 missing=()

@@ -61,8 +61,8 @@ static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
 /*
  * Walks every BPF link of the host; for a link of hot program i, calls
  * fn(arg, i, link_fd), which takes the fd (closes or keeps it). A link
- * that goes away during the walk is skipped. -EPERM, err untouched,
- * without CAP_SYS_ADMIN.
+ * that goes away during the walk, or that another process is creating, is
+ * skipped. -EPERM, err untouched, without CAP_SYS_ADMIN.
  */
 static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 			 void (*fn)(void *arg, size_t i, int fd), void *arg, struct elog_error *err)
@@ -76,7 +76,10 @@ static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 		int fd = bpf_link_get_fd_by_id(id);
 
 		if (fd < 0) {
-			if (errno == ENOENT)
+			/* ENOENT: gone meanwhile; EAGAIN: still being set up by
+			 * its creator, so not one of ours (ours are attached
+			 * under the provider's lock). */
+			if (errno == ENOENT || errno == EAGAIN)
 				continue;
 			if (errno == EPERM)
 				return -EPERM;

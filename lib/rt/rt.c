@@ -207,6 +207,64 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 	return ret;
 }
 
+/*
+ * A change whose process died half way (SIGKILL, crash) is undone or
+ * finished here, under the lock, before anything else looks at the
+ * provider: by the dead process's reaper at once, or else by the next
+ * entry point. So every command sees the old state or the new one.
+ *
+ * A load or an unload that did not complete has no ready/ (a load creates
+ * it last, an unload removes it first): what it left is removed, which
+ * detaches the always-on hooks it had pinned. The provider is then not
+ * loaded, as before the load or after the unload.
+ */
+static int remove_dead_load(struct elog_rt *rt, struct elog_error *err)
+{
+	struct stat st;
+
+	if (elog_rt_is_loaded(rt->ops->name) == 1 || stat(rt->dir, &st))
+		return 0;
+	return elog_rt_remove_tree(rt->dir, err);
+}
+
+/* <dir>/<marker>: a default walk (2: enable all, -1: disable all) runs. */
+static int walk_marker(struct elog_rt *rt, int value, char *buf, size_t size)
+{
+	return elog_rt_pin_path(rt, value == 2 ? "walk_enable_all" : "walk_disable_all", buf, size);
+}
+
+/*
+ * A default change with a walk that died (its marker is made before the
+ * default is stored): stored again, and the walk run again to its end
+ * (enabling or disabling a session twice is the same as once), so the
+ * change is whole. Maps open, lock held.
+ */
+static int finish_walks(struct elog_rt *rt, struct elog_error *err)
+{
+	static const int values[] = { 2, -1 };
+	char path[PATH_MAX];
+	struct elog_conf conf;
+	struct stat st;
+	__u32 zero = 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]) && !ret; i++) {
+		if (walk_marker(rt, values[i], path, sizeof(path)) || stat(path, &st))
+			continue;
+		ret = elog_rt_read(rt, NULL, &conf, err);
+		conf.default_on = values[i] > 0;
+		if (!ret && bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
+			ret = elog_rt_errf(err, errno, "%s: write default: %s", rt->ops->name,
+					   strerror(errno));
+		if (!ret && rt->ops->default_changed)
+			ret = rt->ops->default_changed(rt, values[i], err);
+		/* Removed even on failure: said once, not on every command. */
+		rmdir(path);
+	}
+	return ret;
+}
+
 int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_error *err)
 {
 	const struct elog_provider_ops *ops = elog_rt_find_provider(name);
@@ -232,6 +290,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	rt->lock_fd = -1;
 	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
 	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
+	rt->reaper_fd = -1;
 	for (i = 0; i < ELOG_MAX_HOT; i++)
 		rt->hot_fd[i] = -1;
 	rt->ncpus = libbpf_num_possible_cpus();
@@ -241,18 +300,36 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	}
 	snprintf(rt->dir, sizeof(rt->dir), "%s/%s", ELOG_PIN_ROOT, ops->name);
 
+	/* A command that may change the provider (load, subscribe, write)
+	 * is watched from its start: should it die half way, its reaper
+	 * completes or undoes the change at once (remove_dead_load,
+	 * finish_walks, reclaim). Forked before the lock is taken. */
+	if ((flags & ELOG_RT_LOAD) && !(flags & ELOG_RT_RECLAIM_ONLY)) {
+		ret = elog_rt_reaper_start(rt, err);
+		if (ret)
+			goto fail;
+	}
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		goto fail;
+	ret = remove_dead_load(rt, err);
+	if (ret) {
+		elog_rt_unlock(rt);
+		goto fail;
+	}
 	loaded = elog_rt_is_loaded(name);
 	if (loaded) {
 		ret = elog_rt_open_maps(rt, err);
 		if (!ret && !same_build(rt))
-			ret = reload_other_build(rt, err);
-	} else if (flags & ELOG_RT_LOAD)
+			ret = (flags & ELOG_RT_RECLAIM_ONLY) ?
+			      elog_rt_errf(err, ENODEV, "provider %s is another build's", name) :
+			      reload_other_build(rt, err);
+	} else if ((flags & ELOG_RT_LOAD) && !(flags & ELOG_RT_RECLAIM_ONLY))
 		ret = rt_load(rt, err);
 	else
 		ret = elog_rt_errf(err, ENODEV, "provider %s is not loaded", name);
+	if (!ret)
+		ret = finish_walks(rt, err);
 	if (!ret) {
 		ret = elog_rt_reclaim_locked(rt, err);
 		if (ret > 0)
@@ -275,6 +352,7 @@ void elog_rt_close(struct elog_rt *rt)
 	/* A subscription left open: its hooks stop with these fds, its slot
 	 * is reclaimed once this process is gone. */
 	elog_rt_hot_close(rt);
+	elog_rt_reaper_stop(rt);
 	elog_rt_close_maps(rt);
 	if (rt->lock_fd >= 0)
 		close(rt->lock_fd);
@@ -294,7 +372,9 @@ int elog_rt_unload(const char *name, struct elog_error *err)
 	}
 	if (ret)
 		return ret;
-	ret = elog_rt_lock(rt, err);
+	ret = elog_rt_reaper_start(rt, err);
+	if (!ret)
+		ret = elog_rt_lock(rt, err);
 	if (ret)
 		goto out;
 	live = elog_rt_live_subscribers(rt, err);
@@ -310,8 +390,17 @@ int elog_rt_unload(const char *name, struct elog_error *err)
 		 * process still hold one, it is detached all the same. */
 		ret = elog_rt_hot_detach_all(rt, err);
 		elog_rt_close_maps(rt);
-		/* Removing the pins detaches every other link; the programs and
-		 * maps go away once the last fd is closed (ours just were). */
+		/* ready/ first: from here on the provider reads as not loaded,
+		 * and should this process die before the end, what is left is
+		 * removed by the next look (remove_dead_load). Removing the pins
+		 * detaches every other link; the programs and maps go away once
+		 * the last fd is closed (ours just were). */
+		if (!ret) {
+			char path[PATH_MAX];
+
+			elog_rt_pin_path(rt, ELOG_READY_DIR, path, sizeof(path));
+			ret = elog_rt_remove_tree(path, err);
+		}
 		if (!ret)
 			ret = elog_rt_remove_tree(rt->dir, err);
 	}
@@ -338,11 +427,16 @@ int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf 
 int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err)
 {
 	struct elog_conf conf;
+	char marker[PATH_MAX];
+	bool marked = false;
 	__u32 zero = 0;
 	int ret;
 
 	if (value < -1 || value > 2)
 		return elog_rt_errf(err, EINVAL, "invalid default %d (use -1, 0, 1 or 2)", value);
+	ret = elog_rt_reaper_start(rt, err);
+	if (ret)
+		return ret;
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		return ret;
@@ -351,6 +445,16 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 		goto out;
 	if (old)
 		*old = conf.default_on;
+	/* The walk below is many steps: marked first, so that one cut short
+	 * is finished by the reaper or the next command (finish_walks). */
+	if ((value == 2 || value == -1) && rt->ops->default_changed &&
+	    !walk_marker(rt, value, marker, sizeof(marker))) {
+		if (mkdir(marker, 0700) && errno != EEXIST) {
+			ret = elog_rt_errf(err, errno, "mkdir %s: %s", marker, strerror(errno));
+			goto out;
+		}
+		marked = true;
+	}
 	/* Store first: sessions created during the walk below then already
 	 * start in the new state, so none is missed. */
 	conf.default_on = value >= 1;
@@ -362,6 +466,9 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 	if (rt->ops->default_changed)
 		ret = rt->ops->default_changed(rt, value, err);
 out:
+	/* Done, or failed and said so: nothing for anyone to finish. */
+	if (marked)
+		rmdir(marker);
 	elog_rt_unlock(rt);
 	return ret;
 }

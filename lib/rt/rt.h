@@ -20,7 +20,17 @@
 /*
  * Opens provider `name`: -ENOENT if no such provider is built in; -ENODEV if
  * it is not loaded and ELOG_RT_LOAD is not given. Reclaims the slots of
- * subscribers that died. Needs privilege (elog_rt_check_privilege()).
+ * subscribers that died and repairs a change whose command died half way.
+ * Needs privilege (elog_rt_check_privilege()).
+ *
+ * With ELOG_RT_LOAD (and in elog_rt_subscribe, elog_rt_unload and
+ * elog_rt_set_default) the runtime forks this rt's reaper unless it has
+ * one: a process of its own session, holding none of the caller's fds,
+ * that frees what the caller's subscriptions hold in the kernel and
+ * completes or undoes a change cut short once the caller is gone (SIGKILL
+ * included), then exits; elog_rt_close() lets it go. The fork waits only
+ * for an intermediate child, never the reaper; call these before starting
+ * threads.
  */
 int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_error *err);
 void elog_rt_close(struct elog_rt *rt);

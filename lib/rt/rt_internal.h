@@ -13,6 +13,10 @@
 #define ELOG_READY_DIR "ready" /* created last by a complete load */
 #define ELOG_MAX_HOT 32        /* per-packet hooks of one provider */
 
+/* elog_rt_open() flag of the reaper: open a provider loaded by this build
+ * only (-ENODEV else), never load or reload one; reclaims as usual. */
+#define ELOG_RT_RECLAIM_ONLY 0x100
+
 struct elog_rt {
 	const struct elog_provider_ops *ops;
 	char dir[128];       /* /sys/fs/bpf/eventlog/<p>, p <= 31 chars */
@@ -22,6 +26,8 @@ struct elog_rt {
 	int ncpus;           /* possible CPUs: per-CPU map value count */
 	int hot_fd[ELOG_MAX_HOT]; /* this process's fds of the hot links (hot.c), or -1 */
 	int hot_held;        /* subscriptions of this process holding them */
+	int subs_open;       /* subscriptions of this rt not unsubscribed yet */
+	int reaper_fd;       /* write end of the reaper's pipe (reaper.c), or -1 */
 };
 
 /* lock.c: flock on /run/eventlog/<p>.lock, re-entrant within one rt. */
@@ -54,6 +60,16 @@ void elog_rt_hot_close(struct elog_rt *rt);
 
 /* rt.c: libbpf's messages silenced unless ELOG_VERBOSE is set (idempotent). */
 void elog_rt_init(void);
+
+/*
+ * reaper.c: start: forks this rt's reaper unless it has one, which
+ * repairs the provider (dead slots, changes cut short) once this process
+ * is gone. stop:
+ * lets it go (at once when no subscription of rt is open; else it waits
+ * for this process to exit).
+ */
+int elog_rt_reaper_start(struct elog_rt *rt, struct elog_error *err);
+void elog_rt_reaper_stop(struct elog_rt *rt);
 
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);

@@ -4,11 +4,11 @@
  * hook attach/detach on the 0 <-> 1 transitions, dumps, and reclaiming the
  * slots of subscribers that died (SIGKILL included).
  *
- * A slot records its owner's pid and start time. Every runtime entry point
- * (elog_rt_open) and every live capture (about once a second) frees the
- * slots whose owner is gone. While no eventlog command runs at all, a dead
- * owner's slot stays: its ring fills, further events for it are counted as
- * drops, and the per-packet hooks stay attached until the next command.
+ * A slot records its owner's pid and start time. The owner's reaper
+ * (reaper.c) frees its slot as soon as the owner is gone; every runtime
+ * entry point (elog_rt_open) and every live capture (about once a second)
+ * also frees the slots whose owner is gone, for an owner whose reaper died
+ * with it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -285,6 +285,11 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	if (bytes > (1ull << 31))
 		return elog_rt_errf(err, E2BIG, "buffer of %llu bytes is too large for a ring",
 				    (unsigned long long)bytes);
+	/* Before the lock (the reaper must not inherit it held), and before
+	 * any slot exists: none ever outlives its process unwatched. */
+	ret = elog_rt_reaper_start(rt, err);
+	if (ret)
+		return ret;
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		return ret;
@@ -376,6 +381,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	}
 	sub->slot = (int)slot;
 	sub->ring_bytes = bytes;
+	rt->subs_open++;
 	elog_rt_unlock(rt);
 	return 0;
 undo:
@@ -404,6 +410,7 @@ int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *d
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		return ret;
+	rt->subs_open--;
 	ret = read_slot(rt, (__u32)sub->slot, &c, err);
 	/* Only our own slot: it may have been reclaimed and reused if this
 	 * process was taken for dead (it cannot be while it runs). */

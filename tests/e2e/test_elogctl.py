@@ -3,12 +3,15 @@
 test changes is restored by the elogctl fixture."""
 
 import os
+import shutil
+import signal
 import subprocess
 
 import pytest
 
-from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import active_slots, hot_links
+from helpers import PIN_ROOT, need, run, wait_until
+from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links, reapers, session_counts,
+                                  strace_env, strace_kill)
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
@@ -179,15 +182,18 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
     assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours]
 
 
-def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs):
-    """A SIGKILLed capture's per-packet hooks go with it (the kernel drops
-    its link fds); its slot stays until an entry point reclaims it, and
+def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs, tmp_path):
+    """A capture SIGKILLed together with its reaper (as a kill of its whole
+    cgroup would): its per-packet hooks go with it (the kernel drops its
+    link fds); its slot stays until an entry point reclaims it, and
     elogctl -l is one like the others."""
-    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", os.devnull],
+    cap = subprocess.Popen([os.path.join(bindir, "elog"), "-c", "test", "-o", str(tmp_path / "dead.elog")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     procs.append(cap)
     wait_until(lambda: hot_links("test"), 5, "the capture to attach the per-packet hooks")
     assert active_slots("test") == 1
+    (reaper,) = reapers(cmdline(cap.pid))
+    os.kill(reaper, signal.SIGKILL)
     cap.kill()
     cap.wait()
     wait_until(lambda: not hot_links("test"), 5, "the hooks to go with the killed capture")
@@ -195,3 +201,53 @@ def test_list_reclaims_dead_captures(bindir, elogctl, fresh_test_provider, procs
     out = elogctl("-l")
     assert "test id 2 loaded" in out.stdout
     assert active_slots("test") == 0, "elogctl -l reclaimed the slot"
+
+
+def test_killed_load_and_unload_leave_old_or_new(bindir, elogctl, fresh_test_provider):
+    """elogctl -L killed just before its last step (creating ready/) and
+    elogctl -U killed half way through removing the pins: within a second,
+    with no other command run, the dead command's reaper has removed what
+    it left, so the provider is simply not loaded (the state before the
+    load, after the unload), and the next load is whole."""
+    d = f"{PIN_ROOT}/test"
+    strace_kill([elogctl.path, "-L", "test"],
+                "-P", f"{d}/ready", "-e", "trace=mkdir", "-e", "inject=mkdir:signal=SIGKILL")
+    wait_until(lambda: not os.path.exists(d), 1, "the killed load's pins to be removed")
+    assert "test id 2 not loaded" in elogctl("-l").stdout
+    elogctl("-L", "test")
+    assert os.path.isdir(f"{d}/ready")
+    wait_until(lambda: not reapers(f"{elogctl.path}\0-L\0test\0".encode()), 1,
+               "a finished command's reaper to exit")
+
+    strace_kill([elogctl.path, "-U", "test"],
+                "-P", f"{d}/elog_conf", "-e", "trace=unlink", "-e", "inject=unlink:signal=SIGKILL")
+    wait_until(lambda: not os.path.exists(d), 1, "the killed unload's remaining pins to be removed")
+    assert "test id 2 not loaded" in elogctl("-l").stdout
+    elogctl("-L", "test")
+    assert elogctl.get("kern.eventlog.test.sessions_active") == 0
+
+
+def test_killed_default_walk_is_finished(bindir, elogctl, fresh_test_provider, testgen, tmp_path):
+    """kern.eventlog.test.default=2 stores 1, then enables every live
+    session: killed between the two (at the system call that runs the
+    walk), it is finished by its reaper within a second: default 1 and
+    every session enabled, never the default alone."""
+    testgen("create", 0, 1001, "create", 1, 1002)  # two live sessions, off (default 0)
+    argv = [elogctl.path, "kern.eventlog.test.default=2"]
+    # Which bpf(2) call of the change runs the walk: a traced run, undone.
+    trace = str(tmp_path / "trace")
+    need(shutil.which("strace"), "strace is needed to kill a command at a chosen system call")
+    run(["strace", "-o", trace, "-e", "trace=bpf", *argv], env=strace_env())
+    with open(trace) as f:
+        calls = [line for line in f if line.startswith("bpf(")]
+    walk = 1 + next(i for i, c in enumerate(calls) if c.startswith("bpf(BPF_PROG_TEST_RUN"))
+    assert session_counts("test")[1:] == (2, 2)
+    elogctl("kern.eventlog.test.default=-1")
+    assert conf_default("test") == 0 and session_counts("test")[1:] == (2, 0)
+
+    strace_kill(argv, "-e", "trace=bpf", "-e", f"inject=bpf:signal=SIGKILL:when={walk}")
+    wait_until(lambda: session_counts("test")[2] == 2, 1, "the killed walk to be finished")
+    assert conf_default("test") == 1
+    assert elogctl.get("kern.eventlog.test.default") == 1
+    assert elogctl.get("kern.eventlog.test.sessions_enabled") == 2
+    assert not [n for n in os.listdir(f"{PIN_ROOT}/test") if n.startswith("walk_")]

@@ -12,6 +12,9 @@ test provider and elog-testgen so that every expected event is known:
 * Four subscribers with different filters get exactly their events while
   other captures subscribe and unsubscribe (SIGINT and SIGKILL) during the
   traffic; no slot, ring map, link or file descriptor is left behind.
+* One of four subscribers SIGKILLed during the traffic: its slot and rings
+  are gone within a second, and the three others count exactly and lose
+  nothing.
 
 Events are told apart by session id (7000000 + n), so a capture seeing
 another session of the shared test provider does not change a count."""
@@ -29,8 +32,9 @@ import pytest
 
 from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_ID_NONE,
                      SESSION_KEYWORD, Capture, need, run, wait_until)
-from test_reliability_lib import (fd_count, hot_links, live_ids, provider_objects,
-                                  read_tolerant, ring_map_ids, rings_per_subscription, small_tmpfs)
+from test_reliability_lib import (cmdline, conf_subscribers, fd_count, hot_links, live_ids,
+                                  provider_objects, read_tolerant, reapers, ring_map_ids,
+                                  rings_per_subscription, small_tmpfs)
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
@@ -484,6 +488,93 @@ def test_four_subscribers_exact_under_churn(bindir, procs, tmp_path, testgen, wa
         assert got == want, (i, lv, kw, dict(got), dict(want))
 
     # Nothing left behind: slots, hooks, ring maps, links.
+    st = status(testgen)
+    assert st["subscribers"] == "0" and st["hot"] == "0", st
+    same_objects(before)
+
+
+def test_one_of_four_killed_the_others_exact(bindir, procs, tmp_path, testgen, wait_subscribers):
+    """Four captures with different filters; one is SIGKILLed in the middle
+    of the traffic. Within a second its slot is free, its rings are freed
+    and its reaper is gone; the three others lose nothing: for each,
+    delivered + dropped (elog -s) = the events emitted that match its
+    filter, with 0 dropped, and its file holds exactly those."""
+    events = schema_events(testgen)
+    by_id = {eid: (lvl, k) for eid, lvl, k in events.values()}
+    testgen("create", 0, SID, "enable", 0, 1)
+    before = provider_objects("test")
+    subs = [  # level, keywords (name), mask, extra options
+        ("ERROR", "0xffffffff", 0xFFFFFFFF, ["-b", "64K"]),
+        ("TRACE", "0xffffffff", 0xFFFFFFFF, []),
+        ("TRACE", "ADVANCED|COMPLEX", 0xA, ["-b", "1M"]),
+        ("VERBOSE", "HIGH|BASIC", 0x40000001, ["-D"]),
+    ]
+    victim = 1  # the one that matches everything: its share is the largest
+    caps = []
+    for i, (lv, kw, _mask, extra) in enumerate(subs):
+        path = str(tmp_path / f"sub{i}.elog")
+        caps.append((Capture(bindir, ["-c", "test", lv, kw, "-s", *extra], output=path, procs=procs), path))
+        wait_subscribers(i + 1)
+
+    emitted = collections.Counter()
+    rounds = [0]
+    stop = threading.Event()
+    failures = []
+    tg = os.path.join(bindir, "elog-testgen")
+    per_round = [("SCALARS", 3), ("ANNOTATED", 2), ("ADDRESSES", 2), ("VARLEN", 1), ("PING", 2)]
+
+    def traffic():
+        args = [tg]
+        for name, n in per_round:
+            args += ["emit", "0", name, str(n)]
+        while not stop.is_set():
+            p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+            if p.returncode != 0:
+                failures.append(p.stderr)
+                return
+            for name, n in per_round:
+                emitted[events[name][0]] += n
+            rounds[0] += 1
+
+    t = threading.Thread(target=traffic)
+    t.start()
+    try:
+        wait_until(lambda: rounds[0] >= 20 or failures, 30, "traffic before the kill")
+        c, _ = caps[victim]
+        argv, rings = cmdline(c.proc.pid), ring_map_ids(c.proc.pid)
+        assert len(rings) == rings_per_subscription()
+        c.proc.send_signal(signal.SIGKILL)
+        t_kill = time.monotonic()
+        c.proc.wait(timeout=10)
+        wait_until(lambda: conf_subscribers("test")[0] == 3, 1, "the killed capture's slot to be freed")
+        wait_until(lambda: not rings & live_ids("map") and not reapers(argv), 1,
+                   "its rings to be freed and its reaper to exit")
+        assert time.monotonic() - t_kill < 1.5
+        after = rounds[0]
+        wait_until(lambda: rounds[0] >= after + 20 or failures, 30, "traffic after the kill")
+    finally:
+        stop.set()
+        t.join()
+    assert not failures, failures
+    assert caps[victim][0].proc.returncode == -signal.SIGKILL
+
+    for i, ((lv, kw, mask, extra), (c, path)) in enumerate(zip(subs, caps)):
+        if i == victim:
+            continue
+        assert c.stop() == 0, c.stderr
+        hdr, _, recs, tail = read_tolerant(path)
+        assert tail == 0 and hdr["event_count"] == len(recs)
+        want = collections.Counter({eid: n for eid, n in emitted.items()
+                                    if matches(LEVELS[lv], mask, *by_id[eid])})
+        if "-D" in extra:
+            want[SESSION_CREATE_ID] = 1  # the enabled session's state, dumped first
+            want[DUMP_COMPLETE_ID] = 1
+        got = collections.Counter(r.id for r in recs)
+        assert got == want, (i, lv, kw, dict(got), dict(want))
+        # delivered + dropped = what matched its filter, and nothing dropped
+        assert f"Events received: {sum(want.values())}\n" in c.stderr, (i, c.stderr)
+        assert "Dropped events: 0\n" in c.stderr and hdr["dropped"] == 0, (i, c.stderr)
+
     st = status(testgen)
     assert st["subscribers"] == "0" and st["hot"] == "0", st
     same_objects(before)

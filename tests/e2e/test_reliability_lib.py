@@ -72,6 +72,82 @@ def active_slots(provider):
                if struct.unpack("<I", bytes(int(b, 16) for b in e["value"][:4]))[0] != 0)
 
 
+def conf_subscribers(provider):
+    """(nsubs, slot_mask) of the provider's elog_conf: the subscriber count
+    and the active slots the kernel half delivers to (bpf/eventlog_abi.h)."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_conf")
+    v = bytes(int(b, 16) for b in e["value"])
+    return struct.unpack_from("<II", v, 16)
+
+
+def conf_default(provider):
+    """The default stored in the provider's elog_conf (read without an
+    eventlog command, which would finish or undo a change first)."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_conf")
+    return struct.unpack_from("<i", bytes(int(b, 16) for b in e["value"]), 4)[0]
+
+
+def session_counts(provider):
+    """(sessions_created, sessions_active, sessions_enabled) of elog_state."""
+    (e,) = bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_state")
+    return struct.unpack_from("<QQQ", bytes(int(b, 16) for b in e["value"]))
+
+
+def strace_env():
+    """The environment for a command run under strace: LeakSanitizer (the
+    SAN=1 build) cannot work under ptrace and would fail the command."""
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "detect_leaks=0"]))
+    return env
+
+
+def strace_kill(argv, *filters):
+    """Runs argv under strace, SIGKILLed on entry to the system call that
+    the strace filters select (which is then not made): a command killed at
+    a chosen point of a change. Its forks are not traced."""
+    need(shutil.which("strace"), "strace is needed to kill a command at a chosen system call")
+    p = subprocess.run(["strace", "-o", "/dev/null", *filters, *argv], capture_output=True, text=True,
+                       env=strace_env())
+    assert p.returncode in (-9, 137), (p.returncode, p.stderr)
+
+
+def knob(provider, k):
+    """elog_knobs[k] of the provider (1: ELOG_KNOB_HOT, the per-packet
+    hooks are attached)."""
+    for e in bpftool("map", "dump", "pinned", f"{PIN_ROOT}/{provider}/elog_knobs"):
+        if struct.unpack("<I", bytes(int(b, 16) for b in e["key"]))[0] == k:
+            return struct.unpack("<q", bytes(int(b, 16) for b in e["value"]))[0]
+    raise AssertionError(f"no knob {k}")
+
+
+REAPER_COMM = "eventlog-reaper"  # lib/rt/reaper.c
+
+
+def cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read()
+
+
+def reapers(argv):
+    """Pids of the live reapers (lib/rt/reaper.c) forked by subscribers run
+    with this command line (bytes of /proc/PID/cmdline: a reaper is a fork
+    of its subscriber). Zombies count as gone."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+            if stat[stat.index("(") + 1:stat.rindex(")")] != REAPER_COMM or \
+                    stat[stat.rindex(")") + 2] in "ZX" or cmdline(d) != argv:
+                continue
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        out.append(int(d))
+    return out
+
+
 def live_ids(kind):
     """Ids of every live BPF object of a kind ("prog", "map", "link")."""
     return {o["id"] for o in bpftool(kind, "show")}
