@@ -184,8 +184,8 @@ static int summarize(const struct elog_options *o, struct elog_error *err)
 	if (rc == 0 && o->providers)
 		print_providers(elog_series_reader(s));
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
-		if (o->sel == NULL || elog_select_session(o->sel, &sr))
-			rc = elog_summary_add(sum, &sr, err);
+		rc = o->sel == NULL || elog_select_session(o->sel, &sr)
+			     ? elog_summary_add(sum, &sr, err) : 0;
 	if (rc == 0 && (rows = elog_summary_write(sum, stdout, o->json, err)) < 0)
 		rc = -1;
 	if (rc == 0 && fflush(stdout) != 0)
@@ -245,9 +245,9 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	if (rc == 0 && o->providers)
 		print_providers(elog_series_reader(s));
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
-		if (o->sel == NULL || elog_select_event(o->sel, &sr))
-			rc = elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
-					     sr.rec.payload, sr.rec.payload_len, err);
+		rc = o->sel == NULL || elog_select_event(o->sel, &sr)
+			     ? elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
+					       sr.rec.payload, sr.rec.payload_len, err) : 0;
 	if (elog_pcapng_close(p, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (fclose(f) != 0 && rc == 0)
