@@ -2,8 +2,10 @@
 /*
  * What a provider can say about a whole connection from its session's
  * events: `elog --summary` asks for one row per connection and prints it
- * without knowing what the values mean. A provider offers it through the
- * `analysis` member of its connection facts (conn_facts.h).
+ * without knowing what the values mean, and `elog --report` draws the
+ * graphs the provider lays out (`graphs`) with the points its analysis
+ * gives while it reads the events (elog_plot_point/span). A provider offers
+ * it through the `analysis` member of its connection facts (conn_facts.h).
  */
 #ifndef ELOG_CONN_ANALYSIS_H
 #define ELOG_CONN_ANALYSIS_H
@@ -35,6 +37,39 @@ struct elog_sum_field {
 
 #define ELOG_SUM_FIELDS_MAX 64
 
+/* How a series is drawn. */
+enum elog_plot_style {
+	ELOG_PLOT_LINE,   /* y joined by lines */
+	ELOG_PLOT_STEP,   /* y held until the next point */
+	ELOG_PLOT_POINTS, /* y as dots */
+	ELOG_PLOT_RANGE,  /* a vertical bar from y to y2 (e.g. a segment's bytes) */
+	ELOG_PLOT_MARK,   /* a marker at y, never thinned out and counted on the page */
+};
+
+struct elog_plot_series {
+	const char *name;
+	enum elog_plot_style style;
+	const char *color; /* CSS color */
+};
+
+/* One graph of a connection; every graph of it shares the time axis. */
+struct elog_plot_graph {
+	const char *title;
+	const char *unit; /* of y */
+	const struct elog_plot_series *series;
+	unsigned nseries;
+};
+
+/* Where an analysis puts its points (lib/report.c); NULL draws nothing,
+ * so an analysis calls these whether or not a report is being made. */
+struct elog_plot;
+/* Series `series` of graph `graph` (indices into the provider's `graphs`):
+ * y (and y2 for a range) at boot time ts_us. */
+void elog_plot_point(struct elog_plot *p, unsigned graph, unsigned series, uint64_t ts_us,
+		     double y, double y2);
+/* An interval [t0, t1] shaded on every graph of the connection. */
+void elog_plot_span(struct elog_plot *p, uint64_t t0_us, uint64_t t1_us, const char *label);
+
 struct elog_conn_analysis_ops {
 	/* A session's analysis, NULL when out of memory. */
 	void *(*open)(void);
@@ -46,6 +81,14 @@ struct elog_conn_analysis_ops {
 	/* The row, in the provider's column order; returns the field count. */
 	size_t (*summary)(void *a, struct elog_sum_field *f, size_t max);
 	void (*close)(void *a);
+
+	/* The graphs of a report (none: NULL, 0). */
+	const struct elog_plot_graph *graphs;
+	unsigned ngraphs;
+	/* From now on, the analysis plots into p (before its first event). */
+	void (*plot_to)(void *a, struct elog_plot *p);
+	/* How much trouble the connection had (report's order: most first). */
+	double (*trouble)(const void *a);
 };
 
 #endif /* ELOG_CONN_ANALYSIS_H */

@@ -85,6 +85,7 @@ struct elog_options {
 	 * --keyword): NULL when none; freed by elog_free_options. */
 	struct elog_select *sel;
 	bool summary;            /* --summary: one row per connection */
+	const char *report_path; /* --report FILE.html */
 };
 
 /*

@@ -21,7 +21,7 @@
 #include "select.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
-       OPT_ROTATE_EVENTS, OPT_SUMMARY,
+       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT,
        /* Selectors: OPT_SEL + enum elog_select_kind. */
        OPT_SEL = 0x200 };
 
@@ -46,6 +46,7 @@ static const struct option long_options[] = {
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "rotate-events", required_argument, NULL, OPT_ROTATE_EVENTS },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "session", required_argument, NULL, OPT_SEL + ELOG_SEL_SESSION },
 	{ "log-id", required_argument, NULL, OPT_SEL + ELOG_SEL_LOG_ID },
 	{ "port", required_argument, NULL, OPT_SEL + ELOG_SEL_PORT },
@@ -329,6 +330,13 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
+		case OPT_REPORT:
+			if (o->report_path != NULL)
+				return elog_errorf(err, EINVAL, "--report given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--report requires a file name");
+			o->report_path = optarg;
+			break;
 		case OPT_SEL + ELOG_SEL_SESSION: case OPT_SEL + ELOG_SEL_LOG_ID:
 		case OPT_SEL + ELOG_SEL_PORT: case OPT_SEL + ELOG_SEL_CONN:
 		case OPT_SEL + ELOG_SEL_EVENT: case OPT_SEL + ELOG_SEL_KEYWORD:
@@ -355,9 +363,12 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			return elog_errorf(err, EINVAL, "--json cannot be used with --pcapng");
 		if (o->summary && o->pcapng_path != NULL)
 			return elog_errorf(err, EINVAL, "--summary cannot be used with --pcapng");
-		if (o->summary && elog_select_by_event(o->sel))
+		if (o->report_path != NULL && (o->summary || o->json || o->pcapng_path != NULL))
+			return elog_errorf(err, EINVAL,
+					   "--report cannot be used with --summary, --json or --pcapng");
+		if ((o->summary || o->report_path != NULL) && elog_select_by_event(o->sel))
 			return elog_errorf(err, EINVAL, "--event/--keyword choose lines to print; "
-					   "a --summary row is made of all of a connection's events");
+					   "--summary and --report use all of a connection's events");
 		/* Two passes (addresses before packets) need the input twice. */
 		for (size_t i = 0; i < o->read_path_count; i++) {
 			if (strcmp(o->read_paths[i], "-") != 0)
@@ -373,9 +384,9 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 	}
 	if (o->subscription_count == 0)
 		return elog_errorf(err, EINVAL, "no subscriptions specified (use --capture or -c)");
-	if (o->summary || elog_select_any(o->sel))
-		return elog_errorf(err, EINVAL, "--summary and the selectors (--session, --log-id, "
-				   "--port, --conn, --event, --keyword) require --read-binary");
+	if (o->summary || o->report_path != NULL || elog_select_any(o->sel))
+		return elog_errorf(err, EINVAL, "--summary, --report and the selectors (--session, "
+				   "--log-id, --port, --conn, --event, --keyword) require --read-binary");
 	if (o->pcapng_path != NULL)
 		return elog_errorf(err, EINVAL, "--pcapng requires --read-binary");
 	if (o->json && o->output_kind != ELOG_OUT_TEXT)

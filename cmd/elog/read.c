@@ -20,6 +20,7 @@
 #include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
+#include "report.h"
 #include "select.h"
 #include "series.h"
 #include "summary.h"
@@ -262,6 +263,55 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	return rc < 0 ? 1 : 0;
 }
 
+/* --report FILE.html: the selected connections' events into the report,
+ * then the page. The file is created first, so that an existing or
+ * unwritable path fails before the capture is read. */
+static int make_report(const struct elog_options *o, struct elog_error *err)
+{
+	struct elog_series *s = NULL;
+	struct elog_report *r = NULL;
+	struct elog_series_record sr;
+	char title[1024];
+	size_t len = 0;
+	long conns = 0;
+	bool any = false;
+	int rc = elog_report_open(&r, o->report_path, err);
+
+	title[0] = '\0';
+	for (size_t i = 0; i < o->read_path_count && len < sizeof(title); i++) {
+		int n = snprintf(title + len, sizeof(title) - len, "%s%s", i ? " " : "",
+				 o->read_paths[i]);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (rc == 0)
+		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
+				      (void *)o, err);
+	if (rc == 0 && o->providers)
+		print_providers(elog_series_reader(s));
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1) {
+		rc = 0;
+		if (o->sel != NULL && !elog_select_session(o->sel, &sr))
+			continue;
+		any = true;
+		rc = elog_report_add(r, &sr, err);
+	}
+	if (rc == 0 && !any && elog_select_any(o->sel))
+		rc = nothing_selected(o, err);
+	if (rc == 0 && (conns = elog_report_write(r, title, err)) < 0)
+		rc = -1;
+	if (rc == 0 && conns == 0)
+		fprintf(stderr, "elog: no connection in the capture; %s says so\n", o->report_path);
+	if (rc == 0 && o->stats)
+		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
+				 elog_series_dropped(s));
+	elog_series_close(s);
+	elog_report_close(r);
+	return rc < 0 ? 1 : 0;
+}
+
 int elog_read_run(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s;
@@ -274,6 +324,8 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 		return 1;
 	if (o->summary)
 		return summarize(o, err);
+	if (o->report_path != NULL)
+		return make_report(o, err);
 	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
 			     err) < 0)
 		return 1;

@@ -26,6 +26,11 @@
  *   end                  fin, rst-in, rst-out, timeout (the session ended
  *                        with RTOs after the last ACK and no FIN or RST),
  *                        closed (ended otherwise) or open (no SESSION_END)
+ *
+ * For `elog --report` the same reading plots the graphs below (GRAPHS):
+ * sequence numbers relative to the ISS (unwrapped to 64 bits), one marker
+ * per retransmitted segment (so the markers add up to retrans_segs), and
+ * recovery episodes, RTOs and TLPs as shaded spans.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -39,6 +44,46 @@
 extern const struct elog_conn_facts_ops elog_conn_facts_tcp;
 
 enum { EP_NONE, EP_FAST, EP_LOSS };
+
+/* The report's graphs; the G_/S_ indices below follow this order. */
+enum { G_TSEQ, G_CWND, G_RTT, G_RATE };
+enum { S_DATA, S_RETRANS, S_ACK, S_RWIN, S_SACK };
+enum { S_CWND, S_SSTHRESH, S_INFLIGHT };
+enum { S_RTT, S_SRTT, S_MINRTT };
+enum { S_ACKRATE, S_DELIVERY };
+
+static const struct elog_plot_series tseq_series[] = {
+	[S_DATA] = { "data sent", ELOG_PLOT_RANGE, "#1f5fbf" },
+	[S_RETRANS] = { "retransmitted segment", ELOG_PLOT_MARK, "#d62728" },
+	[S_ACK] = { "ACK", ELOG_PLOT_STEP, "#2ca02c" },
+	[S_RWIN] = { "receive window", ELOG_PLOT_STEP, "#ff7f0e" },
+	[S_SACK] = { "SACK block", ELOG_PLOT_RANGE, "#9467bd" },
+};
+static const struct elog_plot_series cwnd_series[] = {
+	[S_CWND] = { "cwnd", ELOG_PLOT_STEP, "#1f5fbf" },
+	[S_SSTHRESH] = { "ssthresh", ELOG_PLOT_STEP, "#d62728" },
+	[S_INFLIGHT] = { "bytes in flight", ELOG_PLOT_POINTS, "#2ca02c" },
+};
+static const struct elog_plot_series rtt_series[] = {
+	[S_RTT] = { "RTT sample", ELOG_PLOT_POINTS, "#1f5fbf" },
+	[S_SRTT] = { "srtt", ELOG_PLOT_LINE, "#ff7f0e" },
+	[S_MINRTT] = { "min RTT", ELOG_PLOT_STEP, "#2ca02c" },
+};
+static const struct elog_plot_series rate_series[] = {
+	[S_ACKRATE] = { "acknowledged (goodput)", ELOG_PLOT_LINE, "#1f5fbf" },
+	[S_DELIVERY] = { "kernel delivery rate", ELOG_PLOT_POINTS, "#ff7f0e" },
+};
+#define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+static const struct elog_plot_graph tcp_graphs[] = {
+	[G_TSEQ] = { "Time-sequence (relative to the ISS)", "bytes", tseq_series, N(tseq_series) },
+	[G_CWND] = { "Congestion window, ssthresh, bytes in flight", "bytes", cwnd_series,
+		     N(cwnd_series) },
+	[G_RTT] = { "RTT samples, srtt, min RTT", "us", rtt_series, N(rtt_series) },
+	[G_RATE] = { "Throughput", "bit/s", rate_series, N(rate_series) },
+};
+
+/* The acknowledged rate is plotted over intervals of at least this. */
+#define RATE_INTERVAL_US 10000
 
 struct tcp_analysis {
 	struct elog_conn_state facts;
@@ -61,7 +106,31 @@ struct tcp_analysis {
 	uint64_t zero_window_us, zero_window_start;
 	bool have_data_ts;
 	uint64_t first_data_ts, last_ack_ts;
+
+	struct elog_plot *plot;
+	bool have_base;
+	uint32_t base32;  /* sequence number of relative 0 (the ISS) */
+	int64_t top;      /* highest relative sequence number seen */
+	uint64_t rate_ts, rate_acked;
+	uint64_t tlp_ts;
 };
+
+/* A sequence number relative to the ISS, unwrapped around the highest one
+ * seen so far (every number the events carry is within 2 GiB of it). */
+static double rel(struct tcp_analysis *a, uint32_t seq)
+{
+	int64_t r;
+
+	if (!a->have_base) {
+		a->have_base = true;
+		a->base32 = seq;
+		a->top = 0;
+	}
+	r = a->top + (int32_t)(seq - (uint32_t)(a->base32 + (uint32_t)a->top));
+	if (r > a->top)
+		a->top = r;
+	return (double)r;
+}
 
 /* Size-aware: a short payload reads as zero-filled. */
 static void copy_payload(void *dst, size_t size, const void *payload, size_t len)
@@ -129,6 +198,13 @@ static void segment_in(struct tcp_analysis *a, const struct elog_event_hdr *h,
 		a->rst_in = true;
 	if (e->flags & TCP_EVENTLOG_FLAG_FIN)
 		a->fin_recv = true;
+	if (a->plot != NULL && a->have_base && (e->flags & TCP_EVENTLOG_FLAG_ACK) &&
+	    synchronized(e->state)) {
+		double ack = rel(a, e->ack);
+
+		elog_plot_point(a->plot, G_TSEQ, S_ACK, h->timestamp, ack, 0);
+		elog_plot_point(a->plot, G_TSEQ, S_RWIN, h->timestamp, ack + e->win, 0);
+	}
 	if ((e->flags & TCP_EVENTLOG_FLAG_ACK) && synchronized(e->state) &&
 	    !(e->flags & (TCP_EVENTLOG_FLAG_SYN | TCP_EVENTLOG_FLAG_RST))) {
 		if (e->win == 0 && !a->in_zero_window) {
@@ -156,6 +232,11 @@ static void segment_out(struct tcp_analysis *a, const struct elog_event_hdr *h,
 		a->fin_sent = true;
 		a->fin_end = e->seq + e->len + 1;
 	}
+	if (a->plot != NULL && e->len != 0 && a->have_base) {
+		double y = rel(a, e->seq);
+
+		elog_plot_point(a->plot, G_TSEQ, S_DATA, h->timestamp, y, y + e->len);
+	}
 }
 
 static void acked(struct tcp_analysis *a, const struct elog_event_hdr *h, uint32_t bytes,
@@ -168,9 +249,27 @@ static void acked(struct tcp_analysis *a, const struct elog_event_hdr *h, uint32
 	}
 	if (a->fin_sent && !a->fin_acked && snd_una == a->fin_end)
 		a->fin_acked = true;
+	if (a->plot == NULL)
+		return;
+	if (a->rate_ts == 0) {
+		a->rate_ts = h->timestamp;
+		a->rate_acked = a->acked;
+	} else if (h->timestamp - a->rate_ts >= RATE_INTERVAL_US) {
+		elog_plot_point(a->plot, G_RATE, S_ACKRATE, h->timestamp,
+				(double)(a->acked - a->rate_acked) * 8e6 /
+					(double)(h->timestamp - a->rate_ts), 0);
+		a->rate_ts = h->timestamp;
+		a->rate_acked = a->acked;
+	}
 }
 
-static void retransmit(struct tcp_analysis *a, const struct tcp_eventlog_retransmit_reason *e)
+static void in_flight(struct tcp_analysis *a, const struct elog_event_hdr *h, uint32_t inflight)
+{
+	elog_plot_point(a->plot, G_CWND, S_INFLIGHT, h->timestamp, inflight, 0);
+}
+
+static void retransmit(struct tcp_analysis *a, const struct elog_event_hdr *h,
+		       const struct tcp_eventlog_retransmit_reason *e)
 {
 	uint32_t bytes = e->rsm_end - e->rsm_start;
 	uint64_t segs = a->mss ? (bytes + a->mss - 1) / a->mss : 1;
@@ -189,6 +288,14 @@ static void retransmit(struct tcp_analysis *a, const struct tcp_eventlog_retrans
 		why = 3;
 	a->retrans[why] += segs;
 	a->retrans_total += segs;
+	/* One marker per segment, as the kernel counts them. */
+	if (a->plot != NULL && a->have_base) {
+		double y = rel(a, e->rsm_start);
+
+		for (uint64_t k = 0; k < segs; k++)
+			elog_plot_point(a->plot, G_TSEQ, S_RETRANS, h->timestamp,
+					y + (double)(k * a->mss), 0);
+	}
 }
 
 static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
@@ -221,17 +328,39 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	case TCP_EVENTLOG_ACK_ID: {
 		EV(ack, e);
 		acked(a, h, e.acked, e.snd_una);
+		in_flight(a, h, e.inflight);
 		break;
 	}
 	case TCP_EVENTLOG_SACK_ID: {
 		EV(sack, e);
+		const uint32_t blk[4][2] = { { e.blk1_start, e.blk1_end }, { e.blk2_start, e.blk2_end },
+					     { e.blk3_start, e.blk3_end }, { e.blk4_start, e.blk4_end } };
+
 		acked(a, h, e.acked, e.snd_una);
+		in_flight(a, h, e.inflight);
+		for (unsigned k = 0; a->plot != NULL && a->have_base && k < e.num_blocks && k < 4; k++) {
+			double y = rel(a, blk[k][0]);
+
+			elog_plot_point(a->plot, G_TSEQ, S_SACK, h->timestamp, y,
+					y + (uint32_t)(blk[k][1] - blk[k][0]));
+		}
 		break;
 	}
 	case TCP_EVENTLOG_CONN_PARAMS_ID: {
 		EV(conn_params, e);
 		if (a->mss == 0)
 			a->mss = e.mss;
+		/* Sequence numbers are plotted from the ISS on. */
+		if (!a->have_base) {
+			a->have_base = true;
+			a->base32 = e.iss;
+			a->top = 0;
+		}
+		break;
+	}
+	case TCP_EVENTLOG_GOODPUT_ID: {
+		EV(goodput, e);
+		elog_plot_point(a->plot, G_RATE, S_DELIVERY, h->timestamp, (double)e.raw_bw, 0);
 		break;
 	}
 	case TCP_EVENTLOG_MSS_ID: {
@@ -242,6 +371,10 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	case TCP_EVENTLOG_CWND_ID: {
 		EV(cwnd, e);
 		cwnd_seen(a, e.cwnd);
+		elog_plot_point(a->plot, G_CWND, S_CWND, h->timestamp, e.cwnd, 0);
+		/* An unset ssthresh (UINT32_MAX) is not a value to draw. */
+		if (e.ssthresh != UINT32_MAX)
+			elog_plot_point(a->plot, G_CWND, S_SSTHRESH, h->timestamp, e.ssthresh, 0);
 		break;
 	}
 	case TCP_EVENTLOG_ENTER_RECOVERY_ID:
@@ -252,13 +385,21 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 		a->pending_rto = false;
 		break;
 	case TCP_EVENTLOG_EXIT_RECOVERY_ID:
-		if (a->episode != EP_NONE)
+		if (a->episode != EP_NONE) {
 			a->recovery_us += h->timestamp - a->recovery_start;
+			elog_plot_span(a->plot, a->recovery_start, h->timestamp,
+				       a->episode == EP_LOSS ? "loss recovery (after an RTO)"
+							     : "fast recovery");
+		}
 		a->episode = EP_NONE;
 		break;
 	case TCP_EVENTLOG_RTT_ID: {
 		EV(rtt, e);
 		rtt_sample(a, e.rtt);
+		elog_plot_point(a->plot, G_RTT, S_RTT, h->timestamp, e.rtt, 0);
+		elog_plot_point(a->plot, G_RTT, S_SRTT, h->timestamp, e.srtt, 0);
+		if (e.lowest_rtt != 0)
+			elog_plot_point(a->plot, G_RTT, S_MINRTT, h->timestamp, e.lowest_rtt, 0);
 		a->have_srtt = true;
 		a->srtt = e.srtt;
 		if (e.lowest_rtt != 0) {
@@ -270,6 +411,7 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	case TCP_EVENTLOG_RTO_ID: {
 		EV(rto, e);
 		a->rtos++;
+		elog_plot_span(a->plot, h->timestamp, h->timestamp, "RTO");
 		a->rtos_since_ack++;
 		/* Linux moves to Loss after the RTO callback; an RTO inside a
 		 * fast recovery turns that episode into a loss episode. */
@@ -285,13 +427,15 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	}
 	case TCP_EVENTLOG_RETRANSMIT_REASON_ID: {
 		EV(retransmit_reason, e);
-		retransmit(a, &e);
+		retransmit(a, h, &e);
 		break;
 	}
 	case TCP_EVENTLOG_TIMER_FIRED_ID: {
 		EV(timer_fired, e);
-		if (e.reason == TCP_EVENTLOG_TIMER_REASON_TLP)
+		if (e.reason == TCP_EVENTLOG_TIMER_REASON_TLP) {
 			a->tlps++;
+			elog_plot_span(a->plot, h->timestamp, h->timestamp, "TLP");
+		}
 		if (e.reason == TCP_EVENTLOG_TIMER_REASON_TLP ||
 		    e.reason == TCP_EVENTLOG_TIMER_REASON_RXT ||
 		    e.reason == TCP_EVENTLOG_TIMER_REASON_RACK)
@@ -444,10 +588,29 @@ static size_t tcp_summary(void *p, struct elog_sum_field *fields, size_t max)
 	return r.n;
 }
 
+static void tcp_plot_to(void *p, struct elog_plot *plot)
+{
+	((struct tcp_analysis *)p)->plot = plot;
+}
+
+/* RTOs first, then retransmitted segments, then time in recovery. */
+static double tcp_trouble(const void *p)
+{
+	const struct tcp_analysis *a = p;
+	double recovery_ms = (double)a->recovery_us / 1e3;
+
+	return (double)a->rtos * 1e12 + (double)a->retrans_total * 1e6 +
+	       (recovery_ms < 1e6 ? recovery_ms : 1e6 - 1);
+}
+
 const struct elog_conn_analysis_ops elog_tcp_analysis = {
 	.open = tcp_open,
 	.event = tcp_event,
 	.is_connection = tcp_is_connection,
 	.summary = tcp_summary,
 	.close = tcp_close,
+	.graphs = tcp_graphs,
+	.ngraphs = N(tcp_graphs),
+	.plot_to = tcp_plot_to,
+	.trouble = tcp_trouble,
 };

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Opens an `elog --report` page in Debian's headless Chromium (puppeteer-core
+// from npm drives /usr/bin/chromium; nothing is downloaded) with every
+// network request refused, and prints one JSON object on stdout: the
+// console messages and page errors, the requests the page tried, what the
+// page says it drew (window.elogReport and each graph's caption), the time
+// from navigation to the page being drawn, and, from a full-page screenshot
+// (saved to SCREENSHOT), how many distinct colours each graph's canvas
+// area has (a blank area has one).
+//
+//   node tests/report/check_report.js REPORT.html SCREENSHOT.png [width]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+const puppeteer = require('puppeteer-core');
+
+const [, , html, shot, widthArg] = process.argv;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Just enough PNG (8-bit RGB/RGBA, not interlaced, as Chromium writes it).
+function decodePng(buf) {
+  let off = 8, width = 0, height = 0, ctype = 0;
+  const idat = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off), type = buf.toString('ascii', off + 4, off + 8);
+    const body = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0); height = body.readUInt32BE(4);
+      if (body[8] !== 8 || body[12] !== 0) throw new Error('unsupported PNG');
+      ctype = body[9];
+    } else if (type === 'IDAT') idat.push(body);
+    off += 12 + len;
+  }
+  const bpp = ctype === 6 ? 4 : ctype === 2 ? 3 : 0;
+  if (!bpp) throw new Error('unsupported PNG colour type ' + ctype);
+  const raw = zlib.inflateSync(Buffer.concat(idat)), stride = width * bpp;
+  const out = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)], line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? out[y * stride + x - bpp] : 0, b = y ? out[(y - 1) * stride + x] : 0;
+      const c = x >= bpp && y ? out[(y - 1) * stride + x - bpp] : 0;
+      let v = line[x];
+      if (f === 1) v += a;
+      else if (f === 2) v += b;
+      else if (f === 3) v += (a + b) >> 1;
+      else if (f === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[y * stride + x] = v & 255;
+    }
+  }
+  return { width, height, bpp, data: out };
+}
+
+function colours(img, box) {
+  const seen = new Set();
+  const x0 = Math.max(0, Math.floor(box.x)), y0 = Math.max(0, Math.floor(box.y));
+  const x1 = Math.min(img.width, Math.ceil(box.x + box.width)), y1 = Math.min(img.height, Math.ceil(box.y + box.height));
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const i = (y * img.width + x) * img.bpp;
+      seen.add((img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2]);
+    }
+  return seen.size;
+}
+
+(async () => {
+  const width = Number(widthArg || 1400);
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-default-apps', '--disable-extensions', '--mute-audio'],
+  });
+  const result = { console: [], errors: [], requests: [], graphs: [] };
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width, height: 900 });
+    await page.setRequestInterception(true);
+    page.on('request', (r) => {
+      const u = r.url();
+      if (u.startsWith('file:') || u.startsWith('data:')) return r.continue();
+      result.requests.push(u);
+      return r.abort();
+    });
+    page.on('console', (m) => result.console.push({ type: m.type(), text: m.text() }));
+    page.on('pageerror', (e) => result.errors.push(String(e)));
+    const t0 = Date.now();
+    await page.goto('file://' + path.resolve(html), { waitUntil: 'load', timeout: 120000 });
+    await page.waitForFunction('window.elogReport && window.elogReport.ready', { timeout: 120000 });
+    // Drawn: one animation frame after the script finished.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    result.draw_ms = Date.now() - t0;
+    result.report = await page.evaluate(() => window.elogReport);
+    result.captions = await page.$$eval('p.points', (ps) => ps.map((p) => ({
+      text: p.textContent, points: Number(p.getAttribute('data-points')) })));
+    result.empty = await page.$$eval('#empty', (e) => e.map((x) => x.textContent));
+    const boxes = await page.$$eval('.graph canvas', (cs) => cs.map((c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+    }));
+    const png = await page.screenshot({ fullPage: true, type: 'png' });
+    fs.writeFileSync(shot, png);
+    const img = decodePng(png);
+    result.screenshot = { width: img.width, height: img.height };
+    result.graphs = boxes.map((b) => ({ box: b, colours: colours(img, b) }));
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+})().catch((e) => {
+  process.stderr.write(String(e && e.stack || e) + '\n');
+  process.exit(1);
+});
