@@ -23,6 +23,13 @@
     return e;
   }
 
+  // Axis numbers in SI steps (1.5M, 20k): bytes and bit/s get large.
+  function si(v) {
+    var a = Math.abs(v), u = ['', 'k', 'M', 'G', 'T'], k = 0;
+    while (a >= 1000 && k < u.length - 1) { a /= 1000; v /= 1000; k++; }
+    return (Math.round(v * 100) / 100) + u[k];
+  }
+
   function fmt(v) {
     return v === null || v === undefined ? '-' : String(v);
   }
@@ -282,7 +289,8 @@
             x: { time: false, range: function () { return [view.x0, view.x1]; } },
             y: { range: function () { return yr; } },
           },
-          axes: [{ label: 'time since the first event [s]' }, { size: 110 }],
+          axes: [{ label: 'time since the first event [s]' },
+            { size: 70, values: function (u, vals) { return vals.map(si); } }],
           series: series,
           legend: { live: true },
           cursor: { drag: { x: true, y: false, setScale: false } },

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Opens an `elog --report` page in Debian's headless Chromium (puppeteer-core
-// from npm drives /usr/bin/chromium; nothing is downloaded) with every
-// network request refused, and prints one JSON object on stdout: the
-// console messages and page errors, the requests the page tried, what the
-// page says it drew (window.elogReport and each graph's caption), the time
-// from navigation to the page being drawn, and, from a full-page screenshot
-// (saved to SCREENSHOT), how many distinct colours each graph's canvas
-// area has (a blank area has one).
+// Opens `elog --report` pages in Debian's headless Chromium (puppeteer-core
+// from npm drives /usr/bin/chromium; nothing is downloaded), one browser
+// for all of them, with every network request refused, and prints one JSON
+// line per page on stdout: the console messages and page errors, the
+// requests the page tried, what the page says it drew (window.elogReport
+// and each graph's caption), the time from navigation to the page being
+// drawn, the decoded event shown when the pointer is over the middle of the
+// first timeline, and, from a full-page screenshot (saved to SHOT), how
+// many coloured pixels (not white, black or grey: the data, not the axes
+// or the grid) each graph's plotting area has.
 //
-//   node tests/report/check_report.js REPORT.html SCREENSHOT.png [width]
+//   node tests/report/check_report.js [--width N] REPORT.html SHOT.png [REPORT.html SHOT.png...]
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 const puppeteer = require('puppeteer-core');
 
-const [, , html, shot, widthArg] = process.argv;
+const argv = process.argv.slice(2);
+let width = 1400;
+if (argv[0] === '--width') { width = Number(argv[1]); argv.splice(0, 2); }
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Just enough PNG (8-bit RGB/RGBA, not interlaced, as Chromium writes it).
@@ -55,20 +59,66 @@ function decodePng(buf) {
   return { width, height, bpp, data: out };
 }
 
-function colours(img, box) {
-  const seen = new Set();
+function coloured(img, box) {
+  let n = 0;
   const x0 = Math.max(0, Math.floor(box.x)), y0 = Math.max(0, Math.floor(box.y));
   const x1 = Math.min(img.width, Math.ceil(box.x + box.width)), y1 = Math.min(img.height, Math.ceil(box.y + box.height));
   for (let y = y0; y < y1; y++)
     for (let x = x0; x < x1; x++) {
-      const i = (y * img.width + x) * img.bpp;
-      seen.add((img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2]);
+      const i = (y * img.width + x) * img.bpp, r = img.data[i], g = img.data[i + 1], b = img.data[i + 2];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
     }
-  return seen.size;
+  return n;
+}
+
+async function check(browser, html, shot) {
+  const result = { html, console: [], errors: [], requests: [], graphs: [] };
+  const page = await browser.newPage();
+  await page.setViewport({ width, height: 900 });
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    const u = r.url();
+    if (u.startsWith('file:') || u.startsWith('data:')) return r.continue();
+    result.requests.push(u);
+    return r.abort();
+  });
+  page.on('console', (m) => result.console.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (e) => result.errors.push(String(e)));
+  const t0 = Date.now();
+  await page.goto('file://' + path.resolve(html), { waitUntil: 'load', timeout: 120000 });
+  await page.waitForFunction('window.elogReport && window.elogReport.ready', { timeout: 120000 });
+  // Drawn: one animation frame after the script finished.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  result.draw_ms = Date.now() - t0;
+  result.report = await page.evaluate(() => window.elogReport);
+  result.captions = await page.$$eval('p.points', (ps) => ps.map((p) => ({
+    text: p.textContent, points: Number(p.getAttribute('data-points')) })));
+  result.empty = await page.$$eval('#empty', (e) => e.map((x) => x.textContent));
+  const over = await page.$('.timeline .u-over');
+  if (over) {
+    await over.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    const b = await over.boundingBox();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    result.hover = await page.$eval('.timeline pre.hover', (p) => p.textContent);
+  }
+  // The plotting areas, in the order of window.elogReport.graphs.
+  const boxes = await page.$$eval('.graph .u-over', (os) => os.map((o) => {
+    const r = o.getBoundingClientRect();
+    return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+  }));
+  const png = await page.screenshot({ fullPage: true, type: 'png' });
+  fs.writeFileSync(shot, png);
+  const img = decodePng(png);
+  const scale = img.width / (await page.evaluate(() => document.documentElement.scrollWidth));
+  result.screenshot = { width: img.width, height: img.height };
+  result.graphs = boxes.map((b) => ({ box: b, coloured: coloured(img, {
+    x: b.x * scale, y: b.y * scale, width: b.width * scale, height: b.height * scale }) }));
+  await page.close();
+  return result;
 }
 
 (async () => {
-  const width = Number(widthArg || 1400);
+  if (argv.length < 2 || argv.length % 2) throw new Error('usage: check_report.js [--width N] REPORT.html SHOT.png...');
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -76,42 +126,12 @@ function colours(img, box) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-default-apps', '--disable-extensions', '--mute-audio'],
   });
-  const result = { console: [], errors: [], requests: [], graphs: [] };
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width, height: 900 });
-    await page.setRequestInterception(true);
-    page.on('request', (r) => {
-      const u = r.url();
-      if (u.startsWith('file:') || u.startsWith('data:')) return r.continue();
-      result.requests.push(u);
-      return r.abort();
-    });
-    page.on('console', (m) => result.console.push({ type: m.type(), text: m.text() }));
-    page.on('pageerror', (e) => result.errors.push(String(e)));
-    const t0 = Date.now();
-    await page.goto('file://' + path.resolve(html), { waitUntil: 'load', timeout: 120000 });
-    await page.waitForFunction('window.elogReport && window.elogReport.ready', { timeout: 120000 });
-    // Drawn: one animation frame after the script finished.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
-    result.draw_ms = Date.now() - t0;
-    result.report = await page.evaluate(() => window.elogReport);
-    result.captions = await page.$$eval('p.points', (ps) => ps.map((p) => ({
-      text: p.textContent, points: Number(p.getAttribute('data-points')) })));
-    result.empty = await page.$$eval('#empty', (e) => e.map((x) => x.textContent));
-    const boxes = await page.$$eval('.graph canvas', (cs) => cs.map((c) => {
-      const r = c.getBoundingClientRect();
-      return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
-    }));
-    const png = await page.screenshot({ fullPage: true, type: 'png' });
-    fs.writeFileSync(shot, png);
-    const img = decodePng(png);
-    result.screenshot = { width: img.width, height: img.height };
-    result.graphs = boxes.map((b) => ({ box: b, colours: colours(img, b) }));
+    for (let i = 0; i < argv.length; i += 2)
+      process.stdout.write(JSON.stringify(await check(browser, argv[i], argv[i + 1])) + '\n');
   } finally {
     await browser.close();
   }
-  process.stdout.write(JSON.stringify(result) + '\n');
 })().catch((e) => {
   process.stderr.write(String(e && e.stack || e) + '\n');
   process.exit(1);
