@@ -11,9 +11,11 @@
 // is written under it (and into window.elogReport for tests).
 (function () {
   'use strict';
+  var start = performance.now();
   var data = JSON.parse(document.getElementById('elog-data').textContent);
   var app = document.getElementById('app');
-  var report = { graphs: [], connections: data.connections.length, ready: false };
+  var report = { graphs: [], connections: data.connections.length, ready: false,
+    timing: { parse_ms: performance.now() - start } };
   window.elogReport = report;
 
   function el(tag, attrs, text) {
@@ -57,32 +59,36 @@
     });
   }
 
-  // Indices of the points of [i0, i1) to draw for `px` pixel columns.
+  // Indices of the points of [i0, i1) to draw for `px` pixel columns: all
+  // of them when they are few, else per column the first, lowest, highest
+  // (of y2 for a range) and last, in time order.
   function thin(s, i0, i1, x0, x1, px) {
-    var out = [];
+    var out = [], t = s.t, y = s.y, y2 = s.y2 || s.y;
     if (i1 - i0 <= 4 * px) {
       for (var i = i0; i < i1; i++) out.push(i);
       return out;
     }
-    var w = (x1 - x0) / px, col = -1, first, lo, hi, last;
+    var w = (x1 - x0) / px, col = -1, first = 0, lo = 0, hi = 0, last = 0;
     function flush() {
-      if (col < 0) return;
-      var set = [first, lo, hi, last].filter(function (v, k, a) { return a.indexOf(v) === k; });
-      set.sort(function (a, b) { return a - b; });
-      Array.prototype.push.apply(out, set);
+      // first <= lo, hi <= last: emit the distinct ones in index order.
+      var a = lo < hi ? lo : hi, b = lo < hi ? hi : lo;
+      out.push(first);
+      if (a !== first) out.push(a);
+      if (b !== a && b !== first) out.push(b);
+      if (last !== b && last !== first) out.push(last);
     }
     for (var j = i0; j < i1; j++) {
-      var c = Math.floor((s.t[j] - x0) / w);
+      var c = Math.floor((t[j] - x0) / w);
       if (c !== col) {
-        flush();
+        if (col >= 0) flush();
         col = c; first = lo = hi = last = j;
       } else {
         last = j;
-        if (s.y[j] < s.y[lo]) lo = j;
-        if ((s.y2 ? s.y2[j] : s.y[j]) > (s.y2 ? s.y2[hi] : s.y[hi])) hi = j;
+        if (y[j] < y[lo]) lo = j;
+        if (y2[j] > y2[hi]) hi = j;
       }
     }
-    flush();
+    if (col >= 0) flush();
     return out;
   }
 
@@ -199,8 +205,14 @@
         lineSeries.forEach(function (s) {
           var i0 = Math.max(0, lower(s.t, view.x0) - 1), i1 = Math.min(s.t.length, lower(s.t, view.x1) + 1);
           var idx = thin(s, i0, i1, view.x0, view.x1, WIDTH);
-          var xs = idx.map(function (i) { return s.t[i]; }), ys = idx.map(function (i) { return s.y[i]; });
-          ys.forEach(function (v) { if (v < lo) lo = v; if (v > hi) hi = v; });
+          var xs = new Array(idx.length), ys = new Array(idx.length);
+          for (var k = 0; k < idx.length; k++) {
+            var v = s.y[idx[k]];
+            xs[k] = s.t[idx[k]];
+            ys[k] = v;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
           counts[s.name] = idx.length;
           tables.push([xs, ys]);
         });
@@ -343,11 +355,12 @@
       // text[] holds the first text_max events of the connection in
       // capture order: an event's text is at its position p.
       var order = tl.p;
-      var perName = names.map(function (n, k) {
-        var s = { t: [], y: [], idx: [] };
-        for (var i = 0; i < tl.t.length; i++) if (tl.k[i] === k) { s.t.push(tl.t[i]); s.y.push(k); s.idx.push(i); }
-        return s;
-      });
+      var perName = names.map(function (n, k) { return { t: [], y: [] }; });
+      for (var i = 0; i < tl.t.length; i++) {
+        var s = perName[tl.k[i]];
+        s.t.push(tl.t[i]);
+        s.y.push(tl.k[i]);
+      }
       function compute() {
         var tables = [], counts = {}, total = 0;
         perName.forEach(function (s, k) {
@@ -412,6 +425,7 @@
     connectionList();
     data.connections.forEach(connection);
   }
+  report.timing.script_ms = performance.now() - start;
   report.ready = true;
   document.body.setAttribute('data-ready', '1');
 })();
