@@ -11,18 +11,20 @@ ELOG_CONN_FACTS ?=
 $(GEN)/conn_facts_list.c: FORCE
 	$(call gen_registry,ELOG_CONN_FACTS,struct elog_conn_facts_ops,elog_conn_facts_,,elog_conn_facts,conn_facts.h)
 
-# --report: the page's script and style (lib/report/) and the plotting
-# library, uPlot, taken from npm (package.json, package-lock.json) at build
-# time and compiled into elog as byte arrays, so that a report needs no
-# network and no node when it is made or opened.
+# --report: the page's script and style (lib/report/), the plotting
+# library, uPlot, and the inflater of the page's data, fflate, taken from npm
+# (package.json, package-lock.json) at build time and compiled into elog as
+# byte arrays, so that a report needs no network and no node when it is
+# made or opened.
 UPLOT_DIST := node_modules/uplot/dist
+FFLATE_JS := node_modules/fflate/umd/index.js
 REPORT_ASSETS := elog_report_uplot_js:$(UPLOT_DIST)/uPlot.iife.min.js \
-	elog_report_uplot_css:$(UPLOT_DIST)/uPlot.min.css \
+	elog_report_uplot_css:$(UPLOT_DIST)/uPlot.min.css elog_report_fflate_js:$(FFLATE_JS) \
 	elog_report_page_js:lib/report/report.js elog_report_page_css:lib/report/report.css
-$(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css: package-lock.json
+$(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css $(FFLATE_JS): package-lock.json
 	$(call msg,NPM,ci)
 	$(Q)npm ci --no-audit --no-fund --loglevel=error >/dev/null
-	$(Q)touch $(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css
+	$(Q)touch $(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css $(FFLATE_JS)
 $(GEN)/report_assets.c: $(foreach a,$(REPORT_ASSETS),$(lastword $(subst :, ,$(a))))
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)

@@ -12,11 +12,19 @@
 (function () {
   'use strict';
   var start = performance.now();
-  var data = JSON.parse(document.getElementById('elog-data').textContent);
   var app = document.getElementById('app');
-  var report = { graphs: [], connections: data.connections.length, ready: false,
-    timing: { parse_ms: performance.now() - start } };
+  var report = { graphs: [], connections: 0, ready: false, timing: { start_ms: start } };
+  var data;
   window.elogReport = report;
+
+  // The document comes gzip-compressed in base64 (#elog-data), inflated
+  // with fflate (inlined before this script).
+  function load() {
+    var bin = atob(document.getElementById('elog-data').textContent);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return Promise.resolve(JSON.parse(new TextDecoder().decode(fflate.gunzipSync(bytes))));
+  }
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -46,15 +54,29 @@
     return lo;
   }
 
-  // Series sorted by time (events of one session come in time order; a
-  // capture merged from several CPUs may not be exactly so).
+  // Times come as microsecond steps (dt), ranges as lengths (len).
+  function decode(s) {
+    var n = s.dt.length, t = new Array(n), acc = 0;
+    for (var i = 0; i < n; i++) { acc += s.dt[i]; t[i] = acc / 1e6; }
+    s.t = t;
+    delete s.dt;
+    if (s.len) {
+      var y2 = new Array(n);
+      for (var j = 0; j < n; j++) y2[j] = s.y[j] + s.len[j];
+      s.y2 = y2;
+      delete s.len;
+    }
+  }
+
+  // Series sorted by time (elog sorts them; a page made otherwise is
+  // sorted here).
   function sortSeries(s) {
     var n = s.t.length, ok = true;
     for (var i = 1; i < n && ok; i++) ok = s.t[i - 1] <= s.t[i];
     if (ok) return;
     var idx = s.t.map(function (_, i) { return i; });
     idx.sort(function (a, b) { return s.t[a] - s.t[b]; });
-    ['t', 'y', 'y2', 'k', 'p'].forEach(function (f) {
+    ['t', 'y', 'y2', 'k'].forEach(function (f) {
       if (s[f]) s[f] = idx.map(function (i) { return s[f][i]; });
     });
   }
@@ -140,18 +162,29 @@
     sec.appendChild(el('p', { class: 'help' },
       'Drag to zoom, wheel to zoom around the pointer, shift+wheel to pan, double-click to see it all.'));
     app.appendChild(sec);
+    var note = el('p', { class: 'points pending' }, 'Graphs are drawn when this connection is scrolled into view.');
+    sec.appendChild(note);
+    pending.push({ sec: sec, draw: function () { sec.removeChild(note); connectionGraphs(c, sec); } });
+  }
 
+  // A connection's graphs, drawn when its section comes near the screen
+  // (or at once for the first): opening a report of many connections
+  // costs what its first screen shows.
+  function connectionGraphs(c, sec) {
     var tmax = 0;
     c.graphs.forEach(function (g) {
       g.series.forEach(function (s) {
+        decode(s);
         sortSeries(s);
         if (s.t.length) tmax = Math.max(tmax, s.t[s.t.length - 1]);
       });
     });
     var tl = c.timeline;
-    // p: an event's position in capture order, which is where its text is.
-    tl.p = tl.t.map(function (_, i) { return i; });
-    sortSeries(tl);
+    decode(tl);
+    if (tl.t.some(function (v, i) { return i && v < tl.t[i - 1]; }))
+      throw new Error('timeline not in time order');
+    // The positions of the events that have their text: tx as steps.
+    for (var q = 0, at = 0; q < tl.tx.length; q++) { at += tl.tx[q]; tl.tx[q] = at; }
     if (tl.t.length) tmax = Math.max(tmax, tl.t[tl.t.length - 1]);
     if (tmax <= 0) tmax = 1e-3;
     var view = { x0: 0, x1: tmax };
@@ -352,36 +385,49 @@
       var stat = { connection: c.index, graph: 'timeline', title: 'Events', points: 0, series: {} };
       report.graphs.push(stat);
       var names = tl.names;
-      // text[] holds the first text_max events of the connection in
-      // capture order: an event's text is at its position p.
-      var order = tl.p;
-      var perName = names.map(function (n, k) { return { t: [], y: [] }; });
-      for (var i = 0; i < tl.t.length; i++) {
-        var s = perName[tl.k[i]];
-        s.t.push(tl.t[i]);
-        s.y.push(tl.k[i]);
+      var perName = names.map(function () { return { t: [] }; });
+      for (var i = 0; i < tl.t.length; i++) perName[tl.k[i]].t.push(tl.t[i]);
+      function colour(k) { return 'hsl(' + (k * 47 % 360) + ',60%,45%)'; }
+      // One dot per pixel column and event name: a row's events share y,
+      // so more would draw the same pixels.
+      function visible(s) {
+        var i0 = lower(s.t, view.x0), i1 = lower(s.t, view.x1 + 1e-9), out = [];
+        if (i1 - i0 <= WIDTH) {
+          for (var j = i0; j < i1; j++) out.push(s.t[j]);
+          return out;
+        }
+        var w = (view.x1 - view.x0) / WIDTH, col = -1;
+        for (var q = i0; q < i1; q++) {
+          var c2 = Math.floor((s.t[q] - view.x0) / w);
+          if (c2 !== col) { col = c2; out.push(s.t[q]); }
+        }
+        return out;
       }
       function compute() {
-        var tables = [], counts = {}, total = 0;
+        var counts = {}, total = 0;
         perName.forEach(function (s, k) {
-          var i0 = lower(s.t, view.x0), i1 = lower(s.t, view.x1 + 1e-9);
-          var idx = thin(s, i0, i1, view.x0, view.x1, WIDTH);
-          counts[names[k]] = idx.length;
-          total += idx.length;
-          tables.push([idx.map(function (i) { return s.t[i]; }), idx.map(function () { return k; })]);
+          s.view = visible(s);
+          counts[names[k]] = s.view.length;
+          total += s.view.length;
         });
         stat.points = total;
         stat.series = counts;
         caption.textContent = total + ' points drawn (' + tl.t.length + ' events)';
         caption.setAttribute('data-points', String(total));
-        return tables.length ? uPlot.join(tables) : [[view.x0, view.x1]];
+        return [[view.x0, view.x1], [null, null]];
+      }
+      function dots(u) {
+        var ctx = u.ctx, r = 2.5 * (window.devicePixelRatio || 1);
+        ctx.save();
+        perName.forEach(function (s, k) {
+          var y = u.valToPos(k, 'y', true);
+          ctx.fillStyle = colour(k);
+          s.view.forEach(function (t) { ctx.fillRect(u.valToPos(t, 'x', true) - r, y - r, 2 * r, 2 * r); });
+        });
+        ctx.restore();
       }
       addPlot(holder, null, function () {
-        var series = [{ label: 'time [s]' }];
-        names.forEach(function (n, k) {
-          series.push({ label: n, stroke: 'hsl(' + (k * 47 % 360) + ',60%,45%)', paths: function () { return null; },
-            points: { show: true, size: 5, fill: 'hsl(' + (k * 47 % 360) + ',60%,45%)' } });
-        });
+        var series = [{ label: 'time [s]' }, { label: 'events', paths: function () { return null; }, points: { show: false } }];
         var u = new uPlot({
           width: WIDTH, height: Math.max(160, 22 * names.length + 60),
           scales: { x: { time: false, range: function () { return [view.x0, view.x1]; } },
@@ -393,14 +439,16 @@
           legend: { show: false },
           cursor: { drag: { x: true, y: false, setScale: false } },
           hooks: {
+            draw: [dots],
             setCursor: [function (u) {
               if (u.cursor.left == null || u.cursor.left < 0) return;
               var x = u.posToVal(u.cursor.left, 'x');
               var i = lower(tl.t, x);
               if (i > 0 && (i === tl.t.length || x - tl.t[i - 1] < tl.t[i] - x)) i--;
               if (i >= tl.t.length) return;
-              var pos = order[i];
-              var text = pos < tl.text.length ? tl.text[pos] : '(decoded text kept for the first ' + data.text_max + ' events only)';
+              var j = lower(tl.tx, i);
+              var text = j < tl.tx.length && tl.tx[j] === i ? tl.text[j] :
+                '(decoded text kept for the first ' + data.text_max + ' events of a connection only)';
               hover.textContent = tl.t[i].toFixed(6) + ' s  ' + names[tl.k[i]] + '  ' + text;
             }],
             setSelect: [function (u) {
@@ -417,15 +465,45 @@
     })();
   }
 
-  var h1 = el('h1', {}, 'elog report: ' + data.title);
-  app.appendChild(h1);
-  if (data.connections.length === 0) {
-    app.appendChild(el('p', { id: 'empty' }, 'No connection in this capture: nothing to draw.'));
-  } else {
-    connectionList();
-    data.connections.forEach(connection);
+  var pending = [];
+  function drawPending(p) {
+    if (p.done) return;
+    p.done = true;
+    p.draw();
   }
-  report.timing.script_ms = performance.now() - start;
-  report.ready = true;
-  document.body.setAttribute('data-ready', '1');
+  // Everything at once (for a screenshot of the whole page, or a test).
+  report.drawAll = function () { pending.forEach(drawPending); };
+
+  load().then(function (d) {
+    data = d;
+    report.connections = data.connections.length;
+    report.timing.load_ms = performance.now() - start;
+    var h1 = el('h1', {}, 'elog report: ' + data.title);
+    app.appendChild(h1);
+    if (data.connections.length === 0) {
+      app.appendChild(el('p', { id: 'empty' }, 'No connection in this capture: nothing to draw.'));
+    } else {
+      connectionList();
+      data.connections.forEach(connection);
+      drawPending(pending[0]);
+      if ('IntersectionObserver' in window) {
+        var io = new IntersectionObserver(function (entries) {
+          entries.forEach(function (e) {
+            if (!e.isIntersecting) return;
+            pending.forEach(function (p) { if (p.sec === e.target) drawPending(p); });
+            io.unobserve(e.target);
+          });
+        }, { rootMargin: '600px' });
+        pending.forEach(function (p) { if (!p.done) io.observe(p.sec); });
+      } else {
+        report.drawAll();
+      }
+    }
+    report.timing.script_ms = performance.now() - start;
+    report.ready = true;
+    document.body.setAttribute('data-ready', '1');
+  }).catch(function (e) {
+    app.appendChild(el('p', { id: 'error' }, 'This report cannot be read: ' + e));
+    throw e;
+  });
 })();
