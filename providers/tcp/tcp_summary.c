@@ -17,8 +17,9 @@
  *                        RACK reordering timeout)
  *   rtos, tlps           RTO events, TLP timer fires
  *   recoveries           ENTER_RECOVERY events, and the time until EXIT
- *   rtt_*                RTT samples (the rtt of each RTT event), the last
- *                        srtt, the last windowed minimum Linux reported
+ *   rtt_*                RTT samples (the rtt of each RTT event, where it
+ *                        is one: not a negative equivalent of several), the
+ *                        last srtt, the last windowed minimum Linux reported
  *   cwnd_*               CWND events (bytes)
  *   zero_window_s        time the peer advertised a zero window
  *   goodput_bps          bytes_acked over the time from the first data
@@ -395,8 +396,13 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 		break;
 	case TCP_EVENTLOG_RTT_ID: {
 		EV(rtt, e);
-		rtt_sample(a, e.rtt);
-		elog_plot_point(a->plot, G_RTT, S_RTT, h->timestamp, e.rtt, 0);
+		/* Between two reports Linux may take several samples, and the one
+		 * sample that would explain the change of srtt can then be
+		 * negative (it wraps): not a sample. */
+		if ((int32_t)e.rtt > 0) {
+			rtt_sample(a, e.rtt);
+			elog_plot_point(a->plot, G_RTT, S_RTT, h->timestamp, e.rtt, 0);
+		}
 		elog_plot_point(a->plot, G_RTT, S_SRTT, h->timestamp, e.srtt, 0);
 		if (e.lowest_rtt != 0)
 			elog_plot_point(a->plot, G_RTT, S_MINRTT, h->timestamp, e.lowest_rtt, 0);

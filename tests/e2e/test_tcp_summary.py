@@ -175,7 +175,7 @@ def test_summary_against_the_kernel(tcp_env, netns, fam):
     assert a["recoveries"] >= 1 and a["recovery_s"] > 0
     assert a["end_reason"] == "fin" and b["end_reason"] == "fin"
     assert a["bytes_out"] >= MIB << 20 and a["segs_out"] > 0 and a["segs_in"] > 0
-    assert a["rtt_min_us"] <= a["rtt_median_us"] <= a["rtt_p99_us"]
+    assert a["rtt_min_us"] <= a["rtt_median_us"] <= a["rtt_p99_us"] < 10 ** 7, a  # no wrapped value
     assert 0 < a["cwnd_min"] <= a["cwnd_max"]
     assert a["goodput_bps"] > 0 and a["duration_s"] > 0
     assert b["bytes_acked"] == 4 and b["bytes_in"] == 4 and b["retrans_segs"] == 0

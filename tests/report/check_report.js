@@ -10,7 +10,10 @@
 // many coloured pixels (not white, black or grey: the data, not the axes
 // or the grid) each graph's plotting area has.
 //
-//   node tests/report/check_report.js [--width N] REPORT.html SHOT.png [REPORT.html SHOT.png...]
+//   node tests/report/check_report.js [--width N] [--top H] REPORT.html SHOT.png [REPORT.html SHOT.png...]
+//
+// --top H: the saved screenshot is the top H pixels of the page only (the
+// picture in docs/); the checks still use the whole page.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -19,7 +22,13 @@ const puppeteer = require('puppeteer-core');
 
 const argv = process.argv.slice(2);
 let width = 1400;
-if (argv[0] === '--width') { width = Number(argv[1]); argv.splice(0, 2); }
+let top = 0;
+for (;;) {
+  if (argv[0] === '--width') width = Number(argv[1]);
+  else if (argv[0] === '--top') top = Number(argv[1]);
+  else break;
+  argv.splice(0, 2);
+}
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Just enough PNG (8-bit RGB/RGBA, not interlaced, as Chromium writes it).
@@ -114,8 +123,10 @@ async function check(browser, html, shot) {
     const r = o.getBoundingClientRect();
     return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
   }));
+  await page.evaluate(() => window.scrollTo(0, 0));
   const png = await page.screenshot({ fullPage: true, type: 'png' });
-  fs.writeFileSync(shot, png);
+  fs.writeFileSync(shot, top ? await page.screenshot({ type: 'png',
+    clip: { x: 0, y: 0, width, height: top } }) : png);
   const img = decodePng(png);
   const scale = img.width / (await page.evaluate(() => document.documentElement.scrollWidth));
   result.screenshot = { width: img.width, height: img.height };
