@@ -91,7 +91,6 @@ t1=$(now_ns)
 make_ms=$(( (t1 - t0) / 1000000 ))
 size=$(wc -c <"$tmp/report.html")
 if [ -n "${KEEP:-}" ]; then cp "$tmp/cap.elog" "$tmp/report.html" "$KEEP/"; fi
-conns=$(grep -o '"index":[0-9]*' "$tmp/report.html" | wc -l)
 
 i=0
 : >"$tmp/draw"
@@ -100,6 +99,7 @@ while [ "$i" -lt "$RUNS" ]; do
 	args="$args $tmp/report.html $tmp/shot$i.png"
 	i=$((i + 1))
 done
+load=$(cut -d' ' -f1 /proc/loadavg)
 # shellcheck disable=SC2086 # the list of pages is split on purpose
 node tests/report/check_report.js $args >"$tmp/check.json"
 /usr/bin/python3 - "$tmp/check.json" >"$tmp/draw" <<'EOF'
@@ -108,15 +108,16 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 for r in runs:
     assert not r["console"] and not r["errors"] and not r["requests"], r["console"] + r["errors"]
 ms = sorted(r["draw_ms"] for r in runs)
+every = sorted(r["draw_ms"] + r["all_ms"] for r in runs)
 pts = max(sum(g["points"] for g in r["report"]["graphs"]) for r in runs)
-print(ms[0], ms[len(ms) // 2], pts)
+print(ms[0], ms[len(ms) // 2], every[len(every) // 2], pts, runs[0]["report"]["connections"])
 EOF
-read -r best median points <"$tmp/draw"
+read -r best median every points conns <"$tmp/draw"
 
 table=$(cat <<EOF
-| events in the capture | connections | \`elog --report\` | HTML | open and draw in Chromium (best / median of $RUNS) | points drawn at full view |
-|---|---|---|---|---|---|
-| $n | $conns | $make_ms ms | $((size / 1048576)) MiB | $best / $median ms | $points |
+| date (UTC) | events in the capture | connections | \`elog --report\` | HTML | open and draw the first screen (best / median of $RUNS) | every connection drawn (median) | points drawn at full view | load average |
+|---|---|---|---|---|---|---|---|---|
+| $(date -u '+%Y-%m-%d %H:%M') | $n | $conns | $make_ms ms | $(( (size + 524288) / 1048576 )) MiB | **$best / $median ms** | $every ms | $points | $load |
 EOF
 )
 echo "$table"
@@ -129,7 +130,7 @@ import re, sys
 doc, table, kernel, cpus = sys.argv[1:]
 text = open(doc).read()
 start, end = "<!-- report-bench start -->", "<!-- report-bench end -->"
-block = "%s\n%s\n\nKernel %s, %s CPUs (bench/report.sh).\n%s" % (start, table, kernel, cpus, end)
+block = "%s\n%s\n\nKernel %s, %s CPUs (`bench/report.sh --write-doc`).\n%s" % (start, table, kernel, cpus, end)
 if start in text:
     text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S)
 else:

@@ -33,7 +33,7 @@ void elog_usage(FILE *f)
 	      "      --report out.html with -r: one self-contained HTML page with graphs\n"
 	      "  selectors (with -r; kinds combine, values of one kind are alternatives):\n"
 	      "      --session ID      the session with that id\n"
-	      "      --log-id NAME     connections named NAME (TCP_EVENTLOG_LOG_ID)\n"
+	      "      --log-id NAME     connections with that log id\n"
 	      "      --port N          connections with port N at either end\n"
 	      "      --conn A:P-B:P    connections with both ends (or one: A:P, A, :P; [v6]:P)\n"
 	      "      --event NAME,...  only these events of the selected connections\n"
