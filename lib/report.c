@@ -415,13 +415,12 @@ static void sort_pts(struct pts *s)
 	free(tmp);
 }
 
-static void put_conn(FILE *f, struct conn *c, uint64_t session, size_t index)
+/* What the list of connections shows: index, who, summary row. */
+static void put_conn_head(FILE *f, struct conn *c, uint64_t session, size_t index)
 {
 	const struct elog_conn_analysis_ops *ops = c->facts->analysis;
 	struct elog_sum_field fl[ELOG_SUM_FIELDS_MAX];
 	size_t nf = ops->summary(c->a, fl, ELOG_SUM_FIELDS_MAX);
-	struct elog_plot *p = &c->plot;
-	uint64_t prev;
 
 	fprintf(f, "{\"index\":%zu,\"provider\":", index);
 	jstr(f, c->facts->provider);
@@ -437,7 +436,17 @@ static void put_conn(FILE *f, struct conn *c, uint64_t session, size_t index)
 		put_sum_value(f, &fl[k]);
 		fputc(']', f);
 	}
-	fputs("],\"graphs\":[", f);
+	fputs("]}", f);
+}
+
+/* What its graphs draw: a document of its own, read when they are drawn. */
+static void put_conn_body(FILE *f, struct conn *c)
+{
+	const struct elog_conn_analysis_ops *ops = c->facts->analysis;
+	struct elog_plot *p = &c->plot;
+	uint64_t prev;
+
+	fputs("{\"graphs\":[", f);
 	for (unsigned g = 0; g < ops->ngraphs; g++) {
 		const struct elog_plot_graph *gd = &ops->graphs[g];
 
@@ -644,12 +653,12 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	for (size_t i = 0; i < nconn; i++) {
 		if (i)
 			fputs(",\n", js);
-		put_conn(js, o[i].c, o[i].session, i);
+		put_conn_head(js, o[i].c, o[i].session, i);
 	}
 	fputs("]}", js);
-	free(o);
 	if (ferror(js) | (fclose(js) != 0)) {
 		free(json);
+		free(o);
 		return elog_errorf(err, ENOMEM, "out of memory");
 	}
 	fd = dup(r->fd);
@@ -658,6 +667,7 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 		if (fd >= 0)
 			close(fd);
 		free(json);
+		free(o);
 		return elog_errorf(err, errno, "%s: %s", r->path, strerror(errno));
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
@@ -683,11 +693,38 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	      "data-encoding=\"gzip+base64\">", f);
 	if (put_compressed(f, json, json_len, err) < 0) {
 		free(json);
+		free(o);
 		fclose(f);
 		return -1;
 	}
 	free(json);
-	fputs("</script>\n<script>\n", f);
+	fputs("</script>\n", f);
+	/* Each connection's graphs: the page inflates and parses one when it
+	 * draws it, so opening costs what the first screen shows. */
+	for (size_t i = 0; i < nconn; i++) {
+		json = NULL;
+		json_len = 0;
+		js = open_memstream(&json, &json_len);
+		if (js == NULL) {
+			free(o);
+			fclose(f);
+			return elog_errorf(err, ENOMEM, "out of memory");
+		}
+		put_conn_body(js, o[i].c);
+		if ((ferror(js) | (fclose(js) != 0)) ||
+		    fprintf(f, "<script type=\"application/octet-stream\" class=\"elog-conn\" "
+			       "data-index=\"%zu\">", i) < 0 ||
+		    put_compressed(f, json, json_len, err) < 0) {
+			free(json);
+			free(o);
+			fclose(f);
+			return elog_errorf(err, ENOMEM, "out of memory");
+		}
+		free(json);
+		fputs("</script>\n", f);
+	}
+	free(o);
+	fputs("<script>\n", f);
 	put_asset(f, elog_report_uplot_js, elog_report_uplot_js_len);
 	fputs("\n</script>\n<script>\n", f);
 	put_asset(f, elog_report_fflate_js, elog_report_fflate_js_len);

@@ -17,13 +17,24 @@
   var data;
   window.elogReport = report;
 
-  // The document comes gzip-compressed in base64 (#elog-data), inflated
-  // with fflate (inlined before this script).
-  function load() {
-    var bin = atob(document.getElementById('elog-data').textContent);
+  // Documents come gzip-compressed in base64, inflated with fflate
+  // (inlined before this script): the list of connections in #elog-data,
+  // each connection's graphs in its own script element, read when drawn.
+  function inflate(node) {
+    var bin = atob(node.textContent);
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return Promise.resolve(JSON.parse(new TextDecoder().decode(fflate.gunzipSync(bytes))));
+    return JSON.parse(new TextDecoder().decode(fflate.gunzipSync(bytes)));
+  }
+  function load() {
+    return Promise.resolve(inflate(document.getElementById('elog-data')));
+  }
+  function loadBody(c) {
+    var node = document.querySelector('script.elog-conn[data-index="' + c.index + '"]');
+    var body = inflate(node);
+    c.graphs = body.graphs;
+    c.spans = body.spans;
+    c.timeline = body.timeline;
   }
 
   function el(tag, attrs, text) {
@@ -171,6 +182,7 @@
   // (or at once for the first): opening a report of many connections
   // costs what its first screen shows.
   function connectionGraphs(c, sec) {
+    loadBody(c);
     var tmax = 0;
     c.graphs.forEach(function (g) {
       g.series.forEach(function (s) {
