@@ -124,14 +124,21 @@ async function check(browser, html, shot) {
     return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
   }));
   await page.evaluate(() => window.scrollTo(0, 0));
-  const png = await page.screenshot({ fullPage: true, type: 'png' });
+  // Chromium refuses a screenshot taller than 16384 pixels: a page of
+  // many connections is shot down to 15000 and the graphs below are not
+  // looked at (coloured: null).
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const png = height > 15000
+    ? await page.screenshot({ type: 'png', captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width, height: 15000 } })
+    : await page.screenshot({ fullPage: true, type: 'png' });
   fs.writeFileSync(shot, top ? await page.screenshot({ type: 'png',
     clip: { x: 0, y: 0, width, height: top } }) : png);
   const img = decodePng(png);
-  const scale = img.width / (await page.evaluate(() => document.documentElement.scrollWidth));
+  const scale = height > 15000 ? 1 : img.width / (await page.evaluate(() => document.documentElement.scrollWidth));
   result.screenshot = { width: img.width, height: img.height };
-  result.graphs = boxes.map((b) => ({ box: b, coloured: coloured(img, {
-    x: b.x * scale, y: b.y * scale, width: b.width * scale, height: b.height * scale }) }));
+  result.graphs = boxes.map((b) => ({ box: b, coloured: (b.y + b.height) * scale > img.height ? null
+    : coloured(img, { x: b.x * scale, y: b.y * scale, width: b.width * scale, height: b.height * scale }) }));
   await page.close();
   return result;
 }
