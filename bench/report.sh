@@ -4,7 +4,9 @@
 # Report benchmark (a benchmark, not a test): captures at least EVENTS
 # (default 1,000,000) real TCP events of a loopback transfer with 1 % of the
 # data segments dropped by nftables, in a network namespace of its own, then
-# times `elog --report` on the capture and the report's opening and drawing
+# times `elog --report` on that transfer's connection (selected by its
+# port: the host's other connections are in the capture too, default 1
+# being host-wide) and the report's opening and drawing
 # in headless Chromium (tests/report/check_report.js: navigation to the
 # first frame after the page's script drew every graph), best and median of
 # RUNS (default 3). Prints one Markdown table; with --write-doc it also
@@ -55,6 +57,7 @@ workload() {
 import socket, sys, threading, time
 secs = float(sys.argv[1])
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+print(l.getsockname()[1], flush=True)
 c = socket.socket(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 c.connect(l.getsockname()); a, _ = l.accept()
 def sink():
@@ -74,11 +77,11 @@ while :; do
 	"$ELOG" -c tcp TRACE -b 256M -o "$tmp/cap.elog" &
 	cap_pid=$!
 	while [ ! -e "$tmp/cap.elog" ]; do sleep 0.05; done
-	workload "$secs"
+	port=$(workload "$secs")
 	kill -INT "$cap_pid"
 	wait "$cap_pid"
 	cap_pid=
-	n=$("$ELOG" -r "$tmp/cap.elog" -s 2>&1 >/dev/null | sed -n 's/.*Events received: //p')
+	n=$("$ELOG" -r "$tmp/cap.elog" --port "$port" | wc -l)
 	[ "$n" -ge "$EVENTS" ] && break
 	secs=$((secs * 2))
 	[ "$secs" -le 64 ] || { echo "bench/report.sh: only $n events in 64 s" >&2; exit 1; }
@@ -86,7 +89,7 @@ done
 
 now_ns() { date +%s%N; }
 t0=$(now_ns)
-"$ELOG" -r "$tmp/cap.elog" --report "$tmp/report.html" 2>/dev/null
+"$ELOG" -r "$tmp/cap.elog" --port "$port" --report "$tmp/report.html" 2>/dev/null
 t1=$(now_ns)
 make_ms=$(( (t1 - t0) / 1000000 ))
 size=$(wc -c <"$tmp/report.html")
@@ -115,7 +118,7 @@ EOF
 read -r best median every points conns <"$tmp/draw"
 
 table=$(cat <<EOF
-| date (UTC) | events in the capture | connections | \`elog --report\` | HTML | open and draw the first screen (best / median of $RUNS) | every connection drawn (median) | points drawn at full view | load average |
+| date (UTC) | events in the report | connections | \`elog --report\` | HTML | open and draw the first screen (best / median of $RUNS) | every connection drawn (median) | points drawn at full view | load average |
 |---|---|---|---|---|---|---|---|---|
 | $(date -u '+%Y-%m-%d %H:%M') | $n | $conns | $make_ms ms | $(( (size + 524288) / 1048576 )) MiB | **$best / $median ms** | $every ms | $points | $load |
 EOF
