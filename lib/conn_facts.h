@@ -23,10 +23,11 @@ struct elog_conn_state {
 	};
 };
 
-/* What per-session file names need, as text. */
+/* Who a session is, as text: per-session file names, selectors, summaries. */
 struct elog_conn_id {
 	bool have_addr;
-	char remote[46]; /* INET6_ADDRSTRLEN */
+	char local[46];  /* INET6_ADDRSTRLEN */
+	char remote[46];
 	uint16_t lport, rport;
 	char log_id[65];  /* "" until known */
 };
@@ -52,7 +53,12 @@ struct elog_conn_facts_ops {
 	size_t (*packet)(const struct elog_conn_state *st, uint64_t session_id, uint32_t event_id,
 			 const void *payload, size_t len, uint8_t *buf, uint32_t *orig_len,
 			 bool *outbound);
+	/* What the provider can say about a whole connection (conn_analysis.h);
+	 * NULL when it has nothing more than the facts above. */
+	const struct elog_conn_analysis_ops *analysis;
 };
+
+struct elog_conn_analysis_ops;
 
 /* The facts of provider `name`, or NULL when it registered none. */
 const struct elog_conn_facts_ops *elog_conn_facts_find(const char *name);

@@ -14,7 +14,13 @@ pkgs=(
                                           # perf: sampled attribution, bench/bulk.sh -P)
   mandoc                                  # man page lint
   strace                                  # tests/e2e: a command killed at a chosen system call
+  chromium                                # elog --report's tests open reports in it, headless
 )
+# node and npm: the build vendors uPlot into elog from npm (package-lock.json,
+# `npm ci` from the Makefile) and the report's tests drive chromium with
+# puppeteer-core. A node from elsewhere (that brings its own npm) will do.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -80,6 +80,12 @@ struct elog_options {
 	bool stats;              /* -s: print [Stats] block to stderr on exit */
 	uint32_t duration_s;     /* --duration: 0 = until SIGINT/SIGTERM */
 	bool json;               /* --json: JSON Lines instead of text lines */
+
+	/* -r selectors (--session, --log-id, --port, --conn, --event,
+	 * --keyword): NULL when none; freed by elog_free_options. */
+	struct elog_select *sel;
+	bool summary;            /* --summary: one row per connection */
+	const char *report_path; /* --report FILE.html */
 };
 
 /*

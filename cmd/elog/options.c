@@ -18,9 +18,12 @@
 #include "elog_error.h"
 #include "format.h"
 #include "options.h"
+#include "select.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
-       OPT_ROTATE_EVENTS };
+       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT,
+       /* Selectors: OPT_SEL + enum elog_select_kind. */
+       OPT_SEL = 0x200 };
 
 static const struct option long_options[] = {
 	{ "buffer-size", required_argument, NULL, 'b' },
@@ -42,6 +45,14 @@ static const struct option long_options[] = {
 	{ "pcapng", required_argument, NULL, OPT_PCAPNG },
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "rotate-events", required_argument, NULL, OPT_ROTATE_EVENTS },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "session", required_argument, NULL, OPT_SEL + ELOG_SEL_SESSION },
+	{ "log-id", required_argument, NULL, OPT_SEL + ELOG_SEL_LOG_ID },
+	{ "port", required_argument, NULL, OPT_SEL + ELOG_SEL_PORT },
+	{ "conn", required_argument, NULL, OPT_SEL + ELOG_SEL_CONN },
+	{ "event", required_argument, NULL, OPT_SEL + ELOG_SEL_EVENT },
+	{ "keyword", required_argument, NULL, OPT_SEL + ELOG_SEL_KEYWORD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -192,6 +203,8 @@ void elog_free_options(struct elog_options *o)
 {
 	free(o->read_paths);
 	o->read_paths = NULL;
+	elog_select_close(o->sel);
+	o->sel = NULL;
 	o->read_path_count = 0;
 }
 
@@ -314,6 +327,24 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			o->rotate_events = v;
 			break;
 		}
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_REPORT:
+			if (o->report_path != NULL)
+				return elog_errorf(err, EINVAL, "--report given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--report requires a file name");
+			o->report_path = optarg;
+			break;
+		case OPT_SEL + ELOG_SEL_SESSION: case OPT_SEL + ELOG_SEL_LOG_ID:
+		case OPT_SEL + ELOG_SEL_PORT: case OPT_SEL + ELOG_SEL_CONN:
+		case OPT_SEL + ELOG_SEL_EVENT: case OPT_SEL + ELOG_SEL_KEYWORD:
+			if (o->sel == NULL && elog_select_open(&o->sel, err) < 0)
+				return -1;
+			if (elog_select_add(o->sel, (enum elog_select_kind)(c - OPT_SEL), optarg, err) < 0)
+				return -1;
+			break;
 		default:
 			/* getopt has printed its own diagnostic. */
 			return ELOG_PARSE_BAD_OPTION;
@@ -330,15 +361,32 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events apply to --output");
 		if (o->json && o->pcapng_path != NULL)
 			return elog_errorf(err, EINVAL, "--json cannot be used with --pcapng");
+		if (o->summary && o->pcapng_path != NULL)
+			return elog_errorf(err, EINVAL, "--summary cannot be used with --pcapng");
+		if (o->report_path != NULL && (o->summary || o->json || o->pcapng_path != NULL))
+			return elog_errorf(err, EINVAL,
+					   "--report cannot be used with --summary, --json or --pcapng");
+		if ((o->summary || o->report_path != NULL) && elog_select_by_event(o->sel))
+			return elog_errorf(err, EINVAL, "--event/--keyword choose lines to print; "
+					   "--summary and --report use all of a connection's events");
 		/* Two passes (addresses before packets) need the input twice. */
-		for (size_t i = 0; o->pcapng_path != NULL && i < o->read_path_count; i++)
-			if (strcmp(o->read_paths[i], "-") == 0)
+		for (size_t i = 0; i < o->read_path_count; i++) {
+			if (strcmp(o->read_paths[i], "-") != 0)
+				continue;
+			if (o->pcapng_path != NULL)
 				return elog_errorf(err, EINVAL, "--pcapng cannot read stdin");
+			if (elog_select_needs_learning(o->sel))
+				return elog_errorf(err, EINVAL, "--log-id, --port and --conn read "
+						   "the capture twice: they cannot read stdin");
+		}
 		o->mode = ELOG_MODE_READ;
 		return 0;
 	}
 	if (o->subscription_count == 0)
 		return elog_errorf(err, EINVAL, "no subscriptions specified (use --capture or -c)");
+	if (o->summary || o->report_path != NULL || elog_select_any(o->sel))
+		return elog_errorf(err, EINVAL, "--summary, --report and the selectors (--session, "
+				   "--log-id, --port, --conn, --event, --keyword) require --read-binary");
 	if (o->pcapng_path != NULL)
 		return elog_errorf(err, EINVAL, "--pcapng requires --read-binary");
 	if (o->json && o->output_kind != ELOG_OUT_TEXT)

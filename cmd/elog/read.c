@@ -20,7 +20,10 @@
 #include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
+#include "report.h"
+#include "select.h"
 #include "series.h"
+#include "summary.h"
 #include "textline.h"
 
 #define OUT_BUF (1u << 20)
@@ -89,16 +92,58 @@ static void print_providers(const struct elog_reader *r)
 	elog_print_providers(stderr, n, names);
 }
 
+/*
+ * Selectors by log id, port or address: a first pass over the capture
+ * learns every session's connection, so that the second selects all of a
+ * session's events, those before its addresses or log id too.
+ */
+static int select_prepare(const struct elog_options *o, struct elog_error *err)
+{
+	struct elog_series *s = NULL;
+	struct elog_series_record sr;
+	char what[512];
+	long n;
+	int rc;
+
+	if (!elog_select_needs_learning(o->sel))
+		return 0;
+	rc = elog_series_open(&s, o->read_paths, o->read_path_count, NULL, NULL, err);
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
+		rc = elog_select_learn(o->sel, &sr, err);
+	elog_series_close(s);
+	if (rc < 0 || (n = elog_select_finish(o->sel, err)) < 0)
+		return -1;
+	if (n == 0) {
+		elog_select_describe(o->sel, what, sizeof(what));
+		return elog_errorf(err, ENOENT, "no connection in the capture matches %s", what);
+	}
+	return 0;
+}
+
+/* The selection gave nothing at all to show. */
+static int nothing_selected(const struct elog_options *o, struct elog_error *err)
+{
+	char what[512];
+
+	elog_select_describe(o->sel, what, sizeof(what));
+	return elog_errorf(err, ENOENT, "no event in the capture matches %s", what);
+}
+
 /* Text or JSON lines on stdout. */
 static int decode(struct elog_series *s, const struct elog_options *o, struct out *out,
 		  struct elog_error *err)
 {
 	struct elog_text_state st = { 0 };
 	struct elog_series_record sr;
+	uint64_t shown = 0;
 	int rc;
 
 	while ((rc = elog_series_next(s, &sr, err)) == 1) {
 		const struct elog_record *rec = &sr.rec;
+
+		if (o->sel != NULL && !elog_select_event(o->sel, &sr))
+			continue;
+		shown++;
 
 		/* The buffer has ELOG_JSON_LINE_MAX spare bytes past OUT_BUF. */
 		if (out->len > OUT_BUF - ELOG_TEXTLINE_MAX && out_flush(out, err) < 0)
@@ -119,7 +164,45 @@ static int decode(struct elog_series *s, const struct elog_options *o, struct ou
 						 &st, &rec->hdr, sr.provider_name, sr.desc,
 						 sr.utc_us, rec->payload, rec->payload_len);
 	}
+	if (rc == 0 && shown == 0 && elog_select_any(o->sel))
+		return nothing_selected(o, err);
 	return rc;
+}
+
+/* --summary: every event of the selected sessions into their analyses,
+ * then one row per connection on stdout. */
+static int summarize(const struct elog_options *o, struct elog_error *err)
+{
+	struct elog_series *s = NULL;
+	struct elog_summary *sum = NULL;
+	struct elog_series_record sr;
+	long rows = 0;
+	int rc = elog_summary_open(&sum, err);
+
+	if (rc == 0)
+		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
+				      (void *)o, err);
+	if (rc == 0 && o->providers)
+		print_providers(elog_series_reader(s));
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
+		rc = o->sel == NULL || elog_select_session(o->sel, &sr)
+			     ? elog_summary_add(sum, &sr, err) : 0;
+	if (rc == 0 && (rows = elog_summary_write(sum, stdout, o->json, err)) < 0)
+		rc = -1;
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = elog_errorf(err, errno, "write(stdout): %s", strerror(errno));
+	if (rc == 0 && rows == 0) {
+		if (elog_select_any(o->sel))
+			rc = nothing_selected(o, err);
+		else
+			fprintf(stderr, "elog: no connection in the capture\n");
+	}
+	if (rc == 0 && o->stats)
+		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
+				 elog_series_dropped(s));
+	elog_series_close(s);
+	elog_summary_close(sum);
+	return rc < 0 ? 1 : 0;
 }
 
 /* --pcapng: a learning pass for the endpoints, then the writing pass. */
@@ -138,10 +221,24 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	rc = elog_pcapng_open(&p, f, err);
 	if (rc == 0)
 		rc = elog_series_open(&s, o->read_paths, o->read_path_count, NULL, NULL, err);
-	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1) {
 		rc = elog_pcapng_learn(p, &sr.rec.hdr, sr.provider_name, sr.rec.payload,
 				       sr.rec.payload_len, err);
+		if (rc == 0 && o->sel != NULL)
+			rc = elog_select_learn(o->sel, &sr, err);
+	}
 	elog_series_close(s);
+	if (rc == 0 && o->sel != NULL && elog_select_needs_learning(o->sel)) {
+		char what[512];
+		long n = elog_select_finish(o->sel, err);
+
+		if (n < 0) {
+			rc = -1;
+		} else if (n == 0) {
+			elog_select_describe(o->sel, what, sizeof(what));
+			rc = elog_errorf(err, ENOENT, "no connection in the capture matches %s", what);
+		}
+	}
 	s = NULL;
 	if (rc == 0)
 		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
@@ -149,8 +246,9 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	if (rc == 0 && o->providers)
 		print_providers(elog_series_reader(s));
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
-		rc = elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
-				     sr.rec.payload, sr.rec.payload_len, err);
+		rc = o->sel == NULL || elog_select_event(o->sel, &sr)
+			     ? elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
+					       sr.rec.payload, sr.rec.payload_len, err) : 0;
 	if (elog_pcapng_close(p, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (fclose(f) != 0 && rc == 0)
@@ -165,6 +263,55 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	return rc < 0 ? 1 : 0;
 }
 
+/* --report FILE.html: the selected connections' events into the report,
+ * then the page. The file is created first, so that an existing or
+ * unwritable path fails before the capture is read. */
+static int make_report(const struct elog_options *o, struct elog_error *err)
+{
+	struct elog_series *s = NULL;
+	struct elog_report *r = NULL;
+	struct elog_series_record sr;
+	char title[1024];
+	size_t len = 0;
+	long conns = 0;
+	bool any = false;
+	int rc = elog_report_open(&r, o->report_path, err);
+
+	title[0] = '\0';
+	for (size_t i = 0; i < o->read_path_count && len < sizeof(title); i++) {
+		int n = snprintf(title + len, sizeof(title) - len, "%s%s", i ? " " : "",
+				 o->read_paths[i]);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (rc == 0)
+		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
+				      (void *)o, err);
+	if (rc == 0 && o->providers)
+		print_providers(elog_series_reader(s));
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1) {
+		rc = 0;
+		if (o->sel != NULL && !elog_select_session(o->sel, &sr))
+			continue;
+		any = true;
+		rc = elog_report_add(r, &sr, err);
+	}
+	if (rc == 0 && !any && elog_select_any(o->sel))
+		rc = nothing_selected(o, err);
+	if (rc == 0 && (conns = elog_report_write(r, title, err)) < 0)
+		rc = -1;
+	if (rc == 0 && conns == 0)
+		fprintf(stderr, "elog: no connection in the capture; %s says so\n", o->report_path);
+	if (rc == 0 && o->stats)
+		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
+				 elog_series_dropped(s));
+	elog_series_close(s);
+	elog_report_close(r);
+	return rc < 0 ? 1 : 0;
+}
+
 int elog_read_run(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s;
@@ -173,6 +320,12 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 
 	if (o->pcapng_path != NULL)
 		return export_pcapng(o, err);
+	if (select_prepare(o, err) < 0)
+		return 1;
+	if (o->summary)
+		return summarize(o, err);
+	if (o->report_path != NULL)
+		return make_report(o, err);
 	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
 			     err) < 0)
 		return 1;

@@ -10,6 +10,7 @@
 #include "conn_facts.h"
 #include "tcp_eventlog.h"
 #include "tcp_packet.h"
+#include "tcp_summary.h"
 
 struct tcp_facts {
 	struct elog_tcp_endpoints ep;
@@ -80,7 +81,9 @@ static void tcp_identify(const struct elog_conn_state *st, struct elog_conn_id *
 	memcpy(id->log_id, f->log_id, sizeof(id->log_id));
 	if (f->ep.have_addr)
 		id->have_addr = inet_ntop(f->ep.v6 ? AF_INET6 : AF_INET, f->ep.remote, id->remote,
-					  sizeof(id->remote)) != NULL;
+					  sizeof(id->remote)) != NULL &&
+				inet_ntop(f->ep.v6 ? AF_INET6 : AF_INET, f->ep.local, id->local,
+					  sizeof(id->local)) != NULL;
 	id->lport = f->ep.lport;
 	id->rport = f->ep.rport;
 }
@@ -140,4 +143,5 @@ const struct elog_conn_facts_ops elog_conn_facts_tcp = {
 	.learn = tcp_learn,
 	.identify = tcp_identify,
 	.packet = tcp_packet,
+	.analysis = &elog_tcp_analysis,
 };

@@ -5,6 +5,9 @@
 # "File is empty" for the empty prefix), exactly the records that are
 # complete in the prefix, printed as the same lines as from the whole file,
 # and exactly one warning line on stderr unless the prefix is the whole file.
+# On every 16th prefix also --summary --json and --report (what a cut
+# capture's analysis reads is partial payloads too): exit 0, a row per
+# complete connection at most, a report written.
 #
 #   tests/golden/truncate.sh ELOG CAPTURE
 set -u
@@ -19,6 +22,7 @@ fail() { failed=$((failed + 1)); printf 'FAIL cut %s: %s\n' "$1" "$2" >&2; }
 size=$(wc -c <"$CAP")
 "$ELOG" -e -r "$CAP" >"$tmp/full" 2>"$tmp/full.err" || { echo "cannot decode $CAP" >&2; exit 1; }
 [ -s "$tmp/full.err" ] && { echo "$CAP decodes with warnings" >&2; exit 1; }
+"$ELOG" -r "$CAP" --summary --json >"$tmp/full.sum" || { echo "no summary of $CAP" >&2; exit 1; }
 
 # Record boundaries, read from the file itself: preamble, then u16 lengths.
 u16() { od -An -tu2 -j "$1" -N2 "$CAP" | tr -d ' '; }
@@ -60,6 +64,18 @@ while [ "$cut" -le "$size" ]; do
 		fail "$cut" "stderr is not a warning: $(cat "$tmp/err")"
 	else
 		passed=$((passed + 1))
+	fi
+	if [ "$cut" -gt 0 ] && [ $((cut % 16)) -eq 0 ]; then
+		rm -f "$tmp/r.html"
+		if ! "$ELOG" -r "$tmp/cut" --summary --json >"$tmp/sum" 2>/dev/null; then
+			fail "$cut" "--summary failed"
+		elif [ "$(wc -l <"$tmp/sum")" -gt "$(wc -l <"$tmp/full.sum")" ]; then
+			fail "$cut" "--summary has more rows than for the whole file"
+		elif ! "$ELOG" -r "$tmp/cut" --report "$tmp/r.html" 2>/dev/null || [ ! -s "$tmp/r.html" ]; then
+			fail "$cut" "--report failed"
+		else
+			passed=$((passed + 1))
+		fi
 	fi
 	cut=$((cut + 1))
 done

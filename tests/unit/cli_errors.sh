@@ -107,5 +107,42 @@ expect format-no-dir 1 'elog: --format tcp requires --output dir=PATH' -- -c tcp
 expect output-twice 1 'elog: --output given more than once' -- -c tcp -o a -o dir=b
 expect output-empty 1 'elog: --output requires a file name or dir=PATH' -- -c tcp -o dir=
 
+# Selectors and --summary: bad values, nothing selected, wrong mode.
+S=tests/golden/sample.elog
+expect sel-session-nan 1 'elog: --session: not a session id: x7' -- -r "$S" --session x7
+expect sel-port-zero 1 'elog: --port: not a port (1-65535): 0' -- -r "$S" --port 0
+expect sel-port-big 1 'elog: --port: not a port (1-65535): 65536' -- -r "$S" --port 65536
+expect sel-conn-bad 1 'elog: --conn: not ADDR[:PORT] or ADDR:PORT-ADDR:PORT ([V6ADDR]:PORT for IPv6): 1.2.3:80' -- -r "$S" --conn 1.2.3:80
+expect sel-conn-v6-port 1 'elog: --conn: not ADDR[:PORT] or ADDR:PORT-ADDR:PORT ([V6ADDR]:PORT for IPv6): [::1:80' -- -r "$S" --conn '[::1:80'
+expect sel-event-unknown 1 'elog: --event: no provider has an event named NOPE' -- -r "$S" --event IN,NOPE
+expect sel-event-empty 1 'elog: --event: not an event name list: IN,' -- -r "$S" --event IN,
+expect sel-keyword-unknown 1 'elog: --keyword: no provider has a keyword named NOPE' -- -r "$S" --keyword 'RX|NOPE'
+expect sel-logid-long 1 'elog: --log-id: a log id has 1 to 64 characters' -- -r "$S" --log-id ''
+expect sel-none-port 1 'elog: no connection in the capture matches --port 444' -- -r "$S" --port 444
+expect sel-none-combined 1 'elog: no connection in the capture matches --port 443 --log-id frontend-42' -- -r "$S" --port 443 --log-id frontend-42
+expect sel-none-session 1 'elog: no event in the capture matches --session 5' -- -r "$S" --session 5
+expect sel-none-event 1 'elog: no event in the capture matches --session 78 --event IN' -- -r "$S" --session 78 --event IN
+expect sel-none-summary 1 'elog: no event in the capture matches --session 5' -- -r "$S" --summary --session 5
+expect sel-none-pcapng 1 'elog: no connection in the capture matches --port 444' -- -r "$S" --pcapng "$tmp/p.pcapng" --port 444
+expect sel-stdin 1 'elog: --log-id, --port and --conn read the capture twice: they cannot read stdin' -- -r - --port 443
+expect sel-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --port 443
+expect summary-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --summary
+expect summary-event 1 "elog: --event/--keyword choose lines to print; --summary and --report use all of a connection's events" -- -r "$S" --summary --event IN
+expect summary-pcapng 1 'elog: --summary cannot be used with --pcapng' -- -r "$S" --summary --pcapng "$tmp/p.pcapng"
+[ -e "$tmp/p.pcapng" ] && fail "an export that selected nothing was left behind"
+
+# --report: an existing file is never replaced; a path that cannot be
+# created is one error; nothing selected leaves no file.
+printf mine >"$tmp/there.html"
+expect report-exists 1 "elog: $tmp/there.html: file exists (elog does not overwrite it)" -- -r "$S" --report "$tmp/there.html"
+[ "$(cat "$tmp/there.html")" = mine ] || fail "the existing report file was changed"
+expect report-notdir 1 "elog: $tmp/there.html/x.html: Not a directory" -- -r "$S" --report "$tmp/there.html/x.html"
+expect report-none 1 'elog: no event in the capture matches --session 5' -- -r "$S" --session 5 --report "$tmp/none.html"
+[ -e "$tmp/none.html" ] && fail "a report that selected nothing was left behind"
+expect report-twice 1 'elog: --report given more than once' -- -r "$S" --report a --report b
+expect report-summary 1 'elog: --report cannot be used with --summary, --json or --pcapng' -- -r "$S" --report a --summary
+expect report-event 1 "elog: --event/--keyword choose lines to print; --summary and --report use all of a connection's events" -- -r "$S" --report a --keyword RX
+expect report-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --report a
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
