@@ -21,7 +21,8 @@ FFLATE_JS := node_modules/fflate/umd/index.js
 REPORT_ASSETS := elog_report_uplot_js:$(UPLOT_DIST)/uPlot.iife.min.js \
 	elog_report_uplot_css:$(UPLOT_DIST)/uPlot.min.css elog_report_fflate_js:$(FFLATE_JS) \
 	elog_report_page_js:lib/report/report.js elog_report_page_css:lib/report/report.css
-$(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css $(FFLATE_JS): package-lock.json
+# One npm ci for the three files (grouped: make -j must not run it twice at once).
+$(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css $(FFLATE_JS) &: package-lock.json
 	$(call msg,NPM,ci)
 	$(Q)npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	$(Q)touch $(UPLOT_DIST)/uPlot.iife.min.js $(UPLOT_DIST)/uPlot.min.css $(FFLATE_JS)
