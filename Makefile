@@ -84,6 +84,7 @@ FORCE:
 include tools/schemac/module.mk
 include lib/module.mk
 include lib/export.mk
+include lib/clickhouse.mk
 include lib/rt/module.mk
 include bpf/module.mk
 include providers/test/module.mk

@@ -20,7 +20,7 @@
 #include "options.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
-       OPT_ROTATE_EVENTS };
+       OPT_ROTATE_EVENTS, OPT_CLICKHOUSE };
 
 static const struct option long_options[] = {
 	{ "buffer-size", required_argument, NULL, 'b' },
@@ -42,6 +42,7 @@ static const struct option long_options[] = {
 	{ "pcapng", required_argument, NULL, OPT_PCAPNG },
 	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 	{ "rotate-events", required_argument, NULL, OPT_ROTATE_EVENTS },
+	{ "clickhouse", required_argument, NULL, OPT_CLICKHOUSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -314,6 +315,13 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			o->rotate_events = v;
 			break;
 		}
+		case OPT_CLICKHOUSE:
+			if (o->clickhouse_url != NULL)
+				return elog_errorf(err, EINVAL, "--clickhouse given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--clickhouse requires a URL");
+			o->clickhouse_url = optarg;
+			break;
 		default:
 			/* getopt has printed its own diagnostic. */
 			return ELOG_PARSE_BAD_OPTION;
@@ -321,6 +329,11 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 	}
 	if (optind < argc)
 		return elog_errorf(err, EINVAL, "unexpected argument: %s", argv[optind]);
+	/* One destination per run. */
+	if (o->clickhouse_url != NULL && (o->json || o->pcapng_path != NULL ||
+					  o->output_kind != ELOG_OUT_TEXT))
+		return elog_errorf(err, EINVAL, "--clickhouse cannot be used with --json, --pcapng "
+				   "or --output");
 	if (o->read_path != NULL) {
 		if (o->subscription_count != 0)
 			return elog_errorf(err, EINVAL, "--read-binary cannot be used with subscribe options");

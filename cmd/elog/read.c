@@ -173,6 +173,8 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 
 	if (o->pcapng_path != NULL)
 		return export_pcapng(o, err);
+	if (o->clickhouse_url != NULL)
+		return elog_clickhouse_read(o, err);
 	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
 			     err) < 0)
 		return 1;
