@@ -96,6 +96,7 @@ include tests/verifier/module.mk
 include tests/plugin/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
+include tests/clickhouse/module.mk
 
 # libeventlog.a: every component's library sources, plus generated tables.
 LIB := $(BUILD)/lib/libeventlog.a

@@ -37,6 +37,16 @@ int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool
 	 * not known (zero). */
 	if (live && elog_ch_local_boot_id(cfg.boot_id, err) < 0)
 		return -1;
+	/* The batch size: a tuning knob (bytes of rows per insert). */
+	if (getenv("ELOG_CLICKHOUSE_BATCH_BYTES")) {
+		char *end;
+		unsigned long long v = strtoull(getenv("ELOG_CLICKHOUSE_BATCH_BYTES"), &end, 10);
+
+		if (*end != '\0' || v < 4096 || v > (1ull << 30))
+			return elog_errorf(err, EINVAL, "ELOG_CLICKHOUSE_BATCH_BYTES: not a number "
+					   "of bytes from 4096 to 1G");
+		cfg.batch_bytes = (size_t)v;
+	}
 	cfg.stream = stream;
 	if (live && getrandom(&cfg.stream, sizeof(cfg.stream), 0) != sizeof(cfg.stream))
 		return elog_errorf(err, errno, "getrandom: %s", strerror(errno));

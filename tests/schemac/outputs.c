@@ -45,7 +45,8 @@ static void golden(const struct t_env *env)
 	a = t_fmt("%s/test_clickhouse.sql", env->tmp);
 	b = t_fmt("%s/test_clickhouse_cluster.sql", env->tmp);
 	cmd = t_fmt("%s --clickhouse %s schemas/test.src && "
-		    "%s --clickhouse %s --clickhouse-cluster fleet schemas/test.src",
+		    "%s --clickhouse %s --clickhouse-database fleetdb --clickhouse-cluster fleet "
+		    "schemas/test.src",
 		    env->schemac, a, env->schemac, b);
 	CHECK(t_run(cmd) == 0, "%s failed", cmd);
 	same_file(a, "tests/schemac/golden/test_clickhouse.sql", hint);
@@ -98,6 +99,10 @@ static void cli(const struct t_env *env)
 	expect_cli(env, t_fmt("--header %s/no/such/dir/x.h schemas/test.src", env->tmp), 1, "No such file or directory");
 	expect_cli(env, "--clickhouse-cluster c schemas/test.src", 1,
 		   "--clickhouse-cluster needs --clickhouse");
+	expect_cli(env, "--clickhouse-database d schemas/test.src", 1,
+		   "--clickhouse-database needs --clickhouse");
+	expect_cli(env, "--clickhouse - --clickhouse-database 'x;y' schemas/test.src", 1,
+		   "--clickhouse-database: not an identifier: x;y");
 	expect_cli(env, "--clickhouse - --clickhouse-cluster 'a b' schemas/test.src", 1,
 		   "--clickhouse-cluster: not an identifier: a b");
 	expect_cli(env, "--clickhouse - schemas/test.src", 0, "");

@@ -20,10 +20,15 @@
 #include "schemac.h"
 
 static const char *cluster;
+/* Named in every statement: a Merge or Distributed table that said
+ * currentDatabase() would look in the server's default database once it
+ * is re-attached at the next start. */
+static const char *database = "eventlog";
 
-void sc_clickhouse_cluster(const char *name)
+void sc_clickhouse_options(const char *db, const char *cluster_name)
 {
-	cluster = name;
+	database = db ? db : "eventlog";
+	cluster = cluster_name;
 }
 
 /* A ClickHouse string literal. */
@@ -40,7 +45,7 @@ static void sql_str(FILE *out, const char *s)
 
 static void table_name(FILE *out, const struct sc_schema *s, const struct sc_event *ev)
 {
-	fputs(s->provider, out);
+	fprintf(out, "%s.%s", database, s->provider);
 	fputc('_', out);
 	for (const char *p = ev->name; *p; p++)
 		fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, out);
@@ -183,8 +188,9 @@ static void emit_event(FILE *out, const struct sc_schema *s, const struct sc_eve
 	table_name(out, s, ev);
 	fputs(" AS ", out);
 	table_name(out, s, ev);
-	fprintf(out, "_local\nENGINE = Distributed(%s, currentDatabase(), ", cluster);
-	table_name(out, s, ev);
+	fprintf(out, "_local\nENGINE = Distributed(%s, %s, %s_", cluster, database, s->provider);
+	for (const char *p = ev->name; *p; p++)
+		fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, out);
 	fputs("_local, cityHash64(host));\n\n", out);
 }
 
@@ -201,13 +207,13 @@ int sc_emit_clickhouse(const struct sc_schema *s, FILE *out, struct sc_error *er
 	if (cluster)
 		fprintf(out, "-- Sharded: <table>_local on every server of cluster %s, and a\n"
 			"-- Distributed <table> over them, sharded by host.\n", cluster);
-	fputc('\n', out);
+	fprintf(out, "\nCREATE DATABASE IF NOT EXISTS %s;\n\n", database);
 	for (size_t i = 0; i < s->nev; i++)
 		emit_event(out, s, &s->ev[i]);
-	fprintf(out, "CREATE TABLE IF NOT EXISTS %s_events\n(\n", s->provider);
+	fprintf(out, "CREATE TABLE IF NOT EXISTS %s.%s_events\n(\n", database, s->provider);
 	for (size_t i = 0; i < ELOG_CH_COMMON_COUNT; i++)
 		fprintf(out, "%s    %s %s", i ? ",\n" : "", elog_ch_common[i].name, elog_ch_common[i].type);
-	fprintf(out, "\n)\nENGINE = Merge(currentDatabase(), '^%s_(", s->provider);
+	fprintf(out, "\n)\nENGINE = Merge(%s, '^%s_(", database, s->provider);
 	for (size_t i = 0; i < s->nev; i++) {
 		if (i)
 			fputc('|', out);

@@ -3,8 +3,10 @@
 -- then one typed column per field (include/eventlog/clickhouse.h), and
 -- test_events, a Merge table of the common columns over all of them.
 
+CREATE DATABASE IF NOT EXISTS eventlog;
+
 -- PING (id 0)
-CREATE TABLE IF NOT EXISTS test_ping
+CREATE TABLE IF NOT EXISTS eventlog.test_ping
 (
     host String,
     boot_id UUID,
@@ -30,7 +32,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- SCALARS (id 1)
-CREATE TABLE IF NOT EXISTS test_scalars
+CREATE TABLE IF NOT EXISTS eventlog.test_scalars
 (
     host String,
     boot_id UUID,
@@ -64,7 +66,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- ANNOTATED (id 2)
-CREATE TABLE IF NOT EXISTS test_annotated
+CREATE TABLE IF NOT EXISTS eventlog.test_annotated
 (
     host String,
     boot_id UUID,
@@ -104,7 +106,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- ADDRESSES (id 3)
-CREATE TABLE IF NOT EXISTS test_addresses
+CREATE TABLE IF NOT EXISTS eventlog.test_addresses
 (
     host String,
     boot_id UUID,
@@ -135,7 +137,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- VARLEN (id 4)
-CREATE TABLE IF NOT EXISTS test_varlen
+CREATE TABLE IF NOT EXISTS eventlog.test_varlen
 (
     host String,
     boot_id UUID,
@@ -164,7 +166,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- DUMP_COMPLETE (id 4294967293)
-CREATE TABLE IF NOT EXISTS test_dump_complete
+CREATE TABLE IF NOT EXISTS eventlog.test_dump_complete
 (
     host String,
     boot_id UUID,
@@ -190,7 +192,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- SESSION_CREATE (id 4294967294)
-CREATE TABLE IF NOT EXISTS test_session_create
+CREATE TABLE IF NOT EXISTS eventlog.test_session_create
 (
     host String,
     boot_id UUID,
@@ -217,7 +219,7 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
 -- SESSION_END (id 4294967295)
-CREATE TABLE IF NOT EXISTS test_session_end
+CREATE TABLE IF NOT EXISTS eventlog.test_session_end
 (
     host String,
     boot_id UUID,
@@ -242,7 +244,7 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_events
+CREATE TABLE IF NOT EXISTS eventlog.test_events
 (
     host String,
     boot_id UUID,
@@ -263,4 +265,4 @@ CREATE TABLE IF NOT EXISTS test_events
     event String,
     event_id UInt32
 )
-ENGINE = Merge(currentDatabase(), '^test_(ping|scalars|annotated|addresses|varlen|dump_complete|session_create|session_end)$');
+ENGINE = Merge(eventlog, '^test_(ping|scalars|annotated|addresses|varlen|dump_complete|session_create|session_end)$');

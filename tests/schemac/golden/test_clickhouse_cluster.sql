@@ -5,8 +5,10 @@
 -- Sharded: <table>_local on every server of cluster fleet, and a
 -- Distributed <table> over them, sharded by host.
 
+CREATE DATABASE IF NOT EXISTS fleetdb;
+
 -- PING (id 0)
-CREATE TABLE IF NOT EXISTS test_ping_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_ping_local
 (
     host String,
     boot_id UUID,
@@ -31,11 +33,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_ping AS test_ping_local
-ENGINE = Distributed(fleet, currentDatabase(), test_ping_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_ping AS fleetdb.test_ping_local
+ENGINE = Distributed(fleet, fleetdb, test_ping_local, cityHash64(host));
 
 -- SCALARS (id 1)
-CREATE TABLE IF NOT EXISTS test_scalars_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_scalars_local
 (
     host String,
     boot_id UUID,
@@ -68,11 +70,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_scalars AS test_scalars_local
-ENGINE = Distributed(fleet, currentDatabase(), test_scalars_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_scalars AS fleetdb.test_scalars_local
+ENGINE = Distributed(fleet, fleetdb, test_scalars_local, cityHash64(host));
 
 -- ANNOTATED (id 2)
-CREATE TABLE IF NOT EXISTS test_annotated_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_annotated_local
 (
     host String,
     boot_id UUID,
@@ -111,11 +113,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_annotated AS test_annotated_local
-ENGINE = Distributed(fleet, currentDatabase(), test_annotated_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_annotated AS fleetdb.test_annotated_local
+ENGINE = Distributed(fleet, fleetdb, test_annotated_local, cityHash64(host));
 
 -- ADDRESSES (id 3)
-CREATE TABLE IF NOT EXISTS test_addresses_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_addresses_local
 (
     host String,
     boot_id UUID,
@@ -145,11 +147,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_addresses AS test_addresses_local
-ENGINE = Distributed(fleet, currentDatabase(), test_addresses_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_addresses AS fleetdb.test_addresses_local
+ENGINE = Distributed(fleet, fleetdb, test_addresses_local, cityHash64(host));
 
 -- VARLEN (id 4)
-CREATE TABLE IF NOT EXISTS test_varlen_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_varlen_local
 (
     host String,
     boot_id UUID,
@@ -177,11 +179,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_varlen AS test_varlen_local
-ENGINE = Distributed(fleet, currentDatabase(), test_varlen_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_varlen AS fleetdb.test_varlen_local
+ENGINE = Distributed(fleet, fleetdb, test_varlen_local, cityHash64(host));
 
 -- DUMP_COMPLETE (id 4294967293)
-CREATE TABLE IF NOT EXISTS test_dump_complete_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_dump_complete_local
 (
     host String,
     boot_id UUID,
@@ -206,11 +208,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_dump_complete AS test_dump_complete_local
-ENGINE = Distributed(fleet, currentDatabase(), test_dump_complete_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_dump_complete AS fleetdb.test_dump_complete_local
+ENGINE = Distributed(fleet, fleetdb, test_dump_complete_local, cityHash64(host));
 
 -- SESSION_CREATE (id 4294967294)
-CREATE TABLE IF NOT EXISTS test_session_create_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_session_create_local
 (
     host String,
     boot_id UUID,
@@ -236,11 +238,11 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_session_create AS test_session_create_local
-ENGINE = Distributed(fleet, currentDatabase(), test_session_create_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_session_create AS fleetdb.test_session_create_local
+ENGINE = Distributed(fleet, fleetdb, test_session_create_local, cityHash64(host));
 
 -- SESSION_END (id 4294967295)
-CREATE TABLE IF NOT EXISTS test_session_end_local
+CREATE TABLE IF NOT EXISTS fleetdb.test_session_end_local
 (
     host String,
     boot_id UUID,
@@ -265,10 +267,10 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
-CREATE TABLE IF NOT EXISTS test_session_end AS test_session_end_local
-ENGINE = Distributed(fleet, currentDatabase(), test_session_end_local, cityHash64(host));
+CREATE TABLE IF NOT EXISTS fleetdb.test_session_end AS fleetdb.test_session_end_local
+ENGINE = Distributed(fleet, fleetdb, test_session_end_local, cityHash64(host));
 
-CREATE TABLE IF NOT EXISTS test_events
+CREATE TABLE IF NOT EXISTS fleetdb.test_events
 (
     host String,
     boot_id UUID,
@@ -289,4 +291,4 @@ CREATE TABLE IF NOT EXISTS test_events
     event String,
     event_id UInt32
 )
-ENGINE = Merge(currentDatabase(), '^test_(ping|scalars|annotated|addresses|varlen|dump_complete|session_create|session_end)$');
+ENGINE = Merge(fleetdb, '^test_(ping|scalars|annotated|addresses|varlen|dump_complete|session_create|session_end)$');
