@@ -27,7 +27,7 @@
 enum elog_ch_fill {
 	ELOG_CH_SENT,     /* in every INSERT, in this order */
 	ELOG_CH_DEFAULT,  /* DEFAULT: a per-table constant (provider, event, id) */
-	ELOG_CH_MATERIAL, /* MATERIALIZED from time_us */
+	ELOG_CH_MATERIAL, /* DEFAULT computed from time_us */
 };
 
 struct elog_ch_column {

@@ -150,7 +150,10 @@ static void emit_columns(FILE *out, const struct sc_schema *s, const struct sc_e
 
 		fprintf(out, "%s    %s %s", i ? ",\n" : "", c->name, c->type);
 		if (c->fill == ELOG_CH_MATERIAL)
-			fputs(" MATERIALIZED toDateTime(intDiv(time_us, 1000000))", out);
+			/* DEFAULT, not MATERIALIZED: a Distributed table of
+			 * 18.16 sends it to the shard, which refuses to be
+			 * given a MATERIALIZED column. */
+			fputs(" DEFAULT toDateTime(intDiv(time_us, 1000000))", out);
 		else if (i == ELOG_CH_PROVIDER) {
 			fputs(" DEFAULT ", out);
 			sql_str(out, s->provider);
