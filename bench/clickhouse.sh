@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# ClickHouse insert benchmark (a benchmark, not a test): N events (default
+# 2,000,000, the mix of bench/decode.sh: IN, OUT, ACK, RTT_SAMPLE,
+# CONN_SET_IP_V4) loaded by one `elog -r FILE --clickhouse URL` into one
+# local clickhouse-server (started here, on the ports of
+# scripts/clickhouse-pair.sh, in a fresh database per run), at each batch
+# size given (bytes of RowBinary rows per insert); prints events/s and the
+# CPU seconds elog itself used. The goal is >= 1,000,000 events/s.
+#
+#   bench/clickhouse.sh [N] [BATCH_BYTES...]   (as root, from the repository root)
+set -eu
+N=${1:-2000000}
+[ $# -gt 0 ] && shift
+BATCHES=${*:-8388608 67108864}
+BUILD=${BUILD:-build}
+ELOG=$BUILD/bin/elog
+GEN=$BUILD/tests/gen_golden
+
+make --no-print-directory -s "$ELOG" "$GEN" "$BUILD/bin/elog-schemac" >/dev/null
+tmp=$(mktemp -d /tmp/elog-chbench.XXXXXX)
+trap 'scripts/clickhouse-pair.sh stop "$tmp/pair"; rm -rf "$tmp"' EXIT
+scripts/clickhouse-pair.sh start "$tmp/pair" "$BUILD/bin/elog-schemac" >/dev/null
+"$GEN" "$tmp" bench "$N"
+
+now_ns() { date +%s%N; }
+t0=$(now_ns)
+"$ELOG" -r "$tmp/bench.elog" --json >/dev/null
+t1=$(now_ns)
+echo "decode to JSON (reference): $((N * 1000 / ((t1 - t0) / 1000000))) events/s"
+for b in $BATCHES; do
+	db=bench_$b
+	for src in schemas/*.src; do
+		"$BUILD/bin/elog-schemac" --clickhouse - --clickhouse-database "$db" "$src" |
+			clickhouse-client --port 19001 --multiquery
+	done
+	t0=$(now_ns)
+	cpu=$( { ELOG_CLICKHOUSE_BATCH_BYTES=$b /usr/bin/time -f '%U %S' "$ELOG" -r \
+		"$tmp/bench.elog" --clickhouse "http://127.0.0.1:18123/?database=$db" -s \
+		2>&1 >/dev/null; } | awk '/Inserted/ { n = $2 } END { print }')
+	t1=$(now_ns)
+	got=$(curl -s "http://127.0.0.1:18123/" --data-binary \
+		"SELECT count() FROM $db.tcp_events")
+	[ "$got" -eq "$N" ] || { echo "inserted $got rows, expected $N" >&2; exit 1; }
+	ms=$(((t1 - t0) / 1000000))
+	echo "RowBinary, batch $b bytes: $N events in $ms ms = $((N * 1000 / ms)) events/s;" \
+		"elog CPU (user sys) $cpu s"
+done
