@@ -72,6 +72,8 @@ static void buf_free(struct buf *b)
  * whose encoding is at most a few times that). */
 static inline void put(struct buf *b, const void *s, size_t n)
 {
+	if (n == 0) /* s may be NULL then (an empty string or payload) */
+		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
