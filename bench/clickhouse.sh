@@ -20,6 +20,7 @@ GEN=$BUILD/tests/gen_golden
 
 make --no-print-directory -s "$ELOG" "$GEN" "$BUILD/bin/elog-schemac" >/dev/null
 tmp=$(mktemp -d /tmp/elog-chbench.XXXXXX)
+chmod 755 "$tmp" # the servers run as another user
 trap 'scripts/clickhouse-pair.sh stop "$tmp/pair"; rm -rf "$tmp"' EXIT
 scripts/clickhouse-pair.sh start "$tmp/pair" "$BUILD/bin/elog-schemac" >/dev/null
 "$GEN" "$tmp" bench "$N"
