@@ -47,6 +47,16 @@ int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool
 					   "of bytes from 4096 to 1G");
 		cfg.batch_bytes = (size_t)v;
 	}
+	/* How long the end of a run retries an unreachable server. */
+	if (getenv("ELOG_CLICKHOUSE_GIVE_UP")) {
+		char *end;
+		unsigned long long v = strtoull(getenv("ELOG_CLICKHOUSE_GIVE_UP"), &end, 10);
+
+		if (*end != '\0' || v < 1 || v > 86400)
+			return elog_errorf(err, EINVAL, "ELOG_CLICKHOUSE_GIVE_UP: not a number of "
+					   "seconds from 1 to 86400");
+		cfg.give_up_s = (uint32_t)v;
+	}
 	cfg.stream = stream;
 	if (live && getrandom(&cfg.stream, sizeof(cfg.stream), 0) != sizeof(cfg.stream))
 		return elog_errorf(err, errno, "getrandom: %s", strerror(errno));

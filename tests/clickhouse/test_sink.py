@@ -7,6 +7,7 @@ every event exactly once."""
 
 import calendar
 import datetime
+import re
 import hashlib
 import ipaddress
 import json
@@ -295,3 +296,61 @@ def test_server_killed_mid_stream(server, tools, workdir):
                        "SELECT ins_seq FROM elog.test_events WHERE host = 'killed')")
     assert got.split() == [str(total), str(total), "0", str(total - 1)], (got, err)
     assert os.listdir(spill) == []
+
+
+def test_server_gone_for_good(tools, workdir):
+    """The server dies mid-stream and does not come back: elog gives up
+    after ELOG_CLICKHOUSE_GIVE_UP seconds with one message naming the
+    spill files, and they hold every event the server does not have."""
+    from conftest import ddl, need_server, providers
+    need_server()
+    s = chserver.Server(workdir, "gone")
+    s.write_config()
+    try:
+        s.start()
+        for p in providers():
+            s.run_script(ddl(tools, p, "elog"))
+        s.query("SYSTEM STOP MERGES")
+        cap = os.path.join(workdir, "gone.elog")
+        subprocess.run([tools["gen_all"], cap, "3000", "13"], check=True)
+        total = int([l for l in subprocess.run(
+            [tools["elog"], "-r", cap, "-s"], check=True, capture_output=True,
+            text=True).stderr.splitlines() if "Events received" in l][0].split(":")[1])
+        spill = spill_dir(workdir, "gone")
+        env = dict(os.environ, ELOG_CLICKHOUSE_HOST="gone", ELOG_CLICKHOUSE_SPILL_DIR=spill,
+                   ELOG_CLICKHOUSE_BATCH_BYTES="1048576", ELOG_CLICKHOUSE_GIVE_UP="2")
+        p = subprocess.Popen([tools["elog"], "-r", cap, "--clickhouse",
+                              s.url + "?database=elog"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: int(s.query(
+                "SELECT count() FROM elog.tcp_events WHERE host = 'gone'")) > 0, "rows")
+            os.kill(p.pid, signal.SIGSTOP)
+            s.kill()
+            os.kill(p.pid, signal.SIGCONT)
+            out, err = p.communicate(timeout=300)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert p.returncode == 1, err
+        assert len(err.splitlines()) == 1 and "ClickHouse at " in err and "unreachable" in err, err
+        m = re.search(r"(\d+) events kept in (.*)$", err.strip())
+        assert m, err
+        files = m.group(2).split()
+        assert files and all(f.startswith(spill + "/") for f in files), err
+        kept = 0
+        for f in files:
+            r = subprocess.run([tools["elog"], "-r", f, "-s"], capture_output=True, text=True)
+            kept += int([l for l in r.stderr.splitlines()
+                         if "Events received" in l][0].split(":")[1])
+        assert kept == int(m.group(1))
+        s.start()
+        stored = int(s.query("SELECT count() FROM (SELECT ins_seq FROM elog.tcp_events WHERE "
+                             "host = 'gone' UNION ALL SELECT ins_seq FROM elog.test_events "
+                             "WHERE host = 'gone')"))
+        # Nothing lost: what the server holds and what the spill files
+        # hold cover every event (the spilled batch may overlap the server).
+        assert stored + kept >= total and kept > 0, (stored, kept, total)
+    finally:
+        s.kill()
