@@ -84,6 +84,7 @@ FORCE:
 include tools/schemac/module.mk
 include lib/module.mk
 include lib/export.mk
+include lib/clickhouse.mk
 include lib/rt/module.mk
 include bpf/module.mk
 include providers/test/module.mk
@@ -95,6 +96,7 @@ include tests/verifier/module.mk
 include tests/plugin/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
+include tests/clickhouse/module.mk
 
 # libeventlog.a: every component's library sources, plus generated tables.
 LIB := $(BUILD)/lib/libeventlog.a

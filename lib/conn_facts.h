@@ -30,6 +30,9 @@ struct elog_conn_id {
 	char remote[46];
 	uint16_t lport, rport;
 	char log_id[65];  /* "" until known */
+	/* The addresses as 16 bytes (IPv4 mapped into IPv6, ::ffff:a.b.c.d),
+	 * for stores that keep them binary; zero until known. */
+	uint8_t local16[16], remote16[16];
 };
 
 /* The most header bytes a packet may have: IPv6 (40) and the largest

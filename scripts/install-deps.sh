@@ -7,6 +7,8 @@ pkgs=(
   make gcc clang llvm pkg-config          # build; clang builds BPF and the fuzzers
   libbpf-dev bpftool libelf-dev           # BPF loader, skeletons, vmlinux.h
   zlib1g-dev libzstd-dev                  # compressed captures
+  libcurl4-openssl-dev                    # the ClickHouse sink (HTTP interface)
+  clickhouse-server clickhouse-client     # tests/clickhouse: real servers, started by the tests
   libclang-rt-14-dev                      # ASan/UBSan/libFuzzer runtimes for clang
   python3 python3-pytest                  # end-to-end test runner
   iproute2 nftables tcpdump tshark        # namespaces, loss injection, ground truth, pcapng check

@@ -29,6 +29,7 @@
 #include "elog.h"
 #include "format.h"
 #include "rt/rt.h"
+#include "sink_clickhouse.h"
 #include "textline.h"
 
 #define POLL_MS 50          /* wakeups are batched in the kernel: poll for the tail */
@@ -82,6 +83,7 @@ struct cap {
 	struct cap_out out;       /* -o FILE (a numbered series with --rotate-*) */
 	struct elog_session_files *sf; /* -o dir=PATH: one file per session */
 	char *json;               /* --json line buffer */
+	struct elog_ch *ch;       /* --clickhouse URL */
 	struct elog_text_state text;
 	int64_t boot_to_utc;
 	uint64_t received;
@@ -129,6 +131,12 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 	size_t n;
 
 	c->received++;
+	if (c->ch) {
+		memcpy(&h, rec, sizeof(h));
+		return elog_ch_add(c->ch, &h, s->req->provider, s->desc,
+				   (int64_t)h.timestamp + c->boot_to_utc, payload, len - sizeof(h),
+				   &c->err);
+	}
 	if (c->sf)
 		return elog_sf_append(c->sf, rec, len, &c->err);
 	if (c->out.w) {
@@ -408,7 +416,10 @@ static int release(struct cap *c, uint64_t limit)
 		ret = elog_reorder_release(c->reorder, limit, sink, c);
 	if (ret)
 		return -EIO;
-	if (!c->out.w && fflush(stdout)) {
+	/* The sink sends its batch when it is old enough, and retries. */
+	if (c->ch && elog_ch_poll(c->ch, &c->err))
+		return -EIO;
+	if (!c->out.w && !c->ch && fflush(stdout)) {
 		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
 		return -EIO;
 	}
@@ -504,6 +515,23 @@ static int finish(struct cap *c, int ret)
 			ret = -EIO;
 		}
 	}
+	if (c->ch) {
+		struct elog_ch_stats st;
+
+		if (elog_ch_close(c->ch, &st, &e2)) {
+			/* Its message names the spill files that hold what
+			 * was not inserted: keep it with the first error. */
+			if (!ret)
+				c->err = e2;
+			else if (strcmp(c->err.msg, e2.msg) &&
+				 strlen(c->err.msg) + strlen(e2.msg) + 3 < sizeof(c->err.msg))
+				snprintf(c->err.msg + strlen(c->err.msg),
+					 sizeof(c->err.msg) - strlen(c->err.msg), "; %s", e2.msg);
+			ret = -EIO;
+		}
+		c->ch = NULL;
+		elog_clickhouse_report(&st, c->o->stats);
+	}
 	if (c->sf && elog_sf_close(c->sf, dropped, &e2) && !ret) {
 		c->err = e2;
 		ret = -EIO;
@@ -560,7 +588,9 @@ int elog_capture_run(const struct elog_options *o)
 		ret = -EIO;
 	if (!ret && o->output_kind == ELOG_OUT_DIR && sf_open(c))
 		ret = -EIO;
-	if (!ret && o->json && o->output_kind == ELOG_OUT_TEXT) {
+	if (!ret && o->clickhouse_url && elog_clickhouse_open(&c->ch, o, true, 0, &c->err))
+		ret = -EIO;
+	if (!ret && o->json && o->output_kind == ELOG_OUT_TEXT && !c->ch) {
 		c->json = malloc(ELOG_JSON_LINE_MAX);
 		if (!c->json) {
 			elog_errorf(&c->err, ENOMEM, "out of memory");

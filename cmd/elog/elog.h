@@ -86,6 +86,7 @@ struct elog_options {
 	struct elog_select *sel;
 	bool summary;            /* --summary: one row per connection */
 	const char *report_path; /* --report FILE.html */
+	const char *clickhouse_url; /* --clickhouse URL: insert into ClickHouse */
 };
 
 /*
@@ -103,6 +104,15 @@ int elog_capture_run(const struct elog_options *o);
  */
 struct elog_error;
 int elog_read_run(const struct elog_options *o, struct elog_error *err);
+
+/* --clickhouse (clickhouse.c): the sink opened from o and the environment
+ * (live: this boot's id and a random stream), the -r loader, the report. */
+struct elog_ch;
+struct elog_ch_stats;
+int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool live,
+			 uint64_t stream, struct elog_error *err);
+int elog_clickhouse_read(const struct elog_options *o, struct elog_error *err);
+void elog_clickhouse_report(const struct elog_ch_stats *st, bool stats);
 
 /*
  * The -s and -p reports (report.c), identical in both modes:

@@ -21,7 +21,7 @@
 #include "select.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
-       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT,
+       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT, OPT_CLICKHOUSE,
        /* Selectors: OPT_SEL + enum elog_select_kind. */
        OPT_SEL = 0x200 };
 
@@ -53,6 +53,7 @@ static const struct option long_options[] = {
 	{ "conn", required_argument, NULL, OPT_SEL + ELOG_SEL_CONN },
 	{ "event", required_argument, NULL, OPT_SEL + ELOG_SEL_EVENT },
 	{ "keyword", required_argument, NULL, OPT_SEL + ELOG_SEL_KEYWORD },
+	{ "clickhouse", required_argument, NULL, OPT_CLICKHOUSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -345,6 +346,13 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			if (elog_select_add(o->sel, (enum elog_select_kind)(c - OPT_SEL), optarg, err) < 0)
 				return -1;
 			break;
+		case OPT_CLICKHOUSE:
+			if (o->clickhouse_url != NULL)
+				return elog_errorf(err, EINVAL, "--clickhouse given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--clickhouse requires a URL");
+			o->clickhouse_url = optarg;
+			break;
 		default:
 			/* getopt has printed its own diagnostic. */
 			return ELOG_PARSE_BAD_OPTION;
@@ -352,6 +360,11 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 	}
 	if (optind < argc)
 		return elog_errorf(err, EINVAL, "unexpected argument: %s", argv[optind]);
+	/* One destination per run. */
+	if (o->clickhouse_url != NULL && (o->json || o->pcapng_path != NULL ||
+					  o->output_kind != ELOG_OUT_TEXT))
+		return elog_errorf(err, EINVAL, "--clickhouse cannot be used with --json, --pcapng "
+				   "or --output");
 	if (o->read_path != NULL) {
 		if (o->subscription_count != 0)
 			return elog_errorf(err, EINVAL, "--read-binary cannot be used with subscribe options");

@@ -326,6 +326,8 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 		return summarize(o, err);
 	if (o->report_path != NULL)
 		return make_report(o, err);
+	if (o->clickhouse_url != NULL)
+		return elog_clickhouse_read(o, err);
 	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
 			     err) < 0)
 		return 1;

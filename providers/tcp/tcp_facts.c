@@ -86,6 +86,15 @@ static void tcp_identify(const struct elog_conn_state *st, struct elog_conn_id *
 					  sizeof(id->local)) != NULL;
 	id->lport = f->ep.lport;
 	id->rport = f->ep.rport;
+	if (f->ep.have_addr && f->ep.v6) {
+		memcpy(id->local16, f->ep.local, 16);
+		memcpy(id->remote16, f->ep.remote, 16);
+	} else if (f->ep.have_addr) {
+		id->local16[10] = id->local16[11] = 0xff;
+		id->remote16[10] = id->remote16[11] = 0xff;
+		memcpy(id->local16 + 12, f->ep.local, 4);
+		memcpy(id->remote16 + 12, f->ep.remote, 4);
+	}
 }
 
 /* Before its addresses are known, a session's packets use TEST-NET

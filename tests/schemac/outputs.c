@@ -41,6 +41,18 @@ static void golden(const struct t_env *env)
 	cmd = t_fmt("%s --markdown %s schemas/tcp.src", env->schemac, a);
 	CHECK(t_run(cmd) == 0, "%s failed", cmd);
 	same_file(a, "docs/events-tcp.md", "run `make schemac-docs` and commit docs/");
+	/* ClickHouse DDL, on one server and sharded. */
+	a = t_fmt("%s/test_clickhouse.sql", env->tmp);
+	b = t_fmt("%s/test_clickhouse_cluster.sql", env->tmp);
+	cmd = t_fmt("%s --clickhouse %s schemas/test.src && "
+		    "%s --clickhouse %s --clickhouse-database fleetdb --clickhouse-cluster fleet "
+		    "schemas/test.src",
+		    env->schemac, a, env->schemac, b);
+	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	same_file(a, "tests/schemac/golden/test_clickhouse.sql", hint);
+	same_file(b, "tests/schemac/golden/test_clickhouse_cluster.sql", hint);
+	same_file(t_fmt("%s/test_clickhouse.sql", env->gen), "tests/schemac/golden/test_clickhouse.sql",
+		  "rebuild: make");
 	/* The build's own copies come from the same compiler and schema. */
 	same_file(t_fmt("%s/test_eventlog.h", env->gen), "tests/schemac/golden/test_eventlog.h", "rebuild: make");
 }
@@ -85,6 +97,26 @@ static void cli(const struct t_env *env)
 	expect_cli(env, "--check schemas/test.src", 0, "");
 	expect_cli(env, "--header - schemas/test.src", 0, "");
 	expect_cli(env, t_fmt("--header %s/no/such/dir/x.h schemas/test.src", env->tmp), 1, "No such file or directory");
+	expect_cli(env, "--clickhouse-cluster c schemas/test.src", 1,
+		   "--clickhouse-cluster needs --clickhouse");
+	expect_cli(env, "--clickhouse-database d schemas/test.src", 1,
+		   "--clickhouse-database needs --clickhouse");
+	expect_cli(env, "--clickhouse - --clickhouse-database 'x;y' schemas/test.src", 1,
+		   "--clickhouse-database: not an identifier: x;y");
+	expect_cli(env, "--clickhouse - --clickhouse-cluster 'a b' schemas/test.src", 1,
+		   "--clickhouse-cluster: not an identifier: a b");
+	expect_cli(env, "--clickhouse - schemas/test.src", 0, "");
+	/* An alias column may not shadow a field of the same table. */
+	const char *src = t_fmt("%s/ch_collide.src", env->tmp);
+	FILE *f = fopen(src, "w");
+	CHECK(f != NULL, "cannot write %s", src);
+	if (f) {
+		fputs("PROVIDER t\nKEYWORD K 1\nENUM e 0:A\nSTRUCT S a:uint8_t:enum_e a_name:uint8_t\n"
+		      "EVENT E 1 INFO K S \"e\"\n", f);
+		fclose(f);
+		expect_cli(env, t_fmt("--clickhouse - %s", src), 1,
+			   "event E: ClickHouse column a_name would be defined twice");
+	}
 }
 
 /* The header must compile as BPF C, against vmlinux.h-style typedefs. */

@@ -106,6 +106,11 @@ expect format 1 "elog: --format requires 'tcp' argument" -- -c tcp -f udp
 expect format-no-dir 1 'elog: --format tcp requires --output dir=PATH' -- -c tcp -f tcp
 expect output-twice 1 'elog: --output given more than once' -- -c tcp -o a -o dir=b
 expect output-empty 1 'elog: --output requires a file name or dir=PATH' -- -c tcp -o dir=
+expect ch-twice 1 'elog: --clickhouse given more than once' -- -r x --clickhouse http://a/ --clickhouse http://b/
+expect ch-empty 1 'elog: --clickhouse requires a URL' -- -r x --clickhouse ''
+expect ch-json 1 'elog: --clickhouse cannot be used with --json, --pcapng or --output' -- -r x --json --clickhouse http://a/
+expect ch-output 1 'elog: --clickhouse cannot be used with --json, --pcapng or --output' -- -c tcp -o f --clickhouse http://a/
+expect ch-scheme 1 'elog: --clickhouse: ftp://a/: the scheme must be http or https' -- -r tests/golden/sample.elog --clickhouse ftp://a/
 
 # Selectors and --summary: bad values, nothing selected, wrong mode.
 S=tests/golden/sample.elog

@@ -15,7 +15,9 @@
 
 static void usage(void)
 {
-	fputs("usage: elog-schemac [--header FILE] [--tables FILE] [--markdown FILE] SCHEMA.src\n"
+	fputs("usage: elog-schemac [--header FILE] [--tables FILE] [--markdown FILE]\n"
+	      "                    [--clickhouse FILE [--clickhouse-database DB]\n"
+	      "                    [--clickhouse-cluster NAME]] SCHEMA.src\n"
 	      "       elog-schemac --check SCHEMA.src\n"
 	      "       elog-schemac --registry [-o FILE] PROVIDER...\n"
 	      "FILE may be - for standard output.\n", stderr);
@@ -105,11 +107,15 @@ static int write_output(const char *path, const struct sc_schema *s, emit_fn fn,
 int main(int argc, char **argv)
 {
 	const char *header = NULL, *tables = NULL, *markdown = NULL, *regout = "-", *input = NULL;
+	const char *clickhouse = NULL, *cluster = NULL, *database = NULL;
 	int check = 0, registry = 0, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = !strcmp(a, "--header") ? &header : !strcmp(a, "--tables") ? &tables
-			: !strcmp(a, "--markdown") ? &markdown : !strcmp(a, "-o") ? &regout : NULL;
+			: !strcmp(a, "--markdown") ? &markdown : !strcmp(a, "-o") ? &regout
+			: !strcmp(a, "--clickhouse") ? &clickhouse
+			: !strcmp(a, "--clickhouse-cluster") ? &cluster
+			: !strcmp(a, "--clickhouse-database") ? &database : NULL;
 		if (dst) {
 			if (++i == argc) {
 				fprintf(stderr, "elog-schemac: %s needs a file name\n", a);
@@ -135,7 +141,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (registry) {
-		if (header || tables || markdown || check) {
+		if (header || tables || markdown || clickhouse || cluster || database || check) {
 			usage();
 			return 1;
 		}
@@ -143,6 +149,21 @@ int main(int argc, char **argv)
 	}
 	if (argc - i != 1) {
 		usage();
+		return 1;
+	}
+	if ((cluster || database) && !clickhouse) {
+		fprintf(stderr, "elog-schemac: --clickhouse-%s needs --clickhouse\n",
+			cluster ? "cluster" : "database");
+		return 1;
+	}
+	if (database && !sc_is_ident(database, strlen(database))) {
+		fprintf(stderr, "elog-schemac: --clickhouse-database: not an identifier: %s\n",
+			database);
+		return 1;
+	}
+	/* The name goes into the DDL as is: only an identifier. */
+	if (cluster && !sc_is_ident(cluster, strlen(cluster))) {
+		fprintf(stderr, "elog-schemac: --clickhouse-cluster: not an identifier: %s\n", cluster);
 		return 1;
 	}
 	input = argv[i];
@@ -168,6 +189,9 @@ int main(int argc, char **argv)
 	if (tables && write_output(tables, s, sc_emit_tables, NULL, 0))
 		r = 1;
 	if (markdown && write_output(markdown, s, sc_emit_markdown, NULL, 0))
+		r = 1;
+	sc_clickhouse_options(database, cluster);
+	if (clickhouse && write_output(clickhouse, s, sc_emit_clickhouse, NULL, 0))
 		r = 1;
 	sc_schema_free(s);
 	return r;

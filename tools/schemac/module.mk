@@ -3,7 +3,7 @@
 
 SCHEMAC := $(BIN)/elog-schemac
 SCHEMAC_SRCS := $(addprefix tools/schemac/,util.c lexer.c layout.c parser.c names.c \
-	emit_producer.c emit_tables.c emit_markdown.c)
+	emit_producer.c emit_tables.c emit_markdown.c emit_clickhouse.c)
 SCHEMAC_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_SRCS))
 SCHEMAS := tcp test
 
@@ -34,6 +34,15 @@ $(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
 
+# ClickHouse DDL per schema (one server; the sharded variant is written
+# by scripts/clickhouse-pair.sh with --clickhouse-cluster).
+CLICKHOUSE_DDL := $(foreach p,$(SCHEMAS),$(GEN)/$(p)_clickhouse.sql)
+all: $(CLICKHOUSE_DDL)
+$(GEN)/%_clickhouse.sql: schemas/%.src $(SCHEMAC)
+	$(call msg,SCHEMAC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(SCHEMAC) --clickhouse $@ $<
+
 # docs/events-<p>.md is committed (readable without a build); this
 # regenerates it, and test-schemac fails while it is stale.
 .PHONY: schemac-docs
@@ -54,7 +63,8 @@ $(SCHEMAC_TEST): $(SCHEMAC_TEST_OBJS)
 
 .PHONY: test-schemac
 TEST_TARGETS += test-schemac
-test-schemac: $(SCHEMAC) $(SCHEMAC_TEST) $(GEN)/tcp_eventlog.h $(GEN)/test_eventlog.h
+test-schemac: $(SCHEMAC) $(SCHEMAC_TEST) $(GEN)/tcp_eventlog.h $(GEN)/test_eventlog.h \
+	$(GEN)/test_clickhouse.sql
 	@rm -rf $(BUILD)/tests/schemac/tmp && mkdir -p $(BUILD)/tests/schemac/tmp
 	$(SCHEMAC_TEST) $(SCHEMAC) $(GEN) $(BUILD)/tests/schemac/tmp $(CLANG)
 

@@ -177,6 +177,10 @@ int sc_check_generated_names(const struct sc_schema *s, struct sc_error *err);
 int sc_emit_producer(const struct sc_schema *s, FILE *out, struct sc_error *err);
 int sc_emit_tables(const struct sc_schema *s, FILE *out, struct sc_error *err);
 int sc_emit_markdown(const struct sc_schema *s, FILE *out, struct sc_error *err);
+/* ClickHouse DDL for database `db` (NULL: eventlog), sharded over
+ * `cluster` when one is named (sc_clickhouse_options()). */
+int sc_emit_clickhouse(const struct sc_schema *s, FILE *out, struct sc_error *err);
+void sc_clickhouse_options(const char *db, const char *cluster);
 /* providers.c for the given provider names (checked to be identifiers). */
 int sc_emit_registry(char *const *names, size_t n, FILE *out,
 		     struct sc_error *err);

@@ -1,0 +1,1416 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The ClickHouse sink (sink_clickhouse.h): RowBinary rows per event table,
+ * sent with libcurl; spill files and an exact replay while the server is
+ * away. Values come from the field reader (payload.h), column names and
+ * types from include/eventlog/clickhouse.h and the schema tables.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include <eventlog/clickhouse.h>
+
+#include "capture.h"
+#include "conn_facts.h"
+#include "format.h"
+#include "payload.h"
+#include "sink_clickhouse.h"
+
+#define BATCH_BYTES_DEFAULT (8u << 20)
+#define BATCH_MS_DEFAULT 1000u
+#define GIVE_UP_S_DEFAULT 30u
+#define BACKOFF_MIN_MS 250u
+#define BACKOFF_MAX_MS 8000u
+#define ERR_BODY_MAX 4096
+#define MAX_SLOTS ELOG_MAX_PROVIDERS
+#define MAX_SPILLS 4096
+
+/* ------------------------------------------------------------ buffers */
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+	size_t limit; /* 0: none; the curl sink stops (and fails) past it */
+};
+
+static int buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *p;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (p == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Writers that assume room was reserved (one event is < 64 KiB of payload,
+ * whose encoding is at most a few times that). */
+static inline void put(struct buf *b, const void *s, size_t n)
+{
+	if (n == 0) /* s may be NULL then (an empty string or payload) */
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static inline void put_le(struct buf *b, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b->p[b->len + i] = (uint8_t)(v >> (8 * i));
+	b->len += n;
+}
+
+static inline void put_varint(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		b->p[b->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b->p[b->len++] = (uint8_t)v;
+}
+
+static inline void put_string(struct buf *b, const void *s, size_t n)
+{
+	put_varint(b, n);
+	put(b, s, n);
+}
+
+/* ------------------------------------------------------------ state */
+
+struct table {
+	struct buf rows;
+	uint64_t nrows;
+	char *insert_url;
+};
+
+struct slot {
+	char name[ELOG_PROVIDER_NAME_MAX];
+	uint16_t file_id; /* the provider id in the records */
+	const struct elog_provider_desc *desc;
+	const struct elog_conn_facts_ops *facts;
+	struct table *tables; /* one per desc->events[i] */
+	bool checked;
+};
+
+/* One session's connection facts (hash chained by session id). */
+struct sess {
+	struct sess *next;
+	uint64_t session;
+	unsigned slot;
+	bool ended;
+	struct elog_conn_state st;
+	struct elog_conn_id id;
+};
+
+struct spill {
+	char *path;
+	uint64_t first_seq, count;
+};
+
+enum ch_state { CH_UP, CH_DOWN };
+
+struct elog_ch {
+	struct elog_ch_config cfg;
+	CURL *curl;
+	struct curl_slist *headers;
+	char *base_url;   /* the URL with settings, ending in '?' or '&' */
+	char *url_shown;  /* for messages */
+	struct buf host_enc; /* the host column, encoded once */
+	uint8_t boot_enc[16];
+	char *host_sql;   /* the host as a SQL literal */
+
+	struct slot slots[MAX_SLOTS];
+	unsigned nslots;
+
+	struct sess **sess_hash;
+	size_t sess_buckets, nsess, nended;
+
+	/* The batch: rows per table, and the raw records they came from. */
+	struct buf raw;
+	uint64_t batch_rows, batch_first_seq;
+	size_t batch_bytes;
+	uint64_t batch_started_ms;
+	uint64_t next_seq;
+
+	enum ch_state state;
+	bool replaying;
+	bool failed;      /* the server refused data: everything else is spilled */
+	char fail_msg[ELOG_ERROR_MSG_MAX];
+	/* Spilled: events from spill_base on; sent before: up to sent_end. */
+	uint64_t spill_base, sent_end;
+	struct spill spills[MAX_SPILLS];
+	unsigned nspills;
+	struct elog_writer *sw; /* open spill file, its boot-to-UTC offset and providers */
+	int64_t sw_base;
+	struct elog_writer_provider sw_prov[MAX_SLOTS];
+	unsigned sw_nprov;
+	uint64_t retry_at_ms;
+	uint32_t backoff_ms;
+	const char *down_why;
+	char down_msg[160];
+
+	struct buf resp;
+	long http_status;
+	uint64_t adds;
+	struct elog_ch_stats st;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ config */
+
+int elog_ch_config_from_env(struct elog_ch_config *cfg, char *buf, size_t size,
+			    struct elog_error *err)
+{
+	const char *pw = getenv("ELOG_CLICKHOUSE_PASSWORD");
+	const char *file = getenv("ELOG_CLICKHOUSE_PASSWORD_FILE");
+	const char *user = getenv("ELOG_CLICKHOUSE_USER");
+
+	cfg->user = user && *user ? user : NULL;
+	cfg->password = NULL;
+	if (pw && file)
+		return elog_errorf(err, EINVAL, "ELOG_CLICKHOUSE_PASSWORD and "
+				   "ELOG_CLICKHOUSE_PASSWORD_FILE are both set: use one");
+	if (pw) {
+		if (strlen(pw) >= size)
+			return elog_errorf(err, E2BIG, "ELOG_CLICKHOUSE_PASSWORD is too long");
+		strcpy(buf, pw);
+		cfg->password = buf;
+	} else if (file) {
+		FILE *f = fopen(file, "r");
+		size_t n;
+
+		if (f == NULL)
+			return elog_errorf(err, errno, "ELOG_CLICKHOUSE_PASSWORD_FILE %s: %s", file,
+					   strerror(errno));
+		n = fread(buf, 1, size - 1, f);
+		if (ferror(f)) {
+			fclose(f);
+			return elog_errorf(err, EIO, "ELOG_CLICKHOUSE_PASSWORD_FILE %s: read error",
+					   file);
+		}
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (n == size - 1 && strlen(buf) == n)
+			return elog_errorf(err, E2BIG, "ELOG_CLICKHOUSE_PASSWORD_FILE %s: password "
+					   "too long", file);
+		cfg->password = buf;
+	}
+	return 0;
+}
+
+int elog_ch_local_boot_id(uint8_t out[16], struct elog_error *err)
+{
+	char text[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	size_t n = 0;
+
+	memset(out, 0, 16);
+	if (f == NULL)
+		return elog_errorf(err, errno, "/proc/sys/kernel/random/boot_id: %s", strerror(errno));
+	if (fgets(text, sizeof(text), f) == NULL) {
+		fclose(f);
+		return elog_errorf(err, EIO, "/proc/sys/kernel/random/boot_id: empty");
+	}
+	fclose(f);
+	for (const char *p = text; *p && *p != '\n' && n < 32; p++) {
+		int v;
+
+		if (*p == '-')
+			continue;
+		if (!isxdigit((unsigned char)*p))
+			return elog_errorf(err, EINVAL, "/proc/sys/kernel/random/boot_id: not a UUID");
+		v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+		out[n / 2] |= (uint8_t)(n % 2 ? v : v << 4);
+		n++;
+	}
+	if (n != 32)
+		return elog_errorf(err, EINVAL, "/proc/sys/kernel/random/boot_id: not a UUID");
+	return 0;
+}
+
+uint64_t elog_ch_stream_of(const void *bytes, size_t n)
+{
+	const uint8_t *p = bytes;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ------------------------------------------------------------ HTTP */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+
+	if (b->limit && b->len + n > b->limit) {
+		/* Only error texts are capped: keep their start. */
+		size_t room = b->limit > b->len ? b->limit - b->len : 0;
+
+		if (room && buf_reserve(b, room) == 0)
+			put(b, data, room);
+		return n;
+	}
+	if (buf_reserve(b, n + 1))
+		return 0;
+	put(b, data, n);
+	return n;
+}
+
+/* The exception text of a ClickHouse error body, on one line. */
+static const char *server_text(struct elog_ch *ch)
+{
+	char *s, *e;
+
+	if (buf_reserve(&ch->resp, 1))
+		return "";
+	ch->resp.p[ch->resp.len] = '\0';
+	s = (char *)ch->resp.p;
+	/* "Code: 60, e.displayText() = DB::Exception: Table x doesn't exist., e.what() = ..." */
+	if ((e = strstr(s, "e.displayText() = ")) != NULL) {
+		char *end = strstr(e, ", e.what()");
+
+		if (end)
+			*end = '\0';
+		s = e + strlen("e.displayText() = ");
+		if (strncmp(s, "DB::Exception: ", 15) == 0)
+			s += 15;
+	}
+	for (e = s; *e; e++)
+		if (*e == '\n' || *e == '\r')
+			*e = ' ';
+	while (e > s && e[-1] == ' ')
+		*--e = '\0';
+	return s;
+}
+
+enum http_result { HTTP_OK, HTTP_DOWN, HTTP_REFUSED };
+
+/*
+ * POST body to url. HTTP_DOWN: the server could not be reached or the
+ * exchange was cut (ch->down_msg says how); HTTP_REFUSED: it answered
+ * with an error (ch->http_status, server_text()).
+ */
+static enum http_result http_post(struct elog_ch *ch, const char *url, const void *body, size_t len,
+				  size_t resp_limit)
+{
+	CURLcode rc;
+
+	ch->resp.len = 0;
+	ch->resp.limit = resp_limit;
+	curl_easy_setopt(ch->curl, CURLOPT_URL, url);
+	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDS, body ? body : "");
+	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	rc = curl_easy_perform(ch->curl);
+	if (rc != CURLE_OK) {
+		snprintf(ch->down_msg, sizeof(ch->down_msg), "%s", curl_easy_strerror(rc));
+		return HTTP_DOWN;
+	}
+	curl_easy_getinfo(ch->curl, CURLINFO_RESPONSE_CODE, &ch->http_status);
+	if (ch->http_status != 200) {
+		/* The server is there but cannot serve: shutting down or
+		 * overloaded. Worth retrying, not a verdict on the data. */
+		if (ch->http_status == 502 || ch->http_status == 503 || ch->http_status == 504) {
+			snprintf(ch->down_msg, sizeof(ch->down_msg), "HTTP %ld", ch->http_status);
+			return HTTP_DOWN;
+		}
+		return HTTP_REFUSED;
+	}
+	return HTTP_OK;
+}
+
+static char *url_query(struct elog_ch *ch, const char *sql)
+{
+	char *esc = curl_easy_escape(ch->curl, sql, 0);
+	char *url;
+
+	if (esc == NULL)
+		return NULL;
+	if (asprintf(&url, "%squery=%s", ch->base_url, esc) < 0)
+		url = NULL;
+	curl_free(esc);
+	return url;
+}
+
+/* A query whose answer goes to ch->resp. */
+static enum http_result query(struct elog_ch *ch, const char *sql, size_t resp_limit)
+{
+	enum http_result r;
+
+	/* The statement goes in the body: no length limit from the URL. */
+	r = http_post(ch, ch->base_url, sql, strlen(sql), resp_limit);
+	return r;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static void lower_name(char *out, size_t cap, const char *provider, const char *event)
+{
+	size_t n = (size_t)snprintf(out, cap, "%s_", provider);
+
+	for (const char *p = event; *p && n + 1 < cap; p++)
+		out[n++] = (char)tolower((unsigned char)*p);
+	out[n < cap ? n : cap - 1] = '\0';
+}
+
+static const char *field_type(const struct elog_field_desc *f, char *buf, size_t cap)
+{
+	const char *t = elog_ch_scalar_type(f->type);
+
+	if (f->count_field >= 0 && elog_ch_tail_is_text(f->type, f->size))
+		return "String";
+	if (f->count_field >= 0) {
+		snprintf(buf, cap, "Array(%s)", t);
+		return buf;
+	}
+	return t;
+}
+
+/* "table\tname\ttype" lines of the server's answer: the type of a column,
+ * NULL if absent. */
+static const char *server_column(const char *tsv, const char *table, const char *name, char *out,
+				 size_t cap)
+{
+	size_t tl = strlen(table), nl = strlen(name);
+
+	for (const char *l = tsv; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, table, tl) == 0 && l[tl] == '\t' && strncmp(l + tl + 1, name, nl) == 0 &&
+		    l[tl + 1 + nl] == '\t') {
+			const char *t = l + tl + nl + 2;
+			size_t n = strcspn(t, "\n");
+
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, t, n);
+			out[n] = '\0';
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static bool server_table(const char *tsv, const char *table)
+{
+	size_t tl = strlen(table);
+
+	for (const char *l = tsv; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, table, tl) == 0 && l[tl] == '\t')
+			return true;
+	return false;
+}
+
+static int expect_column(const char *tsv, const char *table, const char *name, const char *type,
+			 struct elog_error *err)
+{
+	char got[128];
+
+	if (server_column(tsv, table, name, got, sizeof(got)) == NULL)
+		return elog_errorf(err, EINVAL, "ClickHouse table %s has no column %s (%s): create "
+				   "the tables with elog-schemac --clickhouse", table, name, type);
+	if (strcmp(got, type) != 0)
+		return elog_errorf(err, EINVAL, "ClickHouse table %s: column %s is %s, the schema "
+				   "says %s: create the tables with elog-schemac --clickhouse",
+				   table, name, got, type);
+	return 0;
+}
+
+/* The INSERT of one event's table: every sent column, named. */
+static char *insert_url(struct elog_ch *ch, const char *table, const struct elog_event_desc *ev)
+{
+	struct buf q = { 0 };
+	char *url = NULL;
+	size_t need = 64 + strlen(table);
+
+	for (int i = 0; i < ELOG_CH_COMMON_COUNT; i++)
+		need += strlen(elog_ch_common[i].name) + 2;
+	for (uint16_t i = 0; i < ev->field_count; i++)
+		need += strlen(ev->fields[i].name) + 10;
+	if (buf_reserve(&q, need + 1))
+		return NULL;
+	q.len = (size_t)sprintf((char *)q.p, "INSERT INTO %s (", table);
+	for (int i = 0; i < ELOG_CH_COMMON_COUNT; i++)
+		if (elog_ch_common[i].fill == ELOG_CH_SENT)
+			q.len += (size_t)sprintf((char *)q.p + q.len, "%s%s", i ? "," : "",
+						 elog_ch_common[i].name);
+	for (uint16_t i = 0; i < ev->field_count; i++)
+		q.len += (size_t)sprintf((char *)q.p + q.len, ",`%s%s`",
+					 elog_ch_field_prefix(ev->fields[i].name), ev->fields[i].name);
+	q.len += (size_t)sprintf((char *)q.p + q.len, ") FORMAT RowBinary");
+	url = url_query(ch, (const char *)q.p);
+	buf_free(&q);
+	return url;
+}
+
+/*
+ * A provider's tables on the server hold the schema's columns, with the
+ * schema's types; its INSERTs are prepared. HTTP_DOWN leaves it for later.
+ */
+static int check_slot(struct elog_ch *ch, struct slot *s, enum http_result *hr,
+		      struct elog_error *err)
+{
+	const struct elog_provider_desc *d = s->desc;
+	char sql[256], table[128], tb[64], col[96];
+	const char *tsv;
+
+	snprintf(sql, sizeof(sql), "SELECT table, name, type FROM system.columns WHERE database = "
+		 "currentDatabase() AND startsWith(table, '%s_') FORMAT TabSeparated", s->name);
+	*hr = query(ch, sql, 0);
+	if (*hr == HTTP_DOWN)
+		return 0;
+	if (*hr == HTTP_REFUSED)
+		return elog_errorf(err, EIO, "ClickHouse at %s: cannot list the %s tables: %s",
+				   ch->url_shown, s->name, server_text(ch));
+	if (buf_reserve(&ch->resp, 1))
+		return elog_errorf(err, ENOMEM, "out of memory");
+	ch->resp.p[ch->resp.len] = '\0';
+	tsv = (const char *)ch->resp.p;
+	snprintf(table, sizeof(table), "%s_events", s->name);
+	if (!server_table(tsv, table))
+		return elog_errorf(err, ENOENT, "ClickHouse has no table %s (database of %s): create "
+				   "the tables with elog-schemac --clickhouse", table, ch->url_shown);
+	for (uint32_t e = 0; e < d->event_count; e++) {
+		const struct elog_event_desc *ev = &d->events[e];
+
+		lower_name(table, sizeof(table), s->name, ev->name);
+		if (!server_table(tsv, table))
+			return elog_errorf(err, ENOENT, "ClickHouse has no table %s (database of %s): "
+					   "create the tables with elog-schemac --clickhouse", table,
+					   ch->url_shown);
+		for (int i = 0; i < ELOG_CH_COMMON_COUNT; i++)
+			if (expect_column(tsv, table, elog_ch_common[i].name, elog_ch_common[i].type, err))
+				return -1;
+		for (uint16_t i = 0; i < ev->field_count; i++) {
+			const struct elog_field_desc *f = &ev->fields[i];
+
+			snprintf(col, sizeof(col), "%s%s", elog_ch_field_prefix(f->name), f->name);
+			if (expect_column(tsv, table, col, field_type(f, tb, sizeof(tb)), err))
+				return -1;
+		}
+		free(s->tables[e].insert_url);
+		s->tables[e].insert_url = insert_url(ch, table, ev);
+		if (s->tables[e].insert_url == NULL)
+			return elog_errorf(err, ENOMEM, "out of memory");
+	}
+	s->checked = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static struct sess *sess_get(struct elog_ch *ch, unsigned slot, uint64_t session)
+{
+	size_t h;
+	struct sess *e;
+
+	if (ch->nsess >= ch->sess_buckets) {
+		size_t nb = ch->sess_buckets ? ch->sess_buckets * 2 : 1024;
+		struct sess **t = calloc(nb, sizeof(*t));
+
+		if (t == NULL)
+			return NULL;
+		for (size_t i = 0; i < ch->sess_buckets; i++)
+			while ((e = ch->sess_hash[i]) != NULL) {
+				ch->sess_hash[i] = e->next;
+				h = (size_t)((e->session * 0x9e3779b97f4a7c15ull + e->slot) >> 20) & (nb - 1);
+				e->next = t[h];
+				t[h] = e;
+			}
+		free(ch->sess_hash);
+		ch->sess_hash = t;
+		ch->sess_buckets = nb;
+	}
+	h = (size_t)((session * 0x9e3779b97f4a7c15ull + slot) >> 20) & (ch->sess_buckets - 1);
+	for (e = ch->sess_hash[h]; e; e = e->next)
+		if (e->session == session && e->slot == slot)
+			return e;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->session = session;
+	e->slot = slot;
+	e->next = ch->sess_hash[h];
+	ch->sess_hash[h] = e;
+	ch->nsess++;
+	return e;
+}
+
+/* Ended sessions are forgotten only when nothing may be replayed: a
+ * replay re-reads events of sessions that ended meanwhile. */
+static void sess_sweep(struct elog_ch *ch, bool all)
+{
+	for (size_t i = 0; i < ch->sess_buckets; i++) {
+		struct sess **pp = &ch->sess_hash[i], *e;
+
+		while ((e = *pp) != NULL) {
+			if (all || e->ended) {
+				*pp = e->next;
+				free(e);
+				ch->nsess--;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+	ch->nended = 0;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static void put_value(struct buf *b, const struct payload *pl, const struct elog_field_desc *f,
+		      size_t off)
+{
+	struct elog_value v;
+
+	switch (f->type) {
+	case ELOG_T_IN_ADDR: {
+		uint32_t a;
+
+		field_bytes(pl, off, 4, &a);
+		put_le(b, ntohl(a), 4);
+		return;
+	}
+	case ELOG_T_IN6_ADDR: {
+		uint8_t a[16];
+
+		field_bytes(pl, off, 16, a);
+		put(b, a, 16);
+		return;
+	}
+	default:
+		break;
+	}
+	elog_field_value(pl, f, off, &v);
+	if (v.kind == ELOG_VAL_TEXT) {
+		/* As every other output: the text ends at the first NUL. */
+		size_t n = v.text ? strnlen((const char *)v.text, v.text_len) : 0;
+
+		put_string(b, v.text, n);
+		return;
+	}
+	put_le(b, v.kind == ELOG_VAL_INT ? (uint64_t)v.i : v.u, type_size(f->type, f->size));
+}
+
+/* The most bytes one event's row may take (checked before encoding). */
+static size_t row_bound(const struct elog_ch *ch, const struct elog_event_desc *ev, size_t plen)
+{
+	/* Common columns, then per field at most its bytes plus a length,
+	 * and a tail at most the payload plus a count and NUL stops. */
+	return ch->host_enc.len + 256 + 16 * (size_t)ev->field_count + 2 * plen + 64;
+}
+
+static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc *ev,
+		  const struct elog_event_hdr *hdr, int64_t utc_us, const void *payload,
+		  size_t plen, uint64_t seq, struct elog_error *err)
+{
+	struct slot *s = &ch->slots[si];
+	struct table *t = &s->tables[ev - s->desc->events];
+	struct buf *b = &t->rows;
+	struct payload pl = { payload, payload ? plen : 0 };
+	struct sess *se = NULL;
+	size_t before;
+
+	if (s->facts && hdr->session_id != ELOG_SESSION_ID_NONE) {
+		se = sess_get(ch, si, hdr->session_id);
+		if (se == NULL)
+			return elog_errorf(err, ENOMEM, "out of memory");
+		{
+			struct elog_conn_state old = se->st;
+
+			s->facts->learn(&se->st, hdr->event_id, payload, plen);
+			if (memcmp(&old, &se->st, sizeof(old)) != 0)
+				s->facts->identify(&se->st, &se->id);
+		}
+		if (hdr->event_id == ELOG_SESSION_END_ID && !se->ended) {
+			se->ended = true;
+			ch->nended++;
+		}
+	}
+	if (buf_reserve(b, row_bound(ch, ev, plen)))
+		return elog_errorf(err, ENOMEM, "out of memory");
+	before = b->len;
+	put(b, ch->host_enc.p, ch->host_enc.len);
+	put(b, ch->boot_enc, 16);
+	put_le(b, ch->cfg.stream, 8);
+	put_le(b, seq, 8);
+	put_le(b, (uint64_t)utc_us, 8);
+	put_le(b, hdr->timestamp, 8);
+	put_le(b, hdr->cpu, 2);
+	put_le(b, (uint32_t)hdr->thread_id, 4);
+	put_le(b, hdr->session_id, 8);
+	if (se != NULL) {
+		put_string(b, se->id.log_id, strnlen(se->id.log_id, sizeof(se->id.log_id)));
+		put(b, se->id.local16, 16);
+		put_le(b, se->id.lport, 2);
+		put(b, se->id.remote16, 16);
+		put_le(b, se->id.rport, 2);
+	} else {
+		static const uint8_t zero[16];
+
+		put_varint(b, 0);
+		put(b, zero, 16);
+		put_le(b, 0, 2);
+		put(b, zero, 16);
+		put_le(b, 0, 2);
+	}
+	for (uint16_t i = 0; i < ev->field_count; i++) {
+		const struct elog_field_desc *f = &ev->fields[i];
+
+		if (f->count_field < 0) {
+			put_value(b, &pl, f, f->offset);
+			continue;
+		}
+		uint64_t n = elog_tail_count(&pl, ev, f);
+
+		if (elog_tail_is_text(f)) {
+			put_string(b, pl.p + f->offset, n ? strnlen((const char *)pl.p + f->offset, n) : 0);
+			continue;
+		}
+		put_varint(b, n);
+		for (uint64_t k = 0; k < n; k++)
+			put_value(b, &pl, f, f->offset + (size_t)k * type_size(f->type, f->size));
+	}
+	t->nrows++;
+	ch->batch_bytes += b->len - before;
+	if (ch->batch_rows++ == 0) {
+		ch->batch_first_seq = seq;
+		ch->batch_started_ms = now_ms();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ spill */
+
+static int spill_close(struct elog_ch *ch, struct elog_error *err)
+{
+	struct elog_error e;
+	int rc = 0;
+
+	if (ch->sw == NULL)
+		return 0;
+	if (elog_writer_close(ch->sw, &e) < 0)
+		rc = elog_errorf(err, e.code, "spill file %s: %s", ch->spills[ch->nspills - 1].path,
+				 e.msg);
+	ch->sw = NULL;
+	return rc;
+}
+
+/* A new spill file, created (never an existing one) for this event's time
+ * base and the providers seen so far. */
+static int spill_open(struct elog_ch *ch, int64_t base, struct elog_error *err)
+{
+	const char *dir = ch->cfg.spill_dir;
+	struct spill *sp;
+	char *path;
+	int fd;
+
+	if (spill_close(ch, err))
+		return -1;
+	if (ch->nspills == MAX_SPILLS)
+		return elog_errorf(err, E2BIG, "too many spill files (%u)", MAX_SPILLS);
+	if (dir == NULL)
+		dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	if (asprintf(&path, "%s/elog-clickhouse-%016" PRIx64 "-%u.elog", dir, ch->cfg.stream,
+		     ch->nspills) < 0)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		elog_errorf(err, errno, "spill file %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	close(fd);
+	ch->sw_nprov = 0;
+	for (unsigned i = 0; i < ch->nslots; i++) {
+		ch->sw_prov[ch->sw_nprov].id = ch->slots[i].file_id;
+		ch->sw_prov[ch->sw_nprov++].name = ch->slots[i].name;
+	}
+	if (elog_writer_open(&ch->sw, path, ch->sw_prov, ch->sw_nprov, base, err) < 0) {
+		unlink(path);
+		free(path);
+		return -1;
+	}
+	sp = &ch->spills[ch->nspills++];
+	sp->path = path;
+	sp->first_seq = ch->next_seq;
+	sp->count = 0;
+	ch->sw_base = base;
+	return 0;
+}
+
+/* One event (numbered ch->next_seq) into the spill file. */
+static int spill_add(struct elog_ch *ch, unsigned si, const struct elog_event_hdr *hdr,
+		     int64_t utc_us, const void *payload, size_t plen, struct elog_error *err)
+{
+	int64_t base = utc_us - (int64_t)hdr->timestamp;
+	bool listed = false;
+
+	for (unsigned i = 0; ch->sw && i < ch->sw_nprov; i++)
+		if (ch->sw_prov[i].id == hdr->provider_id)
+			listed = strcmp(ch->sw_prov[i].name, ch->slots[si].name) == 0;
+	/* A file's records share one time base and one provider table. */
+	if ((ch->sw == NULL || base != ch->sw_base || !listed) && spill_open(ch, base, err))
+		return -1;
+	if (elog_writer_append2(ch->sw, hdr, payload, plen, err) < 0)
+		return -1;
+	ch->spills[ch->nspills - 1].count++;
+	ch->next_seq++;
+	ch->st.spilled++;
+	return 0;
+}
+
+static void batch_clear(struct elog_ch *ch)
+{
+	for (unsigned i = 0; i < ch->nslots; i++)
+		for (uint32_t e = 0; ch->slots[i].tables && e < ch->slots[i].desc->event_count; e++) {
+			ch->slots[i].tables[e].rows.len = 0;
+			ch->slots[i].tables[e].nrows = 0;
+		}
+	ch->raw.len = 0;
+	ch->batch_rows = 0;
+	ch->batch_bytes = 0;
+}
+
+/* The raw records of the batch, as kept for a spill. */
+struct raw_hdr {
+	uint16_t slot;
+	uint16_t len;
+	int64_t utc_us;
+	struct elog_event_hdr hdr;
+};
+
+static void go_down(struct elog_ch *ch)
+{
+	if (ch->state == CH_UP && ch->nspills == 0 && !ch->replaying) {
+		ch->spill_base = ch->batch_rows ? ch->batch_first_seq : ch->next_seq;
+		ch->sent_end = 0;
+		ch->backoff_ms = BACKOFF_MIN_MS;
+	} else if (ch->backoff_ms < BACKOFF_MIN_MS) {
+		ch->backoff_ms = BACKOFF_MIN_MS;
+	} else if (ch->backoff_ms < BACKOFF_MAX_MS) {
+		ch->backoff_ms *= 2;
+	}
+	ch->state = CH_DOWN;
+	ch->retry_at_ms = now_ms() + ch->backoff_ms;
+	ch->st.retries++;
+}
+
+/* The batch's raw records into spill files, numbered from its first seq. */
+static int spill_batch(struct elog_ch *ch, struct elog_error *err)
+{
+	size_t off = 0;
+	uint64_t seq = ch->next_seq;
+
+	ch->next_seq = ch->batch_first_seq;
+	while (off < ch->raw.len) {
+		struct raw_hdr rh;
+
+		memcpy(&rh, ch->raw.p + off, sizeof(rh));
+		if (spill_add(ch, rh.slot, &rh.hdr, rh.utc_us, ch->raw.p + off + sizeof(rh), rh.len,
+			      err) < 0)
+			return -1;
+		off += sizeof(rh) + rh.len;
+	}
+	ch->next_seq = seq;
+	return 0;
+}
+
+/* ------------------------------------------------------------ sending */
+
+static int send_batch(struct elog_ch *ch, struct elog_error *err)
+{
+	uint64_t last = ch->batch_first_seq + ch->batch_rows - 1;
+
+	if (ch->batch_rows == 0)
+		return 0;
+	if (ch->state == CH_DOWN && !ch->replaying) {
+		/* Not sent at all: straight to the spill. */
+		if (spill_batch(ch, err))
+			return -1;
+		batch_clear(ch);
+		return 0;
+	}
+	if (ch->replaying && last + 1 > ch->sent_end)
+		ch->sent_end = last + 1;
+	for (unsigned i = 0; i < ch->nslots; i++) {
+		struct slot *s = &ch->slots[i];
+
+		for (uint32_t e = 0; s->tables && e < s->desc->event_count; e++) {
+			struct table *t = &s->tables[e];
+			enum http_result r;
+
+			if (t->nrows == 0)
+				continue;
+			r = http_post(ch, t->insert_url, t->rows.p, t->rows.len, ERR_BODY_MAX);
+			if (r == HTTP_REFUSED) {
+				char name[128];
+
+				lower_name(name, sizeof(name), s->name, s->desc->events[e].name);
+				elog_errorf(err, EIO, "ClickHouse refused the insert into %s (HTTP %ld): %s",
+					    name, ch->http_status, server_text(ch));
+				snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
+				ch->failed = true;
+				/* Not lost: a replayed batch is in its spill file
+				 * still, a live one goes there (rows the server
+				 * took before are in it too). */
+				if (!ch->replaying)
+					spill_batch(ch, NULL);
+				batch_clear(ch);
+				return -1;
+			}
+			if (r == HTTP_DOWN) {
+				if (!ch->replaying) {
+					go_down(ch);
+					ch->sent_end = last + 1;
+					if (spill_batch(ch, err))
+						return -1;
+				} else {
+					go_down(ch);
+				}
+				batch_clear(ch);
+				return 0;
+			}
+			ch->st.inserted += t->nrows;
+			t->rows.len = 0;
+			t->nrows = 0;
+		}
+	}
+	batch_clear(ch);
+	if (!ch->replaying && ch->nspills == 0 && ch->nended > 4096)
+		sess_sweep(ch, false);
+	return 0;
+}
+
+/* ------------------------------------------------------------ replay */
+
+static int slot_of(struct elog_ch *ch, const char *name, uint16_t file_id,
+		   const struct elog_provider_desc *desc, struct elog_error *err)
+{
+	struct slot *s;
+
+	for (unsigned i = 0; i < ch->nslots; i++)
+		if (ch->slots[i].desc == desc && ch->slots[i].file_id == file_id)
+			return (int)i;
+	for (unsigned i = 0; i < ch->nslots; i++)
+		if (ch->slots[i].desc == desc) {
+			/* Another file numbered the provider otherwise. */
+			ch->slots[i].file_id = file_id;
+			return (int)i;
+		}
+	if (ch->nslots == MAX_SLOTS)
+		return elog_errorf(err, E2BIG, "too many providers");
+	s = &ch->slots[ch->nslots];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->file_id = file_id;
+	s->desc = desc;
+	s->facts = elog_conn_facts_find(name);
+	s->tables = calloc(desc->event_count, sizeof(*s->tables));
+	if (s->tables == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	return (int)ch->nslots++;
+}
+
+/* Which sequence numbers in [lo, hi] the server holds, as a bitmap. */
+static int present_seqs(struct elog_ch *ch, uint64_t lo, uint64_t hi, uint8_t **bits,
+			enum http_result *hr, struct elog_error *err)
+{
+	size_t nbits = (size_t)(hi - lo + 1);
+
+	*bits = calloc(nbits / 8 + 1, 1);
+	if (*bits == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	*hr = HTTP_OK;
+	for (unsigned i = 0; i < ch->nslots; i++) {
+		char *sql;
+
+		if (asprintf(&sql, "SELECT ins_seq FROM %s_events WHERE host = %s AND ins_stream = "
+			     "%" PRIu64 " AND ins_seq >= %" PRIu64 " AND ins_seq <= %" PRIu64
+			     " FORMAT RowBinary", ch->slots[i].name, ch->host_sql, ch->cfg.stream,
+			     lo, hi) < 0)
+			return elog_errorf(err, ENOMEM, "out of memory");
+		*hr = query(ch, sql, 0);
+		free(sql);
+		if (*hr == HTTP_DOWN)
+			return 0;
+		if (*hr == HTTP_REFUSED)
+			return elog_errorf(err, EIO, "ClickHouse at %s: cannot read back %s_events: %s",
+					   ch->url_shown, ch->slots[i].name, server_text(ch));
+		for (size_t off = 0; off + 8 <= ch->resp.len; off += 8) {
+			uint64_t v;
+
+			memcpy(&v, ch->resp.p + off, 8);
+			if (v >= lo && v <= hi)
+				(*bits)[(v - lo) / 8] |= (uint8_t)(1u << ((v - lo) % 8));
+		}
+	}
+	return 0;
+}
+
+/* Every spilled event the server does not hold yet, then the spill files
+ * removed. Leaves the state DOWN if the server goes away meanwhile. */
+static int replay(struct elog_ch *ch, struct elog_error *err)
+{
+	uint8_t *bits = NULL;
+	uint64_t lo = ch->spill_base, hi = ch->sent_end ? ch->sent_end - 1 : 0;
+	enum http_result hr;
+	int rc = 0;
+
+	if (spill_close(ch, err))
+		return -1;
+	if (ch->sent_end > lo) {
+		if (present_seqs(ch, lo, hi, &bits, &hr, err) < 0) {
+			free(bits);
+			return -1;
+		}
+		if (hr == HTTP_DOWN) {
+			free(bits);
+			go_down(ch);
+			return 0;
+		}
+	} else {
+		hi = 0;
+		lo = 1;
+	}
+	ch->state = CH_UP;
+	ch->replaying = true;
+	for (unsigned f = 0; f < ch->nspills && rc == 0; f++) {
+		struct elog_reader *r;
+		struct elog_record rec;
+		uint64_t seq = ch->spills[f].first_seq;
+
+		if (elog_reader_open(&r, ch->spills[f].path, err) < 0) {
+			rc = -1;
+			break;
+		}
+		while (rc == 0 && ch->state == CH_UP && (rc = elog_reader_next(r, &rec, err)) == 1) {
+			const char *name = elog_reader_provider_name(r, rec.hdr.provider_id);
+			const struct elog_provider_desc *desc = elog_schema_provider(name ? name : "");
+			const struct elog_event_desc *ev = desc ? elog_schema_event(desc, rec.hdr.event_id)
+				: NULL;
+			int si;
+			uint64_t this = seq++;
+
+			rc = 0;
+			if (bits && this >= lo && this <= hi &&
+			    (bits[(this - lo) / 8] & (1u << ((this - lo) % 8))))
+				continue;
+			/* Spill files only hold events of known tables. */
+			if (ev == NULL)
+				continue;
+			si = slot_of(ch, name, rec.hdr.provider_id, desc, err);
+			if (si < 0) {
+				rc = -1;
+				break;
+			}
+			if (!ch->slots[si].checked) {
+				if (check_slot(ch, &ch->slots[si], &hr, err) < 0) {
+					rc = -1;
+					break;
+				}
+				if (hr == HTTP_DOWN) {
+					go_down(ch);
+					break;
+				}
+			}
+			rc = encode(ch, (unsigned)si, ev, &rec.hdr,
+				    elog_record_utc_us(elog_reader_header(r), rec.hdr.timestamp),
+				    rec.payload, rec.payload_len, this, err);
+			if (rc == 0 && ch->batch_bytes >= ch->cfg.batch_bytes)
+				rc = send_batch(ch, err);
+		}
+		elog_reader_close(r);
+		if (rc > 0)
+			rc = 0;
+	}
+	if (rc == 0 && ch->state == CH_UP)
+		rc = send_batch(ch, err);
+	ch->replaying = false;
+	free(bits);
+	if (rc < 0)
+		return -1;
+	if (ch->state == CH_DOWN) {
+		/* Everything stays spilled; the next attempt starts over. */
+		batch_clear(ch);
+		return 0;
+	}
+	for (unsigned f = 0; f < ch->nspills; f++) {
+		unlink(ch->spills[f].path);
+		free(ch->spills[f].path);
+	}
+	ch->nspills = 0;
+	ch->backoff_ms = 0;
+	return 0;
+}
+
+/* A retry when due: is the server back? then replay. */
+static int try_recover(struct elog_ch *ch, struct elog_error *err)
+{
+	enum http_result hr;
+
+	if (ch->state != CH_DOWN || now_ms() < ch->retry_at_ms)
+		return 0;
+	hr = query(ch, "SELECT 1", ERR_BODY_MAX);
+	if (hr == HTTP_DOWN) {
+		go_down(ch);
+		return 0;
+	}
+	if (hr == HTTP_REFUSED)
+		return elog_errorf(err, EIO, "ClickHouse at %s: %s", ch->url_shown, server_text(ch));
+	return replay(ch, err);
+}
+
+/* ------------------------------------------------------------ API */
+
+static int check_url(struct elog_ch *ch, const char *url, struct elog_error *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *user = NULL, *pw = NULL, *host = NULL, *q = NULL, *frag = NULL;
+	int rc = 0;
+
+	if (u == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
+		rc = elog_errorf(err, EINVAL, "--clickhouse: not a URL: %s (use http://HOST:PORT/ or "
+				 "https://...)", url);
+		goto out;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		rc = elog_errorf(err, EINVAL, "--clickhouse: %s: the scheme must be http or https",
+				 url);
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	if (user || pw) {
+		rc = elog_errorf(err, EINVAL, "--clickhouse: credentials in the URL are refused: set "
+				 "ELOG_CLICKHOUSE_USER and ELOG_CLICKHOUSE_PASSWORD_FILE instead");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK) {
+		rc = elog_errorf(err, EINVAL, "--clickhouse: %s: a URL fragment (#...) means nothing "
+				 "here", url);
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_QUERY, &q, 0);
+	/* Inserts through a Distributed table are stored on the shards
+	 * before the answer: a replay's read-back must see them. */
+	if (asprintf(&ch->base_url, "%s%sinsert_distributed_sync=1&", url,
+		     q ? (url[strlen(url) - 1] == '&' || url[strlen(url) - 1] == '?' ? "" : "&")
+		       : (strchr(url, '?') ? "" : "?")) < 0)
+		rc = elog_errorf(err, ENOMEM, "out of memory");
+	else
+		ch->url_shown = strdup(url);
+out:
+	curl_free(scheme);
+	curl_free(user);
+	curl_free(pw);
+	curl_free(host);
+	curl_free(q);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static int set_host(struct elog_ch *ch, struct elog_error *err)
+{
+	char name[256];
+	const char *h = ch->cfg.host;
+	size_t n;
+
+	if (h == NULL) {
+		if (gethostname(name, sizeof(name)) < 0)
+			return elog_errorf(err, errno, "gethostname: %s", strerror(errno));
+		name[sizeof(name) - 1] = '\0';
+		h = name;
+	}
+	n = strlen(h);
+	if (buf_reserve(&ch->host_enc, n + 10))
+		return elog_errorf(err, ENOMEM, "out of memory");
+	put_string(&ch->host_enc, h, n);
+	ch->host_sql = malloc(2 * n + 3);
+	if (ch->host_sql == NULL)
+		return elog_errorf(err, ENOMEM, "out of memory");
+	{
+		char *q = ch->host_sql;
+
+		*q++ = '\'';
+		for (size_t i = 0; i < n; i++) {
+			if (h[i] == '\'' || h[i] == '\\')
+				*q++ = '\\';
+			*q++ = h[i];
+		}
+		*q++ = '\'';
+		*q = '\0';
+	}
+	return 0;
+}
+
+static void ch_free(struct elog_ch *ch)
+{
+	if (ch == NULL)
+		return;
+	if (ch->sw)
+		elog_writer_close(ch->sw, NULL);
+	for (unsigned i = 0; i < ch->nslots; i++) {
+		for (uint32_t e = 0; ch->slots[i].tables && e < ch->slots[i].desc->event_count; e++) {
+			buf_free(&ch->slots[i].tables[e].rows);
+			free(ch->slots[i].tables[e].insert_url);
+		}
+		free(ch->slots[i].tables);
+	}
+	for (unsigned f = 0; f < ch->nspills; f++)
+		free(ch->spills[f].path);
+	sess_sweep(ch, true);
+	free(ch->sess_hash);
+	buf_free(&ch->raw);
+	buf_free(&ch->resp);
+	buf_free(&ch->host_enc);
+	free(ch->host_sql);
+	free(ch->base_url);
+	free(ch->url_shown);
+	if (ch->curl)
+		curl_easy_cleanup(ch->curl);
+	curl_slist_free_all(ch->headers);
+	free(ch);
+	curl_global_cleanup();
+}
+
+int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct elog_error *err)
+{
+	struct elog_ch *ch;
+	enum http_result hr;
+
+	*out = NULL;
+	if (cfg->url == NULL || cfg->url[0] == '\0')
+		return elog_errorf(err, EINVAL, "--clickhouse: no URL");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return elog_errorf(err, EIO, "libcurl: initialisation failed");
+	ch = calloc(1, sizeof(*ch));
+	if (ch == NULL) {
+		curl_global_cleanup();
+		return elog_errorf(err, ENOMEM, "out of memory");
+	}
+	ch->cfg = *cfg;
+	if (!ch->cfg.batch_bytes)
+		ch->cfg.batch_bytes = BATCH_BYTES_DEFAULT;
+	if (!ch->cfg.batch_ms)
+		ch->cfg.batch_ms = BATCH_MS_DEFAULT;
+	if (!ch->cfg.give_up_s)
+		ch->cfg.give_up_s = GIVE_UP_S_DEFAULT;
+	ch->curl = curl_easy_init();
+	if (ch->curl == NULL) {
+		ch_free(ch);
+		return elog_errorf(err, ENOMEM, "libcurl: cannot create a handle");
+	}
+	if (check_url(ch, cfg->url, err) || set_host(ch, err)) {
+		ch_free(ch);
+		return -1;
+	}
+	/* UUID in RowBinary: two little-endian 64-bit halves, high first. */
+	for (int i = 0; i < 8; i++) {
+		ch->boot_enc[i] = cfg->boot_id[7 - i];
+		ch->boot_enc[8 + i] = cfg->boot_id[15 - i];
+	}
+	curl_easy_setopt(ch->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(ch->curl, CURLOPT_WRITEDATA, &ch->resp);
+	curl_easy_setopt(ch->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	/* A server that stops answering (not only one that is gone). */
+	curl_easy_setopt(ch->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(ch->curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(ch->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* No "Expect: 100-continue": the server does not answer it, and
+	 * curl would wait a second before every large batch. */
+	ch->headers = curl_slist_append(NULL, "Expect:");
+	if (ch->headers == NULL) {
+		ch_free(ch);
+		return elog_errorf(err, ENOMEM, "out of memory");
+	}
+	curl_easy_setopt(ch->curl, CURLOPT_HTTPHEADER, ch->headers);
+	if (cfg->user || cfg->password) {
+		curl_easy_setopt(ch->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(ch->curl, CURLOPT_USERNAME, cfg->user ? cfg->user : "default");
+		curl_easy_setopt(ch->curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	}
+	hr = query(ch, "SELECT 1", ERR_BODY_MAX);
+	if (hr == HTTP_DOWN) {
+		elog_errorf(err, ECONNREFUSED, "cannot reach ClickHouse at %s: %s", ch->url_shown,
+			    ch->down_msg);
+		ch_free(ch);
+		return -1;
+	}
+	if (hr == HTTP_REFUSED) {
+		if (ch->http_status == 401 || ch->http_status == 403 ||
+		    strstr(server_text(ch), "password") || strstr(server_text(ch), "user"))
+			elog_errorf(err, EACCES, "ClickHouse at %s refused the credentials%s: %s",
+				    ch->url_shown, cfg->user || cfg->password ? "" :
+				    " (none given: set ELOG_CLICKHOUSE_USER and "
+				    "ELOG_CLICKHOUSE_PASSWORD_FILE)", server_text(ch));
+		else
+			elog_errorf(err, EIO, "ClickHouse at %s (HTTP %ld): %s", ch->url_shown,
+				    ch->http_status, server_text(ch));
+		ch_free(ch);
+		return -1;
+	}
+	if (ch->resp.len < 1 || ch->resp.p[0] != '1') {
+		elog_errorf(err, EPROTO, "%s does not answer as a ClickHouse server", ch->url_shown);
+		ch_free(ch);
+		return -1;
+	}
+	ch->state = CH_UP;
+	*out = ch;
+	return 0;
+}
+
+int elog_ch_add(struct elog_ch *ch, const struct elog_event_hdr *hdr, const char *provider_name,
+		const struct elog_provider_desc *desc, int64_t utc_us, const void *payload,
+		size_t payload_len, struct elog_error *err)
+{
+	const struct elog_event_desc *ev = desc ? elog_schema_event(desc, hdr->event_id) : NULL;
+	struct raw_hdr rh;
+	int si;
+
+	if (ev == NULL || provider_name == NULL) {
+		ch->st.unknown++;
+		return 0;
+	}
+	if (payload_len > ELOG_PAYLOAD_MAX)
+		payload_len = ELOG_PAYLOAD_MAX;
+	si = slot_of(ch, provider_name, hdr->provider_id, desc, err);
+	if (si < 0)
+		return -1;
+	/* Now and then: the clock, for batch age and retries. */
+	if ((++ch->adds & 1023) == 0 && elog_ch_poll(ch, err) < 0)
+		return -1;
+	if (ch->state == CH_DOWN || ch->failed)
+		return spill_add(ch, (unsigned)si, hdr, utc_us, payload, payload_len, err);
+	if (!ch->slots[si].checked) {
+		enum http_result hr;
+
+		if (check_slot(ch, &ch->slots[si], &hr, err) < 0)
+			return -1;
+		if (hr == HTTP_DOWN) {
+			/* What is batched waits in the spill with this event. */
+			go_down(ch);
+			if (spill_batch(ch, err))
+				return -1;
+			batch_clear(ch);
+			return spill_add(ch, (unsigned)si, hdr, utc_us, payload, payload_len, err);
+		}
+	}
+	if (encode(ch, (unsigned)si, ev, hdr, utc_us, payload, payload_len, ch->next_seq, err) < 0)
+		return -1;
+	/* Kept for a spill, should this batch not get through. */
+	if (buf_reserve(&ch->raw, sizeof(rh) + payload_len))
+		return elog_errorf(err, ENOMEM, "out of memory");
+	rh.slot = (uint16_t)si;
+	rh.len = (uint16_t)payload_len;
+	rh.utc_us = utc_us;
+	rh.hdr = *hdr;
+	put(&ch->raw, &rh, sizeof(rh));
+	put(&ch->raw, payload, payload_len);
+	ch->next_seq++;
+	if (ch->batch_bytes >= ch->cfg.batch_bytes)
+		return send_batch(ch, err);
+	return 0;
+}
+
+int elog_ch_poll(struct elog_ch *ch, struct elog_error *err)
+{
+	if (ch->failed)
+		return 0;
+	if (ch->state == CH_DOWN)
+		return try_recover(ch, err);
+	if (ch->batch_rows && now_ms() - ch->batch_started_ms >= ch->cfg.batch_ms)
+		return send_batch(ch, err);
+	return 0;
+}
+
+int elog_ch_close(struct elog_ch *ch, struct elog_ch_stats *st, struct elog_error *err)
+{
+	uint64_t deadline;
+	int rc = 0;
+
+	if (ch == NULL)
+		return 0;
+	if (ch->failed)
+		rc = elog_errorf(err, EIO, "%s", ch->fail_msg);
+	else if (ch->state == CH_UP)
+		rc = send_batch(ch, err);
+	deadline = now_ms() + (uint64_t)ch->cfg.give_up_s * 1000;
+	while (rc == 0 && ch->state == CH_DOWN && now_ms() < deadline) {
+		uint64_t t = now_ms();
+
+		if (t < ch->retry_at_ms) {
+			uint64_t ms = ch->retry_at_ms - t;
+
+			usleep((useconds_t)(ms > 1000 ? 1000 : ms) * 1000);
+			continue;
+		}
+		rc = try_recover(ch, err);
+	}
+	if (spill_close(ch, rc ? NULL : err) < 0)
+		rc = -1;
+	for (unsigned f = 0; f < ch->nspills; f++)
+		ch->st.kept += ch->spills[f].count;
+	if (ch->nspills) {
+		/* Nothing is lost: say where it is. */
+		char files[ELOG_ERROR_MSG_MAX] = "";
+		size_t n = 0;
+
+		for (unsigned f = 0; f < ch->nspills && n + 2 < sizeof(files); f++)
+			n += (size_t)snprintf(files + n, sizeof(files) - n, "%s%s", f ? " " : "",
+					      ch->spills[f].path);
+		if (rc == 0)
+			elog_errorf(err, EHOSTUNREACH, "ClickHouse at %s unreachable (%s): %" PRIu64
+				    " events kept in %s", ch->url_shown, ch->down_msg, ch->st.kept,
+				    files);
+		else if (err && strlen(err->msg) + strlen(files) + 40 < sizeof(err->msg))
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+				 "; %" PRIu64 " events kept in %s", ch->st.kept, files);
+		rc = -1;
+	}
+	if (st)
+		*st = ch->st;
+	ch_free(ch);
+	return rc;
+}
