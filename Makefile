@@ -11,6 +11,9 @@
 #   make install PREFIX=/usr/local
 #   make V=1             show full commands
 
+# The version of every command (--version) and of eventlog.pc: set here only.
+VERSION := 0.1.0
+
 BUILD ?= build
 ifeq ($(SAN),1)
 BUILD := build/san
@@ -28,7 +31,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 WARN := -Wall -Wextra -Werror
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -MMD -MP \
-	-Iinclude -Ilib -I$(GEN)
+	-Iinclude -Ilib -I$(GEN) -DELOG_VERSION='"$(VERSION)"'
 LDLIBS := -lbpf -lelf -lz -lzstd
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -146,7 +149,8 @@ install: all
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	for m in man/*.[1-8]; do \
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
-	sed -e 's|@PREFIX@|$(PREFIX)|g' eventlog.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eventlog.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
 
 # Runs every test group of this build variant; each group's outcome is
 # appended to build/test-results for the summary of `make test`, and its

@@ -57,6 +57,11 @@ int elog_writer_open(struct elog_writer **out, const char *path,
  * disk (up to 7 MiB may be queued; see elog_writer_flush()).
  */
 #define ELOG_WRITER_DIRECT 1u
+/* ELOG_WRITER_NEW: never replace a file. A path that names a regular file
+ * (also through a link, or a dangling link) fails with EEXIST (err->code)
+ * instead of being truncated; /dev/null, a FIFO or a terminal is written
+ * as it is. */
+#define ELOG_WRITER_NEW 2u
 int elog_writer_open_flags(struct elog_writer **out, const char *path,
 			   const struct elog_writer_provider *providers, uint32_t provider_count,
 			   int64_t boot_to_utc_us, unsigned flags, struct elog_error *err);
@@ -65,11 +70,19 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 bool elog_writer_direct(const struct elog_writer *w);
 
 /*
- * elog_writer_open(), over an already open FILE (not closed by the writer;
- * must be seekable for the final header rewrite, else elog_writer_close
- * reports it).
- * The header is only written at open and at close on such a stream.
+ * elog_writer_open(), over an already open FILE (not closed by the writer).
+ * The header is only written at open and at close on such a stream, and at
+ * the first event (the time base) when it can seek.
+ *
+ * A stream that cannot seek back to its header (a pipe, a socket, a file
+ * opened for appending or not at its start: `elog -c ... -o -`) gets its
+ * header once, at open, and never again: there the time base is boot time
+ * 0 (capture_start 0, start_utc_us boot_to_utc_us), which dates every
+ * record as well, and event_count is ELOG_EVENT_COUNT_STREAMED, "not
+ * known", since the exact count is only known at the end (dropped_events
+ * stays 0: the capturing program reports drops itself).
  */
+#define ELOG_EVENT_COUNT_STREAMED UINT64_MAX
 int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 			    const struct elog_writer_provider *providers, uint32_t provider_count,
 			    int64_t boot_to_utc_us, struct elog_error *err);
@@ -147,8 +160,10 @@ struct elog_record {
 };
 
 /*
- * Open a capture: a path, "-" for stdin, or a name ending in ".gz"
- * (decompressed with zlib; stdin is decompressed when it is gzip data).
+ * Open a capture: a path or "-" for stdin. Gzip data is decompressed with
+ * zlib, told by its content whatever the name (a file that cannot be read
+ * at an offset, a FIFO, by its name ending in ".gz"; stdin always by
+ * content).
  * Reads and validates the header and provider table:
  *   "File is empty", "Invalid binary file: bad magic number",
  *   "Unsupported file version: N (expected 1)",

@@ -219,17 +219,33 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/*
+ * Whether fd holds gzip data, by its first two bytes (1f 8b), whatever its
+ * name. A file that cannot be read at an offset (a pipe) goes by its name;
+ * stdin always through zlib (see below).
+ */
+static bool gzip_content(int fd, const char *path)
+{
+	unsigned char m[2];
+	ssize_t n = pread(fd, m, sizeof(m), 0);
+
+	if (n < 0)
+		return ends_with(path, ".gz");
+	return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 int elog_reader_open(struct elog_reader **out, const char *path, struct elog_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	bool gz = is_stdin || ends_with(path, ".gz");
 	struct elog_reader *r;
+	bool gz;
 	int fd;
 
 	*out = NULL;
 	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return elog_errorf(err, errno, "%s: %s", is_stdin ? "stdin" : path, strerror(errno));
+	gz = is_stdin || gzip_content(fd, path);
 	r = reader_new(gz ? SRC_GZ : SRC_FD, is_stdin ? "stdin" : path, err);
 	if (r == NULL) {
 		close(fd);

@@ -7,9 +7,11 @@
  * correct times and only event_count 0, which the reader reports.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "outfile.h"
@@ -29,6 +31,7 @@ struct elog_writer {
 	char *path;  /* for messages; NULL for a caller's stream */
 	bool failed; /* a write failed: the file ends where the disk did */
 	bool closing; /* elog_writer_close_begin() ran: nothing more to append */
+	bool noseek;  /* a stream that cannot go back to its header: written once */
 };
 
 /* Any failed write is final (full disk, I/O error): nothing is appended
@@ -87,9 +90,17 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 static int write_preamble(struct elog_writer *w, const struct elog_writer_provider *prov,
 			  uint32_t count, struct elog_error *err)
 {
+	struct elog_file_hdr h = w->hdr;
 	__u32 n = count;
 
-	if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) ||
+	/* Written once: a time base that holds for every record, and a
+	 * count that says it is not known (see capture.h). */
+	if (w->noseek) {
+		h.capture_start = 0;
+		h.start_utc_us = (__u64)w->boot_to_utc_us;
+		h.event_count = ELOG_EVENT_COUNT_STREAMED;
+	}
+	if (write_all(w, &h, sizeof(h), "binary header", err) ||
 	    write_all(w, &n, sizeof(n), "provider count", err))
 		return -1;
 	for (uint32_t i = 0; i < count; i++) {
@@ -129,6 +140,24 @@ static struct elog_writer *writer_new(int64_t boot_to_utc_us)
 	return w;
 }
 
+/*
+ * Whether the header can be rewritten in place: the stream is at its start
+ * and can seek there. A descriptor opened for appending would write the
+ * header at the end instead. A stream without a descriptor (fopencookie,
+ * as lib/zfile.h) answers for itself through fseek.
+ */
+static bool stream_seekable(FILE *f)
+{
+	int fd = fileno(f), fl;
+
+	if (fd >= 0) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || (fl & O_APPEND) || lseek(fd, 0, SEEK_CUR) < 0)
+			return false;
+	}
+	return ftello(f) == 0;
+}
+
 int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 			    const struct elog_writer_provider *providers, uint32_t provider_count,
 			    int64_t boot_to_utc_us, struct elog_error *err)
@@ -142,6 +171,7 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	if (w == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
 	w->f = f;
+	w->noseek = !stream_seekable(f);
 	if (write_preamble(w, providers, provider_count, err) < 0) {
 		free(w);
 		return -1;
@@ -163,10 +193,12 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 	w = writer_new(boot_to_utc_us);
 	if (w == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
-	e = elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0);
+	e = elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0,
+			      (flags & ELOG_WRITER_NEW) == 0);
 	if (e != 0) {
 		free(w);
-		return elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
+		return e == EEXIST ? elog_errorf(err, e, "%s: file exists", path) :
+			elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
 	}
 	w->path = strdup(path); /* messages only: NULL is fine */
 	if (write_preamble(w, providers, provider_count, err) < 0) {
@@ -234,7 +266,7 @@ int elog_writer_append2(struct elog_writer *w, const struct elog_event_hdr *hdr,
 				   payload_len + ELOG_EVENT_HDR_SIZE);
 	memcpy(&h, hdr, sizeof(h));
 	h.event_length = (__u16)(ELOG_EVENT_HDR_SIZE + payload_len);
-	if (w->hdr.event_count == 0) {
+	if (w->hdr.event_count == 0 && !w->noseek) {
 		/* The time base is the first event's own timestamp. */
 		w->hdr.capture_start = h.timestamp;
 		w->hdr.start_utc_us = h.timestamp + (__u64)w->boot_to_utc_us; /* wraps, never UB */
@@ -268,7 +300,7 @@ int elog_writer_append_run(struct elog_writer *w, const void *recs, size_t bytes
 
 	if (count <= 1)
 		return count ? elog_writer_append(w, recs, bytes, err) : 0;
-	if (w->hdr.event_count == 0) {
+	if (w->hdr.event_count == 0 && !w->noseek) {
 		/* The first event sets the time base: through the one-record path. */
 		if (bytes < ELOG_EVENT_HDR_SIZE)
 			return elog_errorf(err, EINVAL, "record run too short: %zu bytes", bytes);
@@ -368,6 +400,8 @@ int elog_writer_close(struct elog_writer *w, struct elog_error *err)
 				 "was not rewritten", w->path != NULL ? w->path : "capture");
 	} else if (fflush(w->f) != 0)
 		rc = write_failed(w, errno, "flush", err);
+	else if (w->noseek)
+		goto out; /* its header was final at open */
 	else if (fseek(w->f, 0, SEEK_SET) != 0)
 		rc = elog_errorf(err, errno, "fseek: %s", strerror(errno));
 	else if (write_all(w, &w->hdr, sizeof(w->hdr), "binary header", err) < 0)

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -308,7 +309,121 @@ out:
 
 /* ---- the interface ---- */
 
-int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct)
+int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created)
+{
+	struct stat st;
+	int fd;
+
+	oflags |= O_WRONLY | O_CLOEXEC;
+	if (created != NULL)
+		*created = false;
+	fd = open(path, oflags | O_CREAT | O_EXCL, mode);
+	if (fd >= 0) {
+		if (created != NULL)
+			*created = true;
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	/* The name exists; what it names (through links) decides. A link
+	 * that names nothing yet would create a file: refused like one. */
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		st.st_mode = S_IFREG;
+	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (S_ISREG(st.st_mode)) {
+		if (!replace)
+			return -EEXIST;
+		oflags |= O_CREAT | O_TRUNC;
+	}
+	fd = open(path, oflags, mode);
+	return fd >= 0 ? fd : -errno;
+}
+
+int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace)
+{
+	struct stat st;
+	mode_t mask;
+	int fd;
+
+	x->fd = -1;
+	x->tmp = NULL;
+	x->created = false;
+	fd = elog_output_open(path, 0, mode, false, &x->created);
+	if (fd >= 0) {
+		x->fd = fd;
+		return 0;
+	}
+	if (fd != -EEXIST || !replace)
+		return fd;
+	/* Replacing. What a link names is written through it, as
+	 * elog_output_open() does (a rename would replace the link). */
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fd = elog_output_open(path, 0, mode, true, NULL);
+		if (fd < 0)
+			return fd;
+		x->fd = fd;
+		return 0;
+	}
+	/* A regular file: a new one next to it, renamed over it at the end. */
+	if (asprintf(&x->tmp, "%s.XXXXXX", path) < 0) {
+		x->tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(x->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		free(x->tmp);
+		x->tmp = NULL;
+		return -e;
+	}
+	/* mkstemp makes it 0600: give it the mode a new file would have
+	 * (if that fails it stays 0600: more private, never less). */
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, mode & ~mask);
+	x->fd = fd;
+	return 0;
+}
+
+int elog_export_commit(struct elog_export *x, const char *path)
+{
+	int e = 0;
+
+	if (x->fd >= 0 && close(x->fd) < 0)
+		e = errno;
+	x->fd = -1;
+	if (e == 0 && x->tmp != NULL && rename(x->tmp, path) < 0)
+		e = errno;
+	if (e != 0) {
+		elog_export_abort(x, path);
+		return -e;
+	}
+	free(x->tmp);
+	x->tmp = NULL;
+	x->created = false; /* in place: no longer ours to remove */
+	return 0;
+}
+
+void elog_export_abort(struct elog_export *x, const char *path)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	if (x->tmp != NULL)
+		unlink(x->tmp);
+	else if (x->created)
+		unlink(path);
+	free(x->tmp);
+	x->tmp = NULL;
+	x->created = false;
+}
+
+int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace)
 {
 	struct elog_outfile *f = calloc(1, sizeof(*f));
 	struct stat st;
@@ -323,9 +438,9 @@ int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct)
 	}
 	/* Mode 0600: a capture holds addresses, ports and kernel socket
 	 * addresses, which other users must not read. */
-	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f->fd = elog_output_open(path, 0, 0600, replace, NULL);
 	if (f->fd < 0) {
-		e = errno;
+		e = -f->fd;
 		free(f->buf);
 		free(f);
 		return e;

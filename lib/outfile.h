@@ -37,10 +37,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 struct elog_outfile;
 
-/* Creates (truncates) path, mode 0600; direct: try O_DIRECT. */
-int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct);
+/*
+ * Opens path to write an output without destroying anything: a name that
+ * does not exist is created (O_CREAT | O_EXCL, mode before the umask). A
+ * name that exists and names a regular file (also through links), or a
+ * dangling link, is refused with EEXIST unless replace, which truncates
+ * what it names. Any other existing file (/dev/null, a terminal, a FIFO)
+ * is opened as it is: writing to it overwrites nothing. A directory fails
+ * with EISDIR.
+ * oflags: more open(2) flags; O_WRONLY and O_CLOEXEC are always set.
+ * *created (may be NULL): whether this call made the file, so that only
+ * such a file is ever removed after a failure. Returns the descriptor or
+ * -errno.
+ */
+int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created);
+
+/*
+ * An export written whole and then done (--pcapng, --report): a new file
+ * is created where it goes; a regular file that exists is, with replace,
+ * not truncated but written next to it (a temporary name in the same
+ * directory) and renamed over it by elog_export_commit(), so that a
+ * failed export leaves the old file as it was. elog_export_abort() removes
+ * what this run created (the new file or the temporary one), nothing else.
+ */
+struct elog_export {
+	int fd;       /* write here; -1 once committed or aborted */
+	char *tmp;    /* the temporary name when replacing, else NULL */
+	bool created; /* this run created the file at the final path */
+};
+
+/* 0, or -errno as elog_output_open() (-EEXIST: exists, no replace). */
+int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace);
+/* Closes fd and puts the file in place; 0 or -errno (then aborted). */
+int elog_export_commit(struct elog_export *x, const char *path);
+/* Closes fd (if still open) and removes what this run created. */
+void elog_export_abort(struct elog_export *x, const char *path);
+
+/* Creates path (mode 0600) through elog_output_open(); direct: try
+ * O_DIRECT; replace: an existing regular file is truncated, not refused. */
+int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace);
 
 /* Appends n bytes. */
 int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n);

@@ -23,6 +23,7 @@
 #include "conn_analysis.h"
 #include "conn_facts.h"
 #include "format.h"
+#include "outfile.h"
 #include "report.h"
 #include "session_map.h"
 
@@ -81,7 +82,8 @@ struct conn {
 
 struct elog_report {
 	char *path;
-	int fd;
+	struct elog_export x; /* the file (lib/outfile.h) */
+	int fd;               /* x.fd until written */
 	bool written;
 	struct elog_session_map *map;
 };
@@ -211,8 +213,11 @@ static void timeline_add(struct elog_plot *p, const struct elog_series_record *r
 
 /* ---------------------------------------------------------------- report */
 
-int elog_report_open(struct elog_report **out, const char *path, struct elog_error *err)
+int elog_report_open(struct elog_report **out, const char *path, bool replace,
+		     struct elog_error *err)
 {
+	int e;
+
 	struct elog_report *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
@@ -225,18 +230,18 @@ int elog_report_open(struct elog_report **out, const char *path, struct elog_err
 		free(r);
 		return -1;
 	}
-	/* O_EXCL: an existing file is never replaced. */
-	r->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (r->fd < 0) {
-		int e = errno;
-
+	/* An existing file is never replaced unless asked, and then only
+	 * once the page is written whole. */
+	e = elog_export_open(&r->x, path, 0644, replace);
+	if (e < 0) {
 		elog_session_map_close(r->map);
 		free(r->path);
 		free(r);
-		if (e == EEXIST)
-			return elog_errorf(err, e, "%s: file exists (elog does not overwrite it)", path);
-		return elog_errorf(err, e, "%s: %s", path, strerror(e));
+		if (e == -EEXIST)
+			return elog_errorf(err, EEXIST, "%s: file exists", path);
+		return elog_errorf(err, -e, "%s: %s", path, strerror(-e));
 	}
+	r->fd = r->x.fd;
 	*out = r;
 	return 0;
 }
@@ -625,7 +630,7 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	FILE *f, *js;
 	char *json = NULL;
 	size_t json_len = 0;
-	int fd;
+	int fd, e;
 
 	if (o == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -736,6 +741,10 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 				   strerror(errno ? errno : EIO));
 	if (fsync(r->fd) < 0 && errno != EINVAL && errno != EROFS)
 		return elog_errorf(err, errno, "%s: %s", r->path, strerror(errno));
+	r->fd = -1;
+	e = elog_export_commit(&r->x, r->path);
+	if (e < 0)
+		return elog_errorf(err, -e, "%s: %s", r->path, strerror(-e));
 	r->written = true;
 	return (long)nconn;
 }
@@ -752,10 +761,10 @@ void elog_report_close(struct elog_report *r)
 		plot_free(&c->plot);
 	}
 	elog_session_map_close(r->map);
-	close(r->fd);
-	/* The file was created by this report: a half-written one goes. */
+	/* A half-written page goes, if this report created its file; a file
+	 * it was to replace is as it was. */
 	if (!r->written)
-		unlink(r->path);
+		elog_export_abort(&r->x, r->path);
 	free(r->path);
 	free(r);
 }

@@ -17,8 +17,10 @@
 
 struct elog_report;
 
-/* Creates path, which must not exist yet (nothing is overwritten). */
-int elog_report_open(struct elog_report **out, const char *path, struct elog_error *err);
+/* Creates path. One that exists fails with EEXIST unless replace; then it
+ * is replaced only by a page written whole (lib/outfile.h, elog_export). */
+int elog_report_open(struct elog_report **out, const char *path, bool replace,
+		     struct elog_error *err);
 /* One record of a selected session. */
 int elog_report_add(struct elog_report *r, const struct elog_series_record *rec,
 		    struct elog_error *err);

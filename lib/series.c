@@ -4,9 +4,11 @@
  * its own UTC base and provider table; only the record stream is joined.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -35,6 +37,34 @@ bool elog_path_is_zstd(const char *path)
 	return n >= 4 && strcmp(path + n - 4, ".zst") == 0;
 }
 
+/*
+ * zstd data (a frame's magic, 28 b5 2f fd), whatever the file's name. What
+ * is not a regular file (a FIFO: opening it here would take a writer's
+ * data or make it fail) goes by its name, and so does a file that cannot
+ * be opened: the reader then says why.
+ */
+static bool zstd_content(const char *path)
+{
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	unsigned char m[4];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return false;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return elog_path_is_zstd(path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return elog_path_is_zstd(path);
+	n = pread(fd, m, sizeof(m), 0);
+	close(fd);
+	if (n < 0)
+		return elog_path_is_zstd(path);
+	return n == 4 && memcmp(m, magic, 4) == 0;
+}
+
 /* Messages name the file when there are several. */
 static int fail_in(struct elog_series *s, struct elog_error *err)
 {
@@ -51,7 +81,7 @@ static int open_file(struct elog_series *s, struct elog_error *err)
 	const char *path = s->paths[s->cur];
 
 	s->cache_id = -1;
-	if (elog_path_is_zstd(path)) {
+	if (zstd_content(path)) {
 		char proc[64];
 		int fd;
 		bool cut;

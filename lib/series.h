@@ -2,9 +2,10 @@
 /*
  * Reading a capture series (`elog -r FILE...`): the records of several ELOG
  * files, one after the other, in the order given, each with its own header
- * and provider table. A file may be plain, gzip (`.gz`, via the capture
- * reader) or zstd (`.zst`, decompressed by a helper thread into a pipe the
- * capture reader reads, so memory stays bounded for any size). "-" is stdin
+ * and provider table. A file may be plain, gzip (via the capture reader)
+ * or zstd (decompressed by a helper thread into a pipe the capture reader
+ * reads, so memory stays bounded for any size), told by its content
+ * whatever its name (a FIFO: by name, `.gz` or `.zst`). "-" is stdin
  * (plain or gzip).
  *
  * A rotated capture (`-o NAME --rotate-...`) is written as NAME with a
@@ -61,7 +62,7 @@ uint32_t elog_series_providers(const struct elog_series *s);
 
 void elog_series_close(struct elog_series *s);
 
-/* Whether a path is compressed with zstd (by name). */
+/* Whether a path's name says zstd (`.zst`); reading goes by content. */
 bool elog_path_is_zstd(const char *path);
 
 #endif /* ELOG_SERIES_H */

@@ -311,6 +311,15 @@ int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 	return 0;
 }
 
+int elog_sf_flush(struct elog_session_files *sf, struct elog_error *err)
+{
+	for (size_t i = 0; i < NBUCKETS; i++)
+		for (struct sess *s = sf->b[i]; s != NULL; s = s->next)
+			if (elog_writer_flush(s->w, err) < 0)
+				return -1;
+	return 0;
+}
+
 uint64_t elog_sf_files_created(const struct elog_session_files *sf)
 {
 	return sf->created;

@@ -47,6 +47,10 @@ int elog_sf_open(struct elog_session_files **out, const char *dir, bool conn_nam
 int elog_sf_append(struct elog_session_files *sf, const void *rec, size_t len,
 		   struct elog_error *err);
 
+/* Everything appended so far to every open file's descriptor (not
+ * synced): a capture killed later keeps it. 0 or -1 with err. */
+int elog_sf_flush(struct elog_session_files *sf, struct elog_error *err);
+
 /* Files created so far, and sessions open now. */
 uint64_t elog_sf_files_created(const struct elog_session_files *sf);
 uint64_t elog_sf_open_sessions(const struct elog_session_files *sf);

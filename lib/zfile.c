@@ -16,6 +16,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "outfile.h"
 #include "zfile.h"
 
 #define FLUSH_EVERY_NS 1000000000ll
@@ -35,6 +36,7 @@ struct elog_zfile {
 	uint8_t *obuf;
 	size_t ocap;
 	int64_t last_flush_ns;
+	bool unflushed;    /* bytes given to the compressor since its last flush */
 	int err_code;      /* first error (errno or EIO), reported at finish */
 	char err_msg[128];
 };
@@ -220,6 +222,7 @@ static ssize_t cookie_write(void *c, const char *buf, size_t n)
 
 		if (compress_bytes(z, buf + done, n - done, flush ? Z_SYNC_FLUSH : Z_NO_FLUSH))
 			goto fail;
+		z->unflushed = !flush;
 		if (flush)
 			z->last_flush_ns = t;
 		z->pos += n - done;
@@ -230,6 +233,17 @@ static ssize_t cookie_write(void *c, const char *buf, size_t n)
 fail:
 	errno = z->err_code;
 	return -1;
+}
+
+int elog_zfile_flush(struct elog_zfile *z, struct elog_error *err)
+{
+	if (!z->err_code && z->unflushed && compress_bytes(z, NULL, 0, Z_SYNC_FLUSH) == 0) {
+		z->unflushed = false;
+		z->last_flush_ns = now_ns();
+	}
+	if (z->err_code)
+		return elog_errorf(err, z->err_code, "%s", z->err_msg);
+	return 0;
 }
 
 static int cookie_seek(void *c, off64_t *off, int whence)
@@ -264,7 +278,7 @@ static int cookie_close(void *c)
 }
 
 int elog_zfile_open(struct elog_zfile **out, FILE **f, const char *path, enum elog_zkind kind,
-		    size_t preamble_len, struct elog_error *err)
+		    size_t preamble_len, bool replace, struct elog_error *err)
 {
 	cookie_io_functions_t io = { NULL, cookie_write, cookie_seek, cookie_close };
 	struct elog_zfile *z;
@@ -292,9 +306,13 @@ int elog_zfile_open(struct elog_zfile **out, FILE **f, const char *path, enum el
 		elog_zfile_finish(z, NULL);
 		return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	z->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	z->fd = elog_output_open(path, 0, 0600, replace, NULL);
 	if (z->fd < 0) {
-		elog_errorf(err, errno, "fopen(%s): %s", path, strerror(errno));
+		if (z->fd == -EEXIST)
+			elog_errorf(err, EEXIST, "%s: file exists", path);
+		else
+			elog_errorf(err, -z->fd, "fopen(%s): %s", path, strerror(-z->fd));
+		z->fd = -1;
 		elog_zfile_finish(z, NULL);
 		return -1;
 	}

@@ -11,11 +11,14 @@
  * seeks back to rewrite the header (exact counts at close), that first
  * frame is rewritten in place at once. Decoders (zcat, zstdcat, elog -r) read the
  * concatenation as one stream. The compressor is flushed at least once a
- * second, so a capture killed mid-way still decodes up to the last flush.
+ * second while data comes, and whenever elog_zfile_flush() is called (elog
+ * calls it every second, also when no data came), so a capture killed
+ * mid-way still decodes up to the last flush.
  */
 #ifndef ELOG_ZFILE_H
 #define ELOG_ZFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,9 +32,21 @@ enum elog_zkind elog_zkind_of(const char *path);
 
 struct elog_zfile;
 
-/* Create (truncate) path; *f is the stream to write through. */
+/* Create path; *f is the stream to write through. An existing regular
+ * file is refused with EEXIST (err->code) unless replace (truncated then);
+ * see elog_output_open() in outfile.h. */
 int elog_zfile_open(struct elog_zfile **out, FILE **f, const char *path, enum elog_zkind kind,
-		    size_t preamble_len, struct elog_error *err);
+		    size_t preamble_len, bool replace, struct elog_error *err);
+
+/*
+ * Everything written so far into the file as complete compressed blocks
+ * (a deflate sync flush, a zstd block flush), so a reader decodes all of
+ * it even if the file ends there (the process is killed). fflush(f) first:
+ * this flushes the compressor, not stdio. Cheap when nothing new was
+ * written since the last flush. Returns 0 or -1 with err (the same error
+ * elog_zfile_finish() reports).
+ */
+int elog_zfile_flush(struct elog_zfile *z, struct elog_error *err);
 
 /* Compressed bytes in the file so far (excluding what the compressor holds). */
 uint64_t elog_zfile_bytes(const struct elog_zfile *z);

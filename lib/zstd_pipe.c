@@ -77,8 +77,13 @@ static void *run(void *arg)
 			break;
 		}
 		in.size = (size_t)n;
-		while (in.pos < in.size) {
-			ZSTD_outBuffer o = { outb, out_cap, 0 };
+		/* Until the input is used up and the output buffer was not
+		 * filled: a full buffer may leave decoded bytes inside the
+		 * decoder, which the next read (or the end of the file, for a
+		 * capture killed after a flush) would never get out. */
+		for (ZSTD_outBuffer o = { outb, out_cap, out_cap };
+		     in.pos < in.size || o.pos == o.size;) {
+			o.pos = 0;
 
 			last = ZSTD_decompressStream(dctx, &o, &in);
 			if (ZSTD_isError(last)) {

@@ -12,6 +12,7 @@
  * the rings are drained, so the header's event_count is every delivered
  * record and dropped_events every record the kernel could not deliver.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,9 @@
 
 #define POLL_MS 50          /* wakeups are batched in the kernel: poll for the tail */
 #define RECLAIM_EVERY_US 1000000
+/* With nothing received this long and no session enabled: say how to
+ * enable one, rather than wait in silence. */
+#define HINT_AFTER_US 3000000
 
 struct cap;
 
@@ -236,11 +240,11 @@ static int subscribe_all(struct cap *c)
 	return 0;
 }
 
-/* NAME.elog[.gz|.zst] -> NAME.<seq>.elog[...]; otherwise NAME.<seq>. */
-static int series_name(char *buf, size_t size, const char *path, unsigned seq)
+/* Where the sequence number goes in a series' names: before ".elog..."
+ * (or a final ".gz"/".zst") of the last path component, else at the end. */
+static const char *series_ext(const char *path)
 {
 	const char *base = strrchr(path, '/'), *ext;
-	int n;
 
 	base = base ? base + 1 : path;
 	ext = strstr(base, ".elog");
@@ -251,10 +255,72 @@ static int series_name(char *buf, size_t size, const char *path, unsigned seq)
 		if (ext && strcmp(ext, ".gz") && strcmp(ext, ".zst"))
 			ext = NULL;
 	}
-	if (!ext)
-		ext = path + strlen(path);
+	return ext ? ext : path + strlen(path);
+}
+
+/* NAME.elog[.gz|.zst] -> NAME.<seq>.elog[...]; otherwise NAME.<seq>. */
+static int series_name(char *buf, size_t size, const char *path, unsigned seq)
+{
+	const char *ext = series_ext(path);
+	int n;
+
 	n = snprintf(buf, size, "%.*s.%06u%s", (int)(ext - path), path, seq, ext);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* An output that exists is never replaced without --force: say how. */
+static int out_open_failed(struct cap *c, const char *path)
+{
+	if (c->err.code == EEXIST)
+		elog_errorf(&c->err, EEXIST, "%s exists: not overwritten (--force replaces it)",
+			    path);
+	return -1;
+}
+
+/*
+ * A rotated series is checked whole before its first file: every name of
+ * the form NAME.<digits>.elog[...] in its directory is one this capture
+ * would write over (refused without --force, as a single file is), and
+ * refusing at the start is better than stopping mid-capture at the first
+ * number taken.
+ */
+static int series_check(struct cap *c)
+{
+	const char *path = c->o->output_path, *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path, *ext = series_ext(path);
+	size_t pre_len = (size_t)(ext - base), ext_len = strlen(ext);
+	char dir[4096];
+	struct dirent *d;
+	DIR *dp;
+
+	if (c->o->force)
+		return 0;
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	dp = opendir(dir);
+	if (dp == NULL)
+		return 0; /* opening the first file says why */
+	while ((d = readdir(dp)) != NULL) {
+		const char *n = d->d_name;
+		size_t len = strlen(n), k;
+
+		/* base's stem, '.', at least 6 digits, base's extension */
+		if (len < pre_len + 7 + ext_len || strncmp(n, base, pre_len) || n[pre_len] != '.' ||
+		    strcmp(n + len - ext_len, ext))
+			continue;
+		for (k = pre_len + 1; k < len - ext_len && n[k] >= '0' && n[k] <= '9'; k++)
+			;
+		if (k != len - ext_len)
+			continue;
+		elog_errorf(&c->err, EEXIST, "%.*s%s exists: not overwritten (--force replaces "
+			    "the series' files)", (int)(base - path), path, n);
+		closedir(dp);
+		return -1;
+	}
+	closedir(dp);
+	return 0;
 }
 
 static int out_open(struct cap *c)
@@ -279,15 +345,27 @@ static int out_open(struct cap *c)
 	c->out.bytes = c->out.preamble;
 	c->out.events = 0;
 	kind = elog_zkind_of(path);
-	if (kind == ELOG_Z_NONE) {
-		/* Past the page cache: see elog_writer_open_flags(). */
-		if (elog_writer_open_flags(&c->out.w, path, prov, (uint32_t)c->nsubs,
-					   c->boot_to_utc, ELOG_WRITER_DIRECT, &c->err))
+	if (o->output_kind == ELOG_OUT_STDOUT) {
+		/* -o -: a pipe gets its header once (lib/capture.h); a regular
+		 * file at its start gets it rewritten at the end as usual. */
+		if (isatty(STDOUT_FILENO))
+			return elog_errorf(&c->err, EINVAL, "-o -: standard output is a terminal; "
+					   "a binary capture goes to a pipe or a file");
+		setvbuf(stdout, NULL, _IOFBF, 1u << 20);
+		if (elog_writer_open_stream(&c->out.w, stdout, prov, (uint32_t)c->nsubs,
+					    c->boot_to_utc, &c->err))
 			return -1;
+	} else if (kind == ELOG_Z_NONE) {
+		/* Past the page cache: see elog_writer_open_flags(). */
+		if (elog_writer_open_flags(&c->out.w, path, prov, (uint32_t)c->nsubs, c->boot_to_utc,
+					   ELOG_WRITER_DIRECT | (o->force ? 0 : ELOG_WRITER_NEW),
+					   &c->err))
+			return out_open_failed(c, path);
 	} else {
 		if (elog_zfile_open(&c->out.z, &c->out.f, path, kind, (size_t)c->out.preamble,
-				    &c->err) ||
-		    elog_writer_open_stream(&c->out.w, c->out.f, prov, (uint32_t)c->nsubs,
+				    o->force, &c->err))
+			return out_open_failed(c, path);
+		if (elog_writer_open_stream(&c->out.w, c->out.f, prov, (uint32_t)c->nsubs,
 					    c->boot_to_utc, &c->err))
 			return -1;
 	}
@@ -426,9 +504,49 @@ static int release(struct cap *c, uint64_t limit)
 	return 0;
 }
 
+/*
+ * Nothing came for a while and no session of any subscribed provider is
+ * enabled (and no default enables new ones): the capture would print
+ * nothing forever. One line on stderr says how to enable logging.
+ */
+static void idle_hint(struct cap *c)
+{
+	const char *p = c->subs[0].req->provider;
+	struct elog_error e = { 0 };
+	struct elog_state st;
+	struct elog_conf conf;
+	size_t i;
+
+	if (c->received)
+		return;
+	for (i = 0; i < c->nsubs; i++)
+		if (elog_rt_read(c->subs[i].rt, &st, &conf, &e) || st.sessions_enabled ||
+		    conf.default_on)
+			return;
+	fprintf(stderr, "elog: no %s session is enabled, so nothing is logged yet: "
+			"`elogctl kern.eventlog.%s.default=1` enables new ones, =2 every one%s\n",
+		p, p, strcmp(p, "tcp") == 0 ?
+		", and a program can enable its socket with the TCP_EVENTLOG option" : "");
+}
+
+/* Everything released so far onto the disk (SIGKILL or power loss then
+ * loses at most the last second): the binary file, the compressor of a
+ * .gz/.zst one, the per-session files. */
+static int flush_outputs(struct cap *c)
+{
+	if (c->out.w && elog_writer_flush(c->out.w, &c->err))
+		return -1;
+	if (c->out.z && elog_zfile_flush(c->out.z, &c->err))
+		return -1;
+	if (c->sf && elog_sf_flush(c->sf, &c->err))
+		return -1;
+	return 0;
+}
+
 static int loop(struct cap *c)
 {
-	uint64_t next_reclaim = elog_rt_boot_us() + RECLAIM_EVERY_US;
+	uint64_t start = elog_rt_boot_us();
+	uint64_t next_reclaim = start + RECLAIM_EVERY_US, hint_at = start + HINT_AFTER_US;
 	size_t i;
 	int n;
 
@@ -465,12 +583,17 @@ static int loop(struct cap *c)
 					return 0;
 				}
 			}
-			/* What was released is on disk within a second: a
-			 * capture killed (SIGKILL, power loss) loses at most
-			 * that, not a whole 1 MiB stdio buffer. */
-			if (c->out.w && elog_writer_flush(c->out.w, &c->err))
+			/* What was released is on disk within a second, even
+			 * when nothing more comes: a capture killed (SIGKILL,
+			 * power loss) loses at most that, not a whole 1 MiB
+			 * buffer or what a compressor holds. */
+			if (flush_outputs(c))
 				return -EIO;
 			next_reclaim = now + RECLAIM_EVERY_US;
+			if (hint_at && now >= hint_at) {
+				idle_hint(c);
+				hint_at = 0;
+			}
 		}
 	}
 	return c->failed ? -EIO : 0;
@@ -554,6 +677,10 @@ static int finish(struct cap *c, int ret)
 			ELOG_REORDER_WINDOW_US / 1000);
 	if (c->o->stats)
 		elog_print_stats(stderr, (uint32_t)c->nsubs, c->received, dropped);
+	/* Never lost silently: with or without -s, in every output mode. */
+	if (dropped)
+		fprintf(stderr, "elog: warning: %llu events were dropped: the buffers were full "
+				"(-b sets their size per CPU)\n", (unsigned long long)dropped);
 	return ret;
 }
 
@@ -584,7 +711,11 @@ int elog_capture_run(const struct elog_options *o)
 	c->boot_to_utc = (int64_t)elog_rt_boot_to_utc_us(0);
 	if (!ret)
 		ret = subscribe_all(c);
-	if (!ret && o->output_kind == ELOG_OUT_FILE && out_open(c))
+	if (!ret && o->output_kind == ELOG_OUT_FILE && (o->rotate_size || o->rotate_events) &&
+	    series_check(c))
+		ret = -EEXIST;
+	if (!ret && (o->output_kind == ELOG_OUT_FILE || o->output_kind == ELOG_OUT_STDOUT) &&
+	    out_open(c))
 		ret = -EIO;
 	if (!ret && o->output_kind == ELOG_OUT_DIR && sf_open(c))
 		ret = -EIO;

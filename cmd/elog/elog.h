@@ -41,6 +41,7 @@ enum elog_output_kind {
 	ELOG_OUT_TEXT, /* no -o: text lines on stdout */
 	ELOG_OUT_FILE, /* -o FILE: one binary capture */
 	ELOG_OUT_DIR,  /* -o dir=PATH: one binary capture per session */
+	ELOG_OUT_STDOUT, /* -o -: one binary capture on stdout */
 };
 
 enum elog_file_format {
@@ -60,9 +61,10 @@ struct elog_options {
 
 	enum elog_output_kind output_kind;
 	const char *output_path; /* -o FILE, or PATH of dir=PATH (points into argv) */
+	bool force;              /* --force: an existing output file is replaced */
 	enum elog_file_format file_format; /* -f */
 
-	const char *read_path;   /* -r: path, "-" for stdin, *.gz decompressed */
+	const char *read_path;   /* -r: path, "-" for stdin; gzip/zstd told by content */
 	/* -r FILE [FILE...]: the whole series, read_paths[0] == read_path.
 	 * Allocated once by the parser, lives until exit. */
 	const char **read_paths;

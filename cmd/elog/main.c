@@ -25,7 +25,16 @@ static int run(int argc, char **argv, struct elog_options *o)
 	struct elog_error err = { 0, "" };
 	int rc = elog_parse_options(argc, argv, o, &err);
 
-	if (rc == ELOG_PARSE_HELP || rc == ELOG_PARSE_BAD_OPTION) {
+	/* Asked for: on stdout, success. After a bad option: on stderr, 1. */
+	if (rc == ELOG_PARSE_HELP) {
+		elog_usage(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (rc == ELOG_PARSE_VERSION) {
+		printf("elog %s\n", ELOG_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (rc == ELOG_PARSE_BAD_OPTION) {
 		elog_usage(stderr);
 		return 1;
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@
 #include "select.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
-       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT, OPT_CLICKHOUSE,
+       OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT, OPT_CLICKHOUSE, OPT_FORCE, OPT_VERSION,
        /* Selectors: OPT_SEL + enum elog_select_kind. */
        OPT_SEL = 0x200 };
 
@@ -54,6 +55,8 @@ static const struct option long_options[] = {
 	{ "event", required_argument, NULL, OPT_SEL + ELOG_SEL_EVENT },
 	{ "keyword", required_argument, NULL, OPT_SEL + ELOG_SEL_KEYWORD },
 	{ "clickhouse", required_argument, NULL, OPT_CLICKHOUSE },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,6 +83,17 @@ int elog_parse_number(const char *s, int base, uint64_t max, uint64_t *out, cons
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A power of two >= 1 KiB as -b writes it: 64K, 512M, 1G. */
+static void size_name(char *buf, size_t size, uint64_t v)
+{
+	if (v >= 1ull << 30)
+		snprintf(buf, size, "%lluG", (unsigned long long)(v >> 30));
+	else if (v >= 1ull << 20)
+		snprintf(buf, size, "%lluM", (unsigned long long)(v >> 20));
+	else
+		snprintf(buf, size, "%lluK", (unsigned long long)(v >> 10));
 }
 
 int elog_parse_buffer_size(const char *s, uint32_t *out, struct elog_error *err)
@@ -114,7 +128,23 @@ int elog_parse_buffer_size(const char *s, uint32_t *out, struct elog_error *err)
 	if (v * mult < ELOG_BUFFER_MIN)
 		return elog_errorf(err, ERANGE, "buffer size too small: minimum is %u bytes",
 				   ELOG_BUFFER_MIN);
-	*out = (uint32_t)(v * mult);
+	v *= mult;
+	/* A ring is a power of two: anything else would be rounded up
+	 * (more memory than asked) or down (fewer events than asked), so
+	 * neither is done behind the user's back. */
+	if (v & (v - 1)) {
+		uint64_t lo = 1ull << (63 - __builtin_clzll(v)), hi = lo << 1;
+		char a[16], b[16];
+
+		size_name(a, sizeof(a), lo);
+		size_name(b, sizeof(b), hi);
+		if (hi > ELOG_BUFFER_MAX)
+			return elog_errorf(err, EINVAL, "buffer size must be a power of two: "
+					   "%s is not (use %s)", s, a);
+		return elog_errorf(err, EINVAL, "buffer size must be a power of two: "
+				   "%s is not (use %s or %s)", s, a, b);
+	}
+	*out = (uint32_t)v;
 	return 0;
 }
 
@@ -269,6 +299,9 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			if (strncmp(optarg, "dir=", 4) == 0) {
 				o->output_kind = ELOG_OUT_DIR;
 				o->output_path = optarg + 4;
+			} else if (strcmp(optarg, "-") == 0) {
+				o->output_kind = ELOG_OUT_STDOUT;
+				o->output_path = optarg;
 			} else {
 				o->output_kind = ELOG_OUT_FILE;
 				o->output_path = optarg;
@@ -300,6 +333,9 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 
 			if (rc == -2)
 				return elog_errorf(err, ERANGE, "--duration: value too large");
+			if (rc < 0 && optarg[strspn(optarg, " \t")] == '-')
+				return elog_errorf(err, EINVAL, "--duration: negative: %s "
+						   "(seconds, 0 or more)", optarg);
 			if (rc < 0)
 				return elog_errorf(err, EINVAL, "--duration: not a number: %s", optarg);
 			o->duration_s = (uint32_t)v;
@@ -308,6 +344,11 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_VERSION:
+			return ELOG_PARSE_VERSION;
 		case OPT_PCAPNG:
 			if (o->pcapng_path != NULL)
 				return elog_errorf(err, EINVAL, "--pcapng given more than once");
@@ -406,6 +447,8 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 		return elog_errorf(err, EINVAL, "--json cannot be used with --output (binary)");
 	if ((o->rotate_size || o->rotate_events) && o->output_kind == ELOG_OUT_TEXT)
 		return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events require --output");
+	if ((o->rotate_size || o->rotate_events) && o->output_kind == ELOG_OUT_STDOUT)
+		return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events need a file name, not -");
 	if (o->file_format == ELOG_FMT_TCP && o->output_kind != ELOG_OUT_DIR)
 		return elog_errorf(err, EINVAL, "--format tcp requires --output dir=PATH");
 	o->mode = ELOG_MODE_CAPTURE;

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -20,6 +21,7 @@
 #include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
+#include "outfile.h"
 #include "report.h"
 #include "select.h"
 #include "series.h"
@@ -58,7 +60,8 @@ static void report_integrity(void *arg, const char *path, struct elog_reader *r,
 	const struct elog_file_hdr *h = elog_reader_header(r);
 	uint64_t n = elog_reader_event_count(r);
 	const char *where;
-	char name[300] = "";
+	char name[300] = "", says[64] = "";
+	bool known;
 
 	/* Name the file only when there are several. */
 	if (o->read_path_count > 1)
@@ -67,12 +70,19 @@ static void report_integrity(void *arg, const char *path, struct elog_reader *r,
 	 * count disagrees too, and saying so twice adds nothing. */
 	if (cut && !elog_reader_truncated(r, &where))
 		where = "in the compressed stream";
+	/* What the header says, when it was read and says anything: a file
+	 * cut inside it has none, and a capture streamed through a pipe
+	 * (`elog -o -`) could not write its count (lib/capture.h). */
+	known = memcmp(h->magic, ELOG_FILE_MAGIC, 4) == 0 &&
+		h->event_count != ELOG_EVENT_COUNT_STREAMED;
+	if (known)
+		snprintf(says, sizeof(says), ", header says %" PRIu64, (uint64_t)h->event_count);
 	if (cut || elog_reader_truncated(r, &where))
 		fprintf(stderr,
 			"elog: warning: %scapture is truncated (%s); decoded %" PRIu64
-			" complete events, header says %" PRIu64 "\n",
-			name, where, n, (uint64_t)h->event_count);
-	else if (h->event_count != n)
+			" complete events%s\n",
+			name, where, n, says);
+	else if (known && h->event_count != n)
 		fprintf(stderr,
 			"elog: warning: %sheader says %" PRIu64 " events but the file holds %" PRIu64
 			" (capture not closed cleanly?)\n",
@@ -205,18 +215,70 @@ static int summarize(const struct elog_options *o, struct elog_error *err)
 	return rc < 0 ? 1 : 0;
 }
 
+/*
+ * An output that is one of the inputs (the same file, through a link or
+ * another name) would be destroyed while it is read: refused before
+ * anything is opened for writing. out_st: the output as it is now.
+ */
+static int check_not_input(const struct elog_options *o, const char *out_name,
+			   const struct stat *out_st, struct elog_error *err)
+{
+	struct stat in;
+
+	for (size_t i = 0; i < o->read_path_count; i++) {
+		const char *p = o->read_paths[i];
+
+		if (strcmp(p, "-") == 0 ? fstat(STDIN_FILENO, &in) < 0 : stat(p, &in) < 0)
+			continue; /* reading it says why */
+		if (in.st_dev == out_st->st_dev && in.st_ino == out_st->st_ino)
+			return elog_errorf(err, EINVAL, "%s is the input %s: not overwritten",
+					   out_name, p);
+	}
+	return 0;
+}
+
+/*
+ * The file of --pcapng or --report: never one of the inputs (refused
+ * whatever the options), never an existing file without --force (and with
+ * it, replaced only once the export succeeded: lib/outfile.h).
+ */
+static int export_open(const struct elog_options *o, const char *path, struct elog_export *x,
+		       struct elog_error *err)
+{
+	struct stat st;
+	int e;
+
+	if (stat(path, &st) == 0 && check_not_input(o, path, &st, err) < 0)
+		return -1;
+	e = elog_export_open(x, path, 0666, o->force);
+	if (e == -EEXIST)
+		return elog_errorf(err, EEXIST, "%s exists: not overwritten (--force replaces it)",
+				   path);
+	if (e < 0)
+		return elog_errorf(err, -e, "%s: %s", path, strerror(-e));
+	return 0;
+}
+
 /* --pcapng: a learning pass for the endpoints, then the writing pass. */
 static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s = NULL;
 	struct elog_series_record sr;
 	struct elog_pcapng *p = NULL;
-	FILE *f = fopen(o->pcapng_path, "wb");
-	int rc;
+	struct elog_export x;
+	FILE *f;
+	int rc, fd;
 
+	if (export_open(o, o->pcapng_path, &x, err) < 0)
+		return 1; /* an exit status, like every other return here */
+	fd = dup(x.fd);
+	f = fd < 0 ? NULL : fdopen(fd, "wb");
 	if (f == NULL) {
 		elog_errorf(err, errno, "%s: %s", o->pcapng_path, strerror(errno));
-		return 1; /* an exit status, like every other return here */
+		if (fd >= 0)
+			close(fd);
+		elog_export_abort(&x, o->pcapng_path);
+		return 1;
 	}
 	rc = elog_pcapng_open(&p, f, err);
 	if (rc == 0)
@@ -257,9 +319,13 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
 				 elog_series_dropped(s));
 	elog_series_close(s);
-	/* No half-written export left behind to be mistaken for a result. */
-	if (rc < 0)
-		unlink(o->pcapng_path);
+	/* No half-written export left behind to be mistaken for a result;
+	 * but only a file this run made is removed (a replaced one is put in
+	 * place only now). */
+	if (rc == 0 && (rc = elog_export_commit(&x, o->pcapng_path)) < 0)
+		rc = elog_errorf(err, -rc, "%s: %s", o->pcapng_path, strerror(-rc));
+	else if (rc < 0)
+		elog_export_abort(&x, o->pcapng_path);
 	return rc < 0 ? 1 : 0;
 }
 
@@ -275,8 +341,18 @@ static int make_report(const struct elog_options *o, struct elog_error *err)
 	size_t len = 0;
 	long conns = 0;
 	bool any = false;
-	int rc = elog_report_open(&r, o->report_path, err);
+	struct stat st;
+	int rc = 0;
 
+	/* Never an input, never an existing file without --force. */
+	if (stat(o->report_path, &st) == 0 && check_not_input(o, o->report_path, &st, err) < 0)
+		return 1;
+	rc = elog_report_open(&r, o->report_path, o->force, err);
+	if (rc < 0 && err->code == EEXIST)
+		elog_errorf(err, EEXIST, "%s exists: not overwritten (--force replaces it)",
+			    o->report_path);
+	if (rc < 0)
+		return 1;
 	title[0] = '\0';
 	for (size_t i = 0; i < o->read_path_count && len < sizeof(title); i++) {
 		int n = snprintf(title + len, sizeof(title) - len, "%s%s", i ? " " : "",
@@ -316,10 +392,15 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s;
 	struct out out = { NULL, 0 };
+	struct stat st;
 	int rc;
 
 	if (o->pcapng_path != NULL)
 		return export_pcapng(o, err);
+	/* `elog -r cap.elog >>cap.elog` would read its own output forever. */
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+	    check_not_input(o, "standard output", &st, err) < 0)
+		return 1;
 	if (select_prepare(o, err) < 0)
 		return 1;
 	if (o->summary)

@@ -7,14 +7,24 @@
 
 #include "args.h"
 
+enum { OPT_VERSION = 0x100 };
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
 int elogctl_parse_args(int argc, char **argv, struct elogctl_args *a)
 {
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 0; /* glibc: 0 also resets getopt's state from an earlier parse */
-	while ((c = getopt(argc, argv, "+anhL:U:lV")) != -1) {
+	while ((c = getopt_long(argc, argv, "+anhL:U:lV", long_options, NULL)) != -1) {
 		switch (c) {
+		case 'h': return ELOGCTL_HELP;
+		case OPT_VERSION: return ELOGCTL_VERSION;
 		case 'a': a->all = true; break;
 		case 'n': a->value_only = true; break;
 		case 'L':

@@ -24,9 +24,15 @@ struct elogctl_args {
 	int first;         /* argv index of the first name[=value] operand */
 };
 
+/* elogctl_parse_args() results for -h/--help and --version: print the
+ * usage or the version on stdout and exit 0. */
+#define ELOGCTL_HELP 1
+#define ELOGCTL_VERSION 2
+
 /*
  * 0; -1 on a usage error (getopt printed its diagnostic, if any); -2 when
- * -L or -U (a->too_many) is given more than ELOGCTL_MAX_LOADS times.
+ * -L or -U (a->too_many) is given more than ELOGCTL_MAX_LOADS times;
+ * ELOGCTL_HELP or ELOGCTL_VERSION when asked for.
  */
 int elogctl_parse_args(int argc, char **argv, struct elogctl_args *a);
 

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,16 @@ static struct oid oids[MAX_OIDS];
 static size_t noids;
 static int value_only;
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: elogctl [-n] [-a] [name[=value] ...]\n"
 		"       elogctl -L provider    load a provider\n"
 		"       elogctl -U provider    unload a provider (detach and unpin everything)\n"
 		"       elogctl -l             list providers and whether they are loaded\n"
-		"       elogctl -V             verify every provider's BPF programs (nothing attached)\n");
+		"       elogctl -V             verify every provider's BPF programs (nothing attached)\n"
+		"       elogctl -h | --help    this text\n"
+		"       elogctl --version      print the version\n");
 }
 
 static int show(const struct oid *o)
@@ -51,6 +54,34 @@ static int show(const struct oid *o)
 	return 0;
 }
 
+/*
+ * Providers that are not for users (elog_provider_ops.internal: the
+ * framework's test provider, which the tests and benchmarks drive): -l, -a
+ * and a subtree query above them leave them out unless they are loaded;
+ * their names and -L/-U still work when given.
+ */
+static bool internal(const char *provider)
+{
+	const struct elog_provider_ops *ops = elog_rt_find_provider(provider);
+
+	return ops != NULL && ops->internal;
+}
+
+static bool hidden(const char *provider)
+{
+	return internal(provider) && elog_rt_is_loaded(provider) != 1;
+}
+
+/* Whether a query names provider p (kern.eventlog.p or below it). */
+static bool names_provider(const char *name, const char *p)
+{
+	char node[96];
+
+	snprintf(node, sizeof(node), "kern.eventlog.%s", p);
+	return !strncmp(name, node, strlen(node)) &&
+	       (name[strlen(node)] == '\0' || name[strlen(node)] == '.');
+}
+
 /* An exact name, or a node: every OID below it (sysctl(8) prints subtrees). */
 static int query(const char *name)
 {
@@ -63,6 +94,10 @@ static int query(const char *name)
 	}
 	for (i = 0; i < noids; i++) {
 		if (len && !strncmp(oids[i].name, name, len) && oids[i].name[len] == '.') {
+			/* kern.eventlog names no provider: an internal one
+			 * only when loaded; kern.eventlog.test names it. */
+			if (!names_provider(name, oids[i].provider) && hidden(oids[i].provider))
+				continue;
 			rc |= show(&oids[i]);
 			hits++;
 		}
@@ -131,7 +166,9 @@ static int load(const char *p, int unload)
 }
 
 /* Lists the providers; opening a loaded one also reclaims the slots of
- * captures that died, as every other runtime entry point does. */
+ * captures that died, as every other runtime entry point does. Whether
+ * one is loaded is in the pin directory, which only root may read: without
+ * privilege that is said, not guessed. */
 static int list(void)
 {
 	struct elog_error err;
@@ -139,10 +176,23 @@ static int list(void)
 	int rc = 0;
 	size_t i;
 
+	if (elog_rt_check_privilege(&err)) {
+		for (i = 0; i < elog_rt_provider_count(); i++) {
+			const struct elog_provider_ops *ops = elog_rt_provider_at(i);
+
+			if (!internal(ops->name))
+				printf("%s id %u state unknown\n", ops->name, ops->id);
+		}
+		fprintf(stderr, "elogctl: -l: whether a provider is loaded cannot be read "
+				"without privilege: %s\n", err.msg);
+		return 1;
+	}
 	for (i = 0; i < elog_rt_provider_count(); i++) {
 		const struct elog_provider_ops *ops = elog_rt_provider_at(i);
 		int loaded = elog_rt_is_loaded(ops->name) == 1;
 
+		if (!loaded && internal(ops->name))
+			continue;
 		printf("%s id %u %s\n", ops->name, ops->id, loaded ? "loaded" : "not loaded");
 		if (!loaded)
 			continue;
@@ -202,8 +252,14 @@ int main(int argc, char **argv)
 	case -2:
 		fprintf(stderr, "elogctl: too many -%c\n", a.too_many);
 		return 1;
+	case ELOGCTL_HELP:
+		usage(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case ELOGCTL_VERSION:
+		printf("elogctl %s\n", ELOG_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
 	default:
-		usage();
+		usage(stderr);
 		return 1;
 	}
 	value_only = a.value_only;
@@ -218,7 +274,8 @@ int main(int argc, char **argv)
 		rc |= verify();
 	if (a.all)
 		for (i = 0; i < (int)noids; i++)
-			rc |= show(&oids[i]);
+			if (!hidden(oids[i].provider))
+				rc |= show(&oids[i]);
 	for (i = a.first; i < argc; i++)
 		rc |= strchr(argv[i], '=') ? assign(argv[i]) : query(argv[i]);
 	return rc ? 1 : 0;

@@ -66,6 +66,9 @@ struct elog_provider_control {
 struct elog_provider_ops {
 	const char *name; /* e.g. "foo": pin directory and control names */
 	__u16 id;         /* provider id stamped into events, unique on the host */
+	/* Not for users (the test suite's provider): elogctl -a, -l and node
+	 * queries above it leave it out unless it is loaded. */
+	bool internal;
 
 	/* The provider's own controls (may be none), in elogctl -a order. */
 	const struct elog_provider_control *controls;

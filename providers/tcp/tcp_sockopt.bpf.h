@@ -5,7 +5,8 @@
  * setsockopt(fd, IPPROTO_TCP, TCP_EVENTLOG, &int, 4) enables (non-zero) or
  * disables the socket's session and returns 0; getsockopt returns 0 or 1.
  * TCP_EVENTLOG_LOG_ID (82) names the connection (LOG_ID, upstream's
- * TCP_LOGID), under net.inet.tcp.eventlog.log_id_limit (elog_knobs).
+ * TCP_LOGID); with the default 0, naming also enables an unlogged
+ * connection while net.inet.tcp.eventlog.log_id_limit (elog_knobs) allows.
  * cgroup sockopt programs on the cgroup2 root answer it for every process,
  * unprivileged ones included, before (set) or after (get) the kernel, which
  * would say ENOPROTOOPT: without the provider, that is what callers get.
@@ -140,12 +141,13 @@ static __always_inline int tcp_elog_set_log_id(struct bpf_sockopt *ctx, struct t
 			tcp_elog_sockopt_disable(ctx, v, tp);
 		return 0;
 	}
-	if (!elog_default()) {
-		if (tcp_elog_log_id_allowed())
-			tcp_elog_sockopt_enable(ctx, v, tp);
-	} else if (v->s.enabled) {
+	/* A session already logged (by TCP_EVENTLOG or the default) dumps its
+	 * state again, the new LOG_ID in it, whatever log_id_limit says: the
+	 * limit only decides whether naming turns logging on (default 0). */
+	if (v->s.enabled)
 		tcp_elog_emit_state(&v->s, v, tp);
-	}
+	else if (!elog_default() && tcp_elog_log_id_allowed())
+		tcp_elog_sockopt_enable(ctx, v, tp);
 	return 0;
 }
 

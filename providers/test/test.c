@@ -94,6 +94,7 @@ static int test_default_changed(struct elog_rt *rt, int value, struct elog_error
 const struct elog_provider_ops elog_provider_test_ops = {
 	.name = "test",
 	.id = TEST_PROVIDER_ID,
+	.internal = true, /* for tests and benchmarks: elogctl shows it only when loaded */
 	.object_bytes = test_bpf__elf_bytes,
 	.hot = test_hot,
 	.nhot = 1,

@@ -8,8 +8,9 @@ Paths no command line can reach, and why:
 * elog "too many subscriptions (max 32)": two providers are built in and a
   provider cannot be subscribed twice, so the 33rd -c is always refused as
   a duplicate or an unknown provider first.
-* elog "buffer of N bytes is too large for a ring": -b is at most 1 GiB - 1
-  per CPU; on this machine's CPU count the ring stays within 2 GiB.
+* elog "buffer of N bytes is too large for a ring": -b is a power of two of
+  at most 512M per CPU; on this machine's CPU count the ring stays within
+  2 GiB.
 """
 
 import os

@@ -16,7 +16,8 @@ from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
 
 
-def test_all_lists_every_name(elogctl):
+def test_all_lists_every_name(elogctl, fresh_test_provider, testgen):
+    testgen("status")  # loaded: the test provider is listed too
     out = elogctl("-a").stdout.splitlines()
     names = [line.split(": ")[0] for line in out]
     for p in ("test", "tcp"):
@@ -40,7 +41,38 @@ def test_unloaded_provider_reads_zero_without_loading(elogctl, fresh_test_provid
     assert elogctl("kern.eventlog.test.sessions_created").stdout == \
         "kern.eventlog.test.sessions_created: 0\n"
     assert not os.path.exists(f"{PIN_ROOT}/test")
-    assert "test id 2 not loaded" in elogctl("-l").stdout
+    assert "tcp id 1 " in elogctl("-l").stdout
+
+
+def test_internal_test_provider_hidden_unless_loaded_or_named(elogctl, fresh_test_provider, testgen):
+    """Issue 19, item 15: the test provider (for the test suite and the
+    benchmarks) is not shown to users by -a, -l or a node query above it
+    while it is not loaded; named, or loaded, it is there as always."""
+    assert "test" not in elogctl("-l").stdout
+    assert "kern.eventlog.test." not in elogctl("-a").stdout
+    assert "kern.eventlog.test." not in elogctl("kern.eventlog").stdout
+    assert "kern.eventlog.tcp.default: " in elogctl("kern.eventlog").stdout
+    assert elogctl("kern.eventlog.test").stdout == "".join(f"kern.eventlog.test.{n}: 0\n" for n in NAMES)
+    assert elogctl("-n", "kern.eventlog.test.default").stdout == "0\n"
+    assert not os.path.exists(f"{PIN_ROOT}/test"), "naming it loads nothing"
+    elogctl("-L", "test")
+    assert "test id 2 loaded" in elogctl("-l").stdout
+    assert "kern.eventlog.test.default: 0" in elogctl("-a").stdout
+    assert "kern.eventlog.test.default: 0" in elogctl("kern.eventlog").stdout
+
+
+@pytest.mark.parametrize("args", [["-h"], ["--help"], ["--version"]])
+def test_help_and_version_on_stdout(bindir, args):
+    """Issue 19, item 10: asked for, the usage (or version) goes to stdout
+    and the exit status is 0 (a usage error still gets stderr and 1)."""
+    p = subprocess.run([os.path.join(bindir, "elogctl"), *args], capture_output=True, text=True)
+    assert (p.returncode, p.stderr) == (0, "")
+    if args == ["--version"]:
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "Makefile")) as f:
+            version = next(l.split(":=")[1].strip() for l in f if l.startswith("VERSION :="))
+        assert p.stdout == f"elogctl {version}\n"
+    else:
+        assert p.stdout.startswith("usage: elogctl ") and "--version" in p.stdout
 
 
 def test_writing_default_loads_and_prints_old_new(elogctl, fresh_test_provider, testgen):

@@ -175,10 +175,12 @@ def test_nonroot_elogctl_writes_are_refused(exclusive_provider, bindir, elogctl)
     assert elogctl.get("kern.eventlog.test.default") == default
     assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == limit
     assert os.path.isdir(f"{PIN_ROOT}/test/ready")
-    # -l only lists what is built in and what is pinned: no privilege needed,
-    # and it reveals nothing but names (the pin directory is unreadable).
+    # -l without privilege cannot read the pin directory: it says so
+    # rather than call a loaded provider "not loaded" (issue 19, item 6).
     p = run(NOBODY + [ctl, "-l"], check=False)
-    assert p.returncode == 0 and "test id 2" in p.stdout
+    assert (p.returncode, p.stdout) == (1, "tcp id 1 state unknown\n")
+    assert p.stderr == ("elogctl: -l: whether a provider is loaded cannot be read without "
+                        f"privilege: {DENIED}\n")
 
 
 @pytest.mark.parametrize("who", ["root", "nobody"])

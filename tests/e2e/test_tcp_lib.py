@@ -260,11 +260,14 @@ elif mode == "app":
     print(json.dumps({"lport": lport, "cports": [cport], "sends": [1000, 100, 10, 5000], "sendfile": 1 << 20,
                       "total": total[0], "cc_before": before, "cc_after": after}), flush=True)
 elif mode == "logid":
-    # n connections; each client is named "elog-<i>" once established.
+    # n connections; each client is named "elog-<i>" once established
+    # (argv[4] "enabled": after TCP_EVENTLOG enabled it).
     n, out = int(sys.argv[3]), {"lport": lport, "cports": [], "names": [], "enabled": []}
     conns = []
     for i in range(n):
         c, a = pair(l)
+        if sys.argv[4:5] == ["enabled"]:
+            c.setsockopt(socket.IPPROTO_TCP, 81, 1)
         c.setsockopt(socket.IPPROTO_TCP, 82, b"elog-%d" % i)
         out["cports"].append(c.getsockname()[1])
         out["names"].append(c.getsockopt(socket.IPPROTO_TCP, 82, 64).rstrip(b"\0").decode())

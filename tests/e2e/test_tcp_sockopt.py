@@ -3,7 +3,11 @@
 unprivileged process, listener inheritance, and Linux's own answer without
 the provider."""
 import errno
+import os
+import signal
 import socket
+import subprocess
+import time
 
 from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, IN, LOG_ID, OUT, SESSION_CREATE, parse_text, ports_v4,
                           read_capture, wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
@@ -72,6 +76,36 @@ def test_log_id_names_and_enables_within_the_limit(tcp_env):
     env.ctl.set(LIMIT, -1)
     w = env.traffic.workload("logid", 4, 2)
     assert w["enabled"] == [1, 1] and env.ctl.get(LIMIT) == -1
+
+
+def test_log_id_of_an_enabled_session_is_logged_whatever_the_limit(tcp_env):
+    """Issue 19, item 5: TCP_EVENTLOG=1 and then a name, with default 0 and
+    log_id_limit 0: the name is logged (the limit only decides whether
+    naming enables), and -f tcp names the file after it."""
+    env = tcp_env
+    env.ctl.set(DEFAULT, 0)
+    env.ctl.set(LIMIT, 0)
+    cap = env.capture("named.elog", "TRACE")
+    d = os.path.join(env.tmp, "named")
+    per = subprocess.Popen([os.path.join(env.bindir, "elog"), "-c", "tcp", "TRACE", "-o", "dir=" + d,
+                            "-f", "tcp"], stderr=subprocess.PIPE, text=True)
+    env.procs.append(per)
+    assert wait_for(lambda: os.path.isdir(d), timeout=10.0)
+    time.sleep(0.2)
+    w = env.traffic.workload("logid", 4, 1, "enabled")
+    time.sleep(0.2)
+    cap.stop()
+    per.send_signal(signal.SIGINT)
+    assert per.wait(timeout=15) == 0, per.stderr.read()
+    assert w["names"] == ["elog-0"] and w["enabled"] == [1]
+    assert env.ctl.get(LIMIT) == 0, "the limit was not used"
+    _, _, recs = read_capture(cap.path)
+    sess = [r.session for r in recs if r.id == CONN_SET_IP_V4 and ports_v4(r.payload)[1] == w["cports"][0]]
+    assert sess, "the client is logged"
+    names = [r.payload.rstrip(b"\0").decode() for r in recs if r.session == sess[0] and r.id == LOG_ID]
+    assert names == ["elog-0"], names
+    want = "elog-0_%d_127.0.0.1_%d.elog" % (w["cports"][0], w["lport"])
+    assert want in os.listdir(d), sorted(os.listdir(d))
 
 
 def test_without_the_provider_linux_says_enoprotoopt(tcp_env):

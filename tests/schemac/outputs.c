@@ -87,10 +87,27 @@ static void expect_cli(const struct t_env *env, const char *args, int status, co
 	free(e);
 }
 
+/* Exit 0, nothing on stderr, stdout starting with `want`. */
+static void expect_stdout(const struct t_env *env, const char *args, const char *want)
+{
+	const char *outf = t_fmt("%s/cli.out", env->tmp), *errf = t_fmt("%s/cli.err", env->tmp);
+	int st = t_run(t_fmt("%s %s >%s 2>%s", env->schemac, args, outf, errf));
+	char *o = t_slurp(outf, NULL), *e = t_slurp(errf, NULL);
+
+	CHECK(st == 0 && o && !strncmp(o, want, strlen(want)) && e && !*e,
+	      "elog-schemac %s: status %d (want 0), stdout '%s' (want '%s...'), stderr '%s'", args, st,
+	      o ? o : "", want, e ? e : "");
+	free(o);
+	free(e);
+}
+
 static void cli(const struct t_env *env)
 {
 	expect_cli(env, "", 1, "usage: elog-schemac");
-	expect_cli(env, "-h", 1, "usage: elog-schemac");
+	/* Asked for: on stdout, exit 0. */
+	expect_stdout(env, "-h", "usage: elog-schemac");
+	expect_stdout(env, "--help", "usage: elog-schemac");
+	expect_stdout(env, "--version", "elog-schemac " ELOG_VERSION "\n");
 	expect_cli(env, "--bogus schemas/test.src", 1, "unknown option --bogus");
 	expect_cli(env, "--header", 1, "--header needs a file name");
 	expect_cli(env, "--check /nonexistent/x.src", 1, "/nonexistent/x.src: No such file");

@@ -34,6 +34,38 @@ expect() {
 	fi
 }
 
+# expect_ok NAME args...: exit 0, stdout starts with what the second
+# argument says (a fixed string), stderr empty.
+expect_ok() {
+	name=$1 want=$2
+	shift 3
+	"$ELOG" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne 0 ]; then
+		fail "exit $got, expected 0: $(cat "$tmp/err")"
+	elif [ -s "$tmp/err" ]; then
+		fail "unexpected stderr: $(head -c 200 "$tmp/err")"
+	else
+		case $(cat "$tmp/out") in
+		"$want"*) passed=$((passed + 1)) ;;
+		*) fail "stdout '$(head -c 200 "$tmp/out")', expected '$want...'" ;;
+		esac
+	fi
+}
+
+# same_bytes NAME FILE SUM: FILE still exists and holds what it held
+# (its cksum then was SUM), and is still a regular file, not a link.
+same_bytes() {
+	name=$1
+	if [ ! -f "$2" ] || [ -L "$2" ]; then
+		fail "$2 is gone or no longer a regular file"
+	elif [ "$(cksum <"$2")" != "$3" ]; then
+		fail "$2 changed"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
 # expect_usage NAME args...: usage text on stderr, exit 1.
 expect_usage() {
 	name=$1
@@ -62,8 +94,10 @@ printf '\010' | dd of="$tmp/badlen" bs=1 seek=44 conv=notrunc 2>/dev/null
 long=abcdefghijabcdefghijabcdefghijab # 32 characters
 
 expect no-args 1 'elog: no subscriptions specified (use --capture or -c)' --
-expect_usage help -h
-expect_usage help-long --help
+# Asked for, usage and version go to stdout with exit 0.
+expect_ok help 'usage: elog ' -- -h
+expect_ok help-long 'usage: elog ' -- --help
+expect_ok version "elog $(sed -n 's/^VERSION := //p' Makefile)" -- --version
 expect_usage bad-option --bogus
 expect_usage bad-short -x
 expect bad-magic 1 'elog: Invalid binary file: bad magic number' -- -r "$tmp/zeros"
@@ -99,8 +133,11 @@ expect buf-unit 1 'elog: invalid buffer size unit: x (use K, M, or G)' -- -c tcp
 expect buf-trailing 1 'elog: invalid buffer size: trailing characters after unit' -- -c tcp -b 64KB
 expect buf-nan 1 'elog: invalid buffer size: big' -- -c tcp -b big
 expect buf-negative 1 'elog: invalid buffer size: -65536' -- -c tcp -b -65536
+# A ring is a power of two: other sizes are refused, never rounded.
+expect buf-1023M 1 'elog: buffer size must be a power of two: 1023M is not (use 512M)' -- -c tcp -b 1023M
+expect buf-100K 1 'elog: buffer size must be a power of two: 100K is not (use 64K or 128K)' -- -c tcp -b 100K
 expect duration-nan 1 'elog: --duration: not a number: 5s' -- -c tcp --duration 5s
-expect duration-negative 1 'elog: --duration: not a number: -1' -- -c tcp --duration -1
+expect duration-negative 1 'elog: --duration: negative: -1 (seconds, 0 or more)' -- -c tcp --duration -1
 expect duration-large 1 'elog: --duration: value too large' -- -c tcp --duration 4294967296
 expect format 1 "elog: --format requires 'tcp' argument" -- -c tcp -f udp
 expect format-no-dir 1 'elog: --format tcp requires --output dir=PATH' -- -c tcp -f tcp
@@ -136,10 +173,10 @@ expect summary-event 1 "elog: --event/--keyword choose lines to print; --summary
 expect summary-pcapng 1 'elog: --summary cannot be used with --pcapng' -- -r "$S" --summary --pcapng "$tmp/p.pcapng"
 [ -e "$tmp/p.pcapng" ] && fail "an export that selected nothing was left behind"
 
-# --report: an existing file is never replaced; a path that cannot be
-# created is one error; nothing selected leaves no file.
+# --report: an existing file is not replaced without --force; a path that
+# cannot be created is one error; nothing selected leaves no file.
 printf mine >"$tmp/there.html"
-expect report-exists 1 "elog: $tmp/there.html: file exists (elog does not overwrite it)" -- -r "$S" --report "$tmp/there.html"
+expect report-exists 1 "elog: $tmp/there.html exists: not overwritten (--force replaces it)" -- -r "$S" --report "$tmp/there.html"
 [ "$(cat "$tmp/there.html")" = mine ] || fail "the existing report file was changed"
 expect report-notdir 1 "elog: $tmp/there.html/x.html: Not a directory" -- -r "$S" --report "$tmp/there.html/x.html"
 expect report-none 1 'elog: no event in the capture matches --session 5' -- -r "$S" --session 5 --report "$tmp/none.html"
@@ -148,6 +185,78 @@ expect report-twice 1 'elog: --report given more than once' -- -r "$S" --report 
 expect report-summary 1 'elog: --report cannot be used with --summary, --json or --pcapng' -- -r "$S" --report a --summary
 expect report-event 1 "elog: --event/--keyword choose lines to print; --summary and --report use all of a connection's events" -- -r "$S" --report a --keyword RX
 expect report-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --report a
+
+# An output that is an input is refused before anything
+# is opened, whatever name it is given; the input keeps every byte.
+cp tests/golden/sample.elog "$tmp/victim.elog"
+sum=$(cksum <"$tmp/victim.elog")
+expect pcapng-is-input 1 "elog: $tmp/victim.elog is the input $tmp/victim.elog: not overwritten" -- \
+	-r "$tmp/victim.elog" --pcapng "$tmp/victim.elog"
+same_bytes pcapng-is-input "$tmp/victim.elog" "$sum"
+ln -s victim.elog "$tmp/link.pcapng"
+expect pcapng-link-to-input 1 "elog: $tmp/link.pcapng is the input $tmp/victim.elog: not overwritten" -- \
+	-r "$tmp/victim.elog" --pcapng "$tmp/link.pcapng"
+same_bytes pcapng-link-to-input "$tmp/victim.elog" "$sum"
+[ -L "$tmp/link.pcapng" ] && passed=$((passed + 1)) || fail "the link was removed"
+expect pcapng-input-force 1 "elog: $tmp/link.pcapng is the input $tmp/victim.elog: not overwritten" -- \
+	-r "$tmp/victim.elog" --pcapng "$tmp/link.pcapng" --force
+same_bytes pcapng-input-force "$tmp/victim.elog" "$sum"
+ln "$tmp/victim.elog" "$tmp/hard.pcapng"
+expect pcapng-hard-link 1 "elog: $tmp/hard.pcapng is the input $tmp/victim.elog: not overwritten" -- \
+	-r "$tmp/victim.elog" --pcapng "$tmp/hard.pcapng" --force
+same_bytes pcapng-hard-link "$tmp/victim.elog" "$sum"
+rm -f "$tmp/hard.pcapng"
+# Text appended to the input would be read back forever.
+name=stdout-is-input
+"$ELOG" -r "$tmp/victim.elog" >>"$tmp/victim.elog" 2>"$tmp/err"
+if [ $? -ne 1 ] || [ "$(cat "$tmp/err")" != "elog: standard output is the input $tmp/victim.elog: not overwritten" ]; then
+	fail "exit/stderr: $(cat "$tmp/err")"
+else passed=$((passed + 1)); fi
+same_bytes stdout-is-input "$tmp/victim.elog" "$sum"
+
+# An existing export is refused without --force (kept whole), and a
+# failed export removes only a file it made itself.
+printf 'precious' >"$tmp/old.pcapng"
+old=$(cksum <"$tmp/old.pcapng")
+expect pcapng-exists 1 "elog: $tmp/old.pcapng exists: not overwritten (--force replaces it)" -- \
+	-r "$tmp/victim.elog" --pcapng "$tmp/old.pcapng"
+same_bytes pcapng-exists "$tmp/old.pcapng" "$old"
+expect pcapng-bad-input-kept 1 'elog: Invalid binary file: bad magic number' -- \
+	-r "$tmp/zeros" --pcapng "$tmp/old.pcapng" --force
+[ -f "$tmp/old.pcapng" ] && passed=$((passed + 1)) || fail "a file this run did not make was removed"
+expect pcapng-bad-input-new 1 'elog: Invalid binary file: bad magic number' -- -r "$tmp/zeros" --pcapng "$tmp/new.pcapng"
+[ ! -e "$tmp/new.pcapng" ] && passed=$((passed + 1)) || fail "a failed export was left behind"
+"$ELOG" -r "$tmp/victim.elog" --pcapng "$tmp/old.pcapng" --force 2>"$tmp/err" && \
+	[ "$(head -c 4 "$tmp/old.pcapng" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a ] && \
+	passed=$((passed + 1)) || { name=pcapng-force; fail "--force did not replace it: $(cat "$tmp/err")"; }
+"$ELOG" -r "$tmp/victim.elog" --pcapng /dev/null 2>"$tmp/err" && passed=$((passed + 1)) || \
+	{ name=pcapng-dev-null; fail "/dev/null is not a file to protect: $(cat "$tmp/err")"; }
+
+# The same for --report: an input is never its output, --force or not; a
+# report that fails removes only a file it made.
+expect report-is-input 1 "elog: $tmp/link.pcapng is the input $tmp/victim.elog: not overwritten" -- \
+	-r "$tmp/victim.elog" --report "$tmp/link.pcapng" --force
+same_bytes report-is-input "$tmp/victim.elog" "$sum"
+expect report-bad-input-kept 1 'elog: Invalid binary file: bad magic number' -- \
+	-r "$tmp/zeros" --report "$tmp/there.html" --force
+[ "$(cat "$tmp/there.html")" = mine ] && passed=$((passed + 1)) || \
+	{ name=report-bad-input-kept; fail "a file this run did not make was changed or removed"; }
+"$ELOG" -r tests/golden/sample.elog --report "$tmp/there.html" --force 2>"$tmp/err" && \
+	grep -q '<html' "$tmp/there.html" && passed=$((passed + 1)) || \
+	{ name=report-force; fail "--force did not replace it: $(cat "$tmp/err")"; }
+
+# Compression is recognised by content, whatever the name.
+gzip -c tests/golden/sample.elog >"$tmp/gz.elog"
+zstd -q -c tests/golden/sample.elog >"$tmp/zst.elog"
+want=$("$ELOG" -r tests/golden/sample.elog | head -1)
+expect_ok gzip-named-elog "$want" -- -r "$tmp/gz.elog"
+expect_ok zstd-named-elog "$want" -- -r "$tmp/zst.elog"
+cp "$tmp/gz.elog" "$tmp/gz.zst"
+expect_ok gzip-named-zst "$want" -- -r "$tmp/gz.zst"
+
+# A file cut inside its header has no count to quote.
+head -c 20 tests/golden/sample.elog >"$tmp/h20.elog"
+expect header-cut 0 'elog: warning: capture is truncated (inside the file header (20 of 40 bytes)); decoded 0 complete events' -- -r "$tmp/h20.elog"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -99,7 +99,7 @@ static int write_capture(const char *path, unsigned n, bool close_it)
 		if (elog_writer_open(&w, path, provs, 2, 77, &err) < 0)
 			return -1;
 	} else {
-		if (elog_zfile_open(&z, &f, path, k, 40 + 4 + 2 * 34, &err) < 0)
+		if (elog_zfile_open(&z, &f, path, k, 40 + 4 + 2 * 34, true, &err) < 0)
 			return -1;
 		if (elog_writer_open_stream(&w, f, provs, 2, 77, &err) < 0)
 			return -1;
@@ -257,9 +257,10 @@ static void test_series_stops_early_and_errors(void)
 	CHECK_EQ(elog_series_open(&s, one, 1, NULL, NULL, &err), 0);
 	CHECK_EQ(elog_series_next(s, &r, &err), 1);
 	elog_series_close(s);
-	/* Not zstd data: the decompressor's error, naming the file. */
+	/* zstd's magic, then not zstd data: the decompressor's error, naming
+	 * the file (compression is told by content, not by name). */
 	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0 && write(fd, "ELOGnot zstd at all", 19) == 19);
+	CHECK(fd >= 0 && write(fd, "\x28\xb5\x2f\xfdnot zstd at all", 19) == 19);
 	close(fd);
 	CHECK_EQ(elog_series_open(&s, two, 2, NULL, NULL, &err), 0);
 	int rc;

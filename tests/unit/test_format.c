@@ -423,6 +423,15 @@ static void test_textline(void)
 		  "[65535]ffffffff::9999-12-31 23:59:59.999999 [tcp][77][?4242] [UNKNOWN_EVENT_ID:4242]\n");
 	CHECK_STR(line(&o, &st, &h, "tcp", -62135596800000000ll),
 		  "[65535]ffffffff::0001-01-01 00:00:00.000000 [tcp][77][?4242] [UNKNOWN_EVENT_ID:4242]\n");
+	/* GOODPUT says what Linux measured: one delivery-rate sample, not an
+	 * average next to it. */
+	h.event_id = TCP_EVENTLOG_GOODPUT_ID;
+	TCP_EVENTLOG_GOODPUT_LOG_ALWAYS(0, 8000000, 8000000, 2500, 120, 100);
+	CHECK_STR(line(&o, &st, &h, "tcp", 0),
+		  "[65535]ffffffff::1970-01-01 00:00:00.000000 [tcp][77][GOODPUT] Goodput sample "
+		  "8000000 bps over 2500 us, gp_srtt 120 us, lowest_rtt 100 us\n");
+	h.event_id = 4242;
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(0, 1460);
 	/* Extremes must not overflow (UBSan) whatever they print. */
 	line(&o, &st, &h, "tcp", INT64_MIN);
 	line(&o, &st, &h, "tcp", INT64_MAX);

@@ -95,8 +95,8 @@ static void test_buffer_size(void)
 		uint32_t bytes;
 	} ok[] = {
 		{ "64K", 65536 },      { "64k", 65536 },     { "65536", 65536 },
-		{ "0x10000", 65536 },  { "1M", 1u << 20 },   { "1023M", 1023u << 20 },
-		{ "1073741823", (1u << 30) - 1 },            { " 2m", 2u << 20 },
+		{ "0x10000", 65536 },  { "1M", 1u << 20 },   { "512M", 512u << 20 },
+		{ "536870912", 1u << 29 },                   { " 2m", 2u << 20 },
 		{ "128 K", 128u << 10 }, { "0200000", 65536 },
 	};
 
@@ -118,6 +118,12 @@ static void test_buffer_size(void)
 
 		CHECK(elog_parse_buffer_size("65535", &v, &err) == -1);
 		CHECK(elog_parse_buffer_size("1G", &v, &err) == -1);
+		/* Not a power of two: refused, never rounded. */
+		CHECK(elog_parse_buffer_size("1023M", &v, &err) == -1);
+		CHECK_STR(err.msg, "buffer size must be a power of two: 1023M is not (use 512M)");
+		CHECK(elog_parse_buffer_size("100K", &v, &err) == -1);
+		CHECK_STR(err.msg, "buffer size must be a power of two: 100K is not (use 64K or 128K)");
+		CHECK(elog_parse_buffer_size("1073741823", &v, &err) == -1);
 		CHECK(elog_parse_buffer_size("", &v, &err) == -1);
 		CHECK(elog_parse_buffer_size("K", &v, &err) == -1);
 		CHECK(elog_parse_buffer_size("+64K", &v, &err) == -1);
@@ -159,6 +165,9 @@ static void test_read_mode(void)
 	CHECK(o.text.event_name && o.text.serial && o.text.rel_time && o.text.date);
 	CHECK_EQ_U(parse("-h", NULL), ELOG_PARSE_HELP);
 	CHECK_EQ_U(parse("--help", NULL), ELOG_PARSE_HELP);
+	CHECK_EQ_U(parse("--version", NULL), ELOG_PARSE_VERSION);
+	CHECK_EQ_U(parse("-r", "f.elog", "--pcapng", "f.pcapng", "--force", NULL), 0);
+	CHECK(o.force);
 }
 
 static void test_outputs(void)
@@ -174,6 +183,16 @@ static void test_outputs(void)
 	CHECK_EQ_U(parse("--capture", "tcp", "--output=dir=d", "--format=tcp", "--dump-state", NULL), 0);
 	CHECK_EQ_U(o.output_kind, ELOG_OUT_DIR);
 	CHECK_STR(o.output_path, "d");
+	CHECK(!o.force);
+	/* -o -: the binary capture on stdout. */
+	CHECK_EQ_U(parse("-c", "tcp", "-o", "-", NULL), 0);
+	CHECK_EQ_U(o.output_kind, ELOG_OUT_STDOUT);
+	CHECK_EQ_U(parse("-c", "tcp", "-o", "./-", NULL), 0);
+	CHECK_EQ_U(o.output_kind, ELOG_OUT_FILE);
+	CHECK(parse("-c", "tcp", "-o", "-", "--rotate-events", "5", NULL) == -1);
+	CHECK_STR(err.msg, "--rotate-size/--rotate-events need a file name, not -");
+	CHECK_EQ_U(parse("-c", "tcp", "-o", "cap.elog", "--force", NULL), 0);
+	CHECK(o.force);
 }
 
 static void test_limits(void)

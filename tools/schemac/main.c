@@ -13,14 +13,21 @@
 
 #define INPUT_MAX (16u << 20)
 
-static void usage(void)
+static void usage_to(FILE *f)
 {
 	fputs("usage: elog-schemac [--header FILE] [--tables FILE] [--markdown FILE]\n"
 	      "                    [--clickhouse FILE [--clickhouse-database DB]\n"
 	      "                    [--clickhouse-cluster NAME]] SCHEMA.src\n"
 	      "       elog-schemac --check SCHEMA.src\n"
 	      "       elog-schemac --registry [-o FILE] PROVIDER...\n"
-	      "FILE may be - for standard output.\n", stderr);
+	      "       elog-schemac -h | --help | --version\n"
+	      "FILE may be - for standard output.\n", f);
+}
+
+/* After a usage error: on stderr. */
+static void usage(void)
+{
+	usage_to(stderr);
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -127,8 +134,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--registry")) {
 			registry = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
-			return 1;
+			usage_to(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		} else if (!strcmp(a, "--version")) {
+			printf("elog-schemac %s\n", ELOG_VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;

@@ -85,7 +85,7 @@ static void check_elog(int argc, char **argv)
 				CHECK(o.output_path != NULL && o.output_path[0] != '\0' &&
 				      in_argv(argc, argv, o.output_path));
 			if (o.rotate_size || o.rotate_events)
-				CHECK(o.output_kind != ELOG_OUT_TEXT);
+				CHECK(o.output_kind == ELOG_OUT_FILE || o.output_kind == ELOG_OUT_DIR);
 			if (o.rotate_size)
 				CHECK(o.rotate_size >= 4096);
 			if (o.json)
@@ -94,7 +94,8 @@ static void check_elog(int argc, char **argv)
 				CHECK(o.output_kind == ELOG_OUT_DIR);
 		}
 	} else {
-		CHECK(rc == ELOG_PARSE_HELP || rc == ELOG_PARSE_BAD_OPTION);
+		CHECK(rc == ELOG_PARSE_HELP || rc == ELOG_PARSE_BAD_OPTION ||
+		      rc == ELOG_PARSE_VERSION);
 	}
 	free(o.read_paths);
 }
@@ -112,7 +113,7 @@ static void check_elogctl(int argc, char **argv)
 		return;
 	CHECK(a.first >= 1 && a.first <= argc);
 	CHECK(a.nload <= ELOGCTL_MAX_LOADS && a.nunload <= ELOGCTL_MAX_LOADS);
-	CHECK(a.all || a.list || a.nload || a.nunload || a.first < argc);
+	CHECK(a.all || a.list || a.verify || a.nload || a.nunload || a.first < argc);
 	for (int i = 0; i < a.nload; i++)
 		CHECK(in_argv(argc, argv, a.load[i]));
 	for (int i = 0; i < a.nunload; i++)
