@@ -102,6 +102,17 @@ static void print_providers(const struct elog_reader *r)
 	elog_print_providers(stderr, n, names);
 }
 
+/* The writing pass's series: integrity reported, -p's provider list printed. */
+static int open_reading(const struct elog_options *o, struct elog_series **s, struct elog_error *err)
+{
+	int rc = elog_series_open(s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
+				  err);
+
+	if (rc == 0 && o->providers)
+		print_providers(elog_series_reader(*s));
+	return rc;
+}
+
 /*
  * Selectors by log id, port or address: a first pass over the capture
  * learns every session's connection, so that the second selects all of a
@@ -190,10 +201,7 @@ static int summarize(const struct elog_options *o, struct elog_error *err)
 	int rc = elog_summary_open(&sum, err);
 
 	if (rc == 0)
-		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
-				      (void *)o, err);
-	if (rc == 0 && o->providers)
-		print_providers(elog_series_reader(s));
+		rc = open_reading(o, &s, err);
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
 		rc = o->sel == NULL || elog_select_session(o->sel, &sr)
 			     ? elog_summary_add(sum, &sr, err) : 0;
@@ -303,10 +311,7 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	}
 	s = NULL;
 	if (rc == 0)
-		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
-				      (void *)o, err);
-	if (rc == 0 && o->providers)
-		print_providers(elog_series_reader(s));
+		rc = open_reading(o, &s, err);
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
 		rc = o->sel == NULL || elog_select_event(o->sel, &sr)
 			     ? elog_pcapng_add(p, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
@@ -363,10 +368,7 @@ static int make_report(const struct elog_options *o, struct elog_error *err)
 		len += (size_t)n;
 	}
 	if (rc == 0)
-		rc = elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity,
-				      (void *)o, err);
-	if (rc == 0 && o->providers)
-		print_providers(elog_series_reader(s));
+		rc = open_reading(o, &s, err);
 	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1) {
 		rc = 0;
 		if (o->sel != NULL && !elog_select_session(o->sel, &sr))
