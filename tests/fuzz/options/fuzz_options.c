@@ -97,7 +97,7 @@ static void check_elog(int argc, char **argv)
 		CHECK(rc == ELOG_PARSE_HELP || rc == ELOG_PARSE_BAD_OPTION ||
 		      rc == ELOG_PARSE_VERSION);
 	}
-	free(o.read_paths);
+	elog_free_options(&o);
 }
 
 static void check_elogctl(int argc, char **argv)

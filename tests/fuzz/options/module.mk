@@ -7,7 +7,7 @@
 #                              (new inputs go to a scratch corpus in $(BUILD))
 OPTIONS_FUZZER := $(BUILD)/fuzz/fuzz_options
 OPTIONS_FUZZ_SRCS := tests/fuzz/options/fuzz_options.c cmd/elog/options.c cmd/elogctl/args.c \
-	lib/format_schema.c lib/elog_error.c \
+	lib/format_schema.c lib/elog_error.c lib/select.c lib/session_map.c \
 	$(GEN)/providers.c $(GEN)/tcp_eventlog_tables.c $(GEN)/test_eventlog_tables.c
 OPTIONS_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Ilib -I$(GEN) -Ibpf \
 	-Icmd/elog -Icmd/elogctl \
