@@ -143,7 +143,10 @@ int elog_rt_load_object(const char *provider, struct bpf_object *obj, struct elo
 		memset(st, 0, sizeof(*st));
 		snprintf(st->name, sizeof(st->name), "%s", bpf_program__name(prog));
 		elog_rt_parse_verifier_log(logs[i], st);
-		st->loaded = !ret || (long)i != last;
+		/* The last log is the refused program's only if it says so: a
+		 * program libbpf gave up on before the kernel saw it has none. */
+		st->loaded = !ret || (long)i != last ||
+			     (st->reason[0] == '\0' && st->insns <= st->insn_limit);
 		if (!st->loaded) {
 			st->error = -ret;
 			ret = elog_rt_describe_refusal(provider, st, err);
@@ -151,8 +154,21 @@ int elog_rt_load_object(const char *provider, struct bpf_object *obj, struct elo
 		}
 		i++;
 	}
-	if (ret)
-		ret = elog_rt_errf(err, -ret, "%s: load BPF object: %s", provider, strerror(-ret));
+	if (ret) {
+		/* Refused before the verifier: the first program after the
+		 * last one the kernel took. */
+		const char *name = "?";
+
+		i = 0;
+		bpf_object__for_each_program(prog, obj) {
+			if ((long)i++ > last && bpf_program__autoload(prog)) {
+				name = bpf_program__name(prog);
+				break;
+			}
+		}
+		ret = elog_rt_errf(err, -ret, "%s: program %s could not be loaded: %s", provider, name,
+				   strerror(-ret));
+	}
 out:
 	/* libbpf keeps the buffer pointers: they must not dangle. */
 	bpf_object__for_each_program(prog, obj)
