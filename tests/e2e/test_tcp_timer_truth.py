@@ -7,8 +7,9 @@ test's namespace holds only the workload's sockets): RXT fires ==
 TCPTimeouts, TLP fires == TCPLossProbes, DELAYACK fires == DelayedACKs; and
 at quiet points, the retransmit/persist/keepalive timer the log leaves
 running is the one `ss -tno` shows. Idle and request/response workloads
-(the loss workload is written but not run: see its parametrize); cubic set per socket (TCP_CONGESTION) and the namespace's
-default, bbr; IPv4 and IPv6."""
+(the loss workload is written but not run: see its parametrize); cubic
+set per socket (TCP_CONGESTION) and the namespace's default, bbr; IPv4
+and IPv6."""
 import json
 import os
 import struct
