@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from conftest import need
 from test_sink import spill_dir
 
 
@@ -38,10 +39,7 @@ def traffic(n=200):
 
 
 def test_live_capture(server, tools, workdir):
-    if not bpf_ready():
-        if os.environ.get("CI"):
-            pytest.fail("live capture needs root and BTF")
-        pytest.skip("live capture needs root and BTF")
+    need(bpf_ready(), "live capture needs root and BTF")
     bindir = os.path.dirname(tools["elog"])
     ctl = os.path.join(bindir, "elogctl")
     spill = spill_dir(workdir, "live")

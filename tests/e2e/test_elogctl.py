@@ -45,7 +45,7 @@ def test_unloaded_provider_reads_zero_without_loading(elogctl, fresh_test_provid
 
 
 def test_internal_test_provider_hidden_unless_loaded_or_named(elogctl, fresh_test_provider, testgen):
-    """Issue 19, item 15: the test provider (for the test suite and the
+    """The test provider (for the test suite and the
     benchmarks) is not shown to users by -a, -l or a node query above it
     while it is not loaded; named, or loaded, it is there as always."""
     assert "test" not in elogctl("-l").stdout
@@ -63,7 +63,7 @@ def test_internal_test_provider_hidden_unless_loaded_or_named(elogctl, fresh_tes
 
 @pytest.mark.parametrize("args", [["-h"], ["--help"], ["--version"]])
 def test_help_and_version_on_stdout(bindir, args):
-    """Issue 19, item 10: asked for, the usage (or version) goes to stdout
+    """Asked for, the usage (or version) goes to stdout
     and the exit status is 0 (a usage error still gets stderr and 1)."""
     p = subprocess.run([os.path.join(bindir, "elogctl"), *args], capture_output=True, text=True)
     assert (p.returncode, p.stderr) == (0, "")

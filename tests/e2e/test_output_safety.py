@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""A capture never destroys or hides data (issue 19), with the test
+"""A capture never destroys or hides data, with the test
 provider:
 
 * item 2: an output that exists is refused (its bytes unchanged) unless

@@ -176,7 +176,7 @@ def test_nonroot_elogctl_writes_are_refused(exclusive_provider, bindir, elogctl)
     assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == limit
     assert os.path.isdir(f"{PIN_ROOT}/test/ready")
     # -l without privilege cannot read the pin directory: it says so
-    # rather than call a loaded provider "not loaded" (issue 19, item 6).
+    # rather than call a loaded provider "not loaded".
     p = run(NOBODY + [ctl, "-l"], check=False)
     assert (p.returncode, p.stdout) == (1, "tcp id 1 state unknown\n")
     assert p.stderr == ("elogctl: -l: whether a provider is loaded cannot be read without "

@@ -79,7 +79,7 @@ def test_log_id_names_and_enables_within_the_limit(tcp_env):
 
 
 def test_log_id_of_an_enabled_session_is_logged_whatever_the_limit(tcp_env):
-    """Issue 19, item 5: TCP_EVENTLOG=1 and then a name, with default 0 and
+    """TCP_EVENTLOG=1 and then a name, with default 0 and
     log_id_limit 0: the name is logged (the limit only decides whether
     naming enables), and -f tcp names the file after it."""
     env = tcp_env
