@@ -48,7 +48,8 @@ struct elog_session {
 	__u64 id;       /* session id (a socket provider uses the socket cookie) */
 	__u8 enabled;
 	__s8 target;    /* -1: every subscriber; >= 0: only that slot (dumps) */
-	__u8 pad[6];
+	__u8 mode;      /* enum elog_bb_mode */
+	__u8 pad[5];
 };
 
 /* ---- maps (one set per provider object) ---- */

@@ -96,7 +96,111 @@ struct elog_slot_stats {
  */
 enum elog_knob {
 	ELOG_KNOB_HOT = 1,          /* 1 while the per-packet hooks are attached */
-	ELOG_KNOB_COUNT = 8,
+	/* Providers' own knobs: 0 and 2..15. The black box's (below): 16..31,
+	 * written with their defaults (elog_bb_knob_default) at load. */
+	ELOG_KNOB_BB_MODE = 16,          /* mode of new sessions (enum elog_bb_mode) */
+	ELOG_KNOB_BB_SESSION_LIMIT = 17, /* N: events one session's buffer keeps */
+	ELOG_KNOB_BB_GLOBAL_LIMIT = 18,  /* records all buffers may hold together */
+	ELOG_KNOB_BB_AUTO_RATIO = 19,    /* 1 in N new sessions (0, 1: all) */
+	ELOG_KNOB_BB_AUTO_MODE = 20,     /* mode of sessions the ratio picks; -1: MODE */
+	ELOG_KNOB_BB_TRIG_END = 21,      /* 1: TAIL_AUTO dumps at the session's end */
+	ELOG_KNOB_BB_TRIG_FULL = 22,     /* 1: HEAD_AUTO dumps when its buffer is full */
+	ELOG_KNOB_BB_TRIG_REQUEST = 23,  /* 1: dumps asked for by socket option */
+	ELOG_KNOB_BB_LINGER_S = 24,      /* seconds a closed session with a group keeps its buffer */
+	ELOG_KNOB_BB_FIRST = 16,
+	ELOG_KNOB_COUNT = 32,
+};
+
+/*
+ * Black box: what a session does with its events (BBLog's modes, with
+ * FreeBSD's numbers). CONTINUAL streams them to the subscribers (the
+ * default); the others keep them in a per-session buffer in the kernel that
+ * a trigger dumps into the subscribers' streams.
+ */
+enum elog_bb_mode {
+	ELOG_BB_OFF = 0,       /* nothing kept */
+	ELOG_BB_TAIL = 1,      /* the newest N, the oldest overwritten; dumped on a trigger */
+	ELOG_BB_HEAD = 2,      /* the first N, then nothing more */
+	ELOG_BB_HEAD_AUTO = 3, /* like HEAD, dumped when full, then OFF */
+	ELOG_BB_CONTINUAL = 4, /* streamed as they happen */
+	ELOG_BB_TAIL_AUTO = 5, /* like TAIL, dumped when the session ends */
+	ELOG_BB_MODE_MAX = 5,
+};
+
+/* Why a buffer was dumped: the framework's reasons below 16, a provider's
+ * own (its triggers) from ELOG_BB_REASON_PROVIDER on. */
+enum elog_bb_reason {
+	ELOG_BB_REASON_END = 1,     /* TAIL_AUTO session ended */
+	ELOG_BB_REASON_FULL = 2,    /* HEAD_AUTO buffer full */
+	ELOG_BB_REASON_REQUEST = 3, /* the session's socket option asked for it */
+	ELOG_BB_REASON_GROUP = 4,   /* a dump of every session of one group (log id) */
+	ELOG_BB_REASON_DEMAND = 5,  /* elog --dump */
+	ELOG_BB_REASON_PROVIDER = 16,
+};
+
+/*
+ * The framework event that opens a dump (every schema has it, like
+ * DUMP_COMPLETE): this payload, then `events` records of the same session
+ * with their original timestamps, oldest first. A schema that declares
+ * STRUCT BLACKBOX_DUMP must lay it out exactly so (the provider asserts it).
+ */
+#define ELOG_BB_DUMP_ID 0xFFFFFFFCu
+struct elog_bb_dump {
+	__u32 reason;      /* enum elog_bb_reason or a provider's */
+	__u32 events;      /* records that follow */
+	__u64 overwritten; /* events since the previous dump that are not in this one */
+	__u64 group;       /* hash of the session's group (log id); 0: none */
+	__u8 mode;         /* the session's mode */
+	__u8 pad[7];
+};
+
+/*
+ * auto_ratio's rule, the same in BPF and in userspace: a session is picked
+ * when elog_bb_pick(key) % ratio == 0, key being its group hash when it has
+ * one (all sessions of a group in or out together), else its session id.
+ * A 64-bit finalizer (splitmix64) so sequential ids spread evenly.
+ */
+static inline __u64 elog_bb_pick(__u64 x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* FNV-1a over a NUL-padded name (a log id) is the group hash; 0 for "". */
+#define ELOG_BB_GROUP_HASH_INIT 0xcbf29ce484222325ull
+#define ELOG_BB_GROUP_HASH_PRIME 0x100000001b3ull
+
+/* Context of the elog_bb_dumpreq syscall program (elog --dump). */
+enum elog_bb_dump_scope {
+	ELOG_BB_DUMP_ALL = 0,     /* every buffered session */
+	ELOG_BB_DUMP_SESSION = 1, /* session id `key` */
+	ELOG_BB_DUMP_GROUP = 2,   /* every session whose group hash is `key` */
+};
+struct elog_bb_dump_req {
+	__u32 scope;  /* enum elog_bb_dump_scope */
+	__u32 reason; /* stamped into the dump events */
+	__u64 key;
+	__u64 dumped; /* out: sessions dumped */
+};
+#define ELOG_PIN_BB_DUMP_REQ "elog_bb_dumpreq"
+#define ELOG_PIN_BB_META "elog_bb_meta"
+#define ELOG_PIN_BB_STATS "elog_bb_stats"
+
+/* Black box counters (elog_bb_stats, key 0; BPF atomic adds). */
+struct elog_bb_stats {
+	__u64 sessions;    /* sessions given a buffer */
+	__u64 refused;     /* sessions refused a buffer: global_limit reached */
+	__u64 trimmed;     /* sessions whose buffer stopped growing at global_limit */
+	__u64 records;     /* record slots all buffers hold now */
+	__u64 dumps;       /* dumps made */
+	__u64 dumped;      /* records dumped */
+	__u64 overwritten; /* events overwritten or not kept, over all dumps */
+	__u64 undelivered; /* dumps with no subscriber to take them (buffer kept) */
+	__u64 too_big;     /* events larger than a buffer record: not kept */
 };
 
 /* Context of the elog_dump_done syscall program. */
