@@ -26,6 +26,7 @@
 #include "export_json.h"
 #include "session_files.h"
 #include "zfile.h"
+#include "rt/bb_block.h"
 #include "rt/reorder.h"
 #include "elog.h"
 #include "format.h"
@@ -67,8 +68,15 @@ struct cap_out {
 	uint64_t dropped_before;  /* drops given to the files already closed */
 };
 
+/* One ring of a subscription: the dump it may be in the middle of. */
+struct cap_ring {
+	struct cap_sub *sub;
+	struct elog_bb_block *bb;
+};
+
 struct cap_sub {
 	struct cap *cap;
+	struct cap_ring *rings; /* sub.nrings */
 	unsigned tag; /* index in cap.subs */
 	const struct elog_subscription *req;
 	const struct elog_provider_desc *desc;
@@ -186,13 +194,15 @@ static int run_sink(void *arg, const void *recs, size_t bytes, size_t count)
 	return elog_writer_append_run(c->out.w, recs, bytes, count, &c->err);
 }
 
-/* ring_buffer callback (ctx: the subscription): copy into the window. */
+/* ring_buffer callback (ctx: the ring): copy into the window, a black box
+ * dump as one block (lib/rt/bb_block.h). */
 static int on_record(void *ctx, void *data, size_t size)
 {
-	struct cap_sub *s = ctx;
+	struct cap_ring *ring = ctx;
+	struct cap_sub *s = ring->sub;
 	struct cap *c = s->cap;
 
-	if (elog_reorder_add(c->reorder, s->tag, data, size)) {
+	if (elog_bb_block_add(ring->bb, c->reorder, s->tag, data, size)) {
 		elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
 		c->failed = 1;
 		return -ENOMEM;
@@ -223,11 +233,20 @@ static int subscribe_all(struct cap *c)
 					o->dump_state, &s->sub, &c->err);
 		if (ret)
 			return ret;
+		s->rings = calloc((size_t)s->sub.nrings, sizeof(*s->rings));
+		if (!s->rings)
+			return elog_errorf(&c->err, ENOMEM, "out of memory");
 		/* One ring per CPU; the reorder window merges them. */
 		for (r = 0; r < s->sub.nrings; r++) {
+			struct cap_ring *ring = &s->rings[r];
+
+			ring->sub = s;
+			ring->bb = elog_bb_block_new();
+			if (!ring->bb)
+				return elog_errorf(&c->err, ENOMEM, "out of memory");
 			if (!c->rb)
-				c->rb = ring_buffer__new(s->sub.ring_fd[r], on_record, s, NULL);
-			else if (ring_buffer__add(c->rb, s->sub.ring_fd[r], on_record, s))
+				c->rb = ring_buffer__new(s->sub.ring_fd[r], on_record, ring, NULL);
+			else if (ring_buffer__add(c->rb, s->sub.ring_fd[r], on_record, ring))
 				ret = -errno;
 			if (!c->rb || ret) {
 				ret = ret ? ret : -errno;
@@ -481,11 +500,30 @@ static int out_rotate(struct cap *c)
 	return out_open(c);
 }
 
+/* Dumps held back whose BLACKBOX_DUMP record is at or before limit: all of
+ * them is in by now; into the window before it releases up to limit. */
+static int flush_dumps(struct cap *c, uint64_t limit)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->nsubs; i++)
+		for (r = 0; c->subs[i].rings && r < c->subs[i].sub.nrings; r++)
+			if (c->subs[i].rings[r].bb &&
+			    elog_bb_block_flush(c->subs[i].rings[r].bb, c->reorder, limit)) {
+				elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
+				return -ENOMEM;
+			}
+	return 0;
+}
+
 static int release(struct cap *c, uint64_t limit)
 {
 	const struct elog_options *o = c->o;
 	int ret;
 
+	if (flush_dumps(c, limit))
+		return -ENOMEM;
 	/* Rotation decides per record; the other outputs take one record at
 	 * a time anyway. */
 	if (c->out.w && !c->sf && !o->rotate_events && !o->rotate_size)
@@ -665,8 +703,13 @@ static int finish(struct cap *c, int ret)
 	if (out_reap(c, true) && !ret)
 		ret = -EIO;
 	for (i = 0; i < c->nsubs; i++) {
-		elog_rt_sub_close(&c->subs[i].sub);
-		elog_rt_close(c->subs[i].rt);
+		struct cap_sub *s = &c->subs[i];
+
+		for (int r = 0; s->rings && r < s->sub.nrings; r++)
+			elog_bb_block_free(s->rings[r].bb);
+		free(s->rings);
+		elog_rt_sub_close(&s->sub);
+		elog_rt_close(s->rt);
 	}
 	/* Not an error: the records are all there, only their order is not
 	 * what the file promises, and a reader should know. */

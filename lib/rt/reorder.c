@@ -159,16 +159,13 @@ static struct chunk *chunk_for(struct elog_reorder *r, size_t len)
 	return c;
 }
 
-int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len)
+/* ts: the sort key, the record's own timestamp unless the caller gives
+ * another (a dump's records sort by their BLACKBOX_DUMP record's). */
+static int add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len, uint64_t ts)
 {
-	uint64_t ts;
 	struct chunk *c;
 	unsigned char *dst;
 
-	if (len < sizeof(struct elog_event_hdr))
-		return 0; /* not a record: the BPF side never writes one */
-	memcpy(&ts, (const unsigned char *)rec + offsetof(struct elog_event_hdr, timestamp),
-	       sizeof(ts));
 	/* A later record has gone out already: this one will follow it. */
 	if (ts < r->out_max)
 		r->late++;
@@ -213,6 +210,25 @@ int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size
 	r->refs[r->n++] = (struct ref){ .ts = ts, .rec = dst, .chunk = c, .len = (uint32_t)len,
 					.tag = tag };
 	return 0;
+}
+
+int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len)
+{
+	uint64_t ts;
+
+	if (len < sizeof(struct elog_event_hdr))
+		return 0; /* not a record: the BPF side never writes one */
+	memcpy(&ts, (const unsigned char *)rec + offsetof(struct elog_event_hdr, timestamp),
+	       sizeof(ts));
+	return add(r, tag, rec, len, ts);
+}
+
+int elog_reorder_add_keyed(struct elog_reorder *r, unsigned tag, const void *rec, size_t len,
+			   uint64_t key)
+{
+	if (len < sizeof(struct elog_event_hdr))
+		return 0;
+	return add(r, tag, rec, len, key);
 }
 
 /* Stable merge of a and b (b's records arrived after a's) into out. */

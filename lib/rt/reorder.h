@@ -35,6 +35,15 @@ void elog_reorder_free(struct elog_reorder *r);
  * and the window is unchanged. */
 int elog_reorder_add(struct elog_reorder *r, unsigned tag, const void *rec, size_t len);
 
+/* The same, sorted as if its timestamp were `key` (its bytes are not
+ * changed): records added with one key in a row stay together, in the
+ * order added, after any record added before them with the same key
+ * (ties keep arrival order). A black box dump (records with their old
+ * timestamps) goes out as one block where its BLACKBOX_DUMP record
+ * sorts. elog_reorder_late() and the limit of a release go by the key. */
+int elog_reorder_add_keyed(struct elog_reorder *r, unsigned tag, const void *rec, size_t len,
+			   uint64_t key);
+
 /* Releases, in timestamp order, every record with timestamp <= limit_us
  * (UINT64_MAX: all). Returns 0; the sink's -1 (records after the one it
  * stopped at stay in the window for the next call); or -1 when out of
