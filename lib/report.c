@@ -22,6 +22,7 @@
 
 #include "conn_analysis.h"
 #include "conn_facts.h"
+#include "eventlog_abi.h"
 #include "format.h"
 #include "outfile.h"
 #include "report.h"
@@ -270,12 +271,16 @@ int elog_report_add(struct elog_report *r, const struct elog_series_record *rec,
 		if (ops->plot_to != NULL)
 			ops->plot_to(c->a, &c->plot);
 	}
-	if (!c->have_t0) {
+	/* The earliest event, not the first: a black box dump brings events
+	 * older than the record that opens it and than what came before. */
+	if (!c->have_t0 || rec->rec.hdr.timestamp < c->t0) {
 		c->have_t0 = true;
 		c->t0 = rec->rec.hdr.timestamp;
 		c->utc0 = rec->utc_us;
 	}
-	ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload, rec->rec.payload_len);
+	/* That record is on the timeline, but says nothing of the connection. */
+	if (rec->rec.hdr.event_id != ELOG_BB_DUMP_ID)
+		ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload, rec->rec.payload_len);
 	timeline_add(&c->plot, rec);
 	if (c->plot.oom)
 		return elog_errorf(err, ENOMEM, "out of memory");

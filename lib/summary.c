@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn_analysis.h"
+#include "eventlog_abi.h"
 #include "conn_facts.h"
 #include "session_map.h"
 #include "strbuf.h"
@@ -58,7 +59,9 @@ int elog_summary_add(struct elog_summary *s, const struct elog_series_record *r,
 	const struct elog_conn_facts_ops *facts;
 	struct sess *e;
 
-	if (r->rec.hdr.session_id == ELOG_SESSION_ID_NONE)
+	/* A black box dump's opening record says when the buffer was
+	 * written out, nothing about the connection. */
+	if (r->rec.hdr.session_id == ELOG_SESSION_ID_NONE || r->rec.hdr.event_id == ELOG_BB_DUMP_ID)
 		return 0;
 	facts = elog_conn_facts_find(r->provider_name);
 	if (facts == NULL || facts->analysis == NULL)

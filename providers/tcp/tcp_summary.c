@@ -306,13 +306,18 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	uint32_t id = h->event_id;
 
 	elog_conn_facts_tcp.learn(&a->facts, id, payload, len);
-	if (!a->have_time) {
-		a->have_time = true;
+	/* The earliest and the latest event, not the first and the last:
+	 * a black box dump brings events older than what came before it
+	 * (the records that name the connection again, in every dump). */
+	if (!a->have_time || h->timestamp < a->first_ts) {
 		a->first_ts = h->timestamp;
 		a->first_utc = utc_us;
 	}
-	a->last_ts = h->timestamp;
-	a->last_utc = utc_us;
+	if (!a->have_time || h->timestamp >= a->last_ts) {
+		a->last_ts = h->timestamp;
+		a->last_utc = utc_us;
+	}
+	a->have_time = true;
 
 #define EV(type, var) struct tcp_eventlog_##type var; copy_payload(&var, sizeof(var), payload, len)
 	switch (id) {

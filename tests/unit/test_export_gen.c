@@ -7,6 +7,14 @@
  * producer macros (build/gen/tcp_eventlog.h), never from a copied layout.
  *
  *   test_export_gen OUT.elog
+ *
+ * With --blackbox, tests/e2e/test_output_blackbox.py's input instead: a
+ * capture as elog -c writes one when black box dumps come (lib/rt/bb_block.h):
+ * each dump a block after its BLACKBOX_DUMP record, its records older than
+ * that record and than the live events of another connection around it,
+ * the records that name the connection again in every dump.
+ *
+ *   test_export_gen --blackbox OUT.elog
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -15,6 +23,7 @@
 #include <eventlog/schema.h>
 
 #include "capture.h"
+#include "eventlog_abi.h"
 
 struct gen {
 	struct elog_writer *w;
@@ -81,6 +90,80 @@ static uint32_t ip4(const char *s)
 	TCP_EVENTLOG_IN_LOG_ALWAYS(g, seq, ack, fl, raw, raw, 0, \
 				   TCP_EVENTLOG_TCP_STATE_SYN_SENT, 10, 0xabcd, 0, (g)->ts)
 
+/* A BLACKBOX_DUMP record of g's session at time ts. */
+static void bb_dump(struct gen *g, uint64_t ts, uint32_t reason, uint32_t events,
+		    uint64_t overwritten)
+{
+	struct elog_bb_dump d = { .reason = reason, .events = events, .overwritten = overwritten,
+				  .mode = ELOG_BB_TAIL };
+
+	g->ts = ts;
+	emit(g, ELOG_BB_DUMP_ID, &d, sizeof(d));
+}
+
+/*
+ * Session 2001 is in TAIL: all it has in the capture are two dumps (on
+ * demand at 20 s, at its end at 40 s), each opening with its address and
+ * log id as they were at 7 s. Session 2002 streams live around them.
+ */
+static int blackbox(const char *path)
+{
+	static const struct elog_writer_provider prov[] = { { 1, "tcp" } };
+	struct elog_error err;
+	struct gen a = { .session_id = 2001 }, b = { .session_id = 2002 };
+
+	if (elog_writer_open(&a.w, path, prov, 1, 1795312800000000LL, &err) < 0) {
+		fprintf(stderr, "test_export_gen: %s\n", err.msg);
+		return 1;
+	}
+	b.w = a.w;
+	b.ts = 19000000;
+	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(&b, (const void *)0xffff888000002002ull);
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(&b, ip4("10.3.3.3"), htons(5001), ip4("10.4.4.4"),
+					       htons(40001));
+	OUT(&b, 100, 200, F(PUSH) | F(ACK), 500, 1000);
+	b.ts = 19999000;
+	IN(&b, 200, 1100, F(ACK), 500, 0);
+
+	bb_dump(&a, 20000000, ELOG_BB_REASON_DEMAND, 7, 120);
+	a.ts = 7000000;
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(&a, ip4("10.1.1.1"), htons(40000), ip4("10.2.2.2"),
+					       htons(443));
+	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(&a, "bb/1");
+	TCP_EVENTLOG_CONN_PARAMS_LOG_ALWAYS(&a, 1000, 5000, 1448, 7, 7, F(CP_SACK_PERMIT),
+					    "cubic", "linux");
+	a.ts = 15000000;
+	OUT(&a, 1001, 5001, F(PUSH) | F(ACK), 502, 1448);
+	IN(&a, 5001, 2449, F(ACK), 509, 0);
+	OUT(&a, 2449, 5001, F(PUSH) | F(ACK), 502, 1448);
+	IN(&a, 5001, 3897, F(ACK), 509, 0);
+
+	b.ts = 20000500;
+	OUT(&b, 1100, 200, F(PUSH) | F(ACK), 500, 1000);
+	b.ts = 39999000;
+	IN(&b, 200, 2100, F(ACK), 500, 0);
+
+	bb_dump(&a, 40000000, ELOG_BB_REASON_END, 6, 0);
+	a.ts = 7000000;
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(&a, ip4("10.1.1.1"), htons(40000), ip4("10.2.2.2"),
+					       htons(443));
+	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(&a, "bb/1");
+	a.ts = 30000000;
+	OUT(&a, 3897, 5001, F(FIN) | F(ACK), 502, 0);
+	IN(&a, 5001, 3898, F(FIN) | F(ACK), 509, 0);
+	OUT(&a, 3898, 5002, F(ACK), 502, 0);
+	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(&a);
+
+	b.ts = 40000100;
+	OUT(&b, 2100, 200, F(FIN) | F(ACK), 500, 0);
+	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(&b);
+	if (elog_writer_close(a.w, &err) < 0) {
+		fprintf(stderr, "test_export_gen: %s\n", err.msg);
+		return 1;
+	}
+	return a.failed || b.failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct elog_writer_provider prov[] = { { 1, "tcp" } };
@@ -88,8 +171,10 @@ int main(int argc, char **argv)
 	struct gen a = { .session_id = 1001, .ts = 7000000 }, b = { .session_id = 1002 };
 	uint8_t v6l[16], v6r[16];
 
+	if (argc == 3 && strcmp(argv[1], "--blackbox") == 0)
+		return blackbox(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_export_gen OUT.elog\n");
+		fprintf(stderr, "usage: test_export_gen [--blackbox] OUT.elog\n");
 		return 2;
 	}
 	/* 2026-11-22 02:00:00 UTC is boot time 0. */
