@@ -173,6 +173,30 @@ static inline __u64 elog_bb_pick(__u64 x)
 /* FNV-1a over a NUL-padded name (a log id) is the group hash; 0 for "". */
 #define ELOG_BB_GROUP_HASH_INIT 0xcbf29ce484222325ull
 #define ELOG_BB_GROUP_HASH_PRIME 0x100000001b3ull
+#define ELOG_BB_GROUP_NAME_MAX 64 /* a log id's buffer (TCP_LOG_ID_LEN) */
+
+/*
+ * The group hash of a log id, the one function both halves use: FNV-1a
+ * over its bytes up to the first NUL (so "" and an all-NUL buffer are the
+ * same), at most ELOG_BB_GROUP_NAME_MAX of them; 0 for none, and a name
+ * whose hash would be 0 gets 1 instead, so 0 always means "no group".
+ * name must be readable for ELOG_BB_GROUP_NAME_MAX bytes or up to its NUL.
+ */
+static inline __u64 elog_bb_group_hash(const char *name)
+{
+	__u64 h = ELOG_BB_GROUP_HASH_INIT;
+	int i;
+
+	for (i = 0; i < ELOG_BB_GROUP_NAME_MAX; i++) {
+		if (!name[i])
+			break;
+		h ^= (__u8)name[i];
+		h *= ELOG_BB_GROUP_HASH_PRIME;
+	}
+	if (i == 0)
+		return 0;
+	return h ? h : 1;
+}
 
 /* Context of the elog_bb_dumpreq syscall program (elog --dump). */
 enum elog_bb_dump_scope {

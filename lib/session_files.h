@@ -27,6 +27,19 @@
  * file still open at exit gets the capture's total (so a non-zero value
  * says "this capture lost events, maybe from this session"), a file closed
  * earlier gets 0.
+ *
+ * Dump mode (elog_sf_open_dumps, for the black box recorder): one file per
+ * black box dump instead of per session. A BLACKBOX_DUMP record of a
+ * session opens a file under a temporary name (ELOG_SF_TMP_PREFIX...) that
+ * holds it and the records of that session that follow, up to the number
+ * it announces; the file is done when they have all come, when a record of
+ * the session that is no dump record comes, at the next dump of the
+ * session, at elog_sf_settle() or at close. Done: its header rewritten,
+ * synced and closed, it goes to the caller's callback with what it holds
+ * (struct elog_sf_dump), which gives it its place. Records outside dumps
+ * are not written; they only teach the session's connection facts (up to
+ * ELOG_SF_TRACK_MAX sessions, each until its SESSION_END), so a dump whose
+ * own records do not name the connection is named by what came live.
  */
 #ifndef ELOG_SESSION_FILES_H
 #define ELOG_SESSION_FILES_H
@@ -36,6 +49,13 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "conn_facts.h"
+#include "eventlog_abi.h"
+
+/* Dump mode: temporary files start with this (nothing else does). */
+#define ELOG_SF_TMP_PREFIX ".elog-tmp."
+/* Dump mode: sessions whose live records are kept track of, at most. */
+#define ELOG_SF_TRACK_MAX 65536
 
 struct elog_session_files;
 
@@ -65,6 +85,52 @@ int elog_sf_close(struct elog_session_files *sf, uint64_t dropped, struct elog_e
  */
 int elog_sf_conn_name(char *buf, size_t cap, const char *log_id, bool have_addr, uint16_t lport,
 		      const char *rip, uint16_t rport);
+
+/* What a dump file holds (dump mode), as elog_sf_dump_begin/_record
+ * count it. */
+struct elog_sf_dump {
+	char provider[ELOG_PROVIDER_NAME_MAX];
+	uint16_t provider_id;
+	uint64_t session;
+	struct elog_bb_dump info; /* the BLACKBOX_DUMP record's payload */
+	uint64_t dump_ts;         /* and its timestamp */
+	uint64_t records;         /* records after it */
+	uint64_t first_ts, last_ts; /* the earliest and latest of those (0: none) */
+	bool ended;               /* SESSION_END among them (or seen live before) */
+	bool have_id;             /* the facts named the connection: id */
+	struct elog_conn_id id;
+	/* "<log_id>_<lport>_<rip>_<rport>" (elog_sf_conn_name without .elog)
+	 * when the facts tell either, else "<provider>_<session>". */
+	char base[200];
+	uint64_t bytes;           /* the file's size (set when done) */
+};
+
+/* A dump file done: synced and closed at tmp_path. 0, or -1 with err
+ * (the capture stops). */
+typedef int (*elog_sf_dump_done_fn)(void *arg, const char *tmp_path, const struct elog_sf_dump *d,
+				    struct elog_error *err);
+
+int elog_sf_open_dumps(struct elog_session_files **out, const char *dir,
+		       const struct elog_writer_provider *providers, uint32_t provider_count,
+		       int64_t boot_to_utc_us, elog_sf_dump_done_fn done, void *arg,
+		       struct elog_error *err);
+
+/* Dump mode: every dump file still open is done (after each release of the
+ * reorder window: a dump comes out of it whole). 0 or -1 with err. */
+int elog_sf_settle(struct elog_session_files *sf, struct elog_error *err);
+
+/*
+ * Counting a dump file's content, for dump mode and for whoever reads one
+ * back (the recorder on restart): begin with its BLACKBOX_DUMP record
+ * (false if rec is none: too short, or another event), then each record
+ * after it; st (may be NULL) are the session's facts, updated; finish
+ * names it from them (facts NULL: no facts for its provider).
+ */
+bool elog_sf_dump_begin(struct elog_sf_dump *d, const char *provider, const void *rec, size_t len);
+void elog_sf_dump_record(struct elog_sf_dump *d, const struct elog_conn_facts_ops *facts,
+			 struct elog_conn_state *st, const void *rec, size_t len);
+void elog_sf_dump_finish(struct elog_sf_dump *d, const struct elog_conn_facts_ops *facts,
+			 const struct elog_conn_state *st);
 
 /* mkdir -p (mode 0755); 0 or -1 with err. */
 int elog_mkdir_p(const char *dir, struct elog_error *err);

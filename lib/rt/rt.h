@@ -129,6 +129,19 @@ void elog_rt_parse_verifier_log(const char *log, struct elog_prog_stats *st);
 int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats *st,
 			     struct elog_error *err);
 
+/*
+ * Black box: asks provider rt to dump its buffered sessions now (`elog
+ * --dump`), through its pinned elog_bb_dumpreq program: every one
+ * (ELOG_BB_DUMP_ALL, key 0), session id `key` (ELOG_BB_DUMP_SESSION), or
+ * every session of the group whose hash is `key` (ELOG_BB_DUMP_GROUP,
+ * elog_bb_group_hash()). The dumps go to the provider's subscribers, with
+ * reason ELOG_BB_REASON_DEMAND. *dumped: how many sessions were dumped (0
+ * when nobody subscribes: the buffers are then kept). -ENOTSUP with "provider
+ * X has no black box dump program" when the loaded provider lacks it.
+ */
+int elog_rt_bb_dump(struct elog_rt *rt, uint32_t scope, uint64_t key, uint64_t *dumped,
+		    struct elog_error *err);
+
 /* Time base of event timestamps: CLOCK_BOOTTIME in microseconds. */
 uint64_t elog_rt_boot_us(void);
 /* UTC microseconds of boot-time `boot_us`, from one clock_gettime pair. */
