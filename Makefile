@@ -143,7 +143,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/eventlog \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 include/eventlog/*.h $(INSTALL_HDRS) $(DESTDIR)$(PREFIX)/include/eventlog/
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
@@ -151,6 +151,8 @@ install: all
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eventlog.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/eventlog.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' packaging/elog-recorder.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/elog-recorder.service
 
 # Runs every test group of this build variant; each group's outcome is
 # appended to build/test-results for the summary of `make test`, and its

@@ -721,7 +721,7 @@ int elog_recorder_open(struct elog_recorder **out, const char *dir,
 	*out = r;
 	return 0;
 fail:
-	elog_recorder_close(r, &ignored);
+	elog_recorder_close(r, NULL, &ignored);
 	return -1;
 }
 
@@ -743,7 +743,8 @@ void elog_recorder_stats(const struct elog_recorder *r, struct elog_recorder_sta
 	st->bytes = r->total;
 }
 
-int elog_recorder_close(struct elog_recorder *r, struct elog_error *err)
+int elog_recorder_close(struct elog_recorder *r, struct elog_recorder_stats *st,
+			struct elog_error *err)
 {
 	int rc = 0;
 
@@ -751,6 +752,8 @@ int elog_recorder_close(struct elog_recorder *r, struct elog_error *err)
 		return 0;
 	if (r->sf != NULL && elog_sf_close(r->sf, 0, err) < 0)
 		rc = -1;
+	if (st != NULL)
+		elog_recorder_stats(r, st);
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->e[i].file);
 		free(r->e[i].line);

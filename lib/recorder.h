@@ -90,7 +90,9 @@ int elog_recorder_settle(struct elog_recorder *r, struct elog_error *err);
 
 void elog_recorder_stats(const struct elog_recorder *r, struct elog_recorder_stats *st);
 
-/* Writes the dumps still open and frees r (also on error). */
-int elog_recorder_close(struct elog_recorder *r, struct elog_error *err);
+/* Writes the dumps still open and frees r (also on error); st (may be
+ * NULL): the counts at the end. */
+int elog_recorder_close(struct elog_recorder *r, struct elog_recorder_stats *st,
+			struct elog_error *err);
 
 #endif /* ELOG_RECORDER_H */

@@ -15,6 +15,7 @@ pkgs=(
   iperf3 bpftrace linux-perf patch        # benchmarks (bpftrace: the tcp_probe printer compared in bench/;
                                           # perf: sampled attribution, bench/bulk.sh -P)
   mandoc                                  # man page lint
+  systemd                                 # systemd-analyze verify of the recorder's unit
   strace                                  # tests/e2e: a command killed at a chosen system call
   chromium                                # elog --report's tests open reports in it, headless
 )

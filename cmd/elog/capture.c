@@ -24,6 +24,7 @@
 
 #include "capture.h"
 #include "export_json.h"
+#include "recorder.h"
 #include "session_files.h"
 #include "zfile.h"
 #include "rt/bb_block.h"
@@ -94,6 +95,7 @@ struct cap {
 	struct elog_reorder *reorder;
 	struct cap_out out;       /* -o FILE (a numbered series with --rotate-*) */
 	struct elog_session_files *sf; /* -o dir=PATH: one file per session */
+	struct elog_recorder *rec;     /* --record DIR: one file per black box dump */
 	char *json;               /* --json line buffer */
 	struct elog_ch *ch;       /* --clickhouse URL */
 	struct elog_text_state text;
@@ -151,6 +153,8 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 	}
 	if (c->sf)
 		return elog_sf_append(c->sf, rec, len, &c->err);
+	if (c->rec)
+		return elog_recorder_append(c->rec, rec, len, &c->err);
 	if (c->out.w) {
 		const struct elog_options *o = c->o;
 		uint64_t size = c->out.z ? elog_zfile_bytes(c->out.z) : c->out.bytes;
@@ -410,6 +414,37 @@ static int sf_open(struct cap *c)
 			    (uint32_t)c->nsubs, c->boot_to_utc, &c->err);
 }
 
+/* --record DIR: lib/recorder.h; what its start found is said once. */
+static int rec_open(struct cap *c)
+{
+	struct elog_writer_provider prov[ELOG_MAX_SUBSCRIPTIONS];
+	struct elog_recorder_opts ro = { .max_bytes = c->o->record_max_bytes,
+					 .max_files = c->o->record_max_files };
+	struct elog_recorder_stats st;
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++) {
+		prov[i].id = c->subs[i].id;
+		prov[i].name = c->subs[i].req->provider;
+	}
+	if (elog_recorder_open(&c->rec, c->o->record_dir, &ro, prov, (uint32_t)c->nsubs,
+			       c->boot_to_utc, &c->err))
+		return -1;
+	elog_recorder_stats(c->rec, &st);
+	if (st.salvaged)
+		fprintf(stderr, "elog: %s: %llu dump file(s) a killed recorder had written but not "
+				"listed are listed now\n", c->o->record_dir,
+			(unsigned long long)st.salvaged);
+	if (st.discarded)
+		fprintf(stderr, "elog: warning: %s: %llu dump file(s) a killed recorder was writing "
+				"were incomplete and are deleted (those dumps are lost)\n",
+			c->o->record_dir, (unsigned long long)st.discarded);
+	if (st.missing)
+		fprintf(stderr, "elog: warning: %s: %llu listed dump file(s) were removed by "
+				"someone else\n", c->o->record_dir, (unsigned long long)st.missing);
+	return 0;
+}
+
 /* Closes the files of the series whose writes are done (all of them when
  * wait). Returns 0, or -1 with the first failure in c->err. */
 static int out_reap(struct cap *c, bool wait)
@@ -532,10 +567,13 @@ static int release(struct cap *c, uint64_t limit)
 		ret = elog_reorder_release(c->reorder, limit, sink, c);
 	if (ret)
 		return -EIO;
+	/* Dumps come out of the window whole: the ones begun are complete. */
+	if (c->rec && elog_recorder_settle(c->rec, &c->err))
+		return -EIO;
 	/* The sink sends its batch when it is old enough, and retries. */
 	if (c->ch && elog_ch_poll(c->ch, &c->err))
 		return -EIO;
-	if (!c->out.w && !c->ch && fflush(stdout)) {
+	if (!c->out.w && !c->ch && !c->rec && fflush(stdout)) {
 		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
 		return -EIO;
 	}
@@ -697,6 +735,20 @@ static int finish(struct cap *c, int ret)
 		c->err = e2;
 		ret = -EIO;
 	}
+	if (c->rec) {
+		struct elog_recorder_stats rs;
+
+		if (elog_recorder_close(c->rec, &rs, &e2) && !ret) {
+			c->err = e2;
+			ret = -EIO;
+		}
+		c->rec = NULL;
+		if (c->o->stats)
+			fprintf(stderr, "\n[Recorder]\n  Dumps recorded: %llu\n  Files listed: %llu "
+					"(%llu bytes)\n  Removed by retention: %llu\n",
+				(unsigned long long)rs.written, (unsigned long long)rs.files,
+				(unsigned long long)rs.bytes, (unsigned long long)rs.removed);
+	}
 	if (c->out.w && out_close(c, dropped >= c->out.dropped_before ?
 				       dropped - c->out.dropped_before : 0, false) && !ret)
 		ret = -EIO;
@@ -761,6 +813,8 @@ int elog_capture_run(const struct elog_options *o)
 	    out_open(c))
 		ret = -EIO;
 	if (!ret && o->output_kind == ELOG_OUT_DIR && sf_open(c))
+		ret = -EIO;
+	if (!ret && o->record_dir && rec_open(c))
 		ret = -EIO;
 	if (!ret && o->clickhouse_url && elog_clickhouse_open(&c->ch, o, true, 0, &c->err))
 		ret = -EIO;

@@ -29,12 +29,14 @@ struct elog_subscription {
 	char provider[ELOG_PROVIDER_NAME_MAX]; /* NUL-terminated, <= 31 chars */
 	uint8_t level;     /* enum elog_level, default ELOG_LEVEL_VERBOSE */
 	uint32_t keywords; /* always includes ELOG_KEYWORD_SESSION */
+	bool level_set;    /* a level was given (else --record takes TRACE) */
 };
 
 enum elog_mode {
 	ELOG_MODE_NONE,    /* nothing requested: an error, reported by main */
 	ELOG_MODE_CAPTURE, /* -c ...: live capture (capture.c) */
 	ELOG_MODE_READ,    /* -r FILE: decode a capture (read.c) */
+	ELOG_MODE_BB_DUMP, /* --dump PROVIDER: black box dump request (blackbox.c) */
 };
 
 enum elog_output_kind {
@@ -89,6 +91,22 @@ struct elog_options {
 	bool summary;            /* --summary: one row per connection */
 	const char *report_path; /* --report FILE.html */
 	const char *clickhouse_url; /* --clickhouse URL: insert into ClickHouse */
+	/* The last value and the count of each selector kind as given
+	 * (enum elog_select_kind), for --dump's --session and --log-id. */
+	const char *sel_last[8];
+	unsigned sel_count[8];
+
+	/* --record DIR: the black box recorder (lib/recorder.h); retention
+	 * --record-size / --record-files, 0 = no limit. */
+	const char *record_dir;
+	uint64_t record_max_bytes;
+	uint64_t record_max_files;
+
+	/* --dump PROVIDER [--session ID | --log-id NAME] */
+	const char *bb_dump_provider;
+	uint32_t bb_dump_scope;     /* enum elog_bb_dump_scope */
+	uint64_t bb_dump_session;
+	const char *bb_dump_log_id;
 };
 
 /*
@@ -99,6 +117,14 @@ struct elog_options {
  * before returning non-zero.
  */
 int elog_capture_run(const struct elog_options *o);
+
+/*
+ * --dump (cmd/elog/blackbox.c): asks the provider to dump its black box
+ * buffers to its subscribers. Returns the exit status; on failure the
+ * message is in err (main prints it).
+ */
+struct elog_error;
+int elog_bb_dump_run(const struct elog_options *o, struct elog_error *err);
 
 /*
  * Decode o->read_path (cmd/elog/read.c). Returns the exit status; on failure

@@ -42,6 +42,12 @@ static int run(int argc, char **argv, struct elog_options *o)
 		fprintf(stderr, "elog: %s\n", err.msg);
 		return 1;
 	}
+	if (o->mode == ELOG_MODE_BB_DUMP) {
+		rc = elog_bb_dump_run(o, &err);
+		if (rc != 0)
+			fprintf(stderr, "elog: %s\n", err.msg);
+		return rc;
+	}
 	if (o->mode == ELOG_MODE_READ) {
 		rc = elog_read_run(o, &err);
 		if (rc != 0)

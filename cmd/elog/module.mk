@@ -3,7 +3,7 @@
 # when present; without it `elog -c` fails with "live capture is not built in".
 ELOG_CAPTURE_SRC := $(wildcard cmd/elog/capture.c)
 ELOG_SRCS := cmd/elog/main.c cmd/elog/options.c cmd/elog/usage.c cmd/elog/read.c \
-	cmd/elog/report.c cmd/elog/clickhouse.c $(ELOG_CAPTURE_SRC)
+	cmd/elog/report.c cmd/elog/clickhouse.c cmd/elog/blackbox.c $(ELOG_CAPTURE_SRC)
 ELOG_OBJS := $(ELOG_SRCS:%.c=$(OBJ)/%.o)
 
 ifneq ($(ELOG_CAPTURE_SRC),)

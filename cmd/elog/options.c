@@ -17,12 +17,14 @@
 
 #include "elog.h"
 #include "elog_error.h"
+#include "eventlog_abi.h"
 #include "format.h"
 #include "options.h"
 #include "select.h"
 
 enum { OPT_DELTA_TIME = 0x100, OPT_DURATION, OPT_JSON, OPT_PCAPNG, OPT_ROTATE_SIZE,
        OPT_ROTATE_EVENTS, OPT_SUMMARY, OPT_REPORT, OPT_CLICKHOUSE, OPT_FORCE, OPT_VERSION,
+       OPT_RECORD, OPT_RECORD_SIZE, OPT_RECORD_FILES, OPT_DUMP,
        /* Selectors: OPT_SEL + enum elog_select_kind. */
        OPT_SEL = 0x200 };
 
@@ -57,6 +59,10 @@ static const struct option long_options[] = {
 	{ "clickhouse", required_argument, NULL, OPT_CLICKHOUSE },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "record-size", required_argument, NULL, OPT_RECORD_SIZE },
+	{ "record-files", required_argument, NULL, OPT_RECORD_FILES },
+	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -148,14 +154,15 @@ int elog_parse_buffer_size(const char *s, uint32_t *out, struct elog_error *err)
 	return 0;
 }
 
-/* --rotate-size: a byte count with an optional K/M/G suffix (x1024), >= 4 KiB. */
-static int parse_rotate_size(const char *s, uint64_t *out, struct elog_error *err)
+/* --rotate-size, --record-size: a byte count with an optional K/M/G suffix
+ * (x1024), >= 4 KiB. */
+static int parse_file_size(const char *opt, const char *s, uint64_t *out, struct elog_error *err)
 {
 	const char *end;
 	uint64_t v, mult = 1;
 
 	if (elog_parse_number(s, 10, UINT64_MAX, &v, &end) < 0)
-		return elog_errorf(err, EINVAL, "--rotate-size: not a size: %s", s);
+		return elog_errorf(err, EINVAL, "%s: not a size: %s", opt, s);
 	switch (*end) {
 	case '\0': break;
 	case 'k': case 'K': mult = 1ull << 10; end++; break;
@@ -164,12 +171,13 @@ static int parse_rotate_size(const char *s, uint64_t *out, struct elog_error *er
 	default: end = "?"; break;
 	}
 	if (*end != '\0')
-		return elog_errorf(err, EINVAL, "--rotate-size: not a size: %s (use K, M or G)", s);
+		return elog_errorf(err, EINVAL, "%s: not a size: %s (use K, M or G)", opt, s);
 	if (v > UINT64_MAX / mult)
-		return elog_errorf(err, ERANGE, "--rotate-size: value too large");
-	/* Below a few KiB every event would start a file. */
+		return elog_errorf(err, ERANGE, "%s: value too large", opt);
+	/* Below a few KiB every event would start a file (every dump would
+	 * remove the one before). */
 	if (v * mult < 4096)
-		return elog_errorf(err, EINVAL, "--rotate-size: minimum is 4K");
+		return elog_errorf(err, EINVAL, "%s: minimum is 4K", opt);
 	*out = v * mult;
 	return 0;
 }
@@ -210,6 +218,7 @@ static int parse_subscription(struct elog_options *o, const char *provider, int 
 					   "invalid level: %s (use NONE, ERROR, WARN, INFO, VERBOSE, TRACE or 0-5)",
 					   argv[*optind_p]);
 		sub->level = (uint8_t)level;
+		sub->level_set = true;
 		(*optind_p)++;
 		if (*optind_p < argc && argv[*optind_p][0] != '-') {
 			const char *bad;
@@ -227,6 +236,45 @@ static int parse_subscription(struct elog_options *o, const char *provider, int 
 	/* Session lifecycle events always reach a subscriber (SPEC §3). */
 	sub->keywords |= ELOG_KEYWORD_SESSION;
 	o->subscription_count++;
+	return 0;
+}
+
+_Static_assert(ELOG_SEL_KINDS <= sizeof(((struct elog_options *)0)->sel_count) / sizeof(unsigned),
+	       "elog_options keeps every selector kind");
+
+/* --dump PROVIDER [--session ID | --log-id NAME], nothing else. */
+static int check_dump(struct elog_options *o, struct elog_error *err)
+{
+	const char *sid = o->sel_last[ELOG_SEL_SESSION], *lid = o->sel_last[ELOG_SEL_LOG_ID];
+	uint64_t v;
+
+	if (o->subscription_count || o->read_path || o->record_dir || o->output_kind != ELOG_OUT_TEXT ||
+	    o->json || o->clickhouse_url || o->pcapng_path || o->summary || o->report_path ||
+	    o->dump_state || o->duration_s)
+		return elog_errorf(err, EINVAL, "--dump asks for a dump and exits: it cannot be used "
+				   "with -c, -r, --record, --output or another mode's options");
+	for (int k = 0; k < ELOG_SEL_KINDS; k++)
+		if (o->sel_count[k] && k != ELOG_SEL_SESSION && k != ELOG_SEL_LOG_ID)
+			return elog_errorf(err, EINVAL, "--dump takes --session ID or --log-id NAME, "
+					   "no other selector");
+	if (o->sel_count[ELOG_SEL_SESSION] + o->sel_count[ELOG_SEL_LOG_ID] > 1)
+		return elog_errorf(err, EINVAL, "--dump: one --session or one --log-id (none: every "
+				   "buffered session)");
+	o->bb_dump_scope = ELOG_BB_DUMP_ALL;
+	if (sid != NULL) {
+		if (elog_parse_number(sid, 10, UINT64_MAX, &v, NULL) < 0)
+			return elog_errorf(err, EINVAL, "--dump --session: not a session id: %s", sid);
+		o->bb_dump_scope = ELOG_BB_DUMP_SESSION;
+		o->bb_dump_session = v;
+	}
+	if (lid != NULL) {
+		if (lid[0] == '\0' || strlen(lid) >= ELOG_BB_GROUP_NAME_MAX)
+			return elog_errorf(err, EINVAL, "--dump --log-id: a name of 1 to %d bytes",
+					   ELOG_BB_GROUP_NAME_MAX - 1);
+		o->bb_dump_scope = ELOG_BB_DUMP_GROUP;
+		o->bb_dump_log_id = lid;
+	}
+	o->mode = ELOG_MODE_BB_DUMP;
 	return 0;
 }
 
@@ -357,7 +405,7 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 			o->pcapng_path = optarg;
 			break;
 		case OPT_ROTATE_SIZE:
-			if (parse_rotate_size(optarg, &o->rotate_size, err) < 0)
+			if (parse_file_size("--rotate-size", optarg, &o->rotate_size, err) < 0)
 				return -1;
 			break;
 		case OPT_ROTATE_EVENTS: {
@@ -384,8 +432,37 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 		case OPT_SEL + ELOG_SEL_EVENT: case OPT_SEL + ELOG_SEL_KEYWORD:
 			if (o->sel == NULL && elog_select_open(&o->sel, err) < 0)
 				return -1;
+			o->sel_last[c - OPT_SEL] = optarg;
+			o->sel_count[c - OPT_SEL]++;
 			if (elog_select_add(o->sel, (enum elog_select_kind)(c - OPT_SEL), optarg, err) < 0)
 				return -1;
+			break;
+		case OPT_RECORD:
+			if (o->record_dir != NULL)
+				return elog_errorf(err, EINVAL, "--record given more than once");
+			if (optarg[0] == '\0')
+				return elog_errorf(err, EINVAL, "--record requires a directory");
+			o->record_dir = optarg;
+			break;
+		case OPT_RECORD_SIZE:
+			if (parse_file_size("--record-size", optarg, &o->record_max_bytes, err) < 0)
+				return -1;
+			break;
+		case OPT_RECORD_FILES: {
+			uint64_t v;
+
+			if (elog_parse_number(optarg, 10, UINT64_MAX, &v, NULL) < 0 || v == 0)
+				return elog_errorf(err, EINVAL, "--record-files: not a positive number: %s",
+						   optarg);
+			o->record_max_files = v;
+			break;
+		}
+		case OPT_DUMP:
+			if (o->bb_dump_provider != NULL)
+				return elog_errorf(err, EINVAL, "--dump given more than once");
+			if (elog_schema_provider(optarg) == NULL)
+				return elog_errorf(err, ENOENT, "--dump: unknown provider: %s", optarg);
+			o->bb_dump_provider = optarg;
 			break;
 		case OPT_CLICKHOUSE:
 			if (o->clickhouse_url != NULL)
@@ -406,7 +483,13 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 					  o->output_kind != ELOG_OUT_TEXT))
 		return elog_errorf(err, EINVAL, "--clickhouse cannot be used with --json, --pcapng "
 				   "or --output");
+	if ((o->record_max_bytes || o->record_max_files) && o->record_dir == NULL)
+		return elog_errorf(err, EINVAL, "--record-size/--record-files require --record");
+	if (o->bb_dump_provider != NULL)
+		return check_dump(o, err);
 	if (o->read_path != NULL) {
+		if (o->record_dir != NULL)
+			return elog_errorf(err, EINVAL, "--record cannot be used with --read-binary");
 		if (o->subscription_count != 0)
 			return elog_errorf(err, EINVAL, "--read-binary cannot be used with subscribe options");
 		if (o->output_kind != ELOG_OUT_TEXT)
@@ -451,6 +534,15 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 		return elog_errorf(err, EINVAL, "--rotate-size/--rotate-events need a file name, not -");
 	if (o->file_format == ELOG_FMT_TCP && o->output_kind != ELOG_OUT_DIR)
 		return elog_errorf(err, EINVAL, "--format tcp requires --output dir=PATH");
+	if (o->record_dir != NULL) {
+		if (o->output_kind != ELOG_OUT_TEXT || o->json || o->clickhouse_url != NULL)
+			return elog_errorf(err, EINVAL, "--record writes its own files: it cannot be "
+					   "used with --output, --json or --clickhouse");
+		/* A recorder keeps every event a dump holds unless told otherwise. */
+		for (size_t i = 0; i < o->subscription_count; i++)
+			if (!o->subscriptions[i].level_set)
+				o->subscriptions[i].level = ELOG_LEVEL_TRACE;
+	}
 	o->mode = ELOG_MODE_CAPTURE;
 	return 0;
 }

@@ -24,6 +24,15 @@ for f in bin/elog bin/elogctl bin/elog-schemac share/man/man1/elog.1 share/man/m
 	lib/libeventlog.a lib/pkgconfig/eventlog.pc; do
 	[ -e "$root/$f" ] && ok || bad "not installed: $f"
 done
+# The recorder's unit runs the installed elog.
+unit=$root/lib/systemd/system/elog-recorder.service
+grep -qx "ExecStart=$prefix/bin/elog -c tcp --record /var/log/elog-dumps --record-size 10G" "$unit" &&
+	! grep -q '@' "$unit" && ok || bad "elog-recorder.service missing or not for $prefix"
+# systemd's own check, with the command where DESTDIR put it (the man pages
+# it names are not installed on this system: not looked up).
+sed "s|^ExecStart=$prefix|ExecStart=$root|" "$unit" >"$dest/elog-recorder.service"
+out=$(systemd-analyze verify --man=no "$dest/elog-recorder.service" 2>&1) && [ -z "$out" ] && ok ||
+	bad "systemd-analyze verify elog-recorder.service: $out"
 [ -e "$root/bin/elog-testgen" ] && bad "test tool installed: elog-testgen" || ok
 [ -e "$root/include/eventlog/test_eventlog.h" ] && bad "test schema header installed" || ok
 

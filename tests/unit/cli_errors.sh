@@ -138,6 +138,18 @@ expect buf-1023M 1 'elog: buffer size must be a power of two: 1023M is not (use 
 expect buf-100K 1 'elog: buffer size must be a power of two: 100K is not (use 64K or 128K)' -- -c tcp -b 100K
 expect duration-nan 1 'elog: --duration: not a number: 5s' -- -c tcp --duration 5s
 expect duration-negative 1 'elog: --duration: negative: -1 (seconds, 0 or more)' -- -c tcp --duration -1
+# The black box recorder and dump request: refused before anything is loaded.
+expect record-empty 1 'elog: --record requires a directory' -- -c tcp --record ''
+expect record-output 1 'elog: --record writes its own files: it cannot be used with --output, --json or --clickhouse' -- -c tcp --record "$tmp/r" -o "$tmp/x.elog"
+expect record-size-only 1 'elog: --record-size/--record-files require --record' -- -c tcp --record-size 1M
+expect record-size-small 1 'elog: --record-size: minimum is 4K' -- -c tcp --record "$tmp/r" --record-size 100
+expect record-files-zero 1 'elog: --record-files: not a positive number: 0' -- -c tcp --record "$tmp/r" --record-files 0
+expect record-read 1 'elog: --record cannot be used with --read-binary' -- -r "$tmp/zeros" --record "$tmp/r"
+expect dump-unknown 1 'elog: --dump: unknown provider: nope' -- --dump nope
+expect dump-capture 1 "elog: --dump asks for a dump and exits: it cannot be used with -c, -r, --record, --output or another mode's options" -- --dump tcp -c tcp
+expect dump-two 1 'elog: --dump: one --session or one --log-id (none: every buffered session)' -- --dump tcp --session 1 --log-id a
+expect dump-port 1 'elog: --dump takes --session ID or --log-id NAME, no other selector' -- --dump tcp --port 80
+[ ! -e "$tmp/r" ] && passed=$((passed + 1)) || { name=record-nothing-made; fail "a refused --record made $tmp/r"; }
 expect duration-large 1 'elog: --duration: value too large' -- -c tcp --duration 4294967296
 expect format 1 "elog: --format requires 'tcp' argument" -- -c tcp -f udp
 expect format-no-dir 1 'elog: --format tcp requires --output dir=PATH' -- -c tcp -f tcp

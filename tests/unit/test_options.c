@@ -11,6 +11,7 @@
 
 #include <eventlog/schema.h>
 
+#include "eventlog_abi.h"
 #include "harness.h"
 #include "../../cmd/elog/options.h"
 
@@ -195,6 +196,95 @@ static void test_outputs(void)
 	CHECK(o.force);
 }
 
+/* The black box: the recorder and the dump request, and their errors. */
+static void test_blackbox(void)
+{
+	CHECK_EQ_U(parse("-c", "tcp", "--record", "/var/d", NULL), 0);
+	CHECK_EQ_U(o.mode, ELOG_MODE_CAPTURE);
+	CHECK_STR(o.record_dir, "/var/d");
+	/* No level given: every event a dump holds. */
+	CHECK_EQ_U(o.subscriptions[0].level, ELOG_LEVEL_TRACE);
+	CHECK_EQ_U(o.record_max_bytes, 0);
+	CHECK_EQ_U(o.record_max_files, 0);
+	CHECK_EQ_U(parse("-c", "tcp", "INFO", "--record=d", "--record-size", "2G", "--record-files",
+			 "100", "-D", "-s", NULL), 0);
+	CHECK_EQ_U(o.subscriptions[0].level, ELOG_LEVEL_INFO);
+	CHECK_EQ_U(o.record_max_bytes, 2ull << 30);
+	CHECK_EQ_U(o.record_max_files, 100);
+	CHECK(parse("-c", "tcp", NULL) == 0 && o.subscriptions[0].level == ELOG_LEVEL_VERBOSE);
+
+	CHECK(parse("-c", "tcp", "--record", "", NULL) == -1);
+	CHECK_STR(err.msg, "--record requires a directory");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record", "b", NULL) == -1);
+	CHECK_STR(err.msg, "--record given more than once");
+	CHECK(parse("-c", "tcp", "--record", "a", "-o", "f.elog", NULL) == -1);
+	CHECK_STR(err.msg, "--record writes its own files: it cannot be used with --output, "
+			   "--json or --clickhouse");
+	CHECK(parse("-c", "tcp", "--record", "a", "--json", NULL) == -1);
+	CHECK(parse("-c", "tcp", "--record", "a", "--clickhouse", "http://h/", NULL) == -1);
+	CHECK(parse("-c", "tcp", "--record-files", "3", NULL) == -1);
+	CHECK_STR(err.msg, "--record-size/--record-files require --record");
+	CHECK(parse("-r", "f", "--record", "a", NULL) == -1);
+	CHECK_STR(err.msg, "--record cannot be used with --read-binary");
+	CHECK(parse("--record", "a", NULL) == -1);
+	CHECK_STR(err.msg, "no subscriptions specified (use --capture or -c)");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record-size", "1K", NULL) == -1);
+	CHECK_STR(err.msg, "--record-size: minimum is 4K");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record-size", "10X", NULL) == -1);
+	CHECK_STR(err.msg, "--record-size: not a size: 10X (use K, M or G)");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record-size", "-5", NULL) == -1);
+	CHECK_STR(err.msg, "--record-size: not a size: -5");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record-files", "0", NULL) == -1);
+	CHECK_STR(err.msg, "--record-files: not a positive number: 0");
+	CHECK(parse("-c", "tcp", "--record", "a", "--record-files", "x", NULL) == -1);
+	CHECK_STR(err.msg, "--record-files: not a positive number: x");
+
+	CHECK_EQ_U(parse("--dump", "tcp", NULL), 0);
+	CHECK_EQ_U(o.mode, ELOG_MODE_BB_DUMP);
+	CHECK_STR(o.bb_dump_provider, "tcp");
+	CHECK_EQ_U(o.bb_dump_scope, ELOG_BB_DUMP_ALL);
+	CHECK_EQ_U(parse("--dump", "tcp", "--session", "18446744073709551614", NULL), 0);
+	CHECK_EQ_U(o.bb_dump_scope, ELOG_BB_DUMP_SESSION);
+	CHECK_EQ_U(o.bb_dump_session, 18446744073709551614ull);
+	CHECK_EQ_U(parse("--log-id", "web/1", "--dump=tcp", NULL), 0);
+	CHECK_EQ_U(o.bb_dump_scope, ELOG_BB_DUMP_GROUP);
+	CHECK_STR(o.bb_dump_log_id, "web/1");
+	CHECK(parse("--dump", "nope", NULL) == -1);
+	CHECK_STR(err.msg, "--dump: unknown provider: nope");
+	CHECK(parse("--dump", "tcp", "--dump", "tcp", NULL) == -1);
+	CHECK_STR(err.msg, "--dump given more than once");
+	CHECK(parse("--dump", "tcp", "-c", "tcp", NULL) == -1);
+	CHECK_STR(err.msg, "--dump asks for a dump and exits: it cannot be used with -c, -r, "
+			   "--record, --output or another mode's options");
+	CHECK(parse("--dump", "tcp", "-r", "f", NULL) == -1);
+	CHECK(parse("--dump", "tcp", "--json", NULL) == -1);
+	CHECK(parse("--dump", "tcp", "--port", "80", NULL) == -1);
+	CHECK_STR(err.msg, "--dump takes --session ID or --log-id NAME, no other selector");
+	CHECK(parse("--dump", "tcp", "--session", "1", "--log-id", "x", NULL) == -1);
+	CHECK_STR(err.msg, "--dump: one --session or one --log-id (none: every buffered session)");
+	CHECK(parse("--dump", "tcp", "--session", "1", "--session", "2", NULL) == -1);
+	CHECK(parse("--dump", "tcp", "--session", "1,2", NULL) == -1);
+	CHECK(parse("--dump", "tcp", "--log-id",
+		    "0123456789012345678901234567890123456789012345678901234567890123", NULL) == -1);
+	CHECK_STR(err.msg, "--dump --log-id: a name of 1 to 63 bytes");
+}
+
+/* The group hash both halves use: FNV-1a up to the first NUL, 0 for none. */
+static void test_group_hash(void)
+{
+	char padded[ELOG_BB_GROUP_NAME_MAX] = "a";
+	char full[ELOG_BB_GROUP_NAME_MAX + 8];
+
+	CHECK_EQ_U(elog_bb_group_hash(""), 0);
+	/* FNV-1a 64 test vectors: "a", "foobar". */
+	CHECK_EQ_U(elog_bb_group_hash("a"), 0xaf63dc4c8601ec8cull);
+	CHECK_EQ_U(elog_bb_group_hash("foobar"), 0x85944171f73967e8ull);
+	CHECK_EQ_U(elog_bb_group_hash(padded), elog_bb_group_hash("a"));
+	/* No more than ELOG_BB_GROUP_NAME_MAX bytes are read. */
+	memset(full, 'x', sizeof(full));
+	CHECK_EQ_U(elog_bb_group_hash(full), elog_bb_group_hash(full + 8));
+}
+
 static void test_limits(void)
 {
 	/* Every compiled-in provider can be subscribed to at once. */
@@ -218,7 +308,8 @@ int main(void)
 		TH_TEST(test_defaults),     TH_TEST(test_levels_and_keywords),
 		TH_TEST(test_buffer_size),  TH_TEST(test_number_parser),
 		TH_TEST(test_read_mode),    TH_TEST(test_outputs),
-		TH_TEST(test_limits),
+		TH_TEST(test_limits),       TH_TEST(test_blackbox),
+		TH_TEST(test_group_hash),
 	};
 	int rc = th_run(tests, sizeof(tests) / sizeof(tests[0]));
 

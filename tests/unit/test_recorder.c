@@ -179,9 +179,7 @@ static void rec_close(struct elog_recorder_stats *st)
 {
 	struct elog_error err = { 0 };
 
-	if (st)
-		elog_recorder_stats(R, st);
-	CHECK_EQ_U(elog_recorder_close(R, &err), 0);
+	CHECK_EQ_U(elog_recorder_close(R, st, &err), 0);
 	R = NULL;
 }
 
