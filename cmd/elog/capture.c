@@ -571,6 +571,11 @@ static int loop(struct cap *c)
 			return -EIO;
 		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
 			return -EIO;
+		/* The black box dumps triggers asked for go out from here
+		 * (to every subscriber), and spent buffers are freed. */
+		for (i = 0; i < c->nsubs; i++)
+			if (elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err) < 0)
+				return -EIO;
 		if (now >= next_reclaim) {
 			/* Frees the slots of captures that died (SIGKILL). */
 			for (i = 0; i < c->nsubs; i++) {

@@ -129,6 +129,25 @@ void elog_rt_parse_verifier_log(const char *log, struct elog_prog_stats *st);
 int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats *st,
 			     struct elog_error *err);
 
+/*
+ * Black box (eventlog_abi.h). Dumps now: every buffered session
+ * (ELOG_BB_DUMP_ALL), one (SESSION, key = its id) or a group (GROUP, key =
+ * its hash), into every live subscriber's stream with `reason`; *dumped
+ * (may be NULL) gets the sessions dumped.
+ */
+int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
+		    uint64_t *dumped, struct elog_error *err);
+
+/*
+ * For a live consumer, at every poll: makes the dumps triggers asked for
+ * (they go to every subscriber), and with sweep frees the buffers of ended
+ * sessions past their linger time (once a second is plenty).
+ */
+int elog_rt_bb_service(struct elog_rt *rt, bool sweep, struct elog_error *err);
+
+/* The black box's counters. */
+int elog_rt_bb_stats(struct elog_rt *rt, struct elog_bb_stats *st, struct elog_error *err);
+
 /* Time base of event timestamps: CLOCK_BOOTTIME in microseconds. */
 uint64_t elog_rt_boot_us(void);
 /* UTC microseconds of boot-time `boot_us`, from one clock_gettime pair. */

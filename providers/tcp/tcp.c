@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "tcp.skel.h"
+#include "tcp_eventlog.h"
 #include "tcp_iter.h"
 #include "tcp_provider.h"
 
@@ -189,10 +190,21 @@ static const struct elog_provider_control tcp_controls[] = {
 	  "use 0 to log every timer start, or microseconds" },
 };
 
+/* What a black box dump needs to say which connection it is, whatever the
+ * ring has overwritten. */
+static const __u32 tcp_bb_sticky[] = {
+	TCP_EVENTLOG_SESSION_CREATE_ID, TCP_EVENTLOG_CONN_SET_IP_V4_ID, TCP_EVENTLOG_CONN_SET_IP_V6_ID,
+	TCP_EVENTLOG_LOG_ID_ID,		TCP_EVENTLOG_CONN_PARAMS_ID,	TCP_EVENTLOG_CONN_OWNER_ID,
+	TCP_EVENTLOG_CC_ALGO_CHANGE_ID, TCP_EVENTLOG_MSS_ID,
+};
+
 const struct elog_provider_ops elog_provider_tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
+	.control_prefix = "net.inet.tcp.eventlog",
 	.controls = tcp_controls,
+	.bb_sticky = tcp_bb_sticky,
+	.nbb_sticky = sizeof(tcp_bb_sticky) / sizeof(tcp_bb_sticky[0]),
 	.ncontrols = sizeof(tcp_controls) / sizeof(tcp_controls[0]),
 	.object_bytes = tcp_bpf__elf_bytes,
 	.hot = tcp_hot,
