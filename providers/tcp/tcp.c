@@ -72,6 +72,12 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 	ret = elog_rt_publish_object(rt, skel->obj, err);
 	if (ret)
 		goto out;
+	/* The black box dumps on an RTO and on a reset unless told not to. */
+	ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RTO, 1, err);
+	if (!ret)
+		ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RST, 1, err);
+	if (ret)
+		goto out;
 	ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_ITER_CMD, path, sizeof(path));
 	if (!ret) {
 		ret = bpf_map__pin(skel->maps.tcp_iter_cmd, path);
@@ -188,6 +194,11 @@ static const struct elog_provider_control tcp_controls[] = {
 	  "use -1 for unlimited, 0 for none, or a count" },
 	{ "net.inet.tcp.eventlog.timer_restart_us", TCP_ELOG_KNOB_TIMER_RESTART_US, 0, INT32_MAX,
 	  "use 0 to log every timer start, or microseconds" },
+	/* The black box's TCP triggers (its framework controls follow). */
+	{ "net.inet.tcp.eventlog.trigger.rto", TCP_ELOG_KNOB_TRIG_RTO, 0, 1, "use 0 or 1" },
+	{ "net.inet.tcp.eventlog.trigger.rst", TCP_ELOG_KNOB_TRIG_RST, 0, 1, "use 0 or 1" },
+	{ "net.inet.tcp.eventlog.trigger.retransmits", TCP_ELOG_KNOB_TRIG_RXT, 0, INT32_MAX,
+	  "use 0 for off, or the count of retransmissions that dumps" },
 };
 
 /* What a black box dump needs to say which connection it is, whatever the

@@ -112,8 +112,8 @@ void t_tcp_interface(void)
 		CHECK(!strcmp(p->keywords[i].name, ref_keywords[i].name) && p->keywords[i].mask == ref_keywords[i].mask,
 		      "keyword %s", ref_keywords[i].name);
 	/* upstream's events plus SESSION_END, DUMP_COMPLETE and the Linux
-	 * extension BLACKBOX_DUMP */
-	CHECK(p->event_count == N(ref_events) + 3, "tcp has %u events", p->event_count);
+	 * extensions BLACKBOX_DUMP and APP_LOG */
+	CHECK(p->event_count == N(ref_events) + 4, "tcp has %u events", p->event_count);
 	for (size_t i = 0; i < N(ref_events); i++) {
 		const struct elog_event_desc *e = by_id(ref_events[i].id);
 		CHECK(e && !strcmp(e->name, ref_events[i].name) && e->level <= ELOG_LEVEL_TRACE &&
