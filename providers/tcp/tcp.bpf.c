@@ -141,8 +141,9 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		owner = v->owner_pid;
 		inherit = v->s.enabled && !v->finished;
 		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
-		/* Accepted on an enabled listener: enabled (SPEC 5). */
-		if (inherit && !v->s.enabled)
+		/* Accepted on an enabled listener: enabled, unless auto_ratio
+		 * samples new connections: then each gets its own verdict. */
+		if (inherit && !v->s.enabled && elog__knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1)
 			tcp_elog_set_enabled(v, 1);
 		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,
 		 * when Linux has written the child's 4-tuple. */
