@@ -16,6 +16,7 @@ static const char *const suffix[] = {
 	[OID_SESSIONS_CREATED] = "sessions_created",
 	[OID_SESSIONS_ACTIVE] = "sessions_active",
 	[OID_SESSIONS_ENABLED] = "sessions_enabled",
+	[OID_SKIPPED_RUNS] = "skipped_runs",
 };
 
 /* The black box's controls, every provider's, under its control prefix. */
@@ -61,7 +62,7 @@ size_t oid_list(struct oid *v, size_t max)
 	for (i = 0; i < elog_rt_provider_count(); i++) {
 		const char *p = elog_rt_provider_at(i)->name;
 
-		for (k = OID_DEFAULT; k <= OID_SESSIONS_ENABLED && n < max; k++, n++) {
+		for (k = OID_DEFAULT; k <= OID_SKIPPED_RUNS && n < max; k++, n++) {
 			snprintf(v[n].name, sizeof(v[n].name), "kern.eventlog.%s.%s", p, suffix[k]);
 			v[n].provider = p;
 			v[n].kind = (enum oid_kind)k;
@@ -113,6 +114,13 @@ static int read_open(struct elog_rt *rt, const struct oid *o, int64_t *value,
 	if (o->control) {
 		ret = elog_rt_knob_get(rt, o->control->knob, &knob, err);
 		*value = knob;
+		return ret;
+	}
+	if (o->kind == OID_SKIPPED_RUNS) {
+		uint64_t runs;
+
+		ret = elog_rt_skipped_runs(rt, &runs, err);
+		*value = (int64_t)runs;
 		return ret;
 	}
 	if (o->kind == OID_BB_STAT) {

@@ -18,6 +18,7 @@ enum oid_kind {
 	OID_SESSIONS_CREATED, /* kern.eventlog.<p>.sessions_created (ro) */
 	OID_SESSIONS_ACTIVE,  /* kern.eventlog.<p>.sessions_active (ro) */
 	OID_SESSIONS_ENABLED, /* kern.eventlog.<p>.sessions_enabled (ro) */
+	OID_SKIPPED_RUNS,     /* kern.eventlog.<p>.skipped_runs (ro) */
 	OID_CONTROL,          /* a control (rw, one of its knobs): the provider's own
 			       * or the framework's black box ones */
 	OID_BB_STAT,          /* <prefix>.blackbox.<counter> (ro) */

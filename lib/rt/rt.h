@@ -145,6 +145,13 @@ int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsign
  */
 int elog_rt_bb_service(struct elog_rt *rt, bool sweep, struct elog_error *err);
 
+/*
+ * Runs of the provider's programs the kernel skipped since they were
+ * loaded (recursion_misses: the program was already running on that CPU);
+ * their events are lost, uncounted by the rings.
+ */
+int elog_rt_skipped_runs(struct elog_rt *rt, uint64_t *runs, struct elog_error *err);
+
 /* The black box's counters. */
 int elog_rt_bb_stats(struct elog_rt *rt, struct elog_bb_stats *st, struct elog_error *err);
 
