@@ -203,6 +203,8 @@ enum elog_bb_dump_scope {
 	ELOG_BB_DUMP_ALL = 0,     /* every buffered session */
 	ELOG_BB_DUMP_SESSION = 1, /* session id `key` */
 	ELOG_BB_DUMP_GROUP = 2,   /* every session whose group hash is `key` */
+	ELOG_BB_SWEEP = 3,        /* no dump: free ended sessions past their linger time */
+	ELOG_BB_DUMP_PENDING = 4, /* the dumps triggers asked for (a live consumer's poll) */
 };
 struct elog_bb_dump_req {
 	__u32 scope;  /* enum elog_bb_dump_scope */
@@ -211,8 +213,28 @@ struct elog_bb_dump_req {
 	__u64 dumped; /* out: sessions dumped */
 };
 #define ELOG_PIN_BB_DUMP_REQ "elog_bb_dumpreq"
+#define ELOG_PIN_BB_BUF "elog_bb_buf"
+#define ELOG_PIN_BB_PENDING "elog_bb_pending"
 #define ELOG_PIN_BB_META "elog_bb_meta"
 #define ELOG_PIN_BB_STATS "elog_bb_stats"
+
+#define ELOG_BB_STICKY_MAX 8
+
+/* The black box knobs' values at load. */
+static inline __s64 elog_bb_knob_default(unsigned int knob)
+{
+	switch (knob) {
+	case ELOG_KNOB_BB_MODE: return ELOG_BB_CONTINUAL;
+	case ELOG_KNOB_BB_SESSION_LIMIT: return 5000;
+	case ELOG_KNOB_BB_GLOBAL_LIMIT: return 262144;
+	case ELOG_KNOB_BB_AUTO_MODE: return -1;
+	case ELOG_KNOB_BB_TRIG_END: return 1;
+	case ELOG_KNOB_BB_TRIG_FULL: return 1;
+	case ELOG_KNOB_BB_TRIG_REQUEST: return 1;
+	case ELOG_KNOB_BB_LINGER_S: return 60;
+	default: return 0;
+	}
+}
 
 /* Black box counters (elog_bb_stats, key 0; BPF atomic adds). */
 struct elog_bb_stats {

@@ -42,7 +42,7 @@ int elog_bb_dump_run(const struct elog_options *o, struct elog_error *err)
 			key = o->bb_dump_session;
 		else if (o->bb_dump_scope == ELOG_BB_DUMP_GROUP)
 			key = elog_bb_group_hash(o->bb_dump_log_id);
-		ret = elog_rt_bb_dump(rt, o->bb_dump_scope, key, &dumped, err);
+		ret = elog_rt_bb_dump(rt, o->bb_dump_scope, key, ELOG_BB_REASON_DEMAND, &dumped, err);
 	}
 	elog_rt_close(rt);
 	if (ret < 0)

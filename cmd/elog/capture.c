@@ -85,6 +85,7 @@ struct cap_sub {
 	struct elog_rt_sub sub;
 	uint16_t id;
 	uint64_t delivered, dropped; /* final, after unsubscribe */
+	uint64_t skipped0;           /* the provider's skipped runs when it began */
 };
 
 struct cap {
@@ -235,6 +236,8 @@ static int subscribe_all(struct cap *c)
 		s->id = elog_rt_ops(s->rt)->id;
 		ret = elog_rt_subscribe(s->rt, s->req->level, s->req->keywords, o->buffer_size,
 					o->dump_state, &s->sub, &c->err);
+		if (!ret)
+			ret = elog_rt_skipped_runs(s->rt, &s->skipped0, &c->err);
 		if (ret)
 			return ret;
 		s->rings = calloc((size_t)s->sub.nrings, sizeof(*s->rings));
@@ -647,6 +650,11 @@ static int loop(struct cap *c)
 			return -EIO;
 		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
 			return -EIO;
+		/* The black box dumps triggers asked for go out from here
+		 * (to every subscriber), and spent buffers are freed. */
+		for (i = 0; i < c->nsubs; i++)
+			if (elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err) < 0)
+				return -EIO;
 		if (now >= next_reclaim) {
 			/* Frees the slots of captures that died (SIGKILL). */
 			for (i = 0; i < c->nsubs; i++) {
@@ -679,12 +687,16 @@ static int loop(struct cap *c)
 static int finish(struct cap *c, int ret)
 {
 	struct elog_error e2 = { 0 };
-	uint64_t dropped = 0;
+	uint64_t dropped = 0, skipped = 0, now;
 	size_t i;
 
 	for (i = 0; i < c->nsubs; i++) {
 		struct cap_sub *s = &c->subs[i];
 
+		/* Before unsubscribing: the last one detaches the hot hooks. */
+		if (s->rt && s->sub.slot >= 0 && !elog_rt_skipped_runs(s->rt, &now, &e2) &&
+		    now > s->skipped0)
+			skipped += now - s->skipped0;
 		if (s->rt && s->sub.slot >= 0 &&
 		    elog_rt_unsubscribe(s->rt, &s->sub, &s->delivered, &s->dropped, &e2) && !ret) {
 			c->err = e2;
@@ -773,6 +785,11 @@ static int finish(struct cap *c, int ret)
 	if (c->o->stats)
 		elog_print_stats(stderr, (uint32_t)c->nsubs, c->received, dropped);
 	/* Never lost silently: with or without -s, in every output mode. */
+	if (skipped)
+		fprintf(stderr, "elog: warning: the kernel skipped %llu runs of the providers' "
+				"programs during the capture (each was already running on that "
+				"CPU): the events they would have written are lost\n",
+			(unsigned long long)skipped);
 	if (dropped)
 		fprintf(stderr, "elog: warning: %llu events were dropped: the buffers were full "
 				"(-b sets their size per CPU)\n", (unsigned long long)dropped);

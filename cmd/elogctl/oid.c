@@ -16,7 +16,43 @@ static const char *const suffix[] = {
 	[OID_SESSIONS_CREATED] = "sessions_created",
 	[OID_SESSIONS_ACTIVE] = "sessions_active",
 	[OID_SESSIONS_ENABLED] = "sessions_enabled",
+	[OID_SKIPPED_RUNS] = "skipped_runs",
 };
+
+/* The black box's controls, every provider's, under its control prefix. */
+static const struct elog_provider_control bb_controls[] = {
+	{ "mode", ELOG_KNOB_BB_MODE, 0, ELOG_BB_MODE_MAX,
+	  "use 0 OFF, 1 TAIL, 2 HEAD, 3 HEAD_AUTO, 4 CONTINUAL or 5 TAIL_AUTO" },
+	{ "session_limit", ELOG_KNOB_BB_SESSION_LIMIT, 1, 1 << 20,
+	  "use 1 to 1048576 events a session keeps" },
+	{ "global_limit", ELOG_KNOB_BB_GLOBAL_LIMIT, 0, 1 << 20,
+	  "use 0 to 1048576 records all buffers may hold, 128 bytes each" },
+	{ "auto_ratio", ELOG_KNOB_BB_AUTO_RATIO, 0, INT32_MAX,
+	  "use 0 or 1 for every new session, N for 1 in N" },
+	{ "auto_mode", ELOG_KNOB_BB_AUTO_MODE, -1, ELOG_BB_MODE_MAX,
+	  "use -1 for the mode control's value, or a mode 0 to 5" },
+	{ "trigger.end", ELOG_KNOB_BB_TRIG_END, 0, 1, "use 0 or 1" },
+	{ "trigger.full", ELOG_KNOB_BB_TRIG_FULL, 0, 1, "use 0 or 1" },
+	{ "trigger.request", ELOG_KNOB_BB_TRIG_REQUEST, 0, 1, "use 0 or 1" },
+	{ "linger", ELOG_KNOB_BB_LINGER_S, 0, 86400, "use 0 to 86400 seconds" },
+};
+
+static const char *const bb_stat_names[] = {
+	"sessions", "refused", "trimmed", "records", "dumps",
+	"dumped", "overwritten", "undelivered", "too_big",
+};
+_Static_assert(sizeof(bb_stat_names) / sizeof(bb_stat_names[0]) ==
+		       sizeof(struct elog_bb_stats) / sizeof(__u64),
+	       "a name for every black box counter");
+
+/* "<control prefix>.<suffix>" of provider ops. */
+static void prefixed(char *buf, size_t size, const struct elog_provider_ops *ops, const char *suffix)
+{
+	if (ops->control_prefix)
+		snprintf(buf, size, "%s.%s", ops->control_prefix, suffix);
+	else
+		snprintf(buf, size, "kern.eventlog.%s.%s", ops->name, suffix);
+}
 
 size_t oid_list(struct oid *v, size_t max)
 {
@@ -26,7 +62,7 @@ size_t oid_list(struct oid *v, size_t max)
 	for (i = 0; i < elog_rt_provider_count(); i++) {
 		const char *p = elog_rt_provider_at(i)->name;
 
-		for (k = OID_DEFAULT; k <= OID_SESSIONS_ENABLED && n < max; k++, n++) {
+		for (k = OID_DEFAULT; k <= OID_SKIPPED_RUNS && n < max; k++, n++) {
 			snprintf(v[n].name, sizeof(v[n].name), "kern.eventlog.%s.%s", p, suffix[k]);
 			v[n].provider = p;
 			v[n].kind = (enum oid_kind)k;
@@ -45,6 +81,24 @@ size_t oid_list(struct oid *v, size_t max)
 			v[n].control = &ops->controls[c];
 			v[n].writable = true;
 		}
+		for (c = 0; c < sizeof(bb_controls) / sizeof(bb_controls[0]) && n < max; c++, n++) {
+			prefixed(v[n].name, sizeof(v[n].name), ops, bb_controls[c].name);
+			v[n].provider = ops->name;
+			v[n].kind = OID_CONTROL;
+			v[n].control = &bb_controls[c];
+			v[n].writable = true;
+		}
+		for (c = 0; c < sizeof(bb_stat_names) / sizeof(bb_stat_names[0]) && n < max; c++, n++) {
+			char suffix[64];
+
+			snprintf(suffix, sizeof(suffix), "blackbox.%s", bb_stat_names[c]);
+			prefixed(v[n].name, sizeof(v[n].name), ops, suffix);
+			v[n].provider = ops->name;
+			v[n].kind = OID_BB_STAT;
+			v[n].control = NULL;
+			v[n].stat = (unsigned int)c;
+			v[n].writable = false;
+		}
 	}
 	return n;
 }
@@ -61,6 +115,24 @@ static int read_open(struct elog_rt *rt, const struct oid *o, int64_t *value,
 		ret = elog_rt_knob_get(rt, o->control->knob, &knob, err);
 		*value = knob;
 		return ret;
+	}
+	if (o->kind == OID_SKIPPED_RUNS) {
+		uint64_t runs;
+
+		ret = elog_rt_skipped_runs(rt, &runs, err);
+		*value = (int64_t)runs;
+		return ret;
+	}
+	if (o->kind == OID_BB_STAT) {
+		struct elog_bb_stats bb;
+		__u64 f[sizeof(bb) / sizeof(__u64)];
+
+		ret = elog_rt_bb_stats(rt, &bb, err);
+		if (ret)
+			return ret;
+		memcpy(f, &bb, sizeof(f));
+		*value = (int64_t)f[o->stat];
+		return 0;
 	}
 	ret = elog_rt_read(rt, &st, &conf, err);
 	if (ret)

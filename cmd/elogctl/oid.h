@@ -18,7 +18,10 @@ enum oid_kind {
 	OID_SESSIONS_CREATED, /* kern.eventlog.<p>.sessions_created (ro) */
 	OID_SESSIONS_ACTIVE,  /* kern.eventlog.<p>.sessions_active (ro) */
 	OID_SESSIONS_ENABLED, /* kern.eventlog.<p>.sessions_enabled (ro) */
-	OID_CONTROL,          /* a provider's own control (rw, one of its knobs) */
+	OID_SKIPPED_RUNS,     /* kern.eventlog.<p>.skipped_runs (ro) */
+	OID_CONTROL,          /* a control (rw, one of its knobs): the provider's own
+			       * or the framework's black box ones */
+	OID_BB_STAT,          /* <prefix>.blackbox.<counter> (ro) */
 };
 
 struct elog_provider_control;
@@ -28,6 +31,7 @@ struct oid {
 	const char *provider;
 	enum oid_kind kind;
 	const struct elog_provider_control *control; /* OID_CONTROL */
+	unsigned int stat;                           /* OID_BB_STAT: counter index */
 	bool writable;
 };
 

@@ -27,6 +27,7 @@ enum elog_level {
 #define ELOG_SESSION_END_ID 0xFFFFFFFFu
 #define ELOG_SESSION_CREATE_ID 0xFFFFFFFEu
 #define ELOG_DUMP_COMPLETE_ID 0xFFFFFFFDu
+#define ELOG_BLACKBOX_DUMP_ID 0xFFFFFFFCu /* opens a black box dump (eventlog_abi.h) */
 #define ELOG_SESSION_ID_NONE UINT64_MAX
 
 /* Wire type of a payload field. Sizes are fixed (LP64 layout of the schema). */

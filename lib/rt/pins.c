@@ -139,13 +139,16 @@ void elog_rt_close_maps(struct elog_rt *rt)
 int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err)
 {
 	static const char *const maps[] = {
-		ELOG_PIN_RINGS, ELOG_PIN_SUBS, ELOG_PIN_CONF,
-		ELOG_PIN_STATE, ELOG_PIN_KNOBS, ELOG_PIN_STATS,
+		ELOG_PIN_RINGS, ELOG_PIN_SUBS, ELOG_PIN_CONF, ELOG_PIN_STATE,
+		ELOG_PIN_KNOBS, ELOG_PIN_STATS, ELOG_PIN_BB_META, ELOG_PIN_BB_STATS,
+		ELOG_PIN_BB_BUF, ELOG_PIN_BB_PENDING,
 	};
+	static const char *const progs[] = { ELOG_PIN_DUMP_DONE, ELOG_PIN_BB_DUMP_REQ };
 	char path[PATH_MAX];
 	struct bpf_program *prog;
+	struct bpf_map *sticky;
 	struct elog_conf conf = { .provider_id = rt->ops->id };
-	__u32 zero = 0;
+	__u32 zero = 0, ids[ELOG_BB_STICKY_MAX] = { 0 };
 	size_t i;
 	int ret;
 
@@ -160,14 +163,26 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 		if (ret)
 			return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
 	}
-	prog = bpf_object__find_program_by_name(obj, ELOG_PIN_DUMP_DONE);
-	if (!prog)
-		return elog_rt_errf(err, ENOENT, "%s: BPF object has no program %s",
-				    rt->ops->name, ELOG_PIN_DUMP_DONE);
-	elog_rt_pin_path(rt, ELOG_PIN_DUMP_DONE, path, sizeof(path));
-	ret = bpf_program__pin(prog, path);
-	if (ret)
-		return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		prog = bpf_object__find_program_by_name(obj, progs[i]);
+		if (!prog)
+			return elog_rt_errf(err, ENOENT, "%s: BPF object has no program %s",
+					    rt->ops->name, progs[i]);
+		elog_rt_pin_path(rt, progs[i], path, sizeof(path));
+		ret = bpf_program__pin(prog, path);
+		if (ret)
+			return elog_rt_errf(err, -ret, "pin %s: %s", path, strerror(-ret));
+	}
+	/* The event ids whose latest record a buffered session keeps apart. */
+	if (rt->ops->nbb_sticky > ELOG_BB_STICKY_MAX)
+		return elog_rt_errf(err, EINVAL, "%s: %zu sticky events (at most %d)",
+				    rt->ops->name, rt->ops->nbb_sticky, ELOG_BB_STICKY_MAX);
+	for (i = 0; i < rt->ops->nbb_sticky; i++)
+		ids[i] = rt->ops->bb_sticky[i] + 1;
+	sticky = bpf_object__find_map_by_name(obj, "elog_bb_sticky");
+	if (!sticky || bpf_map_update_elem(bpf_map__fd(sticky), &zero, ids, BPF_ANY))
+		return elog_rt_errf(err, sticky ? errno : ENOENT, "%s: write elog_bb_sticky: %s",
+				    rt->ops->name, sticky ? strerror(errno) : "no such map");
 
 	ret = elog_rt_open_maps(rt, err);
 	if (ret)
@@ -176,6 +191,11 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
 				    strerror(errno));
+	for (i = ELOG_KNOB_BB_FIRST; i < ELOG_KNOB_COUNT; i++) {
+		ret = elog_rt_knob_set(rt, (unsigned int)i, elog_bb_knob_default((unsigned int)i), err);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

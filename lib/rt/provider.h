@@ -70,9 +70,20 @@ struct elog_provider_ops {
 	 * queries above it leave it out unless it is loaded. */
 	bool internal;
 
+	/* Where its controls live in elogctl's names (e.g. "net.inet.foo.eventlog"):
+	 * the framework's per-provider controls (the black box's) get names
+	 * under it too. NULL: kern.eventlog.<name>. */
+	const char *control_prefix;
+
 	/* The provider's own controls (may be none), in elogctl -a order. */
 	const struct elog_provider_control *controls;
 	size_t ncontrols;
+
+	/* Black box: the event ids whose latest record a buffered session
+	 * keeps apart from its ring, so that every dump says which
+	 * connection it is (at most ELOG_BB_STICKY_MAX; may be none). */
+	const __u32 *bb_sticky;
+	size_t nbb_sticky;
 
 	/* The per-packet hooks (may be none): the runtime attaches them for
 	 * the first subscriber and detaches them after the last. */

@@ -291,6 +291,7 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	rt->rings_fd = rt->subs_fd = rt->conf_fd = -1;
 	rt->state_fd = rt->knobs_fd = rt->stats_fd = -1;
 	rt->reaper_fd = -1;
+	rt->bb_pending_fd = -1;
 	for (i = 0; i < ELOG_MAX_HOT; i++)
 		rt->hot_fd[i] = -1;
 	rt->ncpus = libbpf_num_possible_cpus();
@@ -354,6 +355,8 @@ void elog_rt_close(struct elog_rt *rt)
 	elog_rt_hot_close(rt);
 	elog_rt_reaper_stop(rt);
 	elog_rt_close_maps(rt);
+	if (rt->bb_pending_fd >= 0)
+		close(rt->bb_pending_fd);
 	if (rt->lock_fd >= 0)
 		close(rt->lock_fd);
 	free(rt);

@@ -130,17 +130,32 @@ int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats 
 			     struct elog_error *err);
 
 /*
- * Black box: asks provider rt to dump its buffered sessions now (`elog
- * --dump`), through its pinned elog_bb_dumpreq program: every one
- * (ELOG_BB_DUMP_ALL, key 0), session id `key` (ELOG_BB_DUMP_SESSION), or
- * every session of the group whose hash is `key` (ELOG_BB_DUMP_GROUP,
- * elog_bb_group_hash()). The dumps go to the provider's subscribers, with
- * reason ELOG_BB_REASON_DEMAND. *dumped: how many sessions were dumped (0
- * when nobody subscribes: the buffers are then kept). -ENOTSUP with "provider
- * X has no black box dump program" when the loaded provider lacks it.
+ * Black box (eventlog_abi.h). Dumps now: every buffered session
+ * (ELOG_BB_DUMP_ALL), one (SESSION, key = its id) or a group (GROUP, key =
+ * its hash, elog_bb_group_hash()), into every live subscriber's stream
+ * with `reason`; *dumped (may be NULL) gets the sessions dumped (none when
+ * nobody subscribes: the buffers are then kept). -ENOTSUP with "provider X
+ * has no black box dump program" when the loaded provider lacks it.
  */
-int elog_rt_bb_dump(struct elog_rt *rt, uint32_t scope, uint64_t key, uint64_t *dumped,
-		    struct elog_error *err);
+int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
+		    uint64_t *dumped, struct elog_error *err);
+
+/*
+ * For a live consumer, at every poll: makes the dumps triggers asked for
+ * (they go to every subscriber), and with sweep frees the buffers of ended
+ * sessions past their linger time (once a second is plenty).
+ */
+int elog_rt_bb_service(struct elog_rt *rt, bool sweep, struct elog_error *err);
+
+/*
+ * Runs of the provider's programs the kernel skipped since they were
+ * loaded (recursion_misses: the program was already running on that CPU);
+ * their events are lost, uncounted by the rings.
+ */
+int elog_rt_skipped_runs(struct elog_rt *rt, uint64_t *runs, struct elog_error *err);
+
+/* The black box's counters. */
+int elog_rt_bb_stats(struct elog_rt *rt, struct elog_bb_stats *st, struct elog_error *err);
 
 /* Time base of event timestamps: CLOCK_BOOTTIME in microseconds. */
 uint64_t elog_rt_boot_us(void);

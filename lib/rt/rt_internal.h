@@ -28,6 +28,7 @@ struct elog_rt {
 	int hot_held;        /* subscriptions of this process holding them */
 	int subs_open;       /* subscriptions of this rt not unsubscribed yet */
 	int reaper_fd;       /* write end of the reaper's pipe (reaper.c), or -1 */
+	int bb_pending_fd;   /* the black box's queue of dumps asked for (bb.c), or -1 */
 };
 
 /* lock.c: flock on /run/eventlog/<p>.lock, re-entrant within one rt. */

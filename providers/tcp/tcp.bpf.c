@@ -47,6 +47,7 @@
 #include "tcp_provider.h"
 #include "tcp_session.bpf.h"
 #include "tcp_emit.bpf.h"
+#include "tcp_blackbox.bpf.h"
 #include "tcp_state.bpf.h"
 #include "tcp_cc.bpf.h"
 #include "tcp_app.bpf.h"
@@ -140,8 +141,9 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		owner = v->owner_pid;
 		inherit = v->s.enabled && !v->finished;
 		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
-		/* Accepted on an enabled listener: enabled (SPEC 5). */
-		if (inherit && !v->s.enabled)
+		/* Accepted on an enabled listener: enabled, unless auto_ratio
+		 * samples new connections: then each gets its own verdict. */
+		if (inherit && !v->s.enabled && elog__knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1)
 			tcp_elog_set_enabled(v, 1);
 		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,
 		 * when Linux has written the child's 4-tuple. */
@@ -196,8 +198,11 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 			tcp_elog_emit_rtt(v, tp, skops->args[0], skops->args[1]);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
-		if (v->s.enabled)
+		if (v->s.enabled) {
 			tcp_elog_emit_rto(v, tp, skops->args[0]);
+			tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RTO,
+					    TCP_EVENTLOG_BLACKBOX_REASON_RTO);
+		}
 		break;
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		/* secure_tcp_seq() has set write_seq; the SYN is not built yet. */
@@ -314,8 +319,10 @@ int BPF_PROG(tcp_elog_retrans, const struct sock *sk, const struct sk_buff *skb,
 	if (!v || !v->s.enabled)
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (tp)
+	if (tp) {
 		tcp_elog_emit_retransmit(v, tp, skb);
+		tcp_elog_bb_retrans(v, tp);
+	}
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "tcp.skel.h"
+#include "tcp_eventlog.h"
 #include "tcp_iter.h"
 #include "tcp_provider.h"
 
@@ -69,6 +70,12 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 	if (ret)
 		goto out;
 	ret = elog_rt_publish_object(rt, skel->obj, err);
+	if (ret)
+		goto out;
+	/* The black box dumps on an RTO and on a reset unless told not to. */
+	ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RTO, 1, err);
+	if (!ret)
+		ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RST, 1, err);
 	if (ret)
 		goto out;
 	ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_ITER_CMD, path, sizeof(path));
@@ -187,12 +194,28 @@ static const struct elog_provider_control tcp_controls[] = {
 	  "use -1 for unlimited, 0 for none, or a count" },
 	{ "net.inet.tcp.eventlog.timer_restart_us", TCP_ELOG_KNOB_TIMER_RESTART_US, 0, INT32_MAX,
 	  "use 0 to log every timer start, or microseconds" },
+	/* The black box's TCP triggers (its framework controls follow). */
+	{ "net.inet.tcp.eventlog.trigger.rto", TCP_ELOG_KNOB_TRIG_RTO, 0, 1, "use 0 or 1" },
+	{ "net.inet.tcp.eventlog.trigger.rst", TCP_ELOG_KNOB_TRIG_RST, 0, 1, "use 0 or 1" },
+	{ "net.inet.tcp.eventlog.trigger.retransmits", TCP_ELOG_KNOB_TRIG_RXT, 0, INT32_MAX,
+	  "use 0 for off, or the count of retransmissions that dumps" },
+};
+
+/* What a black box dump needs to say which connection it is, whatever the
+ * ring has overwritten. */
+static const __u32 tcp_bb_sticky[] = {
+	TCP_EVENTLOG_SESSION_CREATE_ID, TCP_EVENTLOG_CONN_SET_IP_V4_ID, TCP_EVENTLOG_CONN_SET_IP_V6_ID,
+	TCP_EVENTLOG_LOG_ID_ID,		TCP_EVENTLOG_CONN_PARAMS_ID,	TCP_EVENTLOG_CONN_OWNER_ID,
+	TCP_EVENTLOG_CC_ALGO_CHANGE_ID, TCP_EVENTLOG_MSS_ID,
 };
 
 const struct elog_provider_ops elog_provider_tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
+	.control_prefix = "net.inet.tcp.eventlog",
 	.controls = tcp_controls,
+	.bb_sticky = tcp_bb_sticky,
+	.nbb_sticky = sizeof(tcp_bb_sticky) / sizeof(tcp_bb_sticky[0]),
 	.ncontrols = sizeof(tcp_controls) / sizeof(tcp_controls[0]),
 	.object_bytes = tcp_bpf__elf_bytes,
 	.hot = tcp_hot,

@@ -32,6 +32,18 @@ _Static_assert(sizeof(struct tcp_eventlog_conn_set_ip_v6) <= TCP_ELOG_PAYLOAD_MA
 _Static_assert(sizeof(struct tcp_eventlog_in) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
 _Static_assert(sizeof(struct tcp_eventlog_out) <= TCP_ELOG_PAYLOAD_MAX, "payload buffer");
 
+/* The schema's BLACKBOX_DUMP names the payload the framework writes. */
+_Static_assert(sizeof(struct tcp_eventlog_blackbox_dump) == sizeof(struct elog_bb_dump), "dump");
+_Static_assert(__builtin_offsetof(struct tcp_eventlog_blackbox_dump, events) ==
+	       __builtin_offsetof(struct elog_bb_dump, events), "dump events");
+_Static_assert(__builtin_offsetof(struct tcp_eventlog_blackbox_dump, overwritten) ==
+	       __builtin_offsetof(struct elog_bb_dump, overwritten), "dump overwritten");
+_Static_assert(__builtin_offsetof(struct tcp_eventlog_blackbox_dump, log_id_hash) ==
+	       __builtin_offsetof(struct elog_bb_dump, group), "dump group");
+_Static_assert(__builtin_offsetof(struct tcp_eventlog_blackbox_dump, mode) ==
+	       __builtin_offsetof(struct elog_bb_dump, mode), "dump mode");
+_Static_assert(TCP_EVENTLOG_BLACKBOX_DUMP_ID == ELOG_BB_DUMP_ID, "dump id");
+
 /*
  * Declares `name`, a zeroed message for event EV whose payload is
  * name.ev (struct tcp_eventlog_<st>): padding goes out as zeroes. Its

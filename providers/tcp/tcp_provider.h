@@ -35,6 +35,9 @@ struct tcp_elog_iter_cmd {
  * elogctl as the controls tcp.c registers. */
 #define TCP_ELOG_KNOB_LOG_ID_LIMIT 0       /* net.inet.tcp.eventlog.log_id_limit */
 #define TCP_ELOG_KNOB_TIMER_RESTART_US 2   /* net.inet.tcp.eventlog.timer_restart_us */
+#define TCP_ELOG_KNOB_TRIG_RTO 3           /* net.inet.tcp.eventlog.trigger.rto */
+#define TCP_ELOG_KNOB_TRIG_RST 4           /* net.inet.tcp.eventlog.trigger.rst */
+#define TCP_ELOG_KNOB_TRIG_RXT 5           /* net.inet.tcp.eventlog.trigger.retransmits */
 
 /* Pinned names under the provider's directory (no '.', at most 15 chars). */
 #define TCP_ELOG_PIN_ITER_CMD "tcp_iter_cmd"

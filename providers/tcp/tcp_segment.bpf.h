@@ -20,6 +20,7 @@
 #define TCP_ELOG_SOCK_STREAM 1
 #define TCP_ELOG_TH_FIN 0x01
 #define TCP_ELOG_TH_SYN 0x02
+#define TCP_ELOG_TH_RST 0x04
 #define TCP_ELOG_TH_PSH 0x08
 #define TCP_ELOG_TH_CWR 0x80
 /* Beyond this an skb goes out as several segments (see tcp_elog_emit_out). */
@@ -219,6 +220,8 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	u.ev.rcv_time_us = now_us;
 	u.msg.hdr.timestamp = now_us;
 	TCP_ELOG_SEND(&v->s, IN, u);
+	if (g->flags & TCP_ELOG_TH_RST)
+		tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RST, TCP_EVENTLOG_BLACKBOX_REASON_RST);
 }
 
 static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
@@ -251,6 +254,9 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	gso = skb->gso_size;
 	if (skb->len <= TCP_ELOG_GSO_LEGACY_MAX || !gso || g.len <= gso) {
 		TCP_ELOG_SEND(&v->s, OUT, u);
+		if (g.flags & TCP_ELOG_TH_RST)
+			tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RST,
+					    TCP_EVENTLOG_BLACKBOX_REASON_RST);
 		return;
 	}
 	/*

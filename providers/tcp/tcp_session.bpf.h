@@ -36,7 +36,8 @@ struct tcp_elog_sk {
 	__u32 hs_end_seq;       /* cubic HyStart round end last seen (HYSTART) */
 	__u32 hs_round;         /* HyStart rounds seen */
 	__u8 hs_found;          /* cubic's HyStart exit flag last seen */
-	__u8 pad3[7];
+	__u8 bb_rxt_done;       /* trigger.retransmits fired (tcp_blackbox.bpf.h) */
+	__u8 pad3[6];
 	/* Expiry of the delayed-ACK [0] and retransmit [1] timer last found
 	 * stopped lazily (tcp_timer.bpf.h): one session lookup per arming. */
 	__u64 lazy_exp[2];
@@ -146,6 +147,7 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->hs_end_seq = 0;
 	v->hs_round = 0;
 	v->hs_found = 0;
+	v->bb_rxt_done = 0;
 	v->lazy_exp[0] = 0;
 	v->lazy_exp[1] = 0;
 	v->state_gen = 0;
@@ -170,6 +172,17 @@ static __always_inline void tcp_elog_set_enabled(struct tcp_elog_sk *v, int on)
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
 	if (a)
 		a->s.enabled = v->s.enabled;
+}
+
+/* The only way a session's black box mode changes (keeps the copy in step). */
+static __always_inline void tcp_elog_set_mode(struct tcp_elog_sk *v, __u8 mode)
+{
+	struct tcp_elog_by_addr *a;
+
+	elog_bb_set_mode(&v->s, mode);
+	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
+	if (a)
+		a->s.mode = v->s.mode;
 }
 
 static __always_inline void tcp_elog_sk_fini(struct tcp_elog_sk *v)

@@ -21,6 +21,8 @@
 #define TCP_ELOG_EINVAL 22
 #define TCP_ELOG_ENOMEM 12
 #define TCP_ELOG_EOPNOTSUPP 95
+#define TCP_ELOG_EPERM 1
+#define TCP_ELOG_ENODATA 61
 
 /* The session of a sockopt's socket; 0 when it is not a TCP socket. */
 static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
@@ -30,7 +32,7 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 	/* optlen -1: an earlier program in the cgroup chain already answered
 	 * the call and told the kernel to skip it; leave it alone. */
 	return ctx->level == TCP_ELOG_SOL_TCP && ctx->optlen != -1 &&
-	       (ctx->optname == TCP_EVENTLOG || ctx->optname == TCP_EVENTLOG_LOG_ID) && bsk &&
+	       ctx->optname >= TCP_EVENTLOG && ctx->optname <= TCP_EVENTLOG_APP && bsk &&
 	       bsk->protocol == TCP_ELOG_IPPROTO_TCP && bsk->type == TCP_ELOG_SOCK_STREAM;
 }
 
@@ -95,6 +97,63 @@ static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, st
 	}
 }
 
+/* What tcp_elog_sockopt_bb asks of its caller. */
+#define TCP_ELOG_BB_NOTHING 0
+#define TCP_ELOG_BB_ENABLE 1
+#define TCP_ELOG_BB_DISABLE 2
+
+/*
+ * The black box's share of a set: TCP_EVENTLOG_MODE (a mode switches the
+ * session on, OFF off), TCP_EVENTLOG_DUMP / _DUMP_ID (the dump goes out with
+ * a consumer's poll), and after a TCP_EVENTLOG_LOG_ID the session's group
+ * and auto_ratio's verdict on it (all connections of one log id in or out
+ * together, in auto_mode when picked). Returns TCP_ELOG_BB_* or -errno; the
+ * caller switches the session, so that the state it emits then does not
+ * stack this function's frame on the emit chain (512-byte combined stack).
+ */
+static __noinline int tcp_elog_sockopt_bb(struct bpf_sockopt *ctx, struct tcp_elog_sk *v, int val)
+{
+	__u64 group;
+	__s64 am;
+
+	if (!v)
+		return -TCP_ELOG_EINVAL;
+	group = tcp_elog_group_hash(v->log_id);
+	switch (ctx->optname) {
+	case TCP_EVENTLOG_MODE:
+		if (val < 0 || val > ELOG_BB_MODE_MAX)
+			return -TCP_ELOG_EINVAL;
+		tcp_elog_set_mode(v, (__u8)val);
+		elog_bb_set_group(&v->s, group);
+		return val == ELOG_BB_OFF ? TCP_ELOG_BB_DISABLE : TCP_ELOG_BB_ENABLE;
+	case TCP_EVENTLOG_DUMP:
+	case TCP_EVENTLOG_DUMP_ID:
+		if (!tcp_elog_knob(ELOG_KNOB_BB_TRIG_REQUEST))
+			return -TCP_ELOG_EPERM;
+		if (ctx->optname == TCP_EVENTLOG_DUMP)
+			return elog_bb_trigger(&v->s, ELOG_BB_REASON_REQUEST) ? TCP_ELOG_BB_NOTHING
+									     : -TCP_ELOG_ENODATA;
+		if (!group)
+			return -TCP_ELOG_ENODATA;
+		elog_bb_dump_group(group, ELOG_BB_REASON_GROUP);
+		return TCP_ELOG_BB_NOTHING;
+	case TCP_EVENTLOG_LOG_ID:
+		elog_bb_set_group(&v->s, group);
+		if (!group || tcp_elog_knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1)
+			return TCP_ELOG_BB_NOTHING;
+		if (!elog_bb_picked(group))
+			return TCP_ELOG_BB_DISABLE;
+		am = tcp_elog_knob(ELOG_KNOB_BB_AUTO_MODE);
+		if (am >= 0 && am <= ELOG_BB_MODE_MAX) {
+			tcp_elog_set_mode(v, (__u8)am);
+			elog_bb_set_group(&v->s, group);
+		}
+		return TCP_ELOG_BB_ENABLE;
+	default:
+		return TCP_ELOG_BB_NOTHING;
+	}
+}
+
 /* log_id_limit: -1 always, 0 never, N > 0 N more times (counts down). */
 static __always_inline int tcp_elog_log_id_allowed(void)
 {
@@ -137,8 +196,20 @@ static __always_inline int tcp_elog_set_log_id(struct bpf_sockopt *ctx, struct t
 		v->log_id[i] = src[i];
 	}
 	if (!v->log_id[0]) {
+		tcp_elog_sockopt_bb(ctx, v, 0); /* no group any more */
 		if (!elog_default())
 			tcp_elog_sockopt_disable(ctx, v, tp);
+		return 0;
+	}
+	switch (tcp_elog_sockopt_bb(ctx, v, 0)) {
+	case TCP_ELOG_BB_DISABLE: /* auto_ratio did not pick the name */
+		tcp_elog_sockopt_disable(ctx, v, tp);
+		return 0;
+	case TCP_ELOG_BB_ENABLE: /* it did */
+		if (v->s.enabled)
+			tcp_elog_emit_state(&v->s, v, tp);
+		else
+			tcp_elog_sockopt_enable(ctx, v, tp);
 		return 0;
 	}
 	/* A session already logged (by TCP_EVENTLOG or the default) dumps its
@@ -151,6 +222,29 @@ static __always_inline int tcp_elog_set_log_id(struct bpf_sockopt *ctx, struct t
 	return 0;
 }
 
+/* TCP_EVENTLOG_APP: the application's own record, in its own connection. */
+static __noinline int tcp_elog_sockopt_app(struct bpf_sockopt *ctx, struct tcp_elog_sk *v)
+{
+	TCP_ELOG_MSG(APP_LOG, app_log, u);
+	__u8 *src = ctx->optval;
+	int len = ctx->optlen, i;
+
+	if (!v || len < 4 || len > (int)sizeof(struct tcp_eventlog_app) ||
+	    (void *)(src + 4) > ctx->optval_end)
+		return -TCP_ELOG_EINVAL;
+	u.ev.tag = *(__u32 *)src;
+	for (i = 0; i < TCP_EVENTLOG_APP_TEXT_MAX - 1; i++) {
+		if (4 + i >= len || (void *)(src + 4 + i + 1) > ctx->optval_end)
+			break;
+		if (!src[4 + i])
+			break;
+		u.ev.text[i] = src[4 + i];
+	}
+	if (TCP_ELOG_WOULD(&v->s, APP_LOG))
+		TCP_ELOG_SEND(&v->s, APP_LOG, u);
+	return 0;
+}
+
 static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 {
 	struct tcp_elog_sk *v = 0;
@@ -158,7 +252,8 @@ static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 	int *val = ctx->optval;
 	int ret;
 
-	if (ctx->optname == TCP_EVENTLOG &&
+	if ((ctx->optname == TCP_EVENTLOG || ctx->optname == TCP_EVENTLOG_MODE ||
+	     ctx->optname == TCP_EVENTLOG_DUMP || ctx->optname == TCP_EVENTLOG_DUMP_ID) &&
 	    (ctx->optlen < (int)sizeof(int) || (void *)(val + 1) > ctx->optval_end)) {
 		bpf_set_retval(-TCP_ELOG_EINVAL);
 		return 0;
@@ -168,6 +263,20 @@ static __always_inline int tcp_elog_sockopt_set(struct bpf_sockopt *ctx)
 		ret = -TCP_ELOG_EINVAL;
 	if (!ret && ctx->optname == TCP_EVENTLOG_LOG_ID) {
 		ret = tcp_elog_set_log_id(ctx, v, tp);
+	} else if (!ret && ctx->optname == TCP_EVENTLOG_APP) {
+		ret = tcp_elog_sockopt_app(ctx, v);
+	} else if (!ret && ctx->optname != TCP_EVENTLOG) {
+		val = ctx->optval; /* checked again: the verifier forgets */
+		if ((void *)(val + 1) > ctx->optval_end)
+			ret = -TCP_ELOG_EINVAL;
+		else
+			ret = tcp_elog_sockopt_bb(ctx, v, *val);
+		if (ret == TCP_ELOG_BB_ENABLE)
+			tcp_elog_sockopt_enable(ctx, v, tp);
+		else if (ret == TCP_ELOG_BB_DISABLE)
+			tcp_elog_sockopt_disable(ctx, v, tp);
+		if (ret > 0)
+			ret = 0;
 	} else if (!ret) {
 		val = ctx->optval; /* checked again: the verifier forgets */
 		if ((void *)(val + 1) > ctx->optval_end)
@@ -212,11 +321,18 @@ static __always_inline int tcp_elog_sockopt_get(struct bpf_sockopt *ctx)
 		ctx->retval = 0;
 		return 1;
 	}
+	if (ctx->optname != TCP_EVENTLOG && ctx->optname != TCP_EVENTLOG_MODE) {
+		ctx->retval = -TCP_ELOG_EOPNOTSUPP; /* set only */
+		return 1;
+	}
 	if ((void *)(dst + sizeof(int)) > ctx->optval_end) {
 		ctx->retval = -TCP_ELOG_EINVAL;
 		return 1;
 	}
-	*(int *)dst = ok && v && v->s.enabled;
+	if (ctx->optname == TCP_EVENTLOG_MODE)
+		*(int *)dst = ok && v ? v->s.mode : (int)tcp_elog_knob(ELOG_KNOB_BB_MODE);
+	else
+		*(int *)dst = ok && v && v->s.enabled;
 	ctx->optlen = sizeof(int);
 	ctx->retval = 0;
 	return 1;

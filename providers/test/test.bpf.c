@@ -15,6 +15,13 @@
 #include "test_eventlog.h"
 #include "test_cmd.h"
 
+/* The schema's BLACKBOX_DUMP names the payload the framework writes. */
+_Static_assert(sizeof(struct test_eventlog_blackbox_dump) == sizeof(struct elog_bb_dump), "dump");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, overwritten) ==
+	       __builtin_offsetof(struct elog_bb_dump, overwritten), "dump overwritten");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, mode) ==
+	       __builtin_offsetof(struct elog_bb_dump, mode), "dump mode");
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 _Static_assert(TEST_EVENTLOG_SESSION_CREATE_ID == ELOG_BPF_SESSION_CREATE_ID,

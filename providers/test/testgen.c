@@ -14,6 +14,8 @@
  *     bench S N [LEN]        like emitraw (id 1, INFO, BASIC), prints the rate
  *     late S MS N            N events like bench's, stamped MS ms before now: as
  *                            if each had reached its ring that late
+ *     bbdump ID|all          black box: dump session id ID's buffer (or every
+ *                            buffered session's) into the subscribers' streams
  *     events                 the schema's events: NAME ID LEVEL KEYWORDS
  *     status                 provider counters and hook state
  *     sleep MS
@@ -189,6 +191,19 @@ static int run(int argc, char **argv, struct elog_rt **rtp, struct elog_error *e
 			cmd.session = (uint32_t)a;
 			ret = emit_many(*rtp, &cmd, b, err);
 			i += 4;
+		} else if (!strcmp(op, "bbdump")) {
+			uint64_t dumped = 0;
+			int all;
+
+			NEED(1);
+			all = !strcmp(argv[i + 1], "all");
+			if (!all && parse_u64(argv[i + 1], UINT64_MAX, &a, err))
+				return -EINVAL;
+			ret = elog_rt_bb_dump(*rtp, all ? ELOG_BB_DUMP_ALL : ELOG_BB_DUMP_SESSION,
+					      all ? 0 : a, ELOG_BB_REASON_DEMAND, &dumped, err);
+			if (!ret)
+				printf("dumped %llu\n", (unsigned long long)dumped);
+			i += 2;
 		} else if (!strcmp(op, "late")) {
 			NEED(3);
 			if (parse_u64(argv[i + 1], TEST_MAX_SESSIONS - 1, &a, err) ||

@@ -366,7 +366,7 @@ static void test_files_and_index(void)
 	data(3);
 	dump_end();
 	live(40, 20000200);
-	dump_begin(2, 30, 20000300, ELOG_BB_REASON_FULL, 0, 0);
+	dump_begin(2, 30, 20000300, 99, 0, 0); /* a reason the schema does not name */
 	dump_end();
 	dump_begin(3, 10, 40000000, ELOG_BB_REASON_END, 3, 0);
 	cur_ts = 30000000;
@@ -392,16 +392,18 @@ static void test_files_and_index(void)
 	CHECK_PREFIX(idx[0], "{\"time\":\"2026-11-22T02:00:20.000000Z\","
 			  "\"file\":\"a_1_40000_10.2.2.2_443.000000.elog\",\"seq\":0,"
 			  "\"provider\":\"tcp\",\"session\":10,\"log_id\":\"a/1\","
-			  "\"reason\":5,\"reason_code\":5,\"mode\":1,"
+			  "\"reason\":\"DEMAND\",\"reason_code\":5,\"mode\":\"TAIL\","
 			  "\"local\":\"10.0.0.10:40000\",\"remote\":\"10.2.2.2:443\","
 			  "\"records\":6,\"announced\":6,\"overwritten\":100,"
 			  "\"first\":\"2026-11-22T02:00:07.000000Z\","
 			  "\"last\":\"2026-11-22T02:00:15.000010Z\",\"duration_s\":8.000010,"
 			  "\"ended\":false,\"bytes\":");
 	CHECK_STR(jget(idx[1], "reason_code"), "16");
+	CHECK_STR(jget(idx[1], "reason"), "\"RTO\"");
 	CHECK_STR(jget(idx[1], "log_id"), "\"bee\"");
 	CHECK_STR(jget(idx[1], "local"), "\"10.0.0.20:5020\"");
 	CHECK_STR(jget(idx[2], "local"), "null");
+	CHECK_STR(jget(idx[2], "reason"), "99");
 	CHECK_STR(jget(idx[2], "records"), "0");
 	CHECK_STR(jget(idx[2], "first"), "null");
 	CHECK_STR(jget(idx[3], "ended"), "true");

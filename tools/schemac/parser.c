@@ -512,7 +512,7 @@ static const struct {
 	{ "VERBOSE", ELOG_LEVEL_VERBOSE }, { "TRACE", ELOG_LEVEL_TRACE },
 };
 
-/* The three events every provider shares; the framework emits them. */
+/* The events every provider shares; the framework emits them. */
 static const struct {
 	const char *name;
 	uint32_t id;
@@ -521,11 +521,15 @@ static const struct {
 	{ "SESSION_CREATE", ELOG_SESSION_CREATE_ID, "Session created" },
 	{ "SESSION_END", ELOG_SESSION_END_ID, "Session ended" },
 	{ "DUMP_COMPLETE", ELOG_DUMP_COMPLETE_ID, "Dump complete" },
+	{ "BLACKBOX_DUMP", ELOG_BLACKBOX_DUMP_ID, "Black box dump" },
 };
+#define N_FRAMEWORK (sizeof(framework_events) / sizeof(framework_events[0]))
+/* Those a schema may give a payload (STRUCT <name>): the rest carry none. */
+#define FRAMEWORK_HAS_PAYLOAD(fw) ((fw) == 0 || (fw) == 3)
 
 static int framework_index(const char *name, size_t len)
 {
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_FRAMEWORK; i++)
 		if (strlen(framework_events[i].name) == len && !memcmp(framework_events[i].name, name, len))
 			return (int)i;
 	return -1;
@@ -558,7 +562,7 @@ static int resolve_keywords(struct parser *p, const struct raw_event *r, int fw,
 		if (len == 7 && !memcmp(s, "SESSION", 7)) {
 			if (fw < 0)
 				return sc_errorf(p->err, t->line, col,
-						 "keyword SESSION is reserved for SESSION_CREATE, SESSION_END and DUMP_COMPLETE");
+						 "keyword SESSION is reserved for SESSION_CREATE, SESSION_END, DUMP_COMPLETE and BLACKBOX_DUMP");
 			m = ELOG_KEYWORD_SESSION;
 			found = 1;
 		}
@@ -603,10 +607,12 @@ static int resolve_event(struct parser *p, const struct raw_event *r)
 	if (fw >= 0 && id != framework_events[fw].id)
 		return sc_errorf(p->err, r->id->line, r->id->col, "event '%s' must have id %u (0x%X)",
 				 framework_events[fw].name, framework_events[fw].id, framework_events[fw].id);
-	if (fw < 0 && id >= ELOG_DUMP_COMPLETE_ID)
+	if (fw < 0 && id >= ELOG_BLACKBOX_DUMP_ID)
 		return sc_errorf(p->err, r->id->line, r->id->col,
 				 "event id %llu is reserved for %s", (unsigned long long)id,
-				 framework_events[id == ELOG_SESSION_CREATE_ID ? 0 : id == ELOG_SESSION_END_ID ? 1 : 2].name);
+				 framework_events[id == ELOG_SESSION_CREATE_ID ? 0
+						  : id == ELOG_SESSION_END_ID ? 1
+						  : id == ELOG_DUMP_COMPLETE_ID ? 2 : 3].name);
 	ev->id = (uint32_t)id;
 	for (size_t i = 0; i + 1 < s->nev; i++)
 		if (s->ev[i].id == ev->id)
@@ -632,7 +638,7 @@ static int resolve_event(struct parser *p, const struct raw_event *r)
 		ev->st = r->st->kind == SC_TOK_WORD ? find_struct(s, r->st->text, r->st->len) : NULL;
 		if (!ev->st)
 			return sc_errorf(p->err, r->st->line, r->st->col, "unknown struct '%.*s'", TOK(r->st));
-		if (fw > 0)
+		if (fw >= 0 && !FRAMEWORK_HAS_PAYLOAD(fw))
 			return sc_errorf(p->err, r->st->line, r->st->col,
 					 "event '%s' carries no payload: its struct must be NONE",
 					 framework_events[fw].name);
@@ -646,7 +652,7 @@ static int resolve_event(struct parser *p, const struct raw_event *r)
 static int add_framework_events(struct parser *p)
 {
 	struct sc_schema *s = p->s;
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < N_FRAMEWORK; k++) {
 		int have = 0;
 		for (size_t i = 0; i < s->nev; i++)
 			have |= !strcmp(s->ev[i].name, framework_events[k].name);
@@ -660,8 +666,11 @@ static int add_framework_events(struct parser *p)
 		ev->level = ELOG_LEVEL_INFO;
 		ev->keywords = ELOG_KEYWORD_SESSION;
 		ev->kw_text = "SESSION";
-		/* A schema's STRUCT SESSION_CREATE is that event's payload. */
-		ev->st = k == 0 ? find_struct(s, "SESSION_CREATE", 14) : NULL;
+		/* A schema's STRUCT SESSION_CREATE / BLACKBOX_DUMP is that
+		 * event's payload. */
+		ev->st = FRAMEWORK_HAS_PAYLOAD(k) ? find_struct(s, framework_events[k].name,
+							      strlen(framework_events[k].name))
+						  : NULL;
 		ev->format = framework_events[k].format;
 		ev->format_len = strlen(ev->format);
 		ev->implicit = 1;

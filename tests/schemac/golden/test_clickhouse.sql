@@ -165,6 +165,37 @@ ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
 
+-- BLACKBOX_DUMP (id 4294967292)
+CREATE TABLE IF NOT EXISTS eventlog.test_blackbox_dump
+(
+    host String,
+    boot_id UUID,
+    ins_stream UInt64,
+    ins_seq UInt64,
+    time_us Int64,
+    boot_us UInt64,
+    cpu UInt16,
+    thread Int32,
+    session UInt64,
+    conn_log_id String,
+    conn_src_addr FixedString(16),
+    conn_src_port UInt16,
+    conn_dst_addr FixedString(16),
+    conn_dst_port UInt16,
+    time DateTime DEFAULT toDateTime(intDiv(time_us, 1000000)),
+    provider String DEFAULT 'test',
+    event String DEFAULT 'BLACKBOX_DUMP',
+    event_id UInt32 DEFAULT 4294967292,
+    reason UInt32,
+    events UInt32,
+    overwritten UInt64,
+    group UInt64,
+    mode UInt8
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMMDD(time)
+ORDER BY (toStartOfHour(time), host, session, time_us, ins_stream, ins_seq);
+
 -- DUMP_COMPLETE (id 4294967293)
 CREATE TABLE IF NOT EXISTS eventlog.test_dump_complete
 (
@@ -265,4 +296,4 @@ CREATE TABLE IF NOT EXISTS eventlog.test_events
     event String,
     event_id UInt32
 )
-ENGINE = Merge(eventlog, '^test_(ping|scalars|annotated|addresses|varlen|dump_complete|session_create|session_end)$');
+ENGINE = Merge(eventlog, '^test_(ping|scalars|annotated|addresses|varlen|blackbox_dump|dump_complete|session_create|session_end)$');

@@ -122,6 +122,21 @@ struct test_eventlog_session_create {
 _Static_assert(sizeof(struct test_eventlog_session_create) == 8, "test_eventlog_session_create: size");
 _Static_assert(__builtin_offsetof(struct test_eventlog_session_create, cookie) == 0, "test_eventlog_session_create: offset of cookie");
 
+/* STRUCT BLACKBOX_DUMP: 32 bytes */
+struct test_eventlog_blackbox_dump {
+	__u32 reason;
+	__u32 events;
+	__u64 overwritten;
+	__u64 group; /* hex */
+	__u8 mode;
+};
+_Static_assert(sizeof(struct test_eventlog_blackbox_dump) == 32, "test_eventlog_blackbox_dump: size");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, reason) == 0, "test_eventlog_blackbox_dump: offset of reason");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, events) == 4, "test_eventlog_blackbox_dump: offset of events");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, overwritten) == 8, "test_eventlog_blackbox_dump: offset of overwritten");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, group) == 16, "test_eventlog_blackbox_dump: offset of group");
+_Static_assert(__builtin_offsetof(struct test_eventlog_blackbox_dump, mode) == 24, "test_eventlog_blackbox_dump: offset of mode");
+
 /* EVENT PING 0 ERROR HIGH NONE */
 #define TEST_EVENTLOG_PING_ID 0u
 #define TEST_EVENTLOG_PING_LEVEL 1 /* ERROR */
@@ -235,6 +250,29 @@ _Static_assert(__builtin_offsetof(struct test_eventlog_session_create, cookie) =
 #define TEST_EVENTLOG_VARLEN_LOG(_elog_s, _elog_a_id, _elog_a_count, _elog_a_values) do { \
 	if (TEST_EVENTLOG_VARLEN_ENABLED(_elog_s)) \
 		TEST_EVENTLOG_VARLEN_LOG_ALWAYS(_elog_s, _elog_a_id, _elog_a_count, _elog_a_values); \
+} while (0)
+
+/* EVENT BLACKBOX_DUMP 4294967292 INFO SESSION BLACKBOX_DUMP (implicit) */
+#define TEST_EVENTLOG_BLACKBOX_DUMP_ID 4294967292u
+#define TEST_EVENTLOG_BLACKBOX_DUMP_LEVEL 3 /* INFO */
+#define TEST_EVENTLOG_BLACKBOX_DUMP_KEYWORDS 0x80000000u
+#define TEST_EVENTLOG_BLACKBOX_DUMP_FORMAT "Black box dump"
+#define TEST_EVENTLOG_BLACKBOX_DUMP_ENABLED(_elog_s) \
+	ELOG_SESSION_ENABLED((_elog_s), TEST_EVENTLOG_BLACKBOX_DUMP_LEVEL, TEST_EVENTLOG_BLACKBOX_DUMP_KEYWORDS)
+/* TEST_EVENTLOG_BLACKBOX_DUMP_LOG_ALWAYS(session, __u32 reason, __u32 events, __u64 overwritten, __u64 group, __u8 mode) */
+#define TEST_EVENTLOG_BLACKBOX_DUMP_LOG_ALWAYS(_elog_s, _elog_a_reason, _elog_a_events, _elog_a_overwritten, _elog_a_group, _elog_a_mode) do { \
+	struct test_eventlog_blackbox_dump _elog_ev; \
+	__builtin_memset(&_elog_ev, 0, sizeof(_elog_ev)); \
+	_elog_ev.reason = (_elog_a_reason); \
+	_elog_ev.events = (_elog_a_events); \
+	_elog_ev.overwritten = (_elog_a_overwritten); \
+	_elog_ev.group = (_elog_a_group); \
+	_elog_ev.mode = (_elog_a_mode); \
+	ELOG_EMIT((_elog_s), TEST_EVENTLOG_BLACKBOX_DUMP_ID, TEST_EVENTLOG_BLACKBOX_DUMP_LEVEL, TEST_EVENTLOG_BLACKBOX_DUMP_KEYWORDS, &_elog_ev, sizeof(_elog_ev)); \
+} while (0)
+#define TEST_EVENTLOG_BLACKBOX_DUMP_LOG(_elog_s, _elog_a_reason, _elog_a_events, _elog_a_overwritten, _elog_a_group, _elog_a_mode) do { \
+	if (TEST_EVENTLOG_BLACKBOX_DUMP_ENABLED(_elog_s)) \
+		TEST_EVENTLOG_BLACKBOX_DUMP_LOG_ALWAYS(_elog_s, _elog_a_reason, _elog_a_events, _elog_a_overwritten, _elog_a_group, _elog_a_mode); \
 } while (0)
 
 /* EVENT DUMP_COMPLETE 4294967293 INFO SESSION NONE (implicit) */

@@ -77,6 +77,14 @@ static const struct elog_field_desc fields_SESSION_CREATE[] = {
 	{ .name = "cookie", .type = ELOG_T_U64, .annot = ELOG_A_NONE, .offset = 0, .size = 8, .count_field = -1, .max_count = 0, .values = NULL },
 };
 
+static const struct elog_field_desc fields_BLACKBOX_DUMP[] = {
+	{ .name = "reason", .type = ELOG_T_U32, .annot = ELOG_A_NONE, .offset = 0, .size = 4, .count_field = -1, .max_count = 0, .values = NULL },
+	{ .name = "events", .type = ELOG_T_U32, .annot = ELOG_A_NONE, .offset = 4, .size = 4, .count_field = -1, .max_count = 0, .values = NULL },
+	{ .name = "overwritten", .type = ELOG_T_U64, .annot = ELOG_A_NONE, .offset = 8, .size = 8, .count_field = -1, .max_count = 0, .values = NULL },
+	{ .name = "group", .type = ELOG_T_U64, .annot = ELOG_A_HEX, .offset = 16, .size = 8, .count_field = -1, .max_count = 0, .values = NULL },
+	{ .name = "mode", .type = ELOG_T_U8, .annot = ELOG_A_NONE, .offset = 24, .size = 1, .count_field = -1, .max_count = 0, .values = NULL },
+};
+
 static const struct elog_fmt_piece pieces_PING[] = {
 	{ "ping: 100% \"alive\"", 18, -1 },
 };
@@ -120,6 +128,10 @@ static const struct elog_fmt_piece pieces_VARLEN[] = {
 	{ " values", 7, -1 },
 };
 
+static const struct elog_fmt_piece pieces_BLACKBOX_DUMP[] = {
+	{ "Black box dump", 14, -1 },
+};
+
 static const struct elog_fmt_piece pieces_DUMP_COMPLETE[] = {
 	{ "Dump complete", 13, -1 },
 };
@@ -144,6 +156,8 @@ static const struct elog_event_desc events_[] = {
 	  .format = "%1:%2 [%3] ptr %4 name '%5'", .pieces = pieces_ADDRESSES, .piece_count = 6 },
 	{ .id = 4u, .name = "VARLEN", .level = 5, .keywords = 0x00000008u, .struct_name = "VARLEN", .size = 8, .fields = fields_VARLEN, .field_count = 3,
 	  .format = "id %1 with %2 values", .pieces = pieces_VARLEN, .piece_count = 3 },
+	{ .id = 4294967292u, .name = "BLACKBOX_DUMP", .level = 3, .keywords = 0x80000000u, .struct_name = "BLACKBOX_DUMP", .size = 32, .fields = fields_BLACKBOX_DUMP, .field_count = 5,
+	  .format = "Black box dump", .pieces = pieces_BLACKBOX_DUMP, .piece_count = 1 },
 	{ .id = 4294967293u, .name = "DUMP_COMPLETE", .level = 3, .keywords = 0x80000000u, .struct_name = NULL, .size = 0, .fields = NULL, .field_count = 0,
 	  .format = "Dump complete", .pieces = pieces_DUMP_COMPLETE, .piece_count = 1 },
 	{ .id = 4294967294u, .name = "SESSION_CREATE", .level = 3, .keywords = 0x80000000u, .struct_name = "SESSION_CREATE", .size = 8, .fields = fields_SESSION_CREATE, .field_count = 1,
@@ -164,7 +178,7 @@ extern const struct elog_provider_desc elog_provider_test;
 const struct elog_provider_desc elog_provider_test = {
 	.name = "test",
 	.events = events_,
-	.event_count = 8,
+	.event_count = 9,
 	.keywords = keywords_,
 	.keyword_count = 5,
 	.enums = enums_,
