@@ -31,7 +31,9 @@ int elog_bb_dump_run(const struct elog_options *o, struct elog_error *err)
 		return 1;
 	/* Nobody to take it: the kernel would keep the buffers and count the
 	 * dump as undelivered; say so rather than report nothing dumped. */
-	ret = elog_rt_read(rt, &st, &conf, err);
+	ret = elog_rt_bb_check(rt, err);
+	if (ret == 0)
+		ret = elog_rt_read(rt, &st, &conf, err);
 	if (ret == 0 && conf.nsubs == 0) {
 		elog_errorf(err, EPIPE, "nobody subscribes to %s, so a dump would go nowhere (the "
 			    "buffers are kept): start `elog -c %s --record DIR` first", p, p);

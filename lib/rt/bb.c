@@ -15,22 +15,31 @@
 
 #include "rt_internal.h"
 
-int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
-		    uint64_t *dumped, struct elog_error *err)
+int elog_rt_bb_check(struct elog_rt *rt, struct elog_error *err)
 {
-	struct elog_bb_dump_req req = { .scope = scope, .reason = reason, .key = key };
 	char path[PATH_MAX];
 	struct stat st;
-	int ret, retval = 0;
 
-	if (scope > ELOG_BB_DUMP_PENDING)
-		return elog_rt_errf(err, EINVAL, "%s: unknown dump scope %u", rt->ops->name, scope);
 	/* A provider loaded by a build without the black box: say so rather
 	 * than what bpf_obj_get says of a missing pin. */
 	if (elog_rt_pin_path(rt, ELOG_PIN_BB_DUMP_REQ, path, sizeof(path)) == 0 &&
 	    stat(path, &st) < 0 && errno == ENOENT)
 		return elog_rt_errf(err, ENOTSUP, "provider %s has no black box dump program (%s)",
 				    rt->ops->name, path);
+	return 0;
+}
+
+int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
+		    uint64_t *dumped, struct elog_error *err)
+{
+	struct elog_bb_dump_req req = { .scope = scope, .reason = reason, .key = key };
+	int ret, retval = 0;
+
+	if (scope > ELOG_BB_DUMP_PENDING)
+		return elog_rt_errf(err, EINVAL, "%s: unknown dump scope %u", rt->ops->name, scope);
+	ret = elog_rt_bb_check(rt, err);
+	if (ret)
+		return ret;
 	ret = elog_rt_run_syscall(rt, ELOG_PIN_BB_DUMP_REQ, &req, sizeof(req), &retval, err);
 	if (ret)
 		return ret;

@@ -140,6 +140,10 @@ int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats 
 int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
 		    uint64_t *dumped, struct elog_error *err);
 
+/* 0 when the loaded provider has its black box dump program, else -ENOTSUP
+ * and the message elog_rt_bb_dump() would give. */
+int elog_rt_bb_check(struct elog_rt *rt, struct elog_error *err);
+
 /*
  * For a live consumer, at every poll: makes the dumps triggers asked for
  * (they go to every subscriber), and with sweep frees the buffers of ended
