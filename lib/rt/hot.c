@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The per-packet hooks (ops->hot): attached while somebody subscribes, and
+ * The per-packet hooks (those of ops->hooks marked hot): attached while
+ * somebody subscribes, and
  * held by the subscribers themselves rather than pinned. Every live
  * subscriber process holds an fd of each hot link: the first attaches
  * them, the others find them among the kernel's links by their program.
@@ -21,6 +22,7 @@
  * never attach the same hook twice.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,18 +31,40 @@
 
 #include "rt_internal.h"
 
-/* ids[i]: the id of hot program i (prog_<name>); ids has ELOG_MAX_HOT. */
+/* Hook i is one of the per-packet ones. */
+static bool is_hot(const struct elog_rt *rt, size_t i)
+{
+	return rt->ops->hooks[i].when == ELOG_HOOK_HOT;
+}
+
+static bool any_hot(const struct elog_rt *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->ops->nhooks; i++)
+		if (is_hot(rt, i))
+			return true;
+	return false;
+}
+
+/* ids[i]: the id of hot program i (prog_<name>), 0 for a hook that is not
+ * hot; ids has ELOG_MAX_HOT. */
 static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
 {
 	size_t i;
 
-	if (rt->ops->nhot > ELOG_MAX_HOT)
-		return elog_rt_errf(err, EINVAL, "%s: %zu per-packet hooks, at most %d",
-				    rt->ops->name, rt->ops->nhot, ELOG_MAX_HOT);
-	for (i = 0; i < rt->ops->nhot; i++) {
+	if (rt->ops->nhooks > ELOG_MAX_HOT)
+		return elog_rt_errf(err, EINVAL, "%s: %zu hooks, at most %d",
+				    rt->ops->name, rt->ops->nhooks, ELOG_MAX_HOT);
+	for (i = 0; i < rt->ops->nhooks; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
-		int fd = elog_rt_prog_fd(rt, rt->ops->hot[i].name, err);
+		int fd;
+
+		ids[i] = 0;
+		if (!is_hot(rt, i))
+			continue;
+		fd = elog_rt_prog_fd(rt, rt->ops->hooks[i].name, err);
 
 		if (fd < 0)
 			return fd;
@@ -50,7 +74,7 @@ static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
 
 			close(fd);
 			return elog_rt_errf(err, e, "%s: program %s: %s", rt->ops->name,
-					    rt->ops->hot[i].name, strerror(e));
+					    rt->ops->hooks[i].name, strerror(e));
 		}
 		close(fd);
 		ids[i] = info.id;
@@ -91,9 +115,9 @@ static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 			close(fd);
 			continue;
 		}
-		for (i = 0; i < rt->ops->nhot && info.prog_id != ids[i]; i++)
+		for (i = 0; i < rt->ops->nhooks && (!ids[i] || info.prog_id != ids[i]); i++)
 			;
-		if (i < rt->ops->nhot)
+		if (i < rt->ops->nhooks)
 			fn(arg, i, fd);
 		else
 			close(fd);
@@ -121,7 +145,7 @@ static void keep_link(void *arg, size_t i, int fd)
 
 static int attach_hot(struct elog_rt *rt, size_t i, struct elog_error *err)
 {
-	const struct elog_hot_hook *h = &rt->ops->hot[i];
+	const struct elog_hook *h = &rt->ops->hooks[i];
 	int prog_fd, cg, fd, e;
 
 	prog_fd = elog_rt_prog_fd(rt, h->name, err);
@@ -153,10 +177,10 @@ static int hot_pin_path(struct elog_rt *rt, size_t i, char *path, size_t size,
 {
 	char pin[128];
 
-	if (snprintf(pin, sizeof(pin), "hot_%s", rt->ops->hot[i].name) >= (int)sizeof(pin) ||
+	if (snprintf(pin, sizeof(pin), "hot_%s", rt->ops->hooks[i].name) >= (int)sizeof(pin) ||
 	    elog_rt_pin_path(rt, pin, path, size))
 		return elog_rt_errf(err, ENAMETOOLONG, "%s: hook name too long: %s", rt->ops->name,
-				    rt->ops->hot[i].name);
+				    rt->ops->hooks[i].name);
 	return 0;
 }
 
@@ -171,7 +195,9 @@ static int hold_pinned(struct elog_rt *rt, int others, struct elog_error *err)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < rt->ops->nhot; i++) {
+	for (i = 0; i < rt->ops->nhooks; i++) {
+		if (!is_hot(rt, i))
+			continue;
 		ret = hot_pin_path(rt, i, path, sizeof(path), err);
 		if (ret)
 			return ret;
@@ -209,7 +235,7 @@ int elog_rt_hot_hold(struct elog_rt *rt, int others, struct elog_error *err)
 	size_t i;
 	int ret;
 
-	if (rt->hot_held++ || !rt->ops->nhot)
+	if (rt->hot_held++ || !any_hot(rt))
 		return 0;
 	ret = hot_prog_ids(rt, ids, err);
 	if (!ret)
@@ -220,8 +246,8 @@ int elog_rt_hot_hold(struct elog_rt *rt, int others, struct elog_error *err)
 		if (!ret)
 			return 0;
 	}
-	for (i = 0; !ret && i < rt->ops->nhot; i++) {
-		if (rt->hot_fd[i] < 0)
+	for (i = 0; !ret && i < rt->ops->nhooks; i++) {
+		if (is_hot(rt, i) && rt->hot_fd[i] < 0)
 			ret = attach_hot(rt, i, err);
 	}
 	if (!ret)
@@ -263,11 +289,13 @@ int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err)
 	size_t i;
 	int ret;
 
-	if (!rt->ops->nhot)
+	if (!any_hot(rt))
 		return 0;
 	/* The fallback's pins first: a pin of a detached link would pass
 	 * for attached hooks. */
-	for (i = 0; i < rt->ops->nhot; i++) {
+	for (i = 0; i < rt->ops->nhooks; i++) {
+		if (!is_hot(rt, i))
+			continue;
 		ret = hot_pin_path(rt, i, path, sizeof(path), err);
 		if (ret)
 			return ret;

@@ -39,13 +39,25 @@ struct bpf_program;
 struct bpf_link;
 struct elog_rt;
 
+/* When a provider's program runs (struct elog_hook). */
+enum elog_hook_when {
+	ELOG_HOOK_ALWAYS,  /* attached at load until unload: link pinned as link_<name> */
+	ELOG_HOOK_HOT,     /* per-packet: pinned as prog_<name>, attached only while
+			    * somebody subscribes (lib/rt/hot.c) */
+	ELOG_HOOK_COMMAND, /* never attached: pinned as prog_<name> and run on demand
+			    * (a SEC("syscall") program) */
+};
+
 /*
- * A per-packet hook: program prog_<name> (pinned by ops->load), attached
- * only while somebody subscribes, to the cgroup2 root (cgroup: with
- * cgroup_type) or to the tracepoint in its BTF (tp_btf).
+ * One program of the provider and where it goes: the one table the loader
+ * (elog_rt_attach_hooks), the per-packet attach and the pinning read.
+ * Attached to the cgroup2 root (cgroup: as cgroup_type), or where its
+ * section says (a tracepoint in its BTF, an iterator).
  */
-struct elog_hot_hook {
-	const char *name;
+struct elog_hook {
+	const char *name; /* pin name (no '.'), e.g. "foo_ingress" */
+	const char *prog; /* the program's name in the BPF object */
+	enum elog_hook_when when;
 	bool cgroup;
 	enum bpf_attach_type cgroup_type;
 };
@@ -85,17 +97,19 @@ struct elog_provider_ops {
 	const __u32 *bb_sticky;
 	size_t nbb_sticky;
 
-	/* The per-packet hooks (may be none): the runtime attaches them for
-	 * the first subscriber and detaches them after the last. */
-	const struct elog_hot_hook *hot;
-	size_t nhot;
+	/* Every program the provider attaches or runs, in load order (the
+	 * hook that ends sessions before any that begins one). The runtime
+	 * attaches the per-packet ones for the first subscriber and detaches
+	 * them after the last. */
+	const struct elog_hook *hooks;
+	size_t nhooks;
 
 	/*
 	 * Load the BPF object (open -> configure -> load), then call
-	 * elog_rt_publish_object(), attach the always-on hooks and pin their
-	 * links with elog_rt_pin_link(), pin the per-packet programs with
-	 * elog_rt_pin_prog(), and destroy the skeleton: the pins keep
-	 * everything alive. On failure the runtime removes whatever was pinned.
+	 * elog_rt_publish_object() and elog_rt_attach_hooks() (which attaches
+	 * and pins what the hook table says), pin anything else of its own,
+	 * and destroy the skeleton: the pins keep everything alive. On failure
+	 * the runtime removes whatever was pinned.
 	 */
 	int (*load)(struct elog_rt *rt, struct elog_error *err);
 
@@ -175,6 +189,13 @@ struct elog_prog_stats {
  */
 int elog_rt_load_object(const char *provider, struct bpf_object *obj, struct elog_prog_stats *stats,
 			size_t max, size_t *n, struct elog_error *err);
+
+/*
+ * In ops->load, after elog_rt_publish_object(): every hook of ops->hooks, in
+ * order: the always-on ones attached and their links pinned, the others'
+ * programs pinned.
+ */
+int elog_rt_attach_hooks(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
 
 /* Pins a link as link_<name> / a program as prog_<name>. */
 int elog_rt_pin_link(struct elog_rt *rt, struct bpf_link *link, const char *name,

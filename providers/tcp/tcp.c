@@ -28,37 +28,11 @@
 /* Provider id stamped into every event (the test provider is 2). */
 #define TCP_PROVIDER_ID 1
 
-/* Attaches (cgroup_fd >= 0: to that cgroup) and pins one always-on hook. */
-static int attach_pin(struct elog_rt *rt, struct bpf_program *prog, int cgroup_fd, const char *name,
-		      struct elog_error *err)
-{
-	struct bpf_link *link;
-	int ret;
-
-	if (cgroup_fd >= 0)
-		link = bpf_program__attach_cgroup(prog, cgroup_fd);
-	else if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-		 bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
-		link = bpf_program__attach_iter(prog, NULL);
-	else
-		link = bpf_program__attach(prog);
-	if (!link) {
-		ret = -errno;
-		elog_errorf(err, -ret, "tcp: attach %s: %s", name, strerror(-ret));
-		return ret;
-	}
-	ret = elog_rt_pin_link(rt, link, name, err);
-	/* The pin holds the link; our reference can go. */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
-	return ret;
-}
-
 static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 {
 	struct tcp_bpf *skel;
 	char path[256];
-	int cg = -1, ret;
+	int ret;
 
 	skel = tcp_bpf__open();
 	if (!skel) {
@@ -86,72 +60,43 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 	}
 	if (ret)
 		goto out;
-	cg = elog_rt_cgroup_root_fd(err);
-	if (cg < 0) {
-		ret = cg;
-		goto out;
-	}
-	/* The end of a session is hooked before anything can begin one, so
-	 * no session is ever created that could not be finished. */
-	ret = attach_pin(rt, skel->progs.tcp_elog_destroy, -1, TCP_ELOG_PIN_DESTROY, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_set_state, -1, TCP_ELOG_PIN_SET_STATE, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_sockops, cg, TCP_ELOG_PIN_SOCK_OPS, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_sock_create, cg, TCP_ELOG_PIN_SOCK_CREATE, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_setsockopt, cg, TCP_ELOG_PIN_SETSOCKOPT, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_getsockopt, cg, TCP_ELOG_PIN_GETSOCKOPT, err);
-	if (!ret)
-		ret = attach_pin(rt, skel->progs.tcp_elog_iter, -1, TCP_ELOG_PIN_ITER_LINK, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_ingress, TCP_ELOG_PIN_INGRESS, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_egress, TCP_ELOG_PIN_EGRESS, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_ca_state, TCP_ELOG_PIN_CA_STATE, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_retrans, TCP_ELOG_PIN_RETRANS, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_cwnd_red, TCP_ELOG_PIN_CWND_RED, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_sendmsg, TCP_ELOG_PIN_SENDMSG, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_send_len, TCP_ELOG_PIN_SEND_LEN, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_start, TCP_ELOG_PIN_TMR_START, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_cancel, TCP_ELOG_PIN_TMR_CANCEL, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_fire, TCP_ELOG_PIN_TMR_FIRE, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_tmr_done, TCP_ELOG_PIN_TMR_DONE, err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.tcp_elog_data_ready, TCP_ELOG_PIN_DATA_READY, err);
+	ret = elog_rt_attach_hooks(rt, skel->obj, err);
 out:
-	if (cg >= 0)
-		close(cg);
 	/* Pins keep maps, programs and links alive after the skeleton. */
 	tcp_bpf__destroy(skel);
 	return ret;
 }
 
-/* The hooks attached only while somebody subscribes (lib/rt/hot.c). */
-static const struct elog_hot_hook tcp_hot[] = {
-	{ TCP_ELOG_PIN_INGRESS, true, BPF_CGROUP_INET_INGRESS },
-	{ TCP_ELOG_PIN_EGRESS, true, BPF_CGROUP_INET_EGRESS },
-	{ TCP_ELOG_PIN_CA_STATE, false, 0 },
-	{ TCP_ELOG_PIN_RETRANS, false, 0 },
-	{ TCP_ELOG_PIN_CWND_RED, false, 0 },
-	{ TCP_ELOG_PIN_SENDMSG, false, 0 },
-	{ TCP_ELOG_PIN_SEND_LEN, false, 0 },
-	{ TCP_ELOG_PIN_TMR_START, false, 0 },
-	{ TCP_ELOG_PIN_TMR_CANCEL, false, 0 },
-	{ TCP_ELOG_PIN_TMR_FIRE, false, 0 },
-	{ TCP_ELOG_PIN_TMR_DONE, false, 0 },
-	{ TCP_ELOG_PIN_DATA_READY, false, 0 },
+/*
+ * Every program and where it goes (the lifecycle hooks from load to unload,
+ * the per-packet ones while somebody subscribes). The end of a session is
+ * hooked before anything can begin one, so no session is ever created that
+ * could not be finished.
+ */
+#define ALWAYS(pin, prog) { pin, #prog, ELOG_HOOK_ALWAYS, false, 0 }
+#define ALWAYS_CG(pin, prog, type) { pin, #prog, ELOG_HOOK_ALWAYS, true, type }
+#define HOT(pin, prog) { pin, #prog, ELOG_HOOK_HOT, false, 0 }
+#define HOT_CG(pin, prog, type) { pin, #prog, ELOG_HOOK_HOT, true, type }
+static const struct elog_hook tcp_hooks[] = {
+	ALWAYS(TCP_ELOG_PIN_DESTROY, tcp_elog_destroy),
+	ALWAYS(TCP_ELOG_PIN_SET_STATE, tcp_elog_set_state),
+	ALWAYS_CG(TCP_ELOG_PIN_SOCK_OPS, tcp_elog_sockops, BPF_CGROUP_SOCK_OPS),
+	ALWAYS_CG(TCP_ELOG_PIN_SOCK_CREATE, tcp_elog_sock_create, BPF_CGROUP_INET_SOCK_CREATE),
+	ALWAYS_CG(TCP_ELOG_PIN_SETSOCKOPT, tcp_elog_setsockopt, BPF_CGROUP_SETSOCKOPT),
+	ALWAYS_CG(TCP_ELOG_PIN_GETSOCKOPT, tcp_elog_getsockopt, BPF_CGROUP_GETSOCKOPT),
+	ALWAYS(TCP_ELOG_PIN_ITER_LINK, tcp_elog_iter),
+	HOT_CG(TCP_ELOG_PIN_INGRESS, tcp_elog_ingress, BPF_CGROUP_INET_INGRESS),
+	HOT_CG(TCP_ELOG_PIN_EGRESS, tcp_elog_egress, BPF_CGROUP_INET_EGRESS),
+	HOT(TCP_ELOG_PIN_CA_STATE, tcp_elog_ca_state),
+	HOT(TCP_ELOG_PIN_RETRANS, tcp_elog_retrans),
+	HOT(TCP_ELOG_PIN_CWND_RED, tcp_elog_cwnd_red),
+	HOT(TCP_ELOG_PIN_SENDMSG, tcp_elog_sendmsg),
+	HOT(TCP_ELOG_PIN_SEND_LEN, tcp_elog_send_len),
+	HOT(TCP_ELOG_PIN_TMR_START, tcp_elog_tmr_start),
+	HOT(TCP_ELOG_PIN_TMR_CANCEL, tcp_elog_tmr_cancel),
+	HOT(TCP_ELOG_PIN_TMR_FIRE, tcp_elog_tmr_fire),
+	HOT(TCP_ELOG_PIN_TMR_DONE, tcp_elog_tmr_done),
+	HOT(TCP_ELOG_PIN_DATA_READY, tcp_elog_data_ready),
 };
 
 /* RTT/RTO callbacks on while somebody captures, off after: no TCP ACK pays
@@ -218,8 +163,8 @@ const struct elog_provider_ops elog_provider_tcp_ops = {
 	.nbb_sticky = sizeof(tcp_bb_sticky) / sizeof(tcp_bb_sticky[0]),
 	.ncontrols = sizeof(tcp_controls) / sizeof(tcp_controls[0]),
 	.object_bytes = tcp_bpf__elf_bytes,
-	.hot = tcp_hot,
-	.nhot = sizeof(tcp_hot) / sizeof(tcp_hot[0]),
+	.hooks = tcp_hooks,
+	.nhooks = sizeof(tcp_hooks) / sizeof(tcp_hooks[0]),
 	.load = tcp_load,
 	.subscribers_changed = tcp_subscribers_changed,
 	.dump_state = tcp_dump_state,

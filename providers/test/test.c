@@ -36,23 +36,21 @@ static int test_load(struct elog_rt *rt, struct elog_error *err)
 		goto out;
 	ret = elog_rt_publish_object(rt, skel->obj, err);
 	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.test_cmd, "test_cmd", err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.test_emit, "test_emit", err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.test_emit_schema_cmd, "test_emit_schema", err);
-	if (!ret)
-		ret = elog_rt_pin_prog(rt, skel->progs.test_hot, HOT_NAME, err);
+		ret = elog_rt_attach_hooks(rt, skel->obj, err);
 out:
 	/* Pins keep maps and programs alive after the skeleton is gone. */
 	test_bpf__destroy(skel);
 	return ret;
 }
 
-/* The stand-in per-packet hook (lib/rt/hot.c attaches it while somebody
+/* The commands (SEC("syscall") programs run by test_provider_run) and the
+ * stand-in per-packet hook (lib/rt/hot.c attaches it while somebody
  * subscribes): a tp_btf program that counts its runs. */
-static const struct elog_hot_hook test_hot[] = {
-	{ HOT_NAME, false, 0 },
+static const struct elog_hook test_hooks[] = {
+	{ "test_cmd", "test_cmd", ELOG_HOOK_COMMAND, false, 0 },
+	{ "test_emit", "test_emit", ELOG_HOOK_COMMAND, false, 0 },
+	{ "test_emit_schema", "test_emit_schema_cmd", ELOG_HOOK_COMMAND, false, 0 },
+	{ HOT_NAME, "test_hot", ELOG_HOOK_HOT, false, 0 },
 };
 
 int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err)
@@ -96,8 +94,8 @@ const struct elog_provider_ops elog_provider_test_ops = {
 	.id = TEST_PROVIDER_ID,
 	.internal = true, /* for tests and benchmarks: elogctl shows it only when loaded */
 	.object_bytes = test_bpf__elf_bytes,
-	.hot = test_hot,
-	.nhot = 1,
+	.hooks = test_hooks,
+	.nhooks = sizeof(test_hooks) / sizeof(test_hooks[0]),
 	.load = test_load,
 	.dump_state = test_dump_state,
 	.default_changed = test_default_changed,
