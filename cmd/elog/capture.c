@@ -652,9 +652,17 @@ static int loop(struct cap *c)
 			return -EIO;
 		/* The black box dumps triggers asked for go out from here
 		 * (to every subscriber), and spent buffers are freed. */
-		for (i = 0; i < c->nsubs; i++)
-			if (elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err) < 0)
-				return -EIO;
+		for (i = 0; i < c->nsubs; i++) {
+			if (elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err) == 0)
+				continue;
+			/* Its pins removed under us (the dump program's
+			 * first): stopped as below, not this error. */
+			if (elog_rt_is_current(c->subs[i].rt) == 0) {
+				c->gone = c->subs[i].req->provider;
+				return 0;
+			}
+			return -EIO;
+		}
 		if (now >= next_reclaim) {
 			/* Frees the slots of captures that died (SIGKILL). */
 			for (i = 0; i < c->nsubs; i++) {
