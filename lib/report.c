@@ -376,11 +376,14 @@ static const char *const style_names[] = {
 
 /* Events of one session come nearly in time order, not exactly (records
  * of several CPUs meet in the reorder window): the page wants every array
- * sorted by time, which is cheaper here than in the browser. */
+ * sorted by time, which is cheaper here than in the browser. The timeline
+ * is sorted by name first: one row per name. */
 static int tl_cmp(const void *x, const void *y)
 {
 	const struct tl_event *a = x, *b = y;
 
+	if (a->name != b->name)
+		return a->name < b->name ? -1 : 1;
 	if (a->ts != b->ts)
 		return a->ts < b->ts ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -418,6 +421,31 @@ static void sort_pts(struct pts *s)
 	for (i = 0; i < s->n; i++)
 		s->v[i] = tmp[i].p;
 	free(tmp);
+}
+
+/* A series' y: as steps ("dy", each from the one before, the first from
+ * 0) when every y is a whole number, as most are (sequence numbers, bytes,
+ * microseconds): a few digits each rather than up to 13, so the page has
+ * half as much to inflate and parse. Else as they are ("y"). */
+static void put_ys(FILE *f, const struct pts *ps)
+{
+	bool whole = true;
+	double prev = 0;
+
+	for (size_t i = 0; i < ps->n && whole; i++)
+		whole = ps->v[i].y == floor(ps->v[i].y) && fabs(ps->v[i].y) < 1e15;
+	fputs(whole ? "],\"dy\":[" : "],\"y\":[", f);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (i)
+			fputc(',', f);
+		if (whole) {
+			fprintf(f, "%.0f", ps->v[i].y - prev);
+			prev = ps->v[i].y;
+		} else {
+			jnum(f, ps->v[i].y);
+		}
+	}
+	fputc(']', f);
 }
 
 /* What the list of connections shows: index, who, summary row. */
@@ -478,13 +506,7 @@ static void put_conn_body(FILE *f, struct conn *c)
 					fputc(',', f);
 				jdelta(f, ps->v[i].ts, &prev);
 			}
-			fputs("],\"y\":[", f);
-			for (size_t i = 0; i < ps->n; i++) {
-				if (i)
-					fputc(',', f);
-				jnum(f, ps->v[i].y);
-			}
-			fputc(']', f);
+			put_ys(f, ps);
 			/* A range as its length: shorter than its end. */
 			if (sd->style == ELOG_PLOT_RANGE) {
 				fputs(",\"len\":[", f);
@@ -509,39 +531,43 @@ static void put_conn_body(FILE *f, struct conn *c)
 		jstr(f, p->spans[i].label);
 		fputc(']', f);
 	}
-	fputs("],\"timeline\":{\"names\":[", f);
-	for (uint32_t k = 0; k < p->nnames; k++) {
-		if (k)
-			fputc(',', f);
-		jstr(f, p->names[k]);
-	}
+	/* The timeline as one row per event name (the page draws it so),
+	 * each row's times as steps and its decoded texts (tx: steps between
+	 * the row's events that have one). */
 	qsort(p->tl, p->ntl, sizeof(*p->tl), tl_cmp);
-	fputs("],\"dt\":[", f);
-	prev = c->t0;
-	for (size_t i = 0; i < p->ntl; i++) {
-		if (i)
-			fputc(',', f);
-		jdelta(f, p->tl[i].ts, &prev);
-	}
-	fputs("],\"k\":[", f);
-	for (size_t i = 0; i < p->ntl; i++)
-		fprintf(f, i ? ",%u" : "%u", p->tl[i].name);
-	/* The events with a decoded text: their positions (steps from the
-	 * previous one) and the texts in that order. */
-	fputs("],\"tx\":[", f);
-	for (size_t i = 0, n = 0, last = 0; i < p->ntl && n < p->ntexts; i++) {
-		if (p->tl[i].text == UINT32_MAX)
-			continue;
-		fprintf(f, n++ ? ",%zu" : "%zu", i - last);
-		last = i;
-	}
-	fputs("],\"text\":[", f);
-	for (size_t i = 0, n = 0; i < p->ntl && n < p->ntexts; i++) {
-		if (p->tl[i].text == UINT32_MAX)
-			continue;
-		if (n++)
-			fputc(',', f);
-		jstr(f, p->text + p->tl[i].text);
+	fputs("],\"timeline\":{\"rows\":[", f);
+	for (size_t i = 0, row = 0; row < p->nnames; row++) {
+		size_t end = i, n = 0, last = 0;
+
+		while (end < p->ntl && p->tl[end].name == row)
+			end++;
+		fputs(row ? ",{\"name\":" : "{\"name\":", f);
+		jstr(f, p->names[row]);
+		fputs(",\"dt\":[", f);
+		prev = c->t0;
+		for (size_t j = i; j < end; j++) {
+			if (j > i)
+				fputc(',', f);
+			jdelta(f, p->tl[j].ts, &prev);
+		}
+		fputs("],\"tx\":[", f);
+		for (size_t j = i; j < end; j++) {
+			if (p->tl[j].text == UINT32_MAX)
+				continue;
+			fprintf(f, n++ ? ",%zu" : "%zu", j - i - last);
+			last = j - i;
+		}
+		fputs("],\"text\":[", f);
+		n = 0;
+		for (size_t j = i; j < end; j++) {
+			if (p->tl[j].text == UINT32_MAX)
+				continue;
+			if (n++)
+				fputc(',', f);
+			jstr(f, p->text + p->tl[j].text);
+		}
+		fputs("]}", f);
+		i = end;
 	}
 	fputs("]}}", f);
 }

@@ -77,7 +77,7 @@ enum { EP_NONE, EP_FAST, EP_LOSS };
 /* The report's graphs; the G_/S_ indices below follow this order. */
 enum { G_TSEQ, G_CWND, G_RTT, G_RATE };
 enum { S_DATA, S_RETRANS, S_ACK, S_RWIN, S_SACK };
-enum { S_CWND, S_SSTHRESH, S_INFLIGHT, S_UNSENT };
+enum { S_CWND, S_SSTHRESH, S_INFLIGHT };
 enum { S_RTT, S_SRTT, S_MINRTT };
 enum { S_ACKRATE, S_DELIVERY };
 
@@ -92,7 +92,6 @@ static const struct elog_plot_series cwnd_series[] = {
 	[S_CWND] = { "cwnd", ELOG_PLOT_STEP, "#1f5fbf" },
 	[S_SSTHRESH] = { "ssthresh", ELOG_PLOT_STEP, "#d62728" },
 	[S_INFLIGHT] = { "bytes in flight", ELOG_PLOT_POINTS, "#2ca02c" },
-	[S_UNSENT] = { "unsent (written, not sent)", ELOG_PLOT_STEP, "#8c564b" },
 };
 static const struct elog_plot_series rtt_series[] = {
 	[S_RTT] = { "RTT sample", ELOG_PLOT_POINTS, "#1f5fbf" },
@@ -106,7 +105,7 @@ static const struct elog_plot_series rate_series[] = {
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 static const struct elog_plot_graph tcp_graphs[] = {
 	[G_TSEQ] = { "Time-sequence (relative to the ISS)", "bytes", tseq_series, N(tseq_series) },
-	[G_CWND] = { "Congestion window, ssthresh, bytes in flight, unsent", "bytes", cwnd_series,
+	[G_CWND] = { "Congestion window, ssthresh, bytes in flight", "bytes", cwnd_series,
 		     N(cwnd_series) },
 	[G_RTT] = { "RTT samples, srtt, min RTT", "us", rtt_series, N(rtt_series) },
 	[G_RATE] = { "Throughput", "bit/s", rate_series, N(rate_series) },
@@ -147,7 +146,6 @@ struct tcp_analysis {
 	int limit;            /* L_*, L_NONE before the span or after it */
 	uint64_t limit_since; /* when `limit` began */
 	uint64_t limit_us[L_COUNT];
-	double unsent_plotted;
 
 	struct elog_plot *plot;
 	bool have_base;
@@ -409,14 +407,6 @@ static void limit_step(struct tcp_analysis *a, uint64_t now, bool end)
 	if (a->limit == L_NONE)
 		a->limit_since = now;
 	a->limit = next;
-	if (a->plot != NULL) {
-		double unsent = a->written > a->sent ? (double)(a->written - a->sent) : 0;
-
-		if (unsent != a->unsent_plotted) {
-			elog_plot_point(a->plot, G_CWND, S_UNSENT, now, unsent, 0);
-			a->unsent_plotted = unsent;
-		}
-	}
 }
 
 /* Bytes the application handed over; at a USER_SEND, at least what the
