@@ -75,8 +75,9 @@ struct conn {
 	const struct elog_conn_facts_ops *facts;
 	void *a;
 	struct elog_plot plot;
+	struct elog_dump_tally dumps;
 	bool have_t0;
-	uint64_t t0;
+	uint64_t t0;  /* the earliest time of the session's records */
 	int64_t utc0;
 };
 
@@ -270,12 +271,16 @@ int elog_report_add(struct elog_report *r, const struct elog_series_record *rec,
 		if (ops->plot_to != NULL)
 			ops->plot_to(c->a, &c->plot);
 	}
-	if (!c->have_t0) {
+	/* The earliest, not the first: a black box dump brings older records. */
+	if (!c->have_t0 || rec->rec.hdr.timestamp < c->t0) {
 		c->have_t0 = true;
 		c->t0 = rec->rec.hdr.timestamp;
 		c->utc0 = rec->utc_us;
 	}
-	ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload, rec->rec.payload_len);
+	if (!elog_dump_tally_add(&c->dumps, rec->rec.hdr.event_id, rec->rec.payload,
+				 rec->rec.payload_len))
+		ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload,
+			   rec->rec.payload_len);
 	timeline_add(&c->plot, rec);
 	if (c->plot.oom)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -453,7 +458,8 @@ static void put_conn_head(FILE *f, struct conn *c, uint64_t session, size_t inde
 {
 	const struct elog_conn_analysis_ops *ops = c->facts->analysis;
 	struct elog_sum_field fl[ELOG_SUM_FIELDS_MAX];
-	size_t nf = ops->summary(c->a, fl, ELOG_SUM_FIELDS_MAX);
+	size_t nf = elog_dump_tally_fields(&c->dumps, fl, ops->summary(c->a, fl, ELOG_SUM_FIELDS_MAX),
+					   ELOG_SUM_FIELDS_MAX);
 
 	fprintf(f, "{\"index\":%zu,\"provider\":", index);
 	jstr(f, c->facts->provider);
