@@ -54,7 +54,8 @@
  *          Nagle or cork, and the moment between an ACK and the segments
  *          it lets out
  * A receive-only end is app-limited throughout, which says nothing: its
- * figures are unknown (no data written or sent).
+ * figures are unknown (no data written or sent), and so are those of a
+ * capture without USER_SEND/SENDFILE or without OUT (filtered out).
  *
  * For `elog --report` the same reading plots the graphs below (GRAPHS):
  * sequence numbers relative to the ISS (unwrapped to 64 bits), one marker
@@ -141,6 +142,7 @@ struct tcp_analysis {
 
 	/* LIMITS: positions relative to the ISS, as the plots. */
 	bool have_written, have_una, have_wnd, span_done;
+	bool seen_app_bytes, seen_out_data; /* what the rule needs is in the capture */
 	int64_t written, sent, una, wnd_end;
 	uint32_t cwnd, sacked;
 	int limit;            /* L_*, L_NONE before the span or after it */
@@ -294,6 +296,8 @@ static void segment_out(struct tcp_analysis *a, const struct elog_event_hdr *h,
 	}
 	if (e->cwnd != 0)
 		a->cwnd = e->cwnd;
+	if (e->len != 0)
+		a->seen_out_data = true;
 	if (e->len != 0 && a->have_base) {
 		double y = rel(a, e->seq);
 
@@ -413,6 +417,8 @@ static void limit_step(struct tcp_analysis *a, uint64_t now, bool end)
  * send buffer holds beyond snd_una (a capture that began late). */
 static void app_wrote(struct tcp_analysis *a, uint32_t bytes, uint32_t sndbuf_used)
 {
+	if (bytes != 0)
+		a->seen_app_bytes = true;
 	if (!a->have_written)
 		return;
 	a->written += bytes;
@@ -741,7 +747,10 @@ static size_t tcp_summary(void *p, struct elog_sum_field *fields, size_t max)
 			[L_RWND] = "rwnd_limited_s", [L_OTHER] = "other_limited_s",
 		};
 		uint64_t open = a->limit != L_NONE ? end_ts - a->limit_since : 0;
-		bool known = a->limit != L_NONE || a->span_done;
+		/* A capture without the application's writes or without the
+		 * segments (a level or keyword filter) cannot tell. */
+		bool known = (a->limit != L_NONE || a->span_done) && a->seen_app_bytes &&
+			     a->seen_out_data;
 
 		for (int k = 0; k < L_COUNT; k++)
 			put_d(&r, names[k], known,
