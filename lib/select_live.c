@@ -95,12 +95,11 @@ static int grow(struct elog_select_live *l, struct elog_error *err)
 	if (nl.v == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < l->cap; i++) {
-		struct lsess *e = &l->v[i];
+		struct lsess *e = &l->v[i], *d;
 
 		if (e->facts == NULL)
 			continue;
-		struct lsess *d = find(&nl, e->facts, e->sid);
-
+		d = find(&nl, e->facts, e->sid);
 		*d = *e;
 		if (d->head == NULL)
 			d->tail = &d->head;

@@ -426,7 +426,6 @@ static void app_wrote(struct tcp_analysis *a, uint32_t bytes, uint32_t sndbuf_us
 		a->written = a->una + (int64_t)sndbuf_used;
 }
 
-
 static void tcp_event(void *p, const struct elog_event_hdr *hdr, int64_t utc_us,
 		      const void *payload, size_t len)
 {
