@@ -91,4 +91,23 @@ struct elog_conn_analysis_ops {
 	double (*trouble)(const void *a);
 };
 
+/*
+ * Black box dumps in a capture (the framework event BLACKBOX_DUMP, then the
+ * session's kept records with their own, older, times): the dump record is
+ * counted beside the provider's row and never given to its analysis (it is
+ * not something the connection did, and its time is the dump's, after the
+ * records it brings). A row whose session lost events to its black box
+ * (events not kept between dumps) says how many: its figures miss them.
+ */
+struct elog_dump_tally {
+	uint64_t dumps, not_kept;
+};
+/* Whether this record is a dump record (then counted). */
+bool elog_dump_tally_add(struct elog_dump_tally *t, uint32_t event_id, const void *payload,
+			 size_t len);
+/* The row's two last fields (bb_dumps, bb_not_kept) at f[n], within max;
+ * returns the new field count. */
+size_t elog_dump_tally_fields(const struct elog_dump_tally *t, struct elog_sum_field *f, size_t n,
+			      size_t max);
+
 #endif /* ELOG_CONN_ANALYSIS_H */

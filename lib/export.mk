@@ -2,7 +2,7 @@
 # lib exporters and output layers: JSON Lines, pcapng, per-session
 # files, rotation and compressed capture files.
 LIB_SRCS += lib/export_json.c lib/export_pcapng.c lib/series.c lib/zstd_pipe.c \
-	lib/session_map.c lib/select.c lib/select_learn.c lib/summary.c lib/report.c $(GEN)/report_assets.c \
+	lib/session_map.c lib/select.c lib/select_learn.c lib/select_live.c lib/summary.c lib/report.c $(GEN)/report_assets.c \
 	lib/zfile.c lib/session_files.c lib/recorder.c lib/conn_facts.c $(GEN)/conn_facts_list.c
 
 # The providers that registered connection facts (ELOG_CONN_FACTS in their

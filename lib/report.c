@@ -22,7 +22,6 @@
 
 #include "conn_analysis.h"
 #include "conn_facts.h"
-#include "eventlog_abi.h"
 #include "format.h"
 #include "outfile.h"
 #include "report.h"
@@ -76,8 +75,9 @@ struct conn {
 	const struct elog_conn_facts_ops *facts;
 	void *a;
 	struct elog_plot plot;
+	struct elog_dump_tally dumps;
 	bool have_t0;
-	uint64_t t0;
+	uint64_t t0;  /* the earliest time of the session's records */
 	int64_t utc0;
 };
 
@@ -271,16 +271,16 @@ int elog_report_add(struct elog_report *r, const struct elog_series_record *rec,
 		if (ops->plot_to != NULL)
 			ops->plot_to(c->a, &c->plot);
 	}
-	/* The earliest event, not the first: a black box dump brings events
-	 * older than the record that opens it and than what came before. */
+	/* The earliest, not the first: a black box dump brings older records. */
 	if (!c->have_t0 || rec->rec.hdr.timestamp < c->t0) {
 		c->have_t0 = true;
 		c->t0 = rec->rec.hdr.timestamp;
 		c->utc0 = rec->utc_us;
 	}
-	/* That record is on the timeline, but says nothing of the connection. */
-	if (rec->rec.hdr.event_id != ELOG_BB_DUMP_ID)
-		ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload, rec->rec.payload_len);
+	if (!elog_dump_tally_add(&c->dumps, rec->rec.hdr.event_id, rec->rec.payload,
+				 rec->rec.payload_len))
+		ops->event(c->a, &rec->rec.hdr, rec->utc_us, rec->rec.payload,
+			   rec->rec.payload_len);
 	timeline_add(&c->plot, rec);
 	if (c->plot.oom)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -381,11 +381,14 @@ static const char *const style_names[] = {
 
 /* Events of one session come nearly in time order, not exactly (records
  * of several CPUs meet in the reorder window): the page wants every array
- * sorted by time, which is cheaper here than in the browser. */
+ * sorted by time, which is cheaper here than in the browser. The timeline
+ * is sorted by name first: one row per name. */
 static int tl_cmp(const void *x, const void *y)
 {
 	const struct tl_event *a = x, *b = y;
 
+	if (a->name != b->name)
+		return a->name < b->name ? -1 : 1;
 	if (a->ts != b->ts)
 		return a->ts < b->ts ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -425,12 +428,38 @@ static void sort_pts(struct pts *s)
 	free(tmp);
 }
 
+/* A series' y: as steps ("dy", each from the one before, the first from
+ * 0) when every y is a whole number, as most are (sequence numbers, bytes,
+ * microseconds): a few digits each rather than up to 13, so the page has
+ * half as much to inflate and parse. Else as they are ("y"). */
+static void put_ys(FILE *f, const struct pts *ps)
+{
+	bool whole = true;
+	double prev = 0;
+
+	for (size_t i = 0; i < ps->n && whole; i++)
+		whole = ps->v[i].y == floor(ps->v[i].y) && fabs(ps->v[i].y) < 1e15;
+	fputs(whole ? "],\"dy\":[" : "],\"y\":[", f);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (i)
+			fputc(',', f);
+		if (whole) {
+			fprintf(f, "%.0f", ps->v[i].y - prev);
+			prev = ps->v[i].y;
+		} else {
+			jnum(f, ps->v[i].y);
+		}
+	}
+	fputc(']', f);
+}
+
 /* What the list of connections shows: index, who, summary row. */
 static void put_conn_head(FILE *f, struct conn *c, uint64_t session, size_t index)
 {
 	const struct elog_conn_analysis_ops *ops = c->facts->analysis;
 	struct elog_sum_field fl[ELOG_SUM_FIELDS_MAX];
-	size_t nf = ops->summary(c->a, fl, ELOG_SUM_FIELDS_MAX);
+	size_t nf = elog_dump_tally_fields(&c->dumps, fl, ops->summary(c->a, fl, ELOG_SUM_FIELDS_MAX),
+					   ELOG_SUM_FIELDS_MAX);
 
 	fprintf(f, "{\"index\":%zu,\"provider\":", index);
 	jstr(f, c->facts->provider);
@@ -483,13 +512,7 @@ static void put_conn_body(FILE *f, struct conn *c)
 					fputc(',', f);
 				jdelta(f, ps->v[i].ts, &prev);
 			}
-			fputs("],\"y\":[", f);
-			for (size_t i = 0; i < ps->n; i++) {
-				if (i)
-					fputc(',', f);
-				jnum(f, ps->v[i].y);
-			}
-			fputc(']', f);
+			put_ys(f, ps);
 			/* A range as its length: shorter than its end. */
 			if (sd->style == ELOG_PLOT_RANGE) {
 				fputs(",\"len\":[", f);
@@ -514,39 +537,43 @@ static void put_conn_body(FILE *f, struct conn *c)
 		jstr(f, p->spans[i].label);
 		fputc(']', f);
 	}
-	fputs("],\"timeline\":{\"names\":[", f);
-	for (uint32_t k = 0; k < p->nnames; k++) {
-		if (k)
-			fputc(',', f);
-		jstr(f, p->names[k]);
-	}
+	/* The timeline as one row per event name (the page draws it so),
+	 * each row's times as steps and its decoded texts (tx: steps between
+	 * the row's events that have one). */
 	qsort(p->tl, p->ntl, sizeof(*p->tl), tl_cmp);
-	fputs("],\"dt\":[", f);
-	prev = c->t0;
-	for (size_t i = 0; i < p->ntl; i++) {
-		if (i)
-			fputc(',', f);
-		jdelta(f, p->tl[i].ts, &prev);
-	}
-	fputs("],\"k\":[", f);
-	for (size_t i = 0; i < p->ntl; i++)
-		fprintf(f, i ? ",%u" : "%u", p->tl[i].name);
-	/* The events with a decoded text: their positions (steps from the
-	 * previous one) and the texts in that order. */
-	fputs("],\"tx\":[", f);
-	for (size_t i = 0, n = 0, last = 0; i < p->ntl && n < p->ntexts; i++) {
-		if (p->tl[i].text == UINT32_MAX)
-			continue;
-		fprintf(f, n++ ? ",%zu" : "%zu", i - last);
-		last = i;
-	}
-	fputs("],\"text\":[", f);
-	for (size_t i = 0, n = 0; i < p->ntl && n < p->ntexts; i++) {
-		if (p->tl[i].text == UINT32_MAX)
-			continue;
-		if (n++)
-			fputc(',', f);
-		jstr(f, p->text + p->tl[i].text);
+	fputs("],\"timeline\":{\"rows\":[", f);
+	for (size_t i = 0, row = 0; row < p->nnames; row++) {
+		size_t end = i, n = 0, last = 0;
+
+		while (end < p->ntl && p->tl[end].name == row)
+			end++;
+		fputs(row ? ",{\"name\":" : "{\"name\":", f);
+		jstr(f, p->names[row]);
+		fputs(",\"dt\":[", f);
+		prev = c->t0;
+		for (size_t j = i; j < end; j++) {
+			if (j > i)
+				fputc(',', f);
+			jdelta(f, p->tl[j].ts, &prev);
+		}
+		fputs("],\"tx\":[", f);
+		for (size_t j = i; j < end; j++) {
+			if (p->tl[j].text == UINT32_MAX)
+				continue;
+			fprintf(f, n++ ? ",%zu" : "%zu", j - i - last);
+			last = j - i;
+		}
+		fputs("],\"text\":[", f);
+		n = 0;
+		for (size_t j = i; j < end; j++) {
+			if (p->tl[j].text == UINT32_MAX)
+				continue;
+			if (n++)
+				fputc(',', f);
+			jstr(f, p->text + p->tl[j].text);
+		}
+		fputs("]}", f);
+		i = end;
 	}
 	fputs("]}}", f);
 }

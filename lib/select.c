@@ -38,6 +38,8 @@ void elog_select_close(struct elog_select *s)
 	free(s->log_ids);
 	free(s->events);
 	free(s->kw_masks);
+	if (s->live_free != NULL)
+		s->live_free(s->live);
 	elog_session_map_close(s->map);
 	free(s);
 }

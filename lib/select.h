@@ -13,6 +13,9 @@
  *
  * Event selectors (--event NAME,..., --keyword NAME|...) then keep the
  * events named or carrying one of the keywords, in the selected sessions.
+ *
+ * A live capture (elog_select_live_add) learns a session's facts as they
+ * come: its records are held until they decide it (select_live.c).
  */
 #ifndef ELOG_SELECT_H
 #define ELOG_SELECT_H
@@ -64,6 +67,24 @@ long elog_select_finish(struct elog_select *s, struct elog_error *err);
 bool elog_select_session(const struct elog_select *s, const struct elog_series_record *r);
 /* Whether r is selected: its session and, with event selectors, itself. */
 bool elog_select_event(const struct elog_select *s, const struct elog_series_record *r);
+
+/* Live: one record as delivered (tag: the caller's, given back to out).
+ * Records of selected sessions go to out in order, those of a session
+ * not decided yet are held until it is; returns out's failure or -1 with
+ * err (out of memory). */
+typedef int (*elog_select_emit_fn)(void *arg, unsigned tag, const void *rec, size_t len);
+int elog_select_live_add(struct elog_select *s, unsigned tag, const char *provider,
+			 const struct elog_provider_desc *desc, const void *rec, size_t len,
+			 elog_select_emit_fn out, void *arg, struct elog_error *err);
+
+struct elog_select_live_stats {
+	uint64_t selected;           /* sessions selected */
+	uint64_t emitted;            /* records given to out */
+	uint64_t discarded;          /* held records let go: more than the hold limit */
+	uint64_t discarded_sessions; /* times a session's held records were let go */
+	uint64_t undecided;          /* sessions still undecided (held records) */
+};
+void elog_select_live_stats(const struct elog_select *s, struct elog_select_live_stats *st);
 
 /* The selectors as given, for "nothing matches" messages. */
 void elog_select_describe(const struct elog_select *s, char *buf, size_t cap);

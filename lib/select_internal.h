@@ -50,7 +50,21 @@ struct elog_select {
 	uint32_t *kw_masks; /* per compiled provider (elog_providers[]) */
 	struct elog_session_map *map;
 	bool finished;
+	/* Live selection's state (select_live.c), freed through live_free so
+	 * that the parser alone links without it. */
+	struct elog_select_live *live;
+	void (*live_free)(struct elog_select_live *live);
 };
+
+/* Whether a connection's facts match the log id, port and endpoint
+ * selectors (select_learn.c). */
+bool elog_select_kind_matches(const struct elog_select *s, enum elog_select_kind kind,
+			      const struct elog_conn_id *id);
+bool elog_select_learnt_matches(const struct elog_select *s, const struct elog_conn_id *id);
+/* Whether the event selectors keep an event of a selected session. */
+bool elog_select_event_kept(const struct elog_select *s, const struct elog_provider_desc *desc,
+			    uint32_t event_id);
+bool elog_select_session_listed(const struct elog_select *s, uint64_t id);
 
 
 #endif /* ELOG_SELECT_INTERNAL_H */

@@ -36,44 +36,49 @@ static bool end_matches(const struct endpoint *e, const char *addr, uint16_t por
 	return (e->addr[0] == '\0' || strcmp(e->addr, addr) == 0) && (e->port == 0 || e->port == port);
 }
 
-static bool learnt_matches(const struct elog_select *s, const struct elog_conn_id *id)
+bool elog_select_kind_matches(const struct elog_select *s, enum elog_select_kind kind,
+			      const struct elog_conn_id *id)
 {
-	bool ok;
-
-	if (s->count[ELOG_SEL_LOG_ID]) {
-		ok = false;
-		for (size_t i = 0; i < s->count[ELOG_SEL_LOG_ID] && !ok; i++)
-			ok = id->log_id[0] != '\0' && strcmp(id->log_id, s->log_ids[i]) == 0;
-		if (!ok)
-			return false;
-	}
-	if (s->count[ELOG_SEL_PORT]) {
-		ok = false;
-		for (size_t i = 0; i < s->count[ELOG_SEL_PORT] && !ok; i++)
-			ok = id->have_addr && (id->lport == s->ports[i] || id->rport == s->ports[i]);
-		if (!ok)
-			return false;
-	}
-	if (s->count[ELOG_SEL_CONN]) {
-		ok = false;
-		for (size_t i = 0; i < s->count[ELOG_SEL_CONN] && !ok && id->have_addr; i++) {
+	switch (kind) {
+	case ELOG_SEL_LOG_ID:
+		for (size_t i = 0; i < s->count[ELOG_SEL_LOG_ID]; i++)
+			if (id->log_id[0] != '\0' && strcmp(id->log_id, s->log_ids[i]) == 0)
+				return true;
+		return false;
+	case ELOG_SEL_PORT:
+		for (size_t i = 0; i < s->count[ELOG_SEL_PORT]; i++)
+			if (id->have_addr && (id->lport == s->ports[i] || id->rport == s->ports[i]))
+				return true;
+		return false;
+	case ELOG_SEL_CONN:
+		for (size_t i = 0; i < s->count[ELOG_SEL_CONN] && id->have_addr; i++) {
 			const struct conn_sel *c = &s->conns[i];
 			bool l_a = end_matches(&c->a, id->local, id->lport);
 			bool r_a = end_matches(&c->a, id->remote, id->rport);
 
-			if (!c->pair)
-				ok = l_a || r_a;
-			else
-				ok = (l_a && end_matches(&c->b, id->remote, id->rport)) ||
-				     (r_a && end_matches(&c->b, id->local, id->lport));
+			if (!c->pair ? l_a || r_a
+				     : (l_a && end_matches(&c->b, id->remote, id->rport)) ||
+					       (r_a && end_matches(&c->b, id->local, id->lport)))
+				return true;
 		}
-		if (!ok)
-			return false;
+		return false;
+	default:
+		return true;
 	}
+}
+
+bool elog_select_learnt_matches(const struct elog_select *s, const struct elog_conn_id *id)
+{
+	static const enum elog_select_kind kinds[] = { ELOG_SEL_LOG_ID, ELOG_SEL_PORT,
+						       ELOG_SEL_CONN };
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (s->count[kinds[k]] && !elog_select_kind_matches(s, kinds[k], id))
+			return false;
 	return true;
 }
 
-static bool session_listed(const struct elog_select *s, uint64_t id)
+bool elog_select_session_listed(const struct elog_select *s, uint64_t id)
 {
 	for (size_t i = 0; i < s->count[ELOG_SEL_SESSION]; i++)
 		if (s->sessions[i] == id)
@@ -95,8 +100,8 @@ long elog_select_finish(struct elog_select *s, struct elog_error *err)
 		struct elog_conn_id id;
 
 		l->facts->identify(&l->st, &id);
-		l->selected = learnt_matches(s, &id) &&
-			      (!s->count[ELOG_SEL_SESSION] || session_listed(s, sid));
+		l->selected = elog_select_learnt_matches(s, &id) &&
+			      (!s->count[ELOG_SEL_SESSION] || elog_select_session_listed(s, sid));
 		n += l->selected;
 	}
 	return n;
@@ -108,7 +113,7 @@ bool elog_select_session(const struct elog_select *s, const struct elog_series_r
 
 	if (s == NULL)
 		return true;
-	if (s->count[ELOG_SEL_SESSION] && !session_listed(s, sid))
+	if (s->count[ELOG_SEL_SESSION] && !elog_select_session_listed(s, sid))
 		return false;
 	if (elog_select_needs_learning(s)) {
 		const struct elog_conn_facts_ops *facts = elog_conn_facts_find(r->provider_name);
@@ -122,25 +127,28 @@ bool elog_select_session(const struct elog_select *s, const struct elog_series_r
 	return true;
 }
 
-bool elog_select_event(const struct elog_select *s, const struct elog_series_record *r)
+bool elog_select_event_kept(const struct elog_select *s, const struct elog_provider_desc *desc,
+			    uint32_t event_id)
 {
 	const struct elog_event_desc *ev;
 
-	if (!elog_select_session(s, r))
-		return false;
 	if (!elog_select_by_event(s))
 		return true;
-	if (r->desc == NULL)
+	if (desc == NULL)
 		return false;
-	ev = elog_schema_event(r->desc, r->rec.hdr.event_id);
+	ev = elog_schema_event(desc, event_id);
 	if (ev == NULL)
 		return false;
 	for (size_t i = 0; i < s->nevents; i++)
 		if (strcasecmp(ev->name, s->events[i]) == 0)
 			return true;
 	for (size_t i = 0; i < elog_provider_count; i++)
-		if (elog_providers[i] == r->desc)
+		if (elog_providers[i] == desc)
 			return (ev->keywords & s->kw_masks[i]) != 0;
 	return false;
 }
 
+bool elog_select_event(const struct elog_select *s, const struct elog_series_record *r)
+{
+	return elog_select_session(s, r) && elog_select_event_kept(s, r->desc, r->rec.hdr.event_id);
+}

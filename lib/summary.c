@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <eventlog/schema.h>
+
 #include "conn_analysis.h"
 #include "eventlog_abi.h"
 #include "conn_facts.h"
@@ -18,7 +20,38 @@
 struct sess {
 	const struct elog_conn_facts_ops *facts;
 	void *a;
+	struct elog_dump_tally dumps;
 };
+
+bool elog_dump_tally_add(struct elog_dump_tally *t, uint32_t event_id, const void *payload,
+			 size_t len)
+{
+	uint64_t overwritten = 0;
+
+	if (event_id != ELOG_BLACKBOX_DUMP_ID)
+		return false;
+	t->dumps++;
+	/* struct elog_bb_dump: reason, events (u32 each), then overwritten. */
+	if (payload != NULL && len >= 16)
+		memcpy(&overwritten, (const uint8_t *)payload + 8, sizeof(overwritten));
+	t->not_kept += overwritten;
+	return true;
+}
+
+size_t elog_dump_tally_fields(const struct elog_dump_tally *t, struct elog_sum_field *f, size_t n,
+			      size_t max)
+{
+	static const char *const names[2] = { "bb_dumps", "bb_not_kept" };
+
+	for (size_t k = 0; k < 2 && n < max; k++, n++) {
+		memset(&f[n], 0, sizeof(f[n]));
+		f[n].name = names[k];
+		f[n].kind = ELOG_SUM_UINT;
+		f[n].known = true;
+		f[n].u = k == 0 ? t->dumps : t->not_kept;
+	}
+	return n;
+}
 
 struct elog_summary {
 	struct elog_session_map *map;
@@ -75,7 +108,10 @@ int elog_summary_add(struct elog_summary *s, const struct elog_series_record *r,
 		if (e->a == NULL)
 			return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	facts->analysis->event(e->a, &r->rec.hdr, r->utc_us, r->rec.payload, r->rec.payload_len);
+	if (!elog_dump_tally_add(&e->dumps, r->rec.hdr.event_id, r->rec.payload,
+				 r->rec.payload_len))
+		facts->analysis->event(e->a, &r->rec.hdr, r->utc_us, r->rec.payload,
+				       r->rec.payload_len);
 	return 0;
 }
 
@@ -174,6 +210,8 @@ long elog_summary_write(struct elog_summary *s, FILE *f, bool json, struct elog_
 				if (rows[r].e == NULL || rows[r].e->facts != facts)
 					continue;
 				nf = facts->analysis->summary(rows[r].e->a, fld, ELOG_SUM_FIELDS_MAX);
+				nf = elog_dump_tally_fields(&rows[r].e->dumps, fld, nf,
+							    ELOG_SUM_FIELDS_MAX);
 				sb_init(&b, line, sizeof(line));
 				if (json) {
 					sb_str(&b, "{\"provider\":\"");

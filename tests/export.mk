@@ -5,7 +5,8 @@
 #   tests/e2e/test_output*.py run with test-e2e; they need the capture
 #   generator below (and tshark for the pcapng checks).
 EXPORT_TEST_DIR := $(BUILD)/tests/export
-EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_files
+EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_files \
+	$(EXPORT_TEST_DIR)/test_select_live
 EXPORT_GEN := $(EXPORT_TEST_DIR)/test_export_gen
 EXPORT_LIBA := $(BUILD)/lib/libeventlog.a
 
@@ -16,6 +17,7 @@ $(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(EXPORT_LIBA)
 
 # The packet layout tests reach the tcp provider's packet synthesis.
 $(OBJ)/tests/unit/test_export.o: CFLAGS += -Iproviders/tcp
+$(OBJ)/tests/unit/test_select_live.o: CFLAGS += -Iproviders/tcp
 
 .PHONY: test-export
 TEST_TARGETS += test-export

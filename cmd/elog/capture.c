@@ -32,6 +32,7 @@
 #include "elog.h"
 #include "format.h"
 #include "rt/rt.h"
+#include "select.h"
 #include "sink_clickhouse.h"
 #include "textline.h"
 
@@ -134,8 +135,8 @@ static int install_signals(void)
 
 static int out_rotate(struct cap *c);
 
-/* Reorder sink: one record out, to the file, as JSON or as a text line. */
-static int sink(void *arg, unsigned tag, const void *rec, size_t len)
+/* One record out, to the file, as JSON or as a text line. */
+static int sink_out(void *arg, unsigned tag, const void *rec, size_t len)
 {
 	struct cap *c = arg;
 	struct cap_sub *s = &c->subs[tag];
@@ -145,7 +146,6 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 	int64_t utc;
 	size_t n;
 
-	c->received++;
 	if (c->ch) {
 		memcpy(&h, rec, sizeof(h));
 		return elog_ch_add(c->ch, &h, s->req->provider, s->desc,
@@ -185,6 +185,19 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 write_error:
 	elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
 	return -1;
+}
+
+/* Reorder sink: every record received, the selected ones out. */
+static int sink(void *arg, unsigned tag, const void *rec, size_t len)
+{
+	struct cap *c = arg;
+	struct cap_sub *s = &c->subs[tag];
+
+	c->received++;
+	if (c->o->sel == NULL)
+		return sink_out(c, tag, rec, len);
+	return elog_select_live_add(c->o->sel, tag, s->req->provider, s->desc, rec, len, sink_out,
+				    c, &c->err);
 }
 
 /* Reorder run sink for a plain -o FILE (no rotation): records adjacent in
@@ -564,7 +577,7 @@ static int release(struct cap *c, uint64_t limit)
 		return -ENOMEM;
 	/* Rotation decides per record; the other outputs take one record at
 	 * a time anyway. */
-	if (c->out.w && !c->sf && !o->rotate_events && !o->rotate_size)
+	if (c->out.w && !c->sf && !o->rotate_events && !o->rotate_size && o->sel == NULL)
 		ret = elog_reorder_release_runs(c->reorder, limit, run_sink, c);
 	else
 		ret = elog_reorder_release(c->reorder, limit, sink, c);
@@ -691,6 +704,32 @@ static int loop(struct cap *c)
 	return c->failed ? -EIO : 0;
 }
 
+/* What the selectors kept: said with -s; records let go unselected are
+ * never silent; nothing kept at all is an error, as with -r. */
+static int selection_end(struct cap *c, int ret)
+{
+	struct elog_select_live_stats ls;
+	char what[512];
+
+	elog_select_live_stats(c->o->sel, &ls);
+	if (c->o->stats)
+		fprintf(stderr, "  Selected: %llu events of %llu connections (%llu undecided at "
+				"the end)\n", (unsigned long long)ls.emitted,
+			(unsigned long long)ls.selected, (unsigned long long)ls.undecided);
+	if (ls.discarded)
+		fprintf(stderr, "elog: warning: %llu events of connections not yet identified "
+				"were let go (more than 64 MiB held): %llu times, a connection "
+				"selected later lacks its first events\n",
+			(unsigned long long)ls.discarded, (unsigned long long)ls.discarded_sessions);
+	if (ret || c->failed || c->gone || ls.emitted)
+		return ret;
+	elog_select_describe(c->o->sel, what, sizeof(what));
+	elog_errorf(&c->err, ENOENT, "no %s matched %s during the capture",
+		    elog_select_needs_learning(c->o->sel) || elog_select_has(c->o->sel, ELOG_SEL_SESSION)
+			    ? "connection" : "event", what);
+	return -ENOENT;
+}
+
 /* Unsubscribe (final counts), drain, release everything, close. */
 static int finish(struct cap *c, int ret)
 {
@@ -792,6 +831,8 @@ static int finish(struct cap *c, int ret)
 			ELOG_REORDER_WINDOW_US / 1000);
 	if (c->o->stats)
 		elog_print_stats(stderr, (uint32_t)c->nsubs, c->received, dropped);
+	if (c->o->sel != NULL)
+		ret = selection_end(c, ret);
 	/* Never lost silently: with or without -s, in every output mode. */
 	if (skipped)
 		fprintf(stderr, "elog: warning: the kernel skipped %llu runs of the providers' "

@@ -521,9 +521,12 @@ int elog_parse_options(int argc, char **argv, struct elog_options *o, struct elo
 	}
 	if (o->subscription_count == 0)
 		return elog_errorf(err, EINVAL, "no subscriptions specified (use --capture or -c)");
-	if (o->summary || o->report_path != NULL || elog_select_any(o->sel))
-		return elog_errorf(err, EINVAL, "--summary, --report and the selectors (--session, "
-				   "--log-id, --port, --conn, --event, --keyword) require --read-binary");
+	if (o->summary || o->report_path != NULL)
+		return elog_errorf(err, EINVAL, "--summary and --report require --read-binary");
+	/* Live selection by what sessions say: the connections open already
+	 * say it again at the start (-D), or they could never be told. */
+	if (elog_select_needs_learning(o->sel))
+		o->dump_state = true;
 	if (o->pcapng_path != NULL)
 		return elog_errorf(err, EINVAL, "--pcapng requires --read-binary");
 	if (o->json && o->output_kind != ELOG_OUT_TEXT)

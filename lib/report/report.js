@@ -65,12 +65,19 @@
     return lo;
   }
 
-  // Times come as microsecond steps (dt), ranges as lengths (len).
+  // Times come as microsecond steps (dt), whole-number values as steps too
+  // (dy), ranges as lengths (len).
   function decode(s) {
     var n = s.dt.length, t = new Array(n), acc = 0;
     for (var i = 0; i < n; i++) { acc += s.dt[i]; t[i] = acc / 1e6; }
     s.t = t;
     delete s.dt;
+    if (s.dy) {
+      var y = new Array(n), v = 0;
+      for (var m = 0; m < n; m++) { v += s.dy[m]; y[m] = v; }
+      s.y = y;
+      delete s.dy;
+    }
     if (s.len) {
       var y2 = new Array(n);
       for (var j = 0; j < n; j++) y2[j] = s.y[j] + s.len[j];
@@ -191,13 +198,17 @@
         if (s.t.length) tmax = Math.max(tmax, s.t[s.t.length - 1]);
       });
     });
-    var tl = c.timeline;
-    decode(tl);
-    if (tl.t.some(function (v, i) { return i && v < tl.t[i - 1]; }))
-      throw new Error('timeline not in time order');
-    // The positions of the events that have their text: tx as steps.
-    for (var q = 0, at = 0; q < tl.tx.length; q++) { at += tl.tx[q]; tl.tx[q] = at; }
-    if (tl.t.length) tmax = Math.max(tmax, tl.t[tl.t.length - 1]);
+    // The timeline: one row per event name, each in time order.
+    var rows = c.timeline.rows, nevents = 0;
+    rows.forEach(function (r) {
+      decode(r);
+      for (var q = 1; q < r.t.length; q++)
+        if (r.t[q] < r.t[q - 1]) throw new Error('timeline not in time order');
+      // The positions of the row's events that have their text: steps.
+      for (var p = 0, at = 0; p < r.tx.length; p++) { at += r.tx[p]; r.tx[p] = at; }
+      if (r.t.length) tmax = Math.max(tmax, r.t[r.t.length - 1]);
+      nevents += r.t.length;
+    });
     if (tmax <= 0) tmax = 1e-3;
     var view = { x0: 0, x1: tmax };
     var plots = [];
@@ -396,9 +407,8 @@
       sec.appendChild(box);
       var stat = { connection: c.index, graph: 'timeline', title: 'Events', points: 0, series: {} };
       report.graphs.push(stat);
-      var names = tl.names;
-      var perName = names.map(function () { return { t: [] }; });
-      for (var i = 0; i < tl.t.length; i++) perName[tl.k[i]].t.push(tl.t[i]);
+      var names = rows.map(function (r) { return r.name; });
+      var perName = rows;
       function colour(k) { return 'hsl(' + (k * 47 % 360) + ',60%,45%)'; }
       // One dot per pixel column and event name: a row's events share y,
       // so more would draw the same pixels.
@@ -424,7 +434,7 @@
         });
         stat.points = total;
         stat.series = counts;
-        caption.textContent = total + ' points drawn (' + tl.t.length + ' events)';
+        caption.textContent = total + ' points drawn (' + nevents + ' events)';
         caption.setAttribute('data-points', String(total));
         return [[view.x0, view.x1], [null, null]];
       }
@@ -455,13 +465,19 @@
             setCursor: [function (u) {
               if (u.cursor.left == null || u.cursor.left < 0) return;
               var x = u.posToVal(u.cursor.left, 'x');
-              var i = lower(tl.t, x);
-              if (i > 0 && (i === tl.t.length || x - tl.t[i - 1] < tl.t[i] - x)) i--;
-              if (i >= tl.t.length) return;
-              var j = lower(tl.tx, i);
-              var text = j < tl.tx.length && tl.tx[j] === i ? tl.text[j] :
+              // The event nearest in time, of any row (the first row's
+              // on a tie).
+              var best = null, bi = -1, bd = Infinity;
+              rows.forEach(function (r) {
+                var i = lower(r.t, x);
+                if (i > 0 && (i === r.t.length || x - r.t[i - 1] < r.t[i] - x)) i--;
+                if (i < r.t.length && Math.abs(r.t[i] - x) < bd) { best = r; bi = i; bd = Math.abs(r.t[i] - x); }
+              });
+              if (best === null) return;
+              var j = lower(best.tx, bi);
+              var text = j < best.tx.length && best.tx[j] === bi ? best.text[j] :
                 '(decoded text kept for the first ' + data.text_max + ' events of a connection only)';
-              hover.textContent = tl.t[i].toFixed(6) + ' s  ' + names[tl.k[i]] + '  ' + text;
+              hover.textContent = best.t[bi].toFixed(6) + ' s  ' + best.name + '  ' + text;
             }],
             setSelect: [function (u) {
               if (u.select.width > 2) {

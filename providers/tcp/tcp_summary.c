@@ -22,11 +22,40 @@
  *                        last srtt, the last windowed minimum Linux reported
  *   cwnd_*               CWND events (bytes)
  *   zero_window_s        time the peer advertised a zero window
+ *   app_limited_s,       what held the sender back, from the first data the
+ *   cwnd_limited_s,      application wrote until our FIN (or RST, or the
+ *   rwnd_limited_s,      session's end, or its last event): decided anew
+ *   other_limited_s      after each event and held until the next (LIMITS
+ *                        below); unknown for an end that never sent data
  *   goodput_bps          bytes_acked over the time from the first data
  *                        sent to the last ACK
  *   end                  fin, rst-in, rst-out, timeout (the session ended
  *                        with RTOs after the last ACK and no FIN or RST),
  *                        closed (ended otherwise) or open (no SESSION_END)
+ *
+ * LIMITS. Linux has no hook that says why tcp_write_xmit stopped (and
+ * OUTPUT_DECISION is n/a), so the reason is worked out from three numbers:
+ *   written  the sequence number after the last byte the application
+ *            handed over: ISS + 1 + the bytes of every USER_SEND and
+ *            SENDFILE, and at least snd_una + sndbuf_used at a USER_SEND
+ *   sent     the highest end of the data of an OUT
+ *   snd_una  the highest ACK received (IN, ACK, SACK)
+ * and the windows: cwnd (the last OUT or CWND) against bytes in flight
+ * (sent - snd_una - the last sacked), and the peer's window (ack + win of
+ * the last IN). Then, in the order tcp_write_xmit tests them:
+ *   app    nothing unsent: written <= sent. A send call reports its
+ *          length when it returns, so sent > written means a call that has
+ *          not returned is still handing data over: not app-limited
+ *   cwnd   data unsent and the flight fills cwnd (less than one MSS left,
+ *          counted in segments as Linux does)
+ *   rwnd   data unsent, cwnd open, and the next segment (up to an MSS of the
+ *          unsent data) would pass the peer's window
+ *   other  data unsent and both windows open: pacing, TCP small queues,
+ *          Nagle or cork, and the moment between an ACK and the segments
+ *          it lets out
+ * A receive-only end is app-limited throughout, which says nothing: its
+ * figures are unknown (no data written or sent), and so are those of a
+ * capture without USER_SEND/SENDFILE or without OUT (filtered out).
  *
  * For `elog --report` the same reading plots the graphs below (GRAPHS):
  * sequence numbers relative to the ISS (unwrapped to 64 bits), one marker
@@ -83,13 +112,16 @@ static const struct elog_plot_graph tcp_graphs[] = {
 	[G_RATE] = { "Throughput", "bit/s", rate_series, N(rate_series) },
 };
 
+/* What holds the sender back (LIMITS above); L_NONE outside the span. */
+enum { L_APP, L_CWND, L_RWND, L_OTHER, L_COUNT, L_NONE = L_COUNT };
+
 /* The acknowledged rate is plotted over intervals of at least this. */
 #define RATE_INTERVAL_US 10000
 
 struct tcp_analysis {
 	struct elog_conn_state facts;
 	bool have_time, ended, in_zero_window, fin_sent, fin_recv, fin_acked, rst_in, rst_out;
-	uint64_t first_ts, last_ts;
+	uint64_t first_ts, last_ts; /* earliest and latest timestamps seen */
 	int64_t first_utc, last_utc;
 	uint64_t bytes_out, segs_out, bytes_in, segs_in, acked;
 	uint32_t fin_end; /* sequence number after our FIN */
@@ -107,6 +139,15 @@ struct tcp_analysis {
 	uint64_t zero_window_us, zero_window_start;
 	bool have_data_ts;
 	uint64_t first_data_ts, last_ack_ts;
+
+	/* LIMITS: positions relative to the ISS, as the plots. */
+	bool have_written, have_una, have_wnd, span_done;
+	bool seen_app_bytes, seen_out_data; /* what the rule needs is in the capture */
+	int64_t written, sent, una, wnd_end;
+	uint32_t cwnd, sacked;
+	int limit;            /* L_*, L_NONE before the span or after it */
+	uint64_t limit_since; /* when `limit` began */
+	uint64_t limit_us[L_COUNT];
 
 	struct elog_plot *plot;
 	bool have_base;
@@ -145,8 +186,10 @@ static void *tcp_open(void)
 {
 	struct tcp_analysis *a = calloc(1, sizeof(*a));
 
-	if (a != NULL)
+	if (a != NULL) {
 		a->timer_running = -1;
+		a->limit = L_NONE;
+	}
 	return a;
 }
 
@@ -190,6 +233,19 @@ static bool synchronized(uint8_t state)
 	return state >= TCP_EVENTLOG_TCP_STATE_ESTABLISHED;
 }
 
+static void snd_una_seen(struct tcp_analysis *a, uint32_t ack)
+{
+	int64_t r;
+
+	if (!a->have_base)
+		return;
+	r = (int64_t)rel(a, ack);
+	if (!a->have_una || r > a->una) {
+		a->una = r;
+		a->have_una = true;
+	}
+}
+
 static void segment_in(struct tcp_analysis *a, const struct elog_event_hdr *h,
 		       const struct tcp_eventlog_in *e)
 {
@@ -208,6 +264,11 @@ static void segment_in(struct tcp_analysis *a, const struct elog_event_hdr *h,
 	}
 	if ((e->flags & TCP_EVENTLOG_FLAG_ACK) && synchronized(e->state) &&
 	    !(e->flags & (TCP_EVENTLOG_FLAG_SYN | TCP_EVENTLOG_FLAG_RST))) {
+		snd_una_seen(a, e->ack);
+		if (a->have_base) {
+			a->wnd_end = (int64_t)rel(a, e->ack) + e->win;
+			a->have_wnd = true;
+		}
 		if (e->win == 0 && !a->in_zero_window) {
 			a->in_zero_window = true;
 			a->zero_window_start = h->timestamp;
@@ -233,9 +294,15 @@ static void segment_out(struct tcp_analysis *a, const struct elog_event_hdr *h,
 		a->fin_sent = true;
 		a->fin_end = e->seq + e->len + 1;
 	}
-	if (a->plot != NULL && e->len != 0 && a->have_base) {
+	if (e->cwnd != 0)
+		a->cwnd = e->cwnd;
+	if (e->len != 0)
+		a->seen_out_data = true;
+	if (e->len != 0 && a->have_base) {
 		double y = rel(a, e->seq);
 
+		if ((int64_t)y + e->len > a->sent)
+			a->sent = (int64_t)y + e->len;
 		elog_plot_point(a->plot, G_TSEQ, S_DATA, h->timestamp, y, y + e->len);
 	}
 }
@@ -244,6 +311,7 @@ static void acked(struct tcp_analysis *a, const struct elog_event_hdr *h, uint32
 		  uint32_t snd_una)
 {
 	a->acked += bytes;
+	snd_una_seen(a, snd_una);
 	if (bytes != 0) {
 		a->last_ack_ts = h->timestamp;
 		a->rtos_since_ack = 0;
@@ -299,23 +367,86 @@ static void retransmit(struct tcp_analysis *a, const struct elog_event_hdr *h,
 	}
 }
 
-static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
+/* LIMITS: what holds the sender back now. */
+static int limit_now(const struct tcp_analysis *a)
+{
+	uint32_t mss = a->mss ? a->mss : 1;
+	int64_t unsent = a->written - a->sent, next;
+	int64_t flight = a->sent - a->una - (int64_t)a->sacked;
+
+	if (a->sent <= a->written && unsent <= 0)
+		return L_APP;
+	/* In segments, as tcp_cwnd_test counts them. */
+	if (a->cwnd != 0 && flight > 0 &&
+	    (uint64_t)(flight + mss - 1) / mss >= a->cwnd / mss)
+		return L_CWND;
+	/* A call still handing data over: at least one segment's worth. */
+	next = unsent > 0 && unsent < (int64_t)mss ? unsent : (int64_t)mss;
+	if (a->have_wnd && a->sent + next > a->wnd_end)
+		return L_RWND;
+	return L_OTHER;
+}
+
+/* The time since the last change goes to the reason that held; then the
+ * reason is decided anew (or the span ends). */
+static void limit_step(struct tcp_analysis *a, uint64_t now, bool end)
+{
+	int next;
+
+	if (a->limit != L_NONE) {
+		a->limit_us[a->limit] += now - a->limit_since;
+		a->limit_since = now;
+	}
+	if (a->span_done || !a->have_written)
+		return;
+	if (end) {
+		a->span_done = a->limit != L_NONE;
+		a->limit = L_NONE;
+		return;
+	}
+	/* The span begins with the first data written or sent. */
+	if (a->limit == L_NONE && a->written <= 1 && a->sent <= 1)
+		return;
+	next = limit_now(a);
+	if (a->limit == L_NONE)
+		a->limit_since = now;
+	a->limit = next;
+}
+
+/* Bytes the application handed over; at a USER_SEND, at least what the
+ * send buffer holds beyond snd_una (a capture that began late). */
+static void app_wrote(struct tcp_analysis *a, uint32_t bytes, uint32_t sndbuf_used)
+{
+	if (bytes != 0)
+		a->seen_app_bytes = true;
+	if (!a->have_written)
+		return;
+	a->written += bytes;
+	if (a->have_una && a->una + (int64_t)sndbuf_used > a->written)
+		a->written = a->una + (int64_t)sndbuf_used;
+}
+
+static void tcp_event(void *p, const struct elog_event_hdr *hdr, int64_t utc_us,
 		      const void *payload, size_t len)
 {
 	struct tcp_analysis *a = p;
-	uint32_t id = h->event_id;
+	uint32_t id = hdr->event_id;
+	struct elog_event_hdr clamped = *hdr;
+	const struct elog_event_hdr *h = &clamped;
 
 	elog_conn_facts_tcp.learn(&a->facts, id, payload, len);
-	/* The earliest and the latest event, not the first and the last:
-	 * a black box dump brings events older than what came before it
-	 * (the records that name the connection again, in every dump). */
-	if (!a->have_time || h->timestamp < a->first_ts) {
-		a->first_ts = h->timestamp;
+	if (!a->have_time || hdr->timestamp < a->first_ts) {
+		a->first_ts = hdr->timestamp;
 		a->first_utc = utc_us;
 	}
-	if (!a->have_time || h->timestamp >= a->last_ts) {
-		a->last_ts = h->timestamp;
+	/* Time never runs back here: a record older than one already read
+	 * (a black box dump repeats a connection's identity records, records
+	 * of several CPUs meet late) counts at the latest time seen. */
+	if (!a->have_time || hdr->timestamp >= a->last_ts) {
+		a->last_ts = hdr->timestamp;
 		a->last_utc = utc_us;
+	} else {
+		clamped.timestamp = a->last_ts;
 	}
 	a->have_time = true;
 
@@ -333,6 +464,7 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	}
 	case TCP_EVENTLOG_ACK_ID: {
 		EV(ack, e);
+		a->sacked = e.sacked;
 		acked(a, h, e.acked, e.snd_una);
 		in_flight(a, h, e.inflight);
 		break;
@@ -342,6 +474,7 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 		const uint32_t blk[4][2] = { { e.blk1_start, e.blk1_end }, { e.blk2_start, e.blk2_end },
 					     { e.blk3_start, e.blk3_end }, { e.blk4_start, e.blk4_end } };
 
+		a->sacked = e.sacked;
 		acked(a, h, e.acked, e.snd_una);
 		in_flight(a, h, e.inflight);
 		for (unsigned k = 0; a->plot != NULL && a->have_base && k < e.num_blocks && k < 4; k++) {
@@ -361,8 +494,21 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 			a->have_base = true;
 			a->base32 = e.iss;
 			a->top = 0;
+			/* Data begins after the SYN; established, the SYN is acked. */
+			a->have_written = a->have_una = true;
+			a->written = a->sent = a->una = 1;
 		}
 		break;
+	case TCP_EVENTLOG_USER_SEND_ID: {
+		EV(user_send, e);
+		app_wrote(a, e.send_len, e.sndbuf_used);
+		break;
+	}
+	case TCP_EVENTLOG_SENDFILE_ID: {
+		EV(sendfile, e);
+		app_wrote(a, (uint32_t)e.length, 0);
+		break;
+	}
 	}
 	case TCP_EVENTLOG_GOODPUT_ID: {
 		EV(goodput, e);
@@ -377,6 +523,8 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 	case TCP_EVENTLOG_CWND_ID: {
 		EV(cwnd, e);
 		cwnd_seen(a, e.cwnd);
+		if (e.cwnd != 0)
+			a->cwnd = e.cwnd;
 		elog_plot_point(a->plot, G_CWND, S_CWND, h->timestamp, e.cwnd, 0);
 		/* An unset ssthresh (UINT32_MAX) is not a value to draw. */
 		if (e.ssthresh != UINT32_MAX)
@@ -464,6 +612,8 @@ static void tcp_event(void *p, const struct elog_event_hdr *h, int64_t utc_us,
 		break;
 	}
 #undef EV
+	/* The span ends with our FIN or either RST, or the session. */
+	limit_step(a, h->timestamp, a->fin_sent || a->rst_in || a->rst_out || a->ended);
 }
 
 static bool tcp_is_connection(const void *p)
@@ -590,6 +740,21 @@ static size_t tcp_summary(void *p, struct elog_sum_field *fields, size_t max)
 	put_u(&r, "cwnd_min", a->have_cwnd, a->cwnd_min);
 	put_u(&r, "cwnd_max", a->have_cwnd, a->cwnd_max);
 	put_d(&r, "zero_window_s", true, (double)zw / 1e6);
+	{
+		static const char *const names[L_COUNT] = {
+			[L_APP] = "app_limited_s", [L_CWND] = "cwnd_limited_s",
+			[L_RWND] = "rwnd_limited_s", [L_OTHER] = "other_limited_s",
+		};
+		uint64_t open = a->limit != L_NONE ? end_ts - a->limit_since : 0;
+		/* A capture without the application's writes or without the
+		 * segments (a level or keyword filter) cannot tell. */
+		bool known = (a->limit != L_NONE || a->span_done) && a->seen_app_bytes &&
+			     a->seen_out_data;
+
+		for (int k = 0; k < L_COUNT; k++)
+			put_d(&r, names[k], known,
+			      (double)(a->limit_us[k] + (k == a->limit ? open : 0)) / 1e6);
+	}
 	put_u(&r, "goodput_bps", a->have_data_ts && a->last_ack_ts > a->first_data_ts,
 	      a->last_ack_ts > a->first_data_ts
 		      ? (uint64_t)((double)bytes_acked * 8e6 / (double)(a->last_ack_ts - a->first_data_ts))

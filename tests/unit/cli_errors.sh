@@ -179,8 +179,8 @@ expect sel-none-event 1 'elog: no event in the capture matches --session 78 --ev
 expect sel-none-summary 1 'elog: no event in the capture matches --session 5' -- -r "$S" --summary --session 5
 expect sel-none-pcapng 1 'elog: no connection in the capture matches --port 444' -- -r "$S" --pcapng "$tmp/p.pcapng" --port 444
 expect sel-stdin 1 'elog: --log-id, --port and --conn read the capture twice: they cannot read stdin' -- -r - --port 443
-expect sel-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --port 443
-expect summary-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --summary
+expect sel-capture-bad 1 'elog: --port: not a port (1-65535): 0' -- -c tcp --port 0
+expect summary-capture 1 'elog: --summary and --report require --read-binary' -- -c tcp --summary
 expect summary-event 1 "elog: --event/--keyword choose lines to print; --summary and --report use all of a connection's events" -- -r "$S" --summary --event IN
 expect summary-pcapng 1 'elog: --summary cannot be used with --pcapng' -- -r "$S" --summary --pcapng "$tmp/p.pcapng"
 [ -e "$tmp/p.pcapng" ] && fail "an export that selected nothing was left behind"
@@ -196,7 +196,7 @@ expect report-none 1 'elog: no event in the capture matches --session 5' -- -r "
 expect report-twice 1 'elog: --report given more than once' -- -r "$S" --report a --report b
 expect report-summary 1 'elog: --report cannot be used with --summary, --json or --pcapng' -- -r "$S" --report a --summary
 expect report-event 1 "elog: --event/--keyword choose lines to print; --summary and --report use all of a connection's events" -- -r "$S" --report a --keyword RX
-expect report-capture 1 'elog: --summary, --report and the selectors (--session, --log-id, --port, --conn, --event, --keyword) require --read-binary' -- -c tcp --report a
+expect report-capture 1 'elog: --summary and --report require --read-binary' -- -c tcp --report a
 
 # An output that is an input is refused before anything
 # is opened, whatever name it is given; the input keeps every byte.
