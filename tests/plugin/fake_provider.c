@@ -20,8 +20,8 @@ static int fake_load(struct elog_rt *rt, struct elog_error *err)
 }
 
 static const struct elog_provider_control fake_controls[] = {
-	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets" },
-	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count" },
+	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets", NULL },
+	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count", NULL },
 };
 
 static const struct elog_provider_ops fake_ops = {
