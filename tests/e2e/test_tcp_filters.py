@@ -19,7 +19,7 @@ import pytest
 
 from helpers import PIN_ROOT
 from test_elogctl import _pretend_other_build
-from test_tcp_lib import (CONN_OWNER, CONN_SET_IP_V4, CONN_SET_IP_V6, IN, OUT, PYTHON, SESSION_CREATE,
+from test_tcp_lib import (CWND, RTT, CONN_OWNER, CONN_SET_IP_V4, CONN_SET_IP_V6, IN, OUT, PYTHON, SESSION_CREATE,
                           SESSION_END, TH_SYN, ports_v4, ports_v6, read_capture, run, seg,
                           tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
@@ -388,10 +388,13 @@ def test_default_2_applies_the_filters_to_live_connections(tcp_env):
                          stdout=subprocess.PIPE, text=True)
     env.procs.append(p)
     w = json.loads(p.stdout.readline())
+    time.sleep(0.3)  # the first exchange's delayed ACKs done
     cap = env.capture("walk.elog", "TRACE")
     try:
+        t0 = boot_us()
         env.ctl.set(F + "lport", "5000-5099")
         env.ctl.set(DEFAULT, 2)
+        t1 = boot_us()
         p.stdin.write("\n")
         p.stdin.flush()
         assert p.stdout.readline() == "ok\n"
@@ -402,10 +405,24 @@ def test_default_2_applies_the_filters_to_live_connections(tcp_env):
         p.wait(timeout=10)
     _, _, recs = read_capture(cap.path)
     names = cookies(w)
-    logged = {n for n, c in names.items() if any(r.session == c for r in recs)}
-    assert logged == {"a0"}, logged
-    ids = [r.id for r in recs if r.session == names["a0"]]
-    assert ids[:2] == [SESSION_CREATE, CONN_SET_IP_V4] and IN in ids and OUT in ids, ids
+    # Until the walk, sessions are as the default left them (a delayed ACK
+    # of the first exchange may still log); from it on, only a0 is.
+    after = {n for n, c in names.items() if any(r.session == c and r.ts > t1 for r in recs)}
+    assert after == {"a0"}, after
+    created = {n for n, c in names.items()
+               if any(r.session == c and r.id == SESSION_CREATE and r.ts >= t0 for r in recs)}
+    assert created == {"a0"}, created
+    ids = [r.id for r in recs if r.session == names["a0"] and r.ts >= t0 and r.id not in (CWND, RTT)]
+    assert ids[:2] == [SESSION_CREATE, CONN_SET_IP_V4], ids
+    create = next(r for r in recs if r.session == names["a0"] and r.id == SESSION_CREATE and r.ts >= t0)
+    assert create.ts <= t1, "its state came from the walk"
+    after = [r.id for r in recs if r.session == names["a0"] and r.ts > t1]
+    assert IN in after and OUT in after, after
+
+
+def boot_us():
+    """Now, on the clock of event timestamps (CLOCK_BOOTTIME, microseconds)."""
+    return time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1000
 
 
 # ---- elogctl ----
