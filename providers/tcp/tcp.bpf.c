@@ -141,20 +141,19 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		if (!v || v->s.id == cookie)
 			return 0;
 		owner = v->owner_pid;
-		/* Accepted on an enabled listener: enabled (SPEC 5), unless
-		 * auto_ratio samples new connections: then each gets its own
-		 * verdict. */
+		/* Accepted on an enabled listener: enabled, unless auto_ratio
+		 * samples new connections (then each gets its own verdict) or
+		 * a filter is set (then it is held for the filters, unless the
+		 * listener's enabling was the application's). */
 		inherit = v->s.enabled && !v->finished && elog__knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1;
 		app = inherit && v->app_set;
 		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
 		if (app) {
-			/* The listener's enabling was the application's: so is this. */
 			v->app_set = 1;
 			if (!v->s.enabled)
 				tcp_elog_set_enabled(v, 1);
 		} else if (!tcp_elog_filter_hold(v, v->s.enabled || inherit) && inherit &&
 			   !v->s.enabled) {
-			/* With a filter set, held for it instead. */
 			tcp_elog_set_enabled(v, 1);
 		}
 		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,

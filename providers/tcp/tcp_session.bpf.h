@@ -48,10 +48,12 @@ struct tcp_elog_sk {
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
 	/* The application switched the session on or off itself
-	 * (TCP_EVENTLOG, a LOG_ID that enabled it): filters leave it alone. */
+	 * (TCP_EVENTLOG, TCP_EVENTLOG_MODE, a LOG_ID that switched it): the
+	 * filters leave it alone. */
 	__u8 app_set;
-	/* Created while a filter was set: disabled until its 4-tuple is
-	 * known and the filters decide (tcp_filter.bpf.h). */
+	/* The default (and auto_ratio) wanted it while a filter was set:
+	 * disabled until its 4-tuple is known and the filters decide
+	 * (tcp_filter.bpf.h). */
 	__u8 held;
 };
 

@@ -258,6 +258,37 @@ def test_prefix_filters_select_exactly_v4_and_v6(tcp_env):
     check_exact(recs, w, {n for n in cookies(w) if not n.startswith("L")}, "::/0")
 
 
+def splitmix64(x):
+    """auto_ratio's pick (bpf/eventlog_abi.h), written again here."""
+    m = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & m
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & m
+    x ^= x >> 31
+    return x
+
+
+def test_filters_apply_to_the_sessions_auto_ratio_picks(tcp_env):
+    """Both narrow the default: a connection is logged when auto_ratio
+    picks its session and the filters select it."""
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    env.ctl.set("net.inet.tcp.eventlog.auto_ratio", 2)
+    ns = ns_path(env.traffic.ns)
+    spec = {"listeners": [{"id": "1", "ns": ns, "fam": 4, "addr": "127.0.0.1", "port": 5001},
+                          {"id": "2", "ns": ns, "fam": 6, "addr": "::1", "port": 6001}],
+            "conns": [{"l": "1", "ns": ns, "fam": 4, "to": ["127.0.0.1", 5001]} for _ in range(8)] +
+                     [{"l": "2", "ns": ns, "fam": 6, "to": ["::1", 6001]} for _ in range(8)]}
+    set_filters(env, local_prefix="127.0.0.0/8")
+    w, recs = capture_run(env, "ratio.elog", spec)
+    names = cookies(w)
+    want = {n for n, c in names.items() if n[0] != "L" and n[1:].isdigit() and int(n[1:]) < 8
+            and splitmix64(c) % 2 == 0}
+    assert want and len(want) < 16, want  # both verdicts occur (16 sockets)
+    check_exact(recs, w, want, "auto_ratio 2 + local_prefix")
+
+
 # ---- cgroup ----
 
 @contextlib.contextmanager
