@@ -43,6 +43,19 @@ static int show(const struct oid *o)
 	struct elog_error err = { 0 };
 	int64_t v;
 
+	if (o->text) {
+		static char buf[ELOG_CONTROL_TEXT_MAX];
+
+		if (oid_read_text(o, buf, sizeof(buf), &err)) {
+			fprintf(stderr, "elogctl: %s: %s\n", o->name, err.msg);
+			return 1;
+		}
+		if (value_only)
+			printf("%s\n", buf);
+		else
+			printf("%s: %s\n", o->name, buf);
+		return 0;
+	}
 	if (oid_read(o, &v, &err)) {
 		fprintf(stderr, "elogctl: %s: %s\n", o->name, err.msg);
 		return 1;
@@ -109,6 +122,22 @@ static int query(const char *name)
 	return rc;
 }
 
+static int assign_text(const struct oid *o, const char *value)
+{
+	static char old[ELOG_CONTROL_TEXT_MAX], now[ELOG_CONTROL_TEXT_MAX];
+	struct elog_error err = { 0 };
+
+	if (oid_write_text(o, value, old, now, sizeof(old), &err)) {
+		fprintf(stderr, "elogctl: %s: %s\n", o->name, err.msg);
+		return 1;
+	}
+	if (value_only)
+		printf("%s -> %s\n", old, now);
+	else
+		printf("%s: %s -> %s\n", o->name, old, now);
+	return 0;
+}
+
 static int assign(const char *arg)
 {
 	struct elog_error err = { 0 };
@@ -133,6 +162,8 @@ static int assign(const char *arg)
 		fprintf(stderr, "elogctl: oid '%s' is read only\n", name);
 		return 1;
 	}
+	if (oids[i].text)
+		return assign_text(&oids[i], eq + 1);
 	if (!v_ok) {
 		fprintf(stderr, "elogctl: %s: invalid integer '%s'\n", name, eq + 1);
 		return 1;

@@ -22,19 +22,19 @@ static const char *const suffix[] = {
 /* The black box's controls, every provider's, under its control prefix. */
 static const struct elog_provider_control bb_controls[] = {
 	{ "mode", ELOG_KNOB_BB_MODE, 0, ELOG_BB_MODE_MAX,
-	  "use 0 OFF, 1 TAIL, 2 HEAD, 3 HEAD_AUTO, 4 CONTINUAL or 5 TAIL_AUTO" },
+	  "use 0 OFF, 1 TAIL, 2 HEAD, 3 HEAD_AUTO, 4 CONTINUAL or 5 TAIL_AUTO", NULL },
 	{ "session_limit", ELOG_KNOB_BB_SESSION_LIMIT, 1, 1 << 20,
-	  "use 1 to 1048576 events a session keeps" },
+	  "use 1 to 1048576 events a session keeps", NULL },
 	{ "global_limit", ELOG_KNOB_BB_GLOBAL_LIMIT, 0, 1 << 20,
-	  "use 0 to 1048576 records all buffers may hold, 128 bytes each" },
+	  "use 0 to 1048576 records all buffers may hold, 128 bytes each", NULL },
 	{ "auto_ratio", ELOG_KNOB_BB_AUTO_RATIO, 0, INT32_MAX,
-	  "use 0 or 1 for every new session, N for 1 in N" },
+	  "use 0 or 1 for every new session, N for 1 in N", NULL },
 	{ "auto_mode", ELOG_KNOB_BB_AUTO_MODE, -1, ELOG_BB_MODE_MAX,
-	  "use -1 for the mode control's value, or a mode 0 to 5" },
-	{ "trigger.end", ELOG_KNOB_BB_TRIG_END, 0, 1, "use 0 or 1" },
-	{ "trigger.full", ELOG_KNOB_BB_TRIG_FULL, 0, 1, "use 0 or 1" },
-	{ "trigger.request", ELOG_KNOB_BB_TRIG_REQUEST, 0, 1, "use 0 or 1" },
-	{ "linger", ELOG_KNOB_BB_LINGER_S, 0, 86400, "use 0 to 86400 seconds" },
+	  "use -1 for the mode control's value, or a mode 0 to 5", NULL },
+	{ "trigger.end", ELOG_KNOB_BB_TRIG_END, 0, 1, "use 0 or 1", NULL },
+	{ "trigger.full", ELOG_KNOB_BB_TRIG_FULL, 0, 1, "use 0 or 1", NULL },
+	{ "trigger.request", ELOG_KNOB_BB_TRIG_REQUEST, 0, 1, "use 0 or 1", NULL },
+	{ "linger", ELOG_KNOB_BB_LINGER_S, 0, 86400, "use 0 to 86400 seconds", NULL },
 };
 
 static const char *const bb_stat_names[] = {
@@ -68,6 +68,7 @@ size_t oid_list(struct oid *v, size_t max)
 			v[n].kind = (enum oid_kind)k;
 			v[n].control = NULL;
 			v[n].writable = k == OID_DEFAULT;
+			v[n].text = false;
 		}
 	}
 	/* The providers' own controls come after every kern.eventlog name. */
@@ -80,6 +81,7 @@ size_t oid_list(struct oid *v, size_t max)
 			v[n].kind = OID_CONTROL;
 			v[n].control = &ops->controls[c];
 			v[n].writable = true;
+			v[n].text = ops->controls[c].text != NULL;
 		}
 		for (c = 0; c < sizeof(bb_controls) / sizeof(bb_controls[0]) && n < max; c++, n++) {
 			prefixed(v[n].name, sizeof(v[n].name), ops, bb_controls[c].name);
@@ -87,6 +89,7 @@ size_t oid_list(struct oid *v, size_t max)
 			v[n].kind = OID_CONTROL;
 			v[n].control = &bb_controls[c];
 			v[n].writable = true;
+			v[n].text = false;
 		}
 		for (c = 0; c < sizeof(bb_stat_names) / sizeof(bb_stat_names[0]) && n < max; c++, n++) {
 			char suffix[64];
@@ -98,6 +101,7 @@ size_t oid_list(struct oid *v, size_t max)
 			v[n].control = NULL;
 			v[n].stat = (unsigned int)c;
 			v[n].writable = false;
+			v[n].text = false;
 		}
 	}
 	return n;
@@ -198,6 +202,50 @@ int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 	}
 	if (!ret)
 		ret = read_open(rt, o, now, err);
+	elog_rt_close(rt);
+	return ret;
+}
+
+int oid_read_text(const struct oid *o, char *buf, size_t size, struct elog_error *err)
+{
+	struct elog_rt *rt;
+	int ret;
+
+	if (size)
+		buf[0] = '\0';
+	ret = elog_rt_check_privilege(err);
+	if (ret)
+		return ret;
+	ret = elog_rt_open(o->provider, 0, &rt, err);
+	if (ret == -ENODEV) /* not loaded: the load-time value, and stay unloaded */
+		return elog_rt_control_get(NULL, o->control, buf, size, err);
+	if (ret)
+		return ret;
+	ret = elog_rt_control_get(rt, o->control, buf, size, err);
+	elog_rt_close(rt);
+	return ret;
+}
+
+int oid_write_text(const struct oid *o, const char *value, char *old, char *now, size_t size,
+		   struct elog_error *err)
+{
+	struct elog_rt *rt;
+	int ret;
+
+	if (!o->writable)
+		return elog_rt_errf(err, EPERM, "oid '%s' is read only", o->name);
+	/* Refused before loading anything: a bad write changes nothing. */
+	ret = elog_rt_control_check(o->control, value, err);
+	if (ret)
+		return ret;
+	ret = elog_rt_open(o->provider, ELOG_RT_LOAD, &rt, err);
+	if (ret)
+		return ret;
+	ret = elog_rt_control_get(rt, o->control, old, size, err);
+	if (!ret)
+		ret = elog_rt_control_set(rt, o->control, value, err);
+	if (!ret)
+		ret = elog_rt_control_get(rt, o->control, now, size, err);
 	elog_rt_close(rt);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #define ELOGCTL_OID_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "elog_error.h"
@@ -33,6 +34,7 @@ struct oid {
 	const struct elog_provider_control *control; /* OID_CONTROL */
 	unsigned int stat;                           /* OID_BB_STAT: counter index */
 	bool writable;
+	bool text; /* a text control: oid_read_text / oid_write_text */
 };
 
 /* Every OID, in -a order. Returns the count (<= max). */
@@ -45,5 +47,11 @@ int oid_read(const struct oid *o, int64_t *value, struct elog_error *err);
  * *now the value read back after, as sysctl(8) prints them. */
 int oid_write(const struct oid *o, int64_t value, int64_t *old, int64_t *now,
 	      struct elog_error *err);
+
+/* The same for a text control (o->text); old and now hold size bytes.
+ * A bad value is refused before anything is loaded. */
+int oid_read_text(const struct oid *o, char *buf, size_t size, struct elog_error *err);
+int oid_write_text(const struct oid *o, const char *value, char *old, char *now, size_t size,
+		   struct elog_error *err);
 
 #endif /* ELOGCTL_OID_H */

@@ -62,17 +62,45 @@ struct elog_hook {
 	enum bpf_attach_type cgroup_type;
 };
 
+struct elog_provider_control;
+
+/* The longest text a text control takes or shows, NUL included. */
+#define ELOG_CONTROL_TEXT_MAX 4096
+
 /*
- * A control of the provider's own: one of its knobs, under a name of its
- * choice (elogctl(8) lists and sets it like the framework's controls).
- * Writes outside [min, max] are refused, before anything is loaded, with
- * "invalid <last part of the name> <value> (<hint>)".
+ * A control whose value is text (a range, a list, a path) rather than one
+ * integer: the provider parses, applies and formats it, wherever it keeps
+ * it (its own maps, knobs). Callbacks fill err and return -errno.
+ */
+struct elog_control_text_ops {
+	/* Whether value is acceptable, with a message that says why not.
+	 * Called before anything is loaded, so a bad value changes nothing. */
+	int (*check)(const struct elog_provider_control *c, const char *value,
+		     struct elog_error *err);
+	/* Applies value (already checked) to the loaded provider, with the
+	 * provider's lock held: the old value or the new one, never a mix. */
+	int (*set)(struct elog_rt *rt, const struct elog_provider_control *c, const char *value,
+		   struct elog_error *err);
+	/* The current value into buf, as set would take it back; rt NULL:
+	 * the provider is not loaded (the load-time value). */
+	int (*get)(struct elog_rt *rt, const struct elog_provider_control *c, char *buf,
+		   size_t size, struct elog_error *err);
+};
+
+/*
+ * A control of the provider's own, under a name of its choice (elogctl(8)
+ * lists and sets it like the framework's controls): one of its knobs, or,
+ * with text set, a text control. Knob writes outside [min, max] are
+ * refused, before anything is loaded, with "invalid <last part of the
+ * name> <value> (<hint>)". The runtime keeps both kinds across a reload
+ * from another build.
  */
 struct elog_provider_control {
 	const char *name;  /* e.g. "net.inet.foo.eventlog.limit" */
-	unsigned int knob; /* its elog_knobs index, never ELOG_KNOB_HOT */
+	unsigned int knob; /* its elog_knobs index, never ELOG_KNOB_HOT (knob controls) */
 	__s64 min, max;
 	const char *hint;  /* what the accepted values mean */
+	const struct elog_control_text_ops *text; /* NULL: a knob control */
 };
 
 struct elog_provider_ops {
@@ -219,6 +247,18 @@ int elog_rt_run_syscall(struct elog_rt *rt, const char *pin, void *ctx, size_t c
 /* Knobs (elog_knobs, index < ELOG_KNOB_COUNT): the provider's controls. */
 int elog_rt_knob_get(struct elog_rt *rt, unsigned int knob, __s64 *value, struct elog_error *err);
 int elog_rt_knob_set(struct elog_rt *rt, unsigned int knob, __s64 value, struct elog_error *err);
+
+/*
+ * Text controls (elog_provider_control.text): check, then set under the
+ * provider's lock (so two writers never interleave), and get; rt NULL in
+ * get reads the load-time value.
+ */
+int elog_rt_control_check(const struct elog_provider_control *c, const char *value,
+			  struct elog_error *err);
+int elog_rt_control_set(struct elog_rt *rt, const struct elog_provider_control *c,
+			const char *value, struct elog_error *err);
+int elog_rt_control_get(struct elog_rt *rt, const struct elog_provider_control *c, char *buf,
+			size_t size, struct elog_error *err);
 
 /* Registry: every provider built in (build/gen/rt_providers.c). */
 const struct elog_provider_ops *elog_rt_find_provider(const char *name);

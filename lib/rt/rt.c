@@ -124,6 +124,7 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 	struct elog_conf conf;
 	__u32 zero = 0;
 	__s64 knobs[ELOG_KNOB_COUNT];
+	char **text = NULL;
 	int live, ret, def, k;
 
 	ret = elog_rt_reclaim_locked(rt, err);
@@ -146,28 +147,38 @@ static int reload_other_build(struct elog_rt *rt, struct elog_error *err)
 		if (ret)
 			return ret;
 	}
+	ret = elog_rt_text_save(rt, &text, err);
+	if (ret)
+		return ret;
 	if (rt->ops->unload)
 		rt->ops->unload(rt);
 	elog_rt_close_maps(rt);
 	ret = rt_load(rt, err);
 	if (ret)
-		return ret;
-	if (bpf_map_lookup_elem(rt->conf_fd, &zero, &conf))
-		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
-				    strerror(errno));
+		goto out;
+	if (bpf_map_lookup_elem(rt->conf_fd, &zero, &conf)) {
+		ret = elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
+				   strerror(errno));
+		goto out;
+	}
 	conf.default_on = def;
-	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
-		return elog_rt_errf(err, errno, "%s: restore the default: %s", rt->ops->name,
-				    strerror(errno));
-	for (k = 0; k < ELOG_KNOB_COUNT; k++) {
+	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY)) {
+		ret = elog_rt_errf(err, errno, "%s: restore the default: %s", rt->ops->name,
+				   strerror(errno));
+		goto out;
+	}
+	for (k = 0; k < ELOG_KNOB_COUNT && !ret; k++) {
 		/* HOT says what is attached now: nothing, after a load. */
 		if (k == ELOG_KNOB_HOT)
 			continue;
 		ret = elog_rt_knob_set(rt, (unsigned int)k, knobs[k], err);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	/* After the knobs: a text control may keep part of its state in one. */
+	if (!ret)
+		ret = elog_rt_text_restore(rt, text, err);
+out:
+	elog_rt_text_free(rt, text);
+	return ret;
 }
 
 static int rt_load(struct elog_rt *rt, struct elog_error *err)

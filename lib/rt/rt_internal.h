@@ -59,6 +59,15 @@ void elog_rt_hot_release(struct elog_rt *rt);
 int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err);
 void elog_rt_hot_close(struct elog_rt *rt);
 
+/*
+ * control.c, lock held: the text controls' values of the loaded provider
+ * (one string per control, NULL for knob controls), to set again after a
+ * reload; free takes NULL.
+ */
+int elog_rt_text_save(struct elog_rt *rt, char ***values, struct elog_error *err);
+int elog_rt_text_restore(struct elog_rt *rt, char **values, struct elog_error *err);
+void elog_rt_text_free(struct elog_rt *rt, char **values);
+
 /* rt.c: libbpf's messages silenced unless ELOG_VERBOSE is set (idempotent). */
 void elog_rt_init(void);
 

@@ -6,9 +6,9 @@
 # its connection analysis for summaries (tcp_summary.c).
 ELOG_RT_PROVIDERS += tcp
 ELOG_CONN_FACTS += tcp
-LIB_SRCS += providers/tcp/tcp.c providers/tcp/tcp_iter.c providers/tcp/tcp_facts.c \
+LIB_SRCS += providers/tcp/tcp.c providers/tcp/tcp_filter.c providers/tcp/tcp_iter.c providers/tcp/tcp_facts.c \
 	providers/tcp/tcp_packet.c providers/tcp/tcp_summary.c
 $(OBJ)/providers/tcp/tcp.o: $(GEN)/tcp.skel.h
-$(OBJ)/providers/tcp/tcp.o $(OBJ)/providers/tcp/tcp_iter.o $(OBJ)/providers/tcp/tcp_facts.o \
+$(OBJ)/providers/tcp/tcp.o $(OBJ)/providers/tcp/tcp_filter.o $(OBJ)/providers/tcp/tcp_iter.o $(OBJ)/providers/tcp/tcp_facts.o \
 	$(OBJ)/providers/tcp/tcp_packet.o $(OBJ)/providers/tcp/tcp_summary.o: CFLAGS += -Iproviders/tcp
 $(OBJ)/providers/tcp/tcp.bpf.o: BPF_CFLAGS += -Iproviders/tcp

@@ -49,6 +49,7 @@
 #include "tcp_emit.bpf.h"
 #include "tcp_blackbox.bpf.h"
 #include "tcp_state.bpf.h"
+#include "tcp_filter.bpf.h"
 #include "tcp_cc.bpf.h"
 #include "tcp_app.bpf.h"
 #include "tcp_segment.bpf.h"
@@ -110,6 +111,7 @@ int tcp_elog_sock_create(struct bpf_sock *ctx)
 	/* Runs in socket(2), so the current task is the creator. */
 	tcp_elog_sk_init(v, bpf_get_socket_cookie(ctx), (__u64)ctx,
 			 (__s32)(bpf_get_current_pid_tgid() >> 32));
+	tcp_elog_filter_hold(v, v->s.enabled);
 	if (v->s.enabled) {
 		tcp_elog_emit_session_create(&v->s, v);
 		tcp_elog_emit_owner(&v->s, v);
@@ -133,18 +135,27 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 		 * its listener's value (none if the listener predates us).
 		 */
 		__s32 owner;
-		__u8 inherit;
+		__u8 inherit, app;
 
 		v = bpf_sk_storage_get(&tcp_elog_sk_map, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!v || v->s.id == cookie)
 			return 0;
 		owner = v->owner_pid;
-		inherit = v->s.enabled && !v->finished;
-		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
 		/* Accepted on an enabled listener: enabled, unless auto_ratio
-		 * samples new connections: then each gets its own verdict. */
-		if (inherit && !v->s.enabled && elog__knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1)
+		 * samples new connections (then each gets its own verdict) or
+		 * a filter is set (then it is held for the filters, unless the
+		 * listener's enabling was the application's). */
+		inherit = v->s.enabled && !v->finished && elog__knob(ELOG_KNOB_BB_AUTO_RATIO) <= 1;
+		app = inherit && v->app_set;
+		tcp_elog_sk_init(v, cookie, (__u64)sk, owner);
+		if (app) {
+			v->app_set = 1;
+			if (!v->s.enabled)
+				tcp_elog_set_enabled(v, 1);
+		} else if (!tcp_elog_filter_hold(v, v->s.enabled || inherit) && inherit &&
+			   !v->s.enabled) {
 			tcp_elog_set_enabled(v, 1);
+		}
 		/* Addresses and parameters follow at PASSIVE_ESTABLISHED_CB,
 		 * when Linux has written the child's 4-tuple. */
 		if (v->s.enabled)
@@ -181,6 +192,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 	struct tcp_elog_sk *v;
 	struct tcp_sock *tp;
 	__u32 op = skops->op;
+	int want;
 
 	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB && op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
 	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && op != BPF_SOCK_OPS_RTT_CB &&
@@ -208,10 +220,30 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		/* secure_tcp_seq() has set write_seq; the SYN is not built yet. */
 		v->iss = tp->write_seq;
 		v->iss_known = 1;
+		/* The 4-tuple is known: the filters decide, before the SYN. */
+		want = tcp_elog_filter_decide(v, tp);
+		if (want == 1 && !v->s.enabled) {
+			tcp_elog_set_enabled(v, 1);
+			tcp_elog_emit_state(&v->s, v, tp);
+			break;
+		}
+		if (want == 0 && v->s.enabled) {
+			tcp_elog_set_enabled(v, 0);
+			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~TCP_ELOG_CB_FLAGS);
+		}
 		if (v->s.enabled)
 			tcp_elog_emit_addrs(&v->s, tp);
 		break;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		/* The child's 4-tuple is known now (not at the clone). */
+		want = tcp_elog_filter_decide(v, tp);
+		if (want == 0 && v->s.enabled) {
+			tcp_elog_set_enabled(v, 0);
+			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~TCP_ELOG_CB_FLAGS);
+		} else if (want == 1 && !v->s.enabled) {
+			tcp_elog_set_enabled(v, 1);
+			tcp_elog_emit_session_create(&v->s, v);
+		}
 		if (v->s.enabled) {
 			tcp_elog_emit_addrs(&v->s, tp);
 			tcp_elog_emit_owner(&v->s, v);
@@ -499,10 +531,24 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 		} else if (v->finished) {
 			return 0;
 		}
+		/* With a filter set, the default selects the connections it
+		 * names and no other; a socket not connected yet is decided
+		 * when it connects. */
+		if (!v->app_set && tcp_elog_filtered() && !tcp_elog_filter_match(tp)) {
+			if (v->s.enabled) {
+				tcp_elog_set_enabled(v, 0);
+				tcp_elog_set_cb(tp, 0);
+			}
+			v->held = 1;
+			return 0;
+		}
+		v->held = 0;
 		tcp_elog_enable(v, tp);
 		return 0;
 	case TCP_ELOG_ITER_DISABLE_ALL:
 		v = tcp_elog_sk_get(tp);
+		if (v)
+			v->held = 0; /* the default no longer wants it */
 		if (v && v->s.enabled) {
 			tcp_elog_set_enabled(v, 0);
 			tcp_elog_set_cb(tp, 0);

@@ -39,9 +39,55 @@ struct tcp_elog_iter_cmd {
 #define TCP_ELOG_KNOB_TRIG_RST 4           /* net.inet.tcp.eventlog.trigger.rst */
 #define TCP_ELOG_KNOB_TRIG_RXT 5           /* net.inet.tcp.eventlog.trigger.retransmits */
 
+/*
+ * Session filters (net.inet.tcp.eventlog.filter.*, tcp_filter.c): which
+ * connections the default enables. Each is one knob, written whole, so a
+ * program reads one filter either before or after a change; 0: not set.
+ *   LPORT, RPORT   TCP_ELOG_PORTS_SET | lo << 16 | hi (host order, lo <= hi)
+ *   LPFX, RPFX     generation << 32 | count of prefixes in tcp_filter_pfx
+ *                  (count 0: not set; the generation says which half of
+ *                  the map holds the list, see tcp_elog_pfx_key)
+ *   CGROUP         level << 56 | cgroup id (the socket's cgroup is this one
+ *                  or below it: its ancestor at `level` has this id)
+ *   NETNS          inode of the network namespace
+ */
+#define TCP_ELOG_KNOB_FILTER_LPORT 6     /* net.inet.tcp.eventlog.filter.lport */
+#define TCP_ELOG_KNOB_FILTER_RPORT 7     /* net.inet.tcp.eventlog.filter.rport */
+#define TCP_ELOG_KNOB_FILTER_LPFX 8      /* net.inet.tcp.eventlog.filter.local_prefix */
+#define TCP_ELOG_KNOB_FILTER_RPFX 9      /* net.inet.tcp.eventlog.filter.remote_prefix */
+#define TCP_ELOG_KNOB_FILTER_CGROUP 10    /* net.inet.tcp.eventlog.filter.cgroup */
+#define TCP_ELOG_KNOB_FILTER_NETNS 11     /* net.inet.tcp.eventlog.filter.netns */
+
+#define TCP_ELOG_PORTS_SET (1ULL << 32)
+#define TCP_ELOG_CGROUP_ID_MASK ((1ULL << 56) - 1)
+
+/* Prefixes per list (local, remote). */
+#define TCP_ELOG_PFX_MAX 64
+
+/*
+ * Key of the prefix LPM trie: which list (side 0 local, 1 remote, and the
+ * generation: list = side << 1 | generation) and the address, IPv4 as
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) so one trie serves both families and an
+ * IPv4 prefix also matches an IPv6 socket talking IPv4. prefixlen counts
+ * the list byte: 8 + the prefix length in 128-bit form. A new list is
+ * written into the other generation and the knob switched to it in one
+ * write; the old one stays until the write after (a program that read the
+ * old knob still finds its list).
+ */
+struct tcp_elog_pfx_key {
+	__u32 prefixlen;
+	__u8 list;
+	__u8 addr[16];
+	__u8 pad[3];
+};
+#define TCP_ELOG_PFX_LIST(side, gen) ((__u8)(((side) << 1) | ((gen) & 1)))
+/* Both sides, both generations. */
+#define TCP_ELOG_PFX_ENTRIES (4 * TCP_ELOG_PFX_MAX)
+
 /* Pinned names under the provider's directory (no '.', at most 15 chars). */
 #define TCP_ELOG_PIN_ITER_CMD "tcp_iter_cmd"
 #define TCP_ELOG_PIN_ITER_LINK "tcp_iter"
+#define TCP_ELOG_PIN_FILTER_PFX "tcp_filter_pfx"
 /* Lifecycle links: attached from load to unload. */
 #define TCP_ELOG_PIN_SOCK_CREATE "tcp_sock_create"
 #define TCP_ELOG_PIN_SOCK_OPS "tcp_sock_ops"

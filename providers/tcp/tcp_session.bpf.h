@@ -47,7 +47,14 @@ struct tcp_elog_sk {
 	char log_id[64];        /* TCP_EVENTLOG_LOG_ID; "" when unnamed */
 	__u8 iss_known;         /* iss was taken at TCP_CONNECT_CB (active open) */
 	__u8 finished;          /* elog_session_fini already ran */
-	__u8 pad[2];
+	/* The application switched the session on or off itself
+	 * (TCP_EVENTLOG, TCP_EVENTLOG_MODE, a LOG_ID that switched it): the
+	 * filters leave it alone. */
+	__u8 app_set;
+	/* The default (and auto_ratio) wanted it while a filter was set:
+	 * disabled until its 4-tuple is known and the filters decide
+	 * (tcp_filter.bpf.h). */
+	__u8 held;
 };
 
 struct {
@@ -155,6 +162,8 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	__builtin_memset(v->log_id, 0, sizeof(v->log_id));
 	v->iss_known = 0;
 	v->finished = 0;
+	v->app_set = 0;
+	v->held = 0;
 	elog_session_init(&v->s, cookie);
 	{
 		struct tcp_elog_by_addr a = { .s = v->s };

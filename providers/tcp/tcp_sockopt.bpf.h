@@ -66,9 +66,11 @@ static __always_inline int tcp_elog_sockopt_session(struct bpf_sockopt *ctx, str
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!v)
 		return -TCP_ELOG_ENOMEM;
-	if (v->s.id != cookie)
+	if (v->s.id != cookie) {
 		/* Older than the provider: its session starts now, creator unknown. */
 		tcp_elog_sk_init(v, cookie, (__u64)tp, 0);
+		tcp_elog_filter_hold(v, v->s.enabled);
+	}
 	if (v->finished)
 		return -TCP_ELOG_EINVAL;
 	*tpp = tp;
@@ -81,6 +83,9 @@ static __always_inline int tcp_elog_sockopt_session(struct bpf_sockopt *ctx, str
 static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
 						    struct tcp_sock *tp)
 {
+	/* Asked for on the socket itself: no filter overrules it. */
+	v->app_set = 1;
+	v->held = 0;
 	if (!v->s.enabled)
 		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
@@ -91,6 +96,8 @@ static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, str
 static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
 						     struct tcp_sock *tp)
 {
+	v->app_set = 1;
+	v->held = 0;
 	if (v->s.enabled) {
 		tcp_elog_set_enabled(v, 0);
 		tcp_elog_sockopt_cb(ctx, tp, 0);

@@ -101,7 +101,8 @@ def procs():
 @pytest.fixture
 def elogctl(bindir):
     """Call elogctl; ctl.set(name, value) saves the control's value before
-    the first change and restores it at teardown."""
+    the first change and restores it at teardown (as text: text controls,
+    such as the tcp filters, are restored as they were, "" included)."""
 
     class Ctl:
         def __init__(self):
@@ -114,9 +115,14 @@ def elogctl(bindir):
         def get(self, name):
             return int(self("-n", name).stdout.strip())
 
+        def text(self, name):
+            out = self("-n", name).stdout
+            assert out.endswith("\n") and out.count("\n") == 1, out
+            return out[:-1]
+
         def set(self, name, value):
             if name not in self.saved:
-                self.saved[name] = self.get(name)
+                self.saved[name] = self.text(name)
             return self(f"{name}={value}")
 
     ctl = Ctl()

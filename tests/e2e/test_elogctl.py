@@ -25,9 +25,12 @@ def test_all_lists_every_name(elogctl, fresh_test_provider, testgen):
             assert f"kern.eventlog.{p}.{n}" in names
     assert "net.inet.tcp.eventlog.log_id_limit" in names
     assert "net.inet.tcp.eventlog.timer_restart_us" in names
+    for f in ("lport", "rport", "local_prefix", "remote_prefix", "cgroup", "netns"):
+        assert "net.inet.tcp.eventlog.filter." + f in names
     for line in out:
-        name, value = line.split(": ")
-        int(value)
+        name, value = line.split(": ", 1)
+        if not name.startswith("net.inet.tcp.eventlog.filter."):  # text controls
+            int(value)
 
 
 def test_value_only_and_node_query(elogctl, fresh_test_provider):

@@ -4,7 +4,8 @@
 # provider (fake_provider.c) lists the fake's kern.eventlog names and its own
 # controls, reads them as 0 while it is not loaded (loading nothing), and
 # refuses a value outside a control's range with the control's own hint,
-# before anything is loaded. Needs root (elogctl reads need it).
+# before anything is loaded; its text control is read and checked by the
+# fake's own callbacks. Needs root (elogctl reads need it).
 #   tests/plugin/check.sh path/to/elogctl-fake
 set -u
 CTL=${1:?usage: check.sh ELOGCTL_FAKE}
@@ -32,6 +33,18 @@ got=$("$CTL" net.fake.eventlog.budget=-2 2>&1)
 # error is its own, and nothing is left pinned.
 got=$("$CTL" net.fake.eventlog.window=10 2>&1)
 case $got in *"fake: a test provider with nothing to load"*) ok ;; *) fail "in range write: $got" ;; esac
+[ ! -e /sys/fs/bpf/eventlog/fake ] && ok || fail "a failed load left /sys/fs/bpf/eventlog/fake"
+# A text control: read, checked and refused by the provider's own callbacks.
+printf '%s\n' "$out" | grep -qx "net.fake.eventlog.peers: none,yet" && ok || fail "-a lists the text control"
+got=$("$CTL" -n net.fake.eventlog.peers 2>&1)
+[ "$got" = "none,yet" ] && ok || fail "read an unloaded text control: $got"
+got=$("$CTL" net.fake.eventlog.peers=Bob 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ "$got" = "elogctl: net.fake.eventlog.peers: invalid peers 'Bob' (use names of a to z, comma-separated)" ] &&
+	ok || fail "bad text value: rc $rc: $got"
+[ ! -e /sys/fs/bpf/eventlog/fake ] && ok || fail "a refused text value loaded the provider"
+got=$("$CTL" net.fake.eventlog.peers=alice,bob 2>&1)
+case $got in *"fake: a test provider with nothing to load"*) ok ;; *) fail "good text value: $got" ;; esac
 [ ! -e /sys/fs/bpf/eventlog/fake ] && ok || fail "a failed load left /sys/fs/bpf/eventlog/fake"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rt/provider.h"
 
@@ -19,9 +20,49 @@ static int fake_load(struct elog_rt *rt, struct elog_error *err)
 			    elog_rt_name(rt));
 }
 
+/* A text control: the provider alone says what it takes and how it reads. */
+static int peers_check(const struct elog_provider_control *c, const char *value,
+		       struct elog_error *err)
+{
+	const char *p;
+
+	(void)c;
+	for (p = value; *p; p++)
+		if ((*p < 'a' || *p > 'z') && *p != ',')
+			return elog_rt_errf(err, EINVAL, "invalid peers '%s' (use names of a to z, "
+					    "comma-separated)", value);
+	return 0;
+}
+
+static int peers_set(struct elog_rt *rt, const struct elog_provider_control *c, const char *value,
+		     struct elog_error *err)
+{
+	(void)rt;
+	(void)c;
+	(void)value;
+	return elog_rt_errf(err, ENOTSUP, "fake: never loaded, never set");
+}
+
+static int peers_get(struct elog_rt *rt, const struct elog_provider_control *c, char *buf,
+		     size_t size, struct elog_error *err)
+{
+	(void)c;
+	if (rt)
+		return elog_rt_errf(err, ENOTSUP, "fake: never loaded, never read");
+	snprintf(buf, size, "none,yet"); /* its load-time value */
+	return 0;
+}
+
+static const struct elog_control_text_ops peers_ops = {
+	.check = peers_check,
+	.set = peers_set,
+	.get = peers_get,
+};
+
 static const struct elog_provider_control fake_controls[] = {
-	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets" },
-	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count" },
+	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets", NULL },
+	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count", NULL },
+	{ "net.fake.eventlog.peers", 4, 0, 0, NULL, &peers_ops },
 };
 
 static const struct elog_provider_ops fake_ops = {
