@@ -671,8 +671,12 @@ static __always_inline int elog__bb_request(__u64 sid, struct elog_bb_sess *m, _
 {
 	struct elog_bb_stats *st;
 
-	if (m->pending)
+	if (m->pending) {
+		st = elog__bb_stats();
+		if (st)
+			__sync_fetch_and_add(&st->merged, 1);
 		return 1;
+	}
 	m->pending = (__u8)reason;
 	m->pending_head = m->head;
 	if (bpf_map_push_elem(&elog_bb_pending, &sid, 0) == 0)

@@ -247,6 +247,8 @@ struct elog_bb_stats {
 	__u64 overwritten; /* events overwritten or not kept, over all dumps */
 	__u64 undelivered; /* dumps with no subscriber to take them (buffer kept) */
 	__u64 too_big;     /* events larger than a buffer record: not kept */
+	__u64 merged;      /* triggers that found a dump of theirs already asked for:
+			    * that dump holds what they would have (it keeps its reason) */
 };
 
 /* Context of the elog_dump_done syscall program. */

@@ -39,7 +39,7 @@ static const struct elog_provider_control bb_controls[] = {
 
 static const char *const bb_stat_names[] = {
 	"sessions", "refused", "trimmed", "records", "dumps",
-	"dumped", "overwritten", "undelivered", "too_big",
+	"dumped", "overwritten", "undelivered", "too_big", "merged",
 };
 _Static_assert(sizeof(bb_stat_names) / sizeof(bb_stat_names[0]) ==
 		       sizeof(struct elog_bb_stats) / sizeof(__u64),

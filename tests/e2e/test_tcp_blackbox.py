@@ -245,7 +245,10 @@ table inet elogbb {
         # The dump holds the events up to the trigger: the RTO ends it.
         assert RTO in [r.id for r in rs[-3:]], [r.id for r in rs[-5:]]
         assert all(a.ts <= b.ts for a, b in zip(rs, rs[1:]))
-    assert sum(1 for d, _ in blocks if d["reason"] == RXT_REASON) == 1
+    # Retransmissions reaching 2 dump once; when that trigger came while
+    # the RTO's dump was still to be made, it was merged into it (counted).
+    rxt = sum(1 for d, _ in blocks if d["reason"] == RXT_REASON)
+    assert rxt == 1 or (rxt == 0 and env.ctl.get(P + "blackbox.merged") >= 1)
 
 
 def test_rst_from_a_closed_port_triggers_a_dump(tcp_env, netns):
