@@ -221,17 +221,23 @@ struct elog_bb_dump_req {
 #define ELOG_BB_STICKY_MAX 8
 
 /* The black box knobs' values at load. */
+#define ELOG_BB_DEFAULT_MODE ELOG_BB_CONTINUAL
+#define ELOG_BB_DEFAULT_SESSION_LIMIT 5000
+#define ELOG_BB_DEFAULT_GLOBAL_LIMIT 262144
+#define ELOG_BB_DEFAULT_AUTO_MODE (-1)
+#define ELOG_BB_DEFAULT_TRIGGER 1
+#define ELOG_BB_DEFAULT_LINGER_S 60
 static inline __s64 elog_bb_knob_default(unsigned int knob)
 {
 	switch (knob) {
-	case ELOG_KNOB_BB_MODE: return ELOG_BB_CONTINUAL;
-	case ELOG_KNOB_BB_SESSION_LIMIT: return 5000;
-	case ELOG_KNOB_BB_GLOBAL_LIMIT: return 262144;
-	case ELOG_KNOB_BB_AUTO_MODE: return -1;
-	case ELOG_KNOB_BB_TRIG_END: return 1;
-	case ELOG_KNOB_BB_TRIG_FULL: return 1;
-	case ELOG_KNOB_BB_TRIG_REQUEST: return 1;
-	case ELOG_KNOB_BB_LINGER_S: return 60;
+	case ELOG_KNOB_BB_MODE: return ELOG_BB_DEFAULT_MODE;
+	case ELOG_KNOB_BB_SESSION_LIMIT: return ELOG_BB_DEFAULT_SESSION_LIMIT;
+	case ELOG_KNOB_BB_GLOBAL_LIMIT: return ELOG_BB_DEFAULT_GLOBAL_LIMIT;
+	case ELOG_KNOB_BB_AUTO_MODE: return ELOG_BB_DEFAULT_AUTO_MODE;
+	case ELOG_KNOB_BB_TRIG_END:
+	case ELOG_KNOB_BB_TRIG_FULL:
+	case ELOG_KNOB_BB_TRIG_REQUEST: return ELOG_BB_DEFAULT_TRIGGER;
+	case ELOG_KNOB_BB_LINGER_S: return ELOG_BB_DEFAULT_LINGER_S;
 	default: return 0;
 	}
 }

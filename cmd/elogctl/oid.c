@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * elogctl OIDs over the provider runtime. Reads never load a provider (an
- * unloaded provider reads as its load-time values: all 0); writes load it,
+ * unloaded provider reads as its load-time values); writes load it,
  * because the value lives in the provider's pinned state.
  */
 #include <errno.h>
@@ -19,22 +19,28 @@ static const char *const suffix[] = {
 	[OID_SKIPPED_RUNS] = "skipped_runs",
 };
 
-/* The black box's controls, every provider's, under its control prefix. */
+/* The black box's controls, every provider's, under its control prefix;
+ * the runtime writes the same values at load (elog_bb_knob_default). */
 static const struct elog_provider_control bb_controls[] = {
 	{ "mode", ELOG_KNOB_BB_MODE, 0, ELOG_BB_MODE_MAX,
-	  "use 0 OFF, 1 TAIL, 2 HEAD, 3 HEAD_AUTO, 4 CONTINUAL or 5 TAIL_AUTO", NULL },
+	  "use 0 OFF, 1 TAIL, 2 HEAD, 3 HEAD_AUTO, 4 CONTINUAL or 5 TAIL_AUTO", NULL,
+	  ELOG_BB_DEFAULT_MODE },
 	{ "session_limit", ELOG_KNOB_BB_SESSION_LIMIT, 1, 1 << 20,
-	  "use 1 to 1048576 events a session keeps", NULL },
+	  "use 1 to 1048576 events a session keeps", NULL, ELOG_BB_DEFAULT_SESSION_LIMIT },
 	{ "global_limit", ELOG_KNOB_BB_GLOBAL_LIMIT, 0, 1 << 20,
-	  "use 0 to 1048576 records all buffers may hold, 128 bytes each", NULL },
+	  "use 0 to 1048576 records all buffers may hold, 128 bytes each", NULL,
+	  ELOG_BB_DEFAULT_GLOBAL_LIMIT },
 	{ "auto_ratio", ELOG_KNOB_BB_AUTO_RATIO, 0, INT32_MAX,
-	  "use 0 or 1 for every new session, N for 1 in N", NULL },
+	  "use 0 or 1 for every new session, N for 1 in N", NULL, 0 },
 	{ "auto_mode", ELOG_KNOB_BB_AUTO_MODE, -1, ELOG_BB_MODE_MAX,
-	  "use -1 for the mode control's value, or a mode 0 to 5", NULL },
-	{ "trigger.end", ELOG_KNOB_BB_TRIG_END, 0, 1, "use 0 or 1", NULL },
-	{ "trigger.full", ELOG_KNOB_BB_TRIG_FULL, 0, 1, "use 0 or 1", NULL },
-	{ "trigger.request", ELOG_KNOB_BB_TRIG_REQUEST, 0, 1, "use 0 or 1", NULL },
-	{ "linger", ELOG_KNOB_BB_LINGER_S, 0, 86400, "use 0 to 86400 seconds", NULL },
+	  "use -1 for the mode control's value, or a mode 0 to 5", NULL,
+	  ELOG_BB_DEFAULT_AUTO_MODE },
+	{ "trigger.end", ELOG_KNOB_BB_TRIG_END, 0, 1, "use 0 or 1", NULL, ELOG_BB_DEFAULT_TRIGGER },
+	{ "trigger.full", ELOG_KNOB_BB_TRIG_FULL, 0, 1, "use 0 or 1", NULL, ELOG_BB_DEFAULT_TRIGGER },
+	{ "trigger.request", ELOG_KNOB_BB_TRIG_REQUEST, 0, 1, "use 0 or 1", NULL,
+	  ELOG_BB_DEFAULT_TRIGGER },
+	{ "linger", ELOG_KNOB_BB_LINGER_S, 0, 86400, "use 0 to 86400 seconds", NULL,
+	  ELOG_BB_DEFAULT_LINGER_S },
 };
 
 static const char *const bb_stat_names[] = {
@@ -161,8 +167,12 @@ int oid_read(const struct oid *o, int64_t *value, struct elog_error *err)
 	if (ret)
 		return ret;
 	ret = elog_rt_open(o->provider, 0, &rt, err);
-	if (ret == -ENODEV)
-		return 0; /* not loaded: load-time values, and stay unloaded */
+	if (ret == -ENODEV) {
+		/* Not loaded: the load-time values, and stay unloaded. */
+		if (o->control && !o->control->text)
+			*value = o->control->initial;
+		return 0;
+	}
 	if (ret)
 		return ret;
 	ret = read_open(rt, o, value, err);

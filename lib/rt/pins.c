@@ -191,6 +191,15 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
 				    strerror(errno));
+	for (i = 0; i < rt->ops->ncontrols; i++) {
+		const struct elog_provider_control *c = &rt->ops->controls[i];
+
+		if (!c->text && c->initial) {
+			ret = elog_rt_knob_set(rt, c->knob, c->initial, err);
+			if (ret)
+				return ret;
+		}
+	}
 	for (i = ELOG_KNOB_BB_FIRST; i < ELOG_KNOB_COUNT; i++) {
 		ret = elog_rt_knob_set(rt, (unsigned int)i, elog_bb_knob_default((unsigned int)i), err);
 		if (ret)

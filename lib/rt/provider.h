@@ -101,6 +101,7 @@ struct elog_provider_control {
 	__s64 min, max;
 	const char *hint;  /* what the accepted values mean */
 	const struct elog_control_text_ops *text; /* NULL: a knob control */
+	__s64 initial;     /* a knob control's value at load (written by the runtime) */
 };
 
 struct elog_provider_ops {

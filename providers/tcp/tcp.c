@@ -47,12 +47,6 @@ static int tcp_load(struct elog_rt *rt, struct elog_error *err)
 	ret = elog_rt_publish_object(rt, skel->obj, err);
 	if (ret)
 		goto out;
-	/* The black box dumps on an RTO and on a reset unless told not to. */
-	ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RTO, 1, err);
-	if (!ret)
-		ret = elog_rt_knob_set(rt, TCP_ELOG_KNOB_TRIG_RST, 1, err);
-	if (ret)
-		goto out;
 	ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_ITER_CMD, path, sizeof(path));
 	if (!ret) {
 		ret = bpf_map__pin(skel->maps.tcp_iter_cmd, path);
@@ -144,27 +138,27 @@ static int tcp_default_changed(struct elog_rt *rt, int value, struct elog_error 
  * (timer_restart_us is ours). */
 static const struct elog_provider_control tcp_controls[] = {
 	{ "net.inet.tcp.eventlog.log_id_limit", TCP_ELOG_KNOB_LOG_ID_LIMIT, -1, INT32_MAX,
-	  "use -1 for unlimited, 0 for none, or a count", NULL },
+	  "use -1 for unlimited, 0 for none, or a count", NULL, 0 },
 	{ "net.inet.tcp.eventlog.timer_restart_us", TCP_ELOG_KNOB_TIMER_RESTART_US, 0, INT32_MAX,
-	  "use 0 to log every timer start, or microseconds", NULL },
+	  "use 0 to log every timer start, or microseconds", NULL, 0 },
 	/* The black box's TCP triggers (its framework controls follow). */
-	{ "net.inet.tcp.eventlog.trigger.rto", TCP_ELOG_KNOB_TRIG_RTO, 0, 1, "use 0 or 1", NULL },
-	{ "net.inet.tcp.eventlog.trigger.rst", TCP_ELOG_KNOB_TRIG_RST, 0, 1, "use 0 or 1", NULL },
+	{ "net.inet.tcp.eventlog.trigger.rto", TCP_ELOG_KNOB_TRIG_RTO, 0, 1, "use 0 or 1", NULL, 1 },
+	{ "net.inet.tcp.eventlog.trigger.rst", TCP_ELOG_KNOB_TRIG_RST, 0, 1, "use 0 or 1", NULL, 1 },
 	{ "net.inet.tcp.eventlog.trigger.retransmits", TCP_ELOG_KNOB_TRIG_RXT, 0, INT32_MAX,
-	  "use 0 for off, or the count of retransmissions that dumps", NULL },
+	  "use 0 for off, or the count of retransmissions that dumps", NULL, 0 },
 	/* Which connections the default enables (tcp_filter.c). */
 	{ "net.inet.tcp.eventlog.filter.lport", TCP_ELOG_KNOB_FILTER_LPORT, 0, 0, NULL,
-	  &tcp_filter_ports_ops },
+	  &tcp_filter_ports_ops, 0 },
 	{ "net.inet.tcp.eventlog.filter.rport", TCP_ELOG_KNOB_FILTER_RPORT, 0, 0, NULL,
-	  &tcp_filter_ports_ops },
+	  &tcp_filter_ports_ops, 0 },
 	{ "net.inet.tcp.eventlog.filter.local_prefix", TCP_ELOG_KNOB_FILTER_LPFX, 0, 0, NULL,
-	  &tcp_filter_prefix_ops },
+	  &tcp_filter_prefix_ops, 0 },
 	{ "net.inet.tcp.eventlog.filter.remote_prefix", TCP_ELOG_KNOB_FILTER_RPFX, 0, 0, NULL,
-	  &tcp_filter_prefix_ops },
+	  &tcp_filter_prefix_ops, 0 },
 	{ "net.inet.tcp.eventlog.filter.cgroup", TCP_ELOG_KNOB_FILTER_CGROUP, 0, 0, NULL,
-	  &tcp_filter_cgroup_ops },
+	  &tcp_filter_cgroup_ops, 0 },
 	{ "net.inet.tcp.eventlog.filter.netns", TCP_ELOG_KNOB_FILTER_NETNS, 0, 0, NULL,
-	  &tcp_filter_netns_ops },
+	  &tcp_filter_netns_ops, 0 },
 };
 
 /* What a black box dump needs to say which connection it is, whatever the

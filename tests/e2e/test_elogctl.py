@@ -13,7 +13,16 @@ from helpers import PIN_ROOT, need, run, wait_until
 from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links, reapers, session_counts,
                                   strace_env, strace_kill)
 
-NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled"]
+NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled", "skipped_runs"]
+# The black box's controls at their load-time values, then its counters
+# (elogctl.8), every provider's under its prefix.
+BLACKBOX = [("mode", 4), ("session_limit", 5000), ("global_limit", 262144), ("auto_ratio", 0),
+            ("auto_mode", -1), ("trigger.end", 1), ("trigger.full", 1), ("trigger.request", 1),
+            ("linger", 60)] + [("blackbox." + n, 0) for n in (
+                "sessions", "refused", "trimmed", "records", "dumps", "dumped", "overwritten",
+                "undelivered", "too_big", "merged")]
+UNLOADED = "".join(f"kern.eventlog.test.{n}: 0\n" for n in NAMES) + \
+    "".join(f"kern.eventlog.test.{n}: {v}\n" for n, v in BLACKBOX)
 
 
 def test_all_lists_every_name(elogctl, fresh_test_provider, testgen):
@@ -36,8 +45,8 @@ def test_all_lists_every_name(elogctl, fresh_test_provider, testgen):
 def test_value_only_and_node_query(elogctl, fresh_test_provider):
     assert elogctl("-n", "kern.eventlog.test.sessions_active").stdout == "0\n"
     out = elogctl("kern.eventlog.test").stdout
-    assert out == "".join(f"kern.eventlog.test.{n}: 0\n" for n in NAMES)
-    assert elogctl("-n", "kern.eventlog.test").stdout == "0\n" * 4
+    assert out == UNLOADED
+    assert elogctl("-n", "kern.eventlog.test").stdout == "".join(l.split(": ")[1] + "\n" for l in out.splitlines())
 
 
 def test_unloaded_provider_reads_zero_without_loading(elogctl, fresh_test_provider):
@@ -55,7 +64,7 @@ def test_internal_test_provider_hidden_unless_loaded_or_named(elogctl, fresh_tes
     assert "kern.eventlog.test." not in elogctl("-a").stdout
     assert "kern.eventlog.test." not in elogctl("kern.eventlog").stdout
     assert "kern.eventlog.tcp.default: " in elogctl("kern.eventlog").stdout
-    assert elogctl("kern.eventlog.test").stdout == "".join(f"kern.eventlog.test.{n}: 0\n" for n in NAMES)
+    assert elogctl("kern.eventlog.test").stdout == UNLOADED
     assert elogctl("-n", "kern.eventlog.test.default").stdout == "0\n"
     assert not os.path.exists(f"{PIN_ROOT}/test"), "naming it loads nothing"
     elogctl("-L", "test")

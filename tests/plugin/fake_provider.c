@@ -60,9 +60,9 @@ static const struct elog_control_text_ops peers_ops = {
 };
 
 static const struct elog_provider_control fake_controls[] = {
-	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets", NULL },
-	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count", NULL },
-	{ "net.fake.eventlog.peers", 4, 0, 0, NULL, &peers_ops },
+	{ "net.fake.eventlog.window", 2, 0, 1000, "use 0 to 1000 packets", NULL, 0 },
+	{ "net.fake.eventlog.budget", 3, -1, INT32_MAX, "use -1 for unlimited, or a count", NULL, 0 },
+	{ "net.fake.eventlog.peers", 4, 0, 0, NULL, &peers_ops, 0 },
 };
 
 static const struct elog_provider_ops fake_ops = {
