@@ -143,6 +143,9 @@ enum elog_bb_reason {
  * DUMP_COMPLETE): this payload, then `events` records of the same session
  * with their original timestamps, oldest first. A schema that declares
  * STRUCT BLACKBOX_DUMP must lay it out exactly so (the provider asserts it).
+ * The records that name the connection (kept apart from the ring) come
+ * first, in the provider's order; the live consumer puts a dump's records
+ * in time order (lib/rt/bb_block.c).
  */
 #define ELOG_BB_DUMP_ID 0xFFFFFFFCu
 struct elog_bb_dump {

@@ -66,19 +66,58 @@ static int hold(struct elog_bb_block *b, const void *rec, size_t len)
 	return 0;
 }
 
-/* The held dump into the window, every record sorted by its opener's time. */
+struct held {
+	uint64_t ts;
+	size_t off;
+};
+
+/*
+ * The held dump into the window, every record sorted by its opener's time,
+ * the opener first and its records oldest first. The kernel sends the
+ * records that name the connection (kept apart from the ring) ahead of the
+ * ring's, in the provider's order: putting them in time order there is a
+ * sort the verifier cannot afford, here an insertion sort of a few moves.
+ */
 static int commit(struct elog_bb_block *b, struct elog_reorder *r)
 {
-	size_t off = 0;
+	struct held *v = NULL;
+	size_t off = 0, n = 0, cap = 0, i, j;
 	int ret = 0;
 
-	while (off < b->used && ret == 0) {
+	while (off < b->used) {
 		uint32_t l;
+		struct elog_event_hdr h;
 
+		if (n == cap) {
+			struct held *p = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (p == NULL) {
+				free(v);
+				return -1;
+			}
+			v = p;
+		}
 		memcpy(&l, b->buf + off, sizeof(l));
-		ret = elog_reorder_add_keyed(r, b->tag, b->buf + off + sizeof(l), l, b->key);
+		memcpy(&h, b->buf + off + sizeof(l), sizeof(h));
+		v[n].ts = h.timestamp;
+		v[n].off = off;
+		/* Stable: equal timestamps keep their order; the opener stays first. */
+		for (j = n; j > 1 && v[j - 1].ts > v[j].ts; j--) {
+			struct held t = v[j - 1];
+
+			v[j - 1] = v[j];
+			v[j] = t;
+		}
+		n++;
 		off += sizeof(l) + l;
 	}
+	for (i = 0; i < n && ret == 0; i++) {
+		uint32_t l;
+
+		memcpy(&l, b->buf + v[i].off, sizeof(l));
+		ret = elog_reorder_add_keyed(r, b->tag, b->buf + v[i].off + sizeof(l), l, b->key);
+	}
+	free(v);
 	b->used = 0;
 	b->open = false;
 	if (b->cap > KEEP_BYTES) {

@@ -168,6 +168,27 @@ static void test_block(void)
 	feed_free(&f);
 }
 
+/* The records that name the connection come first from the kernel, in the
+ * provider's order, older or newer than the ring's first: the block goes
+ * out in time order, the opener first, equal times in arrival order. */
+static void test_block_in_time_order(void)
+{
+	struct feed f;
+
+	feed_init(&f);
+	dump(&f, 0, 9, 200, 5, 'D');
+	live(&f, 0, 9, 40, 's');
+	live(&f, 0, 9, 10, 't');
+	live(&f, 0, 9, 40, 'u');
+	live(&f, 0, 9, 50, '1');
+	live(&f, 0, 9, 60, '2');
+	release(&f, UINT64_MAX);
+	CHECK_STR(f.out.s, "Dtsu12");
+	CHECK_EQ_U(f.out.ts[1], 10);
+	CHECK_EQ_U(elog_reorder_late(f.r), 0);
+	feed_free(&f);
+}
+
 /* Fewer records than announced (a filter, a full ring): held until the
  * release passes its time, then out as a block all the same. */
 static void test_incomplete_flushed_by_time(void)
@@ -268,6 +289,7 @@ int main(void)
 	static const struct th_test tests[] = {
 		TH_TEST(test_keyed),
 		TH_TEST(test_block),
+		TH_TEST(test_block_in_time_order),
 		TH_TEST(test_incomplete_flushed_by_time),
 		TH_TEST(test_ended_by_records),
 		TH_TEST(test_two_rings_same_time),
