@@ -92,9 +92,10 @@ int elog_summary_add(struct elog_summary *s, const struct elog_series_record *r,
 	const struct elog_conn_facts_ops *facts;
 	struct sess *e;
 
-	/* A black box dump's opening record says when the buffer was
+	/* A black box dump's opening record is counted (the dump tally
+	 * below), not given to the analysis: it says when the buffer was
 	 * written out, nothing about the connection. */
-	if (r->rec.hdr.session_id == ELOG_SESSION_ID_NONE || r->rec.hdr.event_id == ELOG_BB_DUMP_ID)
+	if (r->rec.hdr.session_id == ELOG_SESSION_ID_NONE)
 		return 0;
 	facts = elog_conn_facts_find(r->provider_name);
 	if (facts == NULL || facts->analysis == NULL)

@@ -109,15 +109,16 @@ def test_report_times(capture, tmp_path):
         first = min(mine, key=lambda r: r["boot_us"])
         assert conn["start_utc_us"] == 1795312800000000 + t0
         assert first["time"].startswith("2026-11-22T")
-        dt = body["timeline"]["dt"]
-        assert len(dt) == len(mine)
-        assert all(d >= 0 for d in dt), sid
+        # The timeline: one row per event name, each row's times as steps
+        # from the connection's start.
         times = []
-        t = t0
-        for d in dt:
-            t += d
-            times.append(t)
-        assert times == sorted(r["boot_us"] for r in mine)
+        for row in body["timeline"]["rows"]:
+            assert all(d >= 0 for d in row["dt"]), (sid, row["name"])
+            t = t0
+            for d in row["dt"]:
+                t += d
+                times.append(t)
+        assert sorted(times) == sorted(r["boot_us"] for r in mine)
         for g in body["graphs"]:
             for s in g["series"]:
                 assert all(d >= 0 for d in s["dt"][1:]), (sid, s["name"])
