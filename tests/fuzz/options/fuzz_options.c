@@ -23,6 +23,7 @@
 
 #include "args.h"
 #include "elog.h"
+#include "eventlog_abi.h"
 #include "format.h"
 #include "options.h"
 
@@ -56,8 +57,21 @@ static void check_elog(int argc, char **argv)
 		 * argument, newlines included: that is the user's input). */
 		CHECK(err.msg[0] != '\0' && strlen(err.msg) < sizeof(err.msg));
 	} else if (rc == 0) {
-		CHECK(o.mode == ELOG_MODE_CAPTURE || o.mode == ELOG_MODE_READ);
-		if (o.mode == ELOG_MODE_READ) {
+		CHECK(o.mode == ELOG_MODE_CAPTURE || o.mode == ELOG_MODE_READ ||
+		      o.mode == ELOG_MODE_BB_DUMP);
+		if (o.mode == ELOG_MODE_BB_DUMP) {
+			/* --dump takes nothing of another mode. */
+			CHECK(o.bb_dump_provider != NULL &&
+			      in_argv(argc, argv, o.bb_dump_provider));
+			CHECK(o.subscription_count == 0 && o.read_path == NULL &&
+			      o.record_dir == NULL && o.output_kind == ELOG_OUT_TEXT);
+			CHECK(o.bb_dump_scope == ELOG_BB_DUMP_ALL ||
+			      o.bb_dump_scope == ELOG_BB_DUMP_SESSION ||
+			      o.bb_dump_scope == ELOG_BB_DUMP_GROUP);
+			if (o.bb_dump_scope == ELOG_BB_DUMP_GROUP)
+				CHECK(o.bb_dump_log_id != NULL && o.bb_dump_log_id[0] != '\0' &&
+				      strlen(o.bb_dump_log_id) < ELOG_BB_GROUP_NAME_MAX);
+		} else if (o.mode == ELOG_MODE_READ) {
 			CHECK(o.read_path != NULL && o.read_path_count >= 1);
 			CHECK(o.read_paths[0] == o.read_path);
 			CHECK(o.read_path_count <= (size_t)argc);
