@@ -28,20 +28,22 @@ DEFAULT = "kern.eventlog.tcp.default"
 DEMAND = 5
 SESSION_END = 0xFFFFFFFF
 
-# n connection pairs on loopback, the first two clients named rec-grp;
-# each stdin line "more" exchanges data on every pair once more.
+# n connection pairs on loopback, the first two clients named by the log id
+# argv[2] (rec-grp by default); each stdin line "more" exchanges data on every
+# pair once more.
 WORK = r'''
 import json, socket, struct, sys
 SO_COOKIE = 57
 def cookie(s):
     return struct.unpack("<Q", s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
 n = int(sys.argv[1])
+name = (sys.argv[2] if len(sys.argv) > 2 else "rec-grp").encode()
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(64)
 pairs = []
 for i in range(n):
     c = socket.create_connection(l.getsockname()); a, _ = l.accept()
     if i < 2:
-        c.setsockopt(socket.IPPROTO_TCP, 82, b"rec-grp")
+        c.setsockopt(socket.IPPROTO_TCP, 82, name)
     pairs.append((c, a))
 def exchange(k):
     for c, a in pairs:
@@ -250,14 +252,17 @@ def fnv1a(name):
 
 def test_dump_by_log_id(tcp_env, netns, tmp_path):
     """Sessions named with TCP_EVENTLOG_LOG_ID carry its hash (the kernel's
-    and elog's are one function), and --log-id dumps them, only them."""
+    and elog's are one function), and --log-id dumps them, only them. The
+    name is this run's own: an earlier test's closed sessions keep their
+    buffers for the linger time, and a shared name would dump them too."""
     env = tcp_env
+    grp = "rec-grp-%d" % os.getpid()
     env.ctl.set(DEFAULT, 1)
     env.ctl.set(P + "mode", MODE["TAIL"])
     d = str(tmp_path / "dumps")
     rec = Recorder(env, d)
     rec.start()
-    work = subprocess.Popen(["ip", "netns", "exec", netns, PYTHON, "-c", WORK, "3"],
+    work = subprocess.Popen(["ip", "netns", "exec", netns, PYTHON, "-c", WORK, "3", grp],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     env.procs.append(work)
     info = json.loads(work.stdout.readline())
@@ -268,15 +273,15 @@ def test_dump_by_log_id(tcp_env, netns, tmp_path):
         _, _, recs = read_capture(os.path.join(d, ln["file"]))
         named[ln["session"]] = (ln["log_id"], dump_info({"payload": recs[0].payload})["group"])
     for c in info["clients"][:2]:
-        assert named[c] == ("rec-grp", fnv1a("rec-grp")), named[c]
+        assert named[c] == (grp, fnv1a(grp)), named[c]
     for c in info["clients"][2:] + info["servers"]:
         assert named[c] == (None, 0), named[c]
     work.stdin.write("more\n"); work.stdin.flush(); assert work.stdout.readline() == "ok\n"
-    assert dump_cmd(env, "--log-id", "rec-grp").stdout == "tcp: 2 sessions dumped\n"
+    assert dump_cmd(env, "--log-id", grp).stdout == "tcp: 2 sessions dumped\n"
     rec.wait_lines(n + 2)
     assert sorted((l["session"], l["log_id"]) for l in rec.lines()[n:]) == \
-        sorted((c, "rec-grp") for c in info["clients"][:2])
-    assert all(l["file"].startswith("rec-grp_") for l in rec.lines()[n:])
+        sorted((c, grp) for c in info["clients"][:2])
+    assert all(l["file"].startswith(grp + "_") for l in rec.lines()[n:])
     rec.stop()
     work.stdin.write("close\n"); work.stdin.flush()
     work.wait(timeout=10)
