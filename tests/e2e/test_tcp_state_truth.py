@@ -53,16 +53,23 @@ try:
         return int(v[k.index("TCPTimeouts")])
     quiet = []
     for i in range(bursts):
-        before = timeouts()
+        def rto_us():
+            return int.from_bytes(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)[8:12],
+                                  "little")  # tcpi_rto
+        before, rto_max = timeouts(), rto_us()
         c.sendall(b"x" * ((20, 100, 400, 1000)[i % 4] << 10))
         for _ in range(1000):
             info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+            rto_max = max(rto_max, int.from_bytes(info[8:12], "little"))
             if int.from_bytes(info[24:28], "little") == 0:  # tcpi_unacked
                 break
             time.sleep(0.01)
-        # Quiet for longer than the retransmission timeout last armed:
-        # after timeouts it may be backed off (0.4 s, 0.8 s).
-        time.sleep(quiet_s if timeouts() == before else 3 * quiet_s)
+        # Quiet for longer than the retransmission timeout last armed: after
+        # timeouts it is backed off (0.4, 0.8, 1.6 s ...) until a fresh RTT
+        # sample, and the timer the last ACK stopped lazily may have been
+        # armed with the largest value seen during the burst.
+        wait = quiet_s if timeouts() == before else 3 * quiet_s
+        time.sleep(max(wait, rto_max / 1e6 + 0.1))
         t0 = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1000
         info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
         quiet.append({"t": t0, "info": info.hex()})
