@@ -269,7 +269,7 @@ if ('attrib', 'no-ring') in d and ('attrib', 'no-delivery') in d and cepg:
            "the BPF time and nothing off the flat-out cost). "
            + f"The hooks alone take ~{hook_ns:.0f} of the ~{budget_ns:.0f} ns per event the "
            f"budget allows, and there is no cheaper hook on these kernels (fentry/fexit "
-           f"cannot load, SPEC §5).")
+           f"cannot load here).")
     if all(k in prim for k in ('ring_same', 'ring_batched', 'ring_other')):
         rs, rb, ro = prim['ring_same'], prim['ring_batched'], prim['ring_other']
         dearer = rb > rs + 10
@@ -301,7 +301,7 @@ per-round ratios].)
 
 **1. Cost of the provider and of capturing.**
 *Loaded, no subscriber*: no per-packet hook is attached without a subscriber
-(SPEC §4), so nothing runs per packet: attributed **{load_pct:+.1f} %** CPU per
+(docs/linux-mapping.md, "Hooks of the provider"), so nothing runs per packet: attributed **{load_pct:+.1f} %** CPU per
 byte (flat out {load_r[0]:.3f} [{load_r[1]:.2f}-{load_r[2]:.2f}]); target ≤ 1 %: {V(load_pct <= 1)}.
 *Subscribed, sessions disabled*: the per-packet and timer hooks are attached
 and, with no session enabled anywhere, return after one array read
@@ -376,7 +376,7 @@ export of the same capture (its default one-line text) takes **{x:.1f}×** as lo
 
 **5. Bytes per event.** A plain capture of bulk transfer averages **{bpe:.2f}
 bytes per event** (target ≤ 64: {V(bpe <= 64)}). The file format is upstream's byte
-for byte (SPEC §8: a 32-byte record header), so an event is 32 + its schema
+for byte (elog(5): a 32-byte record header), so an event is 32 + its schema
 payload: IN {mshare('IN')[1]:.0f} bytes, OUT and ACK {mshare('OUT')[1]:.0f}, USER_SEND and RTT {mshare('RTT')[1] or 56:.0f},
 TIMER_START {mshare('TIMER_START')[1] or 48:.0f}; the average is a property of the event mix
 ({100.0 * small / mtot:.0f} % of the events are smaller than 64 bytes; IN is {mshare('IN')[0]:.0f} %, TIMER_START

@@ -19,7 +19,7 @@
 
 #include "textline.h"
 
-#define ELOG_MAX_SUBSCRIPTIONS 32 /* SPEC §4: up to 32 providers per subscriber */
+#define ELOG_MAX_SUBSCRIPTIONS 32 /* up to 32 providers per subscriber (ELOG_MAX_PROVIDERS) */
 #define ELOG_BUFFER_MIN (64u * 1024u)
 #define ELOG_BUFFER_MAX ((1u << 30) - 1u)
 #define ELOG_BUFFER_DEFAULT (512u * 1024u)

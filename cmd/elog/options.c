@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * elog(1) command line (SPEC §7, upstream notes §4.1). Everything is
+ * elog(1) command line (the options of FreeBSD's elog, man/elog.1). Everything is
  * validated here, once, with one checked number parser, so the capture and
  * decode modes only ever see correct values. Nothing is printed: problems
  * come back in an elog_error for main() to report.
@@ -233,7 +233,7 @@ static int parse_subscription(struct elog_options *o, const char *provider, int 
 			(*optind_p)++;
 		}
 	}
-	/* Session lifecycle events always reach a subscriber (SPEC §3). */
+	/* Session lifecycle events always reach a subscriber (SESSION keyword). */
 	sub->keywords |= ELOG_KEYWORD_SESSION;
 	o->subscription_count++;
 	return 0;

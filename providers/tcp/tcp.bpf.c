@@ -27,7 +27,7 @@
  *   iter/tcp                  state dump, default 2 / -1
  *
  * fentry/fexit and kprobes are not available on the target kernels; every
- * hook here is a tracepoint or a networking hook (linux-bpf-notes.md).
+ * hook here is a tracepoint or a networking hook (docs/linux-mapping.md, "Hooks of the provider").
  *
  * Kernel structures are read with plain loads through the BTF pointers the
  * hooks have (tracepoint arguments, bpf_skc_to_tcp_sock(), bpf_rdonly_cast()):

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * TCP provider, BPF half: the TCP_EVENTLOG socket option (SPEC §5).
+ * TCP provider, BPF half: the TCP_EVENTLOG socket option (docs/linux-mapping.md, "TCP_EVENTLOG (81)").
  *
  * setsockopt(fd, IPPROTO_TCP, TCP_EVENTLOG, &int, 4) enables (non-zero) or
  * disables the socket's session and returns 0; getsockopt returns 0 or 1.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Privilege (issue 7, item 7): who may capture and change controls, and who
+"""Privilege: who may capture and change controls, and who
 may read what eventlog leaves on the system.
 
 * A non-root user (uid 65534), and root without one of CAP_BPF, CAP_PERFMON,

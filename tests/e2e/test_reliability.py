@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Reliability under faults (issue 7, items 1, 2, 3 and 5), driven by the
+"""Reliability under faults, driven by the
 test provider and elog-testgen so that every expected event is known:
 
 * SIGKILL of elog mid-capture: the file decodes every complete event with

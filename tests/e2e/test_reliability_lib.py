@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Helpers for the reliability, privilege and soak tests (issue 7).
+"""Helpers for the reliability, privilege and soak tests.
 
 No tests here: kernel-object accounting through bpftool (scoped to one
 provider, so other captures on the machine do not perturb the counts), a
-capture reader that tolerates a cut tail (written from elog(5), SPEC §8,
+capture reader that tolerates a cut tail (written from elog(5),
 independent of lib/), process facts from /proc, and a tmpfs that is always
 unmounted."""
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Malformed TCP_EVENTLOG arguments (issue 7, item 6; SPEC §5), from an
+"""Malformed TCP_EVENTLOG arguments (docs/linux-mapping.md, "TCP_EVENTLOG (81)"), from an
 unprivileged process inside a network namespace: every malformed call fails
 with EINVAL and changes nothing, on that socket or any other.
 
@@ -120,8 +120,8 @@ def test_malformed_tcp_eventlog_is_einval_and_isolated(exclusive_provider, tcp_e
     assert len(t_ip) == 1, "t's state once, from the well-formed call: the malformed ones enabled nothing"
     first = next(rec for rec in recs if rec.session == t_ip[0].session)
     assert first.id == SESSION_CREATE, "its session starts with SESSION_CREATE"
-    # Enabling an established socket emits its state, in this order (SPEC
-    # §5; docs/linux-mapping.md, TCP_EVENTLOG): SESSION_CREATE, its
+    # Enabling an established socket emits its state, in this order
+    # (docs/linux-mapping.md, TCP_EVENTLOG): SESSION_CREATE, its
     # addresses, CONN_PARAMS (synchronized), CONN_OWNER, and only then
     # anything else (its segments).
     t_recs = [rec for rec in recs if rec.session == t_ip[0].session]

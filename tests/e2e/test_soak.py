@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Soak (issue 7, item 4): many short TCP connections under two captures,
+"""Soak: many short TCP connections under two captures,
 every fourth one ended by RST.
 
 SOAK_CONNECTIONS connections (default 10,000: about 8 s here, so CI runs

@@ -21,7 +21,7 @@ import pytest
 
 PYTHON = "/usr/bin/python3"
 
-# Schema facts the independent checks need (schemas/tcp.src, SPEC §3).
+# Schema facts the independent checks need (schemas/tcp.src).
 SESSION_CREATE = 0xFFFFFFFE
 SESSION_END = 0xFFFFFFFF
 DUMP_COMPLETE = 0xFFFFFFFD
@@ -45,7 +45,7 @@ LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
 
 def _schema_filters():
     """id -> (level, keywords) of every event, read from schemas/tcp.src
-    itself (KEYWORD n is bit n-1; SPEC §3), not from generated code."""
+    itself (KEYWORD n is bit n-1), not from generated code."""
     path = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "tcp.src")
     kw = {"SESSION": KW_SESSION}
     out = {SESSION_CREATE: (INFO, KW_SESSION), SESSION_END: (INFO, KW_SESSION),
@@ -403,7 +403,7 @@ def parse_text(text):
     return out
 
 
-# ---- the independent ELOG v1 reader (elog(5), SPEC §8) ----
+# ---- the independent ELOG v1 reader (man/elog.5) ----
 
 class Record:
     __slots__ = ("length", "cpu", "provider", "ts", "session", "id", "tid", "payload")

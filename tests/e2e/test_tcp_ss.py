@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""CONN_PARAMS against `ss -ti` (issue 4, item 5): in a held-open loopback
+"""CONN_PARAMS against `ss -ti`: in a held-open loopback
 connection, both ends' CONN_PARAMS agree with what ss reports for the same
 socket: window scales, MSS (the CONN_PARAMS mss field and the last MSS
 event), SACK, timestamps, ECN and the congestion control.
