@@ -105,11 +105,16 @@ static int transition(struct elog_rt *rt, int before, int after, struct elog_err
  * just deactivated: non-sleepable programs run inside RCU read sections and
  * MEMBARRIER_CMD_GLOBAL is a synchronize_rcu(). Sleepable programs (the
  * test provider's syscall commands) use RCU tasks trace and are not covered;
- * their callers run synchronously before a capture stops.
+ * their callers run synchronously before a capture stops. Without it the
+ * final counts could miss a delivery still in flight, so a failure is an
+ * error, not a guess.
  */
-static void wait_for_programs(void)
+static int wait_for_programs(struct elog_rt *rt, struct elog_error *err)
 {
-	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+		return elog_rt_errf(err, errno, "%s: wait for running programs (membarrier): %s",
+				    rt->ops->name, strerror(errno));
+	return 0;
 }
 
 int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
@@ -150,7 +155,9 @@ static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64
 	if (ret)
 		return ret;
 	if (delivered && dropped) {
-		wait_for_programs();
+		ret = wait_for_programs(rt, err);
+		if (ret)
+			return ret;
 		ret = elog_rt_sub_counts(rt, (int)slot, delivered, dropped, err);
 		if (ret)
 			return ret;
