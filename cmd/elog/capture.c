@@ -173,7 +173,14 @@ static int sink_out(void *arg, unsigned tag, const void *rec, size_t len)
 	if (c->json) {
 		n = elog_json_format(c->json, ELOG_JSON_LINE_MAX, &h, s->req->provider, s->desc, utc,
 				     payload, len - sizeof(h));
-		if (n && fwrite(c->json, 1, n, stdout) != n)
+		/* As -r: a record no JSON line can hold stops the capture with
+		 * an error rather than vanishing. */
+		if (n == 0) {
+			elog_errorf(&c->err, E2BIG, "%s event %u too large for a JSON line",
+				    s->req->provider, h.event_id);
+			return -1;
+		}
+		if (fwrite(c->json, 1, n, stdout) != n)
 			goto write_error;
 		return 0;
 	}
