@@ -19,6 +19,18 @@
 #             on the CPUs where the capture's segment records are made;
 #             needs $BENCH_HELP/placebo.bpf.o and its loader bench/placebo,
 #             which bench/run.sh builds)
+#   trace     capture at level TRACE (every event, as a buffered session
+#             keeps them)
+#   tail      the black box as in production: default 1, mode 1 (TAIL: every
+#             session keeps its newest session_limit events in the kernel),
+#             the recorder running (elog -c tcp --record DIR: it subscribes,
+#             so the per-packet hooks run), no trigger firing: trigger.rst
+#             off (iperf3 ends its flow with an RST), the others at their
+#             defaults (blackbox.dumps counts any that fired, and the files
+#             the recorder wrote are counted)
+#   ratio100  the same with auto_ratio 100 (one session in 100 buffered)
+#   (both with timer_restart_us=0, as capture, so the hooks see the same
+#   events)
 #
 # Ablations of capture, for the attribution series (-S): the same capture with
 # the provider loaded from a bench build that leaves part of every record's
@@ -223,6 +235,15 @@ ns_segs() {
 	ip netns exec "$NS" awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $12, $11; exit }' /proc/net/snmp
 }
 
+# bb_counters: "sessions dumps refused trimmed" of the black box, so far.
+bb_counters() {
+	local k v=()
+	for k in sessions dumps refused trimmed; do
+		v+=("$("$ELOGCTL" -n net.inet.tcp.eventlog.blackbox.$k)")
+	done
+	echo "${v[*]}"
+}
+
 # Our capture tool holds the per-packet hooks' links (they are not pinned):
 # an fd of a link of the pinned egress program.
 hooks_attached() {
@@ -252,8 +273,17 @@ run_one() {
 	esac
 	case $mode in
 	coalesced) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=50000 >/dev/null ;;
-	loaded | disabled | capture | zstd | no-ring | no-delivery | cap-*)
+	loaded | disabled | capture | trace | zstd | no-ring | no-delivery | cap-* | tail | ratio100)
 		"$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
+	esac
+	local bb0=
+	case $mode in
+	tail | ratio100)
+		# trigger.rst off: iperf3 ends its flow with an RST.
+		"$ELOGCTL" net.inet.tcp.eventlog.mode=1 net.inet.tcp.eventlog.trigger.rst=0 \
+			net.inet.tcp.eventlog.auto_ratio="$([ "$mode" = ratio100 ] && echo 100 || echo 0)" >/dev/null
+		bb0=$(bb_counters)
+		;;
 	esac
 
 	ip netns exec "$NS" iperf3 -s -1 -p $PORT -B 127.0.0.1 >"$out.server" 2>&1 &
@@ -261,10 +291,10 @@ run_one() {
 	wait_for 5 sh -c "ip netns exec $NS ss -ltnH | grep -q ':$PORT '" || die "iperf3 server did not start"
 
 	case $mode in
-	disabled | capture | coalesced | zstd | no-ring | no-delivery | cap-*)
+	disabled | capture | trace | coalesced | zstd | no-ring | no-delivery | cap-*)
 		if [ "$mode" != disabled ] && [ "$mode" != zstd ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
-			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog" 2>"$out.tool" &
+			"$ELOG" -c tcp "$([ "$mode" = trace ] && echo TRACE || echo VERBOSE)" -b 4M -s -o "$out.elog" 2>"$out.tool" &
 		elif [ "$mode" = zstd ]; then
 			"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
 			"$ELOG" -c tcp VERBOSE -b 4M -s -o "$out.elog.zst" 2>"$out.tool" &
@@ -273,6 +303,14 @@ run_one() {
 		fi
 		tool_pid=$!
 		wait_for 10 hooks_attached || die "elog did not subscribe"
+		sleep 0.2
+		;;
+	tail | ratio100)
+		"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
+		rm -rf "$out.rec"
+		"$ELOG" -c tcp --record "$out.rec" 2>"$out.tool" &
+		tool_pid=$!
+		wait_for 10 hooks_attached || die "the recorder did not subscribe"
 		sleep 0.2
 		;;
 	tcpdump)
@@ -335,7 +373,24 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
-	case $mode in capture | coalesced | zstd | no-ring | no-delivery | cap-*) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
+	case $mode in capture | trace | coalesced | zstd | no-ring | no-delivery | cap-*) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
+	if [ -n "$bb0" ]; then
+		"$ELOGCTL" kern.eventlog.tcp.default=0 net.inet.tcp.eventlog.mode=4 net.inet.tcp.eventlog.auto_ratio=0 \
+			net.inet.tcp.eventlog.trigger.rst=1 >/dev/null
+		# Sessions given a buffer (the flow's two ends and iperf3's control
+		# connection, or the few auto_ratio picked), dumps and files made.
+		local bb1 k i=0
+		read -r -a bb0 <<<"$bb0"
+		read -r -a bb1 <<<"$(bb_counters)"
+		for k in bb_sessions bb_dumps bb_refused bb_trimmed; do
+			record "$PART" "$mode" "$run" "$k" "$((bb1[i] - bb0[i]))"
+			i=$((i + 1))
+		done
+		record "$PART" "$mode" "$run" bb_files "$(find "$out.rec" -name '*.elog' | wc -l)"
+		# Why any dump was made, kept: the index lines without the files.
+		[ ! -e "$out.rec/index.jsonl" ] || cp "$out.rec/index.jsonl" "$out.index"
+		rm -rf "$out.rec"
+	fi
 
 	cpu=$(cpu_busy_seconds "$c0" "$c1")
 	read -r bytes bps secs < <(python3 -c '
@@ -343,7 +398,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(e["bytes"], e["bits_per_second"], e["seconds"])' "$out.json")
 	case $mode in
-	disabled | capture | coalesced | zstd | no-ring | no-delivery | cap-*)
+	disabled | capture | trace | coalesced | zstd | no-ring | no-delivery | cap-*)
 		events=$(awk '/Events received:/ { print $3 }' "$out.tool")
 		dropped=$(awk '/Dropped events:/ { print $3 }' "$out.tool")
 		f=$out.elog

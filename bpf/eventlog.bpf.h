@@ -274,6 +274,7 @@ static __always_inline void elog__emit_slot(__u32 slot, int targeted, __u8 level
 #define ELOG_BB_MAX_CHUNKS 65536 /* the most global_limit can allow, in chunks */
 #define ELOG_BB_MAX_SESSIONS 65536
 #define ELOG_BB_STICKY ELOG_BB_STICKY_MAX
+#define ELOG_EEXIST 17 /* errno.h's: BPF objects do not include it */
 
 struct elog_bb_slot {
 	struct elog_event_hdr hdr;
@@ -440,6 +441,7 @@ static __always_inline struct elog_bb_slot *elog__bb_slot(__u64 sid, struct elog
 	struct elog_bb_stats *st;
 	__u32 zero = 0;
 	__u64 n = seq / ELOG_BB_CHUNK_RECS, max = m->max_chunks;
+	long err;
 
 	if (!max)
 		return 0;
@@ -456,8 +458,15 @@ static __always_inline struct elog_bb_slot *elog__bb_slot(__u64 sid, struct elog
 		blank = bpf_map_lookup_elem(&elog_bb_zero, &zero);
 		if (!st || !blank)
 			return 0;
-		if (st->records + ELOG_BB_CHUNK_RECS > (__u64)elog__knob(ELOG_KNOB_BB_GLOBAL_LIMIT) ||
-		    bpf_map_update_elem(&elog_bb_buf, &key, &blank->c, BPF_NOEXIST)) {
+		err = -1;
+		if (st->records + ELOG_BB_CHUNK_RECS <= (__u64)elog__knob(ELOG_KNOB_BB_GLOBAL_LIMIT))
+			err = bpf_map_update_elem(&elog_bb_buf, &key, &blank->c, BPF_NOEXIST);
+		/* Another CPU's event of this session made the chunk since
+		 * the lookup (head is shared, so two events can start one
+		 * chunk at once): theirs is the one to use. */
+		if (err == -ELOG_EEXIST) {
+			c = bpf_map_lookup_elem(&elog_bb_buf, &key);
+		} else if (err) {
 			/* Full: the buffer stays the chunks it has (a ring of
 			 * them in TAIL); none yet is a session refused. */
 			if (!m->trimmed) {

@@ -52,8 +52,9 @@ test-truncation: $(BIN)/elog
 	@sh tests/golden/truncate.sh $(BIN)/elog tests/golden/sample.elog
 
 # The verdict logic of bench/report.py, the sample sorting of
-# bench/profile.py and the A/B table of bench/ab_report.py, on made-up
-# results (no benchmark is run).
+# bench/profile.py, the A/B table of bench/ab_report.py and the black
+# box's table of bench/bb_report.py, on made-up results (no benchmark is
+# run).
 test-bench-report:
 	@echo "== tests/bench"
 	$(Q)/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/bench

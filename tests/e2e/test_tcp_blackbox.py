@@ -136,6 +136,29 @@ for name in ids:
         c.close(); a.close()
 out(res=res)
 ''',
+    # One connection moving argv[2] bytes, a process at each end (so both
+    # CPUs log events of both sessions), then each end asks for its dump.
+    "bulk": r'''
+c, a = pair(l)
+n = int(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    got = 0
+    while got < n:
+        b = a.recv(1 << 20)
+        if not b:
+            break
+        got += len(b)
+    os._exit(0 if got == n else 1)
+buf = b"b" * (1 << 20)
+for _ in range(n >> 20):
+    c.sendall(buf)
+_, st = os.waitpid(pid, 0)
+e = [try_set(s, DUMP, struct.pack("<i", 0)) for s in (c, a)]
+time.sleep(0.3)
+out(received=st == 0, err=e, client=cookie(c), server=cookie(a))
+c.close(); a.close()
+''',
     # Two named connections in TAIL; one closes; a dump by id from the other.
     "group": r'''
 (c1, a1), (c2, a2) = pair(l), pair(l)
@@ -329,6 +352,31 @@ def test_auto_ratio_over_real_connections_follows_the_rule(tcp_env, netns):
     assert not wrong, wrong[:10]
     picked = sum(on for _, on in socks)
     assert 50 <= picked <= 150, picked
+
+
+def test_a_busy_connection_grows_its_buffer_to_session_limit(tcp_env, netns):
+    # Both ends' events come from both CPUs: two events can start the same
+    # chunk at once, and the second must use the first's chunk, not take
+    # the failed insert for global_limit (the buffer would stop growing and
+    # be counted as trimmed).
+    env = tcp_env
+    env.ctl.set(DEFAULT, 1)
+    env.ctl.set(P + "mode", MODE["TAIL"])
+    env.ctl.set(P + "session_limit", 32000)  # 2000 chunks each: far below global_limit
+    trimmed, refused = env.ctl.get(P + "blackbox.trimmed"), env.ctl.get(P + "blackbox.refused")
+    cap = env.capture("bulk.elog", "TRACE", extra=("-b", "16M"))  # both dumps whole
+    info = run_workload(netns, "bulk", 1 << 31)
+    cap.stop()
+    assert info["received"] and info["err"] == [0, 0], info
+    assert env.ctl.get(P + "blackbox.trimmed") - trimmed == 0
+    assert env.ctl.get(P + "blackbox.refused") - refused == 0
+    hdr, _, recs = read_capture(cap.path)
+    assert hdr["dropped"] == 0
+    for end in ("client", "server"):
+        d = [x for x in dumps_of(recs, info[end]) if x["reason"] == REASON["REQUEST"]]
+        # The ring full, plus the identity records kept apart that it
+        # no longer holds (at most the 8 kinds the provider lists).
+        assert len(d) == 1 and 32000 <= d[0]["events"] <= 32008, (end, d)
 
 
 def test_connections_sharing_a_log_id_are_in_or_out_together(tcp_env, netns):
