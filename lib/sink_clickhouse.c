@@ -152,7 +152,8 @@ struct elog_ch {
 
 	/* The batch: rows per table, and the raw records they came from. */
 	struct buf raw;
-	uint64_t batch_rows, batch_first_seq;
+	/* A replayed batch skips what the server holds: its seqs have gaps. */
+	uint64_t batch_rows, batch_first_seq, batch_last_seq;
 	size_t batch_bytes;
 	uint64_t batch_started_ms;
 	uint64_t next_seq;
@@ -712,6 +713,7 @@ static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc 
 		ch->batch_first_seq = seq;
 		ch->batch_started_ms = now_ms();
 	}
+	ch->batch_last_seq = seq;
 	return 0;
 }
 
@@ -855,7 +857,7 @@ static int spill_batch(struct elog_ch *ch, struct elog_error *err)
 
 static int send_batch(struct elog_ch *ch, struct elog_error *err)
 {
-	uint64_t last = ch->batch_first_seq + ch->batch_rows - 1;
+	uint64_t last = ch->batch_last_seq;
 
 	if (ch->batch_rows == 0)
 		return 0;
