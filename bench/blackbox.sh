@@ -11,8 +11,8 @@
 #      / ratio100 (the same, auto_ratio 100), interleaved rounds: busy CPU
 #      per byte and throughput (part bb), then the same modes with BPF
 #      statistics on (part bbattrib): the CPU each adds by attribution,
-#      BPF run time plus the tool's own CPU, per GB; its per-program BPF
-#      time (part bbprog) for the breakdown
+#      BPF run time of the run's own programs plus the tool's own CPU, per
+#      GB; their per-program BPF time (part bbprog) for the breakdown
 #   2  auto_ratio 100: the ratio100 rows of 1
 #   3  N concurrent connections (default 10000) in TAIL, session_limit 5000,
 #      global_limit at its default, the recorder running, the session filter
@@ -79,10 +79,10 @@ if [ "$BULK" = 1 ]; then
 	# 1-2.
 	bench/bulk.sh -p bb -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
 	bench/bulk.sh -S -p bbattrib -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
-	for f in "$BENCH_OUT"/bbattrib/*.bpf; do
+	for f in "$BENCH_OUT"/bbattrib/*.bpfown; do
 		[ -e "$f" ] || continue
 		b=${f##*/}
-		b=${b%.bpf}
+		b=${b%.bpfown}
 		# Programs of one name summed (a provider may load two).
 		awk -v mode="${b%.*}" -v run="${b##*.}" '{ n[$1] += $2; t[$1] += $3 }
 			END { for (p in n) printf "bbprog\t%s\t%s\t%s_runs\t%d\nbbprog\t%s\t%s\t%s_ns\t%d\n", mode, run, p, n[p], mode, run, p, t[p] }' \
