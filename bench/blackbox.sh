@@ -81,10 +81,10 @@ if [ "$BULK" = 1 ]; then
 	bench/bulk.sh -S -p bbattrib -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
 	for f in "$BENCH_OUT"/bbattrib/*.bpfown; do
 		[ -e "$f" ] || continue
-		b=${f##*/}
-		b=${b%.bpfown}
+		n=${f##*/}
+		n=${n%.bpfown}
 		# Programs of one name summed (a provider may load two).
-		awk -v mode="${b%.*}" -v run="${b##*.}" '{ n[$1] += $2; t[$1] += $3 }
+		awk -v mode="${n%.*}" -v run="${n##*.}" '{ n[$1] += $2; t[$1] += $3 }
 			END { for (p in n) printf "bbprog\t%s\t%s\t%s_runs\t%d\nbbprog\t%s\t%s\t%s_ns\t%d\n", mode, run, p, n[p], mode, run, p, t[p] }' \
 			"$f" >>"$BENCH_OUT/results.tsv"
 	done
