@@ -11,8 +11,8 @@
 #      / ratio100 (the same, auto_ratio 100), interleaved rounds: busy CPU
 #      per byte and throughput (part bb), then the same modes with BPF
 #      statistics on (part bbattrib): the CPU each adds by attribution,
-#      BPF run time plus the tool's own CPU, per GB; its per-program BPF
-#      time (part bbprog) for the breakdown
+#      BPF run time of the run's own programs plus the tool's own CPU, per
+#      GB; their per-program BPF time (part bbprog) for the breakdown
 #   2  auto_ratio 100: the ratio100 rows of 1
 #   3  N concurrent connections (default 10000) in TAIL, session_limit 5000,
 #      global_limit at its default, the recorder running, the session filter
@@ -25,7 +25,8 @@
 #      option; elog --dump --session), each from just before the trigger to
 #      its line in the recorder's index.jsonl with its file there (part bblat)
 #
-#   bench/blackbox.sh [-r ROUNDS] [-t SECONDS] [-n CONNS] [-k EXCHANGES] [-d DUMPS]
+#   bench/blackbox.sh [-r ROUNDS] [-t SECONDS] [-n CONNS] [-k EXCHANGES] [-d DUMPS] [-B]
+# (-B: parts 3-4 only, added to the results of 1-2 already in $BENCH_OUT)
 # Needs root, iperf3, bpftool, clang and a build (make). Results, table.txt,
 # table.md and conditions.txt in $BENCH_OUT (default build/bench/bb-<UTC time>).
 set -euo pipefail
@@ -40,14 +41,16 @@ SECS=5
 CONNS=10000
 EXCH=20
 DUMPS=20
-while getopts "r:t:n:k:d:" opt; do
+BULK=1
+while getopts "r:t:n:k:d:B" opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	n) CONNS=$OPTARG ;;
 	k) EXCH=$OPTARG ;;
 	d) DUMPS=$OPTARG ;;
-	*) echo "usage: blackbox.sh [-r ROUNDS] [-t SECONDS] [-n CONNS] [-k EXCHANGES] [-d DUMPS]" >&2; exit 1 ;;
+	B) BULK=0 ;;
+	*) echo "usage: blackbox.sh [-r ROUNDS] [-t SECONDS] [-n CONNS] [-k EXCHANGES] [-d DUMPS] [-B]" >&2; exit 1 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces)"
@@ -61,29 +64,35 @@ mkdir -p "$BENCH_HELP"
 # What bpf_stats add per program run (bench/bulk.sh -S subtracts it).
 clang -O2 -target bpf -Wall -Werror -c bench/nop.bpf.c -o "$BENCH_HELP/nop.bpf.o"
 
-{
-	echo "date_utc_start: $(date -u '+%Y-%m-%d %H:%M:%S')"
-	echo "nproc: $(nproc)"
-	echo "kernel: $(uname -r)"
-	echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "tcp_congestion_control: $(sysctl -n net.ipv4.tcp_congestion_control)"
-	echo "source: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
-	echo "uptime_start: $(uptime)"
-	echo "settings: bulk $ROUNDS rounds x ${SECS}s (twice: without and with bpf_stats); $CONNS connections x $EXCH exchanges; $DUMPS dumps per trigger"
-} >"$BENCH_OUT/conditions.txt"
+if [ "$BULK" = 1 ]; then
+	{
+		echo "date_utc_start: $(date -u '+%Y-%m-%d %H:%M:%S')"
+		echo "nproc: $(nproc)"
+		echo "kernel: $(uname -r)"
+		echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+		echo "tcp_congestion_control: $(sysctl -n net.ipv4.tcp_congestion_control)"
+		echo "source: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
+		echo "uptime_start: $(uptime)"
+		echo "settings: bulk $ROUNDS rounds x ${SECS}s (twice: without and with bpf_stats); $CONNS connections x $EXCH exchanges; $DUMPS dumps per trigger"
+	} >"$BENCH_OUT/conditions.txt"
 
-# 1-2.
-bench/bulk.sh -p bb -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
-bench/bulk.sh -S -p bbattrib -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
-for f in "$BENCH_OUT"/bbattrib/*.bpf; do
-	[ -e "$f" ] || continue
-	b=${f##*/}
-	b=${b%.bpf}
-	# Programs of one name summed (a provider may load two).
-	awk -v mode="${b%.*}" -v run="${b##*.}" '{ n[$1] += $2; t[$1] += $3 }
-		END { for (p in n) printf "bbprog\t%s\t%s\t%s_runs\t%d\nbbprog\t%s\t%s\t%s_ns\t%d\n", mode, run, p, n[p], mode, run, p, t[p] }' \
-		"$f" >>"$BENCH_OUT/results.tsv"
-done
+	# 1-2.
+	bench/bulk.sh -p bb -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
+	bench/bulk.sh -S -p bbattrib -r "$ROUNDS" -t "$SECS" -m "base capture trace tail ratio100"
+	for f in "$BENCH_OUT"/bbattrib/*.bpfown; do
+		[ -e "$f" ] || continue
+		n=${f##*/}
+		n=${n%.bpfown}
+		# Programs of one name summed (a provider may load two).
+		awk -v mode="${n%.*}" -v run="${n##*.}" '{ n[$1] += $2; t[$1] += $3 }
+			END { for (p in n) printf "bbprog\t%s\t%s\t%s_runs\t%d\nbbprog\t%s\t%s\t%s_ns\t%d\n", mode, run, p, n[p], mode, run, p, t[p] }' \
+			"$f" >>"$BENCH_OUT/results.tsv"
+	done
+else
+	[ -s "$BENCH_OUT/results.tsv" ] || die "-B: no results of parts 1-2 in $BENCH_OUT"
+	sed -i '/^bbconns\t\|^bblat\t/d' "$BENCH_OUT/results.tsv"
+	echo "parts 3-4 run again at $(date -u '+%Y-%m-%d %H:%M:%S'), source $(git rev-parse --short HEAD), uptime: $(uptime)" >>"$BENCH_OUT/conditions.txt"
+fi
 
 # 3-4: a namespace of their own (entered with nsenter: `ip netns exec`
 # mounts a /sys of its own, without our bpffs), the provider, the recorder.

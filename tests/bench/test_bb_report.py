@@ -61,6 +61,19 @@ def test_attribution_arithmetic(tmp_path):
     assert a["base"] == (0.0, 0.0)
 
 
+def test_attribution_prefers_the_runs_own_programs(tmp_path):
+    # Another tenant's programs ran during the capture runs: every
+    # program's time is 1 s more there, our own programs' is as before.
+    ln = []
+    for x in bulk(tail_bpf=0.06, ratio_bpf=0.002):
+        ln.append(x)
+        if x[0] == "bbattrib" and x[3] in ("bpf_s", "bpf_runs"):
+            ln.append((x[0], x[1], x[2], x[3].replace("bpf_", "bpf_own_"), x[4]))
+            ln[-2] = x[:4] + (x[4] + 1 if x[3] == "bpf_s" and x[1] == "capture" else x[4],)
+    a = bb.attrib(results(tmp_path, ln))
+    assert abs(a["capture"][0] - 0.12) < 1e-12
+
+
 def test_verdicts_met(tmp_path):
     # TAIL 0.035 of CONTINUAL's 0.12 (0.29); ratio100 +0.2 %.
     res, text = show(results(tmp_path, bulk(tail_bpf=0.06, ratio_bpf=0.002)))
