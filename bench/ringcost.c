@@ -14,9 +14,11 @@
  *          writes were last read on the other CPU a lap of the ring before
  * Prints "out_ns N none_ns N records N": average ns per run of each program
  * (BPF_PROG_TEST_RUN's duration), over the same number of runs, medians of
- * the batches. The difference is the ring write's cost.
+ * the batches. The difference is the ring write's cost. PROG (default
+ * ring_out) names the writing program: ring_rsv writes the record by
+ * reserve and submit instead.
  *
- *   ringcost OBJ RING_BYTES same|other|batched
+ *   ringcost OBJ RING_BYTES same|other|batched [PROG]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -107,7 +109,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* One batch of `repeat` runs of prog; its average ns per run. writes:
- * prog is ring_out, whose 1 says a write failed. */
+ * prog is the writing program, whose 1 says a write failed. */
 static uint64_t run(int prog, uint32_t repeat, int writes)
 {
 	static uint8_t pkt[64];
@@ -119,8 +121,9 @@ static uint64_t run(int prog, uint32_t repeat, int writes)
 		exit(1);
 	}
 	if (writes && o.retval != 0) {
-		/* ring_out returns 1 when the ring was full: the reader
-		 * did not keep up, and the batch measured a failed reserve. */
+		/* The writing program returns 1 when the ring was full:
+		 * the reader did not keep up, and the batch measured a
+		 * failed reserve. */
 		fprintf(stderr, "ringcost: a ring write failed (ring full)\n");
 		exit(1);
 	}
@@ -137,13 +140,15 @@ int main(int argc, char **argv)
 	uint64_t ring_bytes, *out_ns, *none_ns;
 	uint32_t batch, nbatch, i;
 	int out_fd, none_fd, threaded;
+	const char *prog;
 	void *p;
 
-	if (argc != 4 || (strcmp(argv[3], "same") && strcmp(argv[3], "other") &&
-			  strcmp(argv[3], "batched"))) {
-		fprintf(stderr, "usage: ringcost OBJ RING_BYTES same|other|batched\n");
+	if ((argc != 4 && argc != 5) || (strcmp(argv[3], "same") && strcmp(argv[3], "other") &&
+					  strcmp(argv[3], "batched"))) {
+		fprintf(stderr, "usage: ringcost OBJ RING_BYTES same|other|batched [PROG]\n");
 		return 1;
 	}
+	prog = argc == 5 ? argv[4] : "ring_out";
 	threaded = strcmp(argv[3], "same") != 0; /* a reader thread on CPU 1 */
 	ring_bytes = strtoull(argv[2], NULL, 0);
 	if (ring_bytes < 65536 || (ring_bytes & (ring_bytes - 1))) {
@@ -160,12 +165,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringcost: load %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	if (!bpf_object__find_program_by_name(obj, "ring_out") ||
+	if (!bpf_object__find_program_by_name(obj, prog) ||
 	    !bpf_object__find_program_by_name(obj, "ring_none")) {
-		fprintf(stderr, "ringcost: %s has no ring_out or ring_none\n", argv[1]);
+		fprintf(stderr, "ringcost: %s has no %s or ring_none\n", argv[1], prog);
 		return 1;
 	}
-	out_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "ring_out"));
+	out_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, prog));
 	none_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "ring_none"));
 	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
 	if (p == MAP_FAILED) {

@@ -173,16 +173,14 @@ static __always_inline __u64 elog__wake_flags(struct elog_slot_stats *st, const 
 
 /*
  * Writes one record into slot's ring for this CPU (CPU 0's for a targeted
- * event); counts the outcome. room (a constant): when > 0, the payload
- * follows the header in memory, in a buffer of room bytes, and one
- * bpf_ringbuf_output() copies both; when 0, the payload is elsewhere and the
- * record is reserved and its two parts written into it.
+ * event); counts the outcome. The record is in one piece: the header, then
+ * len payload bytes, in a buffer of room bytes after the header (room a
+ * constant), so one bpf_ringbuf_output() copies it whole (cheaper than a
+ * reserve, two writes and a submit: docs/PERFORMANCE.md).
  */
 static __always_inline void elog__deliver(__u32 slot, int targeted, const struct elog_sub_cfg *c,
-					  const struct elog_event_hdr *hdr,
-					  const void *payload, __u32 len, __u32 room)
+					  const struct elog_event_hdr *hdr, __u32 len, __u32 room)
 {
-	struct bpf_dynptr rec;
 	__u32 rec_len = ELOG_EVENT_HDR_SIZE + len;
 	/* One key variable for the ring and then the counters, and the CPU
 	 * read back from the header: a provider's emit frame can sit at the
@@ -192,6 +190,7 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 	__u64 flags;
 	void *ring;
 	long ret;
+	__u64 n;
 
 	ring = bpf_map_lookup_elem(&elog_rings, &key);
 	key = slot;
@@ -205,38 +204,23 @@ static __always_inline void elog__deliver(__u32 slot, int targeted, const struct
 		return;
 	}
 	flags = elog__wake_flags(st, c, rec_len);
-	if (room) {
-		/* Bounded here, next to the call, for the verifier: the
-		 * caller's buffer holds the header and room bytes.
-		 * (The caller checked len already; barrier_var keeps clang
-		 * from dropping this check as redundant.) */
-		__u64 n = rec_len; /* 64-bit: one register, checked and passed */
-
-		barrier_var(n);
-		if (n > ELOG_EVENT_HDR_SIZE + room) {
-			elog__count_st(st, 0);
-			return;
-		}
-		ret = bpf_ringbuf_output(ring, (void *)hdr, n, flags);
-		elog__count_st(st, ret == 0);
-		return;
-	}
-	if (bpf_ringbuf_reserve_dynptr(ring, rec_len, 0, &rec)) {
-		bpf_ringbuf_discard_dynptr(&rec, 0);
+	/* Bounded here, next to the call, for the verifier: the caller's
+	 * buffer holds the header and room bytes. (The caller checked len
+	 * already; barrier_var keeps clang from dropping this check as
+	 * redundant.) 64-bit: one register, checked and passed. */
+	n = rec_len;
+	barrier_var(n);
+	if (n > ELOG_EVENT_HDR_SIZE + room) {
 		elog__count_st(st, 0);
 		return;
 	}
-	bpf_dynptr_write(&rec, 0, (void *)hdr, ELOG_EVENT_HDR_SIZE, 0);
-	if (len && payload)
-		bpf_dynptr_write(&rec, ELOG_EVENT_HDR_SIZE, (void *)payload, len, 0);
-	bpf_ringbuf_submit_dynptr(&rec, flags);
-	elog__count_st(st, 1);
+	ret = bpf_ringbuf_output(ring, (void *)hdr, n, flags);
+	elog__count_st(st, ret == 0);
 }
 
 /* One slot's share of an event: its filter, then the record or a drop. */
 static __always_inline void elog__emit_slot(__u32 slot, int targeted, __u8 level, __u32 keywords,
-					    const struct elog_event_hdr *hdr, const void *payload,
-					    __u32 len, __u32 room)
+					    const struct elog_event_hdr *hdr, __u32 len, __u32 room)
 {
 	struct elog_sub_cfg *c = bpf_map_lookup_elem(&elog_subs, &slot);
 
@@ -247,7 +231,7 @@ static __always_inline void elog__emit_slot(__u32 slot, int targeted, __u8 level
 		elog__count(&slot, 0);
 		return;
 	}
-	elog__deliver(slot, targeted, c, hdr, payload, len, room);
+	elog__deliver(slot, targeted, c, hdr, len, room);
 }
 
 /* ---- black box: per-session buffers (eventlog_abi.h, enum elog_bb_mode) ----
@@ -966,12 +950,12 @@ int elog_bb_dumpreq(struct elog_bb_dump_req *ctx)
 
 /*
  * Fills hdr for session s (everything but event_id, and the timestamp when
- * the caller has set one) and writes the record to every matching subscriber
- * (or only to s->target when that is >= 0).
+ * the caller has set one) and writes the record (hdr, then len payload
+ * bytes, in room bytes) to every matching subscriber (or only to s->target
+ * when that is >= 0).
  */
 static __always_inline void elog__emit(const struct elog_session *s, __u8 level, __u32 keywords,
-				       struct elog_event_hdr *hdr, const void *payload, __u32 len,
-				       __u32 room)
+				       struct elog_event_hdr *hdr, __u32 len, __u32 room)
 {
 	struct elog_conf *conf;
 	__s32 target = -1;
@@ -1000,7 +984,7 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 	hdr->thread_id = (__s32)bpf_get_current_pid_tgid();
 
 	if (s && target < 0 && elog__bb_buffered(s->mode)) {
-		elog__bb_keep(s, level, keywords, hdr, payload, len);
+		elog__bb_keep(s, level, keywords, hdr, hdr + 1, len);
 		return;
 	}
 	if (target >= 0) {
@@ -1008,14 +992,14 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 		 * loop below so the verifier does not fork every iteration of
 		 * it on a target it cannot know. */
 		if (target < ELOG_MAX_SUBSCRIBERS)
-			elog__emit_slot((__u32)target, 1, level, keywords, hdr, payload, len, room);
+			elog__emit_slot((__u32)target, 1, level, keywords, hdr, len, room);
 		return;
 	}
 	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
 		if (!(mask >> i))
 			break; /* no active slot above i */
 		if (mask & (1u << i))
-			elog__emit_slot(i, 0, level, keywords, hdr, payload, len, room);
+			elog__emit_slot(i, 0, level, keywords, hdr, len, room);
 	}
 }
 
@@ -1056,31 +1040,30 @@ static __always_inline int elog_any_enabled(void)
 
 /*
  * Writes one event for session s to every matching subscriber (or only to
- * s->target when that is >= 0). Does not look at s->enabled: the
- * generated _LOG macros gate on elog_would_log(), _LOG_ALWAYS does not.
+ * s->target when that is >= 0): the one way out of every event. rec is the
+ * record laid out in one piece, the header with event_id set, followed by
+ * len payload bytes in a buffer of room bytes (a constant; a longer len is
+ * counted as dropped). rec->timestamp, when not 0, is kept: a hook that
+ * emits several events stamps them with one clock read. Each subscriber
+ * costs one bpf_ringbuf_output(). Does not look at s->enabled: the
+ * generated _LOG macros gate on elog_would_log(), _LOG_ALWAYS and _SEND
+ * do not.
  */
-static __always_inline void elog_emit(const struct elog_session *s, __u32 id, __u8 level,
-				      __u32 keywords, const void *payload, __u32 len)
+static __always_inline void elog_emit_rec(const struct elog_session *s, __u8 level, __u32 keywords,
+					  struct elog_event_hdr *rec, __u32 len, __u32 room)
+{
+	elog__emit(s, level, keywords, rec, len, room);
+}
+
+/* The framework's own events, which carry no payload. */
+static __always_inline void elog__emit_bare(const struct elog_session *s, __u32 id, __u8 level,
+					    __u32 keywords)
 {
 	struct elog_event_hdr hdr;
 
 	hdr.timestamp = 0;
 	hdr.event_id = id;
-	elog__emit(s, level, keywords, &hdr, payload, len, 0);
-}
-
-/*
- * The same for a record laid out in one piece: rec is the header, with
- * event_id set, followed by len payload bytes in a buffer of room bytes (a
- * constant > 0; a longer len is counted as dropped). rec->timestamp, when
- * not 0, is kept: a hook that emits several events stamps them with one
- * clock read. Each subscriber costs one bpf_ringbuf_output(), not a
- * reserve, two writes and a submit.
- */
-static __always_inline void elog_emit_rec(const struct elog_session *s, __u8 level, __u32 keywords,
-					  struct elog_event_hdr *rec, __u32 len, __u32 room)
-{
-	elog__emit(s, level, keywords, rec, rec + 1, len, room);
+	elog__emit(s, level, keywords, &hdr, 0, 0);
 }
 
 /* The provider default stored by the runtime: 0 or 1. */
@@ -1149,8 +1132,8 @@ static __always_inline void elog_session_fini(struct elog_session *s)
 	struct elog_state *st;
 
 	if (s->enabled && elog_would_log(s, ELOG_BPF_LEVEL_INFO, ELOG_BPF_KEYWORD_SESSION))
-		elog_emit(s, ELOG_BPF_SESSION_END_ID, ELOG_BPF_LEVEL_INFO,
-			  ELOG_BPF_KEYWORD_SESSION, (void *)0, 0);
+		elog__emit_bare(s, ELOG_BPF_SESSION_END_ID, ELOG_BPF_LEVEL_INFO,
+				ELOG_BPF_KEYWORD_SESSION);
 	elog__bb_end(s);
 	st = elog__state();
 	if (st) {
@@ -1164,8 +1147,14 @@ static __always_inline void elog_session_fini(struct elog_session *s)
 /* ---- emit interface of the generated producer headers ---- */
 
 #define ELOG_SESSION_ENABLED(s, level, keywords) elog_would_log((s), (level), (keywords))
-#define ELOG_EMIT(s, id, level, keywords, payload, len) \
-	elog_emit((s), (id), (level), (keywords), (payload), (len))
+/* A provider may define ELOG_EMIT_REC itself, before including this file,
+ * to route every record through one global function of its own: the
+ * verifier checks a global function once per program, where the inlined
+ * subscriber loop is checked again at every emit site. */
+#ifndef ELOG_EMIT_REC
+#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) \
+	elog_emit_rec((s), (level), (keywords), (rec), (len), (room))
+#endif
 /* dst is a zeroed char[size]; the helper always NUL-terminates (and zeroes
  * dst on a fault). */
 #define ELOG_STRCPY(dst, src, size) bpf_probe_read_kernel_str((dst), (size), (src))
@@ -1188,8 +1177,8 @@ int elog_dump_done(struct elog_dump_done_ctx *ctx)
 
 	if (ctx->slot >= ELOG_MAX_SUBSCRIBERS)
 		return 1;
-	elog_emit(&s, ELOG_BPF_DUMP_COMPLETE_ID, ELOG_BPF_LEVEL_INFO,
-		  ELOG_BPF_KEYWORD_SESSION, (void *)0, 0);
+	elog__emit_bare(&s, ELOG_BPF_DUMP_COMPLETE_ID, ELOG_BPF_LEVEL_INFO,
+			ELOG_BPF_KEYWORD_SESSION);
 	return 0;
 }
 

@@ -41,6 +41,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
+/* Every record the generated macros build leaves through one global
+ * function, tcp_elog_emit (tcp_emit.bpf.h). */
+#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) \
+	tcp_elog_emit((s), (struct tcp_elog_msg *)(rec), (level), (keywords), (len))
 #include "eventlog.bpf.h"
 #include "tcp_eventlog.h"
 #include "eventlog/tcp.h"

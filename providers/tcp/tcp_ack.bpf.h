@@ -134,7 +134,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 		return;
 	state = ((struct sock *)tp)->__sk_common.skc_state;
 	if (!tcp_elog_synchronized(state) ||
-	    (!TCP_ELOG_WOULD(&v->s, ACK) && !TCP_ELOG_WOULD(&v->s, SACK)) ||
+	    (!TCP_EVENTLOG_ACK_ENABLED(&v->s) && !TCP_EVENTLOG_SACK_ENABLED(&v->s)) ||
 	    !(g->flags & TCP_ELOG_TH_ACK))
 		return;
 	una = tp->snd_una;
@@ -148,7 +148,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 	__builtin_memset(&sb, 0, sizeof(sb));
 	opt_len = g->th_off > 5 ? (g->th_off - 5) * 4 : 0;
 	opt_off = g->th_at + 20;
-	if (opt_len && BPF_CORE_READ_BITFIELD(tp, rx_opt.sack_ok) && TCP_ELOG_WOULD(&v->s, SACK) &&
+	if (opt_len && BPF_CORE_READ_BITFIELD(tp, rx_opt.sack_ok) && TCP_EVENTLOG_SACK_ENABLED(&v->s) &&
 	    !tcp_elog_opts_only_ts(skb, opt_off, opt_len))
 		sb.n = tcp_elog_sack_parse(skb, opt_off, opt_len, &sb) & 7;
 	if (!acked && !sb.n)
@@ -156,30 +156,30 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 	mss = tp->mss_cache;
 	nsegs = skb->gso_segs ? skb->gso_segs : 1;
 	if (!sb.n) {
-		if (!TCP_ELOG_WOULD(&v->s, ACK))
+		if (!TCP_EVENTLOG_ACK_ENABLED(&v->s))
 			return;
 		{
-			TCP_ELOG_MSG(ACK, ack, u);
+			TCP_EVENTLOG_ACK_MSG(u);
 			u.ev.acked = acked;
 			u.ev.snd_una = g->ack;
 			u.ev.inflight = tcp_elog_inflight(tp, mss);
 			u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 			u.ev.nsegs = nsegs;
 			u.ev.rcv_time_us = now_us;
-			u.msg.hdr.timestamp = now_us;
-			TCP_ELOG_SEND(&v->s, ACK, u);
+			u.hdr.timestamp = now_us;
+			TCP_EVENTLOG_ACK_SEND(&v->s, u);
 		}
 		return;
 	}
 	{
-		TCP_ELOG_MSG(SACK, sack, u);
+		TCP_EVENTLOG_SACK_MSG(u);
 		u.ev.acked = acked;
 		u.ev.snd_una = acked ? g->ack : una;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
 		u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 		u.ev.nsegs = nsegs;
 		u.ev.rcv_time_us = now_us;
-		u.msg.hdr.timestamp = now_us;
+		u.hdr.timestamp = now_us;
 		u.ev.num_blocks = (__u8)sb.n;
 		u.ev.blk1_start = sb.b[0];
 		u.ev.blk1_end = sb.b[1];
@@ -189,7 +189,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.blk3_end = sb.b[5];
 		u.ev.blk4_start = sb.b[6];
 		u.ev.blk4_end = sb.b[7];
-		TCP_ELOG_SEND(&v->s, SACK, u);
+		TCP_EVENTLOG_SACK_SEND(&v->s, u);
 	}
 }
 

@@ -42,22 +42,22 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
 	if (!v || !tp)
 		return;
 	if (msg_flags & TCP_ELOG_MSG_SPLICE_PAGES) {
-		if (!TCP_ELOG_WOULD(&v->s, SENDFILE))
+		if (!TCP_EVENTLOG_SENDFILE_ENABLED(&v->s))
 			return;
 		{
-			TCP_ELOG_MSG(SENDFILE, sendfile, u);
+			TCP_EVENTLOG_SENDFILE_MSG(u);
 			/* The file offset stays in the splice layer, above
 			 * the socket: not known here. */
 			u.ev.offset = 0;
 			u.ev.length = ret > 0 ? ret : 0;
-			TCP_ELOG_SEND(&v->s, SENDFILE, u);
+			TCP_EVENTLOG_SENDFILE_SEND(&v->s, u);
 		}
 		return;
 	}
-	if (!TCP_ELOG_WOULD(&v->s, USER_SEND))
+	if (!TCP_EVENTLOG_USER_SEND_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(USER_SEND, user_send, u);
+		TCP_EVENTLOG_USER_SEND_MSG(u);
 		__u32 queued = tp->write_seq - tp->snd_una;
 		int room = sk->sk_sndbuf - sk->sk_wmem_queued;
 
@@ -69,7 +69,7 @@ static __noinline void tcp_elog_emit_send(struct tcp_elog_sk *v, struct tcp_sock
 		u.ev.sndbuf_used = queued;
 		u.ev.sndbuf_avail = room > 0 ? room : 0;
 		u.ev.send_len = ret > 0 ? ret : 0;
-		TCP_ELOG_SEND(&v->s, USER_SEND, u);
+		TCP_EVENTLOG_USER_SEND_SEND(&v->s, u);
 	}
 }
 
@@ -86,12 +86,12 @@ static __noinline void tcp_elog_ca_changed(struct tcp_elog_sk *v, const struct t
 		return;
 	old = v->last_ca;
 	v->last_ca = (__u64)ca;
-	if (!old || !TCP_ELOG_WOULD(&v->s, CC_ALGO_CHANGE))
+	if (!old || !TCP_EVENTLOG_CC_ALGO_CHANGE_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(CC_ALGO_CHANGE, cc_algo_change, u);
+		TCP_EVENTLOG_CC_ALGO_CHANGE_MSG(u);
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
-		TCP_ELOG_SEND(&v->s, CC_ALGO_CHANGE, u);
+		TCP_EVENTLOG_CC_ALGO_CHANGE_SEND(&v->s, u);
 	}
 }
 

@@ -117,13 +117,13 @@ static __noinline void tcp_elog_cwnd_changed(struct tcp_elog_sk *v, __u32 cwnd, 
 	v->last_cwnd = cwnd;
 	v->last_ssthresh = ssthresh;
 	tcp_elog_state_mirror(v);
-	if (!TCP_ELOG_WOULD(&v->s, CWND))
+	if (!TCP_EVENTLOG_CWND_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(CWND, cwnd, u);
+		TCP_EVENTLOG_CWND_MSG(u);
 		u.ev.cwnd = cwnd;
 		u.ev.ssthresh = ssthresh;
-		TCP_ELOG_SEND(&v->s, CWND, u);
+		TCP_EVENTLOG_CWND_SEND(&v->s, u);
 	}
 }
 
@@ -150,16 +150,16 @@ static __noinline void tcp_elog_emit_ca_state(struct tcp_elog_sk *v, struct tcp_
 	enter = new_state >= TCP_CA_Recovery && old_state < TCP_CA_Recovery;
 	exit = old_state >= TCP_CA_Recovery && new_state < TCP_CA_Recovery;
 	mss = tp->mss_cache;
-	if (enter && TCP_ELOG_WOULD(&v->s, ENTER_RECOVERY)) {
-		TCP_ELOG_MSG(ENTER_RECOVERY, enter_recovery, u);
+	if (enter && TCP_EVENTLOG_ENTER_RECOVERY_ENABLED(&v->s)) {
+		TCP_EVENTLOG_ENTER_RECOVERY_MSG(u);
 		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
-		TCP_ELOG_SEND(&v->s, ENTER_RECOVERY, u);
-	} else if (exit && TCP_ELOG_WOULD(&v->s, EXIT_RECOVERY)) {
-		TCP_ELOG_MSG(EXIT_RECOVERY, exit_recovery, u);
+		TCP_EVENTLOG_ENTER_RECOVERY_SEND(&v->s, u);
+	} else if (exit && TCP_EVENTLOG_EXIT_RECOVERY_ENABLED(&v->s)) {
+		TCP_EVENTLOG_EXIT_RECOVERY_MSG(u);
 		u.ev.cwnd = tcp_elog_bytes(tp->snd_cwnd, mss);
 		u.ev.ssthresh = tcp_elog_ssthresh(tp, mss);
-		TCP_ELOG_SEND(&v->s, EXIT_RECOVERY, u);
+		TCP_EVENTLOG_EXIT_RECOVERY_SEND(&v->s, u);
 	}
 }
 
@@ -176,18 +176,18 @@ static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct 
 	__u32 interval = tp->rate_interval_us;
 	__u64 bps;
 
-	if (!delivered || !interval || !TCP_ELOG_WOULD(&v->s, GOODPUT))
+	if (!delivered || !interval || !TCP_EVENTLOG_GOODPUT_ENABLED(&v->s))
 		return;
 	bps = (__u64)delivered * tp->mss_cache * 8 * 1000000 / interval;
 	{
-		TCP_ELOG_MSG(GOODPUT, goodput, u);
+		TCP_EVENTLOG_GOODPUT_MSG(u);
 		u.ev.gp_bw = bps;
 		u.ev.raw_bw = bps;
 		u.ev.utim = interval;
 		u.ev.gp_srtt = srtt8 >> 3;
 		u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
-		u.msg.hdr.timestamp = now_us;
-		TCP_ELOG_SEND(&v->s, GOODPUT, u);
+		u.hdr.timestamp = now_us;
+		TCP_EVENTLOG_GOODPUT_SEND(&v->s, u);
 	}
 }
 
@@ -195,15 +195,15 @@ static __always_inline void tcp_elog_emit_goodput(struct tcp_elog_sk *v, struct 
 static __always_inline void tcp_elog_emit_rtt_ev(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 rtt,
 						  __u32 srtt8, __u64 now_us)
 {
-	TCP_ELOG_MSG(RTT, rtt, u);
+	TCP_EVENTLOG_RTT_MSG(u);
 
 	u.ev.rtt = rtt;
 	u.ev.srtt = srtt8 >> 3;
 	u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
 	/* path_rtt, gp_filter_min, gp_srtt: RACK/BBR-stack state FreeBSD
 	 * keeps and Linux does not: 0. */
-	u.msg.hdr.timestamp = now_us;
-	TCP_ELOG_SEND(&v->s, RTT, u);
+	u.hdr.timestamp = now_us;
+	TCP_EVENTLOG_RTT_SEND(&v->s, u);
 }
 
 /*
@@ -223,13 +223,13 @@ static __noinline void tcp_elog_emit_rtt(struct tcp_elog_sk *v, struct tcp_sock 
 	/* tcp_rtt_estimator stores max(1, srtt) right after the callback. */
 	v->last_srtt8 = srtt8 ? srtt8 : 1;
 	tcp_elog_state_mirror(v);
-	if (TCP_ELOG_WOULD(&v->s, RTT))
+	if (TCP_EVENTLOG_RTT_ENABLED(&v->s))
 		tcp_elog_emit_rtt_ev(v, tp, mrtt_us, v->last_srtt8, now_us);
-	if (TCP_ELOG_WOULD(&v->s, RTT_SAMPLE)) {
-		TCP_ELOG_MSG(RTT_SAMPLE, rtt_sample, u);
+	if (TCP_EVENTLOG_RTT_SAMPLE_ENABLED(&v->s)) {
+		TCP_EVENTLOG_RTT_SAMPLE_MSG(u);
 		u.ev.rtt = mrtt_us;
-		u.msg.hdr.timestamp = now_us;
-		TCP_ELOG_SEND(&v->s, RTT_SAMPLE, u);
+		u.hdr.timestamp = now_us;
+		TCP_EVENTLOG_RTT_SAMPLE_SEND(&v->s, u);
 	}
 	tcp_elog_emit_goodput(v, tp, v->last_srtt8, now_us);
 }
@@ -249,7 +249,7 @@ static __noinline void tcp_elog_srtt_changed(struct tcp_elog_sk *v, struct tcp_s
 	old = v->last_srtt8;
 	v->last_srtt8 = srtt8;
 	tcp_elog_state_mirror(v);
-	if (TCP_ELOG_WOULD(&v->s, RTT))
+	if (TCP_EVENTLOG_RTT_ENABLED(&v->s))
 		tcp_elog_emit_rtt_ev(v, tp, old ? srtt8 - old + (old >> 3) : srtt8 >> 3, srtt8, 0);
 }
 
@@ -286,16 +286,16 @@ static __noinline void tcp_elog_dsack_changed(struct tcp_elog_sk *v, struct tcp_
 	if (!v || !tp)
 		return;
 	v->last_dsack = n;
-	if (!TCP_ELOG_WOULD(&v->s, DSACK))
+	if (!TCP_EVENTLOG_DSACK_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(DSACK, dsack, u);
+		TCP_EVENTLOG_DSACK_MSG(u);
 		u.ev.dsack_round_seen = BPF_CORE_READ_BITFIELD(tp, rack.dsack_seen);
 		u.ev.dsack_round_end = tp->rack.last_delivered;
 		u.ev.num_dsack = n;
 		u.ev.dsack_persist = BPF_CORE_READ_BITFIELD(tp, rack.reo_wnd_persist);
 		u.ev.round = tp->rack.reo_wnd_steps;
-		TCP_ELOG_SEND(&v->s, DSACK, u);
+		TCP_EVENTLOG_DSACK_SEND(&v->s, u);
 	}
 }
 
@@ -323,7 +323,7 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 	__u32 mss, prior_cwnd, prr_out, delivered, ssthresh, inflight_segs, out, left;
 	int delta, sndcnt;
 
-	if (!v || !tp || newly_acked_sacked <= 0 || !TCP_ELOG_WOULD(&v->s, PRR_STATE))
+	if (!v || !tp || newly_acked_sacked <= 0 || !TCP_EVENTLOG_PRR_STATE_ENABLED(&v->s))
 		return;
 	prior_cwnd = tp->prior_cwnd;
 	if (!prior_cwnd)
@@ -350,7 +350,7 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 	if (sndcnt < (prr_out ? 0 : 1))
 		sndcnt = prr_out ? 0 : 1;
 	{
-		TCP_ELOG_MSG(PRR_STATE, prr_state, u);
+		TCP_EVENTLOG_PRR_STATE_MSG(u);
 		u.ev.prr_out = tcp_elog_bytes(prr_out, mss);
 		u.ev.recovery_fs = tcp_elog_bytes(prior_cwnd, mss);
 		u.ev.prr_sndcnt = tcp_elog_bytes(sndcnt, mss);
@@ -358,7 +358,7 @@ static __noinline void tcp_elog_emit_prr(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.sacked = tcp_elog_bytes(tp->sacked_out, mss);
 		u.ev.holes_rxt = tcp_elog_bytes(tp->retrans_out, mss);
 		u.ev.inflight = tcp_elog_bytes(inflight_segs, mss);
-		TCP_ELOG_SEND(&v->s, PRR_STATE, u);
+		TCP_EVENTLOG_PRR_STATE_SEND(&v->s, u);
 	}
 }
 
@@ -392,15 +392,15 @@ static __noinline void tcp_elog_hystart_cubic(struct tcp_elog_sk *v, struct tcp_
 	if (end_seq != v->hs_end_seq)
 		v->hs_round++;
 	{
-		TCP_ELOG_MSG(HYSTART, hystart, u);
+		TCP_EVENTLOG_HYSTART_MSG(u);
 		u.ev.round = v->hs_round;
 		u.ev.high_seq = v->hs_end_seq ? v->hs_end_seq : end_seq;
 		u.ev.snd_max = tp->snd_nxt;
 		u.ev.mod = found;
 		v->hs_end_seq = end_seq;
 		v->hs_found = found;
-		if (TCP_ELOG_WOULD(&v->s, HYSTART))
-			TCP_ELOG_SEND(&v->s, HYSTART, u);
+		if (TCP_EVENTLOG_HYSTART_ENABLED(&v->s))
+			TCP_EVENTLOG_HYSTART_SEND(&v->s, u);
 	}
 }
 
@@ -417,11 +417,11 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
 {
 	__u32 mss;
 
-	if (!v || !tp || !TCP_ELOG_WOULD(&v->s, RTO))
+	if (!v || !tp || !TCP_EVENTLOG_RTO_ENABLED(&v->s))
 		return;
 	mss = tp->mss_cache;
 	{
-		TCP_ELOG_MSG(RTO, rto, u);
+		TCP_EVENTLOG_RTO_MSG(u);
 		/* The callback runs before this timeout is counted. */
 		u.ev.timeout_num = (__s32)retransmits + 1;
 		u.ev.min_rtt = tcp_elog_min_rtt(tp);
@@ -429,7 +429,7 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
 		u.ev.segment_len = mss;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
 		u.ev.pkts_out = tp->packets_out;
-		TCP_ELOG_SEND(&v->s, RTO, u);
+		TCP_EVENTLOG_RTO_SEND(&v->s, u);
 	}
 }
 
@@ -440,12 +440,12 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 	const struct tcp_skb_cb *cb;
 	__u32 mss;
 
-	if (!v || !tp || !skb || !TCP_ELOG_WOULD(&v->s, RETRANSMIT_REASON))
+	if (!v || !tp || !skb || !TCP_EVENTLOG_RETRANSMIT_REASON_ENABLED(&v->s))
 		return;
 	cb = (const struct tcp_skb_cb *)&skb->cb[0];
 	mss = tp->mss_cache;
 	{
-		TCP_ELOG_MSG(RETRANSMIT_REASON, retransmit_reason, u);
+		TCP_EVENTLOG_RETRANSMIT_REASON_MSG(u);
 		/* Linux's duplicate-ACK threshold and its count of SACKed or
 		 * dup-ACKed segments are FreeBSD's dupthresh and dupacks. */
 		u.ev.threshold = tp->reordering;
@@ -453,7 +453,7 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 		u.ev.rsm_start = BPF_CORE_READ(cb, seq);
 		u.ev.rsm_end = BPF_CORE_READ(cb, end_seq);
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
-		TCP_ELOG_SEND(&v->s, RETRANSMIT_REASON, u);
+		TCP_EVENTLOG_RETRANSMIT_REASON_SEND(&v->s, u);
 	}
 }
 

@@ -51,10 +51,10 @@ static __noinline void tcp_elog_emit_sb_wake(struct tcp_elog_sk *v, struct tcp_s
 	__u8 shut;
 	__u32 len;
 
-	if (!v || !tp || !TCP_ELOG_WOULD(&v->s, SB_WAKE))
+	if (!v || !tp || !TCP_EVENTLOG_SB_WAKE_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(SB_WAKE, sb_wake, u);
+		TCP_EVENTLOG_SB_WAKE_MSG(u);
 
 		/* Bytes readable, as tcp_inq() (FIONREAD) counts them: the
 		 * FIN takes a sequence number but is not data. */
@@ -69,7 +69,7 @@ static __noinline void tcp_elog_emit_sb_wake(struct tcp_elog_sk *v, struct tcp_s
 		if (shut & TCP_ELOG_SEND_SHUTDOWN)
 			u.ev.sb_state |= TCP_EVENTLOG_FLAG_SBS_CANTSENDMORE;
 		u.ev.type = TCP_EVENTLOG_SB_WAKE_TYPE_RCV;
-		TCP_ELOG_SEND(&v->s, SB_WAKE, u);
+		TCP_EVENTLOG_SB_WAKE_SEND(&v->s, u);
 	}
 }
 

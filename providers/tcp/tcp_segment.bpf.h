@@ -201,9 +201,9 @@ static __always_inline void tcp_elog_seg_checks(struct tcp_elog_sk *v, struct tc
 static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *tp, const struct tcp_elog_seg *g,
 					__u64 now_us)
 {
-	TCP_ELOG_MSG(IN, in, u);
+	TCP_EVENTLOG_IN_MSG(u);
 
-	if (!v || !tp || !g || !TCP_ELOG_WOULD(&v->s, IN))
+	if (!v || !tp || !g || !TCP_EVENTLOG_IN_ENABLED(&v->s))
 		return;
 	u.ev.seq = g->seq;
 	u.ev.ack = g->ack;
@@ -218,15 +218,15 @@ static __noinline void tcp_elog_emit_in(struct tcp_elog_sk *v, struct tcp_sock *
 	u.ev.th_urp = g->th_urp;
 	/* Before TCP processes the segment: the time and state it meets. */
 	u.ev.rcv_time_us = now_us;
-	u.msg.hdr.timestamp = now_us;
-	TCP_ELOG_SEND(&v->s, IN, u);
+	u.hdr.timestamp = now_us;
+	TCP_EVENTLOG_IN_SEND(&v->s, u);
 	if (g->flags & TCP_ELOG_TH_RST)
 		tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RST, TCP_EVENTLOG_BLACKBOX_REASON_RST);
 }
 
 static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock *tp, struct __sk_buff *skb)
 {
-	TCP_ELOG_MSG(OUT, out, u);
+	TCP_EVENTLOG_OUT_MSG(u);
 	struct tcp_elog_seg g;
 	__u32 gso, i;
 	int state;
@@ -234,7 +234,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	if (!v || !tp)
 		return;
 	state = ((struct sock *)tp)->__sk_common.skc_state;
-	if (!TCP_ELOG_WOULD(&v->s, OUT) ||
+	if (!TCP_EVENTLOG_OUT_ENABLED(&v->s) ||
 	    tcp_elog_parse(skb, &g))
 		return;
 	u.ev.seq = g.seq;
@@ -253,7 +253,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 	u.ev.th_urp = g.th_urp;
 	gso = skb->gso_size;
 	if (skb->len <= TCP_ELOG_GSO_LEGACY_MAX || !gso || g.len <= gso) {
-		TCP_ELOG_SEND(&v->s, OUT, u);
+		TCP_EVENTLOG_OUT_SEND(&v->s, u);
 		if (g.flags & TCP_ELOG_TH_RST)
 			tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RST,
 					    TCP_EVENTLOG_BLACKBOX_REASON_RST);
@@ -278,7 +278,7 @@ static __noinline void tcp_elog_emit_out(struct tcp_elog_sk *v, struct tcp_sock 
 			u.ev.flags &= ~TCP_ELOG_TH_CWR;
 		if (done + u.ev.len < g.len)
 			u.ev.flags &= ~(TCP_ELOG_TH_FIN | TCP_ELOG_TH_PSH);
-		TCP_ELOG_SEND(&v->s, OUT, u);
+		TCP_EVENTLOG_OUT_SEND(&v->s, u);
 	}
 }
 

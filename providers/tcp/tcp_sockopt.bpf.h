@@ -232,7 +232,7 @@ static __always_inline int tcp_elog_set_log_id(struct bpf_sockopt *ctx, struct t
 /* TCP_EVENTLOG_APP: the application's own record, in its own connection. */
 static __noinline int tcp_elog_sockopt_app(struct bpf_sockopt *ctx, struct tcp_elog_sk *v)
 {
-	TCP_ELOG_MSG(APP_LOG, app_log, u);
+	TCP_EVENTLOG_APP_LOG_MSG(u);
 	__u8 *src = ctx->optval;
 	int len = ctx->optlen, i;
 
@@ -247,8 +247,8 @@ static __noinline int tcp_elog_sockopt_app(struct bpf_sockopt *ctx, struct tcp_e
 			break;
 		u.ev.text[i] = src[4 + i];
 	}
-	if (TCP_ELOG_WOULD(&v->s, APP_LOG))
-		TCP_ELOG_SEND(&v->s, APP_LOG, u);
+	if (TCP_EVENTLOG_APP_LOG_ENABLED(&v->s))
+		TCP_EVENTLOG_APP_LOG_SEND(&v->s, u);
 	return 0;
 }
 
@@ -394,13 +394,13 @@ static __always_inline void tcp_elog_sockopt_log(struct bpf_sockopt *ctx)
 	tp = bpf_rdonly_cast(ctx->sk, bpf_core_type_id_kernel(struct tcp_sock));
 	cookie = ((struct sock *)tp)->__sk_common.skc_cookie.counter;
 	v = bpf_sk_storage_get(&tcp_elog_sk_map, ctx->sk, 0, 0);
-	if (!v || !cookie || v->s.id != cookie || v->finished || !TCP_ELOG_WOULD(&v->s, SOCKET_OPT_UINT32))
+	if (!v || !cookie || v->s.id != cookie || v->finished || !TCP_EVENTLOG_SOCKET_OPT_UINT32_ENABLED(&v->s))
 		return;
 	{
-		TCP_ELOG_MSG(SOCKET_OPT_UINT32, socket_opt_uint32, u);
+		TCP_EVENTLOG_SOCKET_OPT_UINT32_MSG(u);
 		u.ev.option_num = tcp_elog_freebsd_opt(ctx->optname);
 		u.ev.option_val = (__u32)*val;
-		TCP_ELOG_SEND(&v->s, SOCKET_OPT_UINT32, u);
+		TCP_EVENTLOG_SOCKET_OPT_UINT32_SEND(&v->s, u);
 	}
 }
 

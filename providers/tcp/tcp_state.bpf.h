@@ -21,25 +21,25 @@
 static __always_inline void tcp_elog_emit_session_create(const struct elog_session *s,
 							 const struct tcp_elog_sk *v)
 {
-	TCP_ELOG_MSG(SESSION_CREATE, session_create, u);
+	TCP_EVENTLOG_SESSION_CREATE_MSG(u);
 
-	if (!TCP_ELOG_WOULD(s, SESSION_CREATE))
+	if (!TCP_EVENTLOG_SESSION_CREATE_ENABLED(s))
 		return;
 	u.ev.tp = v->sk_addr;
-	TCP_ELOG_SEND(s, SESSION_CREATE, u);
+	TCP_EVENTLOG_SESSION_CREATE_SEND(s, u);
 }
 
 static __always_inline void tcp_elog_emit_owner(const struct elog_session *s,
 						const struct tcp_elog_sk *v)
 {
-	TCP_ELOG_MSG(CONN_OWNER, conn_owner, u);
+	TCP_EVENTLOG_CONN_OWNER_MSG(u);
 
 	/* 0: the socket predates the provider, nobody recorded its creator. */
 	if (v->owner_pid == 0 ||
-	    !TCP_ELOG_WOULD(s, CONN_OWNER))
+	    !TCP_EVENTLOG_CONN_OWNER_ENABLED(s))
 		return;
 	u.ev.pid = v->owner_pid;
-	TCP_ELOG_SEND(s, CONN_OWNER, u);
+	TCP_EVENTLOG_CONN_OWNER_SEND(s, u);
 }
 
 /* An IPv6 socket talking to an IPv4 peer holds ::ffff:a.b.c.d addresses. */
@@ -72,37 +72,37 @@ static __noinline void tcp_elog_emit_addrs(const struct elog_session *s, struct 
 	 * as its peer): the socket speaks IPv4 only. */
 	if (family == TCP_ELOG_AF_INET ||
 	    (family == TCP_ELOG_AF_INET6 && (tcp_elog_v4mapped(&daddr6) || tcp_elog_v4mapped(&saddr6)))) {
-		TCP_ELOG_MSG(CONN_SET_IP_V4, conn_set_ip_v4, u);
+		TCP_EVENTLOG_CONN_SET_IP_V4_MSG(u);
 
-		if (!TCP_ELOG_WOULD(s, CONN_SET_IP_V4))
+		if (!TCP_EVENTLOG_CONN_SET_IP_V4_ENABLED(s))
 			return;
 		u.ev.src_addr = sk->__sk_common.skc_rcv_saddr;
 		u.ev.src_port = bpf_htons(lport);
 		u.ev.dst_addr = sk->__sk_common.skc_daddr;
 		u.ev.dst_port = sk->__sk_common.skc_dport;
-		TCP_ELOG_SEND(s, CONN_SET_IP_V4, u);
+		TCP_EVENTLOG_CONN_SET_IP_V4_SEND(s, u);
 	} else if (family == TCP_ELOG_AF_INET6) {
-		TCP_ELOG_MSG(CONN_SET_IP_V6, conn_set_ip_v6, u);
+		TCP_EVENTLOG_CONN_SET_IP_V6_MSG(u);
 
-		if (!TCP_ELOG_WOULD(s, CONN_SET_IP_V6))
+		if (!TCP_EVENTLOG_CONN_SET_IP_V6_ENABLED(s))
 			return;
 		__builtin_memcpy(&u.ev.src_addr, &saddr6, sizeof(u.ev.src_addr));
 		u.ev.src_port = bpf_htons(lport);
 		__builtin_memcpy(&u.ev.dst_addr, &daddr6, sizeof(u.ev.dst_addr));
 		u.ev.dst_port = sk->__sk_common.skc_dport;
-		TCP_ELOG_SEND(s, CONN_SET_IP_V6, u);
+		TCP_EVENTLOG_CONN_SET_IP_V6_SEND(s, u);
 	}
 }
 
 static __always_inline void tcp_elog_emit_log_id(const struct elog_session *s, const struct tcp_elog_sk *v)
 {
-	if (!v->log_id[0] || !TCP_ELOG_WOULD(s, LOG_ID))
+	if (!v->log_id[0] || !TCP_EVENTLOG_LOG_ID_ENABLED(s))
 		return;
 	{
-		TCP_ELOG_MSG(LOG_ID, log_id, u);
+		TCP_EVENTLOG_LOG_ID_MSG(u);
 		__builtin_memcpy(u.ev.log_id, v->log_id, sizeof(u.ev.log_id));
 		u.ev.log_id[sizeof(u.ev.log_id) - 1] = 0;
-		TCP_ELOG_SEND(s, LOG_ID, u);
+		TCP_EVENTLOG_LOG_ID_SEND(s, u);
 	}
 }
 
@@ -124,12 +124,12 @@ static __always_inline __u32 tcp_elog_iss(const struct tcp_elog_sk *v, struct tc
 static __noinline void tcp_elog_emit_params(const struct elog_session *s, const struct tcp_elog_sk *v,
 					    struct tcp_sock *tp)
 {
-	TCP_ELOG_MSG(CONN_PARAMS, conn_params, u);
+	TCP_EVENTLOG_CONN_PARAMS_MSG(u);
 	const struct tcp_congestion_ops *ca;
 	__u8 ecn;
 
 	if (!s || !v || !tp ||
-	    !TCP_ELOG_WOULD(s, CONN_PARAMS))
+	    !TCP_EVENTLOG_CONN_PARAMS_ENABLED(s))
 		return;
 	u.ev.iss = tcp_elog_iss(v, tp);
 	u.ev.irs = tp->rcv_nxt - 1 - (__u32)tp->bytes_received;
@@ -156,7 +156,7 @@ static __noinline void tcp_elog_emit_params(const struct elog_session *s, const 
 	if (ca)
 		bpf_core_read_str(u.ev.cc_algo, sizeof(u.ev.cc_algo), &ca->name);
 	__builtin_memcpy(u.ev.tcp_stack, "linux", 6);
-	TCP_ELOG_SEND(s, CONN_PARAMS, u);
+	TCP_EVENTLOG_CONN_PARAMS_SEND(s, u);
 }
 
 /*
@@ -171,14 +171,14 @@ static __always_inline void tcp_elog_mss_check(struct tcp_elog_sk *v, struct tcp
 	if (mss == v->last_mss)
 		return;
 	v->last_mss = mss;
-	if (!TCP_ELOG_WOULD(&v->s, MSS))
+	if (!TCP_EVENTLOG_MSS_ENABLED(&v->s))
 		return;
 	{
 		/* Declared here: zeroing a message costs, and most segments
 		 * bring no change. */
-		TCP_ELOG_MSG(MSS, mss, u);
+		TCP_EVENTLOG_MSS_MSG(u);
 		u.ev.mss = mss;
-		TCP_ELOG_SEND(&v->s, MSS, u);
+		TCP_EVENTLOG_MSS_SEND(&v->s, u);
 	}
 }
 

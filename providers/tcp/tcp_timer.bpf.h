@@ -221,7 +221,7 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 		return;
 	s = a->s;
 	s.target = -1;
-	if (!TCP_ELOG_WOULD(&s, TIMER_CANCEL))
+	if (!TCP_EVENTLOG_TIMER_CANCEL_ENABLED(&s))
 		return;
 	/* The reason of its last logged start (with timer_restart_us,
 	 * restarts in between may have changed timer_reason). */
@@ -229,9 +229,9 @@ static __always_inline void tcp_elog_emit_held_cancel(struct tcp_elog_held_cance
 	if (!reason)
 		reason = a->timer_reason[h->kind & 3];
 	{
-		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
+		TCP_EVENTLOG_TIMER_CANCEL_MSG(u);
 		u.ev.reason = reason ? reason : h->reason;
-		TCP_ELOG_SEND(&s, TIMER_CANCEL, u);
+		TCP_EVENTLOG_TIMER_CANCEL_SEND(&s, u);
 	}
 }
 
@@ -249,7 +249,7 @@ static __noinline void tcp_elog_timer_stopped_at(struct tcp_elog_by_addr *a, int
 	a->running[kind & 3] = 0;
 	s = a->s;
 	s.target = -1;
-	if (!s.enabled || !TCP_ELOG_WOULD(&s, TIMER_CANCEL))
+	if (!s.enabled || !TCP_EVENTLOG_TIMER_CANCEL_ENABLED(&s))
 		return;
 	reason = a->logged_reason[kind & 3];
 	if (!reason)
@@ -257,9 +257,9 @@ static __noinline void tcp_elog_timer_stopped_at(struct tcp_elog_by_addr *a, int
 	if (!reason)
 		return;
 	{
-		TCP_ELOG_MSG(TIMER_CANCEL, timer_cancel, u);
+		TCP_EVENTLOG_TIMER_CANCEL_MSG(u);
 		u.ev.reason = reason;
-		TCP_ELOG_SEND(&s, TIMER_CANCEL, u);
+		TCP_EVENTLOG_TIMER_CANCEL_SEND(&s, u);
 	}
 }
 
@@ -329,25 +329,25 @@ static __noinline void tcp_elog_timer_state(struct tcp_elog_by_addr *a, __u64 sk
 		a->last_cwnd = cwnd;
 		a->last_ssthresh = ssthresh;
 		changed = 1;
-		if (TCP_ELOG_WOULD(&s, CWND)) {
-			TCP_ELOG_MSG(CWND, cwnd, u);
+		if (TCP_EVENTLOG_CWND_ENABLED(&s)) {
+			TCP_EVENTLOG_CWND_MSG(u);
 			u.ev.cwnd = cwnd;
 			u.ev.ssthresh = ssthresh;
-			TCP_ELOG_SEND(&s, CWND, u);
+			TCP_EVENTLOG_CWND_SEND(&s, u);
 		}
 	}
 	if (srtt8 && srtt8 != a->last_srtt8) {
 		old = a->last_srtt8;
 		a->last_srtt8 = srtt8;
 		changed = 1;
-		if (TCP_ELOG_WOULD(&s, RTT)) {
+		if (TCP_EVENTLOG_RTT_ENABLED(&s)) {
 			/* The one sample that explains the change, as
 			 * tcp_elog_srtt_changed. */
-			TCP_ELOG_MSG(RTT, rtt, u);
+			TCP_EVENTLOG_RTT_MSG(u);
 			u.ev.rtt = old ? srtt8 - old + (old >> 3) : srtt8 >> 3;
 			u.ev.srtt = srtt8 >> 3;
 			u.ev.lowest_rtt = tcp_elog_min_rtt(tp);
-			TCP_ELOG_SEND(&s, RTT, u);
+			TCP_EVENTLOG_RTT_SEND(&s, u);
 		}
 	}
 	/* The session's own hooks take the mirror back before comparing. */
@@ -434,7 +434,7 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		/* Held cancel of this timer + start = a re-arm: the start says it. */
 		h->held = 0;
 		a->running[kind & 3] = 1;
-		if (!TCP_ELOG_WOULD(&s, TIMER_START))
+		if (!TCP_EVENTLOG_TIMER_START_ENABLED(&s))
 			return;
 		{
 			/* Decided before the record is built: with
@@ -450,13 +450,13 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			a->logged_reason[kind & 3] = reason;
 		}
 		{
-			TCP_ELOG_MSG(TIMER_START, timer_start, u);
+			TCP_EVENTLOG_TIMER_START_MSG(u);
 			__u64 left = (__s64)(expires - now) > 0 ? expires - now : 0;
 
-			u.msg.hdr.timestamp = a->start_logged_us[kind & 3];
+			u.hdr.timestamp = a->start_logged_us[kind & 3];
 			u.ev.timeout_us = CONFIG_HZ ? left * 1000000 / CONFIG_HZ : 0;
 			u.ev.reason = reason;
-			TCP_ELOG_SEND(&s, TIMER_START, u);
+			TCP_EVENTLOG_TIMER_START_SEND(&s, u);
 		}
 	} else if (what == TCP_ELOG_T_FIRED) {
 		/* Logged as stopped, then re-armed to the same expiry (untraced):
@@ -472,20 +472,20 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			rearmed = 1;
 		/* Reported as a start for 0 us just before its fire, so every
 		 * fire follows a start of its own reason. */
-		if (rearmed && TCP_ELOG_WOULD(&s, TIMER_START)) {
-			TCP_ELOG_MSG(TIMER_START, timer_start, u);
+		if (rearmed && TCP_EVENTLOG_TIMER_START_ENABLED(&s)) {
+			TCP_EVENTLOG_TIMER_START_MSG(u);
 
 			u.ev.timeout_us = 0;
 			u.ev.reason = reason;
-			TCP_ELOG_SEND(&s, TIMER_START, u);
+			TCP_EVENTLOG_TIMER_START_SEND(&s, u);
 			a->logged_reason[kind & 3] = reason;
 		}
-		if (!TCP_ELOG_WOULD(&s, TIMER_FIRED))
+		if (!TCP_EVENTLOG_TIMER_FIRED_ENABLED(&s))
 			return;
 		{
-			TCP_ELOG_MSG(TIMER_FIRED, timer_fired, u);
+			TCP_EVENTLOG_TIMER_FIRED_MSG(u);
 			u.ev.reason = reason;
-			TCP_ELOG_SEND(&s, TIMER_FIRED, u);
+			TCP_EVENTLOG_TIMER_FIRED_SEND(&s, u);
 		}
 	} else {
 		/* Only an expiry logged as a fire is processed. */
@@ -493,12 +493,12 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			return;
 		reason = h->fired_reason;
 		h->fired_timer = 0;
-		if (!TCP_ELOG_WOULD(&s, TIMER_PROCESSED))
+		if (!TCP_EVENTLOG_TIMER_PROCESSED_ENABLED(&s))
 			return;
 		{
-			TCP_ELOG_MSG(TIMER_PROCESSED, timer_processed, u);
+			TCP_EVENTLOG_TIMER_PROCESSED_MSG(u);
 			u.ev.reason = reason;
-			TCP_ELOG_SEND(&s, TIMER_PROCESSED, u);
+			TCP_EVENTLOG_TIMER_PROCESSED_SEND(&s, u);
 		}
 	}
 }

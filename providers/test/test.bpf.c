@@ -88,8 +88,9 @@ __noinline int test_emit_raw(struct test_session *ts, const struct emit_args *a)
 	m.payload[1] = ts->s.id;
 	if (!elog_would_log(&ts->s, (__u8)a->level, a->keywords))
 		return 0;
-	/* The record in one piece (one ring write, as the tcp provider's);
-	 * the schema events (test_emit_schema) take the reserve-and-write way. */
+	/* Any id and length, which no generated macro makes: the record goes
+	 * straight to elog_emit_rec(), where the generated macros
+	 * (test_emit_schema) arrive too. */
 	m.hdr.event_id = a->event_id;
 	if (a->back_us) {
 		/* A preset timestamp, as if the record had waited back_us

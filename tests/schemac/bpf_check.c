@@ -13,19 +13,21 @@ typedef short __s16;
 typedef int __s32;
 typedef long long __s64;
 
+#include "eventlog/record.h"
+
 struct session {
 	__u32 level, keywords;
 };
 
-/* Stands in for the ring buffer: the payload must reach memory. */
+/* Stands in for the ring buffer: the record must reach memory. */
 volatile __u8 sink[128];
 
 #define ELOG_SESSION_ENABLED(s, lvl, kw) ((s)->level >= (lvl) && ((s)->keywords & (kw)))
-#define ELOG_EMIT(s, id, lvl, kw, p, n) do { \
-	const __u8 *_b = (const __u8 *)(p); \
-	for (unsigned _i = 0; _i < 64 && _i < (unsigned)(n); _i++) \
+#define ELOG_EMIT_REC(s, lvl, kw, rec, n, room) do { \
+	const __u8 *_b = (const __u8 *)(rec); \
+	for (unsigned _i = 0; _i < sizeof(sink) && _i < sizeof(*(rec)) + (unsigned)(n) && \
+	     (unsigned)(n) <= (room); _i++) \
 		sink[_i] = _b[_i]; \
-	sink[64] = (__u8)(id); \
 } while (0)
 #define ELOG_STRCPY(d, s, n) __builtin_memcpy(d, s, 4)
 #define ELOG_MEMCPY(d, s, n) do { \
@@ -46,5 +48,16 @@ int prog(struct session *s, __u64 *vals, __u32 *addr)
 	TCP_EVENTLOG_SESSION_END_LOG(s);
 	TEST_EVENTLOG_VARLEN_LOG(s, 1, 2, vals);
 	TEST_EVENTLOG_PING_LOG(s);
+	{
+		TCP_EVENTLOG_CWND_MSG(m);
+		m.ev.cwnd = 1;
+		m.hdr.timestamp = 2;
+		TCP_EVENTLOG_CWND_SEND(s, m);
+	}
+	{
+		TEST_EVENTLOG_VARLEN_MSG(m);
+		m.ev.count = 2;
+		TEST_EVENTLOG_VARLEN_SEND(s, m);
+	}
 	return 0;
 }

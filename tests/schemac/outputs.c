@@ -139,7 +139,7 @@ static void cli(const struct t_env *env)
 /* The header must compile as BPF C, against vmlinux.h-style typedefs. */
 static void bpf(const struct t_env *env)
 {
-	const char *cmd = t_fmt("%s -target bpf -O2 -Wall -Wextra -Werror -I%s -c "
+	const char *cmd = t_fmt("%s -target bpf -O2 -Wall -Wextra -Werror -Iinclude -I%s -c "
 				"tests/schemac/bpf_check.c -o %s/bpf_check.o", env->clang, env->gen, env->tmp);
 	CHECK(t_run(cmd) == 0, "%s failed", cmd);
 }

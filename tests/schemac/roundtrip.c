@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "eventlog/record.h"
 #include "t.h"
 
 struct session {
@@ -20,26 +21,35 @@ static struct {
 	int calls;
 	uint32_t id, keywords;
 	unsigned level;
-	size_t len;
+	size_t len, room;
+	uint64_t timestamp;
+	int hdr_zero; /* the header is zero but for event_id and timestamp */
 	unsigned char buf[1024];
 } cap;
 
-static void capture(const struct session *s, uint32_t id, unsigned level, uint32_t kw,
-		    const void *p, size_t len)
+static void capture(const struct session *s, const struct elog_event_hdr *rec, unsigned level, uint32_t kw,
+		    size_t len, size_t room)
 {
+	struct elog_event_hdr h = *rec;
+
 	(void)s;
 	cap.calls++;
-	cap.id = id;
+	cap.id = rec->event_id;
+	cap.timestamp = rec->timestamp;
+	h.event_id = 0;
+	h.timestamp = 0;
+	cap.hdr_zero = !memcmp(&h, &(struct elog_event_hdr){ 0 }, sizeof(h));
 	cap.level = level;
 	cap.keywords = kw;
 	cap.len = len;
+	cap.room = room;
 	memset(cap.buf, 0xEE, sizeof(cap.buf));
-	if (len <= sizeof(cap.buf) && p)
-		memcpy(cap.buf, p, len);
+	if (len <= sizeof(cap.buf) && len <= room)
+		memcpy(cap.buf, rec + 1, len);
 }
 
 #define ELOG_SESSION_ENABLED(s, lvl, kw) ((s)->level >= (lvl) && ((s)->keywords & (kw)))
-#define ELOG_EMIT(s, id, lvl, kw, p, n) capture((s), (id), (lvl), (kw), (p), (n))
+#define ELOG_EMIT_REC(s, lvl, kw, rec, n, room) capture((s), (rec), (lvl), (kw), (n), (room))
 #define ELOG_STRCPY(d, s, n) do { strncpy((d), (s), (n) - 1); (d)[(n) - 1] = '\0'; } while (0)
 #define ELOG_MEMCPY(d, s, n) memcpy((d), (s), (n))
 
@@ -226,6 +236,68 @@ static void payloads(void)
 	e = event(&elog_provider_tcp, TCP_EVENTLOG_IN_ID);
 	CHECK(cap.id == 100 && cap.len == 40 && at(e, "flags") == 0x12 && at(e, "state") == 4 &&
 	      at(e, "rcv_time_us") == 9 && cap.keywords == TCP_EVENTLOG_KEYWORD_RX, "tcp IN");
+	CHECK(cap.room == TCP_EVENTLOG_PAYLOAD_MAX && cap.timestamp == 0 && cap.hdr_zero,
+	      "tcp IN: a zeroed record with the provider's room, the clock left to the framework");
+}
+
+/* The longest payload of the schema, tails at their maximum. */
+static size_t longest(const struct elog_provider_desc *p)
+{
+	size_t max = 0;
+
+	for (uint32_t i = 0; i < p->event_count; i++) {
+		const struct elog_event_desc *e = &p->events[i];
+		size_t n = e->size;
+
+		for (uint32_t k = 0; k < e->field_count; k++)
+			if (e->fields[k].count_field >= 0)
+				n = e->fields[k].offset + (size_t)e->fields[k].size * e->fields[k].max_count;
+		if (n > max)
+			max = n;
+	}
+	return max;
+}
+
+/* _MSG declares the record, the caller fills it, _SEND writes it: what a
+ * provider does when its fields come from several places. */
+static void records(void)
+{
+	struct session all = { ELOG_LEVEL_TRACE, 0xFFFFFFFFu };
+	const struct elog_event_desc *e;
+
+	CHECK(TEST_EVENTLOG_PAYLOAD_MAX == longest(&elog_provider_test) &&
+	      TCP_EVENTLOG_PAYLOAD_MAX == longest(&elog_provider_tcp), "PAYLOAD_MAX: the longest payload");
+
+	cap.calls = 0;
+	{
+		TCP_EVENTLOG_CWND_MSG(m);
+		CHECK(sizeof(m) >= sizeof(struct elog_event_hdr) + TCP_EVENTLOG_PAYLOAD_MAX &&
+		      (unsigned char *)&m.ev == (unsigned char *)&m.hdr + sizeof(m.hdr),
+		      "_MSG: the payload right after the header, room for the longest");
+		m.ev.cwnd = 10;
+		m.ev.ssthresh = 20;
+		m.hdr.timestamp = 1234;
+		TCP_EVENTLOG_CWND_SEND(&all, m);
+	}
+	e = event(&elog_provider_tcp, TCP_EVENTLOG_CWND_ID);
+	CHECK(cap.calls == 1 && cap.id == TCP_EVENTLOG_CWND_ID && cap.len == e->size &&
+	      cap.level == TCP_EVENTLOG_CWND_LEVEL && cap.keywords == TCP_EVENTLOG_CWND_KEYWORDS &&
+	      at(e, "cwnd") == 10 && at(e, "ssthresh") == 20, "_MSG + _SEND: CWND");
+	CHECK(cap.timestamp == 1234 && cap.hdr_zero, "_SEND keeps a preset timestamp");
+	{
+		TEST_EVENTLOG_VARLEN_MSG(m);
+		m.ev.id = 7;
+		m.ev.count = 200; /* more than the room holds: clamped */
+		TEST_EVENTLOG_VARLEN_SEND(&all, m);
+	}
+	e = event(&elog_provider_test, TEST_EVENTLOG_VARLEN_ID);
+	CHECK(cap.calls == 2 && cap.len == field(e, "values")->offset + 8u * 8 && cap.len <= cap.room,
+	      "_SEND: a tail's length from its count, clamped to the maximum");
+	{
+		TEST_EVENTLOG_PING_MSG(m);
+		TEST_EVENTLOG_PING_SEND(&all, m);
+	}
+	CHECK(cap.calls == 3 && cap.id == TEST_EVENTLOG_PING_ID && cap.len == 0, "_MSG + _SEND: NONE");
 }
 
 static void gating(void)
@@ -254,5 +326,6 @@ void t_roundtrip(void)
 {
 	layouts();
 	payloads();
+	records();
 	gating();
 }

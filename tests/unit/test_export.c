@@ -39,7 +39,7 @@ static void gen_strcpy(char *dst, const char *src, size_t size)
 }
 
 #define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT(s, id, level, keywords, payload, len) capture_emit((id), (payload), (len))
+#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) capture_emit((rec)->event_id, (rec) + 1, (len))
 #define ELOG_STRCPY(dst, src, size) gen_strcpy((dst), (src), (size))
 #define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
 

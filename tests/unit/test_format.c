@@ -39,7 +39,7 @@ static void test_strcpy(char *dst, const char *src, size_t size)
 }
 
 #define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT(s, id, level, keywords, payload, len) emit((id), (payload), (len))
+#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) emit((rec)->event_id, (rec) + 1, (len))
 #define ELOG_STRCPY(dst, src, size) test_strcpy((dst), (src), (size))
 #define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
 

@@ -16,7 +16,7 @@
 #include "../../cmd/elog/options.h"
 
 #define ELOG_SESSION_ENABLED(s, level, keywords) 0
-#define ELOG_EMIT(s, id, level, keywords, payload, len) ((void)0)
+#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) ((void)0)
 #define ELOG_STRCPY(dst, src, size) ((void)0)
 #define ELOG_MEMCPY(dst, src, len) ((void)0)
 #include "tcp_eventlog.h"

@@ -8,6 +8,9 @@
  * the consumer tables were generated with. The macros talk to the framework
  * only through the four ELOG_* macros each half defines, which is what lets
  * the same header drive a BPF ring buffer and a userspace test capture.
+ * Every event leaves as one record laid out in one piece (header, then
+ * payload) and handed to ELOG_EMIT_REC: on BPF one ring write per
+ * subscriber copies it whole.
  */
 #include <string.h>
 
@@ -114,10 +117,23 @@ static void param_doc(FILE *out, const struct sc_struct *st)
 	}
 }
 
+/* The longest payload event ev can have (a tail at its maximum). */
+static uint32_t payload_max(const struct sc_event *ev)
+{
+	const struct sc_struct *st = ev->st;
+	const struct sc_field *tail;
+
+	if (!st || !st->n)
+		return 0;
+	tail = &st->f[st->n - 1];
+	return tail->is_tail ? tail->offset + tail->size * tail->max_count : st->size;
+}
+
 static void emit_event(const struct sc_schema *s, FILE *out, const struct sc_event *ev)
 {
 	const char *P = s->PROVIDER, *E = upper(s, ev->name);
 	const struct sc_struct *st = ev->st;
+	const struct sc_field *tail = st && st->n && st->f[st->n - 1].is_tail ? &st->f[st->n - 1] : NULL;
 	fprintf(out, "/* EVENT %s %u %s", ev->name, ev->id, sc_level_name(ev->level));
 	fprintf(out, " %s %s%s */\n", ev->kw_text, st ? st->name : "NONE", ev->implicit ? " (implicit)" : "");
 	fprintf(out, "#define %s_EVENTLOG_%s_ID %uu\n", P, E, ev->id);
@@ -130,56 +146,68 @@ static void emit_event(const struct sc_schema *s, FILE *out, const struct sc_eve
 	fprintf(out, "#define %s_EVENTLOG_%s_ENABLED(_elog_s) \\\n\tELOG_SESSION_ENABLED((_elog_s), "
 		"%s_EVENTLOG_%s_LEVEL, %s_EVENTLOG_%s_KEYWORDS)\n", P, E, P, E, P, E);
 
+	/* _MSG: the record in one piece, header then payload, with room for
+	 * the provider's longest payload (so that one emit function, with
+	 * one buffer type, takes every event). */
+	fprintf(out, "/* %s_EVENTLOG_%s_MSG(m): declares m, the zeroed record: m.hdr (event_id set)%s */\n",
+		P, E, st ? ", m.ev" : "");
+	fprintf(out, "#define %s_EVENTLOG_%s_MSG(_elog_m) \\\n\tunion { \\\n", P, E);
+	if (st)
+		fprintf(out, "\t\tstruct { struct elog_event_hdr hdr; struct %s_eventlog_%s ev; }; \\\n",
+			s->provider, lower(s, st->name));
+	else
+		fputs("\t\tstruct elog_event_hdr hdr; \\\n", out);
+	fprintf(out, "\t\t__u8 _elog_room[sizeof(struct elog_event_hdr) + %s_EVENTLOG_PAYLOAD_MAX]; \\\n"
+		"\t} _elog_m; \\\n\t__builtin_memset(&_elog_m, 0, sizeof(_elog_m)); \\\n"
+		"\t_elog_m.hdr.event_id = %s_EVENTLOG_%s_ID\n", P, P, E);
+	fprintf(out, "/* %s_EVENTLOG_%s_SEND(session, m): writes m, declared by _MSG */\n", P, E);
+	fprintf(out, "#define %s_EVENTLOG_%s_SEND(_elog_s, _elog_m) \\\n\tELOG_EMIT_REC((_elog_s), "
+		"%s_EVENTLOG_%s_LEVEL, %s_EVENTLOG_%s_KEYWORDS, &(_elog_m).hdr, ", P, E, P, E, P, E);
+	if (!st)
+		fputs("0", out);
+	else if (tail)
+		fprintf(out, "%u + ((_elog_m).ev.%s > %u ? %u : (_elog_m).ev.%s) * %u", tail->offset,
+			st->f[tail->count_field].name, tail->max_count, tail->max_count,
+			st->f[tail->count_field].name, tail->size);
+	else
+		fputs("sizeof((_elog_m).ev)", out);
+	fprintf(out, ", %s_EVENTLOG_PAYLOAD_MAX)\n", P);
+
 	fprintf(out, "/* %s_EVENTLOG_%s_LOG_ALWAYS(", P, E);
 	param_doc(out, st);
 	fprintf(out, ") */\n#define %s_EVENTLOG_%s_LOG_ALWAYS(", P, E);
 	param_list(out, st);
-	fputs(") do { \\\n", out);
-	if (!st)
-		fprintf(out, "\tELOG_EMIT((_elog_s), %s_EVENTLOG_%s_ID, %s_EVENTLOG_%s_LEVEL, "
-			"%s_EVENTLOG_%s_KEYWORDS, (void *)0, 0); \\\n", P, E, P, E, P, E);
-	const struct sc_field *tail = st && st->f[st->n - 1].is_tail ? &st->f[st->n - 1] : NULL;
-	const char *ev_ = tail ? "_elog_u._elog_h." : "_elog_ev.";
-	if (st) {
-		const char *lo = lower(s, st->name);
-		if (tail) {
-			/* The union gives the tail its maximum room right where
-			 * the flexible array starts. */
-			fprintf(out, "\tunion { struct %s_eventlog_%s _elog_h; __u8 _elog_b[%u]; } _elog_u; \\\n"
-				"\t__builtin_memset(&_elog_u, 0, sizeof(_elog_u)); \\\n"
-				"\t__u64 _elog_n = (__u64)(_elog_a_%s); \\\n"
-				"\tif (_elog_n > %u) \\\n\t\t_elog_n = %u; \\\n",
-				s->provider, lo, tail->offset + tail->size * tail->max_count,
-				st->f[tail->count_field].name, tail->max_count, tail->max_count);
-		} else {
-			fprintf(out, "\tstruct %s_eventlog_%s _elog_ev; \\\n"
-				"\t__builtin_memset(&_elog_ev, 0, sizeof(_elog_ev)); \\\n", s->provider, lo);
-		}
-		for (size_t i = 0; i < st->n; i++) {
-			const struct sc_field *f = &st->f[i];
-			if (f->is_tail)
-				fprintf(out, "\tELOG_MEMCPY(%s%s, (_elog_a_%s), _elog_n * %u); \\\n", ev_, f->name,
-					f->name, f->size);
-			else if (tail && (int)i == tail->count_field)
-				fprintf(out, "\t%s%s = (%s)_elog_n; \\\n", ev_, f->name, sc_type_c_name(f->type));
-			else if (f->type == ELOG_T_CHARS)
-				fprintf(out, "\tELOG_STRCPY(%s%s, (_elog_a_%s), sizeof(%s%s)); \\\n", ev_, f->name,
-					f->name, ev_, f->name);
-			else if (f->type == ELOG_T_IN6_ADDR)
-				fprintf(out, "\tELOG_MEMCPY(%s%s, (_elog_a_%s), 16); \\\n", ev_, f->name, f->name);
-			else if (f->type == ELOG_T_PTR)
-				fprintf(out, "\t%s%s = (__u64)(unsigned long)(_elog_a_%s); \\\n", ev_, f->name, f->name);
-			else
-				fprintf(out, "\t%s%s = (_elog_a_%s); \\\n", ev_, f->name, f->name);
-		}
-		if (tail)
-			fprintf(out, "\tELOG_EMIT((_elog_s), %s_EVENTLOG_%s_ID, %s_EVENTLOG_%s_LEVEL, "
-				"%s_EVENTLOG_%s_KEYWORDS, &_elog_u, %u + _elog_n * %u); \\\n",
-				P, E, P, E, P, E, tail->offset, tail->size);
+	fprintf(out, ") do { \\\n\t%s_EVENTLOG_%s_MSG(_elog_m); \\\n", P, E);
+	if (tail)
+		fprintf(out, "\t__u64 _elog_n = (__u64)(_elog_a_%s); \\\n"
+			"\tif (_elog_n > %u) \\\n\t\t_elog_n = %u; \\\n",
+			st->f[tail->count_field].name, tail->max_count, tail->max_count);
+	for (size_t i = 0; st && i < st->n; i++) {
+		const struct sc_field *f = &st->f[i];
+		const char *ev_ = "_elog_m.ev.";
+		if (f->is_tail)
+			fprintf(out, "\tELOG_MEMCPY(%s%s, (_elog_a_%s), _elog_n * %u); \\\n", ev_, f->name,
+				f->name, f->size);
+		else if (tail && (int)i == tail->count_field)
+			fprintf(out, "\t%s%s = (%s)_elog_n; \\\n", ev_, f->name, sc_type_c_name(f->type));
+		else if (f->type == ELOG_T_CHARS)
+			fprintf(out, "\tELOG_STRCPY(%s%s, (_elog_a_%s), sizeof(%s%s)); \\\n", ev_, f->name,
+				f->name, ev_, f->name);
+		else if (f->type == ELOG_T_IN6_ADDR)
+			fprintf(out, "\tELOG_MEMCPY(%s%s, (_elog_a_%s), 16); \\\n", ev_, f->name, f->name);
+		else if (f->type == ELOG_T_PTR)
+			fprintf(out, "\t%s%s = (__u64)(unsigned long)(_elog_a_%s); \\\n", ev_, f->name, f->name);
 		else
-			fprintf(out, "\tELOG_EMIT((_elog_s), %s_EVENTLOG_%s_ID, %s_EVENTLOG_%s_LEVEL, "
-				"%s_EVENTLOG_%s_KEYWORDS, &_elog_ev, sizeof(_elog_ev)); \\\n", P, E, P, E, P, E);
+			fprintf(out, "\t%s%s = (_elog_a_%s); \\\n", ev_, f->name, f->name);
 	}
+	/* A tail's length from the clamped count as the macro holds it (the
+	 * verifier bounds the copy and the length by the same register). */
+	if (tail)
+		fprintf(out, "\tELOG_EMIT_REC((_elog_s), %s_EVENTLOG_%s_LEVEL, %s_EVENTLOG_%s_KEYWORDS, "
+			"&_elog_m.hdr, %u + _elog_n * %u, %s_EVENTLOG_PAYLOAD_MAX); \\\n",
+			P, E, P, E, tail->offset, tail->size, P);
+	else
+		fprintf(out, "\t%s_EVENTLOG_%s_SEND((_elog_s), _elog_m); \\\n", P, E);
 	fputs("} while (0)\n", out);
 
 	fprintf(out, "#define %s_EVENTLOG_%s_LOG(", P, E);
@@ -195,16 +223,28 @@ int sc_emit_producer(const struct sc_schema *s, FILE *out, struct sc_error *err)
 	const char *P = s->PROVIDER;
 	fprintf(out, "/* SPDX-License-Identifier: BSD-2-Clause */\n"
 		"/*\n * %s_eventlog.h: generated by elog-schemac from %s, do not edit.\n *\n"
-		" * Producer API of provider \"%s\". Before including it, define:\n"
+		" * Producer API of provider \"%s\". Before using its macros, make\n"
+		" * struct elog_event_hdr (eventlog/record.h) visible and define:\n"
 		" *   ELOG_SESSION_ENABLED(s, level, keywords)  non-zero if s would deliver such an event\n"
-		" *   ELOG_EMIT(s, id, level, keywords, payload, len)  write one event for s\n"
+		" *   ELOG_EMIT_REC(s, level, keywords, rec, len, room)  write one record for s: rec\n"
+		" *     (struct elog_event_hdr *, event_id set, timestamp 0 or preset) followed by len\n"
+		" *     payload bytes, in a buffer of room bytes after the header\n"
 		" *   ELOG_STRCPY(dst, src, size)  bounded, NUL-terminated copy into zeroed char[size]\n"
 		" *   ELOG_MEMCPY(dst, src, len)  copy len bytes (in6_addr_t fields, variable tails)\n"
-		" * The _LOG macros evaluate the session argument more than once.\n */\n",
+		" * Per event, _MSG(m) declares the record and _SEND(s, m) writes it; _LOG_ALWAYS\n"
+		" * does both with its arguments as the fields. The _LOG macros evaluate the\n"
+		" * session argument more than once.\n */\n",
 		s->provider, s->file, s->provider);
 	fprintf(out, "#ifndef __ELOG_%s_EVENTLOG_H\n#define __ELOG_%s_EVENTLOG_H\n\n", P, P);
 	fputs("#ifndef __VMLINUX_H__\n#include <linux/types.h>\n#endif\n\n", out);
-	fprintf(out, "#define %s_EVENTLOG_PROVIDER_NAME \"%s\"\n\n/* Keywords */\n", P, s->provider);
+	uint32_t room = 0;
+	for (size_t i = 0; i < s->nev; i++)
+		if (payload_max(&s->ev[i]) > room)
+			room = payload_max(&s->ev[i]);
+	fprintf(out, "#define %s_EVENTLOG_PROVIDER_NAME \"%s\"\n", P, s->provider);
+	fprintf(out, "/* The longest payload of any event (tails at their maximum): the room\n"
+		" * after the header of every record _MSG declares. */\n"
+		"#define %s_EVENTLOG_PAYLOAD_MAX %u\n\n/* Keywords */\n", P, room);
 	for (size_t i = 0; i < s->nkw; i++)
 		fprintf(out, "#define %s_EVENTLOG_KEYWORD_%s 0x%08xu\n", P, upper(s, s->kw[i].name), s->kw[i].mask);
 	fputc('\n', out);
