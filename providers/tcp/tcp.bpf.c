@@ -526,8 +526,9 @@ int tcp_elog_getsockopt(struct bpf_sockopt *ctx)
 
 /*
  * One command (tcp_iter_cmd) over every TCP socket of the reader's network
- * namespace; request and TIME_WAIT minisockets have no session and are
- * skipped. The kernel runs this with each socket locked.
+ * namespace; request and TIME_WAIT minisockets are skipped (sessions
+ * followed in FIN_WAIT_2 minisockets are in their own map: tcp_tw.bpf.h).
+ * The kernel runs this with each socket locked.
  */
 SEC("iter/tcp")
 int tcp_elog_iter(struct bpf_iter__tcp *ctx)

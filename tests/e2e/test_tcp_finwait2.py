@@ -17,11 +17,12 @@ TIME-WAIT or gone: the session ended). Cubic set per socket
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
 from test_tcp_lib import (IN, OUT, PYTHON, SESSION_END, TH_ACK, TH_FIN, TH_RST, TIMER_CANCEL, TIMER_FIRED,
-                          TIMER_PROCESSED, TIMER_START, need, read_capture, run, seg,
+                          TIMER_PROCESSED, TIMER_START, conn_ports, need, read_capture, run, seg,
                           sessions_by_port_any, wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
 
 DEFAULT = "kern.eventlog.tcp.default"
@@ -255,3 +256,54 @@ a.close(); l.close()
     p.wait(timeout=10)
     assert wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=5), \
         (env.counters(), active0)
+
+
+def test_namespace_end_ends_followed_session(tcp_env):
+    """A namespace deleted while a connection of it is in FIN_WAIT_2: Linux
+    purges the minisocket (its timer stopped outside any segment's
+    processing), and the session ends with TIMER_CANCEL, SESSION_END."""
+    env = tcp_env
+    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed to drop segments")
+    env.ctl.set(DEFAULT, 1)
+    ns = "elogfw2%d" % os.getpid()
+    run(["ip", "netns", "add", ns])
+    try:
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        active0 = env.counters()["sessions_active"]
+        cap = env.capture("fw2purge.elog", "TRACE")
+        # The server's RST is dropped, so the minisocket stays in FIN_WAIT_2
+        # until the namespace goes (an orphan in LAST_ACK would keep the
+        # namespace alive; a minisocket does not).
+        script = r'''
+import json, socket, struct, subprocess, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.socket(); c.connect(l.getsockname()); a, _ = l.accept()
+cport = c.getsockname()[1]
+c.close()
+for _ in range(500):
+    if "FIN-WAIT-2" in subprocess.run(["ss", "-tnoaH"], capture_output=True, text=True).stdout:
+        break
+    time.sleep(0.01)
+subprocess.run(["nft", "-f", "-"], check=True, text=True, input=
+    "table inet elogfw2 {\n  chain in { type filter hook input priority 0; policy drop; }\n}\n")
+a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+a.close(); l.close()
+print(json.dumps({"cport": cport}), flush=True)
+'''
+        w = json.loads(run(["ip", "netns", "exec", ns, PYTHON, "-c", script]).stdout.strip().splitlines()[-1])
+        time.sleep(0.2)
+        run(["ip", "netns", "del", ns])
+        ns = None
+        assert wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=10), \
+            (env.counters(), active0)
+        cap.stop()
+    finally:
+        if ns:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    _, _, recs = read_capture(cap.path)
+    client = {r.session for r in recs if conn_ports(r) and conn_ports(r)[0] == w["cport"]}
+    assert len(client) == 1, client
+    mine = [r for r in recs if r.session in client]
+    tail = [(r.id, r.payload[8] if r.id == TIMER_START else r.payload[0] if r.id != SESSION_END else None)
+            for r in mine if r.id in (TIMER_START, TIMER_CANCEL, TIMER_FIRED, SESSION_END)][-3:]
+    assert tail == [(TIMER_START, TWOMSL), (TIMER_CANCEL, TWOMSL), (SESSION_END, None)], tail
