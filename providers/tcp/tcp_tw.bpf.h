@@ -35,7 +35,8 @@
  *    it (inet_twsk_deschedule_put) for an RST, an answered RST, a netns
  *    purge or a connect() reusing the port; a stop inside segment
  *    processing is followed by that segment's IN on the same CPU, any other
- *    is settled at the next timer event of the CPU. A stop followed by a
+ *    is settled at the next event of another minisocket's timer on the CPU,
+ *    or of any timer once 10 ms have passed. A stop followed by a
  *    start of the same timer is a re-arm (the FIN's move to TIME_WAIT); a
  *    stop of an expired timer is its expiry (TIMER_FIRED follows).
  * Unrelated traffic pays no map lookup: kfree_skb and net_dev_queue look a
@@ -82,6 +83,7 @@ struct tcp_elog_tw_cpu {
 	__u8 out_held;
 	__u8 stopped;
 	__u8 pad[6];
+	__u64 stopped_ns; /* when (boot clock) */
 	struct tcp_elog_msg out;
 };
 
@@ -288,6 +290,11 @@ static __noinline void tcp_elog_tw_in(struct sk_buff *skb, struct sock *sk)
 		tcp_elog_tw_end(tw, TCP_ELOG_TW_TIME_WAIT);
 }
 
+/* A held stop older than this, met at another timer's event, had no
+ * segment after it: the segment that causes one is freed microseconds
+ * later, but a timer may be armed from a hard interrupt in between. */
+#define TCP_ELOG_TW_STOP_SETTLE_NS 10000000ULL
+
 /*
  * Every timer event of the host: a stop held on this CPU that no segment
  * followed is settled; the minisocket's own timer: a FIN_WAIT_2 one born
@@ -305,7 +312,7 @@ static __noinline void tcp_elog_tw_timer(struct timer_list *timer, int what)
 		return;
 	tw = (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 	if (timer->function != (void *)&tw_timer_handler) {
-		if (c->stopped)
+		if (c->stopped && bpf_ktime_get_boot_ns() - c->stopped_ns > TCP_ELOG_TW_STOP_SETTLE_NS)
 			tcp_elog_tw_settle(c);
 		return;
 	}
@@ -337,6 +344,7 @@ static __noinline void tcp_elog_tw_timer(struct timer_list *timer, int what)
 			tcp_elog_tw_settle(c);
 		c->tw = tw;
 		c->stopped = 1;
+		c->stopped_ns = bpf_ktime_get_boot_ns();
 		return;
 	case TCP_ELOG_T_FIRED:
 		if (t && t->s.enabled && TCP_ELOG_WOULD(&t->s, TIMER_FIRED)) {

@@ -166,7 +166,9 @@ def test_close_followed_through_fin_wait_2(tcp_env, mode, fam, cc):
     d = {k: w["snmp1"][k] - w["snmp0"][k] for k in w["snmp0"]}
     ins = sum(1 for r in window if r.id == IN)
     outs = [r for r in window if r.id == OUT]
-    assert (ins, len(outs)) == (d["InSegs"], d["OutSegs"]), (what, d, ins, len(outs))
+    assert (ins, len(outs)) == (d["InSegs"], d["OutSegs"]), \
+        (what, d, ins, len(outs), [(r.session, r.ts, r.id, seg(r.payload)) for r in window if r.id in (IN, OUT)],
+         [(r.session, r.ts, r.id) for r in recs if r.session in ours and r.id not in (IN, OUT)][-12:])
     assert sum(1 for r in outs if seg(r.payload)[2] & TH_RST) == d["OutRsts"], (what, d)
 
     cs, ss_ = segments(recs, client), segments(recs, server)
