@@ -8,7 +8,8 @@
  *                             a socket starts listening: its addresses
  *   sockops                   connect (iss, addresses), handshake done
  *                             (CONN_PARAMS, the passive child's addresses)
- *   tp_btf/tcp_destroy_sock   the one place a session ends
+ *   tp_btf/tcp_destroy_sock   where a session ends, or moves to the
+ *                             socket's FIN_WAIT_2 minisocket (tcp_tw.bpf.h)
  *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) and TCP_EVENTLOG_LOG_ID (82)
  *                             for any process; SOCKET_OPT_UINT32
  * Per packet (attached only while somebody subscribes):
@@ -21,6 +22,10 @@
  *                             TIMER_* (every timer of the host: early exit)
  *   tp_btf/sk_data_ready      SB_WAKE RCV (every protocol's reader wakeups:
  *                             early exit)
+ *   tp_btf/kfree_skb, net_dev_queue   IN and OUT of a FIN_WAIT_2 minisocket
+ *                             (every dropped / sent packet of the host: two
+ *                             loads unless its socket is a minisocket); the
+ *                             timer tracepoints follow its timer
  * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
  * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
  * On demand:
@@ -61,6 +66,7 @@
 #include "tcp_ctl.bpf.h"
 #include "tcp_sockopt.bpf.h"
 #include "tcp_timer.bpf.h"
+#include "tcp_tw.bpf.h"
 #include "tcp_sbwake.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -184,7 +190,10 @@ int BPF_PROG(tcp_elog_destroy, struct sock *sk)
 		/* A timer cancel held back (tcp_timer.bpf.h) belongs before
 		 * the end; cancels after it find no session and are dropped. */
 		tcp_elog_timer_flush(v);
-		tcp_elog_sk_fini(v);
+		if (tcp_elog_tw_adopt(v, sk))
+			tcp_elog_sk_release(v);
+		else
+			tcp_elog_sk_fini(v);
 	}
 	return 0;
 }
@@ -422,6 +431,7 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 SEC("tp_btf/timer_start")
 int BPF_PROG(tcp_elog_tmr_start, struct timer_list *timer, unsigned long bucket_expiry)
 {
+	tcp_elog_tw_timer(timer, TCP_ELOG_T_START);
 	tcp_elog_timer_event(timer, TCP_ELOG_T_START);
 	return 0;
 }
@@ -429,6 +439,7 @@ int BPF_PROG(tcp_elog_tmr_start, struct timer_list *timer, unsigned long bucket_
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(tcp_elog_tmr_cancel, struct timer_list *timer)
 {
+	tcp_elog_tw_timer(timer, TCP_ELOG_T_CANCEL);
 	tcp_elog_timer_event(timer, TCP_ELOG_T_CANCEL);
 	return 0;
 }
@@ -436,6 +447,7 @@ int BPF_PROG(tcp_elog_tmr_cancel, struct timer_list *timer)
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(tcp_elog_tmr_fire, struct timer_list *timer, unsigned long baseclk)
 {
+	tcp_elog_tw_timer(timer, TCP_ELOG_T_FIRED);
 	tcp_elog_timer_event(timer, TCP_ELOG_T_FIRED);
 	return 0;
 }
@@ -443,7 +455,31 @@ int BPF_PROG(tcp_elog_tmr_fire, struct timer_list *timer, unsigned long baseclk)
 SEC("tp_btf/timer_expire_exit")
 int BPF_PROG(tcp_elog_tmr_done, struct timer_list *timer)
 {
+	tcp_elog_tw_timer(timer, TCP_ELOG_T_DONE);
 	tcp_elog_timer_event(timer, TCP_ELOG_T_DONE);
+	return 0;
+}
+
+/* A segment a FIN_WAIT_2 minisocket processed (tcp_tw.bpf.h): every dropped
+ * skb of the host comes here; rx_sk is set where a socket received it. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcp_elog_tw_rcv, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	if (rx_sk && rx_sk->__sk_common.skc_state == TCP_TIME_WAIT)
+		tcp_elog_tw_in(skb, rx_sk);
+	return 0;
+}
+
+/* A segment a FIN_WAIT_2 minisocket sends: every packet the host sends
+ * comes here; Linux sends a minisocket's with it as skb->sk. */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(tcp_elog_tw_xmit, struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	if (sk && sk->__sk_common.skc_state == TCP_TIME_WAIT)
+		tcp_elog_tw_out(skb, sk);
 	return 0;
 }
 
@@ -494,8 +530,9 @@ int tcp_elog_getsockopt(struct bpf_sockopt *ctx)
 
 /*
  * One command (tcp_iter_cmd) over every TCP socket of the reader's network
- * namespace; request and TIME_WAIT minisockets have no session and are
- * skipped. The kernel runs this with each socket locked.
+ * namespace; request and TIME_WAIT minisockets are skipped (sessions
+ * followed in FIN_WAIT_2 minisockets are in their own map: tcp_tw.bpf.h).
+ * The kernel runs this with each socket locked.
  */
 SEC("iter/tcp")
 int tcp_elog_iter(struct bpf_iter__tcp *ctx)
@@ -508,11 +545,16 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 	__u32 key = 0;
 	__u64 cookie;
 
+	cmd = bpf_map_lookup_elem(&tcp_iter_cmd, &key);
+	if (!cmd)
+		return 0;
+	/* Sessions followed in minisockets: once per walk, at its end (the
+	 * call without a socket). */
+	tcp_elog_tw_walk(cmd->op, !skc);
 	if (!skc)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(skc);
-	cmd = bpf_map_lookup_elem(&tcp_iter_cmd, &key);
-	if (!tp || !cmd)
+	if (!tp)
 		return 0;
 	cookie = bpf_get_socket_cookie(tp);
 	switch (cmd->op) {

@@ -5,7 +5,7 @@
  * load attaches the lifecycle hooks for as long as the provider stays loaded
  * (sessions must be counted from the first socket on; TCP_EVENTLOG must
  * answer whenever the provider is loaded) and pins the per-packet programs
- * (tcp_hot: two on the cgroup2 root, ten tracepoints), which the runtime
+ * (tcp_hot: two on the cgroup2 root, twelve tracepoints), which the runtime
  * attaches only while somebody captures (lib/rt/hot.c); subscribers_changed
  * arms the RTT/RTO sock_ops callbacks of enabled sessions meanwhile.
  * dump_state, default_changed and the arming are iterator commands
@@ -99,6 +99,8 @@ static const struct elog_hook tcp_hooks[] = {
 	HOT(TCP_ELOG_PIN_TMR_FIRE, tcp_elog_tmr_fire),
 	HOT(TCP_ELOG_PIN_TMR_DONE, tcp_elog_tmr_done),
 	HOT(TCP_ELOG_PIN_DATA_READY, tcp_elog_data_ready),
+	HOT(TCP_ELOG_PIN_TW_IN, tcp_elog_tw_rcv),
+	HOT(TCP_ELOG_PIN_TW_OUT, tcp_elog_tw_xmit),
 };
 
 /* RTT/RTO callbacks on while somebody captures, off after: no TCP ACK pays

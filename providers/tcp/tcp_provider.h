@@ -108,6 +108,8 @@ struct tcp_elog_pfx_key {
 #define TCP_ELOG_PIN_TMR_FIRE "tcp_tmr_fire"
 #define TCP_ELOG_PIN_TMR_DONE "tcp_tmr_done"
 #define TCP_ELOG_PIN_DATA_READY "tcp_data_ready"
+#define TCP_ELOG_PIN_TW_IN "tcp_tw_in"
+#define TCP_ELOG_PIN_TW_OUT "tcp_tw_out"
 
 
 #endif /* ELOG_TCP_PROVIDER_H */

@@ -6,7 +6,9 @@
  * is loaded (user sockets at socket(), accepted children when the listener
  * clones them, older sockets when the iterator enables them) and finished
  * exactly once, in tcp_destroy_sock, which Linux runs once for every full
- * socket whatever way it dies (close, RST, failed handshake, orphan timeout).
+ * socket whatever way it dies (close, RST, failed handshake, orphan timeout),
+ * or, when an orphan's FIN_WAIT_2 minisocket takes its place, where that
+ * leaves FIN_WAIT_2 (tcp_tw.bpf.h).
  *
  * The map has BPF_F_CLONE so a child inherits its listener's value; the
  * socket address kept in the value (and the session id, the socket cookie,
@@ -194,10 +196,17 @@ static __always_inline void tcp_elog_set_mode(struct tcp_elog_sk *v, __u8 mode)
 		a->s.mode = v->s.mode;
 }
 
-static __always_inline void tcp_elog_sk_fini(struct tcp_elog_sk *v)
+/* The socket no longer carries its session: ended, or handed on to its
+ * FIN_WAIT_2 minisocket (tcp_tw.bpf.h). */
+static __always_inline void tcp_elog_sk_release(struct tcp_elog_sk *v)
 {
 	v->finished = 1;
 	bpf_map_delete_elem(&tcp_elog_addr_map, &v->sk_addr);
+}
+
+static __always_inline void tcp_elog_sk_fini(struct tcp_elog_sk *v)
+{
+	tcp_elog_sk_release(v);
 	elog_session_fini(&v->s);
 }
 
