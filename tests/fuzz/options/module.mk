@@ -4,7 +4,8 @@
 # ASan+UBSan+libFuzzer, whatever CC and SAN say.
 #
 #   make fuzz-options-replay   replay the committed corpus, then fuzz 20 s
-#                              (new inputs go to a scratch corpus in $(BUILD))
+#                              (new inputs go to a scratch corpus in $(BUILD),
+#                              crashes and leaks to $(BUILD)/fuzz/)
 OPTIONS_FUZZER := $(BUILD)/fuzz/fuzz_options
 OPTIONS_FUZZ_SRCS := tests/fuzz/options/fuzz_options.c cmd/elog/options.c cmd/elogctl/args.c \
 	lib/format_schema.c lib/elog_error.c lib/select.c lib/session_map.c \
@@ -22,8 +23,8 @@ $(OPTIONS_FUZZER): $(OPTIONS_FUZZ_SRCS) cmd/elog/options.h cmd/elog/elog.h cmd/e
 .PHONY: fuzz-options-replay
 TEST_TARGETS += fuzz-options-replay
 fuzz-options-replay: $(OPTIONS_FUZZER)
-	$(OPTIONS_FUZZER) -runs=0 tests/fuzz/options/corpus
+	$(OPTIONS_FUZZER) -artifact_prefix=$(BUILD)/fuzz/ -runs=0 tests/fuzz/options/corpus
 	@rm -rf $(BUILD)/fuzz/options-work && mkdir -p $(BUILD)/fuzz/options-work
-	$(OPTIONS_FUZZER) -max_total_time=20 -max_len=512 -timeout=10 -rss_limit_mb=2048 \
+	$(OPTIONS_FUZZER) -artifact_prefix=$(BUILD)/fuzz/ -max_total_time=20 -max_len=512 -timeout=10 -rss_limit_mb=2048 \
 		-dict=tests/fuzz/options/options.dict -print_final_stats=1 \
 		$(BUILD)/fuzz/options-work tests/fuzz/options/corpus
