@@ -8,7 +8,7 @@
 ELOG_RT_PROVIDERS ?=
 
 LIB_SRCS += lib/rt/bb.c lib/rt/control.c lib/rt/hot.c lib/rt/lock.c lib/rt/pins.c lib/rt/proc.c lib/rt/reaper.c \
-	lib/rt/registry.c lib/rt/rt.c lib/rt/skipped.c lib/rt/subscribe.c lib/rt/reorder.c lib/rt/bb_block.c \
+	lib/rt/registry.c lib/rt/rt.c lib/rt/skipped.c lib/rt/state.c lib/rt/subscribe.c lib/rt/reorder.c lib/rt/bb_block.c \
 	lib/rt/verify.c $(GEN)/rt_providers.c
 
 $(GEN)/rt_providers.c: FORCE

@@ -184,6 +184,13 @@ int elog_rt_reaper_start(struct elog_rt *rt, struct elog_error *err)
 	return 0;
 }
 
+int elog_rt_lock_watched(struct elog_rt *rt, struct elog_error *err)
+{
+	int ret = elog_rt_reaper_start(rt, err);
+
+	return ret ? ret : elog_rt_lock(rt, err);
+}
+
 void elog_rt_reaper_stop(struct elog_rt *rt)
 {
 	char c = REAPER_BYE;

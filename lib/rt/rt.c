@@ -38,50 +38,6 @@ void elog_rt_init(void)
 	libbpf_set_print(libbpf_print);
 }
 
-static int ready_path(const char *name, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/%s/%s", ELOG_PIN_ROOT, name, ELOG_READY_DIR);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int elog_rt_is_loaded(const char *name)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (!elog_rt_find_provider(name))
-		return -ENOENT;
-	if (ready_path(name, path, sizeof(path)))
-		return 0;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int elog_rt_is_current(struct elog_rt *rt)
-{
-	struct bpf_map_info pinned, ours;
-	__u32 len_p = sizeof(pinned), len_o = sizeof(ours);
-	char path[PATH_MAX];
-	int fd, ret;
-
-	if (elog_rt_is_loaded(rt->ops->name) != 1)
-		return 0;
-	if (elog_rt_pin_path(rt, ELOG_PIN_CONF, path, sizeof(path)))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	memset(&pinned, 0, sizeof(pinned));
-	memset(&ours, 0, sizeof(ours));
-	if (bpf_obj_get_info_by_fd(fd, &pinned, &len_p) ||
-	    bpf_obj_get_info_by_fd(rt->conf_fd, &ours, &len_o))
-		ret = -errno;
-	else
-		ret = pinned.id == ours.id;
-	close(fd);
-	return ret;
-}
-
 /* "build-<FNV-1a 64 of the BPF object>": which build loaded a provider. */
 static void build_stamp(const struct elog_provider_ops *ops, char *buf, size_t size)
 {
@@ -316,12 +272,8 @@ int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_
 	 * is watched from its start: should it die half way, its reaper
 	 * completes or undoes the change at once (remove_dead_load,
 	 * finish_walks, reclaim). Forked before the lock is taken. */
-	if ((flags & ELOG_RT_LOAD) && !(flags & ELOG_RT_RECLAIM_ONLY)) {
-		ret = elog_rt_reaper_start(rt, err);
-		if (ret)
-			goto fail;
-	}
-	ret = elog_rt_lock(rt, err);
+	ret = (flags & ELOG_RT_LOAD) && !(flags & ELOG_RT_RECLAIM_ONLY) ?
+	      elog_rt_lock_watched(rt, err) : elog_rt_lock(rt, err);
 	if (ret)
 		goto fail;
 	ret = remove_dead_load(rt, err);
@@ -386,9 +338,7 @@ int elog_rt_unload(const char *name, struct elog_error *err)
 	}
 	if (ret)
 		return ret;
-	ret = elog_rt_reaper_start(rt, err);
-	if (!ret)
-		ret = elog_rt_lock(rt, err);
+	ret = elog_rt_lock_watched(rt, err);
 	if (ret)
 		goto out;
 	live = elog_rt_live_subscribers(rt, err);
@@ -424,20 +374,6 @@ out:
 	return ret;
 }
 
-int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf *conf,
-		 struct elog_error *err)
-{
-	__u32 zero = 0;
-
-	if (state && bpf_map_lookup_elem(rt->state_fd, &zero, state))
-		return elog_rt_errf(err, errno, "%s: read counters: %s", rt->ops->name,
-				    strerror(errno));
-	if (conf && bpf_map_lookup_elem(rt->conf_fd, &zero, conf))
-		return elog_rt_errf(err, errno, "%s: read config: %s", rt->ops->name,
-				    strerror(errno));
-	return 0;
-}
-
 int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err)
 {
 	struct elog_conf conf;
@@ -448,10 +384,7 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 
 	if (value < -1 || value > 2)
 		return elog_rt_errf(err, EINVAL, "invalid default %d (use -1, 0, 1 or 2)", value);
-	ret = elog_rt_reaper_start(rt, err);
-	if (ret)
-		return ret;
-	ret = elog_rt_lock(rt, err);
+	ret = elog_rt_lock_watched(rt, err);
 	if (ret)
 		return ret;
 	ret = elog_rt_read(rt, NULL, &conf, err);

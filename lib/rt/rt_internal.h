@@ -80,6 +80,10 @@ void elog_rt_init(void);
  */
 int elog_rt_reaper_start(struct elog_rt *rt, struct elog_error *err);
 void elog_rt_reaper_stop(struct elog_rt *rt);
+/* reaper.c: the reaper started, then the lock taken, in this order (the
+ * reaper must not inherit the lock held): how a command that may change
+ * the provider begins. */
+int elog_rt_lock_watched(struct elog_rt *rt, struct elog_error *err);
 
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);

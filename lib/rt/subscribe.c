@@ -39,37 +39,71 @@ static int write_slot(struct elog_rt *rt, __u32 slot, const struct elog_sub_cfg 
 	return 0;
 }
 
-/* Recomputes elog_conf's aggregate; returns the number of active slots. */
-static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
+static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
+		     struct elog_error *err);
+
+/* What the slots hold: the one walk over them. */
+struct slot_sum {
+	int active;     /* active slots */
+	int freed;      /* with reclaim: slots freed because their owner is gone */
+	__u32 mask;     /* the active slots */
+	__u32 level;    /* the highest level among them */
+	__u32 keywords; /* the union of their keywords */
+};
+
+/* Sums up the slots; with reclaim, first frees each whose owner is gone. */
+static int walk_slots(struct elog_rt *rt, bool reclaim, struct slot_sum *sum,
+		      struct elog_error *err)
 {
-	struct elog_conf conf;
 	struct elog_sub_cfg c;
-	__u32 slot, zero = 0, level = 0, kw = 0, n = 0, mask = 0;
+	__u32 slot;
 	int ret;
 
+	memset(sum, 0, sizeof(*sum));
 	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
 		ret = read_slot(rt, slot, &c, err);
 		if (ret)
 			return ret;
 		if (!c.active)
 			continue;
-		n++;
-		mask |= 1u << slot;
-		if (c.level > level)
-			level = c.level;
-		kw |= c.keywords;
+		if (reclaim && elog_rt_proc_start((int)c.owner_pid) != c.owner_start) {
+			ret = free_slot(rt, slot, NULL, NULL, err);
+			if (ret)
+				return ret;
+			sum->freed++;
+			continue;
+		}
+		sum->active++;
+		sum->mask |= 1u << slot;
+		if (c.level > sum->level)
+			sum->level = c.level;
+		sum->keywords |= c.keywords;
 	}
+	return 0;
+}
+
+/* Recomputes elog_conf's aggregate; returns the number of active slots. */
+static int update_aggregate(struct elog_rt *rt, struct elog_error *err)
+{
+	struct slot_sum sum;
+	struct elog_conf conf;
+	__u32 zero = 0;
+	int ret;
+
+	ret = walk_slots(rt, false, &sum, err);
+	if (ret)
+		return ret;
 	ret = elog_rt_read(rt, NULL, &conf, err);
 	if (ret)
 		return ret;
-	conf.agg_level = level;
-	conf.agg_keywords = kw;
-	conf.nsubs = n;
-	conf.slot_mask = mask;
+	conf.agg_level = sum.level;
+	conf.agg_keywords = sum.keywords;
+	conf.nsubs = (__u32)sum.active;
+	conf.slot_mask = sum.mask;
 	if (bpf_map_update_elem(rt->conf_fd, &zero, &conf, BPF_ANY))
 		return elog_rt_errf(err, errno, "%s: write config: %s", rt->ops->name,
 				    strerror(errno));
-	return (int)n;
+	return sum.active;
 }
 
 /*
@@ -117,11 +151,6 @@ static int wait_for_programs(struct elog_rt *rt, struct elog_error *err)
 	return 0;
 }
 
-int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
-		       struct elog_error *err);
-
-/* Deactivates and frees a slot; with counts, reads its final counters
- * between the two (a freed slot may be reset by the next subscriber). */
 /* Takes the slot's rings out of the provider's ring table. */
 static int remove_rings(struct elog_rt *rt, __u32 slot, struct elog_error *err)
 {
@@ -136,6 +165,8 @@ static int remove_rings(struct elog_rt *rt, __u32 slot, struct elog_error *err)
 	return 0;
 }
 
+/* Deactivates and frees a slot; with counts, reads its final counters
+ * between the two (a freed slot may be reset by the next subscriber). */
 static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
 		     struct elog_error *err)
 {
@@ -174,37 +205,18 @@ static int free_slot(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64
 
 int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err)
 {
-	struct elog_sub_cfg c;
-	__u32 slot;
-	int n = 0, ret;
+	struct slot_sum sum;
+	int ret = walk_slots(rt, false, &sum, err);
 
-	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
-		ret = read_slot(rt, slot, &c, err);
-		if (ret)
-			return ret;
-		n += c.active != 0;
-	}
-	return n;
+	return ret ? ret : sum.active;
 }
 
 int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err)
 {
-	struct elog_sub_cfg c;
-	__u32 slot;
-	int freed = 0, ret;
+	struct slot_sum sum;
+	int ret = walk_slots(rt, true, &sum, err);
 
-	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
-		ret = read_slot(rt, slot, &c, err);
-		if (ret)
-			return ret;
-		if (!c.active || elog_rt_proc_start((int)c.owner_pid) == c.owner_start)
-			continue;
-		ret = free_slot(rt, slot, NULL, NULL, err);
-		if (ret)
-			return ret;
-		freed++;
-	}
-	return freed;
+	return ret ? ret : sum.freed;
 }
 
 int elog_rt_reclaim(struct elog_rt *rt, struct elog_error *err)
@@ -278,6 +290,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      struct elog_error *err)
 {
 	struct elog_dump_done_ctx dctx = { 0 };
+	struct slot_sum sum;
 	struct elog_sub_cfg c;
 	__u64 bytes = ring_size(per_cpu_bytes);
 	__u32 slot;
@@ -294,10 +307,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 				    (unsigned long long)bytes);
 	/* Before the lock (the reaper must not inherit it held), and before
 	 * any slot exists: none ever outlives its process unwatched. */
-	ret = elog_rt_reaper_start(rt, err);
-	if (ret)
-		return ret;
-	ret = elog_rt_lock(rt, err);
+	ret = elog_rt_lock_watched(rt, err);
 	if (ret)
 		return ret;
 	/* elog_rt_open() and this run under two holds of the lock: an
@@ -308,26 +318,17 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 				   "meanwhile: run the command again", rt->ops->name);
 		goto out;
 	}
-	ret = elog_rt_reclaim_locked(rt, err);
-	if (ret < 0)
+	ret = walk_slots(rt, true, &sum, err);
+	if (ret)
 		goto out;
-	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS; slot++) {
-		ret = read_slot(rt, slot, &c, err);
-		if (ret)
-			goto out;
-		if (!c.active)
-			break;
-	}
+	for (slot = 0; slot < ELOG_MAX_SUBSCRIBERS && (sum.mask >> slot & 1); slot++)
+		;
 	if (slot == ELOG_MAX_SUBSCRIBERS) {
 		ret = elog_rt_errf(err, EBUSY, "%s: all %d subscriber slots are in use",
 				   rt->ops->name, ELOG_MAX_SUBSCRIBERS);
 		goto out;
 	}
-	before = elog_rt_live_subscribers(rt, err);
-	if (before < 0) {
-		ret = before;
-		goto out;
-	}
+	before = sum.active;
 
 	/* Fresh counters before the slot goes live, so that for this
 	 * subscriber delivered + dropped counts exactly its events. */
