@@ -23,7 +23,7 @@ int elog_bb_dump_run(const struct elog_options *o, struct elog_error *err)
 	int ret;
 
 	ret = elog_rt_open(p, 0, &rt, err); /* privilege checked there */
-	if (ret == -ENODEV) {
+	if (ret < 0 && err->code == ENODEV) {
 		elog_errorf(err, ENODEV, "provider %s is not loaded: it has nothing buffered", p);
 		return 1;
 	}
@@ -37,7 +37,7 @@ int elog_bb_dump_run(const struct elog_options *o, struct elog_error *err)
 	if (ret == 0 && conf.nsubs == 0) {
 		elog_errorf(err, EPIPE, "nobody subscribes to %s, so a dump would go nowhere (the "
 			    "buffers are kept): start `elog -c %s --record DIR` first", p, p);
-		ret = -EPIPE;
+		ret = -1;
 	}
 	if (ret == 0) {
 		if (o->bb_dump_scope == ELOG_BB_DUMP_SESSION)

@@ -129,7 +129,7 @@ static int install_signals(void)
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
 	    sigaction(SIGALRM, &sa, NULL))
-		return -errno;
+		return -1;
 	return 0;
 }
 
@@ -274,13 +274,10 @@ static int subscribe_all(struct cap *c)
 			if (!c->rb)
 				c->rb = ring_buffer__new(s->sub.ring_fd[r], on_record, ring, NULL);
 			else if (ring_buffer__add(c->rb, s->sub.ring_fd[r], on_record, ring))
-				ret = -errno;
-			if (!c->rb || ret) {
-				ret = ret ? ret : -errno;
-				elog_errorf(&c->err, -ret, "%s: map ring buffer: %s",
-					    s->req->provider, strerror(-ret));
-				return ret;
-			}
+				ret = -1;
+			if (!c->rb || ret)
+				return elog_errorf(&c->err, errno, "%s: map ring buffer: %s",
+						   s->req->provider, strerror(errno));
 		}
 	}
 	return 0;
@@ -570,7 +567,7 @@ static int flush_dumps(struct cap *c, uint64_t limit)
 			if (c->subs[i].rings[r].bb &&
 			    elog_bb_block_flush(c->subs[i].rings[r].bb, c->reorder, limit)) {
 				elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
-				return -ENOMEM;
+				return -1;
 			}
 	return 0;
 }
@@ -581,7 +578,7 @@ static int release(struct cap *c, uint64_t limit)
 	int ret;
 
 	if (flush_dumps(c, limit))
-		return -ENOMEM;
+		return -1;
 	/* Rotation decides per record; the other outputs take one record at
 	 * a time anyway. */
 	if (c->out.w && !c->sf && !o->rotate_events && !o->rotate_size && o->sel == NULL)
@@ -589,16 +586,16 @@ static int release(struct cap *c, uint64_t limit)
 	else
 		ret = elog_reorder_release(c->reorder, limit, sink, c);
 	if (ret)
-		return -EIO;
+		return -1;
 	/* Dumps come out of the window whole: the ones begun are complete. */
 	if (c->rec && elog_recorder_settle(c->rec, &c->err))
-		return -EIO;
+		return -1;
 	/* The sink sends its batch when it is old enough, and retries. */
 	if (c->ch && elog_ch_poll(c->ch, &c->err))
-		return -EIO;
+		return -1;
 	if (!c->out.w && !c->ch && !c->rec && fflush(stdout)) {
 		elog_errorf(&c->err, errno, "write to stdout: %s", strerror(errno));
-		return -EIO;
+		return -1;
 	}
 	return 0;
 }
@@ -663,13 +660,12 @@ static int loop(struct cap *c)
 		if (n < 0 && n != -EINTR) {
 			if (c->failed)
 				break;
-			elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
-			return n;
+			return elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
 		}
 		if (c->out.nclosing && out_reap(c, false))
-			return -EIO;
+			return -1;
 		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
-			return -EIO;
+			return -1;
 		/* The black box dumps triggers asked for go out from here
 		 * (to every subscriber), and spent buffers are freed. */
 		for (i = 0; i < c->nsubs; i++) {
@@ -681,13 +677,13 @@ static int loop(struct cap *c)
 				c->gone = c->subs[i].req->provider;
 				return 0;
 			}
-			return -EIO;
+			return -1;
 		}
 		if (now >= next_reclaim) {
 			/* Frees the slots of captures that died (SIGKILL). */
 			for (i = 0; i < c->nsubs; i++) {
 				if (elog_rt_reclaim(c->subs[i].rt, &c->err) < 0)
-					return -EIO;
+					return -1;
 				/* Its pins removed under us: nothing more can
 				 * come. Stop as on SIGINT, then say why. */
 				if (elog_rt_is_current(c->subs[i].rt) == 0) {
@@ -700,7 +696,7 @@ static int loop(struct cap *c)
 			 * power loss) loses at most that, not a whole 1 MiB
 			 * buffer or what a compressor holds. */
 			if (flush_outputs(c))
-				return -EIO;
+				return -1;
 			next_reclaim = now + RECLAIM_EVERY_US;
 			if (hint_at && now >= hint_at) {
 				idle_hint(c);
@@ -708,7 +704,7 @@ static int loop(struct cap *c)
 			}
 		}
 	}
-	return c->failed ? -EIO : 0;
+	return c->failed ? -1 : 0;
 }
 
 /* What the selectors kept: said with -s; records let go unselected are
@@ -734,7 +730,7 @@ static int selection_end(struct cap *c, int ret)
 	elog_errorf(&c->err, ENOENT, "no %s matched %s during the capture",
 		    elog_select_needs_learning(c->o->sel) || elog_select_has(c->o->sel, ELOG_SEL_SESSION)
 			    ? "connection" : "event", what);
-	return -ENOENT;
+	return -1;
 }
 
 /* Unsubscribe (final counts), drain, release everything, close. */
@@ -754,17 +750,17 @@ static int finish(struct cap *c, int ret)
 		if (s->rt && s->sub.slot >= 0 &&
 		    elog_rt_unsubscribe(s->rt, &s->sub, &s->delivered, &s->dropped, &e2) && !ret) {
 			c->err = e2;
-			ret = -EIO;
+			ret = -1;
 		}
 		dropped += s->dropped;
 	}
 	if (c->rb) {
 		if (ring_buffer__consume(c->rb) < 0 && !ret && !c->failed) {
 			elog_errorf(&c->err, EIO, "drain ring buffers");
-			ret = -EIO;
+			ret = -1;
 		}
 		if (!ret && release(c, UINT64_MAX))
-			ret = -EIO;
+			ret = -1;
 		ring_buffer__free(c->rb);
 	}
 	/* Every record the kernel half counted as delivered has been read. */
@@ -777,7 +773,7 @@ static int finish(struct cap *c, int ret)
 			elog_errorf(&c->err, EIO, "internal error: the kernel delivered %llu records "
 				    "and %llu were read", (unsigned long long)delivered,
 				    (unsigned long long)c->received);
-			ret = -EIO;
+			ret = -1;
 		}
 	}
 	if (c->ch) {
@@ -792,21 +788,21 @@ static int finish(struct cap *c, int ret)
 				 strlen(c->err.msg) + strlen(e2.msg) + 3 < sizeof(c->err.msg))
 				snprintf(c->err.msg + strlen(c->err.msg),
 					 sizeof(c->err.msg) - strlen(c->err.msg), "; %s", e2.msg);
-			ret = -EIO;
+			ret = -1;
 		}
 		c->ch = NULL;
 		elog_clickhouse_report(&st, c->o->stats);
 	}
 	if (c->sf && elog_sf_close(c->sf, dropped, &e2) && !ret) {
 		c->err = e2;
-		ret = -EIO;
+		ret = -1;
 	}
 	if (c->rec) {
 		struct elog_recorder_stats rs;
 
 		if (elog_recorder_close(c->rec, &rs, &e2) && !ret) {
 			c->err = e2;
-			ret = -EIO;
+			ret = -1;
 		}
 		c->rec = NULL;
 		if (c->o->stats)
@@ -817,9 +813,9 @@ static int finish(struct cap *c, int ret)
 	}
 	if (c->out.w && out_close(c, dropped >= c->out.dropped_before ?
 				       dropped - c->out.dropped_before : 0, false) && !ret)
-		ret = -EIO;
+		ret = -1;
 	if (out_reap(c, true) && !ret)
-		ret = -EIO;
+		ret = -1;
 	for (i = 0; i < c->nsubs; i++) {
 		struct cap_sub *s = &c->subs[i];
 
@@ -868,12 +864,12 @@ int elog_capture_run(const struct elog_options *o)
 	ret = elog_rt_check_privilege(&c->err);
 	if (!ret && install_signals()) {
 		elog_errorf(&c->err, errno, "sigaction: %s", strerror(errno));
-		ret = -EIO;
+		ret = -1;
 	}
 	c->reorder = elog_reorder_new();
 	if (!ret && !c->reorder) {
 		elog_errorf(&c->err, ENOMEM, "out of memory");
-		ret = -ENOMEM;
+		ret = -1;
 	}
 	/* UTC of boot time 0: the live text and the capture header's base. */
 	c->boot_to_utc = (int64_t)elog_rt_boot_to_utc_us(0);
@@ -881,21 +877,21 @@ int elog_capture_run(const struct elog_options *o)
 		ret = subscribe_all(c);
 	if (!ret && o->output_kind == ELOG_OUT_FILE && (o->rotate_size || o->rotate_events) &&
 	    series_check(c))
-		ret = -EEXIST;
+		ret = -1;
 	if (!ret && (o->output_kind == ELOG_OUT_FILE || o->output_kind == ELOG_OUT_STDOUT) &&
 	    out_open(c))
-		ret = -EIO;
+		ret = -1;
 	if (!ret && o->output_kind == ELOG_OUT_DIR && sf_open(c))
-		ret = -EIO;
+		ret = -1;
 	if (!ret && o->record_dir && rec_open(c))
-		ret = -EIO;
+		ret = -1;
 	if (!ret && o->clickhouse_url && elog_clickhouse_open(&c->ch, o, true, 0, &c->err))
-		ret = -EIO;
+		ret = -1;
 	if (!ret && o->json && o->output_kind == ELOG_OUT_TEXT && !c->ch) {
 		c->json = malloc(ELOG_JSON_LINE_MAX);
 		if (!c->json) {
 			elog_errorf(&c->err, ENOMEM, "out of memory");
-			ret = -ENOMEM;
+			ret = -1;
 		}
 	}
 	if (!ret && o->providers) {
@@ -910,12 +906,13 @@ int elog_capture_run(const struct elog_options *o)
 	ret = finish(c, ret);
 	if (!ret && c->gone) {
 		elog_errorf(&c->err, ENODEV, "provider %s was unloaded: capture stopped", c->gone);
-		ret = -ENODEV;
+		ret = -1;
 	}
 	elog_reorder_free(c->reorder);
 	free(c->json);
 	if (ret)
-		fprintf(stderr, "elog: %s\n", c->err.msg[0] ? c->err.msg : strerror(-ret));
+		fprintf(stderr, "elog: %s\n", c->err.msg[0] ? c->err.msg :
+			strerror(c->err.code ? c->err.code : EIO));
 	free(c);
 	return ret ? 1 : 0;
 }

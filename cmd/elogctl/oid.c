@@ -167,7 +167,7 @@ int oid_read(const struct oid *o, int64_t *value, struct elog_error *err)
 	if (ret)
 		return ret;
 	ret = elog_rt_open(o->provider, 0, &rt, err);
-	if (ret == -ENODEV) {
+	if (ret && err->code == ENODEV) {
 		/* Not loaded: the load-time values, and stay unloaded. */
 		if (o->control && !o->control->text)
 			*value = o->control->initial;
@@ -227,7 +227,7 @@ int oid_read_text(const struct oid *o, char *buf, size_t size, struct elog_error
 	if (ret)
 		return ret;
 	ret = elog_rt_open(o->provider, 0, &rt, err);
-	if (ret == -ENODEV) /* not loaded: the load-time value, and stay unloaded */
+	if (ret && err->code == ENODEV) /* not loaded: the load-time value, and stay unloaded */
 		return elog_rt_control_get(NULL, o->control, buf, size, err);
 	if (ret)
 		return ret;

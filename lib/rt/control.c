@@ -23,7 +23,7 @@ int elog_rt_control_check(const struct elog_provider_control *c, const char *val
 	if (strlen(value) >= ELOG_CONTROL_TEXT_MAX)
 		return elog_rt_errf(err, EINVAL, "value too long (at most %d characters)",
 				    ELOG_CONTROL_TEXT_MAX - 1);
-	return c->text->check(c, value, err);
+	return c->text->check(c, value, err) < 0 ? -1 : 0;
 }
 
 int elog_rt_control_set(struct elog_rt *rt, const struct elog_provider_control *c,
@@ -36,7 +36,7 @@ int elog_rt_control_set(struct elog_rt *rt, const struct elog_provider_control *
 	ret = elog_rt_lock(rt, err);
 	if (ret)
 		return ret;
-	ret = c->text->set(rt, c, value, err);
+	ret = elog_rt_cb_done(c->text->set(rt, c, value, err), rt, err);
 	elog_rt_unlock(rt);
 	return ret;
 }
@@ -48,7 +48,8 @@ int elog_rt_control_get(struct elog_rt *rt, const struct elog_provider_control *
 		return not_text(c, err);
 	if (size)
 		buf[0] = '\0';
-	return c->text->get(rt, c, buf, size, err);
+	return rt ? elog_rt_cb_done(c->text->get(rt, c, buf, size, err), rt, err) :
+		    c->text->get(rt, c, buf, size, err) < 0 ? -1 : 0;
 }
 
 int elog_rt_text_save(struct elog_rt *rt, char ***out, struct elog_error *err)

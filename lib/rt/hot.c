@@ -86,8 +86,9 @@ static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
  * Walks every BPF link of the host; for a link of hot program i, calls
  * fn(arg, i, link_fd), which takes the fd (closes or keeps it). A link
  * that goes away during the walk, or that another process is creating, is
- * skipped. -EPERM, err untouched, without CAP_SYS_ADMIN.
+ * skipped. HOT_LINKS_HIDDEN, err untouched, without CAP_SYS_ADMIN.
  */
+#define HOT_LINKS_HIDDEN 1 /* not an error: positive, apart from -1 */
 static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 			 void (*fn)(void *arg, size_t i, int fd), void *arg, struct elog_error *err)
 {
@@ -106,7 +107,7 @@ static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 			if (errno == ENOENT || errno == EAGAIN)
 				continue;
 			if (errno == EPERM)
-				return -EPERM;
+				return HOT_LINKS_HIDDEN;
 			return elog_rt_errf(err, errno, "%s: open link %u: %s", rt->ops->name, id,
 					    strerror(errno));
 		}
@@ -123,7 +124,7 @@ static int each_hot_link(struct elog_rt *rt, const __u32 *ids,
 			close(fd);
 	}
 	if (errno == EPERM)
-		return -EPERM;
+		return HOT_LINKS_HIDDEN;
 	if (errno != ENOENT)
 		return elog_rt_errf(err, errno, "%s: list links: %s", rt->ops->name, strerror(errno));
 	return 0;
@@ -240,7 +241,7 @@ int elog_rt_hot_hold(struct elog_rt *rt, int others, struct elog_error *err)
 	ret = hot_prog_ids(rt, ids, err);
 	if (!ret)
 		ret = each_hot_link(rt, ids, keep_link, rt, err);
-	if (ret == -EPERM) {
+	if (ret == HOT_LINKS_HIDDEN) {
 		close_held(rt);
 		ret = hold_pinned(rt, others, err);
 		if (!ret)
@@ -307,5 +308,5 @@ int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err)
 		ret = each_hot_link(rt, ids, detach_link, NULL, err);
 	/* Without CAP_SYS_ADMIN the links are not found: the unpinned ones
 	 * are their holders', who leave with them. */
-	return ret == -EPERM ? 0 : ret;
+	return ret == HOT_LINKS_HIDDEN ? 0 : ret;
 }

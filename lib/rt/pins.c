@@ -83,7 +83,11 @@ int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size
 {
 	int n = snprintf(buf, size, "%s/%s", rt->dir, name);
 
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 int elog_rt_obj_fd(struct elog_rt *rt, const char *pin, struct elog_error *err)

@@ -24,7 +24,19 @@ int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
 	}
-	return -e;
+	return -1;
+}
+
+int elog_rt_cb_done(int ret, const struct elog_rt *rt, struct elog_error *err)
+{
+	/* -1 unworded: errno says why (libbpf sets it to what it returns). */
+	int e = ret == -1 && errno ? errno : -ret;
+
+	if (ret >= 0)
+		return ret;
+	if (err && !err->msg[0])
+		elog_rt_errf(err, e, "%s: %s", rt->ops->name, strerror(e));
+	return -1;
 }
 
 unsigned long long elog_rt_proc_start(int pid)

@@ -20,7 +20,8 @@
  * /run/eventlog/<p>.lock), so callbacks never race each other, slot
  * allocation or control changes, even across processes.
  *
- * Errors: callbacks return a negative errno and fill err (never print).
+ * Errors: callbacks fill err and return -1 (elog_rt_errf), never print; a
+ * negative errno passed on as libbpf returned it is worded by the runtime.
  */
 #ifndef ELOG_RT_PROVIDER_H
 #define ELOG_RT_PROVIDER_H
@@ -70,7 +71,7 @@ struct elog_provider_control;
 /*
  * A control whose value is text (a range, a list, a path) rather than one
  * integer: the provider parses, applies and formats it, wherever it keeps
- * it (its own maps, knobs). Callbacks fill err and return -errno.
+ * it (its own maps, knobs). Callbacks fill err and return -1.
  */
 struct elog_control_text_ops {
 	/* Whether value is acceptable, with a message that says why not.
@@ -178,7 +179,7 @@ struct elog_provider_ops {
 
 /* ---- services for the callbacks ---- */
 
-/* Fills err (may be NULL) like elog_errorf() and returns -e, so a callback
+/* Fills err (may be NULL) like elog_errorf() and returns -1, so a callback
  * can `return elog_rt_errf(err, errno, "...", ...);` (e <= 0 becomes EIO). */
 int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -186,7 +187,7 @@ int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
 const char *elog_rt_name(const struct elog_rt *rt);
 const struct elog_provider_ops *elog_rt_ops(const struct elog_rt *rt);
 
-/* "/sys/fs/bpf/eventlog/<p>/<name>" into buf; -ENAMETOOLONG if it does not fit. */
+/* "/sys/fs/bpf/eventlog/<p>/<name>" into buf; -1 (errno ENAMETOOLONG) if it does not fit. */
 int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size_t size);
 
 /*

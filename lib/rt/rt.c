@@ -150,7 +150,7 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 		return ret;
 	if (mkdir(rt->dir, 0700))
 		return elog_rt_errf(err, errno, "mkdir %s: %s", rt->dir, strerror(errno));
-	ret = rt->ops->load(rt, err);
+	ret = elog_rt_cb_done(rt->ops->load(rt, err), rt, err);
 	if (!ret && rt->rings_fd < 0)
 		ret = elog_rt_errf(err, EINVAL, "%s: load did not publish its BPF object",
 				   rt->ops->name);
@@ -168,8 +168,6 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 	if (ret) {
 		elog_rt_close_maps(rt);
 		elog_rt_remove_tree(rt->dir, &ignored);
-		if (err && !err->msg[0])
-			elog_rt_errf(err, -ret, "load %s: %s", rt->ops->name, strerror(-ret));
 	}
 	return ret;
 }
@@ -225,7 +223,8 @@ static int finish_walks(struct elog_rt *rt, struct elog_error *err)
 			ret = elog_rt_errf(err, errno, "%s: write default: %s", rt->ops->name,
 					   strerror(errno));
 		if (!ret && rt->ops->default_changed)
-			ret = rt->ops->default_changed(rt, values[i], err);
+			ret = elog_rt_cb_done(rt->ops->default_changed(rt, values[i], err), rt,
+					      err);
 		/* Removed even on failure: said once, not on every command. */
 		rmdir(path);
 	}
@@ -327,17 +326,18 @@ void elog_rt_close(struct elog_rt *rt)
 
 int elog_rt_unload(const char *name, struct elog_error *err)
 {
+	struct elog_error oerr = { 0 };
 	struct elog_rt *rt;
 	int ret, live;
 
-	ret = elog_rt_open(name, 0, &rt, err);
-	if (ret == -ENODEV) {
+	/* Not loaded: nothing to do. */
+	if (elog_rt_open(name, 0, &rt, &oerr)) {
+		if (oerr.code == ENODEV)
+			return 0;
 		if (err)
-			err->msg[0] = '\0';
-		return 0;
+			*err = oerr;
+		return -1;
 	}
-	if (ret)
-		return ret;
 	ret = elog_rt_lock_watched(rt, err);
 	if (ret)
 		goto out;
@@ -411,7 +411,7 @@ int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_err
 		goto out;
 	}
 	if (rt->ops->default_changed)
-		ret = rt->ops->default_changed(rt, value, err);
+		ret = elog_rt_cb_done(rt->ops->default_changed(rt, value, err), rt, err);
 out:
 	/* Done, or failed and said so: nothing for anyone to finish. */
 	if (marked)

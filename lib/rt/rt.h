@@ -3,8 +3,9 @@
  * Provider runtime, consumer side: load/unload, controls and subscribers,
  * used by elog(1) and elogctl(8). The provider side is in provider.h.
  *
- * Every function returns 0 (or a count) on success and a negative errno on
- * failure with err filled; nothing here prints.
+ * Every function returns 0 (or a count) on success and -1 on failure with
+ * err filled (err->code: the errno); nothing here prints. A function
+ * without an err returns -1 with errno set.
  */
 #ifndef ELOG_RT_RT_H
 #define ELOG_RT_RT_H
@@ -18,8 +19,8 @@
 #define ELOG_RT_LOAD 0x1 /* load the provider when it is not loaded yet */
 
 /*
- * Opens provider `name`: -ENOENT if no such provider is built in; -ENODEV if
- * it is not loaded and ELOG_RT_LOAD is not given. Reclaims the slots of
+ * Opens provider `name`: fails with err->code ENOENT if no such provider
+ * is built in, ENODEV if it is not loaded and ELOG_RT_LOAD is not given. Reclaims the slots of
  * subscribers that died and repairs a change whose command died half way.
  * Needs privilege (elog_rt_check_privilege()).
  *
@@ -35,20 +36,20 @@
 int elog_rt_open(const char *name, int flags, struct elog_rt **out, struct elog_error *err);
 void elog_rt_close(struct elog_rt *rt);
 
-/* 1 if loaded, 0 if not, -ENOENT if unknown. Loads nothing. */
+/* 1 if loaded, 0 if not, -1 (errno ENOENT) if unknown. Loads nothing. */
 int elog_rt_is_loaded(const char *name);
 
 /*
  * 1 while rt's maps are still the provider pinned under its directory; 0
  * once it was unloaded (or its pins removed), even if it was loaded again
  * since: rt then holds a dead instance, whose hooks are not the pinned
- * ones. Negative errno if that cannot be told.
+ * ones. -1 (errno set) if that cannot be told.
  */
 int elog_rt_is_current(struct elog_rt *rt);
 
 /*
- * Unloads: detaches and unpins everything. -EBUSY while live subscribers
- * remain (their slots are reclaimed first if their owners died); 0 when it
+ * Unloads: detaches and unpins everything. Fails (EBUSY) while live
+ * subscribers remain (their slots are reclaimed first if their owners died); 0 when it
  * was not loaded.
  */
 int elog_rt_unload(const char *name, struct elog_error *err);
@@ -60,7 +61,7 @@ int elog_rt_read(struct elog_rt *rt, struct elog_state *state, struct elog_conf 
 /*
  * kern.eventlog.<p>.default: 0, 1, 2 (store 1 + enable every live session
  * and dump its state), -1 (store 0 + disable every live session); else
- * -EINVAL. *old (may be NULL) gets the stored value before the change.
+ * fails (EINVAL). *old (may be NULL) gets the stored value before the change.
  */
 int elog_rt_set_default(struct elog_rt *rt, int value, int *old, struct elog_error *err);
 
@@ -86,7 +87,7 @@ void elog_rt_sub_close(struct elog_rt_sub *sub);
  * per_cpu_bytes rounded up to a power of two), installs the filter (SESSION
  * always added), attaches the per-packet hooks on the first subscriber, and
  * with dump re-emits the live sessions' state then DUMP_COMPLETE to this
- * slot. -EBUSY when every slot is taken.
+ * slot. Fails (EBUSY) when every slot is taken.
  */
 int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		      uint32_t per_cpu_bytes, bool dump, struct elog_rt_sub *sub,
@@ -109,7 +110,7 @@ int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64
 
 /*
  * 0 when the caller may use eventlog: effective CAP_BPF, CAP_PERFMON and
- * CAP_NET_ADMIN, in the initial user namespace. -EPERM with a message else.
+ * CAP_NET_ADMIN, in the initial user namespace. -1 (EPERM) with a message else.
  */
 int elog_rt_check_privilege(struct elog_error *err);
 
@@ -125,7 +126,7 @@ int elog_rt_verify(const struct elog_provider_ops *ops, struct elog_prog_stats *
 /* Fills st's figures and reason from a verifier log at the statistics level. */
 void elog_rt_parse_verifier_log(const char *log, struct elog_prog_stats *st);
 
-/* Fills err with why st's program was refused, in words; returns -errno. */
+/* Fills err with why st's program was refused, in words; returns -1. */
 int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats *st,
 			     struct elog_error *err);
 
@@ -134,14 +135,14 @@ int elog_rt_describe_refusal(const char *provider, const struct elog_prog_stats 
  * (ELOG_BB_DUMP_ALL), one (SESSION, key = its id) or a group (GROUP, key =
  * its hash, elog_bb_group_hash()), into every live subscriber's stream
  * with `reason`; *dumped (may be NULL) gets the sessions dumped (none when
- * nobody subscribes: the buffers are then kept). -ENOTSUP with "provider X
- * has no black box dump program" when the loaded provider lacks it.
+ * nobody subscribes: the buffers are then kept). Fails (ENOTSUP) with
+ * "provider X has no black box dump program" when the loaded provider lacks it.
  */
 int elog_rt_bb_dump(struct elog_rt *rt, unsigned int scope, uint64_t key, unsigned int reason,
 		    uint64_t *dumped, struct elog_error *err);
 
-/* 0 when the loaded provider has its black box dump program, else -ENOTSUP
- * and the message elog_rt_bb_dump() would give. */
+/* 0 when the loaded provider has its black box dump program, else -1
+ * (ENOTSUP) and the message elog_rt_bb_dump() would give. */
 int elog_rt_bb_check(struct elog_rt *rt, struct elog_error *err);
 
 /*

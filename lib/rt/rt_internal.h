@@ -14,7 +14,7 @@
 #define ELOG_MAX_HOT 32        /* per-packet hooks of one provider */
 
 /* elog_rt_open() flag of the reaper: open a provider loaded by this build
- * only (-ENODEV else), never load or reload one; reclaims as usual. */
+ * only (ENODEV else), never load or reload one; reclaims as usual. */
 #define ELOG_RT_RECLAIM_ONLY 0x100
 
 struct elog_rt {
@@ -84,6 +84,14 @@ void elog_rt_reaper_stop(struct elog_rt *rt);
  * reaper must not inherit the lock held): how a command that may change
  * the provider begins. */
 int elog_rt_lock_watched(struct elog_rt *rt, struct elog_error *err);
+
+/*
+ * proc.c: a provider callback's result where it comes back into the
+ * runtime: a failure becomes -1, with err filled from the negative errno
+ * the callback returned (or errno, for -1) when it did not word one
+ * itself (a libbpf result passed on as it is).
+ */
+int elog_rt_cb_done(int ret, const struct elog_rt *rt, struct elog_error *err);
 
 /* proc.c: start time (clock ticks since boot) of pid, 0 if it is gone. */
 unsigned long long elog_rt_proc_start(int pid);

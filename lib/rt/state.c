@@ -28,8 +28,10 @@ int elog_rt_is_loaded(const char *name)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (!elog_rt_find_provider(name))
-		return -ENOENT;
+	if (!elog_rt_find_provider(name)) {
+		errno = ENOENT;
+		return -1;
+	}
 	if (ready_path(name, path, sizeof(path)))
 		return 0;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -44,11 +46,13 @@ int elog_rt_is_current(struct elog_rt *rt)
 
 	if (elog_rt_is_loaded(rt->ops->name) != 1)
 		return 0;
-	if (elog_rt_pin_path(rt, ELOG_PIN_CONF, path, sizeof(path)))
-		return -ENAMETOOLONG;
+	if (elog_rt_pin_path(rt, ELOG_PIN_CONF, path, sizeof(path))) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : -1;
 	memset(&pinned, 0, sizeof(pinned));
 	memset(&ours, 0, sizeof(ours));
 	if (bpf_obj_get_info_by_fd(fd, &pinned, &len_p) ||
@@ -57,6 +61,10 @@ int elog_rt_is_current(struct elog_rt *rt)
 	else
 		ret = pinned.id == ours.id;
 	close(fd);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
 	return ret;
 }
 

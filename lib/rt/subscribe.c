@@ -122,7 +122,7 @@ static int transition(struct elog_rt *rt, int before, int after, struct elog_err
 	if ((before > 0) == on)
 		return 0;
 	if (rt->ops->subscribers_changed)
-		ret = rt->ops->subscribers_changed(rt, on, err);
+		ret = elog_rt_cb_done(rt->ops->subscribers_changed(rt, on, err), rt, err);
 	if (!on) {
 		int r = elog_rt_hot_detach_all(rt, ret ? &ignored : err);
 
@@ -314,7 +314,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 	 * unload may have come between them. */
 	ret = elog_rt_is_current(rt);
 	if (ret != 1) {
-		ret = elog_rt_errf(err, ret < 0 ? -ret : ENODEV, "%s: the provider was unloaded "
+		ret = elog_rt_errf(err, ret < 0 ? errno : ENODEV, "%s: the provider was unloaded "
 				   "meanwhile: run the command again", rt->ops->name);
 		goto out;
 	}
@@ -375,7 +375,7 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 		goto undo;
 	if (dump) {
 		if (rt->ops->dump_state)
-			ret = rt->ops->dump_state(rt, (int)slot, err);
+			ret = elog_rt_cb_done(rt->ops->dump_state(rt, (int)slot, err), rt, err);
 		dctx.slot = slot;
 		if (!ret)
 			ret = elog_rt_run_syscall(rt, ELOG_PIN_DUMP_DONE, &dctx, sizeof(dctx), NULL,
