@@ -46,28 +46,30 @@ static int write_failed(struct elog_writer *w, int e, const char *what, struct e
 	return elog_errorf(err, e, "fwrite(%s): %s", what, strerror(e));
 }
 
+/* Our own file: a call of outfile.h, which words its failure. */
+static int own_failed(struct elog_writer *w, int rc)
+{
+	if (rc < 0)
+		w->failed = true;
+	return rc < 0 ? -1 : 0;
+}
+
 /* Our own file: what the buffer holds to the kernel (direct: to the
  * writer thread). */
 static int flush_buf(struct elog_writer *w, struct elog_error *err)
 {
-	int e = elog_outfile_flush(w->of);
-
-	return e ? write_failed(w, e, "flush", err) : 0;
+	return own_failed(w, elog_outfile_flush(w->of, err));
 }
 
 /* Our own file: everything appended in the file. */
 static int sync_buf(struct elog_writer *w, struct elog_error *err)
 {
-	int e = elog_outfile_sync(w->of);
-
-	return e ? write_failed(w, e, "flush", err) : 0;
+	return own_failed(w, elog_outfile_sync(w->of, err));
 }
 
 static int write_all(struct elog_writer *w, const void *p, size_t n, const char *what,
 		     struct elog_error *err)
 {
-	int e;
-
 	if (w->failed)
 		return elog_errorf(err, EIO, "%s: not written after an earlier write error",
 				   w->path != NULL ? w->path : what);
@@ -83,8 +85,7 @@ static int write_all(struct elog_writer *w, const void *p, size_t n, const char 
 			return write_failed(w, errno, what, err);
 		return 0;
 	}
-	e = elog_outfile_write(w->of, p, n);
-	return e ? write_failed(w, e, what, err) : 0;
+	return own_failed(w, elog_outfile_write(w->of, p, n, err));
 }
 
 static int write_preamble(struct elog_writer *w, const struct elog_writer_provider *prov,
@@ -185,7 +186,6 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 			   int64_t boot_to_utc_us, unsigned flags, struct elog_error *err)
 {
 	struct elog_writer *w;
-	int e;
 
 	*out = NULL;
 	if (check_providers(providers, provider_count, err) < 0)
@@ -193,16 +193,14 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 	w = writer_new(boot_to_utc_us);
 	if (w == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
-	e = elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0,
-			      (flags & ELOG_WRITER_NEW) == 0);
-	if (e != 0) {
+	if (elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0,
+			      (flags & ELOG_WRITER_NEW) == 0, err) < 0) {
 		free(w);
-		return e == EEXIST ? elog_errorf(err, e, "%s: file exists", path) :
-			elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
+		return -1;
 	}
 	w->path = strdup(path); /* messages only: NULL is fine */
 	if (write_preamble(w, providers, provider_count, err) < 0) {
-		elog_outfile_close(w->of);
+		elog_outfile_close(w->of, NULL);
 		free(w->path);
 		free(w);
 		return -1;
@@ -233,9 +231,7 @@ bool elog_writer_direct(const struct elog_writer *w)
  */
 static int pwrite_hdr(struct elog_writer *w, struct elog_error *err)
 {
-	int e = elog_outfile_rewrite(w->of, &w->hdr, sizeof(w->hdr), 0);
-
-	return e ? write_failed(w, e, "binary header", err) : 0;
+	return own_failed(w, elog_outfile_rewrite(w->of, &w->hdr, sizeof(w->hdr), 0, err));
 }
 
 static int persist_time_base(struct elog_writer *w, struct elog_error *err)
@@ -351,7 +347,7 @@ int elog_writer_flush(struct elog_writer *w, struct elog_error *err)
 /* Our own file: like the stream case below, with the same messages. */
 static int close_fd(struct elog_writer *w, struct elog_error *err)
 {
-	int rc = 0, e;
+	int rc = 0;
 
 	if (w->failed) {
 		/* Drop what is still buffered: writing it now (if space came
@@ -361,9 +357,8 @@ static int close_fd(struct elog_writer *w, struct elog_error *err)
 	} else if (elog_writer_close_begin(w, err) < 0 || sync_buf(w, err) < 0) {
 		rc = -1;
 	}
-	e = elog_outfile_close(w->of);
-	if (e != 0 && rc == 0)
-		rc = elog_errorf(err, e, "fclose: %s", strerror(e));
+	if (elog_outfile_close(w->of, rc == 0 ? err : NULL) < 0)
+		rc = -1;
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elog_error.h"
 #include "outfile.h"
 
 /* One write per MiB of appends. */
@@ -39,6 +40,7 @@ struct out_job {
 
 struct elog_outfile {
 	int fd;
+	char *path;    /* for messages */
 	char *buf;     /* the buffer being filled, aligned; blen bytes held */
 	size_t blen;
 	uint64_t base; /* the file offset of buf[0]; direct: aligned */
@@ -307,9 +309,20 @@ out:
 	return e;
 }
 
-/* ---- the interface ---- */
+/* ---- the interface ----
+ * The helpers above return 0 or an errno; the functions below fill an
+ * elog_error from it and return -1. */
 
-int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created)
+/* Fills err for a file that could not be opened to be written. */
+static int open_failed(const char *path, int e, struct elog_error *err)
+{
+	if (e == EEXIST)
+		return elog_errorf(err, e, "%s: file exists", path);
+	return elog_errorf(err, e, "fopen(%s): %s", path, strerror(e));
+}
+
+/* Returns the fd or -errno. */
+static int output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created)
 {
 	struct stat st;
 	int fd;
@@ -343,7 +356,24 @@ int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bo
 	return fd >= 0 ? fd : -errno;
 }
 
-int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace)
+int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created,
+		     struct elog_error *err)
+{
+	int fd = output_open(path, oflags, mode, replace, created);
+
+	return fd >= 0 ? fd : open_failed(path, -fd, err);
+}
+
+/* An export's own words: the path and why. */
+static int export_failed(const char *path, int e, struct elog_error *err)
+{
+	if (e == EEXIST)
+		return elog_errorf(err, e, "%s: file exists", path);
+	return elog_errorf(err, e, "%s: %s", path, strerror(e));
+}
+
+int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace,
+		     struct elog_error *err)
 {
 	struct stat st;
 	mode_t mask;
@@ -352,26 +382,26 @@ int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool 
 	x->fd = -1;
 	x->tmp = NULL;
 	x->created = false;
-	fd = elog_output_open(path, 0, mode, false, &x->created);
+	fd = output_open(path, 0, mode, false, &x->created);
 	if (fd >= 0) {
 		x->fd = fd;
 		return 0;
 	}
 	if (fd != -EEXIST || !replace)
-		return fd;
+		return export_failed(path, -fd, err);
 	/* Replacing. What a link names is written through it, as
 	 * elog_output_open() does (a rename would replace the link). */
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fd = elog_output_open(path, 0, mode, true, NULL);
+		fd = output_open(path, 0, mode, true, NULL);
 		if (fd < 0)
-			return fd;
+			return export_failed(path, -fd, err);
 		x->fd = fd;
 		return 0;
 	}
 	/* A regular file: a new one next to it, renamed over it at the end. */
 	if (asprintf(&x->tmp, "%s.XXXXXX", path) < 0) {
 		x->tmp = NULL;
-		return -ENOMEM;
+		return export_failed(path, ENOMEM, err);
 	}
 	fd = mkostemp(x->tmp, O_CLOEXEC);
 	if (fd < 0) {
@@ -379,7 +409,7 @@ int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool 
 
 		free(x->tmp);
 		x->tmp = NULL;
-		return -e;
+		return export_failed(path, e, err);
 	}
 	/* mkstemp makes it 0600: give it the mode a new file would have
 	 * (if that fails it stays 0600: more private, never less). */
@@ -390,7 +420,7 @@ int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool 
 	return 0;
 }
 
-int elog_export_commit(struct elog_export *x, const char *path)
+int elog_export_commit(struct elog_export *x, const char *path, struct elog_error *err)
 {
 	int e = 0;
 
@@ -401,7 +431,7 @@ int elog_export_commit(struct elog_export *x, const char *path)
 		e = errno;
 	if (e != 0) {
 		elog_export_abort(x, path);
-		return -e;
+		return export_failed(path, e, err);
 	}
 	free(x->tmp);
 	x->tmp = NULL;
@@ -423,27 +453,31 @@ void elog_export_abort(struct elog_export *x, const char *path)
 	x->created = false;
 }
 
-int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace)
+int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace,
+		      struct elog_error *err)
 {
 	struct elog_outfile *f = calloc(1, sizeof(*f));
 	struct stat st;
-	int e;
 
 	*out = NULL;
 	if (f == NULL)
-		return ENOMEM;
-	if (posix_memalign((void **)&f->buf, OUT_ALIGN, OUT_BUF) != 0) {
+		return elog_errorf(err, ENOMEM, "out of memory");
+	f->path = strdup(path);
+	if (f->path == NULL || posix_memalign((void **)&f->buf, OUT_ALIGN, OUT_BUF) != 0) {
+		free(f->path);
 		free(f);
-		return ENOMEM;
+		return elog_errorf(err, ENOMEM, "out of memory");
 	}
 	/* Mode 0600: a capture holds addresses, ports and kernel socket
 	 * addresses, which other users must not read. */
-	f->fd = elog_output_open(path, 0, 0600, replace, NULL);
+	f->fd = output_open(path, 0, 0600, replace, NULL);
 	if (f->fd < 0) {
-		e = -f->fd;
+		int e = -f->fd;
+
 		free(f->buf);
+		free(f->path);
 		free(f);
-		return e;
+		return open_failed(path, e, err);
 	}
 	/* Set after open, not as an open flag: a FIFO or a device refuses
 	 * O_DIRECT only once opened (a FIFO after its reader came). A file
@@ -472,7 +506,7 @@ static int flush_buffered(struct elog_outfile *f)
 	return e;
 }
 
-int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n)
+static int outfile_write(struct elog_outfile *f, const void *p, size_t n)
 {
 	const char *s = p;
 	int e;
@@ -505,19 +539,19 @@ int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n)
 	return 0;
 }
 
-int elog_outfile_flush(struct elog_outfile *f)
+static int outfile_flush(struct elog_outfile *f)
 {
 	return f->async ? hand_partial(f) : flush_buffered(f);
 }
 
-int elog_outfile_sync(struct elog_outfile *f)
+static int outfile_sync(struct elog_outfile *f)
 {
-	int e = elog_outfile_flush(f);
+	int e = outfile_flush(f);
 
 	return e == 0 && f->async ? wait_idle(f) : e;
 }
 
-int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off)
+static int outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off)
 {
 	uint64_t end = f->base + f->blen;
 	char *copy;
@@ -545,6 +579,33 @@ int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64
 	return e;
 }
 
+/* A failed write, worded: what the capture writer says. */
+static int write_failed(struct elog_outfile *f, int e, struct elog_error *err)
+{
+	return e ? elog_errorf(err, e, "write %s: %s", f->path, strerror(e)) : 0;
+}
+
+int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n, struct elog_error *err)
+{
+	return write_failed(f, outfile_write(f, p, n), err);
+}
+
+int elog_outfile_flush(struct elog_outfile *f, struct elog_error *err)
+{
+	return write_failed(f, outfile_flush(f), err);
+}
+
+int elog_outfile_sync(struct elog_outfile *f, struct elog_error *err)
+{
+	return write_failed(f, outfile_sync(f), err);
+}
+
+int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off,
+			 struct elog_error *err)
+{
+	return write_failed(f, outfile_rewrite(f, p, n, off), err);
+}
+
 bool elog_outfile_idle(struct elog_outfile *f)
 {
 	bool idle;
@@ -562,7 +623,7 @@ bool elog_outfile_direct(const struct elog_outfile *f)
 	return atomic_load(&f->direct);
 }
 
-int elog_outfile_close(struct elog_outfile *f)
+int elog_outfile_close(struct elog_outfile *f, struct elog_error *err)
 {
 	int e = 0;
 
@@ -581,8 +642,9 @@ int elog_outfile_close(struct elog_outfile *f)
 			free(f->pool[--f->nfree]);
 	}
 	if (close(f->fd) != 0)
-		e = errno;
+		e = elog_errorf(err, errno, "close %s: %s", f->path, strerror(errno));
 	free(f->buf);
+	free(f->path);
 	free(f);
 	return e;
 }

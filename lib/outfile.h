@@ -28,7 +28,9 @@
  * gathered in the buffer, large ones go to the kernel straight from the
  * caller's memory.
  *
- * Every call returns 0 or an errno; the caller words the message.
+ * Every call that can fail returns 0 (or an fd) and -1 with err filled
+ * (err->code: the errno, EEXIST for an output that exists and may not be
+ * replaced; a caller with words of its own for that case tests it).
  */
 #ifndef ELOG_OUTFILE_H
 #define ELOG_OUTFILE_H
@@ -38,6 +40,8 @@
 #include <stdint.h>
 
 #include <sys/types.h>
+
+#include "elog_error.h"
 
 struct elog_outfile;
 
@@ -51,10 +55,11 @@ struct elog_outfile;
  * with EISDIR.
  * oflags: more open(2) flags; O_WRONLY and O_CLOEXEC are always set.
  * *created (may be NULL): whether this call made the file, so that only
- * such a file is ever removed after a failure. Returns the descriptor or
- * -errno.
+ * such a file is ever removed after a failure. Returns the descriptor;
+ * -1 with "PATH: file exists" or "fopen(PATH): why".
  */
-int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created);
+int elog_output_open(const char *path, int oflags, mode_t mode, bool replace, bool *created,
+		     struct elog_error *err);
 
 /*
  * An export written whole and then done (--pcapng, --report): a new file
@@ -70,30 +75,34 @@ struct elog_export {
 	bool created; /* this run created the file at the final path */
 };
 
-/* 0, or -errno as elog_output_open() (-EEXIST: exists, no replace). */
-int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace);
-/* Closes fd and puts the file in place; 0 or -errno (then aborted). */
-int elog_export_commit(struct elog_export *x, const char *path);
+/* 0, or -1 as elog_output_open() but worded "PATH: why". */
+int elog_export_open(struct elog_export *x, const char *path, mode_t mode, bool replace,
+		     struct elog_error *err);
+/* Closes fd and puts the file in place; 0, or -1 (then aborted). */
+int elog_export_commit(struct elog_export *x, const char *path, struct elog_error *err);
 /* Closes fd (if still open) and removes what this run created. */
 void elog_export_abort(struct elog_export *x, const char *path);
 
-/* Creates path (mode 0600) through elog_output_open(); direct: try
- * O_DIRECT; replace: an existing regular file is truncated, not refused. */
-int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace);
+/* Creates path (mode 0600) as elog_output_open() does, with its
+ * messages; direct: try O_DIRECT; replace: an existing regular file is
+ * truncated, not refused. */
+int elog_outfile_open(struct elog_outfile **out, const char *path, bool direct, bool replace,
+		      struct elog_error *err);
 
-/* Appends n bytes. */
-int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n);
+/* Appends n bytes. A failed write says "write PATH: why". */
+int elog_outfile_write(struct elog_outfile *f, const void *p, size_t n, struct elog_error *err);
 
 /* Everything appended so far to the file (direct mode: to its writer
  * thread, without waiting). */
-int elog_outfile_flush(struct elog_outfile *f);
+int elog_outfile_flush(struct elog_outfile *f, struct elog_error *err);
 
 /* Flush, and wait until the file holds it all. */
-int elog_outfile_sync(struct elog_outfile *f);
+int elog_outfile_sync(struct elog_outfile *f, struct elog_error *err);
 
 /* Rewrites n bytes at off, all of them appended before: in the buffer
  * when it still holds them, and in the file as the next write. */
-int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off);
+int elog_outfile_rewrite(struct elog_outfile *f, const void *p, size_t n, uint64_t off,
+			 struct elog_error *err);
 
 /* Nothing handed to the writer thread is still to be written (always
  * true without one). */
@@ -103,8 +112,8 @@ bool elog_outfile_idle(struct elog_outfile *f);
 bool elog_outfile_direct(const struct elog_outfile *f);
 
 /* Closes and frees f (f may be NULL) without flushing: sync first to keep
- * what is buffered and to learn whether it was written. Returns close(2)'s
- * errno, or 0. */
-int elog_outfile_close(struct elog_outfile *f);
+ * what is buffered and to learn whether it was written. 0, or -1 when
+ * close(2) failed ("close PATH: why"; err may be NULL). */
+int elog_outfile_close(struct elog_outfile *f, struct elog_error *err);
 
 #endif /* ELOG_OUTFILE_H */

@@ -217,8 +217,6 @@ static void timeline_add(struct elog_plot *p, const struct elog_series_record *r
 int elog_report_open(struct elog_report **out, const char *path, bool replace,
 		     struct elog_error *err)
 {
-	int e;
-
 	struct elog_report *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
@@ -233,14 +231,11 @@ int elog_report_open(struct elog_report **out, const char *path, bool replace,
 	}
 	/* An existing file is never replaced unless asked, and then only
 	 * once the page is written whole. */
-	e = elog_export_open(&r->x, path, 0644, replace);
-	if (e < 0) {
+	if (elog_export_open(&r->x, path, 0644, replace, err) < 0) {
 		elog_session_map_close(r->map);
 		free(r->path);
 		free(r);
-		if (e == -EEXIST)
-			return elog_errorf(err, EEXIST, "%s: file exists", path);
-		return elog_errorf(err, -e, "%s: %s", path, strerror(-e));
+		return -1;
 	}
 	r->fd = r->x.fd;
 	*out = r;
@@ -662,7 +657,7 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	FILE *f, *js;
 	char *json = NULL;
 	size_t json_len = 0;
-	int fd, e;
+	int fd;
 
 	if (o == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -774,9 +769,8 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	if (fsync(r->fd) < 0 && errno != EINVAL && errno != EROFS)
 		return elog_errorf(err, errno, "%s: %s", r->path, strerror(errno));
 	r->fd = -1;
-	e = elog_export_commit(&r->x, r->path);
-	if (e < 0)
-		return elog_errorf(err, -e, "%s: %s", r->path, strerror(-e));
+	if (elog_export_commit(&r->x, r->path, err) < 0)
+		return -1;
 	r->written = true;
 	return (long)nconn;
 }

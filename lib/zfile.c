@@ -306,13 +306,8 @@ int elog_zfile_open(struct elog_zfile **out, FILE **f, const char *path, enum el
 		elog_zfile_finish(z, NULL);
 		return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	z->fd = elog_output_open(path, 0, 0600, replace, NULL);
+	z->fd = elog_output_open(path, 0, 0600, replace, NULL, err);
 	if (z->fd < 0) {
-		if (z->fd == -EEXIST)
-			elog_errorf(err, EEXIST, "%s: file exists", path);
-		else
-			elog_errorf(err, -z->fd, "fopen(%s): %s", path, strerror(-z->fd));
-		z->fd = -1;
 		elog_zfile_finish(z, NULL);
 		return -1;
 	}

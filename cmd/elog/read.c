@@ -254,16 +254,15 @@ static int export_open(const struct elog_options *o, const char *path, struct el
 		       struct elog_error *err)
 {
 	struct stat st;
-	int e;
 
 	if (stat(path, &st) == 0 && check_not_input(o, path, &st, err) < 0)
 		return -1;
-	e = elog_export_open(x, path, 0666, o->force);
-	if (e == -EEXIST)
-		return elog_errorf(err, EEXIST, "%s exists: not overwritten (--force replaces it)",
-				   path);
-	if (e < 0)
-		return elog_errorf(err, -e, "%s: %s", path, strerror(-e));
+	if (elog_export_open(x, path, 0666, o->force, err) < 0) {
+		if (err->code == EEXIST)
+			elog_errorf(err, EEXIST, "%s exists: not overwritten (--force replaces it)",
+				    path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -327,9 +326,9 @@ static int export_pcapng(const struct elog_options *o, struct elog_error *err)
 	/* No half-written export left behind to be mistaken for a result;
 	 * but only a file this run made is removed (a replaced one is put in
 	 * place only now). */
-	if (rc == 0 && (rc = elog_export_commit(&x, o->pcapng_path)) < 0)
-		rc = elog_errorf(err, -rc, "%s: %s", o->pcapng_path, strerror(-rc));
-	else if (rc < 0)
+	if (rc == 0)
+		rc = elog_export_commit(&x, o->pcapng_path, err);
+	else
 		elog_export_abort(&x, o->pcapng_path);
 	return rc < 0 ? 1 : 0;
 }
