@@ -11,30 +11,25 @@ bootstrap interval instead: the rounds resampled with replacement (a round's
 modes stay together), the ratio of medians recomputed each time.
 """
 import collections
+import json
 import os
 import random
-import re
 import statistics
 import sys
 
 def tcp_event_names():
-    """id -> name from what the schema compiler generated for the tcp
-    provider ($ELOG_GEN, default build/gen: tcp_eventlog.h's
-    TCP_EVENTLOG_<NAME>_ID defines), so the bench never reads the schema
-    language itself. Without a build, only ids are shown."""
-    names = {}
+    """id -> name from the event table the schema compiler wrote for the
+    tcp provider ($ELOG_GEN, default build/gen: tcp_events.json), so the
+    bench reads neither the schema language nor a C header. Without a
+    build, only ids are shown."""
     gen = os.environ.get("ELOG_GEN") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "build", "gen")
-    pat = re.compile(r"#define TCP_EVENTLOG_([A-Z0-9_]+)_ID (\d+)u?$")
     try:
-        with open(os.path.join(gen, "tcp_eventlog.h")) as f:
-            for line in f:
-                m = pat.match(line.strip())
-                if m:
-                    names[int(m.group(2))] = m.group(1)
-    except OSError:
-        pass
-    return names
+        with open(os.path.join(gen, "tcp_events.json")) as f:
+            table = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return {int(e["id"]): e["name"] for e in table["events"]}
 
 
 TCP_EVENT_NAMES = tcp_event_names()

@@ -4,6 +4,7 @@ on made-up results: what decides MET, NOT MET and "not resolved" (no
 benchmark runs here, no timing)."""
 import importlib.util
 import io
+import json
 import os
 import random
 import re
@@ -230,3 +231,16 @@ def test_placebo_control(tmp_path):
     d = report.load(str(tmp_path / "old.tsv"))
     assert report.placebo_control(d, report.Table(False), report.attrib(d, report.Table(False)),
                                   report.precise(d, report.Table(False))) == {}
+
+
+def test_event_names_come_from_the_schema_compilers_table(tmp_path, monkeypatch):
+    table = {"provider": "tcp", "keywords": {"RX": 1},
+             "events": [{"id": 100, "name": "IN", "level": "VERBOSE", "keywords": ["RX"],
+                         "payload_size": 40, "implicit": False},
+                        {"id": 4294967294, "name": "SESSION_CREATE", "level": "INFO",
+                         "keywords": [], "payload_size": 0, "implicit": True}]}
+    (tmp_path / "tcp_events.json").write_text(json.dumps(table))
+    monkeypatch.setenv("ELOG_GEN", str(tmp_path))
+    assert report.tcp_event_names() == {100: "IN", 4294967294: "SESSION_CREATE"}
+    monkeypatch.setenv("ELOG_GEN", str(tmp_path / "absent"))
+    assert report.tcp_event_names() == {}

@@ -28,13 +28,15 @@ static void golden(const struct t_env *env)
 	const char *a = t_fmt("%s/test_eventlog.h", env->tmp);
 	const char *b = t_fmt("%s/test_eventlog_tables.c", env->tmp);
 	const char *c = t_fmt("%s/events-test.md", env->tmp);
-	const char *cmd = t_fmt("%s --header %s --tables %s --markdown %s schemas/test.src",
-				env->schemac, a, b, c);
+	const char *j = t_fmt("%s/test_events.json", env->tmp);
+	const char *cmd = t_fmt("%s --header %s --tables %s --markdown %s --json %s schemas/test.src",
+				env->schemac, a, b, c, j);
 	CHECK(t_run(cmd) == 0, "%s failed", cmd);
 	const char *hint = "if the change is intended, copy the new output into tests/schemac/golden/";
 	same_file(a, "tests/schemac/golden/test_eventlog.h", hint);
 	same_file(b, "tests/schemac/golden/test_eventlog_tables.c", hint);
 	same_file(c, "tests/schemac/golden/events-test.md", hint);
+	same_file(j, "tests/schemac/golden/test_events.json", hint);
 	/* The committed event reference must match what the schema says now. */
 	same_file(c, "docs/events-test.md", "run `make schemac-docs` and commit docs/");
 	a = t_fmt("%s/events-tcp.md", env->tmp);

@@ -16,7 +16,7 @@
 static void usage_to(FILE *f)
 {
 	fputs("usage: elog-schemac [--header FILE] [--tables FILE] [--markdown FILE]\n"
-	      "                    [--clickhouse FILE [--clickhouse-database DB]\n"
+	      "                    [--json FILE] [--clickhouse FILE [--clickhouse-database DB]\n"
 	      "                    [--clickhouse-cluster NAME]] SCHEMA.src\n"
 	      "       elog-schemac --check SCHEMA.src\n"
 	      "       elog-schemac --registry [-o FILE] PROVIDER...\n"
@@ -114,12 +114,14 @@ static int write_output(const char *path, const struct sc_schema *s, emit_fn fn,
 int main(int argc, char **argv)
 {
 	const char *header = NULL, *tables = NULL, *markdown = NULL, *regout = "-", *input = NULL;
+	const char *json = NULL;
 	const char *clickhouse = NULL, *cluster = NULL, *database = NULL;
 	int check = 0, registry = 0, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = !strcmp(a, "--header") ? &header : !strcmp(a, "--tables") ? &tables
 			: !strcmp(a, "--markdown") ? &markdown : !strcmp(a, "-o") ? &regout
+			: !strcmp(a, "--json") ? &json
 			: !strcmp(a, "--clickhouse") ? &clickhouse
 			: !strcmp(a, "--clickhouse-cluster") ? &cluster
 			: !strcmp(a, "--clickhouse-database") ? &database : NULL;
@@ -151,7 +153,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (registry) {
-		if (header || tables || markdown || clickhouse || cluster || database || check) {
+		if (header || tables || markdown || json || clickhouse || cluster || database ||
+		    check) {
 			usage();
 			return 1;
 		}
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 	if (tables && write_output(tables, s, sc_emit_tables, NULL, 0))
 		r = 1;
 	if (markdown && write_output(markdown, s, sc_emit_markdown, NULL, 0))
+		r = 1;
+	if (json && write_output(json, s, sc_emit_json, NULL, 0))
 		r = 1;
 	sc_clickhouse_options(database, cluster);
 	if (clickhouse && write_output(clickhouse, s, sc_emit_clickhouse, NULL, 0))

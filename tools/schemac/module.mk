@@ -3,7 +3,7 @@
 
 SCHEMAC := $(BIN)/elog-schemac
 SCHEMAC_SRCS := $(addprefix tools/schemac/,util.c lexer.c layout.c parser.c names.c \
-	emit_producer.c emit_tables.c emit_markdown.c emit_clickhouse.c)
+	emit_producer.c emit_tables.c emit_markdown.c emit_json.c emit_clickhouse.c)
 SCHEMAC_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_SRCS))
 SCHEMAS := tcp test
 
@@ -33,6 +33,14 @@ $(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
 	$(call msg,SCHEMAC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
+
+# The event table as JSON per schema, for what is not C (bench/report.py).
+EVENTS_JSON := $(foreach p,$(SCHEMAS),$(GEN)/$(p)_events.json)
+all: $(EVENTS_JSON)
+$(GEN)/%_events.json: schemas/%.src $(SCHEMAC)
+	$(call msg,SCHEMAC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(SCHEMAC) --json $@ $<
 
 # ClickHouse DDL per schema (one server; the sharded variant is written
 # by scripts/clickhouse-pair.sh with --clickhouse-cluster).

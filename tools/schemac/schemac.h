@@ -177,6 +177,9 @@ int sc_check_generated_names(const struct sc_schema *s, struct sc_error *err);
 int sc_emit_producer(const struct sc_schema *s, FILE *out, struct sc_error *err);
 int sc_emit_tables(const struct sc_schema *s, FILE *out, struct sc_error *err);
 int sc_emit_markdown(const struct sc_schema *s, FILE *out, struct sc_error *err);
+/* The event table as JSON: provider, keywords, events (id, name, level,
+ * keywords, payload size, implicit). */
+int sc_emit_json(const struct sc_schema *s, FILE *out, struct sc_error *err);
 /* ClickHouse DDL for database `db` (NULL: eventlog), sharded over
  * `cluster` when one is named (sc_clickhouse_options()). */
 int sc_emit_clickhouse(const struct sc_schema *s, FILE *out, struct sc_error *err);
