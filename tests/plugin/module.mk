@@ -2,7 +2,8 @@
 # tests/plugin: elogctl with a third, fake provider registered (a registry of
 # the test's own linked in place of the generated one).
 
-$(TEST_BIN)/elogctl-fake: $(OBJ)/tests/plugin/fake_provider.o $(ELOGCTL_OBJS) $(TEST_LIBA)
+$(TEST_BIN)/elogctl-fake: $(OBJ)/tests/plugin/fake_provider.o $(ELOGCTL_OBJS) $(PROVIDER_OBJS) \
+	$(OBJ)/gen/providers.o $(OBJ)/gen/conn_facts_list.o $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

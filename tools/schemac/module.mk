@@ -9,7 +9,6 @@ SCHEMAS := tcp test
 
 BINS += $(SCHEMAC)
 GEN_HDRS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog.h)
-LIB_SRCS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog_tables.c) $(GEN)/providers.c
 
 # The compiler itself must not wait for GEN_HDRS (the generic rule's
 # order-only prerequisite): those are what it generates.
@@ -28,11 +27,6 @@ $(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: schemas/%.src $(SCHEMAC)
 	$(call msg,SCHEMAC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --header $(GEN)/$*_eventlog.h --tables $(GEN)/$*_eventlog_tables.c $<
-
-$(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
-	$(call msg,SCHEMAC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
 
 # ClickHouse DDL per schema (one server; the sharded variant is written
 # by scripts/clickhouse-pair.sh with --clickhouse-cluster).
