@@ -110,6 +110,7 @@ include cmd/elogctl/module.mk
 include tests/module.mk
 include tests/verifier/module.mk
 include tests/plugin/module.mk
+include tests/hooks/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
 include tests/clickhouse/module.mk

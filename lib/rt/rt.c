@@ -194,10 +194,7 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 		return ret;
 	if (mkdir(rt->dir, 0700))
 		return elog_rt_errf(err, errno, "mkdir %s: %s", rt->dir, strerror(errno));
-	ret = rt->ops->load(rt, err);
-	if (!ret && rt->rings_fd < 0)
-		ret = elog_rt_errf(err, EINVAL, "%s: load did not publish its BPF object",
-				   rt->ops->name);
+	ret = elog_rt_load_provider(rt, err);
 	if (!ret) {
 		elog_rt_pin_path(rt, ELOG_READY_DIR, path, sizeof(path));
 		if (mkdir(path, 0700))

@@ -14,12 +14,6 @@
 
 #include "rt/provider.h"
 
-static int fake_load(struct elog_rt *rt, struct elog_error *err)
-{
-	return elog_rt_errf(err, ENOTSUP, "%s: a test provider with nothing to load",
-			    elog_rt_name(rt));
-}
-
 /* A text control: the provider alone says what it takes and how it reads. */
 static int peers_check(const struct elog_provider_control *c, const char *value,
 		       struct elog_error *err)
@@ -70,7 +64,6 @@ static const struct elog_provider_ops fake_ops = {
 	.id = 99,
 	.controls = fake_controls,
 	.ncontrols = sizeof(fake_controls) / sizeof(fake_controls[0]),
-	.load = fake_load,
 };
 
 extern const struct elog_provider_ops elog_provider_tcp_ops, elog_provider_test_ops;
