@@ -73,6 +73,10 @@ PROVIDERS_LIB := $(BUILD)/lib/libeventlog-providers.a
 ELOG_LIBS := $(PROVIDERS_LIB) $(LIB)
 ELOG_LINK = -Wl,--whole-archive $(PROVIDERS_LIB) -Wl,--no-whole-archive $(LIB)
 
+# Objects of sources, generated ones under $(OBJ)/gen.
+objs_of = $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(filter $(GEN)/%,$(1))) \
+	$(patsubst %.c,$(OBJ)/%.o,$(filter-out $(GEN)/%,$(1)))
+
 # $(call gen_registry,LIST,TYPE,PREFIX,SUFFIX,ARRAY,HEADER,COUNT) as a
 # recipe: a C file with ARRAY, the NULL-terminated table of &PREFIX<p>SUFFIX
 # (of TYPE, declared in HEADER) for each p in the make variable LIST, and
@@ -115,9 +119,6 @@ include tests/fuzz/options/module.mk
 include tests/export.mk
 include tests/clickhouse/module.mk
 
-# Objects of sources, generated ones under $(OBJ)/gen.
-objs_of = $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(filter $(GEN)/%,$(1))) \
-	$(patsubst %.c,$(OBJ)/%.o,$(filter-out $(GEN)/%,$(1)))
 LIB_OBJS := $(call objs_of,$(LIB_SRCS))
 PROVIDER_OBJS := $(call objs_of,$(PROVIDER_SRCS))
 $(LIB): $(LIB_OBJS)

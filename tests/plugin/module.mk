@@ -2,7 +2,7 @@
 # tests/plugin: elogctl with a third, fake provider registered (a registry of
 # the test's own linked in place of the generated one).
 
-$(TEST_BIN)/elogctl-fake: $(OBJ)/tests/plugin/fake_provider.o $(ELOGCTL_OBJS) $(PROVIDER_OBJS) \
+$(TEST_BIN)/elogctl-fake: $(OBJ)/tests/plugin/fake_provider.o $(ELOGCTL_OBJS) $(call objs_of,$(PROVIDER_SRCS)) \
 	$(OBJ)/gen/providers.o $(OBJ)/gen/conn_facts_list.o $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
