@@ -23,7 +23,9 @@ $(SCHEMAC): $(SCHEMAC_OBJS) $(OBJ)/tools/schemac/main.o
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # One run writes both files (a grouped pattern rule).
-$(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: schemas/%.src $(SCHEMAC)
+# Schemas are in schemas/, and the plugin test's fake one in tests/plugin/.
+vpath %.src schemas tests/plugin
+$(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: %.src $(SCHEMAC)
 	$(call msg,SCHEMAC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --header $(GEN)/$*_eventlog.h --tables $(GEN)/$*_eventlog_tables.c $<
