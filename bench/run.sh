@@ -116,6 +116,7 @@ clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -DPLACEBO_NS="$PLACEBO_NS" -c
 for h in pace walk ringcost placebo; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
+		-Wl,--whole-archive build/lib/libeventlog-providers.a -Wl,--no-whole-archive \
 		build/lib/libeventlog.a -lbpf -lelf -lz -lzstd
 done
 

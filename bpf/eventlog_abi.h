@@ -176,7 +176,7 @@ static inline __u64 elog_bb_pick(__u64 x)
 /* FNV-1a over a NUL-padded name (a log id) is the group hash; 0 for "". */
 #define ELOG_BB_GROUP_HASH_INIT 0xcbf29ce484222325ull
 #define ELOG_BB_GROUP_HASH_PRIME 0x100000001b3ull
-#define ELOG_BB_GROUP_NAME_MAX 64 /* a log id's buffer (TCP_LOG_ID_LEN) */
+#define ELOG_BB_GROUP_NAME_MAX 64 /* a log id's buffer (providers assert theirs fits) */
 
 /*
  * The group hash of a log id, the one function both halves use: FNV-1a

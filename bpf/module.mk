@@ -17,8 +17,8 @@
 #
 # A provider's module.mk therefore only says, e.g. for providers/foo/:
 #   $(OBJ)/providers/foo/foo.o: $(GEN)/foo.skel.h
-#   LIB_SRCS += providers/foo/foo.c
-#   ELOG_RT_PROVIDERS += foo          (registers elog_provider_foo_ops, lib/rt)
+#   PROVIDER_SRCS += providers/foo/foo.c
+#   ELOG_PROVIDERS += foo             (registers elog_provider_foo_ops: providers/module.mk)
 #
 # The tests of this component (tests/e2e, framework + elogctl) run as the
 # phony test-e2e, which is in TEST_TARGETS and receives the build's bin dir as

@@ -8,12 +8,11 @@ EXPORT_TEST_DIR := $(BUILD)/tests/export
 EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_files \
 	$(EXPORT_TEST_DIR)/test_select_live
 EXPORT_GEN := $(EXPORT_TEST_DIR)/test_export_gen
-EXPORT_LIBA := $(BUILD)/lib/libeventlog.a
 
-$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(EXPORT_LIBA)
+$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(ELOG_LIBS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(EXPORT_LIBA) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ELOG_LINK) $(LDLIBS)
 
 # The packet layout tests reach the tcp provider's packet synthesis.
 $(OBJ)/tests/unit/test_export.o: CFLAGS += -Iproviders/tcp

@@ -7,8 +7,7 @@
 # `make` (build/) and `make SAN=1` (build/san/, ASan+UBSan).
 
 TEST_BIN := $(BUILD)/tests
-# $(LIB) is defined after the modules are included: name the archive here.
-TEST_LIBA := $(BUILD)/lib/libeventlog.a
+TEST_LIBA := $(ELOG_LIBS)
 TEST_HARNESS := $(OBJ)/tests/unit/harness.o
 
 $(TEST_BIN)/test_capture: $(OBJ)/tests/unit/test_capture.o $(TEST_HARNESS) $(TEST_LIBA)
@@ -28,7 +27,7 @@ $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options \
 	$(TEST_BIN)/test_writer_direct $(TEST_BIN)/test_tcp_filter $(TEST_BIN)/gen_golden:
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(ELOG_LINK) $(LDLIBS)
 
 .PHONY: test-unit test-golden test-truncation test-cli fuzz-reader-replay golden-update test-bench-report
 TEST_TARGETS += test-unit test-golden test-truncation test-cli fuzz-reader-replay test-bench-report
@@ -76,7 +75,7 @@ test-cli: $(BIN)/elog
 FUZZ_READER := $(BUILD)/fuzz/fuzz_reader
 FUZZ_READER_SRCS := tests/fuzz/reader/fuzz_reader.c lib/elog_error.c lib/capture_read.c \
 	lib/format.c lib/format_schema.c lib/textline.c lib/utc.c \
-	$(filter %_eventlog_tables.c %/providers.c,$(LIB_SRCS))
+	$(filter %_eventlog_tables.c,$(PROVIDER_SRCS)) $(GEN)/providers.c
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -I$(GEN) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 20

@@ -12,10 +12,8 @@ $(OBJ)/cmd/elog/main.o: CFLAGS += -DELOG_HAVE_CAPTURE
 $(OBJ)/cmd/elog/main.o: cmd/elog/capture.c
 endif
 
-# $(LIB) is defined after the modules are included: name the archive here.
-ELOG_LIBA := $(BUILD)/lib/libeventlog.a
 BINS += $(BIN)/elog
-$(BIN)/elog: $(ELOG_OBJS) $(ELOG_LIBA)
+$(BIN)/elog: $(ELOG_OBJS) $(ELOG_LIBS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(ELOG_OBJS) $(ELOG_LIBA) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(ELOG_OBJS) $(ELOG_LINK) $(LDLIBS)

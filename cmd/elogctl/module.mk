@@ -3,7 +3,7 @@
 ELOGCTL_OBJS := $(OBJ)/cmd/elogctl/main.o $(OBJ)/cmd/elogctl/oid.o $(OBJ)/cmd/elogctl/args.o
 
 BINS += $(BIN)/elogctl
-$(BIN)/elogctl: $(ELOGCTL_OBJS) $(BUILD)/lib/libeventlog.a
+$(BIN)/elogctl: $(ELOGCTL_OBJS) $(ELOG_LIBS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(ELOGCTL_OBJS) $(BUILD)/lib/libeventlog.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(ELOGCTL_OBJS) $(ELOG_LINK) $(LDLIBS)

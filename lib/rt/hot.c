@@ -64,7 +64,7 @@ static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
 		ids[i] = 0;
 		if (!is_hot(rt, i))
 			continue;
-		fd = elog_rt_prog_fd(rt, rt->ops->hooks[i].name, err);
+		fd = elog_rt_prog_fd(rt, rt->ops->hooks[i].pin, err);
 
 		if (fd < 0)
 			return fd;
@@ -74,7 +74,7 @@ static int hot_prog_ids(struct elog_rt *rt, __u32 *ids, struct elog_error *err)
 
 			close(fd);
 			return elog_rt_errf(err, e, "%s: program %s: %s", rt->ops->name,
-					    rt->ops->hooks[i].name, strerror(e));
+					    rt->ops->hooks[i].pin, strerror(e));
 		}
 		close(fd);
 		ids[i] = info.id;
@@ -149,10 +149,10 @@ static int attach_hot(struct elog_rt *rt, size_t i, struct elog_error *err)
 	const struct elog_hook *h = &rt->ops->hooks[i];
 	int prog_fd, cg, fd, e;
 
-	prog_fd = elog_rt_prog_fd(rt, h->name, err);
+	prog_fd = elog_rt_prog_fd(rt, h->pin, err);
 	if (prog_fd < 0)
 		return prog_fd;
-	if (h->cgroup) {
+	if (h->attach == ELOG_ATTACH_CGROUP) {
 		cg = elog_rt_cgroup_root_fd(err);
 		if (cg < 0) {
 			close(prog_fd);
@@ -167,22 +167,29 @@ static int attach_hot(struct elog_rt *rt, size_t i, struct elog_error *err)
 	}
 	close(prog_fd);
 	if (fd < 0)
-		return elog_rt_errf(err, e, "%s: attach %s: %s", rt->ops->name, h->name, strerror(e));
+		return elog_rt_errf(err, e, "%s: attach %s: %s", rt->ops->name, h->pin, strerror(e));
 	rt->hot_fd[i] = fd;
 	return 0;
 }
 
-/* hot_<name>, the pin of hook i's link in the fallback. */
-static int hot_pin_path(struct elog_rt *rt, size_t i, char *path, size_t size,
+/*
+ * The next hot hook from *i on: 1 with *i its index and path its link's
+ * pin in the fallback (hot_<pin>), 0 after the last one.
+ */
+static int next_hot_pin(struct elog_rt *rt, size_t *i, char *path, size_t size,
 			struct elog_error *err)
 {
 	char pin[128];
 
-	if (snprintf(pin, sizeof(pin), "hot_%s", rt->ops->hooks[i].name) >= (int)sizeof(pin) ||
+	while (*i < rt->ops->nhooks && !is_hot(rt, *i))
+		(*i)++;
+	if (*i == rt->ops->nhooks)
+		return 0;
+	if (snprintf(pin, sizeof(pin), "hot_%s", rt->ops->hooks[*i].pin) >= (int)sizeof(pin) ||
 	    elog_rt_pin_path(rt, pin, path, size))
 		return elog_rt_errf(err, ENAMETOOLONG, "%s: hook name too long: %s", rt->ops->name,
-				    rt->ops->hooks[i].name);
-	return 0;
+				    rt->ops->hooks[*i].pin);
+	return 1;
 }
 
 /*
@@ -196,12 +203,7 @@ static int hold_pinned(struct elog_rt *rt, int others, struct elog_error *err)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < rt->ops->nhooks; i++) {
-		if (!is_hot(rt, i))
-			continue;
-		ret = hot_pin_path(rt, i, path, sizeof(path), err);
-		if (ret)
-			return ret;
+	for (i = 0; (ret = next_hot_pin(rt, &i, path, sizeof(path), err)) > 0; i++) {
 		if (access(path, F_OK) == 0)
 			continue;
 		if (others > 0)
@@ -216,7 +218,7 @@ static int hold_pinned(struct elog_rt *rt, int others, struct elog_error *err)
 		close(rt->hot_fd[i]); /* the pin holds it */
 		rt->hot_fd[i] = -1;
 	}
-	return 0;
+	return ret;
 }
 
 static void close_held(struct elog_rt *rt)
@@ -294,15 +296,12 @@ int elog_rt_hot_detach_all(struct elog_rt *rt, struct elog_error *err)
 		return 0;
 	/* The fallback's pins first: a pin of a detached link would pass
 	 * for attached hooks. */
-	for (i = 0; i < rt->ops->nhooks; i++) {
-		if (!is_hot(rt, i))
-			continue;
-		ret = hot_pin_path(rt, i, path, sizeof(path), err);
-		if (ret)
-			return ret;
+	for (i = 0; (ret = next_hot_pin(rt, &i, path, sizeof(path), err)) > 0; i++) {
 		if (unlink(path) && errno != ENOENT)
 			return elog_rt_errf(err, errno, "unpin %s: %s", path, strerror(errno));
 	}
+	if (ret)
+		return ret;
 	ret = hot_prog_ids(rt, ids, err);
 	if (!ret)
 		ret = each_hot_link(rt, ids, detach_link, NULL, err);

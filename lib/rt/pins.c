@@ -147,7 +147,7 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 		ELOG_PIN_KNOBS, ELOG_PIN_STATS, ELOG_PIN_BB_META, ELOG_PIN_BB_STATS,
 		ELOG_PIN_BB_BUF, ELOG_PIN_BB_PENDING,
 	};
-	static const char *const progs[] = { ELOG_PIN_DUMP_DONE, ELOG_PIN_BB_DUMP_REQ };
+	static const char *const progs[] = ELOG_RT_FRAMEWORK_PROGS;
 	char path[PATH_MAX];
 	struct bpf_program *prog;
 	struct bpf_map *sticky;
@@ -210,90 +210,6 @@ int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct el
 			return ret;
 	}
 	return 0;
-}
-
-static int pin_fd_as(struct elog_rt *rt, int fd, const char *prefix, const char *name,
-		     struct elog_error *err)
-{
-	char pin[128], path[PATH_MAX];
-
-	if (snprintf(pin, sizeof(pin), "%s%s", prefix, name) >= (int)sizeof(pin) ||
-	    strchr(name, '.') || elog_rt_pin_path(rt, pin, path, sizeof(path)))
-		return elog_rt_errf(err, EINVAL, "bad pin name '%s%s' (no '.', < 128 chars)",
-				    prefix, name);
-	if (bpf_obj_pin(fd, path))
-		return elog_rt_errf(err, errno, "pin %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int elog_rt_pin_link(struct elog_rt *rt, struct bpf_link *link, const char *name,
-		     struct elog_error *err)
-{
-	return pin_fd_as(rt, bpf_link__fd(link), "link_", name, err);
-}
-
-/* Attaches (cgroup_fd >= 0: to that cgroup) and pins one always-on hook. */
-static int attach_pin(struct elog_rt *rt, struct bpf_program *prog, int cgroup_fd, const char *name,
-		      struct elog_error *err)
-{
-	struct bpf_link *link;
-	int ret;
-
-	if (cgroup_fd >= 0)
-		link = bpf_program__attach_cgroup(prog, cgroup_fd);
-	else if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-		 bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
-		link = bpf_program__attach_iter(prog, NULL);
-	else
-		link = bpf_program__attach(prog);
-	if (!link) {
-		ret = -errno;
-		return elog_rt_errf(err, -ret, "%s: attach %s: %s", rt->ops->name, name,
-				    strerror(-ret));
-	}
-	ret = elog_rt_pin_link(rt, link, name, err);
-	/* The pin holds the link; our reference can go. */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
-	return ret;
-}
-
-int elog_rt_attach_hooks(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err)
-{
-	int cg = -1, ret = 0;
-	size_t i;
-
-	for (i = 0; !ret && i < rt->ops->nhooks; i++) {
-		const struct elog_hook *h = &rt->ops->hooks[i];
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, h->prog);
-
-		if (!prog) {
-			ret = elog_rt_errf(err, ENOENT, "%s: BPF object has no program %s",
-					   rt->ops->name, h->prog);
-			break;
-		}
-		if (h->when != ELOG_HOOK_ALWAYS) {
-			ret = elog_rt_pin_prog(rt, prog, h->name, err);
-			continue;
-		}
-		if (h->cgroup && cg < 0) {
-			cg = elog_rt_cgroup_root_fd(err);
-			if (cg < 0) {
-				ret = cg;
-				break;
-			}
-		}
-		ret = attach_pin(rt, prog, h->cgroup ? cg : -1, h->name, err);
-	}
-	if (cg >= 0)
-		close(cg);
-	return ret;
-}
-
-int elog_rt_pin_prog(struct elog_rt *rt, struct bpf_program *prog, const char *name,
-		     struct elog_error *err)
-{
-	return pin_fd_as(rt, bpf_program__fd(prog), "prog_", name, err);
 }
 
 #define ELOG_CGROUP_ROOT "/sys/fs/cgroup/unified" /* cgroup2 (hybrid mount on Debian 12) */

@@ -8,13 +8,14 @@
  *   elog_rings elog_subs elog_conf elog_state elog_knobs elog_stats
  *                       the framework maps of bpf/eventlog.bpf.h
  *   elog_dump_done      the DUMP_COMPLETE program
- *   link_<name>         always-on hooks, pinned by ops->load
- *   prog_<name>         programs attached later (the per-packet hooks of
- *                       ops->hot), so any process can attach them
+ *   <map>               the provider's own maps (ops->maps)
+ *   link_<pin>          always-on hooks (ops->hooks)
+ *   prog_<pin>          the per-packet hooks, attached later, so any process
+ *                       can attach them, and the programs run on demand
  *   ready/              created last: the load is complete
  * The per-packet hooks' links are not pinned: every live subscriber
  * process holds them (lib/rt/hot.c), so they go away with the last one,
- * SIGKILL included (hot_<name> pins them for subscribers without
+ * SIGKILL included (hot_<pin> pins them for subscribers without
  * CAP_SYS_ADMIN, which cannot find another process's links).
  * Every callback runs with the provider's lock held (a flock on
  * /run/eventlog/<p>.lock), so callbacks never race each other, slot
@@ -36,31 +37,39 @@
 #include "eventlog_abi.h"
 
 struct bpf_object;
-struct bpf_program;
-struct bpf_link;
 struct elog_rt;
 
 /* When a provider's program runs (struct elog_hook). */
 enum elog_hook_when {
-	ELOG_HOOK_ALWAYS,  /* attached at load until unload: link pinned as link_<name> */
-	ELOG_HOOK_HOT,     /* per-packet: pinned as prog_<name>, attached only while
+	ELOG_HOOK_ALWAYS,  /* attached at load until unload: link pinned as link_<pin> */
+	ELOG_HOOK_HOT,     /* per-packet: pinned as prog_<pin>, attached only while
 			    * somebody subscribes (lib/rt/hot.c) */
-	ELOG_HOOK_COMMAND, /* never attached: pinned as prog_<name> and run on demand
-			    * (a SEC("syscall") program) */
+	ELOG_HOOK_COMMAND, /* never attached: pinned as prog_<pin>, run on demand */
+};
+
+/* Where a provider's program is attached (struct elog_hook). */
+enum elog_hook_attach {
+	ELOG_ATTACH_NONE,    /* nowhere: a SEC("syscall") program (ELOG_HOOK_COMMAND) */
+	ELOG_ATTACH_TRACING, /* the tracepoint its BTF names (SEC("tp_btf/...")) */
+	ELOG_ATTACH_CGROUP,  /* the cgroup2 root, as .cgroup_type */
+	ELOG_ATTACH_ITER,    /* an iterator (SEC("iter/...")), pinned always-on and
+			      * read by the provider on demand */
 };
 
 /*
- * One program of the provider and where it goes: the one table the loader
- * (elog_rt_attach_hooks), the per-packet attach and the pinning read.
- * Attached to the cgroup2 root (cgroup: as cgroup_type), or where its
- * section says (a tracepoint in its BTF, an iterator).
+ * One program of the provider and where it goes: the one table the loader,
+ * the pinning, the per-packet attach (lib/rt/hot.c) and the docs' hook
+ * tables (tests/hooks/) read. The loader refuses an object whose programs
+ * and this table disagree (a program missing from it, a kind that is not
+ * the program's), so nothing else needs to list hooks.
  */
 struct elog_hook {
-	const char *name; /* pin name (no '.'), e.g. "foo_ingress" */
-	const char *prog; /* the program's name in the BPF object */
+	const char *prog;  /* the program's name in the BPF object */
+	const char *pin;   /* its pin name (no '.'), e.g. "foo_ingress" */
+	enum elog_hook_attach attach;
+	enum bpf_attach_type cgroup_type; /* ELOG_ATTACH_CGROUP: how */
 	enum elog_hook_when when;
-	bool cgroup;
-	enum bpf_attach_type cgroup_type;
+	const char *doc;   /* what it is for, a line of the docs' table (Markdown) */
 };
 
 struct elog_provider_control;
@@ -134,14 +143,10 @@ struct elog_provider_ops {
 	const struct elog_hook *hooks;
 	size_t nhooks;
 
-	/*
-	 * Load the BPF object (open -> configure -> load), then call
-	 * elog_rt_publish_object() and elog_rt_attach_hooks() (which attaches
-	 * and pins what the hook table says), pin anything else of its own,
-	 * and destroy the skeleton: the pins keep everything alive. On failure
-	 * the runtime removes whatever was pinned.
-	 */
-	int (*load)(struct elog_rt *rt, struct elog_error *err);
+	/* Maps of its own that its callbacks open (elog_rt_obj_fd), pinned
+	 * under their names (no '.'). */
+	const char *const *maps;
+	size_t nmaps;
 
 	/*
 	 * First subscriber arrived (true: the hot hooks are attached) / last
@@ -170,9 +175,12 @@ struct elog_provider_ops {
 
 	/*
 	 * The provider's BPF object as built into this binary (the skeleton's
-	 * __elf_bytes). The runtime stamps a loaded provider with its hash, so
-	 * a provider pinned by another build (whose programs and maps may
-	 * differ) is noticed and reloaded instead of half-used.
+	 * __elf_bytes). The runtime loads it (open, load, pin the framework's
+	 * maps and programs and ops->maps, attach and pin ops->hooks, close:
+	 * the pins keep everything alive; on failure it removes whatever was
+	 * pinned), and stamps the loaded provider with its hash, so a provider
+	 * pinned by another build (whose programs and maps may differ) is
+	 * noticed and reloaded instead of half-used.
 	 */
 	const void *(*object_bytes)(size_t *size);
 };
@@ -189,12 +197,6 @@ const struct elog_provider_ops *elog_rt_ops(const struct elog_rt *rt);
 
 /* "/sys/fs/bpf/eventlog/<p>/<name>" into buf; -1 (errno ENAMETOOLONG) if it does not fit. */
 int elog_rt_pin_path(const struct elog_rt *rt, const char *name, char *buf, size_t size);
-
-/*
- * In ops->load, after the object is loaded: pins the framework maps and
- * elog_dump_done, and writes the provider id and default 0 into elog_conf.
- */
-int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
 
 /* What the verifier said of one program (lib/rt/verify.c). */
 struct elog_prog_stats {
@@ -214,24 +216,25 @@ struct elog_prog_stats {
  * program into stats (up to max of them; *n gets how many; stats and n may
  * be NULL/0). A refused program fails the load with a message that names it
  * and says why in words: too complex for this kernel's verifier (with the
- * instructions processed), or the verifier's own message. Providers call
- * this instead of bpf_object__load().
+ * instructions processed), or the verifier's own message.
  */
 int elog_rt_load_object(const char *provider, struct bpf_object *obj, struct elog_prog_stats *stats,
 			size_t max, size_t *n, struct elog_error *err);
 
 /*
- * In ops->load, after elog_rt_publish_object(): every hook of ops->hooks, in
- * order: the always-on ones attached and their links pinned, the others'
- * programs pinned.
+ * ops->hooks against obj (opened, loaded or not): every program of obj is
+ * the framework's or in the table, once, and is of the kind the table
+ * says; the table's entries are consistent (a per-packet hook is a
+ * tracepoint or a cgroup hook, a command is attached nowhere, pin names
+ * are unique and without '.').
  */
-int elog_rt_attach_hooks(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
+int elog_rt_check_hooks(const struct elog_provider_ops *ops, struct bpf_object *obj,
+			struct elog_error *err);
 
-/* Pins a link as link_<name> / a program as prog_<name>. */
-int elog_rt_pin_link(struct elog_rt *rt, struct bpf_link *link, const char *name,
-		     struct elog_error *err);
-int elog_rt_pin_prog(struct elog_rt *rt, struct bpf_program *prog, const char *name,
-		     struct elog_error *err);
+/* ops's BPF object opened (not loaded) from ops->object_bytes into *obj;
+ * close it with bpf_object__close(). */
+int elog_rt_open_object(const struct elog_provider_ops *ops, struct bpf_object **obj,
+			struct elog_error *err);
 
 /* A new fd of pinned program prog_<name> (caller closes it). */
 int elog_rt_prog_fd(struct elog_rt *rt, const char *name, struct elog_error *err);

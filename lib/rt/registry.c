@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Provider registry: the providers built in are listed by make
- * (ELOG_RT_PROVIDERS in the providers' module.mk) into
+ * (ELOG_PROVIDERS in the providers' module.mk) into
  * build/gen/rt_providers.c, so adding a provider touches no runtime code.
  */
 #include <string.h>

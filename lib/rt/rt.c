@@ -150,10 +150,7 @@ static int rt_load(struct elog_rt *rt, struct elog_error *err)
 		return ret;
 	if (mkdir(rt->dir, 0700))
 		return elog_rt_errf(err, errno, "mkdir %s: %s", rt->dir, strerror(errno));
-	ret = elog_rt_cb_done(rt->ops->load(rt, err), rt, err);
-	if (!ret && rt->rings_fd < 0)
-		ret = elog_rt_errf(err, EINVAL, "%s: load did not publish its BPF object",
-				   rt->ops->name);
+	ret = elog_rt_cb_done(elog_rt_load_provider(rt, err), rt, err);
 	if (!ret) {
 		elog_rt_pin_path(rt, ELOG_READY_DIR, path, sizeof(path));
 		if (mkdir(path, 0700))

@@ -35,7 +35,18 @@ struct elog_rt {
 int elog_rt_lock(struct elog_rt *rt, struct elog_error *err);
 void elog_rt_unlock(struct elog_rt *rt);
 
+/* The framework's programs in every provider's object (bpf/eventlog.bpf.h),
+ * pinned under these names by elog_rt_publish_object(). */
+#define ELOG_RT_FRAMEWORK_PROGS { ELOG_PIN_DUMP_DONE, ELOG_PIN_BB_DUMP_REQ }
+
+/* hooks.c: the whole load of a provider from its registration (open,
+ * check its hook table, load, publish, pin, attach), lock held. */
+int elog_rt_load_provider(struct elog_rt *rt, struct elog_error *err);
+
 /* pins.c */
+/* After the object is loaded: pins the framework maps and programs, and
+ * writes the provider id and default 0 into elog_conf. */
+int elog_rt_publish_object(struct elog_rt *rt, struct bpf_object *obj, struct elog_error *err);
 int elog_rt_mount_bpffs(struct elog_error *err);
 int elog_rt_remove_tree(const char *dir, struct elog_error *err);
 int elog_rt_open_maps(struct elog_rt *rt, struct elog_error *err);

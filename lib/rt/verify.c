@@ -182,22 +182,13 @@ out:
 int elog_rt_verify(const struct elog_provider_ops *ops, struct elog_prog_stats *stats, size_t max,
 		   size_t *n, struct elog_error *err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = ops->name);
 	struct bpf_object *obj;
-	const void *bytes;
-	size_t size = 0;
 	int ret;
 
-	elog_rt_init();
 	*n = 0;
-	if (!ops->object_bytes)
-		return elog_rt_errf(err, EINVAL, "%s: no BPF object built in", ops->name);
-	bytes = ops->object_bytes(&size);
-	obj = bpf_object__open_mem(bytes, size, &opts);
-	if (!obj) {
-		ret = errno ? errno : EINVAL;
-		return elog_rt_errf(err, ret, "%s: open BPF object: %s", ops->name, strerror(ret));
-	}
+	ret = elog_rt_open_object(ops, &obj, err);
+	if (ret)
+		return ret;
 	/* Loaded, measured and closed: nothing is attached or pinned. */
 	ret = elog_rt_load_object(ops->name, obj, stats, max, n, err);
 	bpf_object__close(obj);

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # providers/tcp: the TCP provider. Kernel half tcp.bpf.c (with its
-# tcp_*.bpf.h), user half tcp.c + tcp_iter.c in libeventlog.a, registered
-# with the provider runtime as elog_provider_tcp_ops; its connection facts
-# for the exports (tcp_facts.c, tcp_packet.c) as elog_conn_facts_tcp, with
-# its connection analysis for summaries (tcp_summary.c).
-ELOG_RT_PROVIDERS += tcp
+# tcp_*.bpf.h), user half tcp.c + tcp_iter.c in libeventlog-providers.a,
+# registered with the provider runtime as elog_provider_tcp_ops; its
+# connection facts for the exports (tcp_facts.c, tcp_packet.c) as
+# elog_conn_facts_tcp, with its connection analysis for summaries
+# (tcp_summary.c).
+ELOG_PROVIDERS += tcp
 ELOG_CONN_FACTS += tcp
-LIB_SRCS += providers/tcp/tcp.c providers/tcp/tcp_filter.c providers/tcp/tcp_iter.c providers/tcp/tcp_facts.c \
-	providers/tcp/tcp_packet.c providers/tcp/tcp_summary.c
+PROVIDER_SRCS += providers/tcp/tcp.c providers/tcp/tcp_filter.c providers/tcp/tcp_iter.c \
+	providers/tcp/tcp_facts.c providers/tcp/tcp_packet.c providers/tcp/tcp_summary.c
 $(OBJ)/providers/tcp/tcp.o: $(GEN)/tcp.skel.h
 $(OBJ)/providers/tcp/tcp.o $(OBJ)/providers/tcp/tcp_filter.o $(OBJ)/providers/tcp/tcp_iter.o $(OBJ)/providers/tcp/tcp_facts.o \
 	$(OBJ)/providers/tcp/tcp_packet.o $(OBJ)/providers/tcp/tcp_summary.o: CFLAGS += -Iproviders/tcp

@@ -1,35 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * TCP provider, BPF half: the programs and where they attach.
- *
- * Lifecycle (attached from load to unload, they keep sessions exact):
- *   cgroup/sock_create        a user TCP socket is born: its session
- *   tp_btf/inet_sock_set_state  a listener clones a child: the child's session;
- *                             a socket starts listening: its addresses
- *   sockops                   connect (iss, addresses), handshake done
- *                             (CONN_PARAMS, the passive child's addresses)
- *   tp_btf/tcp_destroy_sock   where a session ends, or moves to the
- *                             socket's FIN_WAIT_2 minisocket (tcp_tw.bpf.h)
- *   cgroup/{set,get}sockopt   TCP_EVENTLOG (81) and TCP_EVENTLOG_LOG_ID (82)
- *                             for any process; SOCKET_OPT_UINT32
- * Per packet (attached only while somebody subscribes):
- *   cgroup_skb/ingress, cgroup_skb/egress   IN and OUT (and MSS, CWND, RTT,
- *                             CC_ALGO_CHANGE, ACK, SACK)
- *   tp_btf/tcp_cong_state_set, tcp_retransmit_skb, tcp_cwnd_reduction_tp
- *                             recovery, retransmissions, cwnd reductions
- *   tp_btf/tcp_sendmsg_locked, sock_send_length   USER_SEND, SENDFILE
- *   tp_btf/timer_start, timer_cancel, timer_expire_entry, timer_expire_exit
- *                             TIMER_* (every timer of the host: early exit)
- *   tp_btf/sk_data_ready      SB_WAKE RCV (every protocol's reader wakeups:
- *                             early exit)
- *   tp_btf/kfree_skb, net_dev_queue   IN and OUT of a FIN_WAIT_2 minisocket
- *                             (every dropped / sent packet of the host: two
- *                             loads unless its socket is a minisocket); the
- *                             timer tracepoints follow its timer
+ * TCP provider, BPF half: the programs. Where each attaches and when
+ * (lifecycle hooks from load to unload, which keep sessions exact;
+ * per-packet hooks only while somebody subscribes; the iterator read on
+ * demand) is the hook table in tcp.c, which the runtime loads from and
+ * docs/linux-mapping.md shows; a program missing from it fails the load.
  * sockops RTT_CB/RTO_CB fire only on armed sockets: enabled sessions while
  * somebody subscribes (ARM/DISARM iterator commands, tcp_elog_want_cb).
- * On demand:
- *   iter/tcp                  state dump, default 2 / -1
  *
  * fentry/fexit and kprobes are not available on the target kernels; every
  * hook here is a tracepoint or a networking hook (docs/linux-mapping.md, "Hooks of the provider").

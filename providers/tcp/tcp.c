@@ -2,12 +2,11 @@
 /*
  * TCP provider, user half: its elog_provider_ops.
  *
- * load attaches the lifecycle hooks for as long as the provider stays loaded
- * (sessions must be counted from the first socket on; TCP_EVENTLOG must
- * answer whenever the provider is loaded) and pins the per-packet programs
- * (tcp_hot: two on the cgroup2 root, twelve tracepoints), which the runtime
- * attaches only while somebody captures (lib/rt/hot.c); subscribers_changed
- * arms the RTT/RTO sock_ops callbacks of enabled sessions meanwhile.
+ * The lifecycle hooks stay attached for as long as the provider stays
+ * loaded (sessions must be counted from the first socket on; TCP_EVENTLOG
+ * must answer whenever the provider is loaded); the per-packet ones only
+ * while somebody captures (lib/rt/hot.c), and subscribers_changed arms the
+ * RTT/RTO sock_ops callbacks of enabled sessions meanwhile.
  * dump_state, default_changed and the arming are iterator commands
  * (tcp_iter.c).
  */
@@ -29,79 +28,64 @@
 /* Provider id stamped into every event (the test provider is 2). */
 #define TCP_PROVIDER_ID 1
 
-static int tcp_load(struct elog_rt *rt, struct elog_error *err)
-{
-	struct tcp_bpf *skel;
-	char path[256];
-	int ret;
-
-	skel = tcp_bpf__open();
-	if (!skel) {
-		ret = errno ? errno : EINVAL;
-		elog_errorf(err, ret, "tcp: open BPF object: %s", strerror(ret));
-		return -ret;
-	}
-	ret = elog_rt_load_object(elog_rt_name(rt), skel->obj, NULL, 0, NULL, err);
-	if (ret)
-		goto out;
-	ret = elog_rt_publish_object(rt, skel->obj, err);
-	if (ret)
-		goto out;
-	ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_ITER_CMD, path, sizeof(path));
-	if (!ret) {
-		ret = bpf_map__pin(skel->maps.tcp_iter_cmd, path);
-		if (ret)
-			elog_errorf(err, -ret, "tcp: pin %s: %s", path, strerror(-ret));
-	}
-	if (!ret)
-		ret = elog_rt_pin_path(rt, TCP_ELOG_PIN_FILTER_PFX, path, sizeof(path));
-	if (!ret) {
-		ret = bpf_map__pin(skel->maps.tcp_filter_pfx, path);
-		if (ret)
-			elog_errorf(err, -ret, "tcp: pin %s: %s", path, strerror(-ret));
-	}
-	if (ret)
-		goto out;
-	ret = elog_rt_attach_hooks(rt, skel->obj, err);
-out:
-	/* Pins keep maps, programs and links alive after the skeleton. */
-	tcp_bpf__destroy(skel);
-	return ret;
-}
-
 /*
  * Every program and where it goes (the lifecycle hooks from load to unload,
- * the per-packet ones while somebody subscribes). The end of a session is
- * hooked before anything can begin one, so no session is ever created that
- * could not be finished.
+ * the per-packet ones while somebody subscribes): the runtime attaches and
+ * pins from this table, and docs/linux-mapping.md's is made from it (make
+ * hooks-docs). The end of a session is hooked before anything can begin
+ * one, so no session is ever created that could not be finished.
  */
-#define ALWAYS(pin, prog) { pin, #prog, ELOG_HOOK_ALWAYS, false, 0 }
-#define ALWAYS_CG(pin, prog, type) { pin, #prog, ELOG_HOOK_ALWAYS, true, type }
-#define HOT(pin, prog) { pin, #prog, ELOG_HOOK_HOT, false, 0 }
-#define HOT_CG(pin, prog, type) { pin, #prog, ELOG_HOOK_HOT, true, type }
+#define TP(prog, pin, when, doc) { #prog, pin, ELOG_ATTACH_TRACING, 0, ELOG_HOOK_##when, doc }
+#define CG(prog, pin, type, when, doc) { #prog, pin, ELOG_ATTACH_CGROUP, type, ELOG_HOOK_##when, doc }
 static const struct elog_hook tcp_hooks[] = {
-	ALWAYS(TCP_ELOG_PIN_DESTROY, tcp_elog_destroy),
-	ALWAYS(TCP_ELOG_PIN_SET_STATE, tcp_elog_set_state),
-	ALWAYS_CG(TCP_ELOG_PIN_SOCK_OPS, tcp_elog_sockops, BPF_CGROUP_SOCK_OPS),
-	ALWAYS_CG(TCP_ELOG_PIN_SOCK_CREATE, tcp_elog_sock_create, BPF_CGROUP_INET_SOCK_CREATE),
-	ALWAYS_CG(TCP_ELOG_PIN_SETSOCKOPT, tcp_elog_setsockopt, BPF_CGROUP_SETSOCKOPT),
-	ALWAYS_CG(TCP_ELOG_PIN_GETSOCKOPT, tcp_elog_getsockopt, BPF_CGROUP_GETSOCKOPT),
-	ALWAYS(TCP_ELOG_PIN_ITER_LINK, tcp_elog_iter),
-	HOT_CG(TCP_ELOG_PIN_INGRESS, tcp_elog_ingress, BPF_CGROUP_INET_INGRESS),
-	HOT_CG(TCP_ELOG_PIN_EGRESS, tcp_elog_egress, BPF_CGROUP_INET_EGRESS),
-	HOT(TCP_ELOG_PIN_CA_STATE, tcp_elog_ca_state),
-	HOT(TCP_ELOG_PIN_RETRANS, tcp_elog_retrans),
-	HOT(TCP_ELOG_PIN_CWND_RED, tcp_elog_cwnd_red),
-	HOT(TCP_ELOG_PIN_SENDMSG, tcp_elog_sendmsg),
-	HOT(TCP_ELOG_PIN_SEND_LEN, tcp_elog_send_len),
-	HOT(TCP_ELOG_PIN_TMR_START, tcp_elog_tmr_start),
-	HOT(TCP_ELOG_PIN_TMR_CANCEL, tcp_elog_tmr_cancel),
-	HOT(TCP_ELOG_PIN_TMR_FIRE, tcp_elog_tmr_fire),
-	HOT(TCP_ELOG_PIN_TMR_DONE, tcp_elog_tmr_done),
-	HOT(TCP_ELOG_PIN_DATA_READY, tcp_elog_data_ready),
-	HOT(TCP_ELOG_PIN_TW_IN, tcp_elog_tw_rcv),
-	HOT(TCP_ELOG_PIN_TW_OUT, tcp_elog_tw_xmit),
+	TP(tcp_elog_destroy, "tcp_destroy", ALWAYS,
+	   "where a session ends, or moves to the socket's FIN_WAIT_2 minisocket (see \"Sessions\")"),
+	TP(tcp_elog_set_state, "tcp_set_state", ALWAYS,
+	   "the session of an accepted child (LISTEN→SYN_RECV, in `inet_csk_clone_lock`); "
+	   "a listener's addresses (→LISTEN)"),
+	CG(tcp_elog_sockops, "tcp_sock_ops", BPF_CGROUP_SOCK_OPS, ALWAYS,
+	   "`TCP_CONNECT_CB` (iss, addresses), `ACTIVE_/PASSIVE_ESTABLISHED_CB` (CONN_PARAMS, "
+	   "the child's addresses), `RTT_CB`/`RTO_CB` on armed sockets"),
+	CG(tcp_elog_sock_create, "tcp_sock_create", BPF_CGROUP_INET_SOCK_CREATE, ALWAYS,
+	   "a session for every user TCP socket at `socket(2)`; creator pid"),
+	CG(tcp_elog_setsockopt, "tcp_setsockopt", BPF_CGROUP_SETSOCKOPT, ALWAYS,
+	   "`TCP_EVENTLOG` (81) and `TCP_EVENTLOG_LOG_ID` (82) set by any process; "
+	   "SOCKET_OPT_UINT32"),
+	CG(tcp_elog_getsockopt, "tcp_getsockopt", BPF_CGROUP_GETSOCKOPT, ALWAYS,
+	   "`TCP_EVENTLOG` (81) and `TCP_EVENTLOG_LOG_ID` (82) read by any process"),
+	{ "tcp_elog_iter", TCP_ELOG_PIN_ITER_LINK, ELOG_ATTACH_ITER, 0, ELOG_HOOK_ALWAYS,
+	  "read on demand, in every network namespace: `elog -D` dump, default 2 / −1, arming "
+	  "the RTT/RTO callbacks of enabled sessions at the first subscriber and disarming "
+	  "them after the last (both end the sessions still followed in minisockets)" },
+	CG(tcp_elog_ingress, "tcp_ingress", BPF_CGROUP_INET_INGRESS, HOT,
+	   "IN, and ACK, SACK, MSS, CWND, RTT, CC_ALGO_CHANGE"),
+	CG(tcp_elog_egress, "tcp_egress", BPF_CGROUP_INET_EGRESS, HOT,
+	   "OUT (also control-socket RSTs/ACKs, attributed by 4-tuple), and MSS, CWND, RTT, "
+	   "CC_ALGO_CHANGE"),
+	TP(tcp_elog_ca_state, "tcp_ca_state", HOT, "ENTER/EXIT_RECOVERY (CWND first)"),
+	TP(tcp_elog_retrans, "tcp_retrans", HOT,
+	   "RETRANSMIT_REASON; the black box's retransmission trigger"),
+	TP(tcp_elog_cwnd_red, "tcp_cwnd_red", HOT, "CWND, PRR_STATE"),
+	TP(tcp_elog_sendmsg, "tcp_sendmsg", HOT,
+	   "the flags of a send call, for the USER_SEND/SENDFILE at its end"),
+	TP(tcp_elog_send_len, "tcp_send_len", HOT, "USER_SEND, SENDFILE"),
+	TP(tcp_elog_tmr_start, "tcp_tmr_start", HOT,
+	   "TIMER_START (every timer of the host: early exit); a FIN_WAIT_2 minisocket's timer"),
+	TP(tcp_elog_tmr_cancel, "tcp_tmr_cancel", HOT, "TIMER_CANCEL; a minisocket's timer"),
+	TP(tcp_elog_tmr_fire, "tcp_tmr_fire", HOT,
+	   "TIMER_FIRED, lazily stopped timers' TIMER_CANCEL; a minisocket's timeout"),
+	TP(tcp_elog_tmr_done, "tcp_tmr_done", HOT, "TIMER_PROCESSED; a minisocket's end"),
+	TP(tcp_elog_data_ready, "tcp_data_ready", HOT,
+	   "SB_WAKE (type RCV; every protocol's reader wakeups: early exit)"),
+	TP(tcp_elog_tw_rcv, "tcp_tw_in", HOT,
+	   "IN of a FIN_WAIT_2 minisocket (every dropped packet of the host: two loads, a "
+	   "lookup only when its socket is a TIME_WAIT minisocket)"),
+	TP(tcp_elog_tw_xmit, "tcp_tw_out", HOT,
+	   "OUT of a FIN_WAIT_2 minisocket (every sent packet of the host, as above)"),
 };
+
+/* Maps tcp_iter.c and tcp_filter.c open. */
+static const char *const tcp_maps[] = { TCP_ELOG_PIN_ITER_CMD, TCP_ELOG_PIN_FILTER_PFX };
 
 /* RTT/RTO callbacks on while somebody captures, off after: no TCP ACK pays
  * for an idle provider. */
@@ -149,18 +133,13 @@ static const struct elog_provider_control tcp_controls[] = {
 	{ "net.inet.tcp.eventlog.trigger.retransmits", TCP_ELOG_KNOB_TRIG_RXT, 0, INT32_MAX,
 	  "use 0 for off, or the count of retransmissions that dumps", NULL, 0 },
 	/* Which connections the default enables (tcp_filter.c). */
-	{ "net.inet.tcp.eventlog.filter.lport", TCP_ELOG_KNOB_FILTER_LPORT, 0, 0, NULL,
-	  &tcp_filter_ports_ops, 0 },
-	{ "net.inet.tcp.eventlog.filter.rport", TCP_ELOG_KNOB_FILTER_RPORT, 0, 0, NULL,
-	  &tcp_filter_ports_ops, 0 },
-	{ "net.inet.tcp.eventlog.filter.local_prefix", TCP_ELOG_KNOB_FILTER_LPFX, 0, 0, NULL,
-	  &tcp_filter_prefix_ops, 0 },
-	{ "net.inet.tcp.eventlog.filter.remote_prefix", TCP_ELOG_KNOB_FILTER_RPFX, 0, 0, NULL,
-	  &tcp_filter_prefix_ops, 0 },
-	{ "net.inet.tcp.eventlog.filter.cgroup", TCP_ELOG_KNOB_FILTER_CGROUP, 0, 0, NULL,
-	  &tcp_filter_cgroup_ops, 0 },
-	{ "net.inet.tcp.eventlog.filter.netns", TCP_ELOG_KNOB_FILTER_NETNS, 0, 0, NULL,
-	  &tcp_filter_netns_ops, 0 },
+#define FILTER(name, knob, ops) { "net.inet.tcp.eventlog.filter." name, knob, 0, 0, NULL, &ops, 0 }
+	FILTER("lport", TCP_ELOG_KNOB_FILTER_LPORT, tcp_filter_ports_ops),
+	FILTER("rport", TCP_ELOG_KNOB_FILTER_RPORT, tcp_filter_ports_ops),
+	FILTER("local_prefix", TCP_ELOG_KNOB_FILTER_LPFX, tcp_filter_prefix_ops),
+	FILTER("remote_prefix", TCP_ELOG_KNOB_FILTER_RPFX, tcp_filter_prefix_ops),
+	FILTER("cgroup", TCP_ELOG_KNOB_FILTER_CGROUP, tcp_filter_cgroup_ops),
+	FILTER("netns", TCP_ELOG_KNOB_FILTER_NETNS, tcp_filter_netns_ops),
 };
 
 /* What a black box dump needs to say which connection it is, whatever the
@@ -182,7 +161,8 @@ const struct elog_provider_ops elog_provider_tcp_ops = {
 	.object_bytes = tcp_bpf__elf_bytes,
 	.hooks = tcp_hooks,
 	.nhooks = sizeof(tcp_hooks) / sizeof(tcp_hooks[0]),
-	.load = tcp_load,
+	.maps = tcp_maps,
+	.nmaps = sizeof(tcp_maps) / sizeof(tcp_maps[0]),
 	.subscribers_changed = tcp_subscribers_changed,
 	.dump_state = tcp_dump_state,
 	.default_changed = tcp_default_changed,

@@ -84,32 +84,10 @@ struct tcp_elog_pfx_key {
 /* Both sides, both generations. */
 #define TCP_ELOG_PFX_ENTRIES (4 * TCP_ELOG_PFX_MAX)
 
-/* Pinned names under the provider's directory (no '.', at most 15 chars). */
+/* Names the user half pins (tcp.c) and opens again (tcp_iter.c,
+ * tcp_filter.c) under the provider's directory (no '.'). */
 #define TCP_ELOG_PIN_ITER_CMD "tcp_iter_cmd"
 #define TCP_ELOG_PIN_ITER_LINK "tcp_iter"
 #define TCP_ELOG_PIN_FILTER_PFX "tcp_filter_pfx"
-/* Lifecycle links: attached from load to unload. */
-#define TCP_ELOG_PIN_SOCK_CREATE "tcp_sock_create"
-#define TCP_ELOG_PIN_SOCK_OPS "tcp_sock_ops"
-#define TCP_ELOG_PIN_SET_STATE "tcp_set_state"
-#define TCP_ELOG_PIN_DESTROY "tcp_destroy"
-#define TCP_ELOG_PIN_SETSOCKOPT "tcp_setsockopt"
-#define TCP_ELOG_PIN_GETSOCKOPT "tcp_getsockopt"
-/* Per-packet links: attached only while somebody subscribes. */
-#define TCP_ELOG_PIN_INGRESS "tcp_ingress"
-#define TCP_ELOG_PIN_EGRESS "tcp_egress"
-#define TCP_ELOG_PIN_CA_STATE "tcp_ca_state"
-#define TCP_ELOG_PIN_RETRANS "tcp_retrans"
-#define TCP_ELOG_PIN_CWND_RED "tcp_cwnd_red"
-#define TCP_ELOG_PIN_SENDMSG "tcp_sendmsg"
-#define TCP_ELOG_PIN_SEND_LEN "tcp_send_len"
-#define TCP_ELOG_PIN_TMR_START "tcp_tmr_start"
-#define TCP_ELOG_PIN_TMR_CANCEL "tcp_tmr_cancel"
-#define TCP_ELOG_PIN_TMR_FIRE "tcp_tmr_fire"
-#define TCP_ELOG_PIN_TMR_DONE "tcp_tmr_done"
-#define TCP_ELOG_PIN_DATA_READY "tcp_data_ready"
-#define TCP_ELOG_PIN_TW_IN "tcp_tw_in"
-#define TCP_ELOG_PIN_TW_OUT "tcp_tw_out"
-
 
 #endif /* ELOG_TCP_PROVIDER_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The test provider's user half: its elog_provider_ops (load, the stand-in
- * per-packet hook, dump, default walks) and test_provider_run(), which
+ * The test provider's user half: its elog_provider_ops (its programs, the
+ * stand-in per-packet hook, dump, default walks) and test_provider_run(), which
  * elog-testgen uses to drive sessions and events.
  */
 #include <errno.h>
@@ -16,41 +16,20 @@
 #include "test_cmd.h"
 #include "test_provider.h"
 
-#define HOT_NAME "test_hot"
-
-static int test_load(struct elog_rt *rt, struct elog_error *err)
-{
-	struct test_bpf *skel;
-	int ret;
-
-	skel = test_bpf__open();
-	if (!skel) {
-		ret = errno ? errno : EINVAL;
-		elog_errorf(err, ret, "test: open BPF object: %s", strerror(ret));
-		return -ret;
-	}
-	/* The hot hook is attached later, by whichever process subscribes
-	 * first: it only has to exist (pinned), not be attached now. */
-	ret = elog_rt_load_object(elog_rt_name(rt), skel->obj, NULL, 0, NULL, err);
-	if (ret)
-		goto out;
-	ret = elog_rt_publish_object(rt, skel->obj, err);
-	if (!ret)
-		ret = elog_rt_attach_hooks(rt, skel->obj, err);
-out:
-	/* Pins keep maps and programs alive after the skeleton is gone. */
-	test_bpf__destroy(skel);
-	return ret;
-}
-
 /* The commands (SEC("syscall") programs run by test_provider_run) and the
  * stand-in per-packet hook (lib/rt/hot.c attaches it while somebody
  * subscribes): a tp_btf program that counts its runs. */
 static const struct elog_hook test_hooks[] = {
-	{ "test_cmd", "test_cmd", ELOG_HOOK_COMMAND, false, 0 },
-	{ "test_emit", "test_emit", ELOG_HOOK_COMMAND, false, 0 },
-	{ "test_emit_schema", "test_emit_schema_cmd", ELOG_HOOK_COMMAND, false, 0 },
-	{ HOT_NAME, "test_hot", ELOG_HOOK_HOT, false, 0 },
+	{ "test_cmd", "test_cmd", ELOG_ATTACH_NONE, 0, ELOG_HOOK_COMMAND,
+	  "create, enable and destroy sessions; dumps and default walks" },
+	{ "test_emit", "test_emit", ELOG_ATTACH_NONE, 0, ELOG_HOOK_COMMAND,
+	  "records of any id and length, straight to `elog_emit_rec()` (drops, sizes, "
+	  "timestamps, benchmarks)" },
+	{ "test_emit_schema_cmd", "test_emit_schema", ELOG_ATTACH_NONE, 0, ELOG_HOOK_COMMAND,
+	  "events of the schema, through the generated `_LOG` macros" },
+	{ "test_hot", "test_hot", ELOG_ATTACH_TRACING, 0, ELOG_HOOK_HOT,
+	  "counts `sched_process_exec` runs: a stand-in for a per-packet hook, so tests see "
+	  "attach and detach follow the subscribers" },
 };
 
 int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err)
@@ -96,7 +75,6 @@ const struct elog_provider_ops elog_provider_test_ops = {
 	.object_bytes = test_bpf__elf_bytes,
 	.hooks = test_hooks,
 	.nhooks = sizeof(test_hooks) / sizeof(test_hooks[0]),
-	.load = test_load,
 	.dump_state = test_dump_state,
 	.default_changed = test_default_changed,
 };

@@ -5,7 +5,7 @@
 $(TEST_BIN)/clickhouse/gen_all: $(OBJ)/tests/clickhouse/gen_all.o $(TEST_LIBA)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(ELOG_LINK) $(LDLIBS)
 
 .PHONY: test-clickhouse
 TEST_TARGETS += test-clickhouse

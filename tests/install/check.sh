@@ -21,7 +21,7 @@ root=$dest$prefix
 for f in bin/elog bin/elogctl bin/elog-schemac share/man/man1/elog.1 share/man/man5/elog.5 \
 	share/man/man8/elogctl.8 share/man/man7/eventlog.7 share/man/man1/elog-schemac.1 \
 	include/eventlog/tcp.h include/eventlog/tcp_eventlog.h include/eventlog/capture.h \
-	lib/libeventlog.a lib/pkgconfig/eventlog.pc; do
+	lib/libeventlog.a lib/libeventlog-providers.a lib/pkgconfig/eventlog.pc; do
 	[ -e "$root/$f" ] && ok || bad "not installed: $f"
 done
 # The recorder's unit runs the installed elog.

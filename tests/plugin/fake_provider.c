@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * A third provider, registered by this test only: elogctl(8) linked with a
- * registry that lists it next to the real ones (elog_rt_providers below
- * takes the place of the generated one in libeventlog.a) must show its
- * controls and check their values from its registration alone. It has no
- * BPF object: anything that would load it fails, which the test relies on
- * to see that a refused value loads nothing.
+ * A third provider, registered by this test only: elogctl(8) and elog(1)
+ * linked with registries that list it next to the real ones (made by the
+ * same recipe as theirs, tests/plugin/module.mk) must show its controls,
+ * check their values and decode its events (tests/plugin/fake.src) from
+ * its registration alone. It has no BPF object: anything that would load
+ * it fails, which the test relies on to see that a refused value loads
+ * nothing.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,12 +14,6 @@
 #include <stdio.h>
 
 #include "rt/provider.h"
-
-static int fake_load(struct elog_rt *rt, struct elog_error *err)
-{
-	return elog_rt_errf(err, ENOTSUP, "%s: a test provider with nothing to load",
-			    elog_rt_name(rt));
-}
 
 /* A text control: the provider alone says what it takes and how it reads. */
 static int peers_check(const struct elog_provider_control *c, const char *value,
@@ -65,20 +60,9 @@ static const struct elog_provider_control fake_controls[] = {
 	{ "net.fake.eventlog.peers", 4, 0, 0, NULL, &peers_ops, 0 },
 };
 
-static const struct elog_provider_ops fake_ops = {
+const struct elog_provider_ops elog_provider_fake_ops = {
 	.name = "fake",
 	.id = 99,
 	.controls = fake_controls,
 	.ncontrols = sizeof(fake_controls) / sizeof(fake_controls[0]),
-	.load = fake_load,
 };
-
-extern const struct elog_provider_ops elog_provider_tcp_ops, elog_provider_test_ops;
-
-const struct elog_provider_ops *const elog_rt_providers[] = {
-	&fake_ops,
-	&elog_provider_tcp_ops,
-	&elog_provider_test_ops,
-	NULL,
-};
-const size_t elog_rt_providers_count = 3;

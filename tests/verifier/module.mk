@@ -6,7 +6,7 @@
 $(TEST_BIN)/test_verify: $(OBJ)/tests/verifier/test_verify.o $(TEST_HARNESS) $(TEST_LIBA)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(ELOG_LINK) $(LDLIBS)
 $(OBJ)/tests/verifier/test_verify.o: CFLAGS += -Itests/unit -Ilib
 
 .PHONY: test-verifier

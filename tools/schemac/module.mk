@@ -9,7 +9,6 @@ SCHEMAS := tcp test
 
 BINS += $(SCHEMAC)
 GEN_HDRS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog.h)
-LIB_SRCS += $(foreach p,$(SCHEMAS),$(GEN)/$(p)_eventlog_tables.c) $(GEN)/providers.c
 
 # The compiler itself must not wait for GEN_HDRS (the generic rule's
 # order-only prerequisite): those are what it generates.
@@ -24,15 +23,12 @@ $(SCHEMAC): $(SCHEMAC_OBJS) $(OBJ)/tools/schemac/main.o
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # One run writes both files (a grouped pattern rule).
-$(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: schemas/%.src $(SCHEMAC)
+# Schemas are in schemas/, and the plugin test's fake one in tests/plugin/.
+vpath %.src schemas tests/plugin
+$(GEN)/%_eventlog.h $(GEN)/%_eventlog_tables.c: %.src $(SCHEMAC)
 	$(call msg,SCHEMAC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(SCHEMAC) --header $(GEN)/$*_eventlog.h --tables $(GEN)/$*_eventlog_tables.c $<
-
-$(GEN)/providers.c: $(SCHEMAC) tools/schemac/module.mk
-	$(call msg,SCHEMAC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(SCHEMAC) --registry -o $@ $(SCHEMAS)
 
 # The event table as JSON per schema, for what is not C (bench/report.py).
 EVENTS_JSON := $(foreach p,$(SCHEMAS),$(GEN)/$(p)_events.json)
