@@ -221,146 +221,110 @@ int elog_sink_json_open(struct elog_sink **out, int fd, size_t line_max,
 
 /* ------------------------------------------------------------ adapters */
 
-static int sf_write(struct elog_sink *s, const struct elog_sink_rec *r, struct elog_error *err)
-{
-	if (r->raw == NULL)
-		return elog_errorf(err, EINVAL, "per-session files need the record's bytes");
-	return elog_sf_append(s->impl, r->raw, ELOG_EVENT_HDR_SIZE + r->payload_len, err);
-}
-
-static int sf_flush(struct elog_sink *s, struct elog_error *err)
-{
-	return elog_sf_flush(s->impl, err);
-}
-
-static int sf_close(struct elog_sink *s, uint64_t dropped, struct elog_error *err)
-{
-	return elog_sf_close(s->impl, dropped, err);
-}
-
-static const struct elog_sink_ops sf_ops = {
-	.write = sf_write,
-	.flush = sf_flush,
-	.close = sf_close,
+/* An object with its own open function, and where its counts go at close. */
+struct adapter {
+	enum { AD_SESSIONS, AD_RECORDER, AD_CLICKHOUSE } kind;
+	void *obj;
+	void *st;
 };
+
+static int ad_write(struct elog_sink *s, const struct elog_sink_rec *r, struct elog_error *err)
+{
+	struct adapter *a = s->impl;
+	size_t len = ELOG_EVENT_HDR_SIZE + r->payload_len;
+
+	if (a->kind == AD_CLICKHOUSE)
+		return elog_ch_add(a->obj, r->hdr, r->provider_name, r->desc, r->utc_us,
+				   r->payload, r->payload_len, err);
+	/* The files store the record as a capture holds it. */
+	if (r->raw == NULL)
+		return elog_errorf(err, EINVAL, "a capture file needs the record's bytes");
+	if (a->kind == AD_SESSIONS)
+		return elog_sf_append(a->obj, r->raw, len, err);
+	return elog_recorder_append(a->obj, r->raw, len, err);
+}
+
+/* The recorder: dumps come out of the reorder window whole, so the ones
+ * begun are complete. ClickHouse: the batch goes when it is old enough,
+ * retries and replays when due. */
+static int ad_poll(struct elog_sink *s, struct elog_error *err)
+{
+	struct adapter *a = s->impl;
+
+	switch (a->kind) {
+	case AD_RECORDER: return elog_recorder_settle(a->obj, err);
+	case AD_CLICKHOUSE: return elog_ch_poll(a->obj, err);
+	default: return 0;
+	}
+}
+
+static int ad_flush(struct elog_sink *s, struct elog_error *err)
+{
+	struct adapter *a = s->impl;
+
+	return a->kind == AD_SESSIONS ? elog_sf_flush(a->obj, err) : 0;
+}
+
+static int ad_close_obj(int kind, void *obj, void *st, uint64_t dropped, struct elog_error *err)
+{
+	switch (kind) {
+	case AD_SESSIONS: return elog_sf_close(obj, dropped, err);
+	case AD_RECORDER: return elog_recorder_close(obj, st, err);
+	default: return elog_ch_close(obj, st, err);
+	}
+}
+
+static int ad_close(struct elog_sink *s, uint64_t dropped, struct elog_error *err)
+{
+	struct adapter *a = s->impl;
+	int rc = ad_close_obj(a->kind, a->obj, a->st, dropped, err);
+
+	free(a);
+	return rc;
+}
+
+static const struct elog_sink_ops adapter_ops = {
+	.write = ad_write,
+	.poll = ad_poll,
+	.flush = ad_flush,
+	.close = ad_close,
+};
+
+/* On failure obj is closed too: the sink owns it from the call on. */
+static int adapter_open(struct elog_sink **out, int kind, void *obj, void *st,
+			size_t payload_max, struct elog_error *err)
+{
+	struct adapter *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (a != NULL) {
+		a->kind = kind;
+		a->obj = obj;
+		a->st = st;
+		*out = elog_sink_new(&adapter_ops, a, payload_max);
+	}
+	if (*out != NULL)
+		return 0;
+	free(a);
+	ad_close_obj(kind, obj, st, 0, NULL);
+	return elog_errorf(err, ENOMEM, "out of memory");
+}
 
 int elog_sink_sessions(struct elog_sink **out, struct elog_session_files *sf,
 		       struct elog_error *err)
 {
-	*out = elog_sink_new(&sf_ops, sf, ELOG_PAYLOAD_MAX);
-	if (*out != NULL)
-		return 0;
-	elog_sf_close(sf, 0, NULL);
-	return elog_errorf(err, ENOMEM, "out of memory");
+	return adapter_open(out, AD_SESSIONS, sf, NULL, ELOG_PAYLOAD_MAX, err);
 }
-
-struct rec_sink {
-	struct elog_recorder *r;
-	struct elog_recorder_stats *st;
-};
-
-static int rec_write(struct elog_sink *s, const struct elog_sink_rec *r, struct elog_error *err)
-{
-	struct rec_sink *rs = s->impl;
-
-	if (r->raw == NULL)
-		return elog_errorf(err, EINVAL, "the recorder needs the record's bytes");
-	return elog_recorder_append(rs->r, r->raw, ELOG_EVENT_HDR_SIZE + r->payload_len, err);
-}
-
-/* Dumps come out of the reorder window whole: the ones begun are complete. */
-static int rec_poll(struct elog_sink *s, struct elog_error *err)
-{
-	struct rec_sink *rs = s->impl;
-
-	return elog_recorder_settle(rs->r, err);
-}
-
-static int rec_close(struct elog_sink *s, uint64_t dropped, struct elog_error *err)
-{
-	struct rec_sink *rs = s->impl;
-	int rc = elog_recorder_close(rs->r, rs->st, err);
-
-	(void)dropped;
-	free(rs);
-	return rc;
-}
-
-static const struct elog_sink_ops rec_ops = {
-	.write = rec_write,
-	.poll = rec_poll,
-	.close = rec_close,
-};
 
 int elog_sink_recorder(struct elog_sink **out, struct elog_recorder *r,
 		       struct elog_recorder_stats *st, struct elog_error *err)
 {
-	struct rec_sink *rs = calloc(1, sizeof(*rs));
-
-	*out = NULL;
-	if (rs != NULL) {
-		rs->r = r;
-		rs->st = st;
-		*out = elog_sink_new(&rec_ops, rs, ELOG_PAYLOAD_MAX);
-	}
-	if (*out != NULL)
-		return 0;
-	free(rs);
-	elog_recorder_close(r, st, NULL);
-	return elog_errorf(err, ENOMEM, "out of memory");
+	return adapter_open(out, AD_RECORDER, r, st, ELOG_PAYLOAD_MAX, err);
 }
 
-struct ch_sink {
-	struct elog_ch *ch;
-	struct elog_ch_stats *st;
-};
-
-static int ch_write(struct elog_sink *s, const struct elog_sink_rec *r, struct elog_error *err)
-{
-	struct ch_sink *cs = s->impl;
-
-	return elog_ch_add(cs->ch, r->hdr, r->provider_name, r->desc, r->utc_us, r->payload,
-			   r->payload_len, err);
-}
-
-/* The batch goes when it is old enough; retries and replays when due. */
-static int ch_poll(struct elog_sink *s, struct elog_error *err)
-{
-	struct ch_sink *cs = s->impl;
-
-	return elog_ch_poll(cs->ch, err);
-}
-
-static int ch_close(struct elog_sink *s, uint64_t dropped, struct elog_error *err)
-{
-	struct ch_sink *cs = s->impl;
-	int rc = elog_ch_close(cs->ch, cs->st, err);
-
-	(void)dropped;
-	free(cs);
-	return rc;
-}
-
-static const struct elog_sink_ops ch_ops = {
-	.write = ch_write,
-	.poll = ch_poll,
-	.close = ch_close,
-};
-
+/* No limit of its own: a row holds any record. */
 int elog_sink_clickhouse(struct elog_sink **out, struct elog_ch *ch, struct elog_ch_stats *st,
 			 struct elog_error *err)
 {
-	struct ch_sink *cs = calloc(1, sizeof(*cs));
-
-	*out = NULL;
-	if (cs != NULL) {
-		cs->ch = ch;
-		cs->st = st;
-		*out = elog_sink_new(&ch_ops, cs, 0);
-	}
-	if (*out != NULL)
-		return 0;
-	free(cs);
-	elog_ch_close(ch, st, NULL);
-	return elog_errorf(err, ENOMEM, "out of memory");
+	return adapter_open(out, AD_CLICKHOUSE, ch, st, 0, err);
 }
