@@ -3,7 +3,7 @@
 # files, rotation and compressed capture files.
 LIB_SRCS += lib/export_json.c lib/export_pcapng.c lib/series.c lib/zstd_pipe.c \
 	lib/session_map.c lib/select.c lib/select_learn.c lib/select_live.c lib/summary.c lib/report.c $(GEN)/report_assets.c \
-	lib/zfile.c lib/session_files.c lib/recorder.c lib/conn_facts.c
+	lib/zfile.c lib/session_files.c lib/recorder.c lib/sink.c lib/sink_file.c lib/conn_facts.c
 
 # --report: the page's script and style (lib/report/), the plotting
 # library, uPlot, and the inflater of the page's data, fflate, taken from npm

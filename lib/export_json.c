@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * JSON Lines rendering of one event (see export_json.h for the mapping),
- * each field's value as the field reader decodes it (payload.h, shared with
- * the text formatter): short payloads read as zero-filled, long ones are not
- * looked at past the struct.
+ * each field's value as the shared field walk decodes it (field_visit.h,
+ * shared with the text formatter): short payloads read as zero-filled, long
+ * ones are not looked at past the struct.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "export_json.h"
 #include "format.h"
-#include "payload.h"
+#include "field_visit.h"
 #include "strbuf.h"
 #include "utc.h"
 
@@ -48,66 +48,57 @@ static void json_hexstr(struct strbuf *b, uint64_t v)
 	sb_ch(b, '"');
 }
 
-static void json_flags(struct strbuf *b, const struct elog_valueset_desc *vs, uint64_t v)
-{
-	uint64_t left = v;
-	uint32_t i = 0;
-	const char *name;
-	bool first = true;
+/* Each kind of value as JSON (see export_json.h for the mapping). */
+static void j_uint(void *b, uint64_t v) { sb_udec(b, v); }
+static void j_int(void *b, int64_t v) { sb_sdec(b, v); }
+static void j_hex(void *b, uint64_t v) { json_hexstr(b, v); }
+static void j_str(void *b, const char *s) { json_cstr(b, s); }
+static void j_open(void *b) { sb_ch(b, '['); }
+static void j_comma(void *b) { sb_ch(b, ','); }
+static void j_close(void *b) { sb_ch(b, ']'); }
 
+static void j_text(void *b, const uint8_t *s, size_t n)
+{
+	json_str(b, s ? s : (const uint8_t *)"", n);
+}
+
+/* Flags: an array of names, leftover bits as one "0x.." string; 0 is []. */
+static void j_flags_begin(void *b, uint64_t v)
+{
+	(void)v;
 	sb_ch(b, '[');
-	while ((name = elog_flags_next(vs, &left, &i)) != NULL) {
-		if (!first)
-			sb_ch(b, ',');
+}
+
+static void j_flag(void *b, const char *name, uint64_t left)
+{
+	if (name != NULL)
 		json_cstr(b, name);
-		first = false;
-	}
-	if (left != 0) {
-		if (!first)
-			sb_ch(b, ',');
+	else
 		json_hexstr(b, left);
-	}
+}
+
+static void j_flags_end(void *b, uint64_t v)
+{
+	(void)v;
 	sb_ch(b, ']');
 }
 
-static void json_value(struct strbuf *b, const struct payload *pl, const struct elog_field_desc *f,
-		       size_t off)
+/* Every field as "name":value, comma-separated. */
+static void j_field(void *b, const struct elog_field_desc *f, uint16_t index)
 {
-	struct elog_value v;
-
-	elog_field_value(pl, f, off, &v);
-	switch (v.kind) {
-	case ELOG_VAL_UINT: sb_udec(b, v.u); return;
-	case ELOG_VAL_INT: sb_sdec(b, v.i); return;
-	case ELOG_VAL_HEX: json_hexstr(b, v.u); return;
-	case ELOG_VAL_NAME: json_cstr(b, v.name); return;
-	case ELOG_VAL_FLAGS: json_flags(b, f->values, v.u); return;
-	case ELOG_VAL_TEXT:
-		json_str(b, v.text ? v.text : (const uint8_t *)"", v.text_len);
-		return;
-	case ELOG_VAL_ADDR: json_cstr(b, v.addr); return;
-	}
+	if (index != 0)
+		sb_ch(b, ',');
+	json_cstr(b, f->name);
+	sb_ch(b, ':');
 }
 
-/* A variable-length tail: the elements there are, as a JSON array. */
-static void json_tail(struct strbuf *b, const struct payload *pl, const struct elog_event_desc *ev,
-		      const struct elog_field_desc *f)
-{
-	size_t esize = type_size(f->type, f->size);
-	uint64_t count = elog_tail_count(pl, ev, f);
-
-	if (elog_tail_is_text(f)) {
-		json_str(b, count ? pl->p + f->offset : (const uint8_t *)"", (size_t)count);
-		return;
-	}
-	sb_ch(b, '[');
-	for (uint64_t i = 0; i < count; i++) {
-		if (i != 0)
-			sb_ch(b, ',');
-		json_value(b, pl, f, f->offset + (size_t)i * esize);
-	}
-	sb_ch(b, ']');
-}
+static const struct elog_field_visitor json_visitor = {
+	.uint_v = j_uint, .int_v = j_int, .hex_v = j_hex, .name_v = j_str,
+	.text_v = j_text, .addr_v = j_str,
+	.flags_begin = j_flags_begin, .flag = j_flag, .flag_sep = j_comma, .flags_end = j_flags_end,
+	.tail_begin = j_open, .tail_sep = j_comma, .tail_end = j_close,
+	.field = j_field,
+};
 
 /* ISO 8601 UTC with microseconds: "2026-11-22T01:02:03.456789Z". */
 static void json_time(struct strbuf *b, int64_t utc_us)
@@ -162,18 +153,7 @@ size_t elog_json_format(char *buf, size_t cap, const struct elog_event_hdr *hdr,
 		json_payload_hex(&b, &pl);
 	} else {
 		sb_mem(&b, ",\"fields\":{", 11);
-		for (uint16_t i = 0; i < ev->field_count; i++) {
-			const struct elog_field_desc *f = &ev->fields[i];
-
-			if (i != 0)
-				sb_ch(&b, ',');
-			json_cstr(&b, f->name);
-			sb_ch(&b, ':');
-			if (f->count_field >= 0)
-				json_tail(&b, &pl, ev, f);
-			else
-				json_value(&b, &pl, f, f->offset);
-		}
+		elog_visit_fields(&json_visitor, &b, &pl, ev);
 		sb_ch(&b, '}');
 	}
 	sb_mem(&b, "}\n", 2);

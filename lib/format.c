@@ -1,78 +1,60 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Size-aware payload rendering: the event's print format with each field's
- * value as the field reader decodes it (payload.h, shared with every other
- * consumer), which never reads outside [payload, payload + len): a short
- * payload decodes its missing tail as zero, a long one is not looked at
- * past the struct.
+ * value as the shared field walk decodes it (field_visit.h, over the field
+ * reader of payload.h), which never reads outside [payload, payload + len):
+ * a short payload decodes its missing tail as zero, a long one is not
+ * looked at past the struct.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "format.h"
-#include "payload.h"
+#include "field_visit.h"
 #include "strbuf.h"
 
-/* Names joined by '|' in bit order; leftover bits as one 0x.. value; 0 -> "0". */
-static void render_flags(struct strbuf *b, const struct elog_valueset_desc *vs, uint64_t v)
-{
-	uint64_t left = v;
-	uint32_t i = 0;
-	const char *name;
-	bool first = true;
+/* Each kind of value as the text shows it. */
+static void t_uint(void *b, uint64_t v) { sb_udec(b, v); }
+static void t_int(void *b, int64_t v) { sb_sdec(b, v); }
+static void t_hex(void *b, uint64_t v) { sb_hex0x(b, v); }
+static void t_str(void *b, const char *s) { sb_str(b, s); }
+static void t_text(void *b, const uint8_t *s, size_t n) { sb_escaped(b, s, n); }
+static void t_literal(void *b, const char *s, size_t n) { sb_mem(b, s, n); }
+static void t_space(void *b) { sb_ch(b, ' '); }
+static void t_none(void *b) { (void)b; }
 
-	if (v == 0) {
+/* Flags: names joined by '|' in bit order, leftover bits as one 0x.. value;
+ * 0 is "0". */
+static void t_flags_begin(void *b, uint64_t v)
+{
+	if (v == 0)
 		sb_ch(b, '0');
-		return;
-	}
-	while ((name = elog_flags_next(vs, &left, &i)) != NULL) {
-		if (!first)
-			sb_ch(b, '|');
+}
+
+static void t_flag(void *b, const char *name, uint64_t left)
+{
+	if (name != NULL)
 		sb_str(b, name);
-		first = false;
-	}
-	if (left != 0) {
-		if (!first)
-			sb_ch(b, '|');
+	else
 		sb_hex0x(b, left);
-	}
 }
 
-/* One value of field f at payload offset off (a scalar or a tail element). */
-static void render_value(struct strbuf *b, const struct payload *pl, const struct elog_field_desc *f,
-			 size_t off)
+static void t_bar(void *b) { sb_ch(b, '|'); }
+
+static void t_flags_end(void *b, uint64_t v)
 {
-	struct elog_value v;
-
-	elog_field_value(pl, f, off, &v);
-	switch (v.kind) {
-	case ELOG_VAL_UINT: sb_udec(b, v.u); return;
-	case ELOG_VAL_INT: sb_sdec(b, v.i); return;
-	case ELOG_VAL_HEX: sb_hex0x(b, v.u); return;
-	case ELOG_VAL_NAME: sb_str(b, v.name); return;
-	case ELOG_VAL_FLAGS: render_flags(b, f->values, v.u); return;
-	case ELOG_VAL_TEXT: sb_escaped(b, v.text, v.text_len); return;
-	case ELOG_VAL_ADDR: sb_str(b, v.addr); return;
-	}
+	(void)b;
+	(void)v;
 }
 
-/* A variable-length tail: the elements there are, space-separated. */
-static void render_tail(struct strbuf *b, const struct payload *pl, const struct elog_event_desc *ev,
-			const struct elog_field_desc *f)
-{
-	size_t esize = type_size(f->type, f->size);
-	uint64_t count = elog_tail_count(pl, ev, f);
-
-	if (elog_tail_is_text(f)) {
-		sb_escaped(b, count ? pl->p + f->offset : NULL, (size_t)count);
-		return;
-	}
-	for (uint64_t i = 0; i < count; i++) {
-		if (i != 0)
-			sb_ch(b, ' ');
-		render_value(b, pl, f, f->offset + (size_t)i * esize);
-	}
-}
+/* A tail's elements are space-separated, without brackets. */
+static const struct elog_field_visitor text_visitor = {
+	.uint_v = t_uint, .int_v = t_int, .hex_v = t_hex, .name_v = t_str,
+	.text_v = t_text, .addr_v = t_str,
+	.flags_begin = t_flags_begin, .flag = t_flag, .flag_sep = t_bar, .flags_end = t_flags_end,
+	.tail_begin = t_none, .tail_sep = t_space, .tail_end = t_none,
+	.literal = t_literal,
+};
 
 size_t elog_format_event(char *buf, size_t cap, const struct elog_event_desc *ev, uint32_t event_id,
 			 const void *payload, size_t payload_len)
@@ -91,18 +73,7 @@ size_t elog_format_event(char *buf, size_t cap, const struct elog_event_desc *ev
 	}
 	if (payload == NULL)
 		pl.len = 0;
-	for (uint16_t i = 0; i < ev->piece_count; i++) {
-		const struct elog_fmt_piece *pc = &ev->pieces[i];
-
-		sb_mem(&b, pc->text, pc->text_len);
-		if (pc->field < 0 || (uint16_t)pc->field >= ev->field_count)
-			continue;
-		const struct elog_field_desc *f = &ev->fields[pc->field];
-		if (f->count_field >= 0)
-			render_tail(&b, &pl, ev, f);
-		else
-			render_value(&b, &pl, f, f->offset);
-	}
+	elog_visit_format(&text_visitor, &b, &pl, ev);
 	return (size_t)(b.p - buf);
 }
 

@@ -7,11 +7,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "format.h"
+#include "payload.h"
 
 const struct elog_provider_desc *elog_schema_provider(const char *name)
 {
@@ -25,22 +27,13 @@ const struct elog_provider_desc *elog_schema_provider(const char *name)
 
 const struct elog_event_desc *elog_schema_event(const struct elog_provider_desc *p, uint32_t id)
 {
-	uint32_t lo = 0, hi;
+	long i;
 
 	if (p == NULL)
 		return NULL;
-	hi = p->event_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (p->events[mid].id == id)
-			return &p->events[mid];
-		if (p->events[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	i = elog_sorted_find(p->events, p->event_count, sizeof(p->events[0]),
+			     offsetof(struct elog_event_desc, id), sizeof(p->events[0].id), id);
+	return i < 0 ? NULL : &p->events[i];
 }
 
 int elog_schema_level(const char *s)

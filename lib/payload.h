@@ -104,26 +104,50 @@ static inline int64_t sign_extend(uint64_t v, uint8_t type)
 	}
 }
 
-/* The name of value v in a sorted value set (binary search); NULL if v is
- * not listed or vs is NULL. */
-static inline const char *valueset_name(const struct elog_valueset_desc *vs, uint64_t v)
+/*
+ * Binary search of a table sorted by an unsigned key: the index of the
+ * entry whose key (key_size bytes at key_off in each stride-byte entry) is
+ * k, or -1. Used for event ids and value sets alike.
+ */
+static inline long elog_sorted_find(const void *base, size_t n, size_t stride, size_t key_off,
+				    size_t key_size, uint64_t k)
 {
-	uint32_t lo = 0, hi;
+	size_t lo = 0, hi = n;
 
-	if (vs == NULL)
-		return NULL;
-	hi = vs->count;
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *e = (const uint8_t *)base + mid * stride + key_off;
+		uint64_t key;
 
-		if (vs->values[mid].value == v)
-			return vs->values[mid].name;
-		if (vs->values[mid].value < v)
+		if (key_size == 4) {
+			uint32_t k32;
+
+			memcpy(&k32, e, 4);
+			key = k32;
+		} else {
+			memcpy(&key, e, 8);
+		}
+		if (key == k)
+			return (long)mid;
+		if (key < k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The name of value v in a sorted value set; NULL if v is not listed or vs
+ * is NULL. */
+static inline const char *valueset_name(const struct elog_valueset_desc *vs, uint64_t v)
+{
+	long i;
+
+	if (vs == NULL)
+		return NULL;
+	i = elog_sorted_find(vs->values, vs->count, sizeof(vs->values[0]),
+			     offsetof(struct elog_name_value, value), sizeof(vs->values[0].value), v);
+	return i < 0 ? NULL : vs->values[i].name;
 }
 
 /* One decoded value of a field: what it is and everything needed to show it. */

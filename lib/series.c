@@ -3,6 +3,7 @@
  * A series of captures read back to back (see series.h). Each file keeps
  * its own UTC base and provider table; only the record stream is joined.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -218,4 +219,68 @@ void elog_series_close(struct elog_series *s)
 		return;
 	close_file(s, false, NULL);
 	free(s);
+}
+
+/* Where the sequence number goes in a series' names: before ".elog..."
+ * (or a final ".gz"/".zst") of the last path component, else at the end. */
+static const char *series_ext(const char *path)
+{
+	const char *base = strrchr(path, '/'), *ext;
+
+	base = base ? base + 1 : path;
+	ext = strstr(base, ".elog");
+	if (!ext) {
+		ext = strstr(base, ".gz");
+		if (!ext || strcmp(ext, ".gz"))
+			ext = strstr(base, ".zst");
+		if (ext && strcmp(ext, ".gz") && strcmp(ext, ".zst"))
+			ext = NULL;
+	}
+	return ext ? ext : path + strlen(path);
+}
+
+int elog_series_name(char *buf, size_t size, const char *path, unsigned seq)
+{
+	const char *ext = series_ext(path);
+	int n;
+
+	n = snprintf(buf, size, "%.*s.%06u%s", (int)(ext - path), path, seq, ext);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int elog_series_check_new(const char *path, struct elog_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path, *ext = series_ext(path);
+	size_t pre_len = (size_t)(ext - base), ext_len = strlen(ext);
+	char dir[4096];
+	struct dirent *d;
+	DIR *dp;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	dp = opendir(dir);
+	if (dp == NULL)
+		return 0; /* opening the first file says why */
+	while ((d = readdir(dp)) != NULL) {
+		const char *n = d->d_name;
+		size_t len = strlen(n), k;
+
+		/* base's stem, '.', at least 6 digits, base's extension */
+		if (len < pre_len + 7 + ext_len || strncmp(n, base, pre_len) || n[pre_len] != '.' ||
+		    strcmp(n + len - ext_len, ext))
+			continue;
+		for (k = pre_len + 1; k < len - ext_len && n[k] >= '0' && n[k] <= '9'; k++)
+			;
+		if (k != len - ext_len)
+			continue;
+		elog_errorf(err, EEXIST, "%.*s%s exists: not overwritten", (int)(base - path), path,
+			    n);
+		closedir(dp);
+		return -1;
+	}
+	closedir(dp);
+	return 0;
 }

@@ -62,6 +62,16 @@ uint32_t elog_series_providers(const struct elog_series *s);
 
 void elog_series_close(struct elog_series *s);
 
+/* The name of file seq of a series written as path: NAME.elog[.gz|.zst]
+ * -> NAME.<seq>.elog[...] (seq zero-padded to 6 digits), otherwise
+ * NAME.<seq>. -1 when it does not fit in size. */
+int elog_series_name(char *buf, size_t size, const char *path, unsigned seq);
+
+/* A series about to be written as path must not write over anything: -1
+ * (EEXIST, naming it) if a name of the form NAME.<digits>.elog[...] is in
+ * its directory. An unreadable directory is left to the first file's open. */
+int elog_series_check_new(const char *path, struct elog_error *err);
+
 /* Whether a path's name says zstd (`.zst`); reading goes by content. */
 bool elog_path_is_zstd(const char *path);
 

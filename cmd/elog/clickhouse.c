@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "elog.h"
 #include "series.h"
+#include "sink.h"
 #include "sink_clickhouse.h"
 
 int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool live,
@@ -79,6 +80,7 @@ int elog_clickhouse_read(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s;
 	struct elog_series_record sr;
+	struct elog_sink *sink = NULL;
 	struct elog_ch *ch = NULL;
 	struct elog_ch_stats st;
 	uint64_t stream;
@@ -91,13 +93,15 @@ int elog_clickhouse_read(const struct elog_options *o, struct elog_error *err)
 	stream = elog_ch_stream_of(elog_reader_header(elog_series_reader(s)),
 				   sizeof(struct elog_file_hdr));
 	rc = elog_clickhouse_open(&ch, o, false, stream, err);
-	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1)
-		rc = elog_ch_add(ch, &sr.rec.hdr, sr.provider_name, sr.desc, sr.utc_us,
-				 sr.rec.payload, sr.rec.payload_len, err);
-	if (ch != NULL) {
+	if (rc == 0)
+		rc = elog_sink_clickhouse(&sink, ch, &st, err);
+	while (rc == 0 && (rc = elog_series_next(s, &sr, err)) == 1) {
+		rc = elog_sink_write_series(sink, &sr, err);
+	}
+	if (sink != NULL) {
 		struct elog_error e2 = { 0, "" };
 
-		if (elog_ch_close(ch, &st, rc < 0 ? &e2 : err) < 0) {
+		if (elog_sink_close(sink, 0, rc < 0 ? &e2 : err) < 0) {
 			if (rc == 0)
 				rc = -1;
 			else if (e2.msg[0] && strlen(err->msg) + strlen(e2.msg) + 3 < sizeof(err->msg))

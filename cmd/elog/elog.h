@@ -150,4 +150,9 @@ void elog_clickhouse_report(const struct elog_ch_stats *st, bool stats);
 void elog_print_stats(FILE *f, uint32_t providers, uint64_t received, uint64_t dropped);
 void elog_print_providers(FILE *f, size_t count, const char *const *names);
 
+/* Records the output could not hold (lib/sink.h) are never lost silently:
+ * one warning on stderr, whatever -s says. */
+struct elog_sink_stats;
+void elog_warn_oversize(const struct elog_sink_stats *st);
+
 #endif /* ELOG_CMD_ELOG_H */

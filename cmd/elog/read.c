@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * elog -r: decode a capture (or a series of them) to text or JSON lines on
- * stdout, or export it as pcapng (--pcapng).
- *
- * Lines are formatted straight into one large output buffer that is written
- * with write(2) when nearly full, so decoding costs one system call per
- * ~1 MiB of text. Problems with the file's integrity (cut short, header
+ * stdout (the sinks of lib/sink.h, as the live capture's), or export it as
+ * pcapng (--pcapng). Problems with the file's integrity (cut short, header
  * counts that disagree with the records, dropped events) are warnings: the
  * records that are there are still worth reading.
  */
@@ -18,40 +15,14 @@
 
 #include "capture.h"
 #include "elog.h"
-#include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
 #include "outfile.h"
 #include "report.h"
 #include "select.h"
 #include "series.h"
+#include "sink.h"
 #include "summary.h"
-#include "textline.h"
-
-#define OUT_BUF (1u << 20)
-
-struct out {
-	char *buf;
-	size_t len;
-};
-
-static int out_flush(struct out *o, struct elog_error *err)
-{
-	size_t done = 0;
-
-	while (done < o->len) {
-		ssize_t n = write(STDOUT_FILENO, o->buf + done, o->len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return elog_errorf(err, errno, "write(stdout): %s", strerror(errno));
-		}
-		done += (size_t)n;
-	}
-	o->len = 0;
-	return 0;
-}
 
 /* One file of the series read to its end: what is wrong with it, if anything. */
 static void report_integrity(void *arg, const char *path, struct elog_reader *r, bool cut)
@@ -151,39 +122,19 @@ static int nothing_selected(const struct elog_options *o, struct elog_error *err
 }
 
 /* Text or JSON lines on stdout. */
-static int decode(struct elog_series *s, const struct elog_options *o, struct out *out,
+static int decode(struct elog_series *s, const struct elog_options *o, struct elog_sink *out,
 		  struct elog_error *err)
 {
-	struct elog_text_state st = { 0 };
 	struct elog_series_record sr;
 	uint64_t shown = 0;
 	int rc;
 
 	while ((rc = elog_series_next(s, &sr, err)) == 1) {
-		const struct elog_record *rec = &sr.rec;
-
 		if (o->sel != NULL && !elog_select_event(o->sel, &sr))
 			continue;
 		shown++;
-
-		/* The buffer has ELOG_JSON_LINE_MAX spare bytes past OUT_BUF. */
-		if (out->len > OUT_BUF - ELOG_TEXTLINE_MAX && out_flush(out, err) < 0)
+		if (elog_sink_write_series(out, &sr, err) < 0)
 			return -1;
-		if (o->json) {
-			size_t n = elog_json_format(out->buf + out->len,
-						    OUT_BUF + ELOG_JSON_LINE_MAX - out->len, &rec->hdr,
-						    sr.provider_name, sr.desc, sr.utc_us,
-						    rec->payload, rec->payload_len);
-
-			if (n == 0)
-				return elog_errorf(err, E2BIG, "event at offset %" PRIu64
-						   " too large for a JSON line", rec->offset);
-			out->len += n;
-			continue;
-		}
-		out->len += elog_textline_format(out->buf + out->len, ELOG_TEXTLINE_MAX, &o->text,
-						 &st, &rec->hdr, sr.provider_name, sr.desc,
-						 sr.utc_us, rec->payload, rec->payload_len);
 	}
 	if (rc == 0 && shown == 0 && elog_select_any(o->sel))
 		return nothing_selected(o, err);
@@ -392,15 +343,16 @@ static int make_report(const struct elog_options *o, struct elog_error *err)
 int elog_read_run(const struct elog_options *o, struct elog_error *err)
 {
 	struct elog_series *s;
-	struct out out = { NULL, 0 };
-	struct stat st;
+	struct elog_sink *out;
+	struct elog_sink_stats st;
+	struct stat sb;
 	int rc;
 
 	if (o->pcapng_path != NULL)
 		return export_pcapng(o, err);
 	/* `elog -r cap.elog >>cap.elog` would read its own output forever. */
-	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
-	    check_not_input(o, "standard output", &st, err) < 0)
+	if (fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    check_not_input(o, "standard output", &sb, err) < 0)
 		return 1;
 	if (select_prepare(o, err) < 0)
 		return 1;
@@ -413,22 +365,23 @@ int elog_read_run(const struct elog_options *o, struct elog_error *err)
 	if (elog_series_open(&s, o->read_paths, o->read_path_count, report_integrity, (void *)o,
 			     err) < 0)
 		return 1;
-	out.buf = malloc(OUT_BUF + ELOG_JSON_LINE_MAX);
-	if (out.buf == NULL) {
+	rc = o->json ? elog_sink_json_open(&out, STDOUT_FILENO, 0, err)
+		     : elog_sink_text_open(&out, STDOUT_FILENO, &o->text, err);
+	if (rc < 0) {
 		elog_series_close(s);
-		elog_errorf(err, ENOMEM, "out of memory");
 		return 1;
 	}
 	if (o->providers)
 		print_providers(elog_series_reader(s));
-	rc = decode(s, o, &out, err);
+	rc = decode(s, o, out, err);
 	/* Print what was decoded before any error or warning about the rest. */
-	if (out_flush(&out, rc < 0 ? NULL : err) < 0)
+	elog_sink_stats(out, &st);
+	if (elog_sink_close(out, 0, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (rc == 0 && o->stats)
 		elog_print_stats(stderr, elog_series_providers(s), elog_series_events(s),
 				 elog_series_dropped(s));
-	free(out.buf);
+	elog_warn_oversize(&st);
 	elog_series_close(s);
 	return rc < 0 ? 1 : 0;
 }

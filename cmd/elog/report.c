@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "elog.h"
+#include "sink.h"
 
 void elog_print_stats(FILE *f, uint32_t providers, uint64_t received, uint64_t dropped)
 {
@@ -21,4 +22,11 @@ void elog_print_providers(FILE *f, size_t count, const char *const *names)
 	for (size_t i = 0; i < count; i++)
 		fprintf(f, " %s", names[i]);
 	fputc('\n', f);
+}
+
+void elog_warn_oversize(const struct elog_sink_stats *st)
+{
+	if (st->oversize)
+		fprintf(stderr, "elog: warning: %" PRIu64 " events were too large for the output "
+				"and were not written\n", st->oversize);
 }

@@ -176,7 +176,7 @@ def test_elog_read_to_full_stdout(bindir, fmt):
     with open("/dev/full", "w") as full:
         p = subprocess.run([os.path.join(bindir, "elog"), "-r", SAMPLE, *fmt], stdout=full,
                            stderr=subprocess.PIPE, text=True, timeout=60)
-    assert (p.returncode, p.stderr) == (1, FULL % "write(stdout)")
+    assert (p.returncode, p.stderr) == (1, FULL % "write to stdout")
 
 
 def test_elog_capture_text_to_full_stdout(bindir, procs, fresh_test_provider, testgen, wait_subscribers):
