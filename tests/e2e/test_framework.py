@@ -17,25 +17,15 @@ import time
 
 import pytest
 
-from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_END_ID,
-                     SESSION_ID_NONE, SESSION_KEYWORD, Capture, assert_session_order,
-                     decode_capture, run, wait_until)
-from test_reliability_lib import hot_links, live_ids, provider_objects
+from lib.proc import PIN_ROOT, Capture, run, wait_until
+from lib.elogfile import SESSION_ID_NONE, assert_session_order, decode_capture
+from lib.schema import (DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_END_ID, SESSION_KEYWORD,
+                        testgen_events)
+from lib.kernel import hot_links, live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
 N = 7  # events of each kind per test
-
-
-def schema_events(testgen):
-    """{name: (id, level, keywords)} of the test schema's own events."""
-    out = {}
-    for line in testgen("events").stdout.splitlines():
-        name, eid, level, kw = line.split()
-        if int(eid) < 0xFFFFFFF0:
-            out[name] = (int(eid), int(level), int(kw, 16))
-    assert len(out) >= 4, out
-    return out
 
 
 def expected_counts(events, level, keywords, n):
@@ -66,7 +56,7 @@ def stop_ok(cap):
 
 
 def test_level_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
-    events = schema_events(testgen)
+    events = testgen_events(testgen)
     testgen("create", 0, "enable", 0, 1)
     caps = {lv: start(bindir, procs, tmp_path, lv, lv) for lv in ("ERROR", "WARN", "INFO", "TRACE")}
     wait_subscribers(len(caps))
@@ -80,7 +70,7 @@ def test_level_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
 
 
 def test_keyword_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
-    events = schema_events(testgen)
+    events = testgen_events(testgen)
     testgen("create", 0, "enable", 0, 1)
     masks = {"BASIC": 0x1, "ADVANCED": 0x2, "COMPLEX": 0x8, "HIGH": 0x40000000, "0x3": 0x3}
     caps = {k: start(bindir, procs, tmp_path, f"kw_{k}", "TRACE", k) for k in masks}
@@ -95,7 +85,7 @@ def test_keyword_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
 def test_many_subscribers_each_get_exactly_theirs(bindir, procs, tmp_path, testgen, wait_subscribers):
     """Ten concurrent subscribers (the framework supports 16), different
     filters, one session: each capture holds exactly its events."""
-    events = schema_events(testgen)
+    events = testgen_events(testgen)
     testgen("create", 3, 777, "enable", 3, 1)
     subs = [("ERROR", "0xffffffff"), ("WARN", "ADVANCED"), ("INFO", "BASIC"), ("VERBOSE", "BASIC|ADVANCED"),
             ("TRACE", "COMPLEX"), ("TRACE", "HIGH"), ("INFO", "COMPLEX"), ("TRACE", "0xffffffff"),

@@ -17,11 +17,11 @@ import subprocess
 import threading
 import time
 
-from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import (active_slots, cmdline, conf_subscribers, hot_links, knob, live_ids,
-                                  provider_objects, read_tolerant, reapers, ring_map_ids,
-                                  rings_per_subscription)
-from test_tcp_lib import IN, OUT, read_capture, seg, sessions_by_port, tcp_env  # noqa: F401
+from lib.proc import PIN_ROOT, wait_until
+from lib.elogfile import read_capture, read_tolerant
+from lib.tcp import IN, OUT, seg, sessions_by_port
+from lib.kernel import (active_slots, cmdline, conf_subscribers, hot_links, knob, live_ids, provider_objects,
+                        reapers, ring_map_ids, rings_per_subscription)
 
 DEFAULT = "kern.eventlog.tcp.default"
 KNOB_HOT = 1  # bpf/eventlog_abi.h ELOG_KNOB_HOT
