@@ -10,10 +10,10 @@ EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_fil
 EXPORT_GEN := $(EXPORT_TEST_DIR)/test_export_gen
 EXPORT_LIBA := $(BUILD)/lib/libeventlog.a
 
-$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(EXPORT_LIBA)
+$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/harness.o $(EXPORT_LIBA)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(EXPORT_LIBA) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(EXPORT_LIBA) $(LDLIBS)
 
 # The packet layout tests reach the tcp provider's packet synthesis.
 $(OBJ)/tests/unit/test_export.o: CFLAGS += -Iproviders/tcp
