@@ -457,6 +457,15 @@ static void export_end(struct export *x, struct blocks *bl)
 	free(x->buf);
 }
 
+/* A well-formed export: one section, one interface, epb packets. */
+static void check_one_interface(const struct blocks *bl, unsigned long epb)
+{
+	CHECK_EQ_U(bl->bad, 0);
+	CHECK_EQ_U(bl->shb, 1);
+	CHECK_EQ_U(bl->idb, 1);
+	CHECK_EQ_U(bl->epb, epb);
+}
+
 static void test_pcapng_packets_and_comments(void)
 {
 	struct export x;
@@ -481,10 +490,7 @@ static void test_pcapng_packets_and_comments(void)
 	export_add(&x, ELOG_SESSION_ID_NONE, UTC + 5);
 	CHECK_EQ_U(elog_pcapng_packets(x.p), 2);
 	export_end(&x, &bl);
-	CHECK_EQ_U(bl.bad, 0);
-	CHECK_EQ_U(bl.shb, 1);
-	CHECK_EQ_U(bl.idb, 1);
-	CHECK_EQ_U(bl.epb, 2);
+	check_one_interface(&bl, 2);
 	CHECK_EQ_U(bl.other, 0);
 	CHECK_EQ_U(bl.shb_comments, 0);
 	/* 1st: CONN_SET_IP before it + its own; 2nd: RTT, MSS, own, DUMP_COMPLETE. */
@@ -511,10 +517,7 @@ static void test_pcapng_no_packets(void)
 	export_add(&x, 9, UTC);
 	export_add(&x, 9, UTC + 1);
 	export_end(&x, &bl);
-	CHECK_EQ_U(bl.bad, 0);
-	CHECK_EQ_U(bl.shb, 1);
-	CHECK_EQ_U(bl.idb, 1);
-	CHECK_EQ_U(bl.epb, 0);
+	check_one_interface(&bl, 0);
 	CHECK_EQ_U(bl.shb_comments, 2);
 	/* And an empty export is still a valid file. */
 	export_start(&x);

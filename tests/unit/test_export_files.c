@@ -47,7 +47,18 @@ static void emit(uint32_t id, const void *p, size_t len)
 	rec_len = sizeof(h) + len;
 }
 
-#define PRODUCER_EMIT(s, id, p, len) emit((id), (p), (len))
+/* emit(), the record then appended to sf (the producer macros' session
+ * argument, NULL for records the test appends by itself). */
+static void emit_to(struct elog_session_files *sf, uint32_t id, const void *p, size_t len)
+{
+	struct elog_error err;
+
+	emit(id, p, len);
+	if (sf != NULL)
+		CHECK_EQ_U(elog_sf_append(sf, rec, rec_len, &err), 0);
+}
+
+#define PRODUCER_EMIT(s, id, p, len) emit_to((s), (id), (p), (len))
 #include "producer.h"
 
 #include "tcp_eventlog.h"
@@ -338,13 +349,6 @@ static uint64_t events_in(const char *dir, const char *name, uint64_t *dropped)
 	return n;
 }
 
-static void sf_add(struct elog_session_files *sf)
-{
-	struct elog_error err;
-
-	CHECK_EQ_U(elog_sf_append(sf, rec, rec_len, &err), 0);
-}
-
 static void test_session_files_plain(void)
 {
 	char dir[300], pre[300];
@@ -363,29 +367,22 @@ static void test_session_files_plain(void)
 	cur_provider = 1;
 	cur_session = 5;
 	cur_ts = 1000;
-	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(NULL, (const void *)0x1234);
-	sf_add(sf);
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1448);
-	sf_add(sf);
+	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(sf, (const void *)0x1234);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1448);
 	cur_session = 6;
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1448);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1448);
 	/* Another provider, same session id: its own file. */
 	cur_provider = 2;
-	emit(1, "", 0);
-	sf_add(sf);
+	emit_to(sf, 1, "", 0);
 	cur_provider = 1;
 	cur_session = 5;
-	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(NULL);
-	sf_add(sf);
+	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(sf);
 	CHECK_EQ_U(elog_sf_open_sessions(sf), 2);
 	/* Session 5 again after its end: a new file, the old one intact. */
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1000);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1000);
 	/* DUMP_COMPLETE has no session: no file. */
 	cur_session = ELOG_SESSION_ID_NONE;
-	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(NULL);
-	sf_add(sf);
+	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(sf);
 	CHECK_EQ_U(elog_sf_files_created(sf), 4);
 	/* Before close (as after a kill): the time base is already on disk. */
 	char p6[300];
@@ -422,31 +419,23 @@ static void test_session_files_tcp_names(void)
 	/* Two sessions with the same metadata: the second never replaces. */
 	for (uint64_t s = 20; s < 22; s++) {
 		cur_session = s;
-		TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(NULL, htonl(0x0a010101), htons(40000),
+		TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(sf, htonl(0x0a010101), htons(40000),
 						       htonl(0x0a020202), htons(443));
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "");
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "front/end 42");
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "later");
-		sf_add(sf);
-		TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(NULL);
-		sf_add(sf);
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "");
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "front/end 42");
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "later");
+		TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(sf);
 	}
 	/* Address only, still open at exit: renamed at close. */
 	cur_session = 22;
-	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(NULL, htonl(0x7f000001), htons(5000),
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(sf, htonl(0x7f000001), htons(5000),
 					       htonl(0x7f000001), htons(6000));
-	sf_add(sf);
 	/* No metadata at all: keeps its name. */
 	cur_session = 23;
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1);
 	/* The test provider is never renamed. */
 	cur_provider = 2;
-	emit(1, "", 0);
-	sf_add(sf);
+	emit_to(sf, 1, "", 0);
 	CHECK_EQ_U(elog_sf_close(sf, 0, &err), 0);
 	CHECK_EQ_U(count_files(dir), 5);
 	CHECK_EQ_U(events_in(dir, "front_end_42_40000_10.2.2.2_443.elog", NULL), 5);
