@@ -20,7 +20,7 @@ import pytest
 from lib.proc import PIN_ROOT, Capture, run, wait_until
 from lib.elogfile import SESSION_ID_NONE, assert_session_order, decode_capture
 from lib.schema import (DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_END_ID, SESSION_KEYWORD,
-                        testgen_events)
+                        schema_events)
 from lib.kernel import hot_links, live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
@@ -56,7 +56,7 @@ def stop_ok(cap):
 
 
 def test_level_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
-    events = testgen_events(testgen)
+    events = schema_events(testgen)
     testgen("create", 0, "enable", 0, 1)
     caps = {lv: start(bindir, procs, tmp_path, lv, lv) for lv in ("ERROR", "WARN", "INFO", "TRACE")}
     wait_subscribers(len(caps))
@@ -70,7 +70,7 @@ def test_level_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
 
 
 def test_keyword_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
-    events = testgen_events(testgen)
+    events = schema_events(testgen)
     testgen("create", 0, "enable", 0, 1)
     masks = {"BASIC": 0x1, "ADVANCED": 0x2, "COMPLEX": 0x8, "HIGH": 0x40000000, "0x3": 0x3}
     caps = {k: start(bindir, procs, tmp_path, f"kw_{k}", "TRACE", k) for k in masks}
@@ -85,7 +85,7 @@ def test_keyword_filter(bindir, procs, tmp_path, testgen, wait_subscribers):
 def test_many_subscribers_each_get_exactly_theirs(bindir, procs, tmp_path, testgen, wait_subscribers):
     """Ten concurrent subscribers (the framework supports 16), different
     filters, one session: each capture holds exactly its events."""
-    events = testgen_events(testgen)
+    events = schema_events(testgen)
     testgen("create", 3, 777, "enable", 3, 1)
     subs = [("ERROR", "0xffffffff"), ("WARN", "ADVANCED"), ("INFO", "BASIC"), ("VERBOSE", "BASIC|ADVANCED"),
             ("TRACE", "COMPLEX"), ("TRACE", "HIGH"), ("INFO", "COMPLEX"), ("TRACE", "0xffffffff"),

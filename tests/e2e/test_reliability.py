@@ -32,7 +32,7 @@ import pytest
 
 from lib.proc import PIN_ROOT, Capture, need, run, wait_until
 from lib.elogfile import SESSION_ID_NONE, read_tolerant
-from lib.schema import DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_KEYWORD, schema, testgen_events
+from lib.schema import DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_KEYWORD, schema, schema_events
 from lib.kernel import (cmdline, conf_subscribers, fd_count, hot_links, live_ids, provider_objects, reapers,
                         ring_map_ids, rings_per_subscription, small_tmpfs)
 
@@ -385,7 +385,7 @@ def session_with_events(testgen):
     """The test schema's events by name and by id ({id: (level,
     keywords)}), once session SID is created and enabled, and the
     provider's BPF objects before any subscriber."""
-    events = testgen_events(testgen)
+    events = schema_events(testgen)
     testgen("create", 0, SID, "enable", 0, 1)
     return events, {eid: (lvl, k) for eid, lvl, k in events.values()}, provider_objects("test")
 

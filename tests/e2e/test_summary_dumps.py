@@ -18,7 +18,6 @@ import re
 import base64
 import gzip
 import struct
-import subprocess
 import time
 
 import pytest
@@ -26,7 +25,7 @@ import pytest
 from lib.proc import PYTHON, run, wait_for
 from lib.tcp import SCRIPT_LIB
 from lib.blackbox import BLACKBOX_DUMP_ID, EV, MODE
-from lib.net import need_nft, netstat, nft_dropping
+from lib.net import need_nft, netstat, stall_under_drop
 
 P = "net.inet.tcp.eventlog."
 
@@ -58,16 +57,8 @@ def test_tcp_dumps(tcp_env, netns, tmp_path):
     cap = env.capture("dumps.elog", "TRACE")
     before = netstat(netns)["TCPTimeouts"]
     t0 = time.monotonic()
-    p = subprocess.Popen(["ip", "netns", "exec", netns, PYTHON, "-c", STALL],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    env.procs.append(p)
-    ports = json.loads(p.stdout.readline())
-    with nft_dropping(netns, "elogdump", "tcp dport %d drop" % ports["lport"]):
-        p.stdin.write("go\n"); p.stdin.flush()
-        time.sleep(1.6)  # RTOs at about 0.2, 0.6 and 1.4 s
-    p.stdin.write("go\n"); p.stdin.flush()
-    info = bytes.fromhex(json.loads(p.stdout.readline())["info"])
-    p.wait(timeout=10)
+    ports, last = stall_under_drop(netns, env.procs, ["ip", "netns", "exec", netns, PYTHON, "-c", STALL], "elogdump")
+    info = bytes.fromhex(last["info"])
     wall = time.monotonic() - t0
     timeouts = netstat(netns)["TCPTimeouts"] - before
     assert timeouts >= 2, "the drop did not cause repeated timeouts"

@@ -15,7 +15,7 @@ from lib.proc import PYTHON, run, wait_for
 from lib.elogfile import read_capture
 from lib.tcp import IN, RTO, SCRIPT_LIB, TH_RST, seg
 from lib.blackbox import BLACKBOX_DUMP_ID, MODE, REASON, dump_info, splitmix64
-from lib.net import need_nft, netstat, nft_dropping
+from lib.net import need_nft, netstat, stall_under_drop
 
 P = "net.inet.tcp.eventlog."
 DEFAULT = "kern.eventlog.tcp.default"
@@ -222,15 +222,8 @@ def test_rto_dumps_one_per_timeout_ending_with_the_rto(tcp_env, netns):
     env.ctl.set(P + "trigger.retransmits", 2)
     cap = env.capture("rto.elog", "TRACE")
     before = netstat(netns)["TCPTimeouts"]
-    p = subprocess.Popen(workload(netns, "stall"), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    env.procs.append(p)
-    info = json.loads(p.stdout.readline())
-    with nft_dropping(netns, "elogbb", "tcp dport %d drop" % info["lport"]):
-        p.stdin.write("go\n"); p.stdin.flush()
-        time.sleep(1.6)  # RTOs at about 0.2, 0.6 and 1.4 s
-    p.stdin.write("go\n"); p.stdin.flush()
-    assert json.loads(p.stdout.readline()) == {"done": 1}
-    p.wait(timeout=10)
+    info, last = stall_under_drop(netns, env.procs, workload(netns, "stall"), "elogbb")
+    assert last == {"done": 1}
     timeouts = netstat(netns)["TCPTimeouts"] - before
     assert wait_for(lambda: env.ctl.get(P + "blackbox.dumps") >= timeouts, 5)
     time.sleep(0.2)

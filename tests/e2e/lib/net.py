@@ -3,8 +3,10 @@
 counters and nftables rules that drop segments on its input path."""
 
 import contextlib
+import json
 import os
 import subprocess
+import time
 
 from .proc import need, run
 
@@ -50,3 +52,20 @@ def nft_dropping(ns, table, rule):
         yield
     finally:
         subprocess.run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", table], capture_output=True)
+
+
+def stall_under_drop(ns, procs, argv, table):
+    """Runs a workload that stalls (SCRIPT_LIB's stalled_send) and prints a
+    line of JSON with its listener's port (lport) first and another when it
+    ends: while its first retransmission timeouts pass (at about 0.2, 0.6
+    and 1.4 s), everything to that port is dropped. Returns both lines."""
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    procs.append(p)
+    first = json.loads(p.stdout.readline())
+    with nft_dropping(ns, table, "tcp dport %d drop" % first["lport"]):
+        p.stdin.write("go\n"); p.stdin.flush()
+        time.sleep(1.6)
+    p.stdin.write("go\n"); p.stdin.flush()
+    last = json.loads(p.stdout.readline())
+    p.wait(timeout=10)
+    return first, last

@@ -70,7 +70,7 @@ BLACKBOX_DUMP_ID = _fw.BLACKBOX_DUMP
 SESSION_KEYWORD = _fw.keyword["SESSION"]
 
 
-def testgen_events(testgen):
+def schema_events(testgen):
     """{name: (id, level, keywords)} of the test schema's own events, as
     the running elog-testgen (the testgen fixture) reports them."""
     out = {}
