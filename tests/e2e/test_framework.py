@@ -20,12 +20,13 @@ import pytest
 from lib.proc import PIN_ROOT, Capture, run, wait_until
 from lib.elogfile import SESSION_ID_NONE, assert_session_order, decode_capture
 from lib.schema import (DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_END_ID, SESSION_KEYWORD,
-                        schema_events)
+                        schema, schema_events)
 from lib.kernel import hot_links, live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
 N = 7  # events of each kind per test
+TEST = schema("test")
 
 
 def expected_counts(events, level, keywords, n):
@@ -178,7 +179,7 @@ def test_default_two_and_minus_one(bindir, procs, tmp_path, testgen, elogctl, wa
     stop_ok(cap)
     ev = decode_capture(path)["events"]
     assert sorted(e["session"] for e in ev if e["id"] == SESSION_CREATE_ID) == [1000, 1001, 1002, 1003]
-    assert [e for e in ev if e["id"] == 1] == []
+    assert [e for e in ev if e["id"] == TEST.SCALARS] == []
 
 
 def test_session_counters_and_end(bindir, procs, tmp_path, testgen, elogctl, wait_subscribers):
@@ -275,7 +276,7 @@ def test_capture_file_layout_and_order(bindir, procs, tmp_path, testgen, wait_su
     assert data["capture_start"] == ev[0]["ts"]
     utc_now = time.time_ns() // 1000
     assert abs(data["start_utc_us"] - utc_now) < 60_000_000, "UTC base is the real time"
-    varlen = [e for e in ev if e["id"] == 4]
+    varlen = [e for e in ev if e["id"] == TEST.VARLEN]
     assert {len(e["payload"]) for e in varlen} == {8 + 8 * k for k in range(9)}, \
         "variable-length tail: 0..8 values"
     decoded = run([os.path.join(bindir, "elog"), "-r", path, "-e"]).stdout
@@ -300,7 +301,7 @@ def test_late_records_are_counted_and_warned(bindir, procs, tmp_path, testgen, w
     ev = decode_capture(path)["events"]
     # Both kinds are event 1 (SCALARS) and start with the session's
     # emission count (SCALARS: u8 field; late: the u64 payload word 0).
-    seqs = [e["payload"][0] for e in ev if e["id"] == 1]
+    seqs = [e["payload"][0] for e in ev if e["id"] == TEST.SCALARS]
     # In the file: the five SCALARS, the two late ones after them (earlier
     # timestamps), then the one 5 ms late and the last three in order.
     assert seqs == list(range(11)), seqs

@@ -14,8 +14,7 @@ import re
 import pytest
 
 from lib.proc import ELOG, EXPORT_GEN, need, run
-
-BLACKBOX_DUMP = 0xFFFFFFFC
+from lib.schema import BLACKBOX_DUMP_ID as BLACKBOX_DUMP
 
 
 @pytest.fixture
