@@ -33,8 +33,8 @@ import pytest
 from lib.proc import PIN_ROOT, Capture, need, run, wait_until
 from lib.elogfile import SESSION_ID_NONE, read_tolerant
 from lib.schema import DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_KEYWORD, schema, schema_events
-from lib.kernel import (cmdline, conf_subscribers, fd_count, hot_links, live_ids, provider_objects, reapers,
-                        ring_map_ids, rings_per_subscription, small_tmpfs)
+from lib.kernel import (cmdline, conf_subscribers, fd_count, hot_links, live_ids, objects_back_to,
+                        provider_objects, reapers, ring_map_ids, rings_per_subscription, small_tmpfs)
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
@@ -52,18 +52,8 @@ def decode(bindir, path):
 
 
 def same_objects(before):
-    """The test provider's BPF objects, once the kernel has released the
-    ones that went away (program/map release is deferred by RCU)."""
-    now = {}
-
-    def settled():
-        now.update(provider_objects("test"))
-        return now == before
-
-    try:
-        wait_until(settled, 10, "the test provider's BPF objects to return to their count")
-    except AssertionError:
-        raise AssertionError(f"BPF objects before {before}, now {now}")
+    """The test provider's BPF objects are those of before again."""
+    objects_back_to("test", before, 10)
 
 
 def test_sigkill_mid_capture(bindir, procs, tmp_path, testgen, wait_subscribers):

@@ -12,7 +12,7 @@ import shutil
 import struct
 import subprocess
 
-from .proc import PIN_ROOT, need, run
+from .proc import PIN_ROOT, need, run, wait_until
 
 RINGBUF_MAP_TYPE = 27  # BPF_MAP_TYPE_RINGBUF in /proc/PID/fdinfo
 
@@ -213,3 +213,19 @@ def pretend_other_build(name):
     os.rmdir(f"{ready}/{stamps[0]}")
     os.mkdir(f"{ready}/build-0000000000000000")
     return stamps[0]
+
+
+def objects_back_to(provider, before, timeout):
+    """Waits until the provider's BPF objects (provider_objects) are those
+    of `before` again: the kernel releases programs and maps after an RCU
+    grace period. Fails saying both sets."""
+    now = {}
+
+    def settled():
+        now.update(provider_objects(provider))
+        return now == before
+
+    try:
+        wait_until(settled, timeout, f"the {provider} provider's BPF objects to return to their count")
+    except AssertionError:
+        raise AssertionError(f"BPF objects before {before}, now {now}")
