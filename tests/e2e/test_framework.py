@@ -430,7 +430,7 @@ def test_two_providers_in_one_capture(bindir, procs, tmp_path, testgen, elogctl,
     stop_ok(cap)
     data = decode_capture(path)
     assert data["providers"] == {2: "test", 1: "tcp"}
-    assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [1] * 4
+    assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [TEST.SCALARS] * 4
 
 
 def test_one_quiet_event_shows_within_a_second(bindir, procs, testgen, wait_subscribers):
