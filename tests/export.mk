@@ -9,10 +9,10 @@ EXPORT_UNIT := $(EXPORT_TEST_DIR)/test_export $(EXPORT_TEST_DIR)/test_export_fil
 	$(EXPORT_TEST_DIR)/test_select_live
 EXPORT_GEN := $(EXPORT_TEST_DIR)/test_export_gen
 
-$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(ELOG_LIBS)
+$(EXPORT_TEST_DIR)/%: $(OBJ)/tests/unit/%.o $(OBJ)/tests/unit/harness.o $(ELOG_LIBS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ELOG_LINK) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(ELOG_LINK) $(LDLIBS)
 
 # The packet layout tests reach the tcp provider's packet synthesis.
 $(OBJ)/tests/unit/test_export.o: CFLAGS += -Iproviders/tcp

@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from helpers import PIN_ROOT, need, run, wait_until
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from lib.blackbox import Box
+from lib.proc import BIN, PIN_ROOT, PYTHON, need, run, wait_until
+from lib.tcp import TcpEnv
 
 
 def _missing_requirement():
@@ -45,8 +45,8 @@ def _need(reason):
 
 @pytest.fixture(scope="session")
 def bindir():
-    """The build's bin dir: $ELOG_BIN (make test-e2e passes it, also for SAN=1)."""
-    d = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
+    """The build's bin dir (lib.proc.BIN), all its tools built."""
+    d = BIN
     for tool in ("elog", "elogctl", "elog-testgen"):
         if not os.access(os.path.join(d, tool), os.X_OK):
             _need(f"{d}/{tool} is not built (run make)")
@@ -69,7 +69,7 @@ def unload_at_end(request):
     if _missing_requirement():
         yield
         return
-    d = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
+    d = BIN
     ctl = os.path.join(d, "elogctl")
     if not os.access(ctl, os.X_OK):
         yield
@@ -235,3 +235,23 @@ def wait_subscribers(testgen):
         wait_until(lambda: subscribers(testgen) == n, timeout, f"{n} test subscribers")
     return wait
 
+
+@pytest.fixture
+def box(bindir, procs, tmp_path, elogctl, testgen, wait_subscribers):
+    """The test provider loaded, its black box driven through a Box."""
+    elogctl("-L", "test")
+    return Box(bindir, procs, tmp_path, elogctl, testgen, wait_subscribers)
+
+
+@pytest.fixture
+def tcp_env(exclusive_provider, bindir, elogctl, netns, procs, tmp_path):
+    """The TCP provider loaded, default 0 unless a test sets it (elogctl
+    restores every control the test changes), a namespace for traffic. Holds
+    the provider's test lock, so a concurrent test run on the same machine
+    cannot change the default or unload the provider under this test (the
+    lock is set up first so that it is released last, after elogctl has
+    restored the controls)."""
+    need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workloads")
+    exclusive_provider("tcp")
+    elogctl("-L", "tcp")
+    yield TcpEnv(bindir, elogctl, netns, procs, str(tmp_path))

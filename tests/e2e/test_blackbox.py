@@ -9,32 +9,11 @@ import struct
 
 import pytest
 
-from helpers import SESSION_CREATE_ID, SESSION_END_ID, Capture, decode_capture, run, wait_until
+from lib.proc import wait_until
+from lib.schema import SESSION_CREATE_ID, SESSION_END_ID
+from lib.blackbox import BLACKBOX_DUMP_ID, EV, MODE, PREFIX, REASON, dump_info, splitmix64
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
-
-BLACKBOX_DUMP_ID = 0xFFFFFFFC
-REASON = {"END": 1, "FULL": 2, "REQUEST": 3, "GROUP": 4, "DEMAND": 5}
-MODE = {"OFF": 0, "TAIL": 1, "HEAD": 2, "HEAD_AUTO": 3, "CONTINUAL": 4, "TAIL_AUTO": 5}
-PREFIX = "kern.eventlog.test."
-EV = 1  # emitraw's event id (INFO, keyword BASIC)
-
-
-def splitmix64(x):
-    """auto_ratio's pick function (bpf/eventlog_abi.h elog_bb_pick)."""
-    m = (1 << 64) - 1
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & m
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & m
-    x ^= x >> 31
-    return x
-
-
-def dump_info(e):
-    reason, events, overwritten, group, mode = struct.unpack_from("<IIQQB", e["payload"], 0)
-    return {"reason": reason, "events": events, "overwritten": overwritten, "group": group,
-            "mode": mode}
 
 
 def seqs(events, sid):
@@ -45,38 +24,6 @@ def seqs(events, sid):
 
 def dumps(cap, sid):
     return [dump_info(e) for e in cap["events"] if e["session"] == sid and e["id"] == BLACKBOX_DUMP_ID]
-
-
-class Box:
-    """A capture of the test provider plus the controls and elog-testgen."""
-
-    def __init__(self, bindir, procs, tmp_path, elogctl, testgen, wait_subscribers):
-        self.bindir, self.procs, self.tmp = bindir, procs, tmp_path
-        self.ctl, self.gen, self.wait = elogctl, testgen, wait_subscribers
-        self.cap = None
-
-    def set(self, **controls):
-        for k, v in controls.items():
-            self.ctl.set(PREFIX + k.replace("_dot_", "."), v)
-
-    def stat(self, name):
-        return self.ctl.get(PREFIX + "blackbox." + name)
-
-    def start(self, name="bb"):
-        self.path = str(self.tmp / f"{name}.elog")
-        self.cap = Capture(self.bindir, ["-c", "test", "TRACE"], output=self.path, procs=self.procs)
-        self.wait(1)
-
-    def stop(self):
-        rc = self.cap.stop()
-        assert rc == 0, self.cap.stderr
-        return decode_capture(self.path)
-
-
-@pytest.fixture
-def box(bindir, procs, tmp_path, elogctl, testgen, wait_subscribers):
-    elogctl("-L", "test")
-    return Box(bindir, procs, tmp_path, elogctl, testgen, wait_subscribers)
 
 
 def test_tail_keeps_the_newest_n_in_order_and_counts_the_rest(box):

@@ -19,14 +19,14 @@ import time
 
 import pytest
 
-from test_blackbox import BLACKBOX_DUMP_ID, MODE, dump_info
-from test_tcp_lib import (CONN_SET_IP_V4, PYTHON, ports_v4, read_capture, run, tcp_env,  # noqa: F401
-                          wait_for)
+from lib.proc import PYTHON, wait_for
+from lib.elogfile import read_capture
+from lib.tcp import CONN_SET_IP_V4, SESSION_END, ports_v4
+from lib.blackbox import BLACKBOX_DUMP_ID, MODE, dump_info
 
 P = "net.inet.tcp.eventlog."
 DEFAULT = "kern.eventlog.tcp.default"
 DEMAND = 5
-SESSION_END = 0xFFFFFFFF
 
 # n connection pairs on loopback, the first two clients named by the log id
 # argv[2] (rec-grp by default); each stdin line "more" exchanges data on every

@@ -18,9 +18,8 @@ import subprocess
 
 import pytest
 
-from helpers import PIN_ROOT, run
+from lib.proc import PIN_ROOT, REPO, run
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(REPO, "tests", "golden", "sample.elog")
 
 

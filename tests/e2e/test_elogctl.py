@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from helpers import PIN_ROOT, need, run, wait_until
-from test_reliability_lib import (active_slots, cmdline, conf_default, hot_links, reapers, session_counts,
-                                  strace_env, strace_kill)
+from lib.proc import PIN_ROOT, need, run, wait_until
+from lib.kernel import (active_slots, cmdline, conf_default, hot_links, pretend_other_build, reapers,
+                        session_counts, strace_env, strace_kill)
 
 NAMES = ["default", "sessions_created", "sessions_active", "sessions_enabled", "skipped_runs"]
 # The black box's controls at their load-time values, then its counters
@@ -157,7 +157,7 @@ def test_tcp_knobs_kept_when_reloaded_from_another_build(elogctl, exclusive_prov
     exclusive_provider("tcp")
     elogctl.set("net.inet.tcp.eventlog.log_id_limit", 7)
     elogctl.set("net.inet.tcp.eventlog.timer_restart_us", 1234)
-    ours = _pretend_other_build("tcp")
+    ours = pretend_other_build("tcp")
     assert elogctl.get("net.inet.tcp.eventlog.timer_restart_us") == 1234
     assert os.listdir(f"{PIN_ROOT}/tcp/ready") == [ours], "reloaded from this build"
     assert elogctl.get("net.inet.tcp.eventlog.log_id_limit") == 7
@@ -188,23 +188,13 @@ def test_refused_in_user_namespace(bindir):
     assert "user namespace" in p.stderr
 
 
-def _pretend_other_build(name):
-    """Restamp a loaded provider as if another build of eventlog had loaded it."""
-    ready = f"{PIN_ROOT}/{name}/ready"
-    stamps = [d for d in os.listdir(ready) if d.startswith("build-")]
-    assert len(stamps) == 1, stamps
-    os.rmdir(f"{ready}/{stamps[0]}")
-    os.mkdir(f"{ready}/build-0000000000000000")
-    return stamps[0]
-
-
 def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogctl,
                                                                    fresh_test_provider, procs):
     """A provider pinned by another build is reloaded from this one on first
     use (its default kept); with a live capture it is left alone and the
     caller is told what to do."""
     elogctl.set("kern.eventlog.test.default", 1)
-    ours = _pretend_other_build("test")
+    ours = pretend_other_build("test")
     assert elogctl.get("kern.eventlog.test.default") == 1
     assert os.listdir(f"{PIN_ROOT}/test/ready") == [ours], "reloaded from this build"
 
@@ -215,7 +205,7 @@ def test_provider_of_another_build_is_reloaded_keeping_its_default(bindir, elogc
     while not hot_links("test") and deadline:
         subprocess.run(["sleep", "0.1"])
         deadline -= 1
-    _pretend_other_build("test")
+    pretend_other_build("test")
     out = elogctl("kern.eventlog.test.default", check=False)
     assert out.returncode == 1
     assert "loaded by another build of eventlog and has 1 live capture" in out.stderr, out.stderr

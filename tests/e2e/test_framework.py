@@ -17,25 +17,16 @@ import time
 
 import pytest
 
-from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_END_ID,
-                     SESSION_ID_NONE, SESSION_KEYWORD, Capture, assert_session_order,
-                     decode_capture, run, wait_until)
-from test_reliability_lib import hot_links, live_ids, provider_objects
+from lib.proc import PIN_ROOT, Capture, run, wait_until
+from lib.elogfile import SESSION_ID_NONE, assert_session_order, decode_capture
+from lib.schema import (DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_END_ID, SESSION_KEYWORD,
+                        schema, schema_events)
+from lib.kernel import hot_links, live_ids, provider_objects
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
 N = 7  # events of each kind per test
-
-
-def schema_events(testgen):
-    """{name: (id, level, keywords)} of the test schema's own events."""
-    out = {}
-    for line in testgen("events").stdout.splitlines():
-        name, eid, level, kw = line.split()
-        if int(eid) < 0xFFFFFFF0:
-            out[name] = (int(eid), int(level), int(kw, 16))
-    assert len(out) >= 4, out
-    return out
+TEST = schema("test")
 
 
 def expected_counts(events, level, keywords, n):
@@ -188,7 +179,7 @@ def test_default_two_and_minus_one(bindir, procs, tmp_path, testgen, elogctl, wa
     stop_ok(cap)
     ev = decode_capture(path)["events"]
     assert sorted(e["session"] for e in ev if e["id"] == SESSION_CREATE_ID) == [1000, 1001, 1002, 1003]
-    assert [e for e in ev if e["id"] == 1] == []
+    assert [e for e in ev if e["id"] == TEST.SCALARS] == []
 
 
 def test_session_counters_and_end(bindir, procs, tmp_path, testgen, elogctl, wait_subscribers):
@@ -285,7 +276,7 @@ def test_capture_file_layout_and_order(bindir, procs, tmp_path, testgen, wait_su
     assert data["capture_start"] == ev[0]["ts"]
     utc_now = time.time_ns() // 1000
     assert abs(data["start_utc_us"] - utc_now) < 60_000_000, "UTC base is the real time"
-    varlen = [e for e in ev if e["id"] == 4]
+    varlen = [e for e in ev if e["id"] == TEST.VARLEN]
     assert {len(e["payload"]) for e in varlen} == {8 + 8 * k for k in range(9)}, \
         "variable-length tail: 0..8 values"
     decoded = run([os.path.join(bindir, "elog"), "-r", path, "-e"]).stdout
@@ -310,7 +301,7 @@ def test_late_records_are_counted_and_warned(bindir, procs, tmp_path, testgen, w
     ev = decode_capture(path)["events"]
     # Both kinds are event 1 (SCALARS) and start with the session's
     # emission count (SCALARS: u8 field; late: the u64 payload word 0).
-    seqs = [e["payload"][0] for e in ev if e["id"] == 1]
+    seqs = [e["payload"][0] for e in ev if e["id"] == TEST.SCALARS]
     # In the file: the five SCALARS, the two late ones after them (earlier
     # timestamps), then the one 5 ms late and the last three in order.
     assert seqs == list(range(11)), seqs
@@ -439,7 +430,7 @@ def test_two_providers_in_one_capture(bindir, procs, tmp_path, testgen, elogctl,
     stop_ok(cap)
     data = decode_capture(path)
     assert data["providers"] == {2: "test", 1: "tcp"}
-    assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [1] * 4
+    assert [e["id"] for e in data["events"] if e["provider"] == 2 and e["session"] == 1000] == [TEST.SCALARS] * 4
 
 
 def test_one_quiet_event_shows_within_a_second(bindir, procs, testgen, wait_subscribers):

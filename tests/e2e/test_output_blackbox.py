@@ -10,30 +10,18 @@ import gzip
 import json
 import os
 import re
-import subprocess
 
 import pytest
 
-from test_tcp_lib import need
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
-ELOG = os.path.join(BIN, "elog")
-GEN = os.path.join(os.path.dirname(BIN), "tests", "export", "test_export_gen")
-BLACKBOX_DUMP = 0xFFFFFFFC
-
-
-def run(args):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, "%s exited %d: %s" % (args, p.returncode, p.stderr)
-    return p
+from lib.proc import ELOG, EXPORT_GEN, need, run
+from lib.schema import BLACKBOX_DUMP_ID as BLACKBOX_DUMP
 
 
 @pytest.fixture
 def capture(tmp_path):
-    need(os.access(ELOG, os.X_OK) and os.access(GEN, os.X_OK), "elog and test_export_gen are built")
+    need(os.access(ELOG, os.X_OK) and os.access(EXPORT_GEN, os.X_OK), "elog and test_export_gen are built")
     path = str(tmp_path / "bb.elog")
-    run([GEN, "--blackbox", path])
+    run([EXPORT_GEN, "--blackbox", path])
     return path
 
 

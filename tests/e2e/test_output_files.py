@@ -12,16 +12,12 @@ import time
 
 import pytest
 
-from test_reliability_lib import active_slots
-from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
+from lib.proc import ELOG, EXPORT_GEN, REPO, need, run
+from lib.elogfile import read
+from lib.kernel import active_slots
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
-ELOG = os.path.join(BIN, "elog")
-GEN = os.path.join(os.path.dirname(BIN), "tests", "export", "test_export_gen")
 SAMPLE = os.path.join(REPO, "tests", "golden", "sample.elog")
 UINT64_MAX = 2**64 - 1
-
 
 
 @pytest.fixture
@@ -30,18 +26,10 @@ def tools():
     need(shutil.which("gzip") and shutil.which("zstd"), "gzip and zstd are needed")
 
 
-def run(args, **kw):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
-    assert p.returncode == 0, "%s exited %d: %s" % (args, p.returncode, p.stderr)
-    return p
-
-
 def header(path):
     """(event_count, dropped) of a plain capture file."""
-    with open(path, "rb") as f:
-        h = f.read(40)
-    assert h[:4] == b"ELOG"
-    return struct.unpack_from("<QQ", h, 24)
+    h = read(path)[0]
+    return h["event_count"], h["dropped"]
 
 
 def records(path):
@@ -78,9 +66,9 @@ def test_series_errors_name_the_file(tools, tmp_path):
 
 
 def test_cut_zst_is_a_warning(tools, tmp_path):
-    need(os.access(GEN, os.X_OK), GEN + " is not built (run make test-export)")
+    need(os.access(EXPORT_GEN, os.X_OK), EXPORT_GEN + " is not built (run make test-export)")
     big = str(tmp_path / "big.elog")
-    run([GEN, big])
+    run([EXPORT_GEN, big])
     with open(big, "rb") as f:
         data = f.read()
     # 3000 copies of the records with distinct times and thread ids, so the

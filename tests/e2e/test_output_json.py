@@ -8,26 +8,15 @@ import subprocess
 
 import pytest
 
-from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
+from lib.proc import ELOG, GOLDEN, need, run
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
-ELOG = os.path.join(BIN, "elog")
-GOLDEN = os.path.join(REPO, "tests", "golden")
 HEADER_KEYS = ["provider", "session", "event", "event_id", "time", "boot_us", "cpu", "thread"]
-
 
 
 @pytest.fixture
 def elog():
     need(os.access(ELOG, os.X_OK), ELOG + " is not built (run make)")
     return ELOG
-
-
-def run(args, **kw):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
-    assert p.returncode == 0, "%s exited %d: %s" % (args, p.returncode, p.stderr)
-    return p
 
 
 @pytest.mark.parametrize("name", ["sample", "edge", "types"])

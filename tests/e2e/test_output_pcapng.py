@@ -15,29 +15,18 @@ import subprocess
 
 import pytest
 
-from test_tcp_lib import need, tcp_env  # noqa: F401 (tcp_env: fixture)
+from lib.proc import ELOG, EXPORT_GEN, REPO, need, run
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("ELOG_BIN", os.path.join(REPO, "build", "bin"))
-ELOG = os.path.join(BIN, "elog")
-GEN = os.path.join(os.path.dirname(BIN), "tests", "export", "test_export_gen")
 
 FLAG_BITS = {"FIN": 0x1, "SYN": 0x2, "RST": 0x4, "PUSH": 0x8, "ACK": 0x10, "URG": 0x20,
              "ECE": 0x40, "CWR": 0x80, "AE": 0x100}
 
 
-
 @pytest.fixture
 def tools():
     need(os.access(ELOG, os.X_OK), ELOG + " is not built (run make)")
-    need(os.access(GEN, os.X_OK), GEN + " is not built (run make test-export)")
+    need(os.access(EXPORT_GEN, os.X_OK), EXPORT_GEN + " is not built (run make test-export)")
     need(shutil.which("tshark"), "tshark is needed (apt-get install tshark)")
-
-
-def run(args, **kw):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
-    assert p.returncode == 0, "%s exited %d: %s" % (args, p.returncode, p.stderr)
-    return p
 
 
 def events(capture):
@@ -131,7 +120,7 @@ def utc_us(iso):
 
 def test_generated_capture(tools, tmp_path):
     cap = str(tmp_path / "gen.elog")
-    run([GEN, cap])
+    run([EXPORT_GEN, cap])
     pkts, frames, others = check_export(cap, str(tmp_path))
     assert len(pkts) == 16
     # Both families, and the GRO segment beyond 64 KiB kept its length.
@@ -146,8 +135,8 @@ def test_generated_capture(tools, tmp_path):
 def test_series_and_gz_input(tools, tmp_path):
     """A series of two files (one gzip) exports as one pcapng."""
     a, b = str(tmp_path / "a.elog"), str(tmp_path / "b.elog")
-    run([GEN, a])
-    run([GEN, b])
+    run([EXPORT_GEN, a])
+    run([EXPORT_GEN, b])
     run(["gzip", b])
     out = str(tmp_path / "ab.pcapng")
     run([ELOG, "-r", a, b + ".gz", "--pcapng", out])

@@ -22,8 +22,8 @@ import time
 
 import pytest
 
-from helpers import run, wait_until
-from test_reliability_lib import read_tolerant
+from lib.proc import run
+from lib.elogfile import read_tolerant
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 

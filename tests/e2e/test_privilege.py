@@ -32,10 +32,9 @@ import tempfile
 
 import pytest
 
-from helpers import PIN_ROOT, Capture, run
-from test_reliability_lib import NOBODY, PYTHON, hot_links, need
+from lib.proc import NOBODY, PIN_ROOT, PYTHON, REPO, Capture, need, run
+from lib.kernel import hot_links
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NEEDS = "eventlog needs root (CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
 DENIED = "permission denied: " + NEEDS
 USERNS = ("eventlog is not available inside a user namespace (container): "
@@ -73,17 +72,23 @@ def test_nonroot_capture_is_refused(exclusive_provider, bindir, shared_dir, elog
     assert (p.returncode, p.stdout, p.stderr) == (1, "", f"elog: {DENIED}\n")
 
 
+def assert_refused(bindir, prefix, out, why):
+    """elog and elogctl run through prefix both refuse, saying why, and
+    elog leaves no output behind."""
+    p = run(prefix + [tool(bindir, "elog"), "-c", "test", "-o", out], check=False)
+    assert (p.returncode, p.stdout, p.stderr) == (1, "", f"elog: {why}\n")
+    assert not os.path.exists(out)
+    p = run(prefix + [tool(bindir, "elogctl"), "kern.eventlog.test.default=1"], check=False)
+    assert (p.returncode, p.stdout) == (1, "")
+    assert p.stderr == f"elogctl: kern.eventlog.test.default: {why}\n"
+
+
 @pytest.mark.parametrize("cap", ["bpf", "perfmon", "net_admin"])
 def test_root_missing_one_capability_is_refused(bindir, shared_dir, cap):
     """Root is not enough: the three capabilities are what is checked."""
     out = os.path.join(shared_dir, "cap.elog")
     drop = ["setpriv", f"--bounding-set=-{cap}", f"--inh-caps=-{cap}"]
-    p = run(drop + [tool(bindir, "elog"), "-c", "test", "-o", out], check=False)
-    assert (p.returncode, p.stdout, p.stderr) == (1, "", f"elog: {DENIED}\n")
-    assert not os.path.exists(out)
-    p = run(drop + [tool(bindir, "elogctl"), "kern.eventlog.test.default=1"], check=False)
-    assert (p.returncode, p.stdout) == (1, "")
-    assert p.stderr == f"elogctl: kern.eventlog.test.default: {DENIED}\n"
+    assert_refused(bindir, drop, out, DENIED)
 
 
 # Root with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN only.
@@ -195,12 +200,7 @@ def test_user_namespace_subscribe_is_refused(exclusive_provider, bindir, shared_
     assert probe.stdout.split()[1] != "0000000000000000", "full capabilities in the namespace"
     out = os.path.join(shared_dir, "ns.elog")
     loaded = elogctl("-l").stdout
-    p = run(prefix + [tool(bindir, "elog"), "-c", "test", "-o", out], check=False)
-    assert (p.returncode, p.stdout, p.stderr) == (1, "", f"elog: {USERNS}\n")
-    assert not os.path.exists(out)
-    p = run(prefix + [tool(bindir, "elogctl"), "kern.eventlog.test.default=1"], check=False)
-    assert (p.returncode, p.stdout) == (1, "")
-    assert p.stderr == f"elogctl: kern.eventlog.test.default: {USERNS}\n"
+    assert_refused(bindir, prefix, out, USERNS)
     assert elogctl("-l").stdout == loaded
 
 

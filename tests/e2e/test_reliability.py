@@ -30,11 +30,11 @@ import time
 
 import pytest
 
-from helpers import (DUMP_COMPLETE_ID, LEVELS, PIN_ROOT, SESSION_CREATE_ID, SESSION_ID_NONE,
-                     SESSION_KEYWORD, Capture, need, run, wait_until)
-from test_reliability_lib import (cmdline, conf_subscribers, fd_count, hot_links, live_ids,
-                                  provider_objects, read_tolerant, reapers, ring_map_ids,
-                                  rings_per_subscription, small_tmpfs)
+from lib.proc import PIN_ROOT, Capture, need, run, wait_until
+from lib.elogfile import SESSION_ID_NONE, read_tolerant
+from lib.schema import DUMP_COMPLETE_ID, LEVELS, SESSION_CREATE_ID, SESSION_KEYWORD, schema, schema_events
+from lib.kernel import (cmdline, conf_subscribers, fd_count, hot_links, live_ids, objects_back_to,
+                        provider_objects, reapers, ring_map_ids, rings_per_subscription, small_tmpfs)
 
 pytestmark = pytest.mark.usefixtures("fresh_test_provider")
 
@@ -52,18 +52,8 @@ def decode(bindir, path):
 
 
 def same_objects(before):
-    """The test provider's BPF objects, once the kernel has released the
-    ones that went away (program/map release is deferred by RCU)."""
-    now = {}
-
-    def settled():
-        now.update(provider_objects("test"))
-        return now == before
-
-    try:
-        wait_until(settled, 10, "the test provider's BPF objects to return to their count")
-    except AssertionError:
-        raise AssertionError(f"BPF objects before {before}, now {now}")
+    """The test provider's BPF objects are those of before again."""
+    objects_back_to("test", before, 10)
 
 
 def test_sigkill_mid_capture(bindir, procs, tmp_path, testgen, wait_subscribers):
@@ -374,68 +364,96 @@ def test_pins_removed_under_a_capture(bindir, procs, tmp_path, testgen, wait_sub
 
 # ---- four subscribers and churn ----
 
-def schema_events(testgen):
-    out = {}
-    for line in testgen("events").stdout.splitlines():
-        name, eid, level, kw = line.split()
-        if int(eid) < 0xFFFFFFF0:
-            out[name] = (int(eid), int(level), int(kw, 16))
-    return out
-
-
-KW = {"BASIC": 0x1, "ADVANCED": 0x2, "COMPLEX": 0x8, "HIGH": 0x40000000}  # schemas/test.src
+KW = schema("test").keyword
 
 
 def matches(level, keywords, ev_level, ev_kw):
     return ev_level <= level and ev_kw & (keywords | SESSION_KEYWORD) != 0
 
 
-def test_four_subscribers_exact_under_churn(bindir, procs, tmp_path, testgen, wait_subscribers):
+def session_with_events(testgen):
+    """The test schema's events by name and by id ({id: (level,
+    keywords)}), once session SID is created and enabled, and the
+    provider's BPF objects before any subscriber."""
     events = schema_events(testgen)
-    by_id = {eid: (lvl, k) for eid, lvl, k in events.values()}
     testgen("create", 0, SID, "enable", 0, 1)
-    before = provider_objects("test")
+    return events, {eid: (lvl, k) for eid, lvl, k in events.values()}, provider_objects("test")
+
+
+def start_subscribers(bindir, procs, tmp_path, wait_subscribers, subs, *opts):
+    """One `elog -c test LEVEL KEYWORDS OPTS EXTRA` per (level, keywords,
+    mask, extra) of subs, each subscribed before the next starts:
+    [(capture, path)]."""
+    caps = []
+    for i, (lv, kw, _mask, extra) in enumerate(subs):
+        path = str(tmp_path / f"sub{i}.elog")
+        caps.append((Capture(bindir, ["-c", "test", lv, kw, *opts, *extra], output=path, procs=procs), path))
+        wait_subscribers(i + 1)
+    return caps
+
+
+class Rounds(threading.Thread):
+    """elog-testgen emitting rounds of every schema event into session 0
+    until stop is set: emitted counts them by id, rounds[0] the rounds;
+    a failure ends the thread and is kept in failures for the test."""
+
+    PER_ROUND = [("SCALARS", 3), ("ANNOTATED", 2), ("ADDRESSES", 2), ("VARLEN", 1), ("PING", 2)]
+
+    def __init__(self, bindir, events, pause=0):
+        super().__init__()
+        self.args = [os.path.join(bindir, "elog-testgen")]
+        for name, n in self.PER_ROUND:
+            self.args += ["emit", "0", name, str(n)]
+        self.events, self.pause = events, pause
+        self.emitted = collections.Counter()
+        self.rounds = [0]
+        self.stop = threading.Event()
+        self.failures = []
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                p = subprocess.run(self.args, capture_output=True, text=True, timeout=60)
+            except Exception as e:  # reported by the test, not lost in the thread
+                self.failures.append(repr(e))
+                return
+            if p.returncode != 0:
+                self.failures.append(p.stderr)
+                return
+            for name, n in self.PER_ROUND:
+                self.emitted[self.events[name][0]] += n
+            self.rounds[0] += 1
+            time.sleep(self.pause)
+
+    def finish(self):
+        self.stop.set()
+        self.join()
+        assert not self.failures, self.failures
+
+
+def wanted(emitted, by_id, lv, mask):
+    """The emitted events a subscriber with this level and mask receives."""
+    return collections.Counter({eid: n for eid, n in emitted.items() if matches(LEVELS[lv], mask, *by_id[eid])})
+
+
+def test_four_subscribers_exact_under_churn(bindir, procs, tmp_path, testgen, wait_subscribers):
+    events, by_id, before = session_with_events(testgen)
     subs = [  # level, keywords (name), mask, extra options
         ("ERROR", "0xffffffff", 0xFFFFFFFF, ["-b", "64K"]),
         ("INFO", "BASIC", 0x1, []),
         ("TRACE", "ADVANCED|COMPLEX", 0xA, ["-b", "1M"]),
         ("VERBOSE", "HIGH|BASIC", 0x40000001, ["-D"]),
     ]
-    caps = []
-    for i, (lv, kw, _mask, extra) in enumerate(subs):
-        path = str(tmp_path / f"sub{i}.elog")
-        caps.append((Capture(bindir, ["-c", "test", lv, kw, *extra], output=path, procs=procs), path))
-        wait_subscribers(i + 1)
+    caps = start_subscribers(bindir, procs, tmp_path, wait_subscribers, subs)
     fds = [fd_count(c.proc.pid) for c, _ in caps]
 
     # Traffic: rounds of every schema event, counted here.
-    emitted = collections.Counter()
-    stop = threading.Event()
-    failures = []
-    tg = os.path.join(bindir, "elog-testgen")
-    per_round = [("SCALARS", 3), ("ANNOTATED", 2), ("ADDRESSES", 2), ("VARLEN", 1), ("PING", 2)]
-
-    def traffic():
-        args = [tg]
-        for name, n in per_round:
-            args += ["emit", "0", name, str(n)]
-        while not stop.is_set():
-            try:
-                p = subprocess.run(args, capture_output=True, text=True, timeout=60)
-            except Exception as e:  # reported by the test, not lost in the thread
-                failures.append(repr(e))
-                return
-            if p.returncode != 0:
-                failures.append(p.stderr)
-                return
-            for name, n in per_round:
-                emitted[events[name][0]] += n
-            time.sleep(0.01)
+    t = Rounds(bindir, events, pause=0.01)
+    emitted = t.emitted
 
     churn_filters = [("TRACE", "0xffffffff"), ("WARN", "ADVANCED"), ("INFO", "COMPLEX"),
                      ("VERBOSE", "BASIC|HIGH")]
     churned = []
-    t = threading.Thread(target=traffic)
     t.start()
     try:
         for i in range(24):
@@ -450,9 +468,7 @@ def test_four_subscribers_exact_under_churn(bindir, procs, tmp_path, testgen, wa
             c.stop(sig)
             churned.append((i, lv, kw, sig, c, path))
     finally:
-        stop.set()
-        t.join()
-    assert not failures, failures
+        t.finish()
     assert sum(emitted.values()) > 0
 
     for i, lv, kw, sig, c, path in churned:
@@ -479,8 +495,7 @@ def test_four_subscribers_exact_under_churn(bindir, procs, tmp_path, testgen, wa
         assert tail == 0 and hdr["event_count"] == len(recs)
         assert hdr["dropped"] == 0, (i, hdr)
         got = collections.Counter(r.id for r in recs if r.session == SID)
-        want = collections.Counter({eid: n for eid, n in emitted.items()
-                                    if matches(LEVELS[lv], mask, *by_id[eid])})
+        want = wanted(emitted, by_id, lv, mask)
         if "-D" in extra:
             dumps = [r for r in recs if r.id == DUMP_COMPLETE_ID]
             assert len(dumps) == 1 and dumps[0].session == SESSION_ID_NONE
@@ -499,10 +514,7 @@ def test_one_of_four_killed_the_others_exact(bindir, procs, tmp_path, testgen, w
     and its reaper is gone; the three others lose nothing: for each,
     delivered + dropped (elog -s) = the events emitted that match its
     filter, with 0 dropped, and its file holds exactly those."""
-    events = schema_events(testgen)
-    by_id = {eid: (lvl, k) for eid, lvl, k in events.values()}
-    testgen("create", 0, SID, "enable", 0, 1)
-    before = provider_objects("test")
+    events, by_id, before = session_with_events(testgen)
     subs = [  # level, keywords (name), mask, extra options
         ("ERROR", "0xffffffff", 0xFFFFFFFF, ["-b", "64K"]),
         ("TRACE", "0xffffffff", 0xFFFFFFFF, []),
@@ -510,33 +522,10 @@ def test_one_of_four_killed_the_others_exact(bindir, procs, tmp_path, testgen, w
         ("VERBOSE", "HIGH|BASIC", 0x40000001, ["-D"]),
     ]
     victim = 1  # the one that matches everything: its share is the largest
-    caps = []
-    for i, (lv, kw, _mask, extra) in enumerate(subs):
-        path = str(tmp_path / f"sub{i}.elog")
-        caps.append((Capture(bindir, ["-c", "test", lv, kw, "-s", *extra], output=path, procs=procs), path))
-        wait_subscribers(i + 1)
+    caps = start_subscribers(bindir, procs, tmp_path, wait_subscribers, subs, "-s")
 
-    emitted = collections.Counter()
-    rounds = [0]
-    stop = threading.Event()
-    failures = []
-    tg = os.path.join(bindir, "elog-testgen")
-    per_round = [("SCALARS", 3), ("ANNOTATED", 2), ("ADDRESSES", 2), ("VARLEN", 1), ("PING", 2)]
-
-    def traffic():
-        args = [tg]
-        for name, n in per_round:
-            args += ["emit", "0", name, str(n)]
-        while not stop.is_set():
-            p = subprocess.run(args, capture_output=True, text=True, timeout=60)
-            if p.returncode != 0:
-                failures.append(p.stderr)
-                return
-            for name, n in per_round:
-                emitted[events[name][0]] += n
-            rounds[0] += 1
-
-    t = threading.Thread(target=traffic)
+    t = Rounds(bindir, events)
+    emitted, rounds, failures = t.emitted, t.rounds, t.failures
     t.start()
     try:
         wait_until(lambda: rounds[0] >= 20 or failures, 30, "traffic before the kill")
@@ -553,9 +542,7 @@ def test_one_of_four_killed_the_others_exact(bindir, procs, tmp_path, testgen, w
         after = rounds[0]
         wait_until(lambda: rounds[0] >= after + 20 or failures, 30, "traffic after the kill")
     finally:
-        stop.set()
-        t.join()
-    assert not failures, failures
+        t.finish()
     assert caps[victim][0].proc.returncode == -signal.SIGKILL
 
     for i, ((lv, kw, mask, extra), (c, path)) in enumerate(zip(subs, caps)):
@@ -564,8 +551,7 @@ def test_one_of_four_killed_the_others_exact(bindir, procs, tmp_path, testgen, w
         assert c.stop() == 0, c.stderr
         hdr, _, recs, tail = read_tolerant(path)
         assert tail == 0 and hdr["event_count"] == len(recs)
-        want = collections.Counter({eid: n for eid, n in emitted.items()
-                                    if matches(LEVELS[lv], mask, *by_id[eid])})
+        want = wanted(emitted, by_id, lv, mask)
         if "-D" in extra:
             want[SESSION_CREATE_ID] = 1  # the enabled session's state, dumped first
             want[DUMP_COMPLETE_ID] = 1

@@ -19,9 +19,9 @@ import json
 import os
 import struct
 
-from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, SESSION_CREATE, ports_v4, read_capture, run,
-                          tcp_env)  # noqa: F401
-from test_reliability_lib import NOBODY, PYTHON, need
+from lib.proc import NOBODY, PYTHON, need, run
+from lib.elogfile import read_capture
+from lib.tcp import CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, SESSION_CREATE, ports_v4
 
 PROBE = r'''
 import ctypes, errno, json, socket

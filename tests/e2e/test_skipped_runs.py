@@ -7,7 +7,7 @@ import glob
 import json
 import os
 
-from test_tcp_lib import need, run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import need, run
 
 PIN = "/sys/fs/bpf/eventlog/tcp"
 

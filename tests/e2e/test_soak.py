@@ -37,10 +37,10 @@ import struct
 import subprocess
 import time
 
-from test_tcp_lib import (CONN_OWNER, CONN_SET_IP_V4, OUT, SESSION_CREATE, SESSION_END, TH_RST, ports_v4,
-                          read_capture, seg, tcp_env, wait_for)  # noqa: F401 (tcp_env is a fixture)
-from helpers import Capture
-from test_reliability_lib import PYTHON, need, status_kb
+from lib.proc import PYTHON, Capture, need, wait_for
+from lib.elogfile import read_capture
+from lib.tcp import CONN_OWNER, CONN_SET_IP_V4, OUT, SESSION_CREATE, SESSION_END, TH_RST, ports_v4, seg
+from lib.kernel import status_kb
 
 N = int(os.environ.get("SOAK_CONNECTIONS", "10000"))
 RST_EVERY = 4

@@ -18,28 +18,24 @@ import re
 import base64
 import gzip
 import struct
-import subprocess
 import time
 
 import pytest
 
-from test_blackbox import BLACKBOX_DUMP_ID, EV, MODE, box  # noqa: F401 (box is a fixture)
-from test_tcp_lib import PYTHON, need, run, wait_for, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run, wait_for
+from lib.tcp import SCRIPT_LIB
+from lib.blackbox import BLACKBOX_DUMP_ID, EV, MODE
+from lib.net import need_nft, netstat, stall_under_drop
 
 P = "net.inet.tcp.eventlog."
 
-STALL = r'''
+STALL = SCRIPT_LIB + r'''
 import json, socket, sys, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
 c = socket.create_connection(l.getsockname()); a, _ = l.accept()
 c.sendall(b"x" * 100); a.recv(100)
 print(json.dumps({"lport": l.getsockname()[1], "cport": c.getsockname()[1]}), flush=True)
-sys.stdin.readline()               # the test drops the server's input now
-c.sendall(b"y" * 1000)
-sys.stdin.readline()               # and lifts it
-got = 0
-while got < 1000:
-    got += len(a.recv(4096))
+stalled_send(c, a)
 c.shutdown(socket.SHUT_WR)
 assert a.recv(1) == b""
 a.close()
@@ -51,44 +47,20 @@ print(json.dumps({"info": info.hex()}), flush=True)
 '''
 
 
-def netstat(ns, field):
-    out = run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"]).stdout.splitlines()
-    tcp = [l.split() for l in out if l.startswith("TcpExt:")]
-    return int(tcp[1][tcp[0].index(field)])
-
-
 def test_tcp_dumps(tcp_env, netns, tmp_path):
     env = tcp_env
-    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed for loss injection")
+    need_nft()
     env.ctl.set("kern.eventlog.tcp.default", 1)
     env.ctl.set(P + "mode", MODE["TAIL_AUTO"])
     env.ctl.set(P + "session_limit", 4096)
     env.ctl.set(P + "trigger.retransmits", 2)
     cap = env.capture("dumps.elog", "TRACE")
-    before = netstat(netns, "TCPTimeouts")
+    before = netstat(netns)["TCPTimeouts"]
     t0 = time.monotonic()
-    p = subprocess.Popen(["ip", "netns", "exec", netns, PYTHON, "-c", STALL],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    env.procs.append(p)
-    ports = json.loads(p.stdout.readline())
-    try:
-        run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input="""
-table inet elogdump {
-  chain in { type filter hook input priority 0; policy accept;
-    tcp dport %d drop
-  }
-}
-""" % ports["lport"])
-        p.stdin.write("go\n"); p.stdin.flush()
-        time.sleep(1.6)  # RTOs at about 0.2, 0.6 and 1.4 s
-    finally:
-        subprocess.run(["ip", "netns", "exec", netns, "nft", "delete", "table", "inet", "elogdump"],
-                       capture_output=True)
-    p.stdin.write("go\n"); p.stdin.flush()
-    info = bytes.fromhex(json.loads(p.stdout.readline())["info"])
-    p.wait(timeout=10)
+    ports, last = stall_under_drop(netns, env.procs, ["ip", "netns", "exec", netns, PYTHON, "-c", STALL], "elogdump")
+    info = bytes.fromhex(last["info"])
     wall = time.monotonic() - t0
-    timeouts = netstat(netns, "TCPTimeouts") - before
+    timeouts = netstat(netns)["TCPTimeouts"] - before
     assert timeouts >= 2, "the drop did not cause repeated timeouts"
     assert wait_for(lambda: env.ctl.get(P + "blackbox.dumps") >= 2, 5)
     time.sleep(0.2)

@@ -4,8 +4,8 @@ options) and a congestion control switch (CC_ALGO_CHANGE), checked byte for
 byte."""
 import struct
 
-from test_tcp_lib import (CC_ALGO_CHANGE, OUT, SENDFILE, SOCKET_OPT_UINT32, USER_SEND, read_capture, sessions_by_port,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+
+from lib.tcp import CC_ALGO_CHANGE, OUT, SENDFILE, SOCKET_OPT_UINT32, USER_SEND, sessions_by_port
 
 DEFAULT = "kern.eventlog.tcp.default"
 PRUS_MORETOCOME = 0x4
@@ -14,11 +14,8 @@ PRUS_MORETOCOME = 0x4
 def test_sends_sendfile_and_cc_switch(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 1)
-    cap = env.capture("app.elog", "TRACE")
-    w = env.traffic.workload("app", 4)
-    cap.stop()
+    _, w, hdr, recs = env.captured("app.elog", "app")
     assert w["total"] == sum(w["sends"]) + w["sendfile"]
-    hdr, _, recs = read_capture(cap.path)
     assert hdr["dropped"] == 0
     (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
     mine = [r for r in recs if r.session == client]

@@ -11,9 +11,11 @@ import struct
 import subprocess
 import time
 
-from test_blackbox import BLACKBOX_DUMP_ID, MODE, REASON, dump_info, splitmix64
-from test_tcp_lib import (IN, PYTHON, RTO, TH_RST, need, read_capture, run, seg, wait_for,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run, wait_for
+from lib.elogfile import read_capture
+from lib.tcp import IN, RTO, SCRIPT_LIB, TH_RST, seg
+from lib.blackbox import BLACKBOX_DUMP_ID, MODE, REASON, dump_info, splitmix64
+from lib.net import need_nft, netstat, stall_under_drop
 
 P = "net.inet.tcp.eventlog."
 DEFAULT = "kern.eventlog.tcp.default"
@@ -21,7 +23,7 @@ RTO_REASON, RST_REASON, RXT_REASON = 16, 17, 18
 APP_LOG = 900
 
 # The socket options (include/eventlog/tcp.h).
-SOCKOPTS = r'''
+SOCKOPTS = SCRIPT_LIB + r'''
 import errno, json, os, socket, struct, sys, time
 TCP_EVENTLOG, TCP_EVENTLOG_LOG_ID, MODE, DUMP, DUMP_ID, APP = 81, 82, 83, 84, 85, 86
 SO_COOKIE = 57
@@ -65,12 +67,7 @@ WORKLOADS = {
 c, a = pair(l)
 c.sendall(b"x" * 100); a.recv(100)
 out(lport=lport, cport=c.getsockname()[1], client=cookie(c))
-sys.stdin.readline()               # the test drops the server's input now
-c.sendall(b"y" * 1000)
-sys.stdin.readline()               # and lifts it
-got = 0
-while got < 1000:
-    got += len(a.recv(4096))
+stalled_send(c, a)
 c.close(); a.close(); l.close(); time.sleep(0.1)
 out(done=1)
 ''',
@@ -190,13 +187,6 @@ def run_workload(ns, name, *args, user=None):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def netstat(ns, key):
-    """A TcpExt counter of the namespace."""
-    lines = [l.split() for l in run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"]).stdout.splitlines()
-             if l.startswith("TcpExt:")]
-    return int(lines[1][lines[0].index(key)])
-
-
 def fnv1a(name):
     h = 0xCBF29CE484222325
     for b in name.encode():
@@ -225,33 +215,16 @@ def dump_blocks(recs, sid):
 
 def test_rto_dumps_one_per_timeout_ending_with_the_rto(tcp_env, netns):
     env = tcp_env
-    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed for loss injection")
+    need_nft()
     env.ctl.set(DEFAULT, 1)
     env.ctl.set(P + "mode", MODE["TAIL"])
     env.ctl.set(P + "session_limit", 256)
     env.ctl.set(P + "trigger.retransmits", 2)
     cap = env.capture("rto.elog", "TRACE")
-    before = netstat(netns, "TCPTimeouts")
-    p = subprocess.Popen(workload(netns, "stall"), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    env.procs.append(p)
-    info = json.loads(p.stdout.readline())
-    try:
-        run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input="""
-table inet elogbb {
-  chain in { type filter hook input priority 0; policy accept;
-    tcp dport %d drop
-  }
-}
-""" % info["lport"])
-        p.stdin.write("go\n"); p.stdin.flush()
-        time.sleep(1.6)  # RTOs at about 0.2, 0.6 and 1.4 s
-    finally:
-        subprocess.run(["ip", "netns", "exec", netns, "nft", "delete", "table", "inet", "elogbb"],
-                       capture_output=True)
-    p.stdin.write("go\n"); p.stdin.flush()
-    assert json.loads(p.stdout.readline()) == {"done": 1}
-    p.wait(timeout=10)
-    timeouts = netstat(netns, "TCPTimeouts") - before
+    before = netstat(netns)["TCPTimeouts"]
+    info, last = stall_under_drop(netns, env.procs, workload(netns, "stall"), "elogbb")
+    assert last == {"done": 1}
+    timeouts = netstat(netns)["TCPTimeouts"] - before
     assert wait_for(lambda: env.ctl.get(P + "blackbox.dumps") >= timeouts, 5)
     time.sleep(0.2)
     cap.stop()

@@ -4,7 +4,7 @@
 Each test loads the provider, sets kern.eventlog.tcp.default=1 (restored
 afterwards), runs its traffic in a network namespace of its own and checks
 the capture both through `elog -e -r` (decoded twice, identically) and
-through the independent reader of test_tcp_lib.
+through the independent reader of lib/elogfile.py.
 """
 import os
 import select
@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from test_tcp_lib import (CONN_OWNER, CONN_PARAMS, MSS, tcp_info, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, OUT,
-                          SESSION_CREATE, SESSION_END, TH_ACK, TH_RST, TH_SYN, parse_text, read_capture, seg,
-                          sessions_by_port, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.elogfile import read_capture
+from lib.tcp import (CONN_OWNER, CONN_PARAMS, CONN_SET_IP_V4, EVENT_FILTER, IN, INFO, KW_RX, KW_SESSION, MSS,
+                     OUT, SESSION_CREATE, SESSION_END, TH_ACK, TH_RST, TH_SYN, parse_text, seg, sessions_by_port, tcp_info)
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ import os
 
 import pytest
 
-from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, DUMP_COMPLETE, IN, OUT, SESSION_CREATE,
-                          SESSION_END, TH_RST, read_capture, seg, sessions_by_port, wait_for,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import wait_for
+from lib.elogfile import read_capture
+from lib.tcp import (CONN_PARAMS, CONN_SET_IP_V4, DUMP_COMPLETE, IN, OUT, SESSION_CREATE, SESSION_END,
+                     TH_RST, seg, sessions_by_port)
 
 DEFAULT = "kern.eventlog.tcp.default"
 

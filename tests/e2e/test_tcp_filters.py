@@ -17,11 +17,12 @@ import time
 
 import pytest
 
-from helpers import PIN_ROOT
-from test_elogctl import _pretend_other_build
-from test_tcp_lib import (CWND, RTT, CONN_OWNER, CONN_SET_IP_V4, CONN_SET_IP_V6, IN, OUT, PYTHON, SESSION_CREATE,
-                          SESSION_END, TH_SYN, ports_v4, ports_v6, read_capture, run, seg,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PIN_ROOT, PYTHON, run
+from lib.elogfile import read_capture
+from lib.blackbox import splitmix64
+from lib.tcp import (CONN_OWNER, CONN_SET_IP_V4, CONN_SET_IP_V6, CWND, IN, OUT, RTT, SESSION_CREATE,
+                     SESSION_END, TH_SYN, ports_v4, ports_v6, seg)
+from lib.kernel import pretend_other_build
 
 DEFAULT = "kern.eventlog.tcp.default"
 F = "net.inet.tcp.eventlog.filter."
@@ -256,17 +257,6 @@ def test_prefix_filters_select_exactly_v4_and_v6(tcp_env):
     set_filters(env, remote_prefix="::/0")
     w, recs = capture_run(env, "all.elog", spec)
     check_exact(recs, w, {n for n in cookies(w) if not n.startswith("L")}, "::/0")
-
-
-def splitmix64(x):
-    """auto_ratio's pick (bpf/eventlog_abi.h), written again here."""
-    m = (1 << 64) - 1
-    x ^= x >> 30
-    x = (x * 0xbf58476d1ce4e5b9) & m
-    x ^= x >> 27
-    x = (x * 0x94d049bb133111eb) & m
-    x ^= x >> 31
-    return x
 
 
 def test_filters_apply_to_the_sessions_auto_ratio_picks(tcp_env):
@@ -519,7 +509,7 @@ def test_filters_kept_when_reloaded_from_another_build(tcp_env):
               "remote_prefix": "127.0.0.0/8"}
     for name, value in values.items():
         env.ctl.set(F + name, value)
-    ours = _pretend_other_build("tcp")
+    ours = pretend_other_build("tcp")
     assert env.ctl.text(F + "local_prefix") == values["local_prefix"]
     assert os.listdir(f"{PIN_ROOT}/tcp/ready") == [ours], "reloaded from this build"
     for name, value in values.items():

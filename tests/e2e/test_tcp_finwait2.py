@@ -21,9 +21,10 @@ import time
 
 import pytest
 
-from test_tcp_lib import (IN, OUT, PYTHON, SESSION_END, TH_ACK, TH_FIN, TH_RST, TIMER_CANCEL, TIMER_FIRED,
-                          TIMER_PROCESSED, TIMER_START, conn_ports, need, read_capture, run, seg,
-                          sessions_by_port_any, wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, need, run, wait_for
+from lib.elogfile import read_capture
+from lib.tcp import (IN, OUT, SESSION_END, TH_ACK, TH_FIN, TH_RST, TIMER_CANCEL, TIMER_FIRED,
+                     TIMER_PROCESSED, TIMER_START, conn_ports, seg, sessions_by_port_any)
 
 DEFAULT = "kern.eventlog.tcp.default"
 TWOMSL = 7  # schemas/tcp.src TIMER_REASON

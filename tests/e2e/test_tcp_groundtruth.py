@@ -12,8 +12,10 @@ import subprocess
 
 import pytest
 
-from test_tcp_lib import (CONN_SET_IP_V4, CONN_SET_IP_V6, IN, OUT, TH_ACK, TH_SYN, conn_ports, need, read_capture,
-                          seg, sessions_by_port_any, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import need
+from lib.elogfile import read_capture
+from lib.tcp import (CONN_SET_IP_V4, CONN_SET_IP_V6, IN, OUT, TH_ACK, TH_SYN, conn_ports, seg,
+                     sessions_by_port_any)
 
 DEFAULT = "kern.eventlog.tcp.default"
 TCPDUMP = "/usr/bin/tcpdump"

@@ -15,12 +15,12 @@ data queued or in flight; tcpi_rwnd_limited):
 import json
 import struct
 
-import pytest
 
-from test_tcp_lib import PYTHON, run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run
+from lib.tcp import SCRIPT_LIB
 
-WORKLOAD = r'''
-import json, socket, sys, threading, time
+WORKLOAD = SCRIPT_LIB + r'''
+import json, socket, sys, time
 mode = sys.argv[1]
 l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 if mode == "rwnd":
@@ -31,17 +31,7 @@ l.listen(1)
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 c.connect(l.getsockname())
 a, _ = l.accept()
-got = [0]
-def sink():
-    if mode == "rwnd":
-        time.sleep(0.4)
-    while True:
-        b = a.recv(1 << 16)
-        if not b:
-            break
-        got[0] += len(b)
-t = threading.Thread(target=sink)
-t.start()
+t, got = drain(a, 1 << 16, first=(lambda: time.sleep(0.4)) if mode == "rwnd" else None)
 t0 = time.monotonic()
 if mode == "sleeper":
     for _ in range(25):

@@ -12,7 +12,7 @@ import os
 import subprocess
 import time
 
-from test_tcp_lib import PYTHON, run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run
 
 P, Q = 5001, 5002
 

@@ -4,50 +4,39 @@ the segments arriving on the namespace's lo (input hook: a drop on output is
 not a loss, TCP just requeues), and the capture must show the recovery and
 account for every retransmission the kernel counted."""
 import math
-import os
 import struct
 
-from test_tcp_lib import (ACK, DSACK, GOODPUT, HYSTART, PRR_STATE, SACK, CONN_PARAMS, ENTER_RECOVERY, EXIT_RECOVERY, MSS, RETRANSMIT_REASON, RTO,
-                          RTT, CWND, OUT, need, read_capture, run, sessions_by_port, tcp_info,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import run
+from lib.elogfile import read_capture
+from lib.tcp import (ACK, CONN_PARAMS, CWND, DSACK, ENTER_RECOVERY, EXIT_RECOVERY, GOODPUT, HYSTART, MSS,
+                     OUT, PRR_STATE, RETRANSMIT_REASON, RTO, RTT, SACK, sessions_by_port, tcp_info)
+from lib.net import need_nft, nft_drop, snmp
 
 DEFAULT = "kern.eventlog.tcp.default"
 PORT_DROP_PCT = 3
 MIB = 24
 
 
-def snmp_retrans(ns):
-    """Tcp RetransSegs of the namespace (/proc/net/snmp is per netns)."""
-    out = run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]).stdout.splitlines()
-    tcp = [l.split() for l in out if l.startswith("Tcp:")]
-    return int(tcp[1][tcp[0].index("RetransSegs")])
-
-
 def test_loss_recovery_and_retransmissions(tcp_env, netns):
     env = tcp_env
-    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed for loss injection")
+    need_nft()
     env.ctl.set(DEFAULT, 1)
     # Data segments only (length > 100), both directions' ACKs pass.
-    run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input="""
-table inet elogloss {
-  chain in { type filter hook input priority 0; policy accept;
-    iif lo meta l4proto tcp meta length gt 100 numgen random mod 100 lt %d counter drop
-  }
-}
-""" % PORT_DROP_PCT)
+    nft_drop(netns, "elogloss",
+             "iif lo meta l4proto tcp meta length gt 100 numgen random mod 100 lt %d counter drop" % PORT_DROP_PCT)
     # The checks against TCP_INFO below take the kernel's cwnd during the
     # quiet 0.2 s before the marker. Idle longer than the RTO (200 ms at
     # least), the marker's send would restart the window first (RFC 2861:
     # CWND down to 10 segments, rightly logged before its OUT), and whether
     # it is longer depends on timing: off in this test's namespace.
     run(["ip", "netns", "exec", netns, "sysctl", "-qw", "net.ipv4.tcp_slow_start_after_idle=0"])
-    before = snmp_retrans(netns)
+    before = snmp(netns)["RetransSegs"]
     cap = env.capture("loss.elog", "TRACE", extra=["-b", "8M"])
     # cubic: BBR (the default here) controls cwnd itself and never runs
     # Linux's PRR, so there would be no PRR_STATE to check.
     w = env.traffic.workload("bulk", 4, MIB, "cubic")
     cap.stop()
-    retrans_segs = snmp_retrans(netns) - before
+    retrans_segs = snmp(netns)["RetransSegs"] - before
     hdr, _, recs = read_capture(cap.path)
     assert hdr["dropped"] == 0, "the capture lost events: enlarge -b"
     (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]

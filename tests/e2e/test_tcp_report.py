@@ -15,11 +15,9 @@ import math
 import os
 import subprocess
 
-from helpers import need
-from test_tcp_lib import run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import REPO, need, run
 from test_tcp_summary import capture_loss
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHECK = os.path.join(REPO, "tests", "report", "check_report.js")
 CHROMIUM = "/usr/bin/chromium"
 

@@ -5,7 +5,8 @@ of keyword APP at VERBOSE."""
 import json
 import struct
 
-from test_tcp_lib import PYTHON, read_capture, run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run
+from lib.elogfile import read_capture
 
 DEFAULT = "kern.eventlog.tcp.default"
 SB_WAKE = 503

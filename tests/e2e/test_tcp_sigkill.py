@@ -17,11 +17,11 @@ import subprocess
 import threading
 import time
 
-from helpers import PIN_ROOT, wait_until
-from test_reliability_lib import (active_slots, cmdline, conf_subscribers, hot_links, knob, live_ids,
-                                  provider_objects, read_tolerant, reapers, ring_map_ids,
-                                  rings_per_subscription)
-from test_tcp_lib import IN, OUT, read_capture, seg, sessions_by_port, tcp_env  # noqa: F401
+from lib.proc import PIN_ROOT, wait_until
+from lib.elogfile import read_capture, read_tolerant
+from lib.tcp import IN, OUT, seg, sessions_by_port
+from lib.kernel import (active_slots, cmdline, conf_subscribers, hot_links, knob, live_ids, objects_back_to,
+                        provider_objects, reapers, ring_map_ids, rings_per_subscription)
 
 DEFAULT = "kern.eventlog.tcp.default"
 KNOB_HOT = 1  # bpf/eventlog_abi.h ELOG_KNOB_HOT
@@ -180,16 +180,7 @@ def test_kill_start_200_cycles_under_traffic(tcp_env):
     assert not rings & live_ids("map"), "every ring map was freed"
     assert conf_subscribers("tcp") == (0, 0)
     assert knob("tcp", KNOB_HOT) == 0 and not hot_links("tcp")
-    now = {}
-
-    def settled():
-        now.update(provider_objects("tcp"))
-        return now == before
-
-    try:
-        wait_until(settled, 5, "the tcp provider's BPF objects to return to their count")
-    except AssertionError:
-        raise AssertionError(f"BPF objects before {before}, now {now}")
+    objects_back_to("tcp", before, 5)
     assert not [a for a in argvs if reapers(a)], "every reaper exited"
     c = env.counters()
     assert c["sessions_created"] > base["sessions_created"], "the transfers' sessions were counted"

@@ -9,8 +9,9 @@ import socket
 import subprocess
 import time
 
-from test_tcp_lib import (CONN_PARAMS, CONN_SET_IP_V4, IN, LOG_ID, OUT, SESSION_CREATE, parse_text, ports_v4,
-                          read_capture, wait_for, tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import wait_for
+from lib.elogfile import read_capture
+from lib.tcp import CONN_PARAMS, CONN_SET_IP_V4, IN, LOG_ID, OUT, SESSION_CREATE, parse_text, ports_v4
 
 DEFAULT = "kern.eventlog.tcp.default"
 LIMIT = "net.inet.tcp.eventlog.log_id_limit"
@@ -20,13 +21,10 @@ TCP_EVENTLOG = 81
 def test_unprivileged_opt_in_logs_only_those_sockets(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 0)
-    cap = env.capture("optin.elog", "TRACE")
-    w = env.traffic.workload("optin", 4, user=65534)
-    cap.stop()
+    cap, w, _, recs = env.captured("optin.elog", "optin", 4, user=65534)
     assert w["uid"] == 65534
     # Accepted on an enabled listener: enabled; the rest as each was set.
     assert w["get"] == {"l1": 1, "a1": 1, "c1": 0, "l2": 0, "a2": 0, "c2": 1}
-    _, _, recs = read_capture(cap.path)
     ours = {w["l1"], w["l2"], w["c1"], w["c2"]}
     logged = {}
     for r in recs:
@@ -50,14 +48,11 @@ def test_log_id_names_and_enables_within_the_limit(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 0)
     env.ctl.set(LIMIT, 2)
-    cap = env.capture("logid.elog", "TRACE")
-    w = env.traffic.workload("logid", 4, 3)
-    cap.stop()
+    _, w, _, recs = env.captured("logid.elog", "logid", 4, 3)
     assert w["names"] == ["elog-0", "elog-1", "elog-2"]
     # Default 0: a name enables its connection while the limit lasts.
     assert w["enabled"] == [1, 1, 0]
     assert env.ctl.get(LIMIT) == 0, "the limit counts down as used"
-    _, _, recs = read_capture(cap.path)
     clients = {}
     for r in recs:
         if r.id == CONN_SET_IP_V4:

@@ -17,8 +17,9 @@ import struct
 
 import pytest
 
-from test_tcp_lib import (CONN_PARAMS, MSS, need, read_capture, run, sessions_by_port_any,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import need, run
+from lib.elogfile import read_capture
+from lib.tcp import CONN_PARAMS, MSS, sessions_by_port_any
 
 DEFAULT = "kern.eventlog.tcp.default"
 CP_SACK_PERMIT, CP_TIMESTAMPS, CP_ECN, CP_WINDOW_SCALE = 0x01, 0x02, 0x04, 0x40

@@ -15,8 +15,9 @@ import struct
 
 import pytest
 
-from test_tcp_lib import (CWND, PYTHON, RTT, need, read_capture, run, sessions_by_port_any, tcp_info,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, need, run
+from lib.elogfile import read_capture
+from lib.tcp import CWND, RTT, sessions_by_port_any, tcp_info
 
 DEFAULT = "kern.eventlog.tcp.default"
 BURSTS = 12

@@ -7,12 +7,13 @@ exactly the events an independent reading of the capture (the JSON Lines of
 the whole capture, grouped by session) says they should."""
 import json
 import os
-import re
 import struct
 
 import pytest
 
-from test_tcp_lib import PYTHON, need, run, tcp_env  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run
+from lib.tcp import SCRIPT_LIB, TCP
+from lib.net import need_nft, nft_drop, snmp
 
 DEFAULT = "kern.eventlog.tcp.default"
 MIB = 16
@@ -21,8 +22,8 @@ MIB = 16
 # (FIN each way); its TCP_INFO is taken once the peer's FIN is in, so every
 # figure is final. Connection B exchanges a few bytes. Both are named with
 # TCP_EVENTLOG_LOG_ID (82, include/eventlog/tcp.h).
-WORKLOAD = r'''
-import json, socket, sys, threading, time
+WORKLOAD = SCRIPT_LIB + r'''
+import json, socket, sys, time
 fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
 host = "::1" if sys.argv[1] == "6" else "127.0.0.1"
 n = int(sys.argv[2])
@@ -39,21 +40,13 @@ def pair(name):
     return c, a
 
 c, a = pair(b"elog-sum-a")
-got = [0]
-def sink():
-    while True:
-        b = a.recv(1 << 20)
-        if not b:
-            break
-        got[0] += len(b)
-    a.close()
-t = threading.Thread(target=sink)
-t.start()
+t, got = drain(a)
 buf = b"x" * (1 << 20)
 for _ in range(n):
     c.sendall(buf)
 c.shutdown(socket.SHUT_WR)
 t.join()
+a.close()
 assert c.recv(1) == b""
 time.sleep(0.05)
 info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
@@ -72,12 +65,6 @@ print(json.dumps({"ca": ca, "cb": cb, "info": info.hex(), "got": got[0]}), flush
 '''
 
 
-def snmp(ns, field):
-    out = run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]).stdout.splitlines()
-    tcp = [l.split() for l in out if l.startswith("Tcp:")]
-    return int(tcp[1][tcp[0].index(field)])
-
-
 def tcp_info(hexstr):
     """struct tcp_info (linux/tcp.h): the fields compared here."""
     b = bytes.fromhex(hexstr)
@@ -86,20 +73,7 @@ def tcp_info(hexstr):
             "min_rtt": struct.unpack_from("<I", b, 148)[0]}
 
 
-def keywords(bindir):
-    """Event name -> keyword mask and keyword name -> mask, from the
-    generated producer header of this build."""
-    path = os.path.join(os.path.dirname(bindir), "gen", "tcp_eventlog.h")
-    with open(path) as f:
-        text = f.read()
-    ev = {m.group(1): int(m.group(2), 16)
-          for m in re.finditer(r"#define TCP_EVENTLOG_(\w+)_KEYWORDS (0x[0-9a-f]+)u", text)}
-    kw = {m.group(1): int(m.group(2), 16)
-          for m in re.finditer(r"#define TCP_EVENTLOG_KEYWORD_(\w+) (0x[0-9a-f]+)u", text)}
-    return ev, kw
-
-
-class Capture:
+class Decoded:
     """The capture and its independent reading: every event as JSON, and per
     session what its CONN_SET_IP and LOG_ID events say."""
 
@@ -128,26 +102,20 @@ class Capture:
 
 
 def capture_loss(env, netns, fam):
-    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed for loss injection")
+    need_nft()
     env.ctl.set(DEFAULT, 1)
     # Names are logged within net.inet.tcp.eventlog.log_id_limit: no limit.
     env.ctl.set("net.inet.tcp.eventlog.log_id_limit", -1)
-    run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input="""
-table inet elogsum {
-  chain in { type filter hook input priority 0; policy accept;
-    iif lo meta l4proto tcp meta length gt 100 numgen random mod 100 lt 5 counter drop
-  }
-}
-""")
-    before = snmp(netns, "RetransSegs")
+    nft_drop(netns, "elogsum", "iif lo meta l4proto tcp meta length gt 100 numgen random mod 100 lt 5 counter drop")
+    before = snmp(netns)["RetransSegs"]
     cap = env.capture("sum%d.elog" % fam, "TRACE", extra=["-b", "8M"])
     p = run(["ip", "netns", "exec", netns, PYTHON, "-c", WORKLOAD, str(fam), str(MIB)])
     cap.stop()
     w = json.loads(p.stdout.strip().splitlines()[-1])
-    w["retrans_segs"] = snmp(netns, "RetransSegs") - before
+    w["retrans_segs"] = snmp(netns)["RetransSegs"] - before
     assert w["got"] == MIB << 20
     assert w["retrans_segs"] > 0, "no loss happened: the nft rule did not work"
-    return Capture(os.path.join(env.bindir, "elog"), cap.path), w
+    return Decoded(os.path.join(env.bindir, "elog"), cap.path), w
 
 
 @pytest.mark.parametrize("fam", [4, 6])
@@ -196,7 +164,8 @@ def test_summary_against_the_kernel(tcp_env, netns, fam):
 
 def test_selectors(tcp_env, netns):
     c, w = capture_loss(tcp_env, netns, 4)
-    ev_kw, kw = keywords(tcp_env.bindir)
+    ev_kw = {name: TCP.keywords[eid] for name, eid in TCP.ids.items()}
+    kw = TCP.keyword
     ca, cb = w["ca"], w["cb"]
 
     def sessions(pred):

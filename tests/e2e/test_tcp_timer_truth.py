@@ -16,9 +16,10 @@ import struct
 
 import pytest
 
-from test_tcp_lib import (PYTHON, SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED, TIMER_START,
-                          conn_ports, need, read_capture, run, sessions_by_port_any,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, need, run
+from lib.elogfile import read_capture
+from lib.tcp import (SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED, TIMER_START, conn_ports,
+                     sessions_by_port_any)
 
 DEFAULT = "kern.eventlog.tcp.default"
 # schemas/tcp.src TIMER_REASON

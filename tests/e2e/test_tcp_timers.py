@@ -5,14 +5,15 @@ nothing (re-arms, expiries); prints how much of a bulk transfer's log the
 timers are (run with -s)."""
 import collections
 import json
-import os
 import struct
 import subprocess
 import time
 
-from test_tcp_lib import (IN, OUT, PYTHON, RTO, SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED,
-                          TIMER_START, need, read_capture, run, sessions_by_port,
-                          tcp_env)  # noqa: F401 (tcp_env is a fixture)
+from lib.proc import PYTHON, run
+from lib.elogfile import read_capture
+from lib.tcp import (IN, OUT, RTO, SESSION_END, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED, TIMER_START,
+                     sessions_by_port)
+from lib.net import need_nft, netstat
 
 DEFAULT = "kern.eventlog.tcp.default"
 # schemas/tcp.src TIMER_REASON
@@ -148,10 +149,7 @@ def check_consistent(events):
 def test_keepalive_and_retransmit_timers(tcp_env):
     env = tcp_env
     env.ctl.set(DEFAULT, 1)
-    cap = env.capture("timers.elog", "TRACE")
-    w = env.traffic.workload("keepalive", 4)
-    cap.stop()
-    _, _, recs = read_capture(cap.path)
+    _, w, _, recs = env.captured("timers.elog", "keepalive")
     (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
     ev = timer_events(recs, client)
     # Sending data armed the retransmit timer (or its tail-loss probe).
@@ -166,10 +164,7 @@ def test_keepalive_and_retransmit_timers(tcp_env):
 def bulk_client(env, name):
     """(client records, client timer events) of a bulk transfer captured at
     TRACE into name, with nothing dropped."""
-    cap = env.capture(name, "TRACE", extra=["-b", "8M"])
-    w = env.traffic.workload("bulk", 4, 24)
-    cap.stop()
-    hdr, _, recs = read_capture(cap.path)
+    _, w, hdr, recs = env.captured(name, "bulk", 4, 24, extra=["-b", "8M"])
     assert hdr["dropped"] == 0
     (client,) = sessions_by_port(recs, w["lport"], w["cports"])["clients"]
     return [r for r in recs if r.session == client], timer_events(recs, client)
@@ -190,7 +185,6 @@ def test_timer_volume_under_bulk_transfer(tcp_env):
     # restarts: Linux re-arms the retransmit timer on nearly every ACK.
     assert counts[TIMER_CANCEL] * 10 < counts[TIMER_START], counts
     assert counts[TIMER_START] > 0
-
 
 
 RESTART = "net.inet.tcp.eventlog.timer_restart_us"
@@ -300,13 +294,6 @@ def test_timer_restart_us_keeps_fires(tcp_env):
     assert any(e[1] == RXT for e in fires), ev
 
 
-def netstat(ns, names):
-    """TcpExt counters of the namespace (/proc/net/netstat is per netns)."""
-    lines = [l.split() for l in run(["ip", "netns", "exec", ns, "cat", "/proc/net/netstat"]).stdout.splitlines()
-             if l.startswith("TcpExt:")]
-    return {n: int(lines[1][lines[0].index(n)]) for n in names}
-
-
 def of_reason(ev, reason):
     return [(e[0], e[2]) for e in ev if e[1] == reason]
 
@@ -332,10 +319,10 @@ def test_retransmit_timer_rto(tcp_env):
     processed, and each retransmission timeout is an RTO event: as many as
     the kernel's TCPTimeouts."""
     env = tcp_env
-    need(os.access("/usr/sbin/nft", os.X_OK), "nft (nftables) is needed to drop segments")
-    before = netstat(env.traffic.ns, ["TCPTimeouts", "TCPLossProbes"])
+    need_nft("dropping segments")
+    before = netstat(env.traffic.ns)
     w, client, server, recs = capture_mode(env, "rto")
-    after = netstat(env.traffic.ns, ["TCPTimeouts", "TCPLossProbes"])
+    after = netstat(env.traffic.ns)
     timeouts = after["TCPTimeouts"] - before["TCPTimeouts"]
     probes = after["TCPLossProbes"] - before["TCPLossProbes"]
     assert timeouts >= 2, "the drop did not cause retransmission timeouts"

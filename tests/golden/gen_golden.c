@@ -50,18 +50,8 @@ static void gen_emit(struct gen_session *s, uint32_t id, const void *payload, si
 	}
 }
 
-/* Truncating, NUL-terminated copy into an already zeroed char[size]. */
-static void gen_strcpy(char *dst, const char *src, size_t size)
-{
-	size_t n = strlen(src);
-
-	memcpy(dst, src, n < size ? n : size - 1);
-}
-
-#define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) gen_emit((s), (rec)->event_id, (rec) + 1, (len))
-#define ELOG_STRCPY(dst, src, size) gen_strcpy((dst), (src), (size))
-#define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
+#define PRODUCER_EMIT(s, id, p, len) gen_emit((s), (id), (p), (len))
+#include "../unit/producer.h"
 
 #include "tcp_eventlog.h"
 #include "test_eventlog.h"

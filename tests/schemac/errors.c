@@ -153,7 +153,7 @@ void t_errors(const struct t_env *env)
 		const char *outf = t_fmt("%s/%s.out", env->tmp, cases[i].name);
 		FILE *f = fopen(path, "w");
 		if (!f) {
-			CHECK(0, "cannot write %s", path);
+			CHECK_MSG(0, "cannot write %s", path);
 			continue;
 		}
 		fputs(cases[i].src, f);
@@ -161,7 +161,7 @@ void t_errors(const struct t_env *env)
 		int st = t_run(t_fmt("%s --header - %s >%s 2>%s", env->schemac, path, outf, errf));
 		char *got = t_slurp(errf, NULL), *out = t_slurp(outf, NULL);
 		const char *want = t_fmt("%s:%s\n", path, cases[i].want);
-		CHECK(st == 1 && got && !strcmp(got, want) && out && !*out,
+		CHECK_MSG(st == 1 && got && !strcmp(got, want) && out && !*out,
 		      "case %s: status %d, stderr\n  got:  %s  want: %s", cases[i].name, st,
 		      got ? got : "(none)\n", want);
 		free(got);

@@ -13,8 +13,6 @@
 
 #include "t.h"
 
-int t_passed, t_failed;
-
 const char *t_fmt(const char *fmt, ...)
 {
 	static char bufs[16][4096];
@@ -76,10 +74,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct t_env env = { argv[1], argv[2], argv[3], argv[4] };
+	th_current = "outputs";
 	t_outputs(&env);
+	th_current = "errors";
 	t_errors(&env);
+	th_current = "roundtrip";
 	t_roundtrip();
+	th_current = "tcp_interface";
 	t_tcp_interface();
-	printf("%d passed, %d failed\n", t_passed, t_failed);
-	return t_failed ? 1 : 0;
+	return th_report();
 }

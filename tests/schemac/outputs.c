@@ -17,7 +17,7 @@ static void same_file(const char *got, const char *want, const char *hint)
 	if (g && w)
 		for (; i < gl && i < wl && g[i] == w[i]; i++)
 			line += g[i] == '\n';
-	CHECK(g && w && gl == wl && i == gl, "%s differs from %s (first difference on line %zu); %s",
+	CHECK_MSG(g && w && gl == wl && i == gl, "%s differs from %s (first difference on line %zu); %s",
 	      got, want, line, hint);
 	free(g);
 	free(w);
@@ -31,7 +31,7 @@ static void golden(const struct t_env *env)
 	const char *j = t_fmt("%s/test_events.json", env->tmp);
 	const char *cmd = t_fmt("%s --header %s --tables %s --markdown %s --json %s schemas/test.src",
 				env->schemac, a, b, c, j);
-	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
 	const char *hint = "if the change is intended, copy the new output into tests/schemac/golden/";
 	same_file(a, "tests/schemac/golden/test_eventlog.h", hint);
 	same_file(b, "tests/schemac/golden/test_eventlog_tables.c", hint);
@@ -41,7 +41,7 @@ static void golden(const struct t_env *env)
 	same_file(c, "docs/events-test.md", "run `make schemac-docs` and commit docs/");
 	a = t_fmt("%s/events-tcp.md", env->tmp);
 	cmd = t_fmt("%s --markdown %s schemas/tcp.src", env->schemac, a);
-	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
 	same_file(a, "docs/events-tcp.md", "run `make schemac-docs` and commit docs/");
 	/* ClickHouse DDL, on one server and sharded. */
 	a = t_fmt("%s/test_clickhouse.sql", env->tmp);
@@ -50,7 +50,7 @@ static void golden(const struct t_env *env)
 		    "%s --clickhouse %s --clickhouse-database fleetdb --clickhouse-cluster fleet "
 		    "schemas/test.src",
 		    env->schemac, a, env->schemac, b);
-	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
 	same_file(a, "tests/schemac/golden/test_clickhouse.sql", hint);
 	same_file(b, "tests/schemac/golden/test_clickhouse_cluster.sql", hint);
 	same_file(t_fmt("%s/test_clickhouse.sql", env->gen), "tests/schemac/golden/test_clickhouse.sql",
@@ -63,18 +63,18 @@ static void registry(const struct t_env *env)
 {
 	const char *out = t_fmt("%s/providers.c", env->tmp);
 	const char *cmd = t_fmt("%s --registry -o %s tcp test", env->schemac, out);
-	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
 	char *got = t_slurp(out, NULL);
-	CHECK(got && strstr(got, "extern const struct elog_provider_desc elog_provider_tcp;\n") &&
+	CHECK_MSG(got && strstr(got, "extern const struct elog_provider_desc elog_provider_tcp;\n") &&
 	      strstr(got, "const struct elog_provider_desc *const elog_providers[] = {\n"
 			  "\t&elog_provider_tcp,\n\t&elog_provider_test,\n};\n") &&
 	      strstr(got, "const size_t elog_provider_count = 2;\n"),
 	      "registry output wrong:\n%s", got ? got : "(none)");
 	free(got);
 	cmd = t_fmt("%s --registry -o %s tcp tcp 2>/dev/null", env->schemac, out);
-	CHECK(t_run(cmd) == 1, "a provider listed twice must fail");
+	CHECK_MSG(t_run(cmd) == 1, "a provider listed twice must fail");
 	cmd = t_fmt("%s --registry -o %s 9x 2>/dev/null", env->schemac, out);
-	CHECK(t_run(cmd) == 1, "a bad provider name must fail");
+	CHECK_MSG(t_run(cmd) == 1, "a bad provider name must fail");
 }
 
 static void expect_cli(const struct t_env *env, const char *args, int status, const char *stderr_has)
@@ -83,7 +83,7 @@ static void expect_cli(const struct t_env *env, const char *args, int status, co
 	const char *cmd = t_fmt("%s %s 2>%s >/dev/null", env->schemac, args, errf);
 	int st = t_run(cmd);
 	char *e = t_slurp(errf, NULL);
-	CHECK(st == status && e && strstr(e, stderr_has),
+	CHECK_MSG(st == status && e && strstr(e, stderr_has),
 	      "elog-schemac %s: status %d (want %d), stderr '%s' (want '%s')", args, st, status,
 	      e ? e : "", stderr_has);
 	free(e);
@@ -96,7 +96,7 @@ static void expect_stdout(const struct t_env *env, const char *args, const char 
 	int st = t_run(t_fmt("%s %s >%s 2>%s", env->schemac, args, outf, errf));
 	char *o = t_slurp(outf, NULL), *e = t_slurp(errf, NULL);
 
-	CHECK(st == 0 && o && !strncmp(o, want, strlen(want)) && e && !*e,
+	CHECK_MSG(st == 0 && o && !strncmp(o, want, strlen(want)) && e && !*e,
 	      "elog-schemac %s: status %d (want 0), stdout '%s' (want '%s...'), stderr '%s'", args, st,
 	      o ? o : "", want, e ? e : "");
 	free(o);
@@ -128,7 +128,7 @@ static void cli(const struct t_env *env)
 	/* An alias column may not shadow a field of the same table. */
 	const char *src = t_fmt("%s/ch_collide.src", env->tmp);
 	FILE *f = fopen(src, "w");
-	CHECK(f != NULL, "cannot write %s", src);
+	CHECK_MSG(f != NULL, "cannot write %s", src);
 	if (f) {
 		fputs("PROVIDER t\nKEYWORD K 1\nENUM e 0:A\nSTRUCT S a:uint8_t:enum_e a_name:uint8_t\n"
 		      "EVENT E 1 INFO K S \"e\"\n", f);
@@ -143,7 +143,7 @@ static void bpf(const struct t_env *env)
 {
 	const char *cmd = t_fmt("%s -target bpf -O2 -Wall -Wextra -Werror -Iinclude -I%s -c "
 				"tests/schemac/bpf_check.c -o %s/bpf_check.o", env->clang, env->gen, env->tmp);
-	CHECK(t_run(cmd) == 0, "%s failed", cmd);
+	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
 }
 
 void t_outputs(const struct t_env *env)

@@ -1,25 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The few test helpers tests/schemac needs (no external test library).
- * CHECK records one passed or failed check and says where a failure was.
+ * The few test helpers tests/schemac needs besides the unit-test harness
+ * (CHECK_MSG and the "N passed, N failed" report).
  */
 #ifndef SCHEMAC_TEST_H
 #define SCHEMAC_TEST_H
 
 #include <stdio.h>
 
-extern int t_passed, t_failed;
-
-#define CHECK(cond, ...) do { \
-	if (cond) { \
-		t_passed++; \
-	} else { \
-		t_failed++; \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
+#include "../unit/harness.h"
 
 /* Paths handed over by the Makefile. */
 struct t_env {

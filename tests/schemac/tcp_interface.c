@@ -107,16 +107,16 @@ static const char *expected_format(size_t i)
 void t_tcp_interface(void)
 {
 	const struct elog_provider_desc *p = &elog_provider_tcp;
-	CHECK(p->keyword_count == N(ref_keywords) + 1, "tcp has %u keywords", p->keyword_count);
+	CHECK_MSG(p->keyword_count == N(ref_keywords) + 1, "tcp has %u keywords", p->keyword_count);
 	for (size_t i = 0; i < N(ref_keywords) && i < p->keyword_count; i++)
-		CHECK(!strcmp(p->keywords[i].name, ref_keywords[i].name) && p->keywords[i].mask == ref_keywords[i].mask,
+		CHECK_MSG(!strcmp(p->keywords[i].name, ref_keywords[i].name) && p->keywords[i].mask == ref_keywords[i].mask,
 		      "keyword %s", ref_keywords[i].name);
 	/* upstream's events plus SESSION_END, DUMP_COMPLETE and the Linux
 	 * extensions BLACKBOX_DUMP and APP_LOG */
-	CHECK(p->event_count == N(ref_events) + 4, "tcp has %u events", p->event_count);
+	CHECK_MSG(p->event_count == N(ref_events) + 4, "tcp has %u events", p->event_count);
 	for (size_t i = 0; i < N(ref_events); i++) {
 		const struct elog_event_desc *e = by_id(ref_events[i].id);
-		CHECK(e && !strcmp(e->name, ref_events[i].name) && e->level <= ELOG_LEVEL_TRACE &&
+		CHECK_MSG(e && !strcmp(e->name, ref_events[i].name) && e->level <= ELOG_LEVEL_TRACE &&
 		      !strcmp(level_names[e->level], ref_events[i].level) &&
 		      e->keywords == ref_mask(ref_events[i].keywords) && e->struct_name &&
 		      !strcmp(e->struct_name, ref_events[i].st) && !strcmp(e->format, expected_format(i)),
@@ -133,23 +133,23 @@ void t_tcp_interface(void)
 				continue;
 			nfields++;
 			const struct elog_field_desc *f = k < e->field_count ? &e->fields[k] : NULL;
-			CHECK(f && !strcmp(f->name, ref_fields[r].name) && type_matches(ref_fields[r].type, f) &&
+			CHECK_MSG(f && !strcmp(f->name, ref_fields[r].name) && type_matches(ref_fields[r].type, f) &&
 			      annot_matches(ref_fields[r].annot, f) && f->count_field == -1,
 			      "struct %s field %u (%s:%s:%s) differs", ref_fields[r].st, k + 1u,
 			      ref_fields[r].name, ref_fields[r].type, ref_fields[r].annot);
 			k++;
 		}
-		CHECK(k == e->field_count, "struct %s has %u fields, FreeBSD's %u", ref_events[i].st,
+		CHECK_MSG(k == e->field_count, "struct %s has %u fields, FreeBSD's %u", ref_events[i].st,
 		      e->field_count, k);
 	}
-	CHECK(nfields == N(ref_fields), "every FreeBSD struct is used by an event");
+	CHECK_MSG(nfields == N(ref_fields), "every FreeBSD struct is used by an event");
 	size_t nvals[2] = { 0, 0 };
 	for (size_t i = 0; i < N(ref_values); i++) {
 		const struct elog_valueset_desc *vs = set(ref_values[i].is_flag, ref_values[i].set);
 		int found = 0;
 		for (uint32_t k = 0; vs && k < vs->count; k++)
 			found |= vs->values[k].value == ref_values[i].value && !strcmp(vs->values[k].name, ref_values[i].name);
-		CHECK(found, "%s %s value %llu:%s missing", ref_values[i].is_flag ? "FLAG" : "ENUM", ref_values[i].set,
+		CHECK_MSG(found, "%s %s value %llu:%s missing", ref_values[i].is_flag ? "FLAG" : "ENUM", ref_values[i].set,
 		      (unsigned long long)ref_values[i].value, ref_values[i].name);
 		nvals[ref_values[i].is_flag]++;
 	}
@@ -160,6 +160,6 @@ void t_tcp_interface(void)
 			have[0] += p->enums[i].count;
 	for (uint32_t i = 0; i < p->flag_count; i++)
 		have[1] += p->flags[i].count;
-	CHECK(have[0] == nvals[0] && have[1] == nvals[1], "tcp has %zu enum and %zu flag values, FreeBSD's %zu and %zu",
+	CHECK_MSG(have[0] == nvals[0] && have[1] == nvals[1], "tcp has %zu enum and %zu flag values, FreeBSD's %zu and %zu",
 	      have[0], have[1], nvals[0], nvals[1]);
 }

@@ -15,6 +15,11 @@ int th_run(const struct th_test *tests, size_t n)
 		tests[i].fn();
 		fprintf(stderr, "%-4s %s\n", th_failed == before ? "ok" : "FAIL", tests[i].name);
 	}
+	return th_report();
+}
+
+int th_report(void)
+{
 	printf("%lu passed, %lu failed\n", th_passed, th_failed);
 	return th_failed == 0 && th_passed > 0 ? 0 : 1;
 }

@@ -31,6 +31,15 @@ extern const char *th_current;
 			TH_FAIL("CHECK(%s) failed", #cond);                       \
 	} while (0)
 
+/* CHECK with the failure told by a printf-style message. */
+#define CHECK_MSG(cond, ...)                                                      \
+	do {                                                                      \
+		if (cond)                                                         \
+			th_passed++;                                              \
+		else                                                              \
+			TH_FAIL(__VA_ARGS__);                                     \
+	} while (0)
+
 #define CHECK_EQ_U(a, b)                                                          \
 	do {                                                                      \
 		uint64_t th_a = (uint64_t)(a), th_b = (uint64_t)(b);              \
@@ -58,6 +67,11 @@ struct th_test {
 #define TH_TEST(fn) { #fn, fn }
 
 int th_run(const struct th_test *tests, size_t n);
+
+/* Prints "N passed, N failed"; returns the exit status of the run: 0 only
+ * when something was checked and nothing failed. th_run() ends with it;
+ * a test program with its own driver calls it last. */
+int th_report(void);
 
 /* th_run() with a scratch directory: dir is a mkdtemp(3) template, made
  * before the tests and removed with everything in it after them. */

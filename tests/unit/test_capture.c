@@ -171,6 +171,13 @@ static void test_large_capture(void)
 	}
 }
 
+/* The bytes of a capture of n records just written to path. */
+static void *written(const char *path, unsigned n, size_t *len)
+{
+	CHECK(write_capture(path, n, 0) == 0);
+	return read_file(path, len);
+}
+
 static void test_empty_capture(void)
 {
 	const char *path = tmp_path("empty.elog");
@@ -180,8 +187,7 @@ static void test_empty_capture(void)
 	size_t len;
 	void *buf;
 
-	CHECK(write_capture(path, 0, 0) == 0);
-	buf = read_file(path, &len);
+	buf = written(path, 0, &len);
 	/* Header, count and table: a valid file even without events. */
 	CHECK_EQ_U(len, 40 + 4 + 2 * 34);
 	free(buf);
@@ -391,8 +397,7 @@ static void test_corrupt_length(void)
 	size_t len;
 	uint8_t *buf;
 
-	CHECK(write_capture(path, 3, 0) == 0);
-	buf = read_file(path, &len);
+	buf = written(path, 3, &len);
 	/* Second record (after 112 + 32 preamble/first) gets event_length 31. */
 	buf[40 + 4 + 68 + 32] = 31;
 	buf[40 + 4 + 68 + 33] = 0;

@@ -13,8 +13,8 @@
 #include "export_json.h"
 #include "export_pcapng.h"
 #include "format.h"
+#include "harness.h"
 #include "tcp_packet.h"
-#include "test_export.h"
 
 /* The emit interface: events land in `last` for the test to format. */
 static struct {
@@ -31,17 +31,8 @@ static void capture_emit(uint32_t id, const void *p, size_t len)
 		memcpy(last.payload, p, last.len);
 }
 
-static void gen_strcpy(char *dst, const char *src, size_t size)
-{
-	size_t n = strlen(src);
-
-	memcpy(dst, src, n < size ? n : size - 1);
-}
-
-#define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) capture_emit((rec)->event_id, (rec) + 1, (len))
-#define ELOG_STRCPY(dst, src, size) gen_strcpy((dst), (src), (size))
-#define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
+#define PRODUCER_EMIT(s, id, p, len) capture_emit((id), (p), (len))
+#include "producer.h"
 
 #include "tcp_eventlog.h"
 #include "test_eventlog.h"
@@ -207,9 +198,9 @@ static void test_json_never_clipped(void)
 	struct elog_event_hdr h = hdr_of(1, TCP_EVENTLOG_MSS_ID);
 	char small[40];
 
-	CHECK_EQ(elog_json_format(small, sizeof(small), &h, "tcp", elog_schema_provider("tcp"), 0,
+	CHECK_EQ_U(elog_json_format(small, sizeof(small), &h, "tcp", elog_schema_provider("tcp"), 0,
 				  "", 0), 0);
-	CHECK_EQ(elog_json_format(small, 0, &h, "tcp", NULL, 0, "", 0), 0);
+	CHECK_EQ_U(elog_json_format(small, 0, &h, "tcp", NULL, 0, "", 0), 0);
 }
 
 /* ------------------------------------------------------------ packets */
@@ -253,25 +244,25 @@ static void test_packet_ipv4_syn(void)
 	size_t n = elog_pkt_build(b, &ep, &seg, &orig);
 	uint32_t sum = 0;
 
-	CHECK_EQ(n, 20 + 40);
-	CHECK_EQ(orig, 60);
-	CHECK_EQ(b[0], 0x45);
-	CHECK_EQ(be16(b + 2), 60);
-	CHECK_EQ(b[9], 6);
+	CHECK_EQ_U(n, 20 + 40);
+	CHECK_EQ_U(orig, 60);
+	CHECK_EQ_U(b[0], 0x45);
+	CHECK_EQ_U(be16(b + 2), 60);
+	CHECK_EQ_U(b[9], 6);
 	for (int i = 0; i < 20; i += 2)
 		sum += be16(b + i);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	CHECK_EQ(sum, 0xffff); /* a valid header checksum */
+	CHECK_EQ_U(sum, 0xffff); /* a valid header checksum */
 	CHECK(memcmp(b + 12, ep.local, 4) == 0 && memcmp(b + 16, ep.remote, 4) == 0);
-	CHECK_EQ(be16(b + 20), 40000);
-	CHECK_EQ(be16(b + 22), 443);
-	CHECK_EQ(be32(b + 24), 0x01020304);
-	CHECK_EQ(b[32], 0xa1); /* data offset 10, AE */
-	CHECK_EQ(b[33], 0x02);
-	CHECK_EQ(be16(b + 34), 64240);
-	CHECK_EQ(be16(b + 36), 0xabcd);
-	CHECK_EQ(be16(b + 38), 7);
+	CHECK_EQ_U(be16(b + 20), 40000);
+	CHECK_EQ_U(be16(b + 22), 443);
+	CHECK_EQ_U(be32(b + 24), 0x01020304);
+	CHECK_EQ_U(b[32], 0xa1); /* data offset 10, AE */
+	CHECK_EQ_U(b[33], 0x02);
+	CHECK_EQ_U(be16(b + 34), 64240);
+	CHECK_EQ_U(be16(b + 36), 0xabcd);
+	CHECK_EQ_U(be16(b + 38), 7);
 	/* NOP, WS our shift (outbound), NOP NOP SACK-permitted, NOPs. */
 	static const uint8_t opts[20] = { 1, 3, 3, 7, 1, 1, 4, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	CHECK(memcmp(b + 40, opts, 20) == 0);
@@ -279,8 +270,8 @@ static void test_packet_ipv4_syn(void)
 	seg.outbound = false;
 	elog_pkt_build(b, &ep, &seg, &orig);
 	CHECK(memcmp(b + 12, ep.remote, 4) == 0 && memcmp(b + 16, ep.local, 4) == 0);
-	CHECK_EQ(be16(b + 20), 443);
-	CHECK_EQ(b[43], 9);
+	CHECK_EQ_U(be16(b + 20), 443);
+	CHECK_EQ_U(b[43], 9);
 }
 
 static void test_packet_ipv4_data_and_gro(void)
@@ -291,20 +282,20 @@ static void test_packet_ipv4_data_and_gro(void)
 	uint8_t b[ELOG_PKT_MAX];
 	uint32_t orig;
 
-	CHECK_EQ(elog_pkt_build(b, &ep, &seg, &orig), 52);
-	CHECK_EQ(orig, 52 + 1448);
-	CHECK_EQ(be16(b + 2), 1500);
+	CHECK_EQ_U(elog_pkt_build(b, &ep, &seg, &orig), 52);
+	CHECK_EQ_U(orig, 52 + 1448);
+	CHECK_EQ_U(be16(b + 2), 1500);
 	/* Not a SYN: the whole option space is NOPs. */
 	CHECK(b[40] == 1 && b[51] == 1 && b[43] == 1);
 	seg.len = 70000;
 	elog_pkt_build(b, &ep, &seg, &orig);
-	CHECK_EQ(be16(b + 2), 0); /* too long for IPv4: 0, as for TSO */
-	CHECK_EQ(orig, 52 + 70000);
+	CHECK_EQ_U(be16(b + 2), 0); /* too long for IPv4: 0, as for TSO */
+	CHECK_EQ_U(orig, 52 + 70000);
 	/* Nonsense data offsets are clamped into 5..15. */
 	seg.th_off = 2;
-	CHECK_EQ(elog_pkt_build(b, &ep, &seg, &orig), 40);
+	CHECK_EQ_U(elog_pkt_build(b, &ep, &seg, &orig), 40);
 	seg.th_off = 200;
-	CHECK_EQ(elog_pkt_build(b, &ep, &seg, &orig), 80);
+	CHECK_EQ_U(elog_pkt_build(b, &ep, &seg, &orig), 80);
 }
 
 static void test_packet_ipv6(void)
@@ -321,13 +312,13 @@ static void test_packet_ipv6(void)
 	inet_pton(AF_INET6, "2001:db8::20", ep.remote);
 	ep.lport = 8080;
 	ep.rport = 50123;
-	CHECK_EQ(elog_pkt_build(b, &ep, &seg, &orig), 60);
-	CHECK_EQ(orig, 70);
-	CHECK_EQ(b[0], 0x60);
-	CHECK_EQ(be16(b + 4), 30);
-	CHECK_EQ(b[6], 6);
+	CHECK_EQ_U(elog_pkt_build(b, &ep, &seg, &orig), 60);
+	CHECK_EQ_U(orig, 70);
+	CHECK_EQ_U(b[0], 0x60);
+	CHECK_EQ_U(be16(b + 4), 30);
+	CHECK_EQ_U(b[6], 6);
 	CHECK(memcmp(b + 8, ep.local, 16) == 0 && memcmp(b + 24, ep.remote, 16) == 0);
-	CHECK_EQ(be16(b + 40), 8080);
+	CHECK_EQ_U(be16(b + 40), 8080);
 }
 
 /* ------------------------------------------------------------- pcapng */
@@ -444,7 +435,7 @@ static void export_start(struct export *x)
 	x->buf = NULL;
 	x->f = open_memstream(&x->buf, &x->len);
 	CHECK(x->f != NULL);
-	CHECK_EQ(elog_pcapng_open(&x->p, x->f, &err), 0);
+	CHECK_EQ_U(elog_pcapng_open(&x->p, x->f, &err), 0);
 }
 
 static void export_add(struct export *x, uint64_t session, int64_t utc)
@@ -452,7 +443,7 @@ static void export_add(struct export *x, uint64_t session, int64_t utc)
 	struct elog_event_hdr h = hdr_of(session, last.id);
 	struct elog_error err;
 
-	CHECK_EQ(elog_pcapng_add(x->p, &h, "tcp", elog_schema_provider("tcp"), utc, last.payload,
+	CHECK_EQ_U(elog_pcapng_add(x->p, &h, "tcp", elog_schema_provider("tcp"), utc, last.payload,
 				 last.len, &err), 0);
 }
 
@@ -460,10 +451,19 @@ static void export_end(struct export *x, struct blocks *bl)
 {
 	struct elog_error err;
 
-	CHECK_EQ(elog_pcapng_close(x->p, &err), 0);
+	CHECK_EQ_U(elog_pcapng_close(x->p, &err), 0);
 	fclose(x->f);
 	parse((const uint8_t *)x->buf, x->len, bl);
 	free(x->buf);
+}
+
+/* A well-formed export: one section, one interface, epb packets. */
+static void check_one_interface(const struct blocks *bl, unsigned long epb)
+{
+	CHECK_EQ_U(bl->bad, 0);
+	CHECK_EQ_U(bl->shb, 1);
+	CHECK_EQ_U(bl->idb, 1);
+	CHECK_EQ_U(bl->epb, epb);
 }
 
 static void test_pcapng_packets_and_comments(void)
@@ -488,26 +488,23 @@ static void test_pcapng_packets_and_comments(void)
 	/* Other providers' events and sessionless ones are comments too. */
 	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(NULL);
 	export_add(&x, ELOG_SESSION_ID_NONE, UTC + 5);
-	CHECK_EQ(elog_pcapng_packets(x.p), 2);
+	CHECK_EQ_U(elog_pcapng_packets(x.p), 2);
 	export_end(&x, &bl);
-	CHECK_EQ(bl.bad, 0);
-	CHECK_EQ(bl.shb, 1);
-	CHECK_EQ(bl.idb, 1);
-	CHECK_EQ(bl.epb, 2);
-	CHECK_EQ(bl.other, 0);
-	CHECK_EQ(bl.shb_comments, 0);
+	check_one_interface(&bl, 2);
+	CHECK_EQ_U(bl.other, 0);
+	CHECK_EQ_U(bl.shb_comments, 0);
 	/* 1st: CONN_SET_IP before it + its own; 2nd: RTT, MSS, own, DUMP_COMPLETE. */
-	CHECK_EQ(bl.epb_comments[0], 2);
-	CHECK_EQ(bl.epb_comments[1], 4);
+	CHECK_EQ_U(bl.epb_comments[0], 2);
+	CHECK_EQ_U(bl.epb_comments[1], 4);
 	CHECK(strstr(bl.first_comment[0], "[CONN_SET_IP_V4]") != NULL);
 	CHECK(strstr(bl.first_comment[0], "2026-11-22 01:02:03.456789") != NULL);
 	CHECK(strstr(bl.first_comment[1], "[RTT_SAMPLE]") != NULL);
-	CHECK_EQ(bl.epb_ts[0], UTC + 1);
-	CHECK_EQ(bl.epb_ts[1], UTC + 4);
-	CHECK_EQ(bl.epb_flags[0], 2); /* outbound */
-	CHECK_EQ(bl.epb_flags[1], 1); /* inbound */
-	CHECK_EQ(bl.epb_caplen[0], 60);
-	CHECK_EQ(bl.epb_origlen[0], 60);
+	CHECK_EQ_U(bl.epb_ts[0], UTC + 1);
+	CHECK_EQ_U(bl.epb_ts[1], UTC + 4);
+	CHECK_EQ_U(bl.epb_flags[0], 2); /* outbound */
+	CHECK_EQ_U(bl.epb_flags[1], 1); /* inbound */
+	CHECK_EQ_U(bl.epb_caplen[0], 60);
+	CHECK_EQ_U(bl.epb_origlen[0], 60);
 }
 
 static void test_pcapng_no_packets(void)
@@ -520,11 +517,8 @@ static void test_pcapng_no_packets(void)
 	export_add(&x, 9, UTC);
 	export_add(&x, 9, UTC + 1);
 	export_end(&x, &bl);
-	CHECK_EQ(bl.bad, 0);
-	CHECK_EQ(bl.shb, 1);
-	CHECK_EQ(bl.idb, 1);
-	CHECK_EQ(bl.epb, 0);
-	CHECK_EQ(bl.shb_comments, 2);
+	check_one_interface(&bl, 0);
+	CHECK_EQ_U(bl.shb_comments, 2);
 	/* And an empty export is still a valid file. */
 	export_start(&x);
 	export_end(&x, &bl);
@@ -541,10 +535,10 @@ static void test_pcapng_unknown_endpoints_and_short_payload(void)
 	capture_emit(TCP_EVENTLOG_IN_ID, "\x01\x02\x03", 3);
 	export_add(&x, 12345, -5);
 	export_end(&x, &bl);
-	CHECK_EQ(bl.bad, 0);
-	CHECK_EQ(bl.epb, 1);
-	CHECK_EQ(bl.epb_ts[0], 0); /* before 1970: clamped */
-	CHECK_EQ(bl.epb_caplen[0], 40);
+	CHECK_EQ_U(bl.bad, 0);
+	CHECK_EQ_U(bl.epb, 1);
+	CHECK_EQ_U(bl.epb_ts[0], 0); /* before 1970: clamped */
+	CHECK_EQ_U(bl.epb_caplen[0], 40);
 }
 
 /* Every event of every compiled-in provider, every payload length up to
@@ -590,32 +584,32 @@ static void test_random_payloads(void)
 	}
 	export_end(&x, &bl);
 	CHECK(lines > 1000);
-	CHECK_EQ(bad, 0);
-	CHECK_EQ(bl.bad, 0);
+	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(bl.bad, 0);
 	CHECK(bl.epb > 0);
 }
 
 int main(void)
 {
-	static const struct tx_test tests[] = {
-		TX(test_json_in_event),
-		TX(test_json_addresses_ports),
-		TX(test_json_escaping),
-		TX(test_json_unterminated_string),
-		TX(test_json_short_and_long_payloads),
-		TX(test_json_enum_and_flags_unknown),
-		TX(test_json_unknown_event_and_provider),
-		TX(test_json_times),
-		TX(test_json_test_schema_types),
-		TX(test_json_never_clipped),
-		TX(test_packet_ipv4_syn),
-		TX(test_packet_ipv4_data_and_gro),
-		TX(test_packet_ipv6),
-		TX(test_pcapng_packets_and_comments),
-		TX(test_pcapng_no_packets),
-		TX(test_pcapng_unknown_endpoints_and_short_payload),
-		TX(test_random_payloads),
+	static const struct th_test tests[] = {
+		TH_TEST(test_json_in_event),
+		TH_TEST(test_json_addresses_ports),
+		TH_TEST(test_json_escaping),
+		TH_TEST(test_json_unterminated_string),
+		TH_TEST(test_json_short_and_long_payloads),
+		TH_TEST(test_json_enum_and_flags_unknown),
+		TH_TEST(test_json_unknown_event_and_provider),
+		TH_TEST(test_json_times),
+		TH_TEST(test_json_test_schema_types),
+		TH_TEST(test_json_never_clipped),
+		TH_TEST(test_packet_ipv4_syn),
+		TH_TEST(test_packet_ipv4_data_and_gro),
+		TH_TEST(test_packet_ipv6),
+		TH_TEST(test_pcapng_packets_and_comments),
+		TH_TEST(test_pcapng_no_packets),
+		TH_TEST(test_pcapng_unknown_endpoints_and_short_payload),
+		TH_TEST(test_random_payloads),
 	};
 
-	return tx_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return th_run(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -19,9 +19,9 @@
 #include <eventlog/schema.h>
 
 #include "capture.h"
+#include "harness.h"
 #include "series.h"
 #include "session_files.h"
-#include "test_export.h"
 #include "zfile.h"
 
 static uint8_t rec[512];
@@ -47,17 +47,19 @@ static void emit(uint32_t id, const void *p, size_t len)
 	rec_len = sizeof(h) + len;
 }
 
-static void gen_strcpy(char *dst, const char *src, size_t size)
+/* emit(), the record then appended to sf (the producer macros' session
+ * argument, NULL for records the test appends by itself). */
+static void emit_to(struct elog_session_files *sf, uint32_t id, const void *p, size_t len)
 {
-	size_t n = strlen(src);
+	struct elog_error err;
 
-	memcpy(dst, src, n < size ? n : size - 1);
+	emit(id, p, len);
+	if (sf != NULL)
+		CHECK_EQ_U(elog_sf_append(sf, rec, rec_len, &err), 0);
 }
 
-#define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) emit((rec)->event_id, (rec) + 1, (len))
-#define ELOG_STRCPY(dst, src, size) gen_strcpy((dst), (src), (size))
-#define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
+#define PRODUCER_EMIT(s, id, p, len) emit_to((s), (id), (p), (len))
+#include "producer.h"
 
 #include "tcp_eventlog.h"
 
@@ -171,22 +173,22 @@ static void test_compressed_equals_plain(void)
 	path_of(plain, sizeof(plain), "c.elog");
 	path_of(gz, sizeof(gz), "c.elog.gz");
 	path_of(zst, sizeof(zst), "c.elog.zst");
-	CHECK_EQ(write_capture(plain, 500, true), 0);
-	CHECK_EQ(write_capture(gz, 500, true), 0);
-	CHECK_EQ(write_capture(zst, 500, true), 0);
+	CHECK_EQ_U(write_capture(plain, 500, true), 0);
+	CHECK_EQ_U(write_capture(gz, 500, true), 0);
+	CHECK_EQ_U(write_capture(zst, 500, true), 0);
 	if (read_all(plain, &want, &wlen) < 0) {
-		TX_FAIL("read %s", plain);
+		TH_FAIL("read %s", plain);
 		return;
 	}
 	/* Byte for byte the same capture, exact header counts included. */
-	CHECK_EQ(gunzip(gz, got, sizeof(got)), wlen);
+	CHECK_EQ_U(gunzip(gz, got, sizeof(got)), wlen);
 	CHECK(memcmp(got, want, wlen) == 0);
-	CHECK_EQ(unzstd(zst, got, sizeof(got)), wlen);
+	CHECK_EQ_U(unzstd(zst, got, sizeof(got)), wlen);
 	CHECK(memcmp(got, want, wlen) == 0);
 	uint64_t count;
 
 	memcpy(&count, want + 24, 8);
-	CHECK_EQ(count, 500);
+	CHECK_EQ_U(count, 500);
 	free(want);
 }
 
@@ -219,7 +221,7 @@ static void test_series_reads_all_kinds_in_order(void)
 	path_of(a, sizeof(a), "c.elog");
 	path_of(b, sizeof(b), "c.elog.gz");
 	path_of(c, sizeof(c), "c.elog.zst");
-	CHECK_EQ(elog_series_open(&s, paths, 3, on_done, &d, &err), 0);
+	CHECK_EQ_U(elog_series_open(&s, paths, 3, on_done, &d, &err), 0);
 	while ((rc = elog_series_next(s, &r, &err)) == 1) {
 		uint32_t mss;
 
@@ -230,16 +232,16 @@ static void test_series_reads_all_kinds_in_order(void)
 		CHECK_STR(r.provider_name, "tcp");
 		n++;
 	}
-	CHECK_EQ(rc, 0);
-	CHECK_EQ(n, 1500);
-	CHECK_EQ(last_file, 2);
-	CHECK_EQ(d.files, 3);
-	CHECK_EQ(d.cut, 0);
-	CHECK_EQ(d.events, 1500);
-	CHECK_EQ(elog_series_events(s), 1500);
-	CHECK_EQ(elog_series_dropped(s), 9);
+	CHECK_EQ_U(rc, 0);
+	CHECK_EQ_U(n, 1500);
+	CHECK_EQ_U(last_file, 2);
+	CHECK_EQ_U(d.files, 3);
+	CHECK_EQ_U(d.cut, 0);
+	CHECK_EQ_U(d.events, 1500);
+	CHECK_EQ_U(elog_series_events(s), 1500);
+	CHECK_EQ_U(elog_series_dropped(s), 9);
 	elog_series_close(s);
-	CHECK(tx_passed > 0);
+	CHECK(th_passed > 0);
 }
 
 static void test_series_stops_early_and_errors(void)
@@ -254,28 +256,28 @@ static void test_series_stops_early_and_errors(void)
 	path_of(zst, sizeof(zst), "c.elog.zst");
 	path_of(bad, sizeof(bad), "bad.elog.zst");
 	/* Closing after one record must not hang on the decompressor. */
-	CHECK_EQ(elog_series_open(&s, one, 1, NULL, NULL, &err), 0);
-	CHECK_EQ(elog_series_next(s, &r, &err), 1);
+	CHECK_EQ_U(elog_series_open(&s, one, 1, NULL, NULL, &err), 0);
+	CHECK_EQ_U(elog_series_next(s, &r, &err), 1);
 	elog_series_close(s);
 	/* zstd's magic, then not zstd data: the decompressor's error, naming
 	 * the file (compression is told by content, not by name). */
 	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && write(fd, "\x28\xb5\x2f\xfdnot zstd at all", 19) == 19);
 	close(fd);
-	CHECK_EQ(elog_series_open(&s, two, 2, NULL, NULL, &err), 0);
+	CHECK_EQ_U(elog_series_open(&s, two, 2, NULL, NULL, &err), 0);
 	int rc;
 
 	while ((rc = elog_series_next(s, &r, &err)) == 1)
 		;
-	CHECK_EQ(rc, -1);
+	CHECK_EQ_U(rc, -1);
 	CHECK(strstr(err.msg, "bad.elog.zst") != NULL);
 	CHECK(strstr(err.msg, "zstd") != NULL);
 	elog_series_close(s);
 	/* A missing file. */
 	strcat(bad, ".none");
-	CHECK_EQ(elog_series_open(&s, one + 0, 0, NULL, NULL, &err), -1);
+	CHECK_EQ_U(elog_series_open(&s, one + 0, 0, NULL, NULL, &err), -1);
 	one[0] = bad;
-	CHECK_EQ(elog_series_open(&s, one, 1, NULL, NULL, &err), -1);
+	CHECK_EQ_U(elog_series_open(&s, one, 1, NULL, NULL, &err), -1);
 }
 
 static void test_killed_compressed_capture(void)
@@ -292,18 +294,18 @@ static void test_killed_compressed_capture(void)
 	path_of(zst, sizeof(zst), "k.elog.zst");
 	path_of(gz, sizeof(gz), "k.elog.gz");
 	/* Cut a finished file in the middle of its compressed records. */
-	CHECK_EQ(write_capture(zst, 3000, true), 0);
+	CHECK_EQ_U(write_capture(zst, 3000, true), 0);
 	struct stat st;
 
-	CHECK_EQ(stat(zst, &st), 0);
-	CHECK_EQ(truncate(zst, st.st_size - 200), 0);
+	CHECK_EQ_U(stat(zst, &st), 0);
+	CHECK_EQ_U(truncate(zst, st.st_size - 200), 0);
 	one[0] = zst;
-	CHECK_EQ(elog_series_open(&s, one, 1, on_done, &d, &err), 0);
+	CHECK_EQ_U(elog_series_open(&s, one, 1, on_done, &d, &err), 0);
 	while ((rc = elog_series_next(s, &r, &err)) == 1)
 		n++;
-	CHECK_EQ(rc, 0);
-	CHECK_EQ(d.files, 1);
-	CHECK_EQ(d.cut, 1);
+	CHECK_EQ_U(rc, 0);
+	CHECK_EQ_U(d.files, 1);
+	CHECK_EQ_U(d.cut, 1);
 	CHECK(n < 3000);
 	elog_series_close(s);
 	(void)gz;
@@ -347,13 +349,6 @@ static uint64_t events_in(const char *dir, const char *name, uint64_t *dropped)
 	return n;
 }
 
-static void sf_add(struct elog_session_files *sf)
-{
-	struct elog_error err;
-
-	CHECK_EQ(elog_sf_append(sf, rec, rec_len, &err), 0);
-}
-
 static void test_session_files_plain(void)
 {
 	char dir[300], pre[300];
@@ -363,7 +358,7 @@ static void test_session_files_plain(void)
 
 	path_of(dir, sizeof(dir), "sf/a/b");
 	path_of(pre, sizeof(pre), "sf/a/b/tcp_5.elog");
-	CHECK_EQ(elog_sf_open(&sf, dir, false, provs, 2, 5000, &err), 0);
+	CHECK_EQ_U(elog_sf_open(&sf, dir, false, provs, 2, 5000, &err), 0);
 	/* An earlier capture's file is never truncated: session 5 gets .1. */
 	int fd = open(pre, O_WRONLY | O_CREAT, 0644);
 
@@ -372,30 +367,23 @@ static void test_session_files_plain(void)
 	cur_provider = 1;
 	cur_session = 5;
 	cur_ts = 1000;
-	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(NULL, (const void *)0x1234);
-	sf_add(sf);
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1448);
-	sf_add(sf);
+	TCP_EVENTLOG_SESSION_CREATE_LOG_ALWAYS(sf, (const void *)0x1234);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1448);
 	cur_session = 6;
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1448);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1448);
 	/* Another provider, same session id: its own file. */
 	cur_provider = 2;
-	emit(1, "", 0);
-	sf_add(sf);
+	emit_to(sf, 1, "", 0);
 	cur_provider = 1;
 	cur_session = 5;
-	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(NULL);
-	sf_add(sf);
-	CHECK_EQ(elog_sf_open_sessions(sf), 2);
+	TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(sf);
+	CHECK_EQ_U(elog_sf_open_sessions(sf), 2);
 	/* Session 5 again after its end: a new file, the old one intact. */
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1000);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1000);
 	/* DUMP_COMPLETE has no session: no file. */
 	cur_session = ELOG_SESSION_ID_NONE;
-	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(NULL);
-	sf_add(sf);
-	CHECK_EQ(elog_sf_files_created(sf), 4);
+	TCP_EVENTLOG_DUMP_COMPLETE_LOG_ALWAYS(sf);
+	CHECK_EQ_U(elog_sf_files_created(sf), 4);
 	/* Before close (as after a kill): the time base is already on disk. */
 	char p6[300];
 	uint64_t base[2] = { 0, 0 };
@@ -404,16 +392,16 @@ static void test_session_files_plain(void)
 	fd = open(p6, O_RDONLY);
 	CHECK(fd >= 0 && pread(fd, base, 16, 8) == 16);
 	close(fd);
-	CHECK_EQ(base[0], 1002);        /* the session's first event */
-	CHECK_EQ(base[1], 1002 + 5000); /* + boot_to_utc */
-	CHECK_EQ(elog_sf_close(sf, 11, &err), 0);
-	CHECK_EQ(count_files(dir), 5);
-	CHECK_EQ(events_in(dir, "tcp_5.1.elog", &dropped), 3);
-	CHECK_EQ(dropped, 0); /* closed at SESSION_END, before any drop was known */
-	CHECK_EQ(events_in(dir, "tcp_5.2.elog", &dropped), 1);
-	CHECK_EQ(dropped, 11);
-	CHECK_EQ(events_in(dir, "tcp_6.elog", NULL), 1);
-	CHECK_EQ(events_in(dir, "test_6.elog", NULL), 1);
+	CHECK_EQ_U(base[0], 1002);        /* the session's first event */
+	CHECK_EQ_U(base[1], 1002 + 5000); /* + boot_to_utc */
+	CHECK_EQ_U(elog_sf_close(sf, 11, &err), 0);
+	CHECK_EQ_U(count_files(dir), 5);
+	CHECK_EQ_U(events_in(dir, "tcp_5.1.elog", &dropped), 3);
+	CHECK_EQ_U(dropped, 0); /* closed at SESSION_END, before any drop was known */
+	CHECK_EQ_U(events_in(dir, "tcp_5.2.elog", &dropped), 1);
+	CHECK_EQ_U(dropped, 11);
+	CHECK_EQ_U(events_in(dir, "tcp_6.elog", NULL), 1);
+	CHECK_EQ_U(events_in(dir, "test_6.elog", NULL), 1);
 	struct stat st;
 
 	CHECK(stat(pre, &st) == 0 && st.st_size == 4);
@@ -426,56 +414,48 @@ static void test_session_files_tcp_names(void)
 	struct elog_error err;
 
 	path_of(dir, sizeof(dir), "sft");
-	CHECK_EQ(elog_sf_open(&sf, dir, true, provs, 2, 0, &err), 0);
+	CHECK_EQ_U(elog_sf_open(&sf, dir, true, provs, 2, 0, &err), 0);
 	cur_provider = 1;
 	/* Two sessions with the same metadata: the second never replaces. */
 	for (uint64_t s = 20; s < 22; s++) {
 		cur_session = s;
-		TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(NULL, htonl(0x0a010101), htons(40000),
+		TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(sf, htonl(0x0a010101), htons(40000),
 						       htonl(0x0a020202), htons(443));
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "");
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "front/end 42");
-		sf_add(sf);
-		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "later");
-		sf_add(sf);
-		TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(NULL);
-		sf_add(sf);
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "");
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "front/end 42");
+		TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(sf, "later");
+		TCP_EVENTLOG_SESSION_END_LOG_ALWAYS(sf);
 	}
 	/* Address only, still open at exit: renamed at close. */
 	cur_session = 22;
-	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(NULL, htonl(0x7f000001), htons(5000),
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(sf, htonl(0x7f000001), htons(5000),
 					       htonl(0x7f000001), htons(6000));
-	sf_add(sf);
 	/* No metadata at all: keeps its name. */
 	cur_session = 23;
-	TCP_EVENTLOG_MSS_LOG_ALWAYS(NULL, 1);
-	sf_add(sf);
+	TCP_EVENTLOG_MSS_LOG_ALWAYS(sf, 1);
 	/* The test provider is never renamed. */
 	cur_provider = 2;
-	emit(1, "", 0);
-	sf_add(sf);
-	CHECK_EQ(elog_sf_close(sf, 0, &err), 0);
-	CHECK_EQ(count_files(dir), 5);
-	CHECK_EQ(events_in(dir, "front_end_42_40000_10.2.2.2_443.elog", NULL), 5);
-	CHECK_EQ(events_in(dir, "front_end_42_40000_10.2.2.2_443.1.elog", NULL), 5);
-	CHECK_EQ(events_in(dir, "unknown_5000_127.0.0.1_6000.elog", NULL), 1);
-	CHECK_EQ(events_in(dir, "tcp_23.elog", NULL), 1);
-	CHECK_EQ(events_in(dir, "test_23.elog", NULL), 1);
+	emit_to(sf, 1, "", 0);
+	CHECK_EQ_U(elog_sf_close(sf, 0, &err), 0);
+	CHECK_EQ_U(count_files(dir), 5);
+	CHECK_EQ_U(events_in(dir, "front_end_42_40000_10.2.2.2_443.elog", NULL), 5);
+	CHECK_EQ_U(events_in(dir, "front_end_42_40000_10.2.2.2_443.1.elog", NULL), 5);
+	CHECK_EQ_U(events_in(dir, "unknown_5000_127.0.0.1_6000.elog", NULL), 1);
+	CHECK_EQ_U(events_in(dir, "tcp_23.elog", NULL), 1);
+	CHECK_EQ_U(events_in(dir, "test_23.elog", NULL), 1);
 }
 
 static void test_tcp_name(void)
 {
 	char b[200];
 
-	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), "id", true, 1, "::1", 2), 0);
+	CHECK_EQ_U(elog_sf_conn_name(b, sizeof(b), "id", true, 1, "::1", 2), 0);
 	CHECK_STR(b, "id_1_::1_2.elog");
-	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), NULL, true, 1, "10.0.0.1", 2), 0);
+	CHECK_EQ_U(elog_sf_conn_name(b, sizeof(b), NULL, true, 1, "10.0.0.1", 2), 0);
 	CHECK_STR(b, "unknown_1_10.0.0.1_2.elog");
-	CHECK_EQ(elog_sf_conn_name(b, sizeof(b), "../x", false, 0, NULL, 0), 0);
+	CHECK_EQ_U(elog_sf_conn_name(b, sizeof(b), "../x", false, 0, NULL, 0), 0);
 	CHECK_STR(b, "_._x_unknown_unknown_unknown.elog");
-	CHECK_EQ(elog_sf_conn_name(b, 8, "long-name", false, 0, NULL, 0), -1);
+	CHECK_EQ_U(elog_sf_conn_name(b, 8, "long-name", false, 0, NULL, 0), -1);
 }
 
 static void test_mkdir_p_errors(void)
@@ -487,46 +467,27 @@ static void test_mkdir_p_errors(void)
 	path_of(p, sizeof(p), "plainfile");
 	fd = open(p, O_WRONLY | O_CREAT, 0644);
 	close(fd);
-	CHECK_EQ(elog_mkdir_p(p, &err), -1);
+	CHECK_EQ_U(elog_mkdir_p(p, &err), -1);
 	strcat(p, "/sub");
-	CHECK_EQ(elog_mkdir_p(p, &err), -1);
+	CHECK_EQ_U(elog_mkdir_p(p, &err), -1);
 	path_of(p, sizeof(p), "x/y/");
-	CHECK_EQ(elog_mkdir_p(p, &err), 0);
-}
-
-static void rm_rf(const char *path)
-{
-	char cmd[400];
-
-	/* Only our own mkdtemp directory. */
-	if (strstr(path, "/elog-export-test.") != NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", path);
-	}
+	CHECK_EQ_U(elog_mkdir_p(p, &err), 0);
 }
 
 int main(void)
 {
-	static const struct tx_test tests[] = {
-		TX(test_compressed_equals_plain),
-		TX(test_series_reads_all_kinds_in_order),
-		TX(test_series_stops_early_and_errors),
-		TX(test_killed_compressed_capture),
-		TX(test_session_files_plain),
-		TX(test_session_files_tcp_names),
-		TX(test_tcp_name),
-		TX(test_mkdir_p_errors),
+	static const struct th_test tests[] = {
+		TH_TEST(test_compressed_equals_plain),
+		TH_TEST(test_series_reads_all_kinds_in_order),
+		TH_TEST(test_series_stops_early_and_errors),
+		TH_TEST(test_killed_compressed_capture),
+		TH_TEST(test_session_files_plain),
+		TH_TEST(test_session_files_tcp_names),
+		TH_TEST(test_tcp_name),
+		TH_TEST(test_mkdir_p_errors),
 	};
 	const char *t = getenv("TMPDIR");
-	int rc;
 
 	snprintf(tmp, sizeof(tmp), "%s/elog-export-test.XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	rc = tx_run(tests, sizeof(tests) / sizeof(tests[0]));
-	rm_rf(tmp);
-	return rc;
+	return th_run_in_tmpdir(tests, sizeof(tests) / sizeof(tests[0]), tmp);
 }

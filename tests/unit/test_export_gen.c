@@ -51,17 +51,8 @@ static void emit(struct gen *g, uint32_t id, const void *payload, size_t len)
 	}
 }
 
-static void gen_strcpy(char *dst, const char *src, size_t size)
-{
-	size_t n = strlen(src);
-
-	memcpy(dst, src, n < size ? n : size - 1);
-}
-
-#define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) emit((s), (rec)->event_id, (rec) + 1, (len))
-#define ELOG_STRCPY(dst, src, size) gen_strcpy((dst), (src), (size))
-#define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
+#define PRODUCER_EMIT(s, id, p, len) emit((s), (id), (p), (len))
+#include "producer.h"
 
 #include "tcp_eventlog.h"
 
@@ -101,6 +92,17 @@ static void bb_dump(struct gen *g, uint64_t ts, uint32_t reason, uint32_t events
 	emit(g, ELOG_BB_DUMP_ID, &d, sizeof(d));
 }
 
+/* A dump of session 2001 (a) opens with its state as it was at 7 s. */
+static void bb_dump_a(struct gen *a, uint64_t ts, uint32_t reason, uint32_t events,
+		      uint64_t overwritten)
+{
+	bb_dump(a, ts, reason, events, overwritten);
+	a->ts = 7000000;
+	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(a, ip4("10.1.1.1"), htons(40000), ip4("10.2.2.2"),
+					       htons(443));
+	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(a, "bb/1");
+}
+
 /*
  * Session 2001 is in TAIL: all it has in the capture are two dumps (on
  * demand at 20 s, at its end at 40 s), each opening with its address and
@@ -125,11 +127,7 @@ static int blackbox(const char *path)
 	b.ts = 19999000;
 	IN(&b, 200, 1100, F(ACK), 500, 0);
 
-	bb_dump(&a, 20000000, ELOG_BB_REASON_DEMAND, 7, 120);
-	a.ts = 7000000;
-	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(&a, ip4("10.1.1.1"), htons(40000), ip4("10.2.2.2"),
-					       htons(443));
-	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(&a, "bb/1");
+	bb_dump_a(&a, 20000000, ELOG_BB_REASON_DEMAND, 7, 120);
 	TCP_EVENTLOG_CONN_PARAMS_LOG_ALWAYS(&a, 1000, 5000, 1448, 7, 7, F(CP_SACK_PERMIT),
 					    "cubic", "linux");
 	a.ts = 15000000;
@@ -143,11 +141,7 @@ static int blackbox(const char *path)
 	b.ts = 39999000;
 	IN(&b, 200, 2100, F(ACK), 500, 0);
 
-	bb_dump(&a, 40000000, ELOG_BB_REASON_END, 6, 0);
-	a.ts = 7000000;
-	TCP_EVENTLOG_CONN_SET_IP_V4_LOG_ALWAYS(&a, ip4("10.1.1.1"), htons(40000), ip4("10.2.2.2"),
-					       htons(443));
-	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(&a, "bb/1");
+	bb_dump_a(&a, 40000000, ELOG_BB_REASON_END, 6, 0);
 	a.ts = 30000000;
 	OUT(&a, 3897, 5001, F(FIN) | F(ACK), 502, 0);
 	IN(&a, 5001, 3898, F(FIN) | F(ACK), 509, 0);

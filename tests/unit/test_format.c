@@ -31,17 +31,8 @@ static void emit(uint32_t id, const void *p, size_t len)
 		memcpy(last.payload, p, last.len);
 }
 
-static void test_strcpy(char *dst, const char *src, size_t size)
-{
-	size_t n = strlen(src);
-
-	memcpy(dst, src, n < size ? n : size - 1);
-}
-
-#define ELOG_SESSION_ENABLED(s, level, keywords) 1
-#define ELOG_EMIT_REC(s, level, keywords, rec, len, room) emit((rec)->event_id, (rec) + 1, (len))
-#define ELOG_STRCPY(dst, src, size) test_strcpy((dst), (src), (size))
-#define ELOG_MEMCPY(dst, src, len) memcpy((dst), (src), (len))
+#define PRODUCER_EMIT(s, id, p, len) emit((id), (p), (len))
+#include "producer.h"
 
 #include "tcp_eventlog.h"
 #include "test_eventlog.h"

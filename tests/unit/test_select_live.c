@@ -11,8 +11,8 @@
 #include <eventlog/schema.h>
 
 #include "format.h"
+#include "harness.h"
 #include "select.h"
-#include "test_export.h"
 
 #define ELOG_SESSION_ENABLED(s, level, keywords) 1
 #define ELOG_EMIT_REC(s, level, keywords, rec, len, room) ((void)0)
@@ -33,7 +33,7 @@ static int sink(void *arg, unsigned tag, const void *rec, size_t len)
 	struct elog_event_hdr h;
 
 	(void)arg;
-	CHECK_EQ(tag, 7);
+	CHECK_EQ_U(tag, 7);
 	memcpy(&h, rec, sizeof(h));
 	if (out.n < 8192) {
 		out.sid[out.n] = h.session_id;
@@ -61,7 +61,7 @@ static void feed(struct elog_select *s, const char *prov, uint64_t sid, uint32_t
 	memcpy(rec, &h, sizeof(h));
 	if (plen)
 		memcpy(rec + sizeof(h), payload, plen);
-	CHECK_EQ(elog_select_live_add(s, 7, prov, elog_schema_provider(prov), rec,
+	CHECK_EQ_U(elog_select_live_add(s, 7, prov, elog_schema_provider(prov), rec,
 				      sizeof(h) + plen, sink, NULL, &err), 0);
 }
 
@@ -90,12 +90,12 @@ static struct elog_select *sel(const char *kind, const char *arg, const char *ki
 		      { "port", ELOG_SEL_PORT },       { "conn", ELOG_SEL_CONN },
 		      { "event", ELOG_SEL_EVENT },     { "keyword", ELOG_SEL_KEYWORD } };
 
-	CHECK_EQ(elog_select_open(&s, &err), 0);
+	CHECK_EQ_U(elog_select_open(&s, &err), 0);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(kinds[i].name, kind) == 0)
-			CHECK_EQ(elog_select_add(s, kinds[i].k, arg, &err), 0);
+			CHECK_EQ_U(elog_select_add(s, kinds[i].k, arg, &err), 0);
 		if (kind2 != NULL && strcmp(kinds[i].name, kind2) == 0)
-			CHECK_EQ(elog_select_add(s, kinds[i].k, arg2, &err), 0);
+			CHECK_EQ_U(elog_select_add(s, kinds[i].k, arg2, &err), 0);
 	}
 	memset(&out, 0, sizeof(out));
 	serial = 0;
@@ -110,38 +110,38 @@ static void test_held_until_the_addresses_come(void)
 	ev(s, 1, ELOG_SESSION_CREATE_ID);          /* 1 held */
 	ev(s, 2, ELOG_SESSION_CREATE_ID);          /* 2 held */
 	ev(s, 1, TCP_EVENTLOG_TIMER_START_ID);     /* 3 held */
-	CHECK_EQ(out.n, 0);
+	CHECK_EQ_U(out.n, 0);
 	ip(s, 2, 81, 5000);                        /* 4: session 2 not selected */
 	ip(s, 1, 5001, 80);                        /* 5: session 1 selected: 1 3 5 */
-	CHECK_EQ(out.n, 3);
-	CHECK_EQ(out.serial[0], 1);
-	CHECK_EQ(out.serial[1], 3);
-	CHECK_EQ(out.serial[2], 5);
+	CHECK_EQ_U(out.n, 3);
+	CHECK_EQ_U(out.serial[0], 1);
+	CHECK_EQ_U(out.serial[1], 3);
+	CHECK_EQ_U(out.serial[2], 5);
 	ev(s, 2, TCP_EVENTLOG_IN_ID);              /* 6 */
 	ev(s, 1, TCP_EVENTLOG_IN_ID);              /* 7 */
 	ev(s, 3, ELOG_SESSION_CREATE_ID);          /* 8: never told */
 	ev(s, 1, ELOG_SESSION_END_ID);             /* 9 */
-	CHECK_EQ(out.n, 5);
-	CHECK_EQ(out.serial[3], 7);
-	CHECK_EQ(out.serial[4], 9);
+	CHECK_EQ_U(out.n, 5);
+	CHECK_EQ_U(out.serial[3], 7);
+	CHECK_EQ_U(out.serial[4], 9);
 	elog_select_live_stats(s, &st);
-	CHECK_EQ(st.selected, 1);
-	CHECK_EQ(st.emitted, 5);
-	CHECK_EQ(st.undecided, 1);
+	CHECK_EQ_U(st.selected, 1);
+	CHECK_EQ_U(st.emitted, 5);
+	CHECK_EQ_U(st.undecided, 1);
 	/* Ending undecided: not selected, nothing held any more. */
 	ev(s, 3, ELOG_SESSION_END_ID);
 	elog_select_live_stats(s, &st);
-	CHECK_EQ(st.undecided, 0);
-	CHECK_EQ(out.n, 5);
+	CHECK_EQ_U(st.undecided, 0);
+	CHECK_EQ_U(out.n, 5);
 	/* A session forgotten at its end comes back (a dump of a closed
 	 * connection) and its identity decides it again. */
 	ev(s, 1, TCP_EVENTLOG_BLACKBOX_DUMP_ID);
 	ip(s, 1, 5001, 80);
-	CHECK_EQ(out.n, 7);
+	CHECK_EQ_U(out.n, 7);
 	/* No session, no facts: never selected by facts. */
 	ev(s, ELOG_SESSION_ID_NONE, TCP_EVENTLOG_IN_ID);
 	feed(s, "test", 9, 1, NULL, 0);
-	CHECK_EQ(out.n, 7);
+	CHECK_EQ_U(out.n, 7);
 	elog_select_close(s);
 }
 
@@ -155,15 +155,15 @@ static void test_log_id_and_events(void)
 	ev(s, 1, TCP_EVENTLOG_OUT_ID);             /* 3 held */
 	ip(s, 2, 5002, 80);
 	feed(s, "tcp", 2, TCP_EVENTLOG_LOG_ID_ID, &other, sizeof(other));
-	CHECK_EQ(out.n, 0);
+	CHECK_EQ_U(out.n, 0);
 	feed(s, "tcp", 1, TCP_EVENTLOG_LOG_ID_ID, &name, sizeof(name)); /* 6 */
 	ev(s, 1, TCP_EVENTLOG_IN_ID);              /* 7 */
 	ev(s, 2, TCP_EVENTLOG_IN_ID);
 	/* Of session 1, only IN and LOG_ID, in order. */
-	CHECK_EQ(out.n, 3);
-	CHECK_EQ(out.serial[0], 2);
-	CHECK_EQ(out.serial[1], 6);
-	CHECK_EQ(out.serial[2], 7);
+	CHECK_EQ_U(out.n, 3);
+	CHECK_EQ_U(out.serial[0], 2);
+	CHECK_EQ_U(out.serial[1], 6);
+	CHECK_EQ_U(out.serial[2], 7);
 	elog_select_close(s);
 }
 
@@ -174,7 +174,7 @@ static void test_sessions_without_facts(void)
 	feed(s, "test", 9, 1, NULL, 0);
 	feed(s, "test", 8, 1, NULL, 0);
 	ev(s, 9, TCP_EVENTLOG_IN_ID);
-	CHECK_EQ(out.n, 2);
+	CHECK_EQ_U(out.n, 2);
 	elog_select_close(s);
 }
 
@@ -220,7 +220,7 @@ static void test_many_sessions(void)
 			expect += 4;
 		else if (step[i] >= 3 && i % 3)
 			expect += (size_t)step[i];
-	CHECK_EQ(out.n, expect);
+	CHECK_EQ_U(out.n, expect);
 	/* Per session, in the order they went in. */
 	for (k = 1; k < out.n; k++) {
 		for (size_t j = k; j-- > 0;) {
@@ -255,25 +255,25 @@ static void test_hold_limit(void)
 			break;
 		}
 	}
-	CHECK_EQ(st.discarded, n);
-	CHECK_EQ(st.discarded_sessions, 1);
+	CHECK_EQ_U(st.discarded, n);
+	CHECK_EQ_U(st.discarded_sessions, 1);
 	/* The small holder kept its record. */
 	ip(s, 2, 5000, 80);
-	CHECK_EQ(out.n, 2);
+	CHECK_EQ_U(out.n, 2);
 	ip(s, 1, 5001, 80);
-	CHECK_EQ(out.n, 3);
+	CHECK_EQ_U(out.n, 3);
 	elog_select_close(s);
 }
 
 int main(void)
 {
-	static const struct tx_test tests[] = {
-		TX(test_held_until_the_addresses_come),
-		TX(test_log_id_and_events),
-		TX(test_sessions_without_facts),
-		TX(test_many_sessions),
-		TX(test_hold_limit),
+	static const struct th_test tests[] = {
+		TH_TEST(test_held_until_the_addresses_come),
+		TH_TEST(test_log_id_and_events),
+		TH_TEST(test_sessions_without_facts),
+		TH_TEST(test_many_sessions),
+		TH_TEST(test_hold_limit),
 	};
 
-	return tx_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return th_run(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -57,7 +57,7 @@ schemac-docs: $(SCHEMAC)
 # ---- tests: test-schemac ----
 SCHEMAC_TEST := $(BUILD)/tests/schemac/test_schemac
 SCHEMAC_TEST_SRCS := $(addprefix tests/schemac/,main.c outputs.c errors.c roundtrip.c tcp_interface.c)
-SCHEMAC_TEST_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_TEST_SRCS)) \
+SCHEMAC_TEST_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(SCHEMAC_TEST_SRCS)) $(OBJ)/tests/unit/harness.o \
 	$(OBJ)/gen/tcp_eventlog_tables.o $(OBJ)/gen/test_eventlog_tables.o
 
 $(SCHEMAC_TEST): $(SCHEMAC_TEST_OBJS)

@@ -1,10 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Helpers for the reliability, privilege and soak tests.
-
-No tests here: kernel-object accounting through bpftool (scoped to one
-provider, so other captures on the machine do not perturb the counts), a
-capture reader that tolerates a cut tail (written from elog(5),
-independent of lib/), process facts from /proc, and a tmpfs that is always
+"""What the kernel holds, for the reliability, privilege and soak tests:
+BPF objects counted through bpftool (scoped to one provider, so other
+captures on the machine do not perturb the counts), process facts from
+/proc, a command killed at a chosen system call, and a tmpfs that is always
 unmounted."""
 
 import contextlib
@@ -14,16 +12,9 @@ import shutil
 import struct
 import subprocess
 
-import pytest
+from .proc import PIN_ROOT, need, run, wait_until
 
-from helpers import PIN_ROOT, run
-
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-PYTHON = "/usr/bin/python3"  # root's pyenv shim is not executable by uid 65534
 RINGBUF_MAP_TYPE = 27  # BPF_MAP_TYPE_RINGBUF in /proc/PID/fdinfo
-
-
-from helpers import need  # noqa: E402,F401 (re-exported for the test files)
 
 
 def bpftool(*args):
@@ -200,47 +191,6 @@ def status_kb(pid, key):
     raise AssertionError(f"{key} not in /proc/{pid}/status")
 
 
-class Rec:
-    __slots__ = ("length", "cpu", "provider", "ts", "session", "id", "tid", "payload")
-
-    def __init__(self, hdr, payload):
-        (self.length, self.cpu, self.provider, _reserved, self.ts, self.session,
-         self.id, self.tid) = hdr
-        self.payload = payload
-
-    def seq(self):
-        """elog-testgen emitraw/emit payload word 0: the session's event number."""
-        return struct.unpack_from("<Q", self.payload)[0]
-
-
-def read_tolerant(path):
-    """(header, providers, complete records, bytes of a cut tail) of an ELOG
-    v1 file that may end anywhere after its preamble (SIGKILL, full disk)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert len(data) >= 44, f"{path}: {len(data)} bytes: the preamble must always be there"
-    magic, version, start, start_utc, count, dropped = struct.unpack_from("<4sIQQQQ", data, 0)
-    assert magic == b"ELOG" and version == 1, (magic, version)
-    (nprov,) = struct.unpack_from("<I", data, 40)
-    assert 1 <= nprov <= 32, nprov
-    off = 44 + 34 * nprov
-    assert len(data) >= off, "provider table cut"
-    providers = {}
-    for i in range(nprov):
-        pid, name = struct.unpack_from("<H32s", data, 44 + 34 * i)
-        providers[pid] = name.rstrip(b"\0").decode()
-    recs = []
-    while len(data) - off >= 32:
-        hdr = struct.unpack_from("<HHHHQQIi", data, off)
-        assert hdr[0] >= 32 and hdr[3] == 0, f"garbage record header at {off}: {hdr}"
-        if off + hdr[0] > len(data):
-            break
-        recs.append(Rec(hdr, data[off + 32:off + hdr[0]]))
-        off += hdr[0]
-    header = {"start": start, "start_utc": start_utc, "event_count": count, "dropped": dropped}
-    return header, providers, recs, len(data) - off
-
-
 @contextlib.contextmanager
 def small_tmpfs(path, size):
     """A tmpfs of `size` mounted on `path`, unmounted whatever happens."""
@@ -252,3 +202,30 @@ def small_tmpfs(path, size):
         p = subprocess.run(["umount", path], capture_output=True, text=True)
         if p.returncode != 0:  # something still has a file open: lazily
             subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def pretend_other_build(name):
+    """Restamp a loaded provider as if another build of eventlog had loaded
+    it; returns this build's stamp."""
+    ready = f"{PIN_ROOT}/{name}/ready"
+    stamps = [d for d in os.listdir(ready) if d.startswith("build-")]
+    assert len(stamps) == 1, stamps
+    os.rmdir(f"{ready}/{stamps[0]}")
+    os.mkdir(f"{ready}/build-0000000000000000")
+    return stamps[0]
+
+
+def objects_back_to(provider, before, timeout):
+    """Waits until the provider's BPF objects (provider_objects) are those
+    of `before` again: the kernel releases programs and maps after an RCU
+    grace period. Fails saying both sets."""
+    now = {}
+
+    def settled():
+        now.update(provider_objects(provider))
+        return now == before
+
+    try:
+        wait_until(settled, timeout, f"the {provider} provider's BPF objects to return to their count")
+    except AssertionError:
+        raise AssertionError(f"BPF objects before {before}, now {now}")

@@ -1,77 +1,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Helpers shared by the TCP provider's end-to-end tests (test_tcp_*.py).
+"""What the TCP provider's end-to-end tests share: its event ids (from the
+schema compiler's tables), loopback workloads run inside the `netns`
+fixture's namespace, the TCP payload layouts the independent checks read,
+and TcpEnv, which the `tcp_env` fixture (conftest.py) hands to a test."""
 
-Everything here runs real programs against the real kernel: elog and elogctl
-from the `bindir` fixture (conftest.py), loopback traffic inside the `netns`
-fixture's namespace, and an ELOG v1 reader written from elog(5) alone,
-independent of lib/, that also knows the TCP payload layouts.
-
-The `tcp_env` fixture (conftest-style, defined here and imported by the test
-modules) ties the shared fixtures together; nothing is skipped in CI.
-"""
 import json
 import os
 import re
-import signal
 import struct
 import subprocess
-import time
 
-import pytest
+from .elogfile import read_capture
+from .proc import PYTHON, CleanCapture, run
+from .schema import LEVELS, schema
 
-PYTHON = "/usr/bin/python3"
-
-# Schema facts the independent checks need (schemas/tcp.src).
-SESSION_CREATE = 0xFFFFFFFE
-SESSION_END = 0xFFFFFFFF
-DUMP_COMPLETE = 0xFFFFFFFD
-CONN_SET_IP_V4, CONN_SET_IP_V6, CONN_PARAMS, MSS, CONN_OWNER = 0, 1, 3, 4, 5
-IN, OUT = 100, 101
-CWND, ENTER_RECOVERY, EXIT_RECOVERY = 200, 202, 203
-RTT, RTT_SAMPLE, RTO, RETRANSMIT_REASON = 300, 301, 400, 401
-USER_SEND, SENDFILE, CC_ALGO_CHANGE = 104, 105, 7
-ACK, SACK = 102, 103
-LOG_ID = 2
-DSACK = 402
-PRR_STATE = 204
-GOODPUT = 207
-HYSTART = 206
-TIMER_START, TIMER_CANCEL, TIMER_FIRED, TIMER_PROCESSED = 500, 501, 502, 504
-SOCKET_OPT_UINT32 = 700
-KW_RX, KW_TX, KW_CONN, KW_SESSION = 0x1, 0x2, 0x80, 0x80000000
-INFO, VERBOSE = 3, 4
-LEVELS = {"NONE": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "VERBOSE": 4, "TRACE": 5}
-
-
-def _schema_filters():
-    """id -> (level, keywords) of every event, read from schemas/tcp.src
-    itself (KEYWORD n is bit n-1), not from generated code."""
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "tcp.src")
-    kw = {"SESSION": KW_SESSION}
-    out = {SESSION_CREATE: (INFO, KW_SESSION), SESSION_END: (INFO, KW_SESSION),
-           DUMP_COMPLETE: (INFO, KW_SESSION)}
-    with open(path) as f:
-        for line in f:
-            w = line.split()
-            if len(w) >= 3 and w[0] == "KEYWORD":
-                kw[w[1]] = 1 << (int(w[2]) - 1)
-            elif len(w) >= 5 and w[0] == "EVENT":
-                out[int(w[2])] = (LEVELS[w[3]], sum(kw[k] for k in w[4].split(",")))
-    return out
-
-
-EVENT_FILTER = _schema_filters()
-TH_FIN, TH_SYN, TH_RST, TH_ACK = 0x01, 0x02, 0x04, 0x10
-
-
-from helpers import need  # noqa: E402,F401 (re-exported for the test files)
-
-
-def run(args, check=True, **kw):
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError("%s exited %d: %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
-    return p
+TCP = schema("tcp")
+# Every event of the tcp schema by its name (IN, OUT, SESSION_CREATE, ...).
+globals().update(TCP.ids)
+EVENT_FILTER = TCP.filters  # id -> (level, keywords)
+KW_RX, KW_TX, KW_CONN, KW_SESSION = (TCP.keyword[k] for k in ("RX", "TX", "CONN", "SESSION"))
+INFO, VERBOSE = LEVELS["INFO"], LEVELS["VERBOSE"]
+TH_FIN, TH_SYN, TH_RST, TH_ACK = 0x01, 0x02, 0x04, 0x10  # TCP header flags
 
 
 def counters(ctl):
@@ -80,9 +29,42 @@ def counters(ctl):
             for k in ("sessions_created", "sessions_active", "sessions_enabled")}
 
 
-# ---- traffic inside a network namespace ----
+# Prepended to the workload scripts run in the namespace.
+SCRIPT_LIB = r'''
+import sys, threading
 
-WORKLOAD = r'''
+def drain(a, size=1 << 20, first=None, each=None):
+    """Reads socket a to its end in a thread: (the started thread, [bytes
+    read so far]); first() runs before the first read, each(total) after
+    every read."""
+    got = [0]
+    def sink():
+        if first:
+            first()
+        while True:
+            b = a.recv(size)
+            if not b:
+                break
+            got[0] += len(b)
+            if each:
+                each(got[0])
+    t = threading.Thread(target=sink)
+    t.start()
+    return t, got
+
+def stalled_send(c, a):
+    """1000 bytes from c while the test drops the peer's input, told on
+    stdin when to begin and when the drop is lifted; returns once a has
+    them all."""
+    sys.stdin.readline()               # the test drops the server's input now
+    c.sendall(b"y" * 1000)
+    sys.stdin.readline()               # and lifts it
+    got = 0
+    while got < 1000:
+        got += len(a.recv(4096))
+'''
+
+WORKLOAD = SCRIPT_LIB + r'''
 import json, socket, sys, time
 # fam 4, 6, or 46: IPv6 sockets talking IPv4 through v4-mapped addresses.
 mode, fam = sys.argv[1], socket.AF_INET6 if sys.argv[2] in ("6", "46") else socket.AF_INET
@@ -191,19 +173,8 @@ elif mode == "bulk":
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[4].encode())
     c.connect(l.getsockname()[:2])
     a, _ = l.accept()
-    import threading
-    got = [0]
     done = threading.Event()
-    def sink():
-        while True:
-            b = a.recv(1 << 20)
-            if not b:
-                break
-            got[0] += len(b)
-            if got[0] == n << 20:
-                done.set()
-    t = threading.Thread(target=sink)
-    t.start()
+    t, got = drain(a, each=lambda total: total == n << 20 and done.set())
     buf = b"x" * (1 << 20)
     for _ in range(n):
         c.sendall(buf)
@@ -226,17 +197,9 @@ elif mode == "bulk":
 elif mode == "app":
     # Application calls: plain sends, one MSG_MORE send, a 1 MiB sendfile,
     # a congestion control switch, then more data after it.
-    import os, tempfile, threading
+    import os, tempfile
     c, a = pair(l)
-    total = [0]
-    def sink():
-        while True:
-            b = a.recv(1 << 20)
-            if not b:
-                break
-            total[0] += len(b)
-    t = threading.Thread(target=sink)
-    t.start()
+    t, total = drain(a)
     before = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 7)
@@ -340,55 +303,6 @@ class Traffic:
         p.wait(timeout=10)
 
 
-# ---- captures ----
-
-class Capture:
-    """One `elog -c tcp ...` writing a binary capture (or text on stdout)."""
-
-    def __init__(self, bindir, procs, path, level="TRACE", keywords=None, extra=(), text=False):
-        self.path = path
-        self.elog = os.path.join(bindir, "elog")
-        args = [self.elog, "-c", "tcp", level] + ([keywords] if keywords else []) + list(extra)
-        if not text:
-            args += ["-o", path]
-        self.text = text
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=text or None)
-        procs.append(self.proc)
-        if not text:
-            self._wait_ready()
-
-    def _wait_ready(self):
-        # elog subscribes first and creates the file after: once the file
-        # exists, the kernel is delivering to this capture.
-        deadline = time.time() + 10
-        while not os.path.exists(self.path):
-            if self.proc.poll() is not None:
-                raise AssertionError("elog exited %d: %s" % (self.proc.returncode, self.proc.stderr.read()))
-            if time.time() > deadline:
-                raise AssertionError("elog did not start within 10 s")
-            time.sleep(0.02)
-
-    def stop(self):
-        """SIGINT, as a user would; a clean capture exits 0."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            out, err = self.proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-            raise AssertionError("elog did not stop on SIGINT")
-        assert self.proc.returncode == 0, "elog exited %d: %s" % (self.proc.returncode, err)
-        return out
-
-    def decode(self):
-        """`elog -e -r`: the text of the capture; decoding twice must agree."""
-        first = run([self.elog, "-e", "-r", self.path]).stdout
-        second = run([self.elog, "-e", "-r", self.path]).stdout
-        assert first == second, "decoding the same capture twice differs"
-        return first
-
 
 LINE = re.compile(r"^\[\s*\d+\][0-9a-f]{4,}::\d\d:\d\d:\d\d\.\d{6} \[(\w+)\]\[(\d+)\]\[(\w+)\] (.*)$")
 
@@ -402,43 +316,6 @@ def parse_text(text):
         out.append((m.group(1), int(m.group(2)), m.group(3), m.group(4)))
     return out
 
-
-# ---- the independent ELOG v1 reader (man/elog.5) ----
-
-class Record:
-    __slots__ = ("length", "cpu", "provider", "ts", "session", "id", "tid", "payload")
-
-    def __init__(self, hdr, payload):
-        (self.length, self.cpu, self.provider, _reserved, self.ts, self.session,
-         self.id, self.tid) = hdr
-        self.payload = payload
-
-
-def read_capture(path):
-    """(header dict, {provider id: name}, [Record]) of an ELOG v1 file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert len(data) >= 44, "capture shorter than header + provider count"
-    magic, version, start, start_utc, count, dropped = struct.unpack_from("<4sIQQQQ", data, 0)
-    assert magic == b"ELOG" and version == 1
-    (nprov,) = struct.unpack_from("<I", data, 40)
-    assert 1 <= nprov <= 32
-    off = 44
-    providers = {}
-    for _ in range(nprov):
-        pid, name = struct.unpack_from("<H32s", data, off)
-        providers[pid] = name.rstrip(b"\0").decode()
-        off += 34
-    records = []
-    while off < len(data):
-        assert off + 32 <= len(data), "truncated event header"
-        hdr = struct.unpack_from("<HHHHQQIi", data, off)
-        length = hdr[0]
-        assert 32 <= length and off + length <= len(data), "bad event_length %d" % length
-        records.append(Record(hdr, data[off + 32:off + length]))
-        off += length
-    return ({"start": start, "start_utc": start_utc, "event_count": count, "dropped": dropped},
-            providers, records)
 
 
 def ports_v4(payload):
@@ -466,59 +343,6 @@ def tcp_info(hexstr):
     return info
 
 
-def sessions_by_port(records, lport, cports):
-    """{'listener', 'client', 'server'} session ids of one workload (IPv4)."""
-    found = {"clients": set(), "servers": set(), "listener": None}
-    for r in records:
-        if r.id != CONN_SET_IP_V4 or len(r.payload) != 16:
-            continue
-        _s, sport, _d, dport = ports_v4(r.payload)
-        if sport == lport and dport == 0:
-            found["listener"] = r.session
-        elif sport in cports and dport == lport:
-            found["clients"].add(r.session)
-        elif sport == lport and dport in cports:
-            found["servers"].add(r.session)
-    return found
-
-
-def wait_for(cond, timeout=3.0, step=0.05):
-    deadline = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() > deadline:
-            return v
-        time.sleep(step)
-
-
-class TcpEnv:
-    """What a TCP test needs: the tools, controls, traffic and captures."""
-
-    def __init__(self, bindir, ctl, ns, procs, tmp):
-        self.bindir, self.ctl, self.procs, self.tmp = bindir, ctl, procs, tmp
-        self.traffic = Traffic(ns, procs)
-
-    def capture(self, name, *args, **kw):
-        return Capture(self.bindir, self.procs, os.path.join(self.tmp, name), *args, **kw)
-
-    def counters(self):
-        return counters(self.ctl)
-
-
-@pytest.fixture
-def tcp_env(exclusive_provider, bindir, elogctl, netns, procs, tmp_path):
-    """The TCP provider loaded, default 0 unless a test sets it (elogctl
-    restores every control the test changes), a namespace for traffic. Holds
-    the provider's test lock, so a concurrent test run on the same machine
-    cannot change the default or unload the provider under this test (the
-    lock is set up first so that it is released last, after elogctl has
-    restored the controls)."""
-    need(os.access(PYTHON, os.X_OK), PYTHON + " is needed for the workloads")
-    exclusive_provider("tcp")
-    elogctl("-L", "tcp")
-    env = TcpEnv(bindir, elogctl, netns, procs, str(tmp_path))
-    yield env
-
 
 def ports_v6(payload):
     """(src_addr, src_port, dst_addr, dst_port) of a CONN_SET_IP_V6 payload
@@ -531,20 +355,22 @@ def ports_v6(payload):
 def conn_ports(r):
     """(src_port, dst_port) of a CONN_SET_IP_V4 or CONN_SET_IP_V6 record,
     else None."""
-    if r.id == CONN_SET_IP_V4 and len(r.payload) == 16:
+    if r.id == TCP.CONN_SET_IP_V4 and len(r.payload) == 16:
         _s, sport, _d, dport = ports_v4(r.payload)
-    elif r.id == CONN_SET_IP_V6 and len(r.payload) == 40:
+    elif r.id == TCP.CONN_SET_IP_V6 and len(r.payload) == 40:
         _s, sport, _d, dport = ports_v6(r.payload)
     else:
         return None
     return sport, dport
 
 
-def sessions_by_port_any(records, lport, cports):
-    """sessions_by_port for IPv4 and IPv6 alike."""
+
+def sessions_by_port_any(records, lport, cports, ids=(TCP.CONN_SET_IP_V4, TCP.CONN_SET_IP_V6)):
+    """{'listener', 'clients', 'servers'} session ids of one workload, from
+    its CONN_SET_IP_V4 and CONN_SET_IP_V6 records (ids: which of them)."""
     found = {"clients": set(), "servers": set(), "listener": None}
     for r in records:
-        p = conn_ports(r)
+        p = conn_ports(r) if r.id in ids else None
         if p is None:
             continue
         sport, dport = p
@@ -555,3 +381,37 @@ def sessions_by_port_any(records, lport, cports):
         elif sport == lport and dport in cports:
             found["servers"].add(r.session)
     return found
+
+
+def sessions_by_port(records, lport, cports):
+    """sessions_by_port_any of the IPv4 records only."""
+    return sessions_by_port_any(records, lport, cports, ids=(TCP.CONN_SET_IP_V4,))
+
+
+class TcpEnv:
+    """What a TCP test needs: the tools, controls, traffic and captures."""
+
+    def __init__(self, bindir, ctl, ns, procs, tmp):
+        self.bindir, self.ctl, self.procs, self.tmp = bindir, ctl, procs, tmp
+        self.traffic = Traffic(ns, procs)
+
+    def capture(self, name, level="TRACE", keywords=None, extra=(), text=False):
+        """`elog -c tcp LEVEL [KEYWORDS] EXTRA...` writing tmp/name (or, with
+        text, text on its stdout); stop() insists on a clean exit."""
+        args = ["-c", "tcp", level] + ([keywords] if keywords else []) + list(extra)
+        path = os.path.join(self.tmp, name)
+        return CleanCapture(self.bindir, args, output=None if text else path, procs=self.procs,
+                            text=text or None, wait_file=not text)
+
+    def captured(self, name, mode, fam=4, *args, user=None, extra=()):
+        """One workload (Traffic.workload) under a TRACE capture into
+        tmp/name: (the stopped capture, the workload's JSON, the capture's
+        header and records)."""
+        cap = self.capture(name, "TRACE", extra=extra)
+        w = self.traffic.workload(mode, fam, *args, user=user)
+        cap.stop()
+        hdr, _, recs = read_capture(cap.path)
+        return cap, w, hdr, recs
+
+    def counters(self):
+        return counters(self.ctl)
