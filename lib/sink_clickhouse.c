@@ -130,6 +130,10 @@ struct sess {
 struct spill {
 	char *path;
 	uint64_t first_seq, count;
+	/* Its first `acked` records are on the server (a replay cut later
+	 * resumes after them); all of them: the file is removed. */
+	uint64_t acked;
+	bool removed;
 };
 
 enum ch_state { CH_UP, CH_DOWN };
@@ -772,6 +776,8 @@ static int spill_open(struct elog_ch *ch, int64_t base, struct elog_error *err)
 	sp->path = path;
 	sp->first_seq = ch->next_seq;
 	sp->count = 0;
+	sp->acked = 0;
+	sp->removed = false;
 	ch->sw_base = base;
 	return 0;
 }
@@ -985,8 +991,27 @@ static int present_seqs(struct elog_ch *ch, uint64_t lo, uint64_t hi, uint8_t **
 	return 0;
 }
 
+/* Every spilled record before `seq` of file f is on the server (sent in a
+ * batch it acknowledged, or read back as held): a later attempt resumes
+ * there, and earlier files are removed now (an elog killed later leaves
+ * nothing behind that the server has whole). */
+static void replay_acked(struct elog_ch *ch, unsigned f, uint64_t seq)
+{
+	for (unsigned i = 0; i < f; i++)
+		if (!ch->spills[i].removed) {
+			unlink(ch->spills[i].path);
+			ch->spills[i].removed = true;
+			ch->spills[i].acked = ch->spills[i].count;
+		}
+	ch->spills[f].acked = seq - ch->spills[f].first_seq;
+	/* Nothing below is read back again. */
+	if (seq > ch->spill_base)
+		ch->spill_base = seq;
+}
+
 /* Every spilled event the server does not hold yet, then the spill files
- * removed. Leaves the state DOWN if the server goes away meanwhile. */
+ * removed. Leaves the state DOWN if the server goes away meanwhile, with
+ * what got through remembered, so the next attempt goes on from there. */
 static int replay(struct elog_ch *ch, struct elog_error *err)
 {
 	uint8_t *bits = NULL;
@@ -1015,9 +1040,12 @@ static int replay(struct elog_ch *ch, struct elog_error *err)
 	for (unsigned f = 0; f < ch->nspills && rc == 0; f++) {
 		struct elog_reader *r;
 		struct elog_record rec;
-		uint64_t seq = ch->spills[f].first_seq;
+		struct spill *sp = &ch->spills[f];
+		uint64_t seq = sp->first_seq;
 
-		if (elog_reader_open(&r, ch->spills[f].path, err) < 0) {
+		if (sp->removed)
+			continue;
+		if (elog_reader_open(&r, sp->path, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -1030,6 +1058,9 @@ static int replay(struct elog_ch *ch, struct elog_error *err)
 			uint64_t this = seq++;
 
 			rc = 0;
+			/* Acknowledged by an earlier attempt. */
+			if (this < sp->first_seq + sp->acked)
+				continue;
 			if (bits && this >= lo && this <= hi &&
 			    (bits[(this - lo) / 8] & (1u << ((this - lo) % 8))))
 				continue;
@@ -1054,8 +1085,11 @@ static int replay(struct elog_ch *ch, struct elog_error *err)
 			rc = encode(ch, (unsigned)si, ev, &rec.hdr,
 				    elog_record_utc_us(elog_reader_header(r), rec.hdr.timestamp),
 				    rec.payload, rec.payload_len, this, err);
-			if (rc == 0 && ch->batch_bytes >= ch->cfg.batch_bytes)
+			if (rc == 0 && ch->batch_bytes >= ch->cfg.batch_bytes) {
 				rc = send_batch(ch, err);
+				if (rc == 0 && ch->state == CH_UP)
+					replay_acked(ch, f, seq);
+			}
 		}
 		elog_reader_close(r);
 		if (rc > 0)
@@ -1073,7 +1107,8 @@ static int replay(struct elog_ch *ch, struct elog_error *err)
 		return 0;
 	}
 	for (unsigned f = 0; f < ch->nspills; f++) {
-		unlink(ch->spills[f].path);
+		if (!ch->spills[f].removed)
+			unlink(ch->spills[f].path);
 		free(ch->spills[f].path);
 	}
 	ch->nspills = 0;
@@ -1393,15 +1428,16 @@ int elog_ch_close(struct elog_ch *ch, struct elog_ch_stats *st, struct elog_erro
 	if (spill_close(ch, rc ? NULL : err) < 0)
 		rc = -1;
 	for (unsigned f = 0; f < ch->nspills; f++)
-		ch->st.kept += ch->spills[f].count;
+		ch->st.kept += ch->spills[f].count - ch->spills[f].acked;
 	if (ch->nspills) {
 		/* Nothing is lost: say where it is. */
 		char files[ELOG_ERROR_MSG_MAX] = "";
 		size_t n = 0;
 
 		for (unsigned f = 0; f < ch->nspills && n + 2 < sizeof(files); f++)
-			n += (size_t)snprintf(files + n, sizeof(files) - n, "%s%s", f ? " " : "",
-					      ch->spills[f].path);
+			if (!ch->spills[f].removed)
+				n += (size_t)snprintf(files + n, sizeof(files) - n, "%s%s",
+						      n ? " " : "", ch->spills[f].path);
 		if (rc == 0)
 			elog_errorf(err, EHOSTUNREACH, "ClickHouse at %s unreachable (%s): %" PRIu64
 				    " events kept in %s", ch->url_shown, ch->down_msg, ch->st.kept,

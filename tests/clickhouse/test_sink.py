@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -354,3 +355,44 @@ def test_server_gone_for_good(tools, workdir):
         assert stored + kept >= total and kept > 0, (stored, kept, total)
     finally:
         s.kill()
+
+
+def test_connection_cut_mid_insert(server, tools, workdir):
+    """A proxy cuts elog's first connections after some bytes, mid-request,
+    so the replay itself is cut again and again: each attempt goes on
+    where the server's acknowledgements left it, whatever part of a batch
+    the server kept, and every event ends up in the tables exactly once
+    (merges stopped, no FINAL). A replayed batch's seqs have gaps (what
+    the server held is skipped): a read-back range ending at first + rows
+    - 1 leaves rows out, and they are inserted twice here."""
+    cap = os.path.join(workdir, "cut.elog")
+    subprocess.run([tools["gen_all"], cap, "800", "13"], check=True)
+    total = sum(1 for _ in subprocess.run([tools["elog"], "-r", cap], check=True,
+                                          capture_output=True).stdout.splitlines())
+    port = chserver._free_port()
+    proxy = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                           "cutproxy.py"),
+                              str(port), str(server.http), "150000,3000", "16"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert proxy.stdout.readline().strip() == "ready"
+        server.query("SYSTEM STOP MERGES")
+        r = elog(tools, ["-r", cap, "--clickhouse", f"http://127.0.0.1:{port}/?database=elog",
+                         "-s"], "cut", spill_dir(workdir, "cut"),
+                 {"ELOG_CLICKHOUSE_BATCH_BYTES": "131072", "ELOG_CLICKHOUSE_GIVE_UP": "300"},
+                 timeout=600)
+    finally:
+        proxy.kill()
+        proxy.wait()
+    assert r.returncode == 0, r.stderr
+    st = {l.split(":")[0].strip(): l.split(":")[1].strip() for l in r.stderr.splitlines()
+          if ":" in l}
+    # The first cut sends everything after it to the spill; the others
+    # cut replays.
+    assert int(st["Failed attempts"]) >= 4 and int(st["Spilled while unreachable"]) > 0, \
+        r.stderr
+    got = server.query("SELECT count(), uniqExact(ins_seq), min(ins_seq), max(ins_seq) FROM "
+                       "(SELECT ins_seq FROM elog.tcp_events WHERE host = 'cut' UNION ALL "
+                       "SELECT ins_seq FROM elog.test_events WHERE host = 'cut')")
+    assert got.split() == [str(total), str(total), "0", str(total - 1)], (got, r.stderr)
+    assert os.listdir(spill_dir(workdir, "cut")) == []
