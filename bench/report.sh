@@ -8,16 +8,30 @@
 # port: the host's other connections are in the capture too, default 1
 # being host-wide) and the report's opening and drawing
 # in headless Chromium (tests/report/check_report.js: navigation to the
-# first frame after the page's script drew every graph), best and median of
-# RUNS (default 3). Prints one Markdown table; with --write-doc it also
-# replaces the table in docs/PERFORMANCE.md ("Opening a report").
+# first frame after the page's script drew its first screen), best and
+# median of RUNS (default 3). Prints one Markdown table; with --write-doc
+# it also replaces the table in docs/PERFORMANCE.md ("Opening a report").
 #
-#   bench/report.sh [--write-doc] [EVENTS] [RUNS]   (root, repository root;
-#   loads the tcp provider and sets kern.eventlog.tcp.default=1 while it runs)
-#   KEEP=DIR keeps the capture and the report there.
+#   bench/report.sh [--write-doc] [--base REV] [EVENTS] [RUNS]
+#   (root, repository root; loads the tcp provider and sets
+#   kern.eventlog.tcp.default=1 while it runs)
+#
+# --base REV: also builds `elog` of git revision REV (from `git archive`)
+# and makes the report of the same capture with it; the two pages are
+# opened alternately in one browser, and the table has a row for each
+# (side by side in one run, on a machine too shared for separate runs to
+# tell). KEEP=DIR keeps the capture and the report(s) there; CAPTURE=FILE
+# PORT=N use a capture kept so instead of making one.
 set -eu
 write_doc=0
-if [ "${1:-}" = --write-doc ]; then write_doc=1; shift; fi
+base=
+while :; do
+	case ${1:-} in
+	--write-doc) write_doc=1; shift ;;
+	--base) base=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 EVENTS=${1:-1000000}
 RUNS=${2:-3}
 BUILD=${BUILD:-build}
@@ -37,6 +51,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+if [ -n "${CAPTURE:-}" ]; then
+	[ -n "${PORT:-}" ] || { echo "bench/report.sh: CAPTURE needs PORT" >&2; exit 1; }
+	cp "$CAPTURE" "$tmp/cap.elog"
+	port=$PORT
+	n=$("$ELOG" -r "$tmp/cap.elog" --port "$port" | wc -l)
+else
+# (the capture: not indented, for its here-documents)
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" nft -f - <<'EOF'
@@ -86,28 +107,53 @@ while :; do
 	secs=$((secs * 2))
 	[ "$secs" -le 64 ] || { echo "bench/report.sh: only $n events in 64 s" >&2; exit 1; }
 done
+fi
+
+# The base build: its own tree and build directory, the same npm packages.
+if [ -n "$base" ]; then
+	mkdir "$tmp/base-src"
+	git archive "$base" | tar -x -C "$tmp/base-src"
+	ln -s "$PWD/node_modules" "$tmp/base-src/node_modules"
+	make --no-print-directory -s -C "$tmp/base-src" -j"$(nproc)" BUILD="$tmp/base-build" \
+		"$tmp/base-build/bin/elog" >/dev/null
+fi
 
 now_ns() { date +%s%N; }
-t0=$(now_ns)
-"$ELOG" -r "$tmp/cap.elog" --port "$port" --report "$tmp/report.html" 2>/dev/null
-t1=$(now_ns)
-make_ms=$(( (t1 - t0) / 1000000 ))
-size=$(wc -c <"$tmp/report.html")
-if [ -n "${KEEP:-}" ]; then cp "$tmp/cap.elog" "$tmp/report.html" "$KEEP/"; fi
+# One report per build: NAME ELOG.
+make_report() {
+	t0=$(now_ns)
+	"$2" -r "$tmp/cap.elog" --port "$port" --report "$tmp/$1.html" 2>/dev/null
+	t1=$(now_ns)
+	echo $(( (t1 - t0) / 1000000 )) >"$tmp/$1.make_ms"
+	if [ -n "${KEEP:-}" ]; then cp "$tmp/$1.html" "$KEEP/"; fi
+}
+builds=work
+make_report work "$ELOG"
+if [ -n "$base" ]; then
+	builds="base work"
+	make_report base "$tmp/base-build/bin/elog"
+fi
+if [ -n "${KEEP:-}" ]; then cp "$tmp/cap.elog" "$KEEP/"; fi
 
+# The pages alternately, RUNS times each, in one browser.
 i=0
-: >"$tmp/draw"
 args=
 while [ "$i" -lt "$RUNS" ]; do
-	args="$args $tmp/report.html $tmp/shot$i.png"
+	for b in $builds; do
+		args="$args $tmp/$b.html $tmp/shot-$b$i.png"
+	done
 	i=$((i + 1))
 done
-load=$(cut -d' ' -f1 /proc/loadavg)
+load0=$(cut -d' ' -f1 /proc/loadavg)
 # shellcheck disable=SC2086 # the list of pages is split on purpose
 node tests/report/check_report.js $args >"$tmp/check.json"
-/usr/bin/python3 - "$tmp/check.json" >"$tmp/draw" <<'EOF'
+load1=$(cut -d' ' -f1 /proc/loadavg)
+
+rows=
+for b in $builds; do
+	row=$(/usr/bin/python3 - "$tmp/check.json" "$tmp/$b.html" <<'EOF'
 import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1])]
+runs = [r for r in map(json.loads, open(sys.argv[1])) if r["html"] == sys.argv[2]]
 for r in runs:
     assert not r["console"] and not r["errors"] and not r["requests"], r["console"] + r["errors"]
 ms = sorted(r["draw_ms"] for r in runs)
@@ -115,12 +161,22 @@ every = sorted(r["draw_ms"] + r["all_ms"] for r in runs)
 pts = max(sum(g["points"] for g in r["report"]["graphs"]) for r in runs)
 print(ms[0], ms[len(ms) // 2], every[len(every) // 2], pts, runs[0]["report"]["connections"])
 EOF
-read -r best median every points conns <"$tmp/draw"
+)
+	# shellcheck disable=SC2086 # five numbers
+	set -- $row
+	rev=$(git rev-parse --short HEAD)
+	[ "$b" = base ] && rev=$(git rev-parse --short "$base")
+	[ "$b" = work ] && [ -n "$(git status --porcelain --untracked-files=no)" ] && rev="$rev+changes"
+	size=$(wc -c <"$tmp/$b.html")
+	rows="$rows
+| $b ($rev) | $n | $5 | $(cat "$tmp/$b.make_ms") ms | $(( (size + 524288) / 1048576 )) MiB | **$1 / $2 ms** | $3 ms | $4 |"
+done
 
 table=$(cat <<EOF
-| date (UTC) | events in the report | connections | \`elog --report\` | HTML | open and draw the first screen (best / median of $RUNS) | every connection drawn (median) | points drawn at full view | load average |
-|---|---|---|---|---|---|---|---|---|
-| $(date -u '+%Y-%m-%d %H:%M') | $n | $conns | $make_ms ms | $(( (size + 524288) / 1048576 )) MiB | **$best / $median ms** | $every ms | $points | $load |
+Run of $(date -u '+%Y-%m-%d %H:%M') UTC; load average $load0 when the browser runs began, $load1 when they ended.
+
+| build | events in the report | connections | \`elog --report\` | HTML | open and draw the first screen (best / median of $RUNS) | every connection drawn (median) | points drawn at full view |
+|---|---|---|---|---|---|---|---|$rows
 EOF
 )
 echo "$table"

@@ -311,15 +311,41 @@ static void jnum(FILE *f, double v)
 		fprintf(f, "%.6g", v);
 }
 
-/* A time array: microseconds since the previous element (the first since
- * the connection's first event). Mostly a few digits each, so that a
- * million events stay a small page that the browser reads fast. */
-static void jdelta(FILE *f, uint64_t ts, uint64_t *prev)
-{
-	int64_t d = (int64_t)(ts - *prev);
+/*
+ * The numbers of a connection's graphs and timeline: not JSON lists but
+ * byte streams (zigzag LEB128 varints), one stream per array, named in the
+ * connection's JSON by its offset and count in its part: one part per
+ * graph and one for the timeline, each compressed on its own, so that the
+ * page inflates a graph's numbers only when it draws that graph. Times are
+ * microsecond steps, whole-number values steps too: mostly one or two
+ * bytes each, so that a million events are a little to inflate and no JSON
+ * to parse; the page reads them straight into typed arrays.
+ */
+struct bin {
+	uint8_t *p;
+	size_t n, cap;
+	bool oom;
+};
 
-	*prev = ts;
-	fprintf(f, "%lld", (long long)d);
+static void bin_put(struct bin *b, int64_t v)
+{
+	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+
+	if (!grow((void **)&b->p, &b->cap, b->n + 10, 1)) {
+		b->oom = true;
+		return;
+	}
+	while (z >= 0x80) {
+		b->p[b->n++] = (uint8_t)(z | 0x80);
+		z >>= 7;
+	}
+	b->p[b->n++] = (uint8_t)z;
+}
+
+/* The JSON's name for the stream that follows: [offset, count]. */
+static void bin_ref(FILE *f, const char *key, const struct bin *b, size_t count)
+{
+	fprintf(f, ",\"%s\":[%zu,%zu]", key, b->n, count);
 }
 
 /* Seconds since the connection's first event, to the microsecond. */
@@ -423,27 +449,34 @@ static void sort_pts(struct pts *s)
 	free(tmp);
 }
 
+static bool whole(double v)
+{
+	return v == floor(v) && fabs(v) < 1e15;
+}
+
 /* A series' y: as steps ("dy", each from the one before, the first from
  * 0) when every y is a whole number, as most are (sequence numbers, bytes,
- * microseconds): a few digits each rather than up to 13, so the page has
- * half as much to inflate and parse. Else as they are ("y"). */
-static void put_ys(FILE *f, const struct pts *ps)
+ * microseconds). Else as JSON numbers ("y"). */
+static void put_ys(FILE *f, const struct pts *ps, struct bin *b)
 {
-	bool whole = true;
-	double prev = 0;
+	bool all = true;
+	int64_t prev = 0;
 
-	for (size_t i = 0; i < ps->n && whole; i++)
-		whole = ps->v[i].y == floor(ps->v[i].y) && fabs(ps->v[i].y) < 1e15;
-	fputs(whole ? "],\"dy\":[" : "],\"y\":[", f);
+	for (size_t i = 0; i < ps->n && all; i++)
+		all = whole(ps->v[i].y);
+	if (all) {
+		bin_ref(f, "dy", b, ps->n);
+		for (size_t i = 0; i < ps->n; i++) {
+			bin_put(b, (int64_t)ps->v[i].y - prev);
+			prev = (int64_t)ps->v[i].y;
+		}
+		return;
+	}
+	fputs(",\"y\":[", f);
 	for (size_t i = 0; i < ps->n; i++) {
 		if (i)
 			fputc(',', f);
-		if (whole) {
-			fprintf(f, "%.0f", ps->v[i].y - prev);
-			prev = ps->v[i].y;
-		} else {
-			jnum(f, ps->v[i].y);
-		}
+		jnum(f, ps->v[i].y);
 	}
 	fputc(']', f);
 }
@@ -473,14 +506,34 @@ static void put_conn_head(FILE *f, struct conn *c, uint64_t session, size_t inde
 	fputs("]}", f);
 }
 
-/* What its graphs draw: a document of its own, read when they are drawn. */
-static void put_conn_body(FILE *f, struct conn *c)
+/* What its graphs draw: a document of its own, read when they are drawn;
+ * graph g's numbers go to part[g], the timeline's to part[ngraphs], the
+ * timeline's decoded texts (one list per row, read when the pointer is
+ * first over the timeline) to texts. The time the last event ends
+ * ("t_end", seconds) lets the page set the shared time axis before it
+ * reads any series. */
+static void put_conn_body(FILE *f, struct conn *c, struct bin *part, FILE *texts)
 {
 	const struct elog_conn_analysis_ops *ops = c->facts->analysis;
 	struct elog_plot *p = &c->plot;
-	uint64_t prev;
+	uint64_t prev, end = c->t0;
 
-	fputs("{\"graphs\":[", f);
+	for (unsigned g = 0; g < ops->ngraphs; g++)
+		for (unsigned s = 0; s < ops->graphs[g].nseries; s++) {
+			struct pts *ps = &p->series[p->off[g] + s];
+
+			sort_pts(ps);
+			if (ps->n && ps->v[ps->n - 1].ts > end)
+				end = ps->v[ps->n - 1].ts;
+		}
+	/* The timeline as one row per event name (the page draws it so). */
+	qsort(p->tl, p->ntl, sizeof(*p->tl), tl_cmp);
+	for (size_t i = 0; i < p->ntl; i++)
+		if (p->tl[i].ts > end)
+			end = p->tl[i].ts;
+	fputs("{\"t_end\":", f);
+	jtime(f, end, c->t0);
+	fputs(",\"graphs\":[", f);
 	for (unsigned g = 0; g < ops->ngraphs; g++) {
 		const struct elog_plot_graph *gd = &ops->graphs[g];
 
@@ -492,31 +545,39 @@ static void put_conn_body(FILE *f, struct conn *c)
 		for (unsigned s = 0; s < gd->nseries; s++) {
 			const struct elog_plot_series *sd = &gd->series[s];
 			struct pts *ps = &p->series[p->off[g] + s];
+			struct bin *b = &part[g];
+			bool lens = true;
 
-			sort_pts(ps);
 			fputs(s ? ",{\"name\":" : "{\"name\":", f);
 			jstr(f, sd->name);
 			fputs(",\"style\":", f);
 			jstr(f, style_names[sd->style]);
 			fputs(",\"color\":", f);
 			jstr(f, sd->color);
-			fputs(",\"dt\":[", f);
+			bin_ref(f, "dt", b, ps->n);
 			prev = c->t0;
 			for (size_t i = 0; i < ps->n; i++) {
-				if (i)
-					fputc(',', f);
-				jdelta(f, ps->v[i].ts, &prev);
+				bin_put(b, (int64_t)(ps->v[i].ts - prev));
+				prev = ps->v[i].ts;
 			}
-			put_ys(f, ps);
+			put_ys(f, ps, b);
 			/* A range as its length: shorter than its end. */
 			if (sd->style == ELOG_PLOT_RANGE) {
-				fputs(",\"len\":[", f);
-				for (size_t i = 0; i < ps->n; i++) {
-					if (i)
-						fputc(',', f);
-					jnum(f, ps->v[i].y2 - ps->v[i].y);
+				for (size_t i = 0; i < ps->n && lens; i++)
+					lens = whole(ps->v[i].y2 - ps->v[i].y);
+				if (lens) {
+					bin_ref(f, "len", b, ps->n);
+					for (size_t i = 0; i < ps->n; i++)
+						bin_put(b, (int64_t)(ps->v[i].y2 - ps->v[i].y));
+				} else {
+					fputs(",\"lenf\":[", f);
+					for (size_t i = 0; i < ps->n; i++) {
+						if (i)
+							fputc(',', f);
+						jnum(f, ps->v[i].y2 - ps->v[i].y);
+					}
+					fputc(']', f);
 				}
-				fputc(']', f);
 			}
 			fputc('}', f);
 		}
@@ -532,44 +593,48 @@ static void put_conn_body(FILE *f, struct conn *c)
 		jstr(f, p->spans[i].label);
 		fputc(']', f);
 	}
-	/* The timeline as one row per event name (the page draws it so),
-	 * each row's times as steps and its decoded texts (tx: steps between
+	/* Each row's times as steps, and its decoded texts (tx: steps between
 	 * the row's events that have one). */
-	qsort(p->tl, p->ntl, sizeof(*p->tl), tl_cmp);
 	fputs("],\"timeline\":{\"rows\":[", f);
+	fputc('[', texts);
 	for (size_t i = 0, row = 0; row < p->nnames; row++) {
-		size_t end = i, n = 0, last = 0;
+		struct bin *b = &part[ops->ngraphs];
 
-		while (end < p->ntl && p->tl[end].name == row)
-			end++;
+		size_t end_row = i, n = 0, last = 0;
+
+		while (end_row < p->ntl && p->tl[end_row].name == row)
+			end_row++;
 		fputs(row ? ",{\"name\":" : "{\"name\":", f);
 		jstr(f, p->names[row]);
-		fputs(",\"dt\":[", f);
+		bin_ref(f, "dt", b, end_row - i);
 		prev = c->t0;
-		for (size_t j = i; j < end; j++) {
-			if (j > i)
-				fputc(',', f);
-			jdelta(f, p->tl[j].ts, &prev);
+		for (size_t j = i; j < end_row; j++) {
+			bin_put(b, (int64_t)(p->tl[j].ts - prev));
+			prev = p->tl[j].ts;
 		}
-		fputs("],\"tx\":[", f);
-		for (size_t j = i; j < end; j++) {
+		for (size_t j = i; j < end_row; j++)
+			n += p->tl[j].text != UINT32_MAX;
+		bin_ref(f, "tx", b, n);
+		for (size_t j = i; j < end_row; j++) {
 			if (p->tl[j].text == UINT32_MAX)
 				continue;
-			fprintf(f, n++ ? ",%zu" : "%zu", j - i - last);
+			bin_put(b, (int64_t)(j - i - last));
 			last = j - i;
 		}
-		fputs("],\"text\":[", f);
+		fputc('}', f);
+		fputs(row ? ",[" : "[", texts);
 		n = 0;
-		for (size_t j = i; j < end; j++) {
+		for (size_t j = i; j < end_row; j++) {
 			if (p->tl[j].text == UINT32_MAX)
 				continue;
 			if (n++)
-				fputc(',', f);
-			jstr(f, p->text + p->tl[j].text);
+				fputc(',', texts);
+			jstr(texts, p->text + p->tl[j].text);
 		}
-		fputs("]}", f);
-		i = end;
+		fputc(']', texts);
+		i = end_row;
 	}
+	fputc(']', texts);
 	fputs("]}}", f);
 }
 
@@ -648,6 +713,62 @@ static int put_compressed(FILE *f, const char *json, size_t len, struct elog_err
 	}
 	free(out);
 	return 0;
+}
+
+/* One compressed element of the page: class cls, for connection index,
+ * part "part" of it (NULL: its document). */
+static int put_element(FILE *f, const char *cls, size_t index, const char *part,
+		       const void *data, size_t len, struct elog_error *err)
+{
+	fprintf(f, "<script type=\"application/octet-stream\" class=\"%s\" data-index=\"%zu\"", cls,
+		index);
+	if (part != NULL)
+		fprintf(f, " data-part=\"%s\"", part);
+	fputc('>', f);
+	if (put_compressed(f, data, len, err) < 0)
+		return -1;
+	fputs("</script>\n", f);
+	return 0;
+}
+
+/* A connection's document, its parts (a graph's numbers each, the
+ * timeline's, the timeline's texts), each an element of its own. */
+static int put_conn(FILE *f, struct conn *c, size_t index, struct elog_error *err)
+{
+	unsigned ng = c->facts->analysis->ngraphs;
+	struct bin *part = calloc(ng + 1, sizeof(*part));
+	char *json = NULL, *texts = NULL, name[16];
+	size_t json_len = 0, texts_len = 0;
+	FILE *js = open_memstream(&json, &json_len);
+	FILE *ts = open_memstream(&texts, &texts_len);
+	bool bad = part == NULL || js == NULL || ts == NULL;
+	int rc = 0;
+
+	if (!bad)
+		put_conn_body(js, c, part, ts);
+	if (js != NULL)
+		bad |= ferror(js) | (fclose(js) != 0);
+	if (ts != NULL)
+		bad |= ferror(ts) | (fclose(ts) != 0);
+	for (unsigned g = 0; !bad && g <= ng; g++)
+		bad = part[g].oom;
+	if (bad)
+		rc = elog_errorf(err, ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = put_element(f, "elog-conn", index, NULL, json, json_len, err);
+	for (unsigned g = 0; rc == 0 && g <= ng; g++) {
+		snprintf(name, sizeof(name), "%u", g);
+		rc = put_element(f, "elog-part", index, name, part[g].p ? (const void *)part[g].p : "",
+				 part[g].n, err);
+	}
+	if (rc == 0)
+		rc = put_element(f, "elog-part", index, "text", texts, texts_len, err);
+	for (unsigned g = 0; part != NULL && g <= ng; g++)
+		free(part[g].p);
+	free(part);
+	free(json);
+	free(texts);
+	return rc;
 }
 
 long elog_report_write(struct elog_report *r, const char *title, struct elog_error *err)
@@ -733,28 +854,12 @@ long elog_report_write(struct elog_report *r, const char *title, struct elog_err
 	fputs("</script>\n", f);
 	/* Each connection's graphs: the page inflates and parses one when it
 	 * draws it, so opening costs what the first screen shows. */
-	for (size_t i = 0; i < nconn; i++) {
-		json = NULL;
-		json_len = 0;
-		js = open_memstream(&json, &json_len);
-		if (js == NULL) {
+	for (size_t i = 0; i < nconn; i++)
+		if (put_conn(f, o[i].c, i, err) < 0) {
 			free(o);
 			fclose(f);
-			return elog_errorf(err, ENOMEM, "out of memory");
+			return -1;
 		}
-		put_conn_body(js, o[i].c);
-		if ((ferror(js) | (fclose(js) != 0)) ||
-		    fprintf(f, "<script type=\"application/octet-stream\" class=\"elog-conn\" "
-			       "data-index=\"%zu\">", i) < 0 ||
-		    put_compressed(f, json, json_len, err) < 0) {
-			free(json);
-			free(o);
-			fclose(f);
-			return elog_errorf(err, ENOMEM, "out of memory");
-		}
-		free(json);
-		fputs("</script>\n", f);
-	}
 	free(o);
 	fputs("<script>\n", f);
 	put_asset(f, elog_report_uplot_js, elog_report_uplot_js_len);

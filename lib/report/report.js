@@ -20,21 +20,89 @@
   // Documents come gzip-compressed in base64, inflated with fflate
   // (inlined before this script): the list of connections in #elog-data,
   // each connection's graphs in its own script element, read when drawn.
+  // A connection's document is JSON; the numbers of its series and its
+  // timeline are byte streams in parts of their own (one per graph, one
+  // for the timeline; the JSON names each stream by [offset, count]), as
+  // are the timeline's decoded texts: each is inflated when it is drawn.
   function inflate(node) {
     var bin = atob(node.textContent);
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return JSON.parse(new TextDecoder().decode(fflate.gunzipSync(bytes)));
+    return fflate.gunzipSync(bytes);
   }
   function load() {
-    return Promise.resolve(inflate(document.getElementById('elog-data')));
+    return Promise.resolve(JSON.parse(new TextDecoder().decode(inflate(document.getElementById('elog-data')))));
   }
   function loadBody(c) {
     var node = document.querySelector('script.elog-conn[data-index="' + c.index + '"]');
-    var body = inflate(node);
+    var body = JSON.parse(new TextDecoder().decode(inflate(node)));
+    c.tEnd = body.t_end;
     c.graphs = body.graphs;
     c.spans = body.spans;
     c.timeline = body.timeline;
+  }
+  function loadPart(c, part) {
+    var node = document.querySelector('script.elog-part[data-index="' + c.index + '"][data-part="' + part + '"]');
+    if (node === null) throw new Error('connection ' + c.index + ': no part ' + part);
+    return inflate(node);
+  }
+
+  // A stream of zigzag LEB128 varints: count values from offset, into a
+  // Float64Array (exact up to 2^53, beyond any step elog writes), each the
+  // sum of the ones before when `steps`. Values of up to four bytes (most
+  // take one or two) in 32-bit integer arithmetic, longer ones apart in
+  // doubles (mixing the two in one loop makes the compiled loop start over).
+  var longEnd = 0;
+  function longVarint(b, p) {
+    var u = 0, mul = 1, x;
+    do {
+      if (p >= b.length) throw new Error('numbers cut short');
+      x = b[p++];
+      u += (x & 127) * mul;
+      mul *= 128;
+    } while (x & 128);
+    longEnd = p;
+    return u % 2 === 1 ? -(u + 1) / 2 : u / 2;
+  }
+  function varints(b, ref, steps) {
+    var n = ref[1], out = new Float64Array(n), p = ref[0], end = b.length, acc = 0;
+    for (var i = 0; i < n; i++) {
+      if (p + 4 > end) {
+        // The stream's last few bytes: the careful reading.
+        out[i] = longVarint(b, p);
+        p = longEnd;
+      } else {
+        var x = b[p], u = x & 127;
+        if (x < 128) {
+          p += 1;
+        } else {
+          x = b[p + 1];
+          u |= (x & 127) << 7;
+          if (x < 128) {
+            p += 2;
+          } else {
+            x = b[p + 2];
+            u |= (x & 127) << 14;
+            if (x < 128) {
+              p += 3;
+            } else {
+              x = b[p + 3];
+              u |= (x & 127) << 21;
+              p += 4;
+              if (x >= 128) u = -1;
+            }
+          }
+        }
+        if (u >= 0) {
+          out[i] = (u >>> 1) ^ -(u & 1);
+        } else {
+          out[i] = longVarint(b, p - 4);
+          p = longEnd;
+        }
+      }
+      if (steps) { acc += out[i]; out[i] = acc; }
+    }
+    return out;
   }
 
   function el(tag, attrs, text) {
@@ -66,23 +134,22 @@
   }
 
   // Times come as microsecond steps (dt), whole-number values as steps too
-  // (dy), ranges as lengths (len).
-  function decode(s) {
-    var n = s.dt.length, t = new Array(n), acc = 0;
-    for (var i = 0; i < n; i++) { acc += s.dt[i]; t[i] = acc / 1e6; }
+  // (dy), ranges as lengths (len; lenf when not whole numbers).
+  function decode(s, b) {
+    var t = varints(b, s.dt, true), n = t.length;
+    for (var i = 0; i < n; i++) t[i] /= 1e6;
     s.t = t;
     delete s.dt;
     if (s.dy) {
-      var y = new Array(n), v = 0;
-      for (var m = 0; m < n; m++) { v += s.dy[m]; y[m] = v; }
-      s.y = y;
+      s.y = varints(b, s.dy, true);
       delete s.dy;
     }
-    if (s.len) {
-      var y2 = new Array(n);
-      for (var j = 0; j < n; j++) y2[j] = s.y[j] + s.len[j];
+    if (s.len || s.lenf) {
+      var len = s.len ? varints(b, s.len, false) : s.lenf, y2 = new Float64Array(n);
+      for (var j = 0; j < n; j++) y2[j] = s.y[j] + len[j];
       s.y2 = y2;
       delete s.len;
+      delete s.lenf;
     }
   }
 
@@ -92,10 +159,10 @@
     var n = s.t.length, ok = true;
     for (var i = 1; i < n && ok; i++) ok = s.t[i - 1] <= s.t[i];
     if (ok) return;
-    var idx = s.t.map(function (_, i) { return i; });
-    idx.sort(function (a, b) { return s.t[a] - s.t[b]; });
-    ['t', 'y', 'y2', 'k'].forEach(function (f) {
-      if (s[f]) s[f] = idx.map(function (i) { return s[f][i]; });
+    var idx = Array.prototype.map.call(s.t, function (_, i) { return i; });
+    idx.sort(function (a, b) { return s.t[a] - s.t[b] || a - b; });
+    ['t', 'y', 'y2'].forEach(function (f) {
+      if (s[f]) s[f] = Float64Array.from(idx, function (i) { return s[f][i]; });
     });
   }
 
@@ -186,30 +253,14 @@
   }
 
   // A connection's graphs, drawn when its section comes near the screen
-  // (or at once for the first): opening a report of many connections
-  // costs what its first screen shows.
+  // (or at once for the first), and each graph when it comes near the
+  // screen itself (or at once when it is on the first screen): opening a
+  // report costs what its first screen shows.
   function connectionGraphs(c, sec) {
     loadBody(c);
-    var tmax = 0;
-    c.graphs.forEach(function (g) {
-      g.series.forEach(function (s) {
-        decode(s);
-        sortSeries(s);
-        if (s.t.length) tmax = Math.max(tmax, s.t[s.t.length - 1]);
-      });
-    });
-    // The timeline: one row per event name, each in time order.
-    var rows = c.timeline.rows, nevents = 0;
-    rows.forEach(function (r) {
-      decode(r);
-      for (var q = 1; q < r.t.length; q++)
-        if (r.t[q] < r.t[q - 1]) throw new Error('timeline not in time order');
-      // The positions of the row's events that have their text: steps.
-      for (var p = 0, at = 0; p < r.tx.length; p++) { at += r.tx[p]; r.tx[p] = at; }
-      if (r.t.length) tmax = Math.max(tmax, r.t[r.t.length - 1]);
-      nevents += r.t.length;
-    });
-    if (tmax <= 0) tmax = 1e-3;
+    var tmax = c.tEnd > 0 ? c.tEnd : 1e-3;
+    var rows = c.timeline.rows;
+    var lazy = [];
     var view = { x0: 0, x1: tmax };
     var plots = [];
     var syncing = false;
@@ -250,8 +301,16 @@
       var caption = el('p', { class: 'points' });
       box.appendChild(caption);
       sec.appendChild(box);
-      var stat = { connection: c.index, graph: gi, title: g.title, points: 0, series: {} };
+      var stat = { connection: c.index, graph: gi, title: g.title, points: 0, series: {}, drawn: false };
       report.graphs.push(stat);
+      holder.style.minHeight = '300px';
+      lazy.push({ box: box, stat: stat, build: function () {
+        var numbers = loadPart(c, gi);
+        g.series.forEach(function (s) { decode(s, numbers); sortSeries(s); });
+        holder.style.minHeight = '';
+        stat.drawn = true;
+        buildGraph();
+      } });
       var lineSeries = g.series.filter(function (s) { return s.style !== 'range' && s.style !== 'mark'; });
       var drawn = g.series.filter(function (s) { return s.style === 'range' || s.style === 'mark'; });
       var yr = [0, 1];
@@ -342,7 +401,8 @@
         ctx.restore();
       }
 
-      return addPlot(holder, g, function () {
+      function buildGraph() {
+        addPlot(holder, g, function () {
         var series = [{ label: 'time [s]', value: function (u, v) { return v == null ? '-' : v.toFixed(6); } }];
         lineSeries.forEach(function (s) {
           var o = { label: s.name, stroke: s.color, spanGaps: true, width: 1.5 };
@@ -388,7 +448,8 @@
           u: u,
           update: function () { u.setData(compute(), true); },
         };
-      });
+        });
+      }
     }
 
     c.graphs.forEach(makeGraph);
@@ -405,9 +466,26 @@
       box.appendChild(caption);
       box.appendChild(hover);
       sec.appendChild(box);
-      var stat = { connection: c.index, graph: 'timeline', title: 'Events', points: 0, series: {} };
+      var stat = { connection: c.index, graph: 'timeline', title: 'Events', points: 0, series: {}, drawn: false };
       report.graphs.push(stat);
       var names = rows.map(function (r) { return r.name; });
+      var height = Math.max(160, 22 * names.length + 60), nevents = 0, texts = null;
+      holder.style.minHeight = (height + 20) + 'px';
+      lazy.push({ box: box, stat: stat, build: function () {
+        // One row per event name, each in time order.
+        var numbers = loadPart(c, c.graphs.length);
+        rows.forEach(function (r) {
+          decode(r, numbers);
+          for (var q = 1; q < r.t.length; q++)
+            if (r.t[q] < r.t[q - 1]) throw new Error('timeline not in time order');
+          // The positions of the row's events that have their text: steps.
+          r.tx = varints(numbers, r.tx, true);
+          nevents += r.t.length;
+        });
+        holder.style.minHeight = '';
+        stat.drawn = true;
+        buildTimeline();
+      } });
       var perName = rows;
       function colour(k) { return 'hsl(' + (k * 47 % 360) + ',60%,45%)'; }
       // One dot per pixel column and event name: a row's events share y,
@@ -448,10 +526,11 @@
         });
         ctx.restore();
       }
+      function buildTimeline() {
       addPlot(holder, null, function () {
         var series = [{ label: 'time [s]' }, { label: 'events', paths: function () { return null; }, points: { show: false } }];
         var u = new uPlot({
-          width: WIDTH, height: Math.max(160, 22 * names.length + 60),
+          width: WIDTH, height: height,
           scales: { x: { time: false, range: function () { return [view.x0, view.x1]; } },
             y: { range: function () { return [-0.5, Math.max(0.5, names.length - 0.5)]; } } },
           axes: [{ label: 'time since the first event [s]' },
@@ -467,15 +546,17 @@
               var x = u.posToVal(u.cursor.left, 'x');
               // The event nearest in time, of any row (the first row's
               // on a tie).
-              var best = null, bi = -1, bd = Infinity;
-              rows.forEach(function (r) {
+              var best = null, bi = -1, bd = Infinity, br = -1;
+              rows.forEach(function (r, k) {
                 var i = lower(r.t, x);
                 if (i > 0 && (i === r.t.length || x - r.t[i - 1] < r.t[i] - x)) i--;
-                if (i < r.t.length && Math.abs(r.t[i] - x) < bd) { best = r; bi = i; bd = Math.abs(r.t[i] - x); }
+                if (i < r.t.length && Math.abs(r.t[i] - x) < bd) { best = r; bi = i; br = k; bd = Math.abs(r.t[i] - x); }
               });
               if (best === null) return;
+              // The texts: one list per row, read the first time.
+              if (texts === null) texts = JSON.parse(new TextDecoder().decode(loadPart(c, 'text')));
               var j = lower(best.tx, bi);
-              var text = j < best.tx.length && best.tx[j] === bi ? best.text[j] :
+              var text = j < best.tx.length && best.tx[j] === bi ? texts[br][j] :
                 '(decoded text kept for the first ' + data.text_max + ' events of a connection only)';
               hover.textContent = best.t[bi].toFixed(6) + ' s  ' + best.name + '  ' + text;
             }],
@@ -490,8 +571,38 @@
         }, compute(), holder);
         return { u: u, update: function () { u.setData(compute(), true); } };
       });
+      }
     })();
+
+    // What is on the screen now is drawn now; the rest when it comes
+    // near. Each drawn graph takes the place its placeholder held, so the
+    // ones after it keep their place.
+    var screen = window.innerHeight || 900;
+    lazy.forEach(function (item) {
+      var r = item.box.getBoundingClientRect();
+      lazyGraphs.push(item);
+      if (r.bottom > 0 && r.top < screen) buildLazy(item);
+      else if (graphObserver) graphObserver.observe(item.box);
+      else buildLazy(item);
+    });
   }
+
+  // Graphs not drawn yet, each drawn once when it comes near the screen.
+  var lazyGraphs = [];
+  function buildLazy(item) {
+    if (item.done) return;
+    item.done = true;
+    var t = performance.now();
+    item.build();
+    item.stat.build_ms = Math.round(performance.now() - t);
+  }
+  var graphObserver = 'IntersectionObserver' in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      lazyGraphs.forEach(function (item) { if (item.box === e.target) buildLazy(item); });
+      graphObserver.unobserve(e.target);
+    });
+  }, { rootMargin: '300px' }) : null;
 
   var pending = [];
   function drawPending(p) {
@@ -500,7 +611,10 @@
     p.draw();
   }
   // Everything at once (for a screenshot of the whole page, or a test).
-  report.drawAll = function () { pending.forEach(drawPending); };
+  report.drawAll = function () {
+    pending.forEach(drawPending);
+    lazyGraphs.forEach(buildLazy);
+  };
 
   load().then(function (d) {
     data = d;
