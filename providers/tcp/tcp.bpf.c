@@ -224,8 +224,6 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		if (v->s.enabled) {
-			/* The retransmit timer's fire: decided here (tcp_timer.bpf.h). */
-			tcp_elog_timer_rto(v);
 			tcp_elog_emit_rto(v, tp, skops->args[0]);
 			tcp_elog_bb_trigger(v, TCP_ELOG_KNOB_TRIG_RTO,
 					    TCP_EVENTLOG_BLACKBOX_REASON_RTO);

@@ -82,13 +82,7 @@ struct tcp_elog_by_addr {
 	__u8 timer_reason[4];
 	__u8 running[4];
 	__u8 logged_reason[4];
-	/* An expiry of the retransmit timer whose outcome its handler decides
-	 * (tcp_timer.bpf.h): open, restarted since, the TIMER_PROCESSED owed
-	 * by a fire logged from inside the handler; and tlp_high_seq at it. */
-	__u8 exp_open;
-	__u8 exp_restarted;
-	__u8 done_reason;
-	__u8 pad;
+	__u8 pad[4];
 	__u64 start_logged_us[4];
 	/* cwnd, ssthresh (bytes) and srtt_us (8x) last reported, mirrored
 	 * from the session's value (tcp_cc.bpf.h) so that timer hooks can
@@ -96,7 +90,7 @@ struct tcp_elog_by_addr {
 	__u32 last_cwnd;
 	__u32 last_ssthresh;
 	__u32 last_srtt8;
-	__u32 exp_tlp;
+	__u32 pad2;
 };
 
 struct {

@@ -36,10 +36,8 @@
  * at the first hook that sees the cleared flag while the log has it running:
  * a segment of the socket in or out, a reader wakeup, the end of a send
  * call, and at the latest its expiry, which is then not a TIMER_FIRED (nor
- * TIMER_PROCESSED). An expiry is a fire exactly when the callback does the
- * work Linux counts: for an RTO and a tail-loss probe as their handler
- * shows it (tcp_elog_exp_by_handler), for the others as the callback will
- * decide (tcp_elog_timer_work).
+ * TIMER_PROCESSED). An expiry is a fire exactly when the callback will do
+ * the work Linux counts (tcp_elog_timer_work).
  *
  * Unless asked: with net.inet.tcp.eventlog.timer_restart_us = N > 0, a
  * restart of a running timer is not logged while that timer's last logged
@@ -127,9 +125,7 @@ static __always_inline int tcp_elog_write_timer_pending(__u64 sk_addr)
  * counts in DelayedACKs) only with an ACK both scheduled and timed, or
  * flushes a compressed SACK ACK. Read before the callback takes the socket
  * lock: a socket owned by the application defers the callback's work to
- * release_sock, which decides again (DelayedACKLocked counts those); used
- * for the expiries not decided from inside their handler (see
- * tcp_elog_exp_by_handler).
+ * release_sock, which decides again (DelayedACKLocked counts those).
  */
 static __always_inline int tcp_elog_timer_work(int kind, __u64 sk_addr)
 {
@@ -194,9 +190,6 @@ struct tcp_elog_held_cancel {
 	__u8 pad[4];
 	__u64 fired_timer;
 	__u64 sk_addr;   /* of the held cancel's socket */
-	/* The retransmit timer whose callback runs on this CPU with its
-	 * expiry open (tcp_elog_by_addr.exp_open). */
-	__u64 in_exp;
 };
 
 struct {
@@ -251,12 +244,7 @@ static __noinline void tcp_elog_timer_stopped_at(struct tcp_elog_by_addr *a, int
 	struct elog_session s;
 	__u8 reason;
 
-	if (!a)
-		return;
-	/* Without icsk_pending an open expiry's handler does nothing. */
-	if (kind == 1)
-		a->exp_open = 0;
-	if (!a->running[kind & 3])
+	if (!a || !a->running[kind & 3])
 		return;
 	a->running[kind & 3] = 0;
 	s = a->s;
@@ -300,17 +288,10 @@ static __always_inline void tcp_elog_timer_lazy(struct tcp_elog_sk *v, struct tc
 	struct inet_connection_sock *icsk = &tp->inet_conn;
 	__u64 exp;
 
-	/* timer_pending(): entry.pprev is set while the timer is armed. An
-	 * expired one may still have its handler to run (deferred to the
-	 * owner's release_sock, or waiting for the socket's spinlock), and the
-	 * handler clears icsk_pending for a moment while it works: only with
-	 * the socket neither owned nor locked is its expiry over. */
-	if (!icsk->icsk_pending) {
+	/* timer_pending(): entry.pprev is set while the timer is armed. */
+	if (!icsk->icsk_pending && icsk->icsk_retransmit_timer.entry.pprev) {
 		exp = icsk->icsk_retransmit_timer.expires;
-		if (exp != v->lazy_exp[1] &&
-		    (icsk->icsk_retransmit_timer.entry.pprev ||
-		     (!tp->inet_conn.icsk_inet.sk.sk_lock.owned &&
-		      !tp->inet_conn.icsk_inet.sk.sk_lock.slock.rlock.raw_lock.val.counter)))
+		if (exp != v->lazy_exp[1])
 			tcp_elog_timer_stopped(v, 1, exp);
 	}
 	if (!(icsk->icsk_ack.pending & TCP_ELOG_ICSK_ACK_TIMER) && icsk->icsk_delack_timer.entry.pprev) {
@@ -375,162 +356,6 @@ static __noinline void tcp_elog_timer_state(struct tcp_elog_by_addr *a, __u64 sk
 		__sync_fetch_and_add(gen, 1);
 }
 
-
-/*
- * TIMER_FIRED of timer `kind` of a's socket for `reason`, stamped now. A
- * fire for another reason than the last logged start's (a re-arm to the
- * same expiry, which mod_timer does without a trace, or restarts left out
- * by timer_restart_us), or of a timer the log has stopped, is preceded by
- * a TIMER_START of its reason for 0 us.
- */
-static __noinline void tcp_elog_timer_fired(struct tcp_elog_by_addr *a, int kind, __u8 reason, int rearmed)
-{
-	struct elog_session s;
-
-	if (!a)
-		return;
-	if (!a->running[kind & 3])
-		rearmed = 1;
-	a->running[kind & 3] = 0;
-	if (a->logged_reason[kind & 3] && a->logged_reason[kind & 3] != reason)
-		rearmed = 1;
-	s = a->s;
-	s.target = -1;
-	if (rearmed && TCP_EVENTLOG_TIMER_START_ENABLED(&s)) {
-		TCP_EVENTLOG_TIMER_START_MSG(u);
-
-		u.ev.timeout_us = 0;
-		u.ev.reason = reason;
-		TCP_EVENTLOG_TIMER_START_SEND(&s, u);
-		a->logged_reason[kind & 3] = reason;
-	}
-	if (!TCP_EVENTLOG_TIMER_FIRED_ENABLED(&s))
-		return;
-	{
-		TCP_EVENTLOG_TIMER_FIRED_MSG(u);
-		u.ev.reason = reason;
-		TCP_EVENTLOG_TIMER_FIRED_SEND(&s, u);
-	}
-}
-
-static __noinline void tcp_elog_timer_processed(struct tcp_elog_by_addr *a, __u8 reason)
-{
-	struct elog_session s;
-
-	if (!a)
-		return;
-	s = a->s;
-	s.target = -1;
-	if (!TCP_EVENTLOG_TIMER_PROCESSED_ENABLED(&s))
-		return;
-	{
-		TCP_EVENTLOG_TIMER_PROCESSED_MSG(u);
-		u.ev.reason = reason;
-		TCP_EVENTLOG_TIMER_PROCESSED_SEND(&s, u);
-	}
-}
-
-/*
- * Retransmission timeouts and tail-loss probes, the expiries Linux counts
- * (TCPTimeouts, TCPLossProbes), are logged from inside their handler, not
- * foretold at the expiry: the callback takes the socket lock first, and a
- * socket locked by the application (or by another CPU) hands the work to
- * its release_sock or gets it late, by when the ACKs processed in between
- * may have changed what the handler does. So such an expiry is "open"
- * (a->exp_open) from timer_expire_entry until the handler shows its
- * outcome:
- *  - an RTO: the sock_ops RTO_CB callback, which tcp_retransmit_timer
- *    makes exactly where Linux counts TCPTimeouts (tcp_write_timeout);
- *    only while the socket has it armed (with somebody subscribed; else
- *    the expiry is foretold as before);
- *  - a probe sent: tcp_send_loss_probe records snd_nxt in tlp_high_seq
- *    (only it sets that field), then re-arms the timer as an RTO: at that
- *    TIMER_START, tlp_high_seq non-zero and not what it was at the expiry;
- *  - no work: the callback returns without a fire and the socket is not
- *    owned (else its release_sock runs the handler later), or icsk_pending
- *    is seen cleared (tcp_elog_timer_stopped_at), or the next expiry
- *    comes: TIMER_CANCEL as for a lazily stopped timer, unless the timer
- *    was restarted meanwhile (then the log has it running, as it is).
- * TIMER_PROCESSED follows at the callback's exit, or for work deferred to
- * release_sock at the handler's re-arm.
- */
-static __always_inline int tcp_elog_exp_by_handler(__u64 sk_addr)
-{
-	struct tcp_sock *tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
-	int state = ((struct sock *)tp)->__sk_common.skc_state;
-	__u8 pending = tp->inet_conn.icsk_pending;
-
-	if (state == TCP_CLOSE || state == TCP_LISTEN)
-		return 0;
-	if (pending == TCP_ELOG_ICSK_TIME_LOSS_PROBE)
-		return 1;
-	return pending == TCP_ELOG_ICSK_TIME_RETRANS &&
-	       (tp->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_RTO_CB_FLAG);
-}
-
-/* An open expiry whose handler did no work: see above. */
-static __noinline void tcp_elog_exp_settle(struct tcp_elog_by_addr *a)
-{
-	if (!a)
-		return;
-	a->exp_open = 0;
-	if (!a->exp_restarted)
-		tcp_elog_timer_stopped_at(a, 1);
-}
-
-/* sock_ops RTO_CB: the retransmission timeout Linux is counting now. */
-static __noinline void tcp_elog_timer_rto(struct tcp_elog_sk *v)
-{
-	struct tcp_elog_by_addr *a;
-
-	if (!v)
-		return;
-	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &v->sk_addr);
-	if (!a || !a->s.enabled)
-		return;
-	/* Neither open nor running: its expiry was foretold and logged. */
-	if (!a->exp_open && !a->running[1])
-		return;
-	a->exp_open = 0;
-	a->timer_reason[1] = TCP_EVENTLOG_TIMER_REASON_RXT;
-	tcp_elog_timer_fired(a, 1, TCP_EVENTLOG_TIMER_REASON_RXT, 0);
-	a->done_reason = TCP_EVENTLOG_TIMER_REASON_RXT;
-}
-
-/*
- * A TIMER_START of the retransmit timer while an expiry is open or owes
- * its TIMER_PROCESSED; inside: in that timer's callback on this CPU.
- */
-static __noinline void tcp_elog_exp_start(struct tcp_elog_by_addr *a, __u64 sk_addr, int inside)
-{
-	struct tcp_sock *tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
-	__u32 tlp;
-
-	if (!a)
-		return;
-	if (a->done_reason && !inside) {
-		tcp_elog_timer_processed(a, a->done_reason);
-		a->done_reason = 0;
-	}
-	if (!a->exp_open)
-		return;
-	tlp = tp->tlp_high_seq;
-	if (tlp && tlp != a->exp_tlp) {
-		a->exp_open = 0;
-		a->timer_reason[1] = TCP_EVENTLOG_TIMER_REASON_TLP;
-		tcp_elog_timer_fired(a, 1, TCP_EVENTLOG_TIMER_REASON_TLP, 0);
-		if (inside)
-			a->done_reason = TCP_EVENTLOG_TIMER_REASON_TLP;
-		else
-			tcp_elog_timer_processed(a, TCP_EVENTLOG_TIMER_REASON_TLP);
-	} else if (inside) {
-		/* The handler's own re-arm without a probe. */
-		tcp_elog_exp_settle(a);
-	} else {
-		a->exp_restarted = 1;
-	}
-}
-
 static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 {
 	struct tcp_elog_by_addr *a;
@@ -575,41 +400,6 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		return;
 	if (what == TCP_ELOG_T_FIRED)
 		tcp_elog_timer_state(a, sk_addr);
-	if (kind == 1 && what == TCP_ELOG_T_FIRED) {
-		/* The previous expiry's outcome is known by now. */
-		if (a->done_reason) {
-			tcp_elog_timer_processed(a, a->done_reason);
-			a->done_reason = 0;
-		}
-		if (a->exp_open)
-			tcp_elog_exp_settle(a);
-		if (tcp_elog_exp_by_handler(sk_addr)) {
-			struct tcp_sock *etp =
-				bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
-
-			a->exp_tlp = etp->tlp_high_seq;
-			a->exp_restarted = 0;
-			a->exp_open = 1;
-			h->in_exp = (__u64)timer;
-			h->fired_timer = 0;
-			return;
-		}
-	} else if (kind == 1 && what == TCP_ELOG_T_START && (a->exp_open || a->done_reason)) {
-		tcp_elog_exp_start(a, sk_addr, h->in_exp == (__u64)timer);
-	} else if (kind == 1 && what == TCP_ELOG_T_DONE && h->in_exp == (__u64)timer) {
-		struct sock *esk = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct sock));
-
-		h->in_exp = 0;
-		if (a->done_reason) {
-			tcp_elog_timer_processed(a, a->done_reason);
-			a->done_reason = 0;
-		}
-		/* Not owned: the handler has run (here, or in a release_sock
-		 * that is over); owned: it runs in the owner's release_sock. */
-		if (a->exp_open && !esk->sk_lock.owned)
-			tcp_elog_exp_settle(a);
-		return;
-	}
 	if (what == TCP_ELOG_T_FIRED && !tcp_elog_timer_work(kind, sk_addr)) {
 		/* Stopped lazily and expiring idle: the stop, if not yet logged,
 		 * and no TIMER_PROCESSED at the exit. */
@@ -669,9 +459,34 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 			TCP_EVENTLOG_TIMER_START_SEND(&s, u);
 		}
 	} else if (what == TCP_ELOG_T_FIRED) {
+		/* Logged as stopped, then re-armed to the same expiry (untraced):
+		 * its start is only seen now. */
+		if (!a->running[kind & 3])
+			rearmed = 1;
+		a->running[kind & 3] = 0;
 		h->fired_timer = (__u64)timer;
 		h->fired_reason = reason;
-		tcp_elog_timer_fired(a, kind, reason, rearmed);
+		/* Restarts left out (timer_restart_us) may have changed the
+		 * reason since the last logged start. */
+		if (a->logged_reason[kind & 3] && a->logged_reason[kind & 3] != reason)
+			rearmed = 1;
+		/* Reported as a start for 0 us just before its fire, so every
+		 * fire follows a start of its own reason. */
+		if (rearmed && TCP_EVENTLOG_TIMER_START_ENABLED(&s)) {
+			TCP_EVENTLOG_TIMER_START_MSG(u);
+
+			u.ev.timeout_us = 0;
+			u.ev.reason = reason;
+			TCP_EVENTLOG_TIMER_START_SEND(&s, u);
+			a->logged_reason[kind & 3] = reason;
+		}
+		if (!TCP_EVENTLOG_TIMER_FIRED_ENABLED(&s))
+			return;
+		{
+			TCP_EVENTLOG_TIMER_FIRED_MSG(u);
+			u.ev.reason = reason;
+			TCP_EVENTLOG_TIMER_FIRED_SEND(&s, u);
+		}
 	} else {
 		/* Only an expiry logged as a fire is processed. */
 		if (h->fired_timer != (__u64)timer)
