@@ -74,12 +74,52 @@ def test_selectors_and_text(capture):
     assert any(re.match(r"^-\d+\.\d{6} d-\d+\.\d{6} ", l) for l in text)
 
 
+def _varints(data, off, count):
+    """count zigzag LEB128 numbers of a page part from byte offset off."""
+    out, i = [], off
+    for _ in range(count):
+        z = shift = 0
+        while True:
+            b = data[i]
+            i += 1
+            z |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        out.append((z >> 1) ^ -(z & 1))
+    return out
+
+
 def page_data(path):
-    """The report's connection list and each connection's body."""
+    """The report's connection list and each connection's body, with the
+    number streams its parts hold put back in place of their [offset,
+    count] references (graph g's in part g, the timeline's after them)."""
     html = open(path).read()
-    blobs = re.findall(r'<script type="application/octet-stream"[^>]*>([^<]*)</script>', html)
-    docs = [json.loads(gzip.decompress(base64.b64decode(b))) for b in blobs]
-    return docs[0], docs[1:]
+    elems = re.findall(r'<script type="application/octet-stream"([^>]*)>([^<]*)</script>', html)
+    unpack = lambda b: gzip.decompress(base64.b64decode(b))
+    head, conns, parts = None, {}, {}
+    for attrs, blob in elems:
+        a = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+        if a.get("id") == "elog-data":
+            head = json.loads(unpack(blob))
+        elif a.get("class") == "elog-conn":
+            conns[int(a["data-index"])] = json.loads(unpack(blob))
+        elif a.get("class") == "elog-part":
+            parts[(int(a["data-index"]), a["data-part"])] = unpack(blob)
+    bodies = []
+    for i in sorted(conns):
+        body = conns[i]
+        for g, graph in enumerate(body["graphs"]):
+            for s in graph["series"]:
+                for key in ("dt", "dy", "len"):
+                    if key in s:
+                        s[key] = _varints(parts[(i, str(g))], *s[key])
+        tl = parts[(i, str(len(body["graphs"])))]
+        for row in body["timeline"]["rows"]:
+            for key in ("dt", "tx"):
+                row[key] = _varints(tl, *row[key])
+        bodies.append(body)
+    return head, bodies
 
 
 def test_report_times(capture, tmp_path):
