@@ -30,8 +30,10 @@ BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 WARN := -Wall -Wextra -Werror
+# lib/'s parts (docs/ARCHITECTURE.md): headers are named without their directory.
+LIB_INCS := -Ilib -Ilib/capture -Ilib/decode -Ilib/export -Ilib/consume
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -MMD -MP \
-	-Iinclude -Ilib -I$(GEN) -DELOG_VERSION='"$(VERSION)"'
+	-Iinclude $(LIB_INCS) -I$(GEN) -DELOG_VERSION='"$(VERSION)"'
 LDLIBS := -lbpf -lelf -lz -lzstd
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -102,8 +104,6 @@ FORCE:
 
 include tools/schemac/module.mk
 include lib/module.mk
-include lib/export.mk
-include lib/clickhouse.mk
 include lib/rt/module.mk
 include bpf/module.mk
 include providers/test/module.mk
@@ -155,7 +155,7 @@ run: deps
 # capture reader/writer, formatter and text line. Test tools stay in build/.
 INSTALL_BINS = $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac
 INSTALL_HDRS = $(filter-out %/test_eventlog.h,$(GEN_HDRS)) \
-	lib/capture.h lib/elog_error.h lib/format.h lib/textline.h
+	lib/capture/capture.h lib/elog_error.h lib/decode/format.h lib/decode/textline.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/eventlog \

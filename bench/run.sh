@@ -114,7 +114,7 @@ clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -c bench/ringcost.bpf.c -o "$
 clang -O2 -g -target bpf -Wall -Werror -Ibuild/gen -DPLACEBO_NS="$PLACEBO_NS" -c bench/placebo.bpf.c \
 	-o "$BENCH_HELP/placebo.bpf.o"
 for h in pace walk ringcost placebo; do
-	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ibpf \
+	cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Ilib -Ilib/capture -Ilib/decode -Ilib/export -Ilib/consume -Ibpf \
 		-Ibuild/gen -Iproviders/test "bench/$h.c" -o "$BENCH_HELP/$h" \
 		-Wl,--whole-archive build/lib/libeventlog-providers.a -Wl,--no-whole-archive \
 		build/lib/libeventlog.a -lbpf -lelf -lz -lzstd

@@ -7,7 +7,7 @@
 # its own module.mk:
 #   ELOG_PROVIDERS += <p>    it defines elog_provider_<p>_ops (lib/rt/provider.h);
 #                            its tables (elog_provider_<p>) come from the schema
-#   ELOG_CONN_FACTS += <p>   if it defines elog_conn_facts_<p> (lib/conn_facts.h)
+#   ELOG_CONN_FACTS += <p>   if it defines elog_conn_facts_<p> (lib/export/conn_facts.h)
 #   PROVIDER_SRCS += providers/<p>/<p>.c ...
 # and nothing else in the tree changes.
 

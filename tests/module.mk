@@ -75,10 +75,10 @@ test-cli: $(BIN)/elog
 # libFuzzer needs clang and its own instrumentation, so the target is built
 # from sources rather than from the gcc archive.
 FUZZ_READER := $(BUILD)/fuzz/fuzz_reader
-FUZZ_READER_SRCS := tests/fuzz/reader/fuzz_reader.c lib/elog_error.c lib/capture_read.c \
-	lib/format.c lib/format_schema.c lib/textline.c lib/utc.c \
+FUZZ_READER_SRCS := tests/fuzz/reader/fuzz_reader.c lib/elog_error.c lib/capture/capture_read.c \
+	lib/decode/format.c lib/decode/format_schema.c lib/decode/textline.c lib/decode/utc.c \
 	$(filter %_eventlog_tables.c,$(PROVIDER_SRCS)) $(GEN)/providers.c
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -I$(GEN) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude $(LIB_INCS) -I$(GEN) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 20
 

@@ -2,7 +2,7 @@
 /*
  * elog -c: live capture. One subscription (slot + ring) per -c provider,
  * all rings polled by one libbpf ring_buffer; records go through the
- * reorder window (lib/rt/reorder.h) to one sink (lib/sink.h) until
+ * reorder window (lib/rt/reorder.h) to one sink (lib/consume/sink.h) until
  * SIGINT/SIGTERM/--duration: a binary capture (-o FILE, .gz/.zst compressed
  * by name, rotated into a numbered series with --rotate-*), per-session
  * files (-o dir=), the black box recorder (--record), ClickHouse, or text
@@ -261,7 +261,7 @@ static int open_file_sink(struct cap *c, const struct elog_writer_provider *prov
 	return -1;
 }
 
-/* --record DIR: lib/recorder.h; what its start found is said once. */
+/* --record DIR: lib/export/recorder.h; what its start found is said once. */
 static int open_recorder_sink(struct cap *c, const struct elog_writer_provider *prov)
 {
 	struct elog_recorder_opts ro = { .max_bytes = c->o->record_max_bytes,

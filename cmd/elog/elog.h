@@ -96,7 +96,7 @@ struct elog_options {
 	const char *sel_last[8];
 	unsigned sel_count[8];
 
-	/* --record DIR: the black box recorder (lib/recorder.h); retention
+	/* --record DIR: the black box recorder (lib/export/recorder.h); retention
 	 * --record-size / --record-files, 0 = no limit. */
 	const char *record_dir;
 	uint64_t record_max_bytes;
@@ -111,7 +111,7 @@ struct elog_options {
 
 /*
  * Live capture (cmd/elog/capture.c): subscribes per o->subscriptions, writes
- * text lines (lib/textline.h) to stdout or binary captures (lib/capture.h)
+ * text lines (lib/decode/textline.h) to stdout or binary captures (lib/capture/capture.h)
  * per o->output_kind, until SIGINT/SIGTERM/--duration. Returns the process
  * exit status (0 on a clean stop); prints its own error message on stderr
  * before returning non-zero.
@@ -150,7 +150,7 @@ void elog_clickhouse_report(const struct elog_ch_stats *st, bool stats);
 void elog_print_stats(FILE *f, uint32_t providers, uint64_t received, uint64_t dropped);
 void elog_print_providers(FILE *f, size_t count, const char *const *names);
 
-/* Records the output could not hold (lib/sink.h) are never lost silently:
+/* Records the output could not hold (lib/consume/sink.h) are never lost silently:
  * one warning on stderr, whatever -s says. */
 struct elog_sink_stats;
 void elog_warn_oversize(const struct elog_sink_stats *st);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * elog -r: decode a capture (or a series of them) to text or JSON lines on
- * stdout (the sinks of lib/sink.h, as the live capture's), or export it as
+ * stdout (the sinks of lib/consume/sink.h, as the live capture's), or export it as
  * pcapng (--pcapng). Problems with the file's integrity (cut short, header
  * counts that disagree with the records, dropped events) are warnings: the
  * records that are there are still worth reading.
@@ -43,7 +43,7 @@ static void report_integrity(void *arg, const char *path, struct elog_reader *r,
 		where = "in the compressed stream";
 	/* What the header says, when it was read and says anything: a file
 	 * cut inside it has none, and a capture streamed through a pipe
-	 * (`elog -o -`) could not write its count (lib/capture.h). */
+	 * (`elog -o -`) could not write its count (lib/capture/capture.h). */
 	known = memcmp(h->magic, ELOG_FILE_MAGIC, 4) == 0 &&
 		h->event_count != ELOG_EVENT_COUNT_STREAMED;
 	if (known)
@@ -199,7 +199,7 @@ static int check_not_input(const struct elog_options *o, const char *out_name,
 /*
  * The file of --pcapng or --report: never one of the inputs (refused
  * whatever the options), never an existing file without --force (and with
- * it, replaced only once the export succeeded: lib/outfile.h).
+ * it, replaced only once the export succeeded: lib/capture/outfile.h).
  */
 static int export_open(const struct elog_options *o, const char *path, struct elog_export *x,
 		       struct elog_error *err)

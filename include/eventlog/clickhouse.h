@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ClickHouse table layout, shared by the schema compiler (which writes
- * the DDL: elog-schemac --clickhouse) and the sink (lib/sink_clickhouse.c,
+ * the DDL: elog-schemac --clickhouse) and the sink (lib/consume/sink_clickhouse.c,
  * which names the same columns in its INSERTs and checks them against the
  * server before sending anything). The rules live here once; the events
  * and fields come from the schema.

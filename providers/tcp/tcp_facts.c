@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The tcp provider's connection facts (lib/conn_facts.h): a session's
+ * The tcp provider's connection facts (lib/export/conn_facts.h): a session's
  * addresses and ports (CONN_SET_IP_V4/V6), the options it negotiated
  * (CONN_PARAMS), its log id (LOG_ID), and IN/OUT events as packets.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The tcp provider's connection analysis (lib/conn_analysis.h). */
+/* The tcp provider's connection analysis (lib/export/conn_analysis.h). */
 #ifndef ELOG_TCP_SUMMARY_H
 #define ELOG_TCP_SUMMARY_H
 

@@ -259,7 +259,7 @@ def test_slow_disk_does_not_stall_the_capture(bindir, procs, tmp_path, testgen, 
     """A plain -o FILE is written with O_DIRECT, which the page cache no
     longer absorbs: on a slow disk a synchronous direct write would hold the
     capture's loop for as long as the disk takes and its rings would
-    overflow. The writer thread (lib/outfile.h) keeps the loop going: on a
+    overflow. The writer thread (lib/capture/outfile.h) keeps the loop going: on a
     disk throttled to 1 MB/s, 580 KB/s of events into -b 64K rings for 4 s:
     nothing dropped, every event in the file, in order."""
     with throttled_disk(tmp_path) as (mnt, in_cg):

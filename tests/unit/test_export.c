@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests of the JSON Lines and pcapng exporters (lib/export_json.c,
- * lib/export_pcapng.c, lib/pcapng_packet.c). Payloads are built with the
+ * Unit tests of the JSON Lines and pcapng exporters (lib/decode/export_json.c,
+ * lib/export/export_pcapng.c, lib/pcapng_packet.c). Payloads are built with the
  * generated structs and producer macros; expected bytes are written out by
  * hand from the pcapng and IP/TCP specifications.
  */

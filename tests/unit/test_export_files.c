@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests of the file layers: compressed captures (lib/zfile.c), series
- * reading incl. .gz/.zst (lib/series.c, lib/zstd_pipe.c) and per-session
- * files (lib/session_files.c). Everything happens in a fresh directory
+ * Unit tests of the file layers: compressed captures (lib/capture/zfile.c), series
+ * reading incl. .gz/.zst (lib/capture/series.c, lib/capture/zstd_pipe.c) and per-session
+ * files (lib/export/session_files.c). Everything happens in a fresh directory
  * under $TMPDIR (or /tmp), removed at the end.
  */
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The black box recorder (lib/recorder.h) and the per-session sink's dump
+ * The black box recorder (lib/export/recorder.h) and the per-session sink's dump
  * mode under it, fed synthetic live streams as the reorder window hands
  * them over: dumps (a BLACKBOX_DUMP record, then records of its session
  * with older timestamps) among live records of other sessions. Checked:

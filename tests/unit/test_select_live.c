@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests of live selection (lib/select_live.c): records of tcp sessions
+ * Unit tests of live selection (lib/consume/select_live.c): records of tcp sessions
  * made up here go in in delivery order; what comes out, in which order, and
  * what is held, let go and counted is checked against the rule: a session's
  * records are held until its facts decide it.

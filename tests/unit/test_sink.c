@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The sink layer (lib/sink.h): one rule for records an output cannot hold
+ * The sink layer (lib/consume/sink.h): one rule for records an output cannot hold
  * (not written, counted) in the JSON and capture sinks; a rotated series'
  * names, its check for files it would write over, and the drops shared
  * out between its files so that their headers add up to the total.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The capture writer past the page cache (ELOG_WRITER_DIRECT, lib/outfile.c)
+ * The capture writer past the page cache (ELOG_WRITER_DIRECT, lib/capture/outfile.c)
  * against the ordinary one: the same appends, runs and flushes given to both
  * in lockstep must leave the same bytes on disk after every sync (the
  * direct writer keeps a partial last block in its buffer and must not leave

@@ -7,7 +7,7 @@ $(TEST_BIN)/test_verify: $(OBJ)/tests/verifier/test_verify.o $(TEST_HARNESS) $(T
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(ELOG_LINK) $(LDLIBS)
-$(OBJ)/tests/verifier/test_verify.o: CFLAGS += -Itests/unit -Ilib
+$(OBJ)/tests/verifier/test_verify.o: CFLAGS += -Itests/unit $(LIB_INCS)
 
 .PHONY: test-verifier
 TEST_TARGETS += test-verifier

@@ -60,7 +60,7 @@ struct elog_plot_graph {
 	unsigned nseries;
 };
 
-/* Where an analysis puts its points (lib/report.c); NULL draws nothing,
+/* Where an analysis puts its points (lib/export/report.c); NULL draws nothing,
  * so an analysis calls these whether or not a report is being made. */
 struct elog_plot;
 /* Series `series` of graph `graph` (indices into the provider's `graphs`):

@@ -18,7 +18,7 @@
 struct elog_report;
 
 /* Creates path. One that exists fails with EEXIST unless replace; then it
- * is replaced only by a page written whole (lib/outfile.h, elog_export). */
+ * is replaced only by a page written whole (lib/capture/outfile.h, elog_export). */
 int elog_report_open(struct elog_report **out, const char *path, bool replace,
 		     struct elog_error *err);
 /* One record of a selected session. */

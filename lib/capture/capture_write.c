@@ -18,7 +18,7 @@
 
 /*
  * Two kinds of output. A caller's stream (f): everything through stdio. Our
- * own file (of, f NULL): lib/outfile.h, a buffer of our own instead of
+ * own file (of, f NULL): lib/capture/outfile.h, a buffer of our own instead of
  * stdio's and header rewrites in place; ordinary writes take long runs of
  * records straight from the caller's memory, and with ELOG_WRITER_DIRECT
  * the writes are O_DIRECT, past the page cache, made by a thread of its own.
@@ -145,7 +145,7 @@ static struct elog_writer *writer_new(int64_t boot_to_utc_us)
  * Whether the header can be rewritten in place: the stream is at its start
  * and can seek there. A descriptor opened for appending would write the
  * header at the end instead. A stream without a descriptor (fopencookie,
- * as lib/zfile.h) answers for itself through fseek.
+ * as lib/capture/zfile.h) answers for itself through fseek.
  */
 static bool stream_seekable(FILE *f)
 {

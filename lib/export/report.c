@@ -2,7 +2,7 @@
 /*
  * `elog --report` (report.h). The page is the vendored plotting library
  * (uPlot) and inflater (fflate), built into report_assets.c from npm at
- * build time, the page's own script and style (lib/report/), and one JSON
+ * build time, the page's own script and style (lib/export/report/), and one JSON
  * document (compressed) with the
  * connections: their summary rows, the points their provider's analysis
  * plotted and their events for the timeline. Nothing here knows what a
@@ -83,7 +83,7 @@ struct conn {
 
 struct elog_report {
 	char *path;
-	struct elog_export x; /* the file (lib/outfile.h) */
+	struct elog_export x; /* the file (lib/capture/outfile.h) */
 	int fd;               /* x.fd until written */
 	bool written;
 	struct elog_session_map *map;
