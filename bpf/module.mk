@@ -18,7 +18,7 @@
 # A provider's module.mk therefore only says, e.g. for providers/foo/:
 #   $(OBJ)/providers/foo/foo.o: $(GEN)/foo.skel.h
 #   PROVIDER_SRCS += providers/foo/foo.c
-#   ELOG_PROVIDERS += foo             (registers elog_provider_foo_ops: providers/module.mk)
+#   ELOG_PROVIDERS += foo             (lists its registration: providers/module.mk)
 #
 # The tests of this component (tests/e2e, framework + elogctl) run as the
 # phony test-e2e, which is in TEST_TARGETS and receives the build's bin dir as

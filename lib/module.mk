@@ -5,7 +5,7 @@
 # export/ (pcapng, per-session files, recorder, summary, report) and rt/ (the
 # provider runtime, lib/rt/module.mk). Headers are included by name alone
 # (LIB_INCS).
-LIB_SRCS += lib/elog_error.c \
+LIB_SRCS += lib/elog_error.c lib/registry.c \
 	lib/capture/capture_read.c lib/capture/capture_write.c lib/capture/outfile.c \
 	lib/capture/series.c lib/capture/zfile.c lib/capture/zstd_pipe.c \
 	lib/decode/format.c lib/decode/format_schema.c lib/decode/textline.c lib/decode/utc.c \

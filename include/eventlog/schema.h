@@ -123,8 +123,4 @@ struct elog_provider_desc {
 	uint32_t flag_count;
 };
 
-/* Every provider compiled into this build (build/gen/providers.c). */
-extern const struct elog_provider_desc *const elog_providers[];
-extern const size_t elog_provider_count;
-
 #endif /* ELOG_SCHEMA_H */

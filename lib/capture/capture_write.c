@@ -117,28 +117,47 @@ static int write_preamble(struct elog_writer *w, const struct elog_writer_provid
 	return 0;
 }
 
-static int check_providers(const struct elog_writer_provider *providers, uint32_t provider_count,
-			   struct elog_error *err)
+/*
+ * The opening both kinds of writer share: the providers checked, a writer
+ * made with the header's fixed part. Its output is the caller's to set up
+ * before writer_start().
+ */
+static int writer_new(struct elog_writer **out, const struct elog_writer_provider *providers,
+		      uint32_t provider_count, int64_t boot_to_utc_us, struct elog_error *err)
 {
+	struct elog_writer *w;
+
 	if (provider_count > ELOG_MAX_PROVIDERS)
 		return elog_errorf(err, EINVAL, "too many providers for a capture file: %u (max %d)",
 				   provider_count, ELOG_MAX_PROVIDERS);
 	for (uint32_t i = 0; i < provider_count; i++)
 		if (providers[i].name == NULL || strlen(providers[i].name) >= ELOG_PROVIDER_NAME_MAX)
 			return elog_errorf(err, EINVAL, "provider name too long");
-	return 0;
-}
-
-static struct elog_writer *writer_new(int64_t boot_to_utc_us)
-{
-	struct elog_writer *w = calloc(1, sizeof(*w));
-
+	w = calloc(1, sizeof(*w));
 	if (w == NULL)
-		return NULL;
+		return elog_errorf(err, ENOMEM, "out of memory");
 	w->boot_to_utc_us = boot_to_utc_us;
 	memcpy(w->hdr.magic, ELOG_FILE_MAGIC, 4);
 	w->hdr.version = ELOG_FILE_VERSION;
-	return w;
+	*out = w;
+	return 0;
+}
+
+/* The header and provider table out, then the writer is the caller's; on
+ * failure it is freed with its own output (a caller's stream stays open). */
+static int writer_start(struct elog_writer **out, struct elog_writer *w,
+			const struct elog_writer_provider *providers, uint32_t provider_count,
+			struct elog_error *err)
+{
+	if (write_preamble(w, providers, provider_count, err) < 0) {
+		if (w->of != NULL)
+			elog_outfile_close(w->of, NULL);
+		free(w->path);
+		free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
 }
 
 /*
@@ -166,19 +185,11 @@ int elog_writer_open_stream(struct elog_writer **out, FILE *f,
 	struct elog_writer *w;
 
 	*out = NULL;
-	if (check_providers(providers, provider_count, err) < 0)
+	if (writer_new(&w, providers, provider_count, boot_to_utc_us, err) < 0)
 		return -1;
-	w = writer_new(boot_to_utc_us);
-	if (w == NULL)
-		return elog_errorf(err, ENOMEM, "out of memory");
 	w->f = f;
 	w->noseek = !stream_seekable(f);
-	if (write_preamble(w, providers, provider_count, err) < 0) {
-		free(w);
-		return -1;
-	}
-	*out = w;
-	return 0;
+	return writer_start(out, w, providers, provider_count, err);
 }
 
 int elog_writer_open_flags(struct elog_writer **out, const char *path,
@@ -188,25 +199,15 @@ int elog_writer_open_flags(struct elog_writer **out, const char *path,
 	struct elog_writer *w;
 
 	*out = NULL;
-	if (check_providers(providers, provider_count, err) < 0)
+	if (writer_new(&w, providers, provider_count, boot_to_utc_us, err) < 0)
 		return -1;
-	w = writer_new(boot_to_utc_us);
-	if (w == NULL)
-		return elog_errorf(err, ENOMEM, "out of memory");
 	if (elog_outfile_open(&w->of, path, (flags & ELOG_WRITER_DIRECT) != 0,
 			      (flags & ELOG_WRITER_NEW) == 0, err) < 0) {
 		free(w);
 		return -1;
 	}
 	w->path = strdup(path); /* messages only: NULL is fine */
-	if (write_preamble(w, providers, provider_count, err) < 0) {
-		elog_outfile_close(w->of, NULL);
-		free(w->path);
-		free(w);
-		return -1;
-	}
-	*out = w;
-	return 0;
+	return writer_start(out, w, providers, provider_count, err);
 }
 
 int elog_writer_open(struct elog_writer **out, const char *path,

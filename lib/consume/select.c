@@ -9,6 +9,7 @@
 #include <eventlog/schema.h>
 
 #include "format.h"
+#include "registry.h"
 #include "select_internal.h"
 
 int elog_select_open(struct elog_select **out, struct elog_error *err)
@@ -18,7 +19,7 @@ int elog_select_open(struct elog_select **out, struct elog_error *err)
 	*out = NULL;
 	if (s == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
-	s->kw_masks = calloc(elog_provider_count ? elog_provider_count : 1, sizeof(*s->kw_masks));
+	s->kw_masks = calloc(elog_registry_count ? elog_registry_count : 1, sizeof(*s->kw_masks));
 	if (s->kw_masks == NULL) {
 		free(s);
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -135,8 +136,8 @@ static int add_names(struct elog_select *s, const char *arg, struct elog_error *
 			return -1;
 		memcpy(s->events[s->nevents], p, len);
 		s->events[s->nevents][len] = '\0';
-		for (size_t i = 0; i < elog_provider_count && !known; i++) {
-			const struct elog_provider_desc *d = elog_providers[i];
+		for (size_t i = 0; i < elog_registry_count && !known; i++) {
+			const struct elog_provider_desc *d = elog_registry[i]->schema;
 
 			for (uint32_t k = 0; k < d->event_count && !known; k++)
 				known = strcasecmp(d->events[k].name, s->events[s->nevents]) == 0;
@@ -162,11 +163,11 @@ static int add_keywords(struct elog_select *s, const char *arg, struct elog_erro
 			return elog_errorf(err, EINVAL, "--keyword: not a keyword list: %s", arg);
 		memcpy(name, p, len);
 		name[len] = '\0';
-		for (size_t i = 0; i < elog_provider_count; i++) {
+		for (size_t i = 0; i < elog_registry_count; i++) {
 			uint32_t m;
 			const char *bad;
 
-			if (elog_schema_keywords(elog_providers[i], name, &m, &bad) == 0) {
+			if (elog_schema_keywords(elog_registry[i]->schema, name, &m, &bad) == 0) {
 				s->kw_masks[i] |= m;
 				known = true;
 			}

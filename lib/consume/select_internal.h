@@ -47,7 +47,7 @@ struct elog_select {
 	const char **log_ids;
 	char (*events)[NAME_MAX_LEN];
 	size_t nevents;
-	uint32_t *kw_masks; /* per compiled provider (elog_providers[]) */
+	uint32_t *kw_masks; /* per provider built in (elog_registry[]) */
 	struct elog_session_map *map;
 	bool finished;
 	/* Live selection's state (select_live.c), freed through live_free so

@@ -8,6 +8,7 @@
 #include <eventlog/schema.h>
 
 #include "format.h"
+#include "registry.h"
 #include "select_internal.h"
 
 int elog_select_learn(struct elog_select *s, const struct elog_series_record *r,
@@ -142,8 +143,8 @@ bool elog_select_event_kept(const struct elog_select *s, const struct elog_provi
 	for (size_t i = 0; i < s->nevents; i++)
 		if (strcasecmp(ev->name, s->events[i]) == 0)
 			return true;
-	for (size_t i = 0; i < elog_provider_count; i++)
-		if (elog_providers[i] == desc)
+	for (size_t i = 0; i < elog_registry_count; i++)
+		if (elog_registry[i]->schema == desc)
 			return (ev->keywords & s->kw_masks[i]) != 0;
 	return false;
 }

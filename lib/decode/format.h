@@ -16,8 +16,12 @@
 
 #include <eventlog/schema.h>
 
-/* Compiled-in provider by name (exact match), NULL if none. */
+/* The schema tables of a provider built in (its registration in
+ * libeventlog-providers.a) by name (exact match), NULL if none. */
 const struct elog_provider_desc *elog_schema_provider(const char *name);
+
+/* The i-th provider built in, in registry order; NULL past the last. */
+const struct elog_provider_desc *elog_schema_provider_at(size_t i);
 
 /* Event by id (binary search over the sorted table), NULL if none. */
 const struct elog_event_desc *elog_schema_event(const struct elog_provider_desc *p, uint32_t id);

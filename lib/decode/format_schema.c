@@ -14,15 +14,18 @@
 
 #include "format.h"
 #include "payload.h"
+#include "registry.h"
 
 const struct elog_provider_desc *elog_schema_provider(const char *name)
 {
-	if (name == NULL)
-		return NULL;
-	for (size_t i = 0; i < elog_provider_count; i++)
-		if (strcmp(elog_providers[i]->name, name) == 0)
-			return elog_providers[i];
-	return NULL;
+	const struct elog_provider_reg *r = elog_registry_find(name);
+
+	return r ? r->schema : NULL;
+}
+
+const struct elog_provider_desc *elog_schema_provider_at(size_t i)
+{
+	return i < elog_registry_count ? elog_registry[i]->schema : NULL;
 }
 
 const struct elog_event_desc *elog_schema_event(const struct elog_provider_desc *p, uint32_t id)

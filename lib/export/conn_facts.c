@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The registry of connection facts (conn_facts.h); the list is generated. */
-#include <string.h>
+/* A provider's connection facts, from its registration (registry.h). */
+#include <stddef.h>
 
 #include "conn_facts.h"
-
-extern const struct elog_conn_facts_ops *const elog_conn_facts[];
+#include "registry.h"
 
 const struct elog_conn_facts_ops *elog_conn_facts_find(const char *name)
 {
-	if (name == NULL)
-		return NULL;
-	for (size_t i = 0; elog_conn_facts[i] != NULL; i++)
-		if (strcmp(elog_conn_facts[i]->provider, name) == 0)
-			return elog_conn_facts[i];
-	return NULL;
+	const struct elog_provider_reg *r = elog_registry_find(name);
+
+	return r ? r->conn_facts : NULL;
 }

@@ -4,8 +4,8 @@
  * session is (its endpoints, its log id, and for an event that is a segment
  * on the wire, the packet). The exports that need them (pcapng, per-session
  * file names) ask a provider's facts through here and name no provider; a
- * provider that has such facts registers them (ELOG_CONN_FACTS in its
- * module.mk and `const struct elog_conn_facts_ops elog_conn_facts_<p>`).
+ * provider that has such facts names them in its registration
+ * (lib/registry.h).
  */
 #ifndef ELOG_CONN_FACTS_H
 #define ELOG_CONN_FACTS_H

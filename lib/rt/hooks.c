@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Loading a provider from its registration: its BPF object opened from
- * ops->object_bytes, loaded (verify.c), published (the framework's maps
+ * ops->object_bytes and loaded (verify.c), published (the framework's maps
  * and programs, pins.c), its own maps pinned, and its hook table
  * (ops->hooks) checked against the object's programs, then attached and
  * pinned. The table is the only list of a provider's hooks, so it is
@@ -20,26 +20,6 @@
 #include "rt_internal.h"
 
 static const char *const framework_progs[] = ELOG_RT_FRAMEWORK_PROGS;
-
-int elog_rt_open_object(const struct elog_provider_ops *ops, struct bpf_object **obj,
-			struct elog_error *err)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = ops->name);
-	const void *bytes;
-	size_t size = 0;
-	int e;
-
-	elog_rt_init();
-	if (!ops->object_bytes)
-		return elog_rt_errf(err, EINVAL, "%s: no BPF object built in", ops->name);
-	bytes = ops->object_bytes(&size);
-	*obj = bpf_object__open_mem(bytes, size, &opts);
-	if (!*obj) {
-		e = errno ? errno : EINVAL;
-		return elog_rt_errf(err, e, "%s: open BPF object: %s", ops->name, strerror(e));
-	}
-	return 0;
-}
 
 /* Whether prog is what hook h says it is. */
 static bool kind_matches(const struct elog_hook *h, const struct bpf_program *prog)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Process and clock facts the runtime needs: who owns a slot (pid plus
- * start time, because pids are reused), privilege, and the time base.
+ * start time, because pids are reused), privilege, and the time base; and
+ * the runtime's plumbing below everything else (libbpf's messages, errors).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +11,31 @@
 #include <string.h>
 #include <time.h>
 
+#include <bpf/libbpf.h>
+
 #include "rt_internal.h"
+
+static int verbose_libbpf;
+
+/* libbpf prints warnings on its own (and a misleading "ulimit -l" hint on
+ * EPERM); below main nothing prints unless ELOG_VERBOSE is set. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose_libbpf || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void elog_rt_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	verbose_libbpf = getenv("ELOG_VERBOSE") != NULL;
+	libbpf_set_print(libbpf_print);
+}
 
 int elog_rt_errf(struct elog_error *err, int e, const char *fmt, ...)
 {

@@ -265,7 +265,8 @@ int elog_rt_control_set(struct elog_rt *rt, const struct elog_provider_control *
 int elog_rt_control_get(struct elog_rt *rt, const struct elog_provider_control *c, char *buf,
 			size_t size, struct elog_error *err);
 
-/* Registry: every provider built in (build/gen/rt_providers.c). */
+/* The providers built in that have runtime ops (lib/registry.h), by name
+ * or in registry order (NULL past the last). */
 const struct elog_provider_ops *elog_rt_find_provider(const char *name);
 size_t elog_rt_provider_count(void);
 const struct elog_provider_ops *elog_rt_provider_at(size_t i);

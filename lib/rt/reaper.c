@@ -12,11 +12,13 @@
  * reaper first: a process of its own session (out of reach of the terminal
  * and of the caller's process group) that holds nothing of eventlog (every
  * inherited fd is closed, so it keeps no ring, link or lock alive), waits
- * on a pidfd of the caller and, once the caller is gone, opens the
- * provider as any entry point does, which repairs it under the lock (dead
- * owners' slots freed with their rings, aggregate and per-packet hooks
- * updated; a load or unload cut short removed; a default walk cut short
- * finished: rt.c), then exits. It is orphaned at birth (double fork), so
+ * on a pidfd of the caller and, once the caller is gone, attaches to the
+ * provider as every entry point does, which repairs it under the lock
+ * (dead owners' slots freed with their rings, aggregate and per-packet
+ * hooks updated; a load or unload cut short removed; a default walk cut
+ * short finished: attach.c), then exits. It never calls back into rt.c's
+ * entry points: elog_rt_open() starts it, it runs what elog_rt_open()
+ * runs after that. It is orphaned at birth (double fork), so
  * the caller never waits for it.
  *
  * Its life is bounded by its caller's: elog_rt_close() with no
@@ -78,8 +80,10 @@ static void reclaim(const struct elog_provider_ops *ops)
 {
 	struct elog_rt *rt;
 
-	if (elog_rt_open(ops->name, ELOG_RT_RECLAIM_ONLY, &rt, NULL) == 0)
-		elog_rt_close(rt);
+	if (elog_rt_new(ops, &rt, NULL) == 0) {
+		elog_rt_attach(rt, ELOG_RT_RECLAIM_ONLY, NULL);
+		elog_rt_free(rt);
+	}
 }
 
 static void __attribute__((noreturn)) reaper_main(const struct elog_provider_ops *ops, int pidfd,

@@ -13,8 +13,22 @@
 #define ELOG_READY_DIR "ready" /* created last by a complete load */
 #define ELOG_MAX_HOT 32        /* per-packet hooks of one provider */
 
-/* elog_rt_open() flag of the reaper: open a provider loaded by this build
- * only (ENODEV else), never load or reload one; reclaims as usual. */
+/*
+ * attach.c: new: an rt for ops, holding nothing yet; free: closes what it
+ * holds (no reaper: rt.c's elog_rt_close() stops that first). attach:
+ * under the lock, repairs the provider (changes cut short, dead slots),
+ * opens its maps, loads it (ELOG_RT_LOAD) or reloads another build's;
+ * what elog_rt_open() and the reaper both do. walk_marker: the marker
+ * path of a default walk (2: enable all, -1: disable all) in progress.
+ */
+int elog_rt_new(const struct elog_provider_ops *ops, struct elog_rt **out,
+		struct elog_error *err);
+void elog_rt_free(struct elog_rt *rt);
+int elog_rt_attach(struct elog_rt *rt, int flags, struct elog_error *err);
+int elog_rt_walk_marker(struct elog_rt *rt, int value, char *buf, size_t size);
+
+/* elog_rt_attach() flag of the reaper: a provider loaded by this build
+ * only (ENODEV else), never load or reload one; repairs as usual. */
 #define ELOG_RT_RECLAIM_ONLY 0x100
 
 struct elog_rt {
@@ -52,7 +66,31 @@ int elog_rt_remove_tree(const char *dir, struct elog_error *err);
 int elog_rt_open_maps(struct elog_rt *rt, struct elog_error *err);
 void elog_rt_close_maps(struct elog_rt *rt);
 
-/* subscribe.c, lock held */
+/* slots.c, lock held: the slot table, below subscribe.c and attach.c. */
+/* What the slots hold: the one walk over them. */
+struct elog_rt_slot_sum {
+	int active;     /* active slots */
+	int freed;      /* with reclaim: slots freed because their owner is gone */
+	__u32 mask;     /* the active slots */
+	__u32 level;    /* the highest level among them */
+	__u32 keywords; /* the union of their keywords */
+};
+int elog_rt_slot_read(struct elog_rt *rt, __u32 slot, struct elog_sub_cfg *c,
+		      struct elog_error *err);
+int elog_rt_slot_write(struct elog_rt *rt, __u32 slot, const struct elog_sub_cfg *c,
+		       struct elog_error *err);
+/* Sums up the slots; with reclaim, first frees each whose owner is gone. */
+int elog_rt_slots_walk(struct elog_rt *rt, bool reclaim, struct elog_rt_slot_sum *sum,
+		       struct elog_error *err);
+/* Recomputes elog_conf's aggregate; returns the number of active slots. */
+int elog_rt_slots_aggregate(struct elog_rt *rt, struct elog_error *err);
+/* On a 0 <-> non-zero change of the subscriber count: what follows it. */
+int elog_rt_slots_transition(struct elog_rt *rt, int before, int after, struct elog_error *err);
+/* Takes the slot's rings out of the provider's ring table. */
+int elog_rt_slot_remove_rings(struct elog_rt *rt, __u32 slot, struct elog_error *err);
+/* Deactivates and frees a slot; with counts, its final counters. */
+int elog_rt_slot_free(struct elog_rt *rt, __u32 slot, uint64_t *delivered, uint64_t *dropped,
+		      struct elog_error *err);
 int elog_rt_reclaim_locked(struct elog_rt *rt, struct elog_error *err);
 int elog_rt_live_subscribers(struct elog_rt *rt, struct elog_error *err);
 
@@ -79,7 +117,7 @@ int elog_rt_text_save(struct elog_rt *rt, char ***values, struct elog_error *err
 int elog_rt_text_restore(struct elog_rt *rt, char **values, struct elog_error *err);
 void elog_rt_text_free(struct elog_rt *rt, char **values);
 
-/* rt.c: libbpf's messages silenced unless ELOG_VERBOSE is set (idempotent). */
+/* proc.c: libbpf's messages silenced unless ELOG_VERBOSE is set (idempotent). */
 void elog_rt_init(void);
 
 /*

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Loading a provider's BPF object with the verifier's own account of each
- * program: how many instructions it processed, its peak states and its
- * verification time (the kernel's statistics log level), and, when a
- * program is refused, which one and why, in words.
+ * Opening a provider's BPF object from its registration, and loading it
+ * with the verifier's own account of each program: how many instructions
+ * it processed, its peak states and its verification time (the kernel's
+ * statistics log level), and, when a program is refused, which one and
+ * why, in words.
  *
  * The statistics level costs nothing measurable and keeps the log small
  * (the verifier's error message and the statistics, no instruction trace),
@@ -177,6 +178,26 @@ out:
 		free(logs[i]);
 	free(logs);
 	return ret;
+}
+
+int elog_rt_open_object(const struct elog_provider_ops *ops, struct bpf_object **obj,
+			struct elog_error *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = ops->name);
+	const void *bytes;
+	size_t size = 0;
+	int e;
+
+	elog_rt_init();
+	if (!ops->object_bytes)
+		return elog_rt_errf(err, EINVAL, "%s: no BPF object built in", ops->name);
+	bytes = ops->object_bytes(&size);
+	*obj = bpf_object__open_mem(bytes, size, &opts);
+	if (!*obj) {
+		e = errno ? errno : EINVAL;
+		return elog_rt_errf(err, e, "%s: open BPF object: %s", ops->name, strerror(e));
+	}
+	return 0;
 }
 
 int elog_rt_verify(const struct elog_provider_ops *ops, struct elog_prog_stats *stats, size_t max,

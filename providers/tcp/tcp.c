@@ -19,11 +19,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "registry.h"
 #include "tcp.skel.h"
 #include "tcp_eventlog.h"
 #include "tcp_filter.h"
 #include "tcp_iter.h"
 #include "tcp_provider.h"
+#include "tcp_summary.h"
 
 /* Provider id stamped into every event (the test provider is 2). */
 #define TCP_PROVIDER_ID 1
@@ -150,7 +152,7 @@ static const __u32 tcp_bb_sticky[] = {
 	TCP_EVENTLOG_CC_ALGO_CHANGE_ID, TCP_EVENTLOG_MSS_ID,
 };
 
-const struct elog_provider_ops elog_provider_tcp_ops = {
+static const struct elog_provider_ops tcp_ops = {
 	.name = "tcp",
 	.id = TCP_PROVIDER_ID,
 	.control_prefix = "net.inet.tcp.eventlog",
@@ -167,3 +169,7 @@ const struct elog_provider_ops elog_provider_tcp_ops = {
 	.dump_state = tcp_dump_state,
 	.default_changed = tcp_default_changed,
 };
+
+/* Its one registration: its schema's tables, the ops above and its
+ * connection facts (tcp_facts.c). */
+ELOG_PROVIDER_REGISTER(tcp, &tcp_ops, &tcp_conn_facts);

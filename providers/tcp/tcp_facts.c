@@ -147,7 +147,7 @@ static size_t tcp_packet(const struct elog_conn_state *st, uint64_t session, uin
 	return elog_pkt_build(buf, &ep, &seg, orig_len);
 }
 
-const struct elog_conn_facts_ops elog_conn_facts_tcp = {
+const struct elog_conn_facts_ops tcp_conn_facts = {
 	.provider = TCP_EVENTLOG_PROVIDER_NAME,
 	.learn = tcp_learn,
 	.identify = tcp_identify,

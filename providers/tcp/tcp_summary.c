@@ -71,7 +71,6 @@
 #include "tcp_eventlog.h"
 #include "tcp_summary.h"
 
-extern const struct elog_conn_facts_ops elog_conn_facts_tcp;
 
 enum { EP_NONE, EP_FAST, EP_LOSS };
 
@@ -434,7 +433,7 @@ static void tcp_event(void *p, const struct elog_event_hdr *hdr, int64_t utc_us,
 	struct elog_event_hdr clamped = *hdr;
 	const struct elog_event_hdr *h = &clamped;
 
-	elog_conn_facts_tcp.learn(&a->facts, id, payload, len);
+	tcp_conn_facts.learn(&a->facts, id, payload, len);
 	if (!a->have_time || hdr->timestamp < a->first_ts) {
 		a->first_ts = hdr->timestamp;
 		a->first_utc = utc_us;
@@ -621,7 +620,7 @@ static bool tcp_is_connection(const void *p)
 	const struct tcp_analysis *a = p;
 	struct elog_conn_id id;
 
-	elog_conn_facts_tcp.identify(&a->facts, &id);
+	tcp_conn_facts.identify(&a->facts, &id);
 	return id.have_addr && id.rport != 0;
 }
 
@@ -691,7 +690,7 @@ static size_t tcp_summary(void *p, struct elog_sum_field *fields, size_t max)
 	const char *how;
 	struct elog_sum_field *f;
 
-	elog_conn_facts_tcp.identify(&a->facts, &id);
+	tcp_conn_facts.identify(&a->facts, &id);
 	if (a->nrtt)
 		qsort(a->rtt, a->nrtt, sizeof(*a->rtt), cmp_u32);
 	/* An episode or zero window still open at the end lasts until then. */

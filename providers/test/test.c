@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "registry.h"
 #include "test.skel.h"
 #include "test_cmd.h"
 #include "test_provider.h"
@@ -68,7 +69,7 @@ static int test_default_changed(struct elog_rt *rt, int value, struct elog_error
 	return ret < 0 ? ret : 0;
 }
 
-const struct elog_provider_ops elog_provider_test_ops = {
+static const struct elog_provider_ops test_ops = {
 	.name = "test",
 	.id = TEST_PROVIDER_ID,
 	.internal = true, /* for tests and benchmarks: elogctl shows it only when loaded */
@@ -78,3 +79,7 @@ const struct elog_provider_ops elog_provider_test_ops = {
 	.dump_state = test_dump_state,
 	.default_changed = test_default_changed,
 };
+
+/* Its one registration: its schema's tables and the ops above; it has no
+ * connection facts. */
+ELOG_PROVIDER_REGISTER(test, &test_ops, NULL);

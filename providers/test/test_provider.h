@@ -6,8 +6,6 @@
 #include "rt/provider.h"
 #include "test_cmd.h"
 
-extern const struct elog_provider_ops elog_provider_test_ops;
-
 /* Runs one command in the kernel; returns its non-negative result or -errno. */
 int test_provider_run(struct elog_rt *rt, struct test_cmd *cmd, struct elog_error *err);
 

@@ -84,16 +84,16 @@ int main(int argc, char **argv)
 	}
 	sessions = strtoull(argv[2], NULL, 10);
 	rng = argc > 3 ? strtoull(argv[3], NULL, 10) | 1 : 88172645463325252ull;
-	for (size_t i = 0; i < elog_provider_count && np < ELOG_MAX_PROVIDERS; i++, np++) {
-		prov[np].id = (uint16_t)(i + 1);
-		prov[np].name = elog_providers[i]->name;
+	for (; elog_schema_provider_at(np) && np < ELOG_MAX_PROVIDERS; np++) {
+		prov[np].id = (uint16_t)(np + 1);
+		prov[np].name = elog_schema_provider_at(np)->name;
 	}
 	if (elog_writer_open(&w, argv[1], prov, np, 1795309318000000ll, &err) < 0) {
 		fprintf(stderr, "gen_all: %s\n", err.msg);
 		return 1;
 	}
 	for (uint64_t s = 0; s < sessions; s++) {
-		const struct elog_provider_desc *d = elog_providers[s % np];
+		const struct elog_provider_desc *d = elog_schema_provider_at(s % np);
 		uint16_t pid = prov[s % np].id;
 		uint32_t order[1024], n = 0;
 		uint64_t session = next() >> 1;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * A third provider, registered by this test only: elogctl(8) and elog(1)
- * linked with registries that list it next to the real ones (made by the
+ * linked with a registry that lists it next to the real ones (made by the
  * same recipe as theirs, tests/plugin/module.mk) must show its controls,
  * check their values and decode its events (tests/plugin/fake.src) from
  * its registration alone. It has no BPF object: anything that would load
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "registry.h"
 #include "rt/provider.h"
 
 /* A text control: the provider alone says what it takes and how it reads. */
@@ -60,9 +61,13 @@ static const struct elog_provider_control fake_controls[] = {
 	{ "net.fake.eventlog.peers", 4, 0, 0, NULL, &peers_ops, 0 },
 };
 
-const struct elog_provider_ops elog_provider_fake_ops = {
+static const struct elog_provider_ops fake_ops = {
 	.name = "fake",
 	.id = 99,
 	.controls = fake_controls,
 	.ncontrols = sizeof(fake_controls) / sizeof(fake_controls[0]),
 };
+
+/* Registered as the real ones are: its schema's tables (fake.src) and the
+ * ops above. */
+ELOG_PROVIDER_REGISTER(fake, &fake_ops, NULL);

@@ -1,18 +1,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests/plugin: elogctl and elog with a third, fake provider registered:
 # its registration (fake_provider.c) and its schema's tables (fake.src),
-# listed with the real ones by registries made by the same recipe as
-# theirs (providers/module.mk), in place of the generated ones.
+# listed with the real ones by a registry made by the same recipe as
+# theirs (providers/module.mk), in place of the generated one.
 
 PLUGIN_PROVIDERS = fake $(ELOG_PROVIDERS)
 PLUGIN_OBJS := $(OBJ)/tests/plugin/fake_provider.o $(OBJ)/gen/fake_eventlog_tables.o \
-	$(OBJ)/gen/plugin/providers.o $(OBJ)/gen/plugin/rt_providers.o \
-	$(OBJ)/gen/conn_facts_list.o $(call objs_of,$(PROVIDER_SRCS))
+	$(OBJ)/gen/plugin/registry.o $(call objs_of,$(PROVIDER_SRCS))
 
-$(GEN)/plugin/providers.c: FORCE
-	$(call gen_registry,PLUGIN_PROVIDERS,struct elog_provider_desc,elog_provider_,,elog_providers,eventlog/schema.h,elog_provider_count)
-$(GEN)/plugin/rt_providers.c: FORCE
-	$(call gen_registry,PLUGIN_PROVIDERS,struct elog_provider_ops,elog_provider_,_ops,elog_rt_providers,rt/provider.h,elog_rt_providers_count)
+$(GEN)/plugin/registry.c: FORCE
+	$(call gen_registry,PLUGIN_PROVIDERS)
 
 $(OBJ)/tests/plugin/fake_capture.o: $(GEN)/fake_eventlog.h
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * What elog-schemac writes: golden copies of the test schema's outputs, the
- * committed docs/events-*.md being current, the registry, the command line,
+ * committed docs/events-*.md being current, the command line,
  * and the producer headers compiling as BPF C.
  */
 #include <stdlib.h>
@@ -57,24 +57,6 @@ static void golden(const struct t_env *env)
 		  "rebuild: make");
 	/* The build's own copies come from the same compiler and schema. */
 	same_file(t_fmt("%s/test_eventlog.h", env->gen), "tests/schemac/golden/test_eventlog.h", "rebuild: make");
-}
-
-static void registry(const struct t_env *env)
-{
-	const char *out = t_fmt("%s/providers.c", env->tmp);
-	const char *cmd = t_fmt("%s --registry -o %s tcp test", env->schemac, out);
-	CHECK_MSG(t_run(cmd) == 0, "%s failed", cmd);
-	char *got = t_slurp(out, NULL);
-	CHECK_MSG(got && strstr(got, "extern const struct elog_provider_desc elog_provider_tcp;\n") &&
-	      strstr(got, "const struct elog_provider_desc *const elog_providers[] = {\n"
-			  "\t&elog_provider_tcp,\n\t&elog_provider_test,\n};\n") &&
-	      strstr(got, "const size_t elog_provider_count = 2;\n"),
-	      "registry output wrong:\n%s", got ? got : "(none)");
-	free(got);
-	cmd = t_fmt("%s --registry -o %s tcp tcp 2>/dev/null", env->schemac, out);
-	CHECK_MSG(t_run(cmd) == 1, "a provider listed twice must fail");
-	cmd = t_fmt("%s --registry -o %s 9x 2>/dev/null", env->schemac, out);
-	CHECK_MSG(t_run(cmd) == 1, "a bad provider name must fail");
 }
 
 static void expect_cli(const struct t_env *env, const char *args, int status, const char *stderr_has)
@@ -149,7 +131,6 @@ static void bpf(const struct t_env *env)
 void t_outputs(const struct t_env *env)
 {
 	golden(env);
-	registry(env);
 	cli(env);
 	bpf(env);
 }

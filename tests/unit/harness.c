@@ -24,11 +24,24 @@ int th_report(void)
 	return th_failed == 0 && th_passed > 0 ? 0 : 1;
 }
 
+static const char *th_dir;
+
+const char *th_tmp_path(const char *name)
+{
+	static char buf[4][512];
+	static unsigned which;
+
+	which = (which + 1) % 4;
+	snprintf(buf[which], sizeof(buf[which]), "%s/%s", th_dir ? th_dir : "", name);
+	return buf[which];
+}
+
 int th_run_in_tmpdir(const struct th_test *tests, size_t n, char *dir)
 {
 	char cmd[300];
 	int rc;
 
+	th_dir = dir;
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;

@@ -77,4 +77,8 @@ int th_report(void);
  * before the tests and removed with everything in it after them. */
 int th_run_in_tmpdir(const struct th_test *tests, size_t n, char *dir);
 
+/* "<dir>/<name>" in th_run_in_tmpdir()'s directory; the last four paths
+ * stay valid (one call may need two). */
+const char *th_tmp_path(const char *name);
+
 #endif /* ELOG_TEST_HARNESS_H */

@@ -16,14 +16,6 @@
 
 static char tmpdir[] = "/tmp/elog-test-capture-XXXXXX";
 
-static const char *tmp_path(const char *name)
-{
-	static char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
-	return buf;
-}
-
 static const struct elog_writer_provider two_providers[] = { { 1, "tcp" }, { 7, "test" } };
 
 /* Deterministic payload bytes for record i. */
@@ -129,7 +121,7 @@ static void check_records(struct elog_reader *r, unsigned count)
 
 static void test_round_trip(void)
 {
-	const char *path = tmp_path("rt.elog");
+	const char *path = th_tmp_path("rt.elog");
 	struct elog_reader *r;
 	struct elog_error err;
 	const struct elog_file_hdr *h;
@@ -159,7 +151,7 @@ static void test_round_trip(void)
 /* Crosses the reader's 1 MiB window many times with records of every size. */
 static void test_large_capture(void)
 {
-	const char *path = tmp_path("large.elog");
+	const char *path = th_tmp_path("large.elog");
 	struct elog_reader *r;
 	struct elog_error err;
 
@@ -180,7 +172,7 @@ static void *written(const char *path, unsigned n, size_t *len)
 
 static void test_empty_capture(void)
 {
-	const char *path = tmp_path("empty.elog");
+	const char *path = th_tmp_path("empty.elog");
 	struct elog_reader *r;
 	struct elog_record rec;
 	struct elog_error err;
@@ -203,7 +195,7 @@ static void test_empty_capture(void)
 
 static void test_append_raw(void)
 {
-	const char *path = tmp_path("raw.elog");
+	const char *path = th_tmp_path("raw.elog");
 	struct elog_writer *w;
 	struct elog_reader *r;
 	struct elog_record rec;
@@ -234,7 +226,7 @@ static void test_append_raw(void)
 /* A capture killed after its first event: the time base is on disk. */
 static void test_killed_capture(void)
 {
-	const char *path = tmp_path("killed.elog");
+	const char *path = th_tmp_path("killed.elog");
 	struct elog_writer *w;
 	struct elog_error err;
 	struct elog_event_hdr h = make_hdr(3);
@@ -276,13 +268,13 @@ static void test_writer_errors(void)
 
 	for (int i = 0; i <= ELOG_MAX_PROVIDERS; i++)
 		many[i] = (struct elog_writer_provider){ (uint16_t)i, "p" };
-	CHECK(elog_writer_open(&w, tmp_path("e1"), many, ELOG_MAX_PROVIDERS + 1, 0, &err) == -1);
+	CHECK(elog_writer_open(&w, th_tmp_path("e1"), many, ELOG_MAX_PROVIDERS + 1, 0, &err) == -1);
 	CHECK(w == NULL);
-	CHECK(elog_writer_open(&w, tmp_path("e2"), &longname, 1, 0, &err) == -1);
+	CHECK(elog_writer_open(&w, th_tmp_path("e2"), &longname, 1, 0, &err) == -1);
 	CHECK_STR(err.msg, "provider name too long");
 	CHECK(elog_writer_open(&w, "/nonexistent-dir/x.elog", two_providers, 2, 0, &err) == -1);
 	CHECK(strstr(err.msg, "/nonexistent-dir/x.elog") != NULL);
-	CHECK(elog_writer_open(&w, tmp_path("e3"), two_providers, 2, 0, &err) == 0);
+	CHECK(elog_writer_open(&w, th_tmp_path("e3"), two_providers, 2, 0, &err) == 0);
 	CHECK(elog_writer_append2(w, &h, big, sizeof(big), &err) == -1);
 	CHECK_STR(err.msg, "Event too large for binary format: 65536 bytes");
 	CHECK_EQ_U(elog_writer_event_count(w), 0);
@@ -384,13 +376,13 @@ static void test_reader_errors(void)
 	hdr[4] = 1;
 	hdr[40] = 33;
 	expect_open_error(hdr, 44, "Invalid provider count 33 in file");
-	CHECK(elog_reader_open(&r, tmp_path("does-not-exist"), &err) == -1);
+	CHECK(elog_reader_open(&r, th_tmp_path("does-not-exist"), &err) == -1);
 	CHECK_EQ_U(err.code, ENOENT);
 }
 
 static void test_corrupt_length(void)
 {
-	const char *path = tmp_path("corrupt.elog");
+	const char *path = th_tmp_path("corrupt.elog");
 	struct elog_reader *r;
 	struct elog_record rec;
 	struct elog_error err;
@@ -436,7 +428,7 @@ static void test_unterminated_name(void)
  */
 static void test_every_prefix(void)
 {
-	const char *path = tmp_path("prefix.elog");
+	const char *path = th_tmp_path("prefix.elog");
 	size_t len, bounds[16], nb = 0;
 	uint8_t *full;
 
@@ -492,7 +484,7 @@ static void test_every_prefix(void)
 
 static void test_gzip_and_stdin(void)
 {
-	const char *path = tmp_path("gz.elog");
+	const char *path = th_tmp_path("gz.elog");
 	char gzpath[300];
 	size_t len;
 	uint8_t *plain;

@@ -553,9 +553,9 @@ static void test_random_payloads(void)
 	unsigned lines = 0, bad = 0;
 
 	export_start(&x);
-	for (size_t p = 0; p < elog_provider_count; p++) {
-		const struct elog_provider_desc *d = elog_providers[p];
+	const struct elog_provider_desc *d;
 
+	for (size_t p = 0; (d = elog_schema_provider_at(p)); p++) {
 		for (uint32_t e = 0; e < d->event_count; e++) {
 			size_t max = d->events[e].size + 16;
 

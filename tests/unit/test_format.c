@@ -11,8 +11,11 @@
 
 #include <eventlog/schema.h>
 
+#include "conn_facts.h"
 #include "format.h"
 #include "harness.h"
+#include "registry.h"
+#include "rt/provider.h"
 #include "textline.h"
 
 /* Emit interface: the last event lands in `last`. */
@@ -330,6 +333,40 @@ static void test_clipping(void)
 	}
 }
 
+/* One registration per provider, found by its schema's name by every
+ * consumer; the names its other parts carry agree with it. */
+static void test_registry(void)
+{
+	const struct elog_provider_desc *d;
+	size_t i, nrt = 0;
+
+	CHECK(elog_registry[elog_registry_count] == NULL);
+	for (i = 0; i < elog_registry_count; i++) {
+		const struct elog_provider_reg *r = elog_registry[i];
+
+		CHECK(r->schema != NULL);
+		CHECK(elog_registry_find(r->schema->name) == r);
+		CHECK(elog_schema_provider_at(i) == r->schema);
+		CHECK(elog_conn_facts_find(r->schema->name) == r->conn_facts);
+		CHECK(elog_rt_find_provider(r->schema->name) == r->rt);
+		if (r->rt) {
+			CHECK_STR(r->rt->name, r->schema->name);
+			CHECK(elog_rt_provider_at(nrt++) == r->rt);
+		}
+		if (r->conn_facts)
+			CHECK_STR(r->conn_facts->provider, r->schema->name);
+	}
+	CHECK_EQ_U(elog_rt_provider_count(), nrt);
+	CHECK(elog_rt_provider_at(nrt) == NULL);
+	CHECK(elog_schema_provider_at(elog_registry_count) == NULL);
+	CHECK(elog_registry_find("tcp") && elog_registry_find("tcp")->conn_facts);
+	CHECK(elog_registry_find("test") && !elog_registry_find("test")->conn_facts);
+	CHECK(elog_registry_find(NULL) == NULL && elog_registry_find("nope") == NULL);
+	for (i = 0; (d = elog_schema_provider_at(i)); i++)
+		CHECK(elog_schema_provider(d->name) == d);
+	CHECK_EQ_U(i, elog_registry_count);
+}
+
 static void test_schema_lookups(void)
 {
 	uint32_t mask = 0;
@@ -469,7 +506,7 @@ int main(void)
 		TH_TEST(test_none_and_escapes), TH_TEST(test_unknown),
 		TH_TEST(test_implicit_events), TH_TEST(test_short_payloads),
 		TH_TEST(test_varlen_tail),   TH_TEST(test_clipping),
-		TH_TEST(test_schema_lookups), TH_TEST(test_textline),
+		TH_TEST(test_registry), TH_TEST(test_schema_lookups), TH_TEST(test_textline),
 	};
 
 	return th_run(tests, sizeof(tests) / sizeof(tests[0]));

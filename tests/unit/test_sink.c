@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,16 +19,6 @@
 #include "sink.h"
 
 static char tmpdir[] = "/tmp/elog-test-sink-XXXXXX";
-
-static const char *tmp_path(const char *name)
-{
-	static char buf[2][256];
-	static int which;
-
-	which ^= 1;
-	snprintf(buf[which], sizeof(buf[which]), "%s/%s", tmpdir, name);
-	return buf[which];
-}
 
 static const struct elog_writer_provider provs[] = { { 7, "test" } };
 
@@ -68,27 +59,21 @@ static size_t file_size(const char *path)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-/* A JSON line longer than the sink's line is not written, only counted;
- * the lines around it are whole. */
-static void test_json_oversize_counted(void)
+/* Three records into s, the middle one (big bytes of payload; with no raw
+ * bytes when bare) more than s can hold: two are written, that one only
+ * counted, and s is closed. */
+static void write_around_oversize(struct elog_sink *s, unsigned char *raw, size_t big, bool bare)
 {
-	static unsigned char raw[ELOG_EVENT_HDR_SIZE + 1024];
 	struct elog_error err = { 0 };
 	struct elog_sink_stats st;
 	struct elog_event_hdr h;
 	struct elog_sink_rec r;
-	struct elog_sink *s;
-	int fd = open(tmp_path("out.jsonl"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	FILE *f;
-	char line[4096];
-	int lines = 0;
 
-	CHECK(fd >= 0);
-	CHECK_EQ_U(elog_sink_json_open(&s, fd, 1024, &err), 0);
 	r = record(&h, raw, 16, 1);
 	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
-	/* 1000 bytes of payload are 2000 hex digits: longer than 1024. */
-	r = record(&h, raw, 1000, 2);
+	r = record(&h, raw, big, 2);
+	if (bare)
+		r.raw = NULL; /* its header cannot even say its length */
 	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
 	r = record(&h, raw, 8, 3);
 	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
@@ -96,8 +81,26 @@ static void test_json_oversize_counted(void)
 	CHECK_EQ_U(st.written, 2);
 	CHECK_EQ_U(st.oversize, 1);
 	CHECK_EQ_U(elog_sink_close(s, 0, &err), 0);
+}
+
+/* A JSON line longer than the sink's line is not written, only counted;
+ * the lines around it are whole. */
+static void test_json_oversize_counted(void)
+{
+	static unsigned char raw[ELOG_EVENT_HDR_SIZE + 1024];
+	struct elog_error err = { 0 };
+	struct elog_sink *s;
+	int fd = open(th_tmp_path("out.jsonl"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	FILE *f;
+	char line[4096];
+	int lines = 0;
+
+	CHECK(fd >= 0);
+	CHECK_EQ_U(elog_sink_json_open(&s, fd, 1024, &err), 0);
+	/* 1000 bytes of payload are 2000 hex digits: longer than 1024. */
+	write_around_oversize(s, raw, 1000, false);
 	close(fd);
-	f = fopen(tmp_path("out.jsonl"), "r");
+	f = fopen(th_tmp_path("out.jsonl"), "r");
 	CHECK(f != NULL);
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 		CHECK(line[0] == '{' && strstr(line, "}\n") != NULL);
@@ -113,28 +116,15 @@ static void test_json_oversize_counted(void)
 static void test_file_oversize_counted(void)
 {
 	static unsigned char raw[ELOG_EVENT_HDR_SIZE + ELOG_PAYLOAD_MAX + 8];
-	struct elog_sink_file_opts o = { .path = tmp_path("big.elog"), .providers = provs,
+	struct elog_sink_file_opts o = { .path = th_tmp_path("big.elog"), .providers = provs,
 					 .provider_count = 1 };
 	struct elog_error err = { 0 };
-	struct elog_sink_stats st;
-	struct elog_event_hdr h;
-	struct elog_sink_rec r;
 	struct elog_reader *rd;
 	struct elog_sink *s;
 
 	CHECK_EQ_U(elog_sink_file_open(&s, &o, &err), 0);
-	r = record(&h, raw, 8, 1);
-	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
-	r = record(&h, raw, ELOG_PAYLOAD_MAX + 1, 2);
-	r.raw = NULL; /* its header cannot even say its length */
-	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
-	r = record(&h, raw, 8, 3);
-	CHECK_EQ_U(elog_sink_write(s, &r, &err), 0);
-	elog_sink_stats(s, &st);
-	CHECK_EQ_U(st.written, 2);
-	CHECK_EQ_U(st.oversize, 1);
-	CHECK_EQ_U(elog_sink_close(s, 0, &err), 0);
-	CHECK_EQ_U(elog_reader_open(&rd, tmp_path("big.elog"), &err), 0);
+	write_around_oversize(s, raw, ELOG_PAYLOAD_MAX + 1, true);
+	CHECK_EQ_U(elog_reader_open(&rd, th_tmp_path("big.elog"), &err), 0);
 	CHECK_EQ_U(elog_reader_header(rd)->event_count, 2);
 	elog_reader_close(rd);
 }
@@ -168,7 +158,7 @@ static int drops_so_far(void *arg, uint64_t *total, struct elog_error *err)
 static void test_series_rotation_shares_drops(void)
 {
 	static unsigned char raw[ELOG_EVENT_HDR_SIZE + 8];
-	struct elog_sink_file_opts o = { .path = tmp_path("s.elog"), .providers = provs,
+	struct elog_sink_file_opts o = { .path = th_tmp_path("s.elog"), .providers = provs,
 					 .provider_count = 1, .rotate_events = 2,
 					 .dropped_now = drops_so_far };
 	static const uint64_t want[3] = { 5, 0, 7 };

@@ -19,16 +19,6 @@
 
 static char tmpdir[] = "/tmp/elog-test-writer-direct-XXXXXX";
 
-static const char *tmp_path(const char *name)
-{
-	static char buf[2][256];
-	static int which;
-
-	which ^= 1;
-	snprintf(buf[which], sizeof(buf[which]), "%s/%s", tmpdir, name);
-	return buf[which];
-}
-
 static const struct elog_writer_provider provs[] = { { 1, "tcp" }, { 7, "test" } };
 /* The file header, the provider count and two provider entries. */
 #define PREAMBLE (ELOG_FILE_HDR_SIZE + 4 + 2 * ELOG_PROVIDER_ENTRY_SIZE)
@@ -134,7 +124,7 @@ static void append_both(struct elog_writer *w[2], unsigned *seq, size_t bytes, i
 
 static void test_same_bytes_as_ordinary(void)
 {
-	const char *path[2] = { tmp_path("ordinary.elog"), tmp_path("direct.elog") };
+	const char *path[2] = { th_tmp_path("ordinary.elog"), th_tmp_path("direct.elog") };
 	struct elog_writer *w[2] = { NULL, NULL };
 	struct elog_error err;
 	unsigned seq = 0, step;
@@ -201,7 +191,7 @@ static void test_same_bytes_as_ordinary(void)
  * the time base on disk after the first event and a flush. */
 static void test_small_capture(void)
 {
-	const char *path = tmp_path("small.elog");
+	const char *path = th_tmp_path("small.elog");
 	struct elog_writer *w = NULL;
 	struct elog_error err;
 	struct elog_file_hdr fh;
@@ -240,7 +230,7 @@ static void test_small_capture(void)
  * writer idle once its thread has written everything. */
 static void test_close_in_two_steps(void)
 {
-	const char *path[2] = { tmp_path("closed.elog"), tmp_path("closed-later.elog") };
+	const char *path[2] = { th_tmp_path("closed.elog"), th_tmp_path("closed-later.elog") };
 	struct elog_writer *w[2] = { NULL, NULL };
 	struct elog_error err;
 	unsigned seq = 0;

@@ -19,7 +19,6 @@ static void usage_to(FILE *f)
 	      "                    [--json FILE] [--clickhouse FILE [--clickhouse-database DB]\n"
 	      "                    [--clickhouse-cluster NAME]] SCHEMA.src\n"
 	      "       elog-schemac --check SCHEMA.src\n"
-	      "       elog-schemac --registry [-o FILE] PROVIDER...\n"
 	      "       elog-schemac -h | --help | --version\n"
 	      "FILE may be - for standard output.\n", f);
 }
@@ -77,12 +76,11 @@ typedef int (*emit_fn)(const struct sc_schema *, FILE *, struct sc_error *);
 
 /* Output goes to a temporary file renamed into place, so an interrupted
  * build never leaves a half-written header behind for make to trust. */
-static int write_output(const char *path, const struct sc_schema *s, emit_fn fn,
-			char *const *names, size_t nnames)
+static int write_output(const char *path, const struct sc_schema *s, emit_fn fn)
 {
 	struct sc_error err = { .file = path };
 	if (!strcmp(path, "-")) {
-		int r = fn ? fn(s, stdout, &err) : sc_emit_registry(names, nnames, stdout, &err);
+		int r = fn(s, stdout, &err);
 		if (r)
 			fprintf(stderr, "elog-schemac: %s\n", err.msg);
 		return r;
@@ -98,7 +96,7 @@ static int write_output(const char *path, const struct sc_schema *s, emit_fn fn,
 		free(tmp);
 		return -1;
 	}
-	int r = fn ? fn(s, f, &err) : sc_emit_registry(names, nnames, f, &err);
+	int r = fn(s, f, &err);
 	if (fclose(f) && !r)
 		r = sc_errorf(&err, 0, 0, "write error");
 	if (!r && rename(tmp, path))
@@ -113,14 +111,14 @@ static int write_output(const char *path, const struct sc_schema *s, emit_fn fn,
 
 int main(int argc, char **argv)
 {
-	const char *header = NULL, *tables = NULL, *markdown = NULL, *regout = "-", *input = NULL;
+	const char *header = NULL, *tables = NULL, *markdown = NULL, *input = NULL;
 	const char *json = NULL;
 	const char *clickhouse = NULL, *cluster = NULL, *database = NULL;
-	int check = 0, registry = 0, i;
+	int check = 0, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = !strcmp(a, "--header") ? &header : !strcmp(a, "--tables") ? &tables
-			: !strcmp(a, "--markdown") ? &markdown : !strcmp(a, "-o") ? &regout
+			: !strcmp(a, "--markdown") ? &markdown
 			: !strcmp(a, "--json") ? &json
 			: !strcmp(a, "--clickhouse") ? &clickhouse
 			: !strcmp(a, "--clickhouse-cluster") ? &cluster
@@ -133,8 +131,6 @@ int main(int argc, char **argv)
 			*dst = argv[i];
 		} else if (!strcmp(a, "--check")) {
 			check = 1;
-		} else if (!strcmp(a, "--registry")) {
-			registry = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage_to(stdout);
 			return fflush(stdout) == 0 ? 0 : 1;
@@ -151,14 +147,6 @@ int main(int argc, char **argv)
 		} else {
 			break;
 		}
-	}
-	if (registry) {
-		if (header || tables || markdown || json || clickhouse || cluster || database ||
-		    check) {
-			usage();
-			return 1;
-		}
-		return write_output(regout, NULL, NULL, argv + i, (size_t)(argc - i)) ? 1 : 0;
 	}
 	if (argc - i != 1) {
 		usage();
@@ -197,16 +185,16 @@ int main(int argc, char **argv)
 	}
 	(void)check; /* parsing is the whole of --check */
 	r = 0;
-	if (header && write_output(header, s, sc_emit_producer, NULL, 0))
+	if (header && write_output(header, s, sc_emit_producer))
 		r = 1;
-	if (tables && write_output(tables, s, sc_emit_tables, NULL, 0))
+	if (tables && write_output(tables, s, sc_emit_tables))
 		r = 1;
-	if (markdown && write_output(markdown, s, sc_emit_markdown, NULL, 0))
+	if (markdown && write_output(markdown, s, sc_emit_markdown))
 		r = 1;
-	if (json && write_output(json, s, sc_emit_json, NULL, 0))
+	if (json && write_output(json, s, sc_emit_json))
 		r = 1;
 	sc_clickhouse_options(database, cluster);
-	if (clickhouse && write_output(clickhouse, s, sc_emit_clickhouse, NULL, 0))
+	if (clickhouse && write_output(clickhouse, s, sc_emit_clickhouse))
 		r = 1;
 	sc_schema_free(s);
 	return r;

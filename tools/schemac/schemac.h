@@ -184,9 +184,6 @@ int sc_emit_json(const struct sc_schema *s, FILE *out, struct sc_error *err);
  * `cluster` when one is named (sc_clickhouse_options()). */
 int sc_emit_clickhouse(const struct sc_schema *s, FILE *out, struct sc_error *err);
 void sc_clickhouse_options(const char *db, const char *cluster);
-/* providers.c for the given provider names (checked to be identifiers). */
-int sc_emit_registry(char *const *names, size_t n, FILE *out,
-		     struct sc_error *err);
 
 /* Small helpers shared by the stages (util.c). */
 int sc_errorf(struct sc_error *err, int line, int col, const char *fmt, ...)

@@ -9,7 +9,7 @@
 OPTIONS_FUZZER := $(BUILD)/fuzz/fuzz_options
 OPTIONS_FUZZ_SRCS := tests/fuzz/options/fuzz_options.c cmd/elog/options.c cmd/elogctl/args.c \
 	lib/decode/format_schema.c lib/elog_error.c lib/consume/select.c lib/consume/session_map.c \
-	$(GEN)/providers.c $(GEN)/tcp_eventlog_tables.c $(GEN)/test_eventlog_tables.c
+	$(SCHEMA_REGISTRY_SRCS)
 OPTIONS_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude $(LIB_INCS) -I$(GEN) -Ibpf \
 	-Icmd/elog -Icmd/elogctl \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

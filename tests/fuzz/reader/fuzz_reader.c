@@ -49,8 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The payload decoded as some event of every provider (picked by
 		 * the record's id, so the fuzzer reaches every table entry), into
 		 * small exact-size buffers. */
-		for (size_t p = 0; p < elog_provider_count; p++) {
-			const struct elog_provider_desc *pd = elog_providers[p];
+		const struct elog_provider_desc *pd;
+
+		for (size_t p = 0; (pd = elog_schema_provider_at(p)); p++) {
 			size_t cap = caps[(n + p) % (sizeof(caps) / sizeof(caps[0]))];
 			char *small = malloc(cap);
 
