@@ -49,27 +49,27 @@ static void json_hexstr(struct strbuf *b, uint64_t v)
 }
 
 /* Each kind of value as JSON (see export_json.h for the mapping). */
-static void j_uint(void *b, uint64_t v) { sb_udec(b, v); }
-static void j_int(void *b, int64_t v) { sb_sdec(b, v); }
-static void j_hex(void *b, uint64_t v) { json_hexstr(b, v); }
-static void j_str(void *b, const char *s) { json_cstr(b, s); }
-static void j_open(void *b) { sb_ch(b, '['); }
-static void j_comma(void *b) { sb_ch(b, ','); }
-static void j_close(void *b) { sb_ch(b, ']'); }
+static inline void j_uint(void *b, uint64_t v) { sb_udec(b, v); }
+static inline void j_int(void *b, int64_t v) { sb_sdec(b, v); }
+static inline void j_hex(void *b, uint64_t v) { json_hexstr(b, v); }
+static inline void j_str(void *b, const char *s) { json_cstr(b, s); }
+static inline void j_open(void *b) { sb_ch(b, '['); }
+static inline void j_comma(void *b) { sb_ch(b, ','); }
+static inline void j_close(void *b) { sb_ch(b, ']'); }
 
-static void j_text(void *b, const uint8_t *s, size_t n)
+static inline void j_text(void *b, const uint8_t *s, size_t n)
 {
 	json_str(b, s ? s : (const uint8_t *)"", n);
 }
 
 /* Flags: an array of names, leftover bits as one "0x.." string; 0 is []. */
-static void j_flags_begin(void *b, uint64_t v)
+static inline void j_flags_begin(void *b, uint64_t v)
 {
 	(void)v;
 	sb_ch(b, '[');
 }
 
-static void j_flag(void *b, const char *name, uint64_t left)
+static inline void j_flag(void *b, const char *name, uint64_t left)
 {
 	if (name != NULL)
 		json_cstr(b, name);
@@ -77,14 +77,14 @@ static void j_flag(void *b, const char *name, uint64_t left)
 		json_hexstr(b, left);
 }
 
-static void j_flags_end(void *b, uint64_t v)
+static inline void j_flags_end(void *b, uint64_t v)
 {
 	(void)v;
 	sb_ch(b, ']');
 }
 
 /* Every field as "name":value, comma-separated. */
-static void j_field(void *b, const struct elog_field_desc *f, uint16_t index)
+static inline void j_field(void *b, const struct elog_field_desc *f, uint16_t index)
 {
 	if (index != 0)
 		sb_ch(b, ',');
