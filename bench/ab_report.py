@@ -62,6 +62,15 @@ def med(v):
     return statistics.median(v) if v else float("nan")
 
 
+def round_ratios(out, summ, modes):
+    """{mode: {figure: [run r of mode / run r of modes[0]]}}; empty lists
+    unless every build has the same runs (summarise lists them in run order)."""
+    res = read(out, modes)
+    same = all(sorted(res[m]) == sorted(res[modes[0]]) for m in modes)
+    return {m: {k: [a / b for a, b in zip(summ[m][k], summ[modes[0]][k]) if b] if same else []
+                for k in summ[modes[0]]} for m in modes}
+
+
 def spread(v):
     return f"[{min(v):.4g}-{max(v):.4g}]" if v else ""
 
@@ -81,11 +90,9 @@ def main():
     for k in summ[modes[0]]:
         print(f"{k:32s} " + " ".join(f"{spread(summ[m][k]):>21s}" for m in modes))
     print(f"per-round ratio to {modes[0]}, median [min-max]:")
+    q = round_ratios(out, summ, modes)
     for k in summ[modes[0]]:
-        cells = []
-        for m in modes:
-            q = [a / b for a, b in zip(summ[m][k], summ[modes[0]][k]) if b]
-            cells.append(f"{med(q):.3f} {spread(q)}" if q else "-")
+        cells = [f"{med(q[m][k]):.3f} {spread(q[m][k])}" if q[m][k] else "-" for m in modes]
         print(f"{k:32s} " + " ".join(f"{c:>21s}" for c in cells))
 
 
