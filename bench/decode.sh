@@ -83,7 +83,7 @@ if [ -n "$bases" ]; then
 	r=1
 	while [ "$r" -le "$RUNS" ]; do
 		# Rotate the order: each build goes first in some rounds.
-		order=$(echo $builds | awk -v r="$r" '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
+		order=$(echo "$builds" | awk -v r="$r" '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
 		for fmt in text json; do
 			set --
 			[ "$fmt" = json ] && set -- --json
