@@ -53,7 +53,10 @@ for spec in "$@"; do
 	case $rev in *:*) ablation=${rev#*:} rev=${rev%%:*} ;; esac
 	out=$BENCH_HELP/cap-$name
 	src=$BENCH_HELP/src-$name
-	rm -rf "$src"
+	# A fresh build directory: `git archive` gives every file its commit's
+	# time, older than the objects an earlier series left under the same
+	# name, so make would keep that build whatever REV is now.
+	rm -rf "$src" "$out"
 	mkdir -p "$src"
 	if [ "$rev" = work ]; then
 		# The tracked files as they are now (what `git diff` shows).

@@ -62,6 +62,19 @@ def med(v):
     return statistics.median(v) if v else float("nan")
 
 
+def round_ratios(out, summ, modes):
+    """{mode: {figure: [run r of mode / run r of modes[0]]}}; empty lists
+    unless every build has the same runs (summarise lists them in run order)."""
+    res = read(out, modes)
+    same = all(sorted(res[m]) == sorted(res[modes[0]]) for m in modes)
+    return {m: {k: [a / b for a, b in zip(summ[m][k], summ[modes[0]][k]) if b] if same else []
+                for k in summ[modes[0]]} for m in modes}
+
+
+def spread(v):
+    return f"[{min(v):.4g}-{max(v):.4g}]" if v else ""
+
+
 def main():
     out, how, modes = sys.argv[1], sys.argv[2], sys.argv[3:]
     progs, per, summ = summarise(out, how, modes)
@@ -70,6 +83,17 @@ def main():
         print(f"{p + ' ns/run':32s} " + " ".join(f"{med(per[m].get(p, [])):9.0f}" for m in modes))
     for k in summ[modes[0]]:
         print(f"{k:32s} " + " ".join(f"{med(summ[m][k]):9.4g}" for m in modes))
+    # The rounds of one build spread widely on a shared machine: the range
+    # of each, and each build's per-round ratio to the first build's run of
+    # the same round (run r of every build is in round r, side by side).
+    print("min-max over the rounds:")
+    for k in summ[modes[0]]:
+        print(f"{k:32s} " + " ".join(f"{spread(summ[m][k]):>21s}" for m in modes))
+    print(f"per-round ratio to {modes[0]}, median [min-max]:")
+    q = round_ratios(out, summ, modes)
+    for k in summ[modes[0]]:
+        cells = [f"{med(q[m][k]):.3f} {spread(q[m][k])}" if q[m][k] else "-" for m in modes]
+        print(f"{k:32s} " + " ".join(f"{c:>21s}" for c in cells))
 
 
 if __name__ == "__main__":

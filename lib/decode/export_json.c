@@ -14,17 +14,58 @@
 #include "strbuf.h"
 #include "utc.h"
 
-/* A JSON string from untrusted bytes, stopping at NUL or n bytes. */
+/* 1 for the bytes a JSON string holds as they are: printable ASCII but
+ * '"' and '\\' (a table: one load per byte where the test was five). */
+static const uint8_t json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* A JSON string from untrusted bytes, stopping at NUL or n bytes. Bytes
+ * that need no escape (most of every name) are stored with one bounds
+ * check each and the NUL once after the run: this runs a dozen times per
+ * event. Clipped like sb_ch: once full, the rest is dropped. */
 static void json_str(struct strbuf *b, const uint8_t *s, size_t n)
 {
-	sb_ch(b, '"');
-	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-		uint8_t c = s[i];
+	size_t i = 0;
 
+	sb_ch(b, '"');
+	while (i < n && s[i] != '\0') {
+		char *p = b->p;
+		uint8_t c;
+
+		for (; i < n; i++) {
+			c = s[i];
+			if (!json_plain[c])
+				break;
+			if (p == b->end) {
+				*p = '\0';
+				b->p = p;
+				return;
+			}
+			*p++ = (char)c;
+		}
+		*p = '\0';
+		b->p = p;
+		if (i == n || s[i] == '\0')
+			break;
+		c = s[i++];
 		if (c == '"' || c == '\\') {
 			sb_ch(b, '\\');
-			sb_ch(b, (char)c);
-		} else if (c >= 0x20 && c < 0x7f) {
 			sb_ch(b, (char)c);
 		} else {
 			/* Controls must be escaped; bytes >= 0x80 are not known to
@@ -36,9 +77,10 @@ static void json_str(struct strbuf *b, const uint8_t *s, size_t n)
 	sb_ch(b, '"');
 }
 
+/* A NUL-terminated string: json_str stops at the NUL. */
 static void json_cstr(struct strbuf *b, const char *s)
 {
-	json_str(b, (const uint8_t *)s, strlen(s));
+	json_str(b, (const uint8_t *)s, SIZE_MAX);
 }
 
 static void json_hexstr(struct strbuf *b, uint64_t v)
@@ -49,27 +91,27 @@ static void json_hexstr(struct strbuf *b, uint64_t v)
 }
 
 /* Each kind of value as JSON (see export_json.h for the mapping). */
-static void j_uint(void *b, uint64_t v) { sb_udec(b, v); }
-static void j_int(void *b, int64_t v) { sb_sdec(b, v); }
-static void j_hex(void *b, uint64_t v) { json_hexstr(b, v); }
-static void j_str(void *b, const char *s) { json_cstr(b, s); }
-static void j_open(void *b) { sb_ch(b, '['); }
-static void j_comma(void *b) { sb_ch(b, ','); }
-static void j_close(void *b) { sb_ch(b, ']'); }
+static inline void j_uint(void *b, uint64_t v) { sb_udec(b, v); }
+static inline void j_int(void *b, int64_t v) { sb_sdec(b, v); }
+static inline void j_hex(void *b, uint64_t v) { json_hexstr(b, v); }
+static inline void j_str(void *b, const char *s) { json_cstr(b, s); }
+static inline void j_open(void *b) { sb_ch(b, '['); }
+static inline void j_comma(void *b) { sb_ch(b, ','); }
+static inline void j_close(void *b) { sb_ch(b, ']'); }
 
-static void j_text(void *b, const uint8_t *s, size_t n)
+static inline void j_text(void *b, const uint8_t *s, size_t n)
 {
 	json_str(b, s ? s : (const uint8_t *)"", n);
 }
 
 /* Flags: an array of names, leftover bits as one "0x.." string; 0 is []. */
-static void j_flags_begin(void *b, uint64_t v)
+static inline void j_flags_begin(void *b, uint64_t v)
 {
 	(void)v;
 	sb_ch(b, '[');
 }
 
-static void j_flag(void *b, const char *name, uint64_t left)
+static inline void j_flag(void *b, const char *name, uint64_t left)
 {
 	if (name != NULL)
 		json_cstr(b, name);
@@ -77,14 +119,14 @@ static void j_flag(void *b, const char *name, uint64_t left)
 		json_hexstr(b, left);
 }
 
-static void j_flags_end(void *b, uint64_t v)
+static inline void j_flags_end(void *b, uint64_t v)
 {
 	(void)v;
 	sb_ch(b, ']');
 }
 
 /* Every field as "name":value, comma-separated. */
-static void j_field(void *b, const struct elog_field_desc *f, uint16_t index)
+static inline void j_field(void *b, const struct elog_field_desc *f, uint16_t index)
 {
 	if (index != 0)
 		sb_ch(b, ',');

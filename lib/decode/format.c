@@ -14,24 +14,24 @@
 #include "strbuf.h"
 
 /* Each kind of value as the text shows it. */
-static void t_uint(void *b, uint64_t v) { sb_udec(b, v); }
-static void t_int(void *b, int64_t v) { sb_sdec(b, v); }
-static void t_hex(void *b, uint64_t v) { sb_hex0x(b, v); }
-static void t_str(void *b, const char *s) { sb_str(b, s); }
-static void t_text(void *b, const uint8_t *s, size_t n) { sb_escaped(b, s, n); }
-static void t_literal(void *b, const char *s, size_t n) { sb_mem(b, s, n); }
-static void t_space(void *b) { sb_ch(b, ' '); }
-static void t_none(void *b) { (void)b; }
+static inline void t_uint(void *b, uint64_t v) { sb_udec(b, v); }
+static inline void t_int(void *b, int64_t v) { sb_sdec(b, v); }
+static inline void t_hex(void *b, uint64_t v) { sb_hex0x(b, v); }
+static inline void t_str(void *b, const char *s) { sb_str(b, s); }
+static inline void t_text(void *b, const uint8_t *s, size_t n) { sb_escaped(b, s, n); }
+static inline void t_literal(void *b, const char *s, size_t n) { sb_mem(b, s, n); }
+static inline void t_space(void *b) { sb_ch(b, ' '); }
+static inline void t_none(void *b) { (void)b; }
 
 /* Flags: names joined by '|' in bit order, leftover bits as one 0x.. value;
  * 0 is "0". */
-static void t_flags_begin(void *b, uint64_t v)
+static inline void t_flags_begin(void *b, uint64_t v)
 {
 	if (v == 0)
 		sb_ch(b, '0');
 }
 
-static void t_flag(void *b, const char *name, uint64_t left)
+static inline void t_flag(void *b, const char *name, uint64_t left)
 {
 	if (name != NULL)
 		sb_str(b, name);
@@ -39,9 +39,9 @@ static void t_flag(void *b, const char *name, uint64_t left)
 		sb_hex0x(b, left);
 }
 
-static void t_bar(void *b) { sb_ch(b, '|'); }
+static inline void t_bar(void *b) { sb_ch(b, '|'); }
 
-static void t_flags_end(void *b, uint64_t v)
+static inline void t_flags_end(void *b, uint64_t v)
 {
 	(void)b;
 	(void)v;

@@ -61,3 +61,21 @@ def test_sampled_shares_per_gb_and_per_matched_record(tmp_path):
     assert abs(summ["cap-full"]["sampled bpf ns/event"][0] - 1e9 / 600000) < 1e-6
     assert abs(summ["cap-noring"]["sampled bpf ns/event"][0] - 2 / 3 * 1e9 / 600000) < 1e-6
     assert summ["cap-noring"]["events/GB"] == [150000]
+
+
+def test_round_ratios_pair_runs_of_one_round(tmp_path):
+    # Run r of each build against run r of the first; a build missing a
+    # run gives no ratios rather than ones paired with the wrong round.
+    rows = [run("cap-a", r, 1, 1000, samples_elog_bpf=100 * r, samples_elog_tool=0, samples_busy=1,
+                samples_tcpdump_tool=0, samples_tcpdump_kernel=0) for r in (1, 2, 3)]
+    rows += [run("cap-b", r, 1, 1000, samples_elog_bpf=[50, 400, 300][r - 1], samples_elog_tool=0,
+                 samples_busy=1, samples_tcpdump_tool=0, samples_tcpdump_kernel=0) for r in (1, 2, 3)]
+    rows += [run("cap-c", r, 1, 1000, samples_elog_bpf=100, samples_elog_tool=0, samples_busy=1,
+                 samples_tcpdump_tool=0, samples_tcpdump_kernel=0) for r in (1, 3)]
+    write_results(tmp_path, rows)
+    _, _, summ = ab.summarise(str(tmp_path), "-P", ["cap-a", "cap-b"])
+    q = ab.round_ratios(str(tmp_path), summ, ["cap-a", "cap-b"])
+    assert [round(x, 9) for x in q["cap-b"]["sampled bpf ns/event"]] == [0.5, 2.0, 1.0]
+    assert ab.med(q["cap-b"]["sampled bpf ns/event"]) == 1.0
+    _, _, summ = ab.summarise(str(tmp_path), "-P", ["cap-a", "cap-c"])
+    assert ab.round_ratios(str(tmp_path), summ, ["cap-a", "cap-c"])["cap-c"]["sampled bpf ns/event"] == []

@@ -203,6 +203,33 @@ static void test_json_never_clipped(void)
 	CHECK_EQ_U(elog_json_format(small, 0, &h, "tcp", NULL, 0, "", 0), 0);
 }
 
+/* Every capacity up to the line and its NUL (a buffer filled to the end
+ * counts as clipped), the end falling inside a run of plain bytes or inside
+ * an escape alike, gives no line and writes nothing past the capacity; one
+ * byte more gives all of it. */
+static void test_json_clipped_anywhere(void)
+{
+	struct elog_event_hdr h;
+	static char want[512], buf[512 + 1];
+	size_t n, bad = 0;
+
+	TCP_EVENTLOG_LOG_ID_LOG_ALWAYS(NULL, "plain \"q\" b\\s \x01\xff end");
+	h = hdr_of(77, last.id);
+	n = elog_json_format(want, sizeof(want), &h, "tcp", elog_schema_provider("tcp"), UTC,
+			     last.payload, last.len);
+	CHECK(n > 0 && strstr(want, "\\u0001\\u00ff end") != NULL);
+	for (size_t cap = 1; cap <= n + 1; cap++) {
+		memset(buf, '#', sizeof(buf));
+		bad += elog_json_format(buf, cap, &h, "tcp", elog_schema_provider("tcp"), UTC,
+					last.payload, last.len) != 0;
+		bad += buf[cap] != '#';
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(elog_json_format(buf, n + 2, &h, "tcp", elog_schema_provider("tcp"), UTC,
+				    last.payload, last.len), n);
+	CHECK(memcmp(buf, want, n + 1) == 0);
+}
+
 /* ------------------------------------------------------------ packets */
 
 static uint16_t be16(const uint8_t *p)
@@ -601,7 +628,7 @@ int main(void)
 		TH_TEST(test_json_unknown_event_and_provider),
 		TH_TEST(test_json_times),
 		TH_TEST(test_json_test_schema_types),
-		TH_TEST(test_json_never_clipped),
+		TH_TEST(test_json_never_clipped), TH_TEST(test_json_clipped_anywhere),
 		TH_TEST(test_packet_ipv4_syn),
 		TH_TEST(test_packet_ipv4_data_and_gro),
 		TH_TEST(test_packet_ipv6),

@@ -14,6 +14,7 @@
 #include "conn_facts.h"
 #include "format.h"
 #include "harness.h"
+#include "payload.h"
 #include "registry.h"
 #include "rt/provider.h"
 #include "textline.h"
@@ -174,6 +175,25 @@ static void test_addresses(void)
 	a6[15] = 1;
 	TEST_EVENTLOG_ADDRESSES_LOG_ALWAYS(0, 0, 0, a6, (const void *)0, "");
 	CHECK_STR(fmt(&elog_provider_test), "0.0.0.0:0 [::1] ptr 0x0 name ''");
+}
+
+/* The hand-written dotted quad is what inet_ntop writes, for every width
+ * of every byte (0, 9, 10, 99, 100, 255 in each position). */
+static void test_ipv4_text(void)
+{
+	static const uint8_t d[] = { 0, 9, 10, 99, 100, 199, 200, 255 };
+	char want[INET_ADDRSTRLEN], got[INET_ADDRSTRLEN];
+	uint8_t a[4];
+	int bad = 0;
+
+	for (size_t i = 0; i < 8 * 8 * 8 * 8; i++) {
+		for (int k = 0; k < 4; k++)
+			a[k] = d[(i >> (3 * k)) & 7];
+		inet_ntop(AF_INET, a, want, sizeof(want));
+		elog_ipv4_text(a, got);
+		bad += strcmp(want, got) != 0;
+	}
+	CHECK(bad == 0);
 }
 
 static void test_chars(void)
@@ -502,7 +522,8 @@ int main(void)
 		TH_TEST(test_integers),      TH_TEST(test_enum),
 		TH_TEST(test_negative_enum),
 		TH_TEST(test_flags),         TH_TEST(test_hex_and_ntohs),
-		TH_TEST(test_addresses),     TH_TEST(test_chars),
+		TH_TEST(test_addresses),     TH_TEST(test_ipv4_text),
+		TH_TEST(test_chars),
 		TH_TEST(test_none_and_escapes), TH_TEST(test_unknown),
 		TH_TEST(test_implicit_events), TH_TEST(test_short_payloads),
 		TH_TEST(test_varlen_tail),   TH_TEST(test_clipping),
