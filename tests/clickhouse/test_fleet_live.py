@@ -226,7 +226,8 @@ def test_live_two_hosts_distributed(pair, tools, workdir):  # noqa: F811
             step(w["edge2"], "go")
             lossy = step(w["edge1"], "go")
             # While the lossy host's clients send, it drops what their
-            # peer's LOSSY port sends (ACKs): RTOs at ~0.2 and ~0.6 s.
+            # peer's LOSSY port sends (the ACKs): the clients time out
+            # (RTO, from ~0.2 s on, backing off) until the drop is lifted.
             with net.nft_dropping(hosts.ns["edge1"], "elogch", f"tcp sport {LOSSY} drop"):
                 assert step(w["edge1"], "send") == {"sent": 1}
                 time.sleep(1.0)
