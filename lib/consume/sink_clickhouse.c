@@ -181,6 +181,11 @@ struct elog_ch {
 
 	struct buf resp;
 	long http_status;
+	/* The request body, read by libcurl (on_read), and whether the next
+	 * request must open a connection of its own. */
+	const uint8_t *up_p;
+	size_t up_len, up_off;
+	bool fresh;
 	uint64_t adds;
 	struct elog_ch_stats st;
 };
@@ -326,6 +331,35 @@ static const char *server_text(struct elog_ch *ch)
 	return s;
 }
 
+static size_t on_read(char *out, size_t size, size_t nmemb, void *arg)
+{
+	struct elog_ch *ch = arg;
+	size_t n = size * nmemb;
+
+	if (n > ch->up_len - ch->up_off)
+		n = ch->up_len - ch->up_off;
+	memcpy(out, ch->up_p + ch->up_off, n);
+	ch->up_off += n;
+	return n;
+}
+
+/*
+ * libcurl rewinds a body it has begun to send only to send the request
+ * again by itself: when a reused connection dies before any answer, it
+ * retries on a fresh one. The server may have executed the first copy
+ * (only its answer lost), and an INSERT sent twice is stored twice under
+ * one identity. Refused: the attempt fails, and the caller reads back
+ * what arrived before sending the rest. (A rewind before the first byte
+ * sends nothing twice.)
+ */
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct elog_ch *ch = arg;
+
+	return origin == SEEK_SET && offset == 0 && ch->up_off == 0 ? CURL_SEEKFUNC_OK
+								  : CURL_SEEKFUNC_FAIL;
+}
+
 enum http_result { HTTP_OK, HTTP_DOWN, HTTP_REFUSED };
 
 /*
@@ -340,10 +374,16 @@ static enum http_result http_post(struct elog_ch *ch, const char *url, const voi
 
 	ch->resp.len = 0;
 	ch->resp.limit = resp_limit;
+	ch->up_p = body;
+	ch->up_len = body ? len : 0;
+	ch->up_off = 0;
 	curl_easy_setopt(ch->curl, CURLOPT_URL, url);
-	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDS, body ? body : "");
-	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)ch->up_len);
+	/* After a failure, not the connection it happened on (nor one
+	 * opened before it). */
+	curl_easy_setopt(ch->curl, CURLOPT_FRESH_CONNECT, ch->fresh ? 1L : 0L);
 	rc = curl_easy_perform(ch->curl);
+	ch->fresh = true;
 	if (rc != CURLE_OK) {
 		snprintf(ch->down_msg, sizeof(ch->down_msg), "%s", curl_easy_strerror(rc));
 		return HTTP_DOWN;
@@ -356,8 +396,10 @@ static enum http_result http_post(struct elog_ch *ch, const char *url, const voi
 			snprintf(ch->down_msg, sizeof(ch->down_msg), "HTTP %ld", ch->http_status);
 			return HTTP_DOWN;
 		}
+		ch->fresh = false;
 		return HTTP_REFUSED;
 	}
+	ch->fresh = false;
 	return HTTP_OK;
 }
 
@@ -1289,6 +1331,13 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 	}
 	curl_easy_setopt(ch->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(ch->curl, CURLOPT_WRITEDATA, &ch->resp);
+	/* Bodies through a read callback, not CURLOPT_POSTFIELDS, whose
+	 * rewind libcurl does without asking (on_seek says why). */
+	curl_easy_setopt(ch->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(ch->curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(ch->curl, CURLOPT_READDATA, ch);
+	curl_easy_setopt(ch->curl, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(ch->curl, CURLOPT_SEEKDATA, ch);
 	curl_easy_setopt(ch->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 	/* A server that stops answering (not only one that is gone). */

@@ -2,10 +2,9 @@
 """A TCP proxy in front of clickhouse-server that cuts its first CUTS
 connections after LIMIT bytes from the client (so mid-request, whatever
 the server took of it), and passes later ones through untouched. LIMIT
-is a comma-separated list used in turn: libcurl sends a request again by
-itself on a fresh connection when a reused one dies before the answer,
-so a large limit lets batches through and a small one after it makes
-that retry fail as well (the sink sees the cut).
+is a comma-separated list used in turn: a large limit lets batches
+through and cuts one, a small one after it cuts the next connection (the
+sink's retry) early as well.
 Usage: cutproxy.py LISTEN_PORT TARGET_PORT LIMIT[,LIMIT...] CUTS;
 prints "ready"."""
 

@@ -9,6 +9,6 @@ $(TEST_BIN)/clickhouse/gen_all: $(OBJ)/tests/clickhouse/gen_all.o $(TEST_LIBA)
 
 .PHONY: test-clickhouse
 TEST_TARGETS += test-clickhouse
-test-clickhouse: $(BIN)/elog $(BIN)/elog-schemac $(TEST_BIN)/clickhouse/gen_all
+test-clickhouse: $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac $(TEST_BIN)/clickhouse/gen_all
 	@echo "== tests/clickhouse"
 	$(Q)ELOG_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/clickhouse
