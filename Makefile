@@ -114,6 +114,7 @@ include tests/module.mk
 include tests/verifier/module.mk
 include tests/plugin/module.mk
 include tests/hooks/module.mk
+include tests/arch/module.mk
 include tests/fuzz/options/module.mk
 include tests/export.mk
 include tests/clickhouse/module.mk
