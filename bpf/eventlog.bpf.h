@@ -697,20 +697,40 @@ __noinline int elog__bb_free(__u64 sid, struct elog_bb_sess *m)
 	return 0;
 }
 
-/* Fills slot d with one event. The length is checked here, next to the
- * helper call: the verifier loses the caller's check when clang spills it. */
+/* Fills slot d with one event whose payload (len bytes) is in a buffer of
+ * room bytes. The producers' buffer is the record itself, room a constant
+ * (the schema's longest payload): the whole of it (up to a slot's payload)
+ * is copied with plain loads and stores, cheaper than a helper call for
+ * len bytes; what it copies past len is never read (event_length). A room
+ * that is not a constant goes through bpf_probe_read_kernel, the length
+ * checked here, next to the call: the verifier loses the caller's check
+ * when clang spills it. */
 static __always_inline void elog__bb_fill(struct elog_bb_slot *d, __u8 level, __u32 keywords,
 					  const struct elog_event_hdr *hdr, const void *payload,
-					  __u32 len)
+					  __u32 len, __u32 room)
 {
 	__u64 n = len;
 
 	/* Not a record until the header is in (a dump running on another
 	 * CPU skips it). */
 	d->hdr.event_length = 0;
-	barrier_var(n);
-	if (n && n <= ELOG_BB_PAYLOAD_MAX && payload)
-		bpf_probe_read_kernel(d->payload, n, payload);
+	if (__builtin_constant_p(room)) {
+		/* In words: the record is 8-byte aligned (its header starts
+		 * with one), and a memcpy of a void * is lowered byte by
+		 * byte. */
+		__u32 k, w = (room < ELOG_BB_PAYLOAD_MAX ? room : ELOG_BB_PAYLOAD_MAX);
+
+#pragma unroll
+		for (k = 0; k < w / 8; k++)
+			((__u64 *)d->payload)[k] = ((const __u64 *)payload)[k];
+#pragma unroll
+		for (k = w / 8 * 8; k < w; k++)
+			d->payload[k] = ((const __u8 *)payload)[k];
+	} else {
+		barrier_var(n);
+		if (n && n <= ELOG_BB_PAYLOAD_MAX && payload)
+			bpf_probe_read_kernel(d->payload, n, payload);
+	}
 	d->keywords = keywords;
 	d->level = level;
 	__builtin_memcpy(&d->hdr, hdr, ELOG_EVENT_HDR_SIZE);
@@ -719,7 +739,7 @@ static __always_inline void elog__bb_fill(struct elog_bb_slot *d, __u8 level, __
 /* Keeps one event of a buffered session (hdr filled by elog__emit). */
 static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 level, __u32 keywords,
 					  const struct elog_event_hdr *hdr, const void *payload,
-					  __u32 len)
+					  __u32 len, __u32 room)
 {
 	struct elog_bb_stats *st;
 	struct elog_bb_sess *m;
@@ -728,7 +748,7 @@ static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 lev
 	__u32 zero = 0, k;
 	__u64 seq;
 
-	if (len > ELOG_BB_PAYLOAD_MAX) {
+	if (len > ELOG_BB_PAYLOAD_MAX || len > room) {
 		st = elog__bb_stats();
 		if (st)
 			__sync_fetch_and_add(&st->too_big, 1);
@@ -740,13 +760,13 @@ static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 lev
 	seq = __sync_fetch_and_add(&m->head, 1);
 	d = elog__bb_slot(s->id, m, seq);
 	if (d)
-		elog__bb_fill(d, level, keywords, hdr, payload, len);
+		elog__bb_fill(d, level, keywords, hdr, payload, len, room);
 	ids = bpf_map_lookup_elem(&elog_bb_sticky, &zero);
 	if (ids) {
 		for (k = 0; k < ELOG_BB_STICKY; k++) {
 			if (ids->id1[k] != hdr->event_id + 1)
 				continue;
-			elog__bb_fill(&m->sticky[k], level, keywords, hdr, payload, len);
+			elog__bb_fill(&m->sticky[k], level, keywords, hdr, payload, len, room);
 			m->sticky_seq[k] = seq + 1;
 			break;
 		}
@@ -984,7 +1004,7 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 	hdr->thread_id = (__s32)bpf_get_current_pid_tgid();
 
 	if (s && target < 0 && elog__bb_buffered(s->mode)) {
-		elog__bb_keep(s, level, keywords, hdr, hdr + 1, len);
+		elog__bb_keep(s, level, keywords, hdr, hdr + 1, len, room);
 		return;
 	}
 	if (target >= 0) {
