@@ -21,7 +21,8 @@
  * `delivered`, so for each subscriber delivered + dropped == matched events,
  * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
  * and the consumer is woken once per 1/8 of a ring written on a CPU (the
- * consumer also polls on a short timeout for the tail), because a wakeup per
+ * consumer also polls on a short timeout for the tail, or marks its slot
+ * asleep when idle: see elog__wake_flags), because a wakeup per
  * event costs 2-5 us here.
  */
 #ifndef ELOG_EVENTLOG_BPF_H
@@ -154,16 +155,17 @@ static __always_inline int elog__match(const struct elog_sub_cfg *c, int targete
  * delivery touches anyway) rather than asked of the ring: the ring's unread
  * size needs its consumer position, a cache line the consumer on another CPU
  * keeps writing (~30 ns a record). The consumer drains every ring when woken,
- * epoll loses no wakeup, and it polls every 50 ms for a quiet tail. A lost
- * update of the count (a softirq program between load and store) only
- * moves the next wakeup.
+ * epoll loses no wakeup, and it polls every 50 ms for a quiet tail; a
+ * consumer with nothing to do sets `asleep` in its slot and waits longer,
+ * woken by the first record. A lost update of the count (a softirq program
+ * between load and store) only moves the next wakeup.
  */
 static __always_inline __u64 elog__wake_flags(struct elog_slot_stats *st, const struct elog_sub_cfg *c,
 					      __u32 rec_len)
 {
 	__u64 n = st->unwoken + rec_len;
 
-	if (n >= c->ring_bytes / 8) {
+	if (n >= c->ring_bytes / 8 || c->asleep) {
 		st->unwoken = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}
@@ -645,6 +647,45 @@ __noinline int elog__bb_dump(__u64 sid, struct elog_bb_sess *m, __u32 reason, __
 	return 1;
 }
 
+/*
+ * Wakes the live consumers so that a dump just asked for is made now, not
+ * at their next timeout (a consumer with nothing to do sleeps up to a
+ * second; a trigger is rare and writes nothing of its own): an empty record
+ * discarded with BPF_RB_FORCE_WAKEUP in this CPU's ring of each (nothing is
+ * delivered or counted; the consumer skips it). A global function: verified
+ * once per program, not at every trigger inlined into the hooks.
+ */
+__noinline int elog__bb_poke(void)
+{
+	struct elog_conf *conf = elog__conf();
+	__u32 i, mask, cpu = bpf_get_smp_processor_id() % ELOG_RING_CPUS;
+
+	if (!conf || !conf->nsubs)
+		return 0;
+	mask = conf->slot_mask ? conf->slot_mask : (1u << ELOG_MAX_SUBSCRIBERS) - 1;
+	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
+		struct elog_sub_cfg *c;
+		__u32 key = i;
+		void *ring, *p;
+
+		if (!(mask >> i))
+			break;
+		if (!(mask & (1u << i)))
+			continue;
+		c = bpf_map_lookup_elem(&elog_subs, &key);
+		if (!c || c->active != ELOG_SLOT_LIVE)
+			continue;
+		key = ELOG_RING_INDEX(cpu, i);
+		ring = bpf_map_lookup_elem(&elog_rings, &key);
+		if (!ring)
+			continue;
+		p = bpf_ringbuf_reserve(ring, 8, 0);
+		if (p)
+			bpf_ringbuf_discard(p, BPF_RB_FORCE_WAKEUP);
+	}
+	return 0;
+}
+
 /* Asks for a dump of session sid (made by the next live consumer's poll,
  * up to the events it has now). Returns 1 when queued (or already). */
 static __always_inline int elog__bb_request(__u64 sid, struct elog_bb_sess *m, __u32 reason)
@@ -659,8 +700,10 @@ static __always_inline int elog__bb_request(__u64 sid, struct elog_bb_sess *m, _
 	}
 	m->pending = (__u8)reason;
 	m->pending_head = m->head;
-	if (bpf_map_push_elem(&elog_bb_pending, &sid, 0) == 0)
+	if (bpf_map_push_elem(&elog_bb_pending, &sid, 0) == 0) {
+		elog__bb_poke();
 		return 1;
+	}
 	m->pending = 0;
 	st = elog__bb_stats();
 	if (st)

@@ -436,6 +436,26 @@ int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *d
 	return ret;
 }
 
+int elog_rt_sub_asleep(struct elog_rt *rt, const struct elog_rt_sub *sub, bool asleep,
+		       struct elog_error *err)
+{
+	struct elog_sub_cfg c;
+
+	if (sub->slot < 0 || sub->slot >= ELOG_MAX_SUBSCRIBERS)
+		return elog_rt_errf(err, EINVAL, "%s: no subscription", rt->ops->name);
+	if (read_slot(rt, (__u32)sub->slot, &c, err))
+		return -1;
+	/* Freed under us (its owner taken for dead): nothing to mark. */
+	if (c.active != ELOG_SLOT_LIVE || c.owner_pid != (__u32)getpid())
+		return 0;
+	if (c.asleep == (asleep ? 1u : 0u))
+		return 0;
+	/* Every other field is written back as read: a program reading the
+	 * slot during the update sees the same filter either way. */
+	c.asleep = asleep ? 1 : 0;
+	return write_slot(rt, (__u32)sub->slot, &c, err);
+}
+
 int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
 		       struct elog_error *err)
 {
