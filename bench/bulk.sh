@@ -57,7 +57,9 @@
 # Flat out, the flow keeps about 1.3 of the 2 CPUs busy (sender and receiver
 # wait for each other's wakeups), so busy CPU per byte moves with how the
 # CPUs idle and wake as well as with the work done. Two more views:
-#   tool_cpu_s  the capture tool's own CPU (utime+stime from /proc/PID/stat)
+#   tool_cpu_s  the capture tool's own CPU during the flow (utime+stime from
+#               /proc/PID/stat at the client's start and at its end: its
+#               start-up, ~40 ms, is not charged to a 5 s flow; 10 ms ticks)
 #   -S          BPF statistics on (sysctl kernel.bpf_stats_enabled=1, restored
 #               at exit): bpf_s = run time of every BPF program during the run
 #               (exact ns, from bpftool prog show), so the kernel half of the
@@ -363,6 +365,8 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		bpf_progs "$out.progs0"
 	fi
 	read -r so0 si0 < <(ns_segs)
+	tool0=0
+	if [ -n "$tool_pid" ]; then tool0=$(tool_ticks "$tool_pid"); fi
 	# Before the CPU snapshot: its forks stay out of the measured CPU.
 	s0=$(sys_snapshot)
 	c0=$(cpu_snapshot)
@@ -390,7 +394,7 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 		record "$PART" "$mode" "$run" bpf_runs "$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d", y[3] - x[3] }')"
 	fi
 	if [ -n "$tool_pid" ]; then
-		record "$PART" "$mode" "$run" tool_cpu_s "$(awk -v t="$(tool_ticks "$tool_pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
+		record "$PART" "$mode" "$run" tool_cpu_s "$(awk -v t="$(tool_ticks "$tool_pid")" -v t0="$tool0" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (t - t0) / hz }')"
 		stop_pid "$tool_pid" INT
 		tool_pid=
 		[ "$STOP_RC" = 0 ] || log "$mode run $run: capture tool exited $STOP_RC: $(tail -2 "$out.tool")"

@@ -43,7 +43,7 @@ avg_ns() {
 }
 
 base=$(avg_ns loop)
-for p in call clock_boot pid_tgid hash_lookup count_add; do
+for p in call clock_boot pid_tgid hash_lookup count_add keep_probe keep_inline copy_probe copy_inline; do
 	t=$(avg_ns "$p")
 	ns=$(awk -v t="$t" -v b="$base" 'BEGIN { printf "%.1f", (t - b) / 100 }')
 	record prims "$p" 1 ns "$ns"

@@ -21,7 +21,8 @@
  * `delivered`, so for each subscriber delivered + dropped == matched events,
  * exactly. Wakeups are batched: records are committed with BPF_RB_NO_WAKEUP
  * and the consumer is woken once per 1/8 of a ring written on a CPU (the
- * consumer also polls on a short timeout for the tail), because a wakeup per
+ * consumer also polls on a short timeout for the tail, or marks its slot
+ * asleep when idle: see elog__wake_flags), because a wakeup per
  * event costs 2-5 us here.
  */
 #ifndef ELOG_EVENTLOG_BPF_H
@@ -154,16 +155,17 @@ static __always_inline int elog__match(const struct elog_sub_cfg *c, int targete
  * delivery touches anyway) rather than asked of the ring: the ring's unread
  * size needs its consumer position, a cache line the consumer on another CPU
  * keeps writing (~30 ns a record). The consumer drains every ring when woken,
- * epoll loses no wakeup, and it polls every 50 ms for a quiet tail. A lost
- * update of the count (a softirq program between load and store) only
- * moves the next wakeup.
+ * epoll loses no wakeup, and it polls every 50 ms for a quiet tail; a
+ * consumer with nothing to do sets `asleep` in its slot and waits longer,
+ * woken by the first record. A lost update of the count (a softirq program
+ * between load and store) only moves the next wakeup.
  */
 static __always_inline __u64 elog__wake_flags(struct elog_slot_stats *st, const struct elog_sub_cfg *c,
 					      __u32 rec_len)
 {
 	__u64 n = st->unwoken + rec_len;
 
-	if (n >= c->ring_bytes / 8) {
+	if (n >= c->ring_bytes / 8 || c->asleep) {
 		st->unwoken = 0;
 		return BPF_RB_FORCE_WAKEUP;
 	}
@@ -645,6 +647,45 @@ __noinline int elog__bb_dump(__u64 sid, struct elog_bb_sess *m, __u32 reason, __
 	return 1;
 }
 
+/*
+ * Wakes the live consumers so that a dump just asked for is made now, not
+ * at their next timeout (a consumer with nothing to do sleeps up to a
+ * second; a trigger is rare and writes nothing of its own): an empty record
+ * discarded with BPF_RB_FORCE_WAKEUP in this CPU's ring of each (nothing is
+ * delivered or counted; the consumer skips it). A global function: verified
+ * once per program, not at every trigger inlined into the hooks.
+ */
+__noinline int elog__bb_poke(void)
+{
+	struct elog_conf *conf = elog__conf();
+	__u32 i, mask, cpu = bpf_get_smp_processor_id() % ELOG_RING_CPUS;
+
+	if (!conf || !conf->nsubs)
+		return 0;
+	mask = conf->slot_mask ? conf->slot_mask : (1u << ELOG_MAX_SUBSCRIBERS) - 1;
+	for (i = 0; i < ELOG_MAX_SUBSCRIBERS; i++) {
+		struct elog_sub_cfg *c;
+		__u32 key = i;
+		void *ring, *p;
+
+		if (!(mask >> i))
+			break;
+		if (!(mask & (1u << i)))
+			continue;
+		c = bpf_map_lookup_elem(&elog_subs, &key);
+		if (!c || c->active != ELOG_SLOT_LIVE)
+			continue;
+		key = ELOG_RING_INDEX(cpu, i);
+		ring = bpf_map_lookup_elem(&elog_rings, &key);
+		if (!ring)
+			continue;
+		p = bpf_ringbuf_reserve(ring, 8, 0);
+		if (p)
+			bpf_ringbuf_discard(p, BPF_RB_FORCE_WAKEUP);
+	}
+	return 0;
+}
+
 /* Asks for a dump of session sid (made by the next live consumer's poll,
  * up to the events it has now). Returns 1 when queued (or already). */
 static __always_inline int elog__bb_request(__u64 sid, struct elog_bb_sess *m, __u32 reason)
@@ -659,8 +700,10 @@ static __always_inline int elog__bb_request(__u64 sid, struct elog_bb_sess *m, _
 	}
 	m->pending = (__u8)reason;
 	m->pending_head = m->head;
-	if (bpf_map_push_elem(&elog_bb_pending, &sid, 0) == 0)
+	if (bpf_map_push_elem(&elog_bb_pending, &sid, 0) == 0) {
+		elog__bb_poke();
 		return 1;
+	}
 	m->pending = 0;
 	st = elog__bb_stats();
 	if (st)
@@ -697,20 +740,40 @@ __noinline int elog__bb_free(__u64 sid, struct elog_bb_sess *m)
 	return 0;
 }
 
-/* Fills slot d with one event. The length is checked here, next to the
- * helper call: the verifier loses the caller's check when clang spills it. */
+/* Fills slot d with one event whose payload (len bytes) is in a buffer of
+ * room bytes. The producers' buffer is the record itself, room a constant
+ * (the schema's longest payload): the whole of it (up to a slot's payload)
+ * is copied with plain loads and stores, cheaper than a helper call for
+ * len bytes; what it copies past len is never read (event_length). A room
+ * that is not a constant goes through bpf_probe_read_kernel, the length
+ * checked here, next to the call: the verifier loses the caller's check
+ * when clang spills it. */
 static __always_inline void elog__bb_fill(struct elog_bb_slot *d, __u8 level, __u32 keywords,
 					  const struct elog_event_hdr *hdr, const void *payload,
-					  __u32 len)
+					  __u32 len, __u32 room)
 {
 	__u64 n = len;
 
 	/* Not a record until the header is in (a dump running on another
 	 * CPU skips it). */
 	d->hdr.event_length = 0;
-	barrier_var(n);
-	if (n && n <= ELOG_BB_PAYLOAD_MAX && payload)
-		bpf_probe_read_kernel(d->payload, n, payload);
+	if (__builtin_constant_p(room)) {
+		/* In words: the record is 8-byte aligned (its header starts
+		 * with one), and a memcpy of a void * is lowered byte by
+		 * byte. */
+		__u32 k, w = (room < ELOG_BB_PAYLOAD_MAX ? room : ELOG_BB_PAYLOAD_MAX);
+
+#pragma unroll
+		for (k = 0; k < w / 8; k++)
+			((__u64 *)d->payload)[k] = ((const __u64 *)payload)[k];
+#pragma unroll
+		for (k = w / 8 * 8; k < w; k++)
+			d->payload[k] = ((const __u8 *)payload)[k];
+	} else {
+		barrier_var(n);
+		if (n && n <= ELOG_BB_PAYLOAD_MAX && payload)
+			bpf_probe_read_kernel(d->payload, n, payload);
+	}
 	d->keywords = keywords;
 	d->level = level;
 	__builtin_memcpy(&d->hdr, hdr, ELOG_EVENT_HDR_SIZE);
@@ -719,7 +782,7 @@ static __always_inline void elog__bb_fill(struct elog_bb_slot *d, __u8 level, __
 /* Keeps one event of a buffered session (hdr filled by elog__emit). */
 static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 level, __u32 keywords,
 					  const struct elog_event_hdr *hdr, const void *payload,
-					  __u32 len)
+					  __u32 len, __u32 room)
 {
 	struct elog_bb_stats *st;
 	struct elog_bb_sess *m;
@@ -728,7 +791,7 @@ static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 lev
 	__u32 zero = 0, k;
 	__u64 seq;
 
-	if (len > ELOG_BB_PAYLOAD_MAX) {
+	if (len > ELOG_BB_PAYLOAD_MAX || len > room) {
 		st = elog__bb_stats();
 		if (st)
 			__sync_fetch_and_add(&st->too_big, 1);
@@ -740,13 +803,13 @@ static __always_inline void elog__bb_keep(const struct elog_session *s, __u8 lev
 	seq = __sync_fetch_and_add(&m->head, 1);
 	d = elog__bb_slot(s->id, m, seq);
 	if (d)
-		elog__bb_fill(d, level, keywords, hdr, payload, len);
+		elog__bb_fill(d, level, keywords, hdr, payload, len, room);
 	ids = bpf_map_lookup_elem(&elog_bb_sticky, &zero);
 	if (ids) {
 		for (k = 0; k < ELOG_BB_STICKY; k++) {
 			if (ids->id1[k] != hdr->event_id + 1)
 				continue;
-			elog__bb_fill(&m->sticky[k], level, keywords, hdr, payload, len);
+			elog__bb_fill(&m->sticky[k], level, keywords, hdr, payload, len, room);
 			m->sticky_seq[k] = seq + 1;
 			break;
 		}
@@ -984,7 +1047,7 @@ static __always_inline void elog__emit(const struct elog_session *s, __u8 level,
 	hdr->thread_id = (__s32)bpf_get_current_pid_tgid();
 
 	if (s && target < 0 && elog__bb_buffered(s->mode)) {
-		elog__bb_keep(s, level, keywords, hdr, hdr + 1, len);
+		elog__bb_keep(s, level, keywords, hdr, hdr + 1, len, room);
 		return;
 	}
 	if (target >= 0) {

@@ -62,6 +62,9 @@ struct elog_sub_cfg {
 	__u32 owner_pid;     /* userspace bookkeeping: the subscriber process, */
 	__u64 owner_start;   /* and its start time (/proc/pid/stat field 22), */
 	__u64 ring_bytes;    /* so a dead owner's slot is found and freed */
+	__u32 asleep;  /* the owner waits with nothing read pending: the next
+			* record wakes it (BPF_RB_FORCE_WAKEUP), not 1/8 of a ring */
+	__u32 pad;
 };
 
 /* Provider configuration (key 0). */

@@ -37,6 +37,7 @@
 
 #define POLL_MS 50          /* wakeups are batched in the kernel: poll for the tail */
 #define RECLAIM_EVERY_US 1000000
+#define BB_HELD_MS 5        /* a dump held back whole: look again this soon */
 /* With nothing received this long and no session enabled: say how to
  * enable one, rather than wait in silence. */
 #define HINT_AFTER_US 3000000
@@ -73,6 +74,8 @@ struct cap {
 	struct elog_ch_stats ch_st;        /* --clickhouse: its counts at the end */
 	int64_t boot_to_utc;
 	uint64_t received;
+	uint64_t read;        /* records read from the rings */
+	bool asleep;          /* the subscriptions are marked asleep */
 	int failed;           /* a sink or callback error: stop */
 	const char *gone;     /* provider unloaded under the capture: stopped */
 	struct elog_error err;
@@ -153,6 +156,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct cap_sub *s = ring->sub;
 	struct cap *c = s->cap;
 
+	c->read++;
 	if (elog_bb_block_add(ring->bb, c->reorder, s->tag, data, size)) {
 		elog_errorf(&c->err, ENOMEM, "out of memory in the reorder window");
 		c->failed = 1;
@@ -390,19 +394,86 @@ static void idle_hint(struct cap *c)
 		", and a program can enable its socket with the TCP_EVENTLOG option" : "");
 }
 
+/* Marks every subscription asleep or awake (elog_rt_sub_asleep). */
+static int set_asleep(struct cap *c, bool asleep)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (elog_rt_sub_asleep(c->subs[i].rt, &c->subs[i].sub, asleep, &c->err))
+			return -1;
+	c->asleep = asleep;
+	return 0;
+}
+
+/* A dump is held back whole in some ring (rt/bb_block.h). */
+static bool dumps_held(const struct cap *c)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->nsubs; i++)
+		for (r = 0; c->subs[i].rings && r < c->subs[i].sub.nrings; r++)
+			if (c->subs[i].rings[r].bb && elog_bb_block_pending(c->subs[i].rings[r].bb))
+				return true;
+	return false;
+}
+
+/*
+ * How long the next poll may wait. Dumps just made: not at all (their
+ * records are in the rings, unannounced). Records in the window: until
+ * the oldest may go (at most POLL_MS). Records flowing: POLL_MS, for the
+ * rings' quiet tails (wakeups are batched). Nothing read, held or asked
+ * for: the subscriptions are marked asleep (the next record wakes us, and
+ * so does a black box trigger) and the wait lasts until the next
+ * once-a-second chore, so an idle capture or recorder costs next to
+ * nothing. Returns -1 on error.
+ */
+static int next_timeout(struct cap *c, bool busy, int dumps, uint64_t next_reclaim)
+{
+	uint64_t now = elog_rt_boot_us(), oldest;
+	int n;
+
+	if (dumps > 0)
+		return 0;
+	if (elog_reorder_oldest(c->reorder, &oldest)) {
+		uint64_t due = oldest + ELOG_REORDER_WINDOW_US;
+
+		if (due <= now)
+			return 1;
+		return due - now >= (uint64_t)POLL_MS * 1000 ? POLL_MS : (int)((due - now) / 1000) + 1;
+	}
+	if (dumps_held(c))
+		return BB_HELD_MS;
+	if (busy)
+		return POLL_MS;
+	if (!c->asleep) {
+		if (set_asleep(c, true))
+			return -1;
+		/* A record written before the mark went unannounced: read it
+		 * now rather than after the long wait. */
+		n = ring_buffer__consume(c->rb);
+		if (n < 0)
+			return elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
+		if (n > 0)
+			return 0;
+	}
+	return next_reclaim > now ? (int)((next_reclaim - now) / 1000) + 1 : 0;
+}
+
 static int loop(struct cap *c)
 {
 	uint64_t start = elog_rt_boot_us();
 	uint64_t next_reclaim = start + RECLAIM_EVERY_US, hint_at = start + HINT_AFTER_US;
 	size_t i;
-	int n;
+	int n, timeout = POLL_MS, dumps;
 
 	while (!stop_requested && !c->failed) {
 		/* Records stamped before now - window are all in the rings by
 		 * now: read the clock before consuming. */
-		uint64_t now = elog_rt_boot_us();
+		uint64_t now = elog_rt_boot_us(), read0 = c->read;
 
-		n = ring_buffer__poll(c->rb, POLL_MS);
+		n = ring_buffer__poll(c->rb, timeout);
 		/* epoll reports only the rings that were woken, and wakeups
 		 * are batched (1/8 of a ring): read the quiet rings' tail too,
 		 * or it waits for the next wakeup or the end of the capture. */
@@ -413,13 +484,23 @@ static int loop(struct cap *c)
 				break;
 			return elog_errorf(&c->err, -n, "poll ring buffers: %s", strerror(-n));
 		}
+		/* Woken before the timeout (a record, a trigger's dump to
+		 * make): awake again, or each record of what follows would
+		 * wake us. */
+		if (c->asleep && (c->read != read0 || elog_rt_boot_us() - now < (uint64_t)timeout * 1000) &&
+		    set_asleep(c, false))
+			return -1;
 		if (now > ELOG_REORDER_WINDOW_US && release(c, now - ELOG_REORDER_WINDOW_US))
 			return -1;
 		/* The black box dumps triggers asked for go out from here
 		 * (to every subscriber), and spent buffers are freed. */
+		dumps = 0;
 		for (i = 0; i < c->nsubs; i++) {
-			if (elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err) == 0)
+			n = elog_rt_bb_service(c->subs[i].rt, now >= next_reclaim, &c->err);
+			if (n >= 0) {
+				dumps += n;
 				continue;
+			}
 			/* Its pins removed under us (the dump program's
 			 * first): stopped as below, not this error. */
 			if (elog_rt_is_current(c->subs[i].rt) == 0) {
@@ -452,6 +533,9 @@ static int loop(struct cap *c)
 				hint_at = 0;
 			}
 		}
+		timeout = next_timeout(c, c->read != read0, dumps, next_reclaim);
+		if (timeout < 0)
+			return -1;
 	}
 	return c->failed ? -1 : 0;
 }

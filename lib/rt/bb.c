@@ -76,9 +76,12 @@ int elog_rt_bb_service(struct elog_rt *rt, bool sweep, struct elog_error *err)
 		if (ret)
 			return ret;
 	}
-	if (sweep)
-		return elog_rt_bb_dump(rt, ELOG_BB_SWEEP, 0, 0, NULL, err);
-	return 0;
+	if (sweep) {
+		ret = elog_rt_bb_dump(rt, ELOG_BB_SWEEP, 0, 0, NULL, err);
+		if (ret)
+			return ret;
+	}
+	return rounds;
 }
 
 int elog_rt_bb_stats(struct elog_rt *rt, struct elog_bb_stats *st, struct elog_error *err)

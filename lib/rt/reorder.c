@@ -471,6 +471,18 @@ int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 	return ret;
 }
 
+bool elog_reorder_oldest(const struct elog_reorder *r, uint64_t *ts)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (r->head < r->nsorted)
+		t = r->refs[r->head].ts;
+	if (r->nsorted < r->n && r->new_min < t)
+		t = r->new_min;
+	*ts = t;
+	return r->head < r->n;
+}
+
 uint64_t elog_reorder_late(const struct elog_reorder *r)
 {
 	return r->late;

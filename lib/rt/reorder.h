@@ -13,6 +13,7 @@
 #ifndef ELOG_RT_REORDER_H
 #define ELOG_RT_REORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,10 @@ typedef int (*elog_reorder_run_sink)(void *arg, const void *recs, size_t bytes, 
  * counts as released, as above. */
 int elog_reorder_release_runs(struct elog_reorder *r, uint64_t limit_us,
 			      elog_reorder_run_sink sink, void *arg);
+
+/* Whether the window holds a record, and then the earliest timestamp (or
+ * key) among them in *ts: when the next release has something to give. */
+bool elog_reorder_oldest(const struct elog_reorder *r, uint64_t *ts);
 
 /* Records added with a timestamp earlier than one already released: each
  * went out after a later record, out of timestamp order (it reached its

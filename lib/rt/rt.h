@@ -104,6 +104,16 @@ int elog_rt_subscribe(struct elog_rt *rt, uint8_t level, uint32_t keywords,
 int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *delivered,
 			uint64_t *dropped, struct elog_error *err);
 
+/*
+ * Marks the subscription asleep (or awake): asleep, the next record
+ * delivered to it wakes its ring's poller at once, instead of after 1/8 of
+ * a ring, so a consumer with nothing to do can wait long without holding a
+ * quiet tail back. Its own slot only; not under the runtime's lock (only
+ * the owner writes a live slot).
+ */
+int elog_rt_sub_asleep(struct elog_rt *rt, const struct elog_rt_sub *sub, bool asleep,
+		       struct elog_error *err);
+
 /* Sums of the slot's per-CPU counters. */
 int elog_rt_sub_counts(struct elog_rt *rt, int slot, uint64_t *delivered, uint64_t *dropped,
 		       struct elog_error *err);
@@ -148,7 +158,8 @@ int elog_rt_bb_check(struct elog_rt *rt, struct elog_error *err);
 /*
  * For a live consumer, at every poll: makes the dumps triggers asked for
  * (they go to every subscriber), and with sweep frees the buffers of ended
- * sessions past their linger time (once a second is plenty).
+ * sessions past their linger time (once a second is plenty). Returns how
+ * many runs of dumps it made (their records are in the rings now), or -1.
  */
 int elog_rt_bb_service(struct elog_rt *rt, bool sweep, struct elog_error *err);
 

@@ -219,3 +219,24 @@ int elog_rt_unsubscribe(struct elog_rt *rt, struct elog_rt_sub *sub, uint64_t *d
 	sub->slot = -1;
 	return ret;
 }
+
+int elog_rt_sub_asleep(struct elog_rt *rt, const struct elog_rt_sub *sub, bool asleep,
+		       struct elog_error *err)
+{
+	struct elog_sub_cfg c;
+
+	if (sub->slot < 0 || sub->slot >= ELOG_MAX_SUBSCRIBERS)
+		return elog_rt_errf(err, EINVAL, "%s: no subscription", rt->ops->name);
+	if (elog_rt_slot_read(rt, (__u32)sub->slot, &c, err))
+		return -1;
+	/* Freed under us (its owner taken for dead): nothing to mark. */
+	if (c.active != ELOG_SLOT_LIVE || c.owner_pid != (__u32)getpid())
+		return 0;
+	if (c.asleep == (asleep ? 1u : 0u))
+		return 0;
+	/* Every other field is written back as read: a program reading the
+	 * slot during the update sees the same filter either way. */
+	c.asleep = asleep ? 1 : 0;
+	return elog_rt_slot_write(rt, (__u32)sub->slot, &c, err);
+}
+

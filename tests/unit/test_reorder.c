@@ -996,6 +996,47 @@ static void test_ties_across_releases(void)
 	input_free(&in);
 }
 
+/* elog_reorder_oldest(): nothing held in an empty window or after
+ * everything went; else the earliest timestamp held, whether it sits among
+ * the records sorted by a release or those added since. */
+static void test_oldest(void)
+{
+	struct elog_reorder *r = elog_reorder_new();
+	struct input in;
+	struct got g;
+	uint64_t ts = 0;
+
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	memset(&in, 0, sizeof(in));
+	push_record(&in, 500, 0, 1, 48, 48); /* 0 */
+	push_record(&in, 700, 0, 1, 48, 48); /* 1 */
+	push_record(&in, 600, 1, 2, 48, 48); /* 2 */
+	push_record(&in, 650, 2, 3, 48, 48); /* 3: after a release */
+	push_record(&in, 550, 2, 3, 48, 48); /* 4: earlier than what is held */
+	CHECK(!elog_reorder_oldest(r, &ts));
+	add_recs(r, &in, 0, 3);
+	CHECK(elog_reorder_oldest(r, &ts));
+	CHECK_EQ_U(ts, 500);
+	CHECK_EQ_U(release_got(r, 0, 500, &g, 0), 0);
+	CHECK_GOT(&g, 0);
+	CHECK(elog_reorder_oldest(r, &ts));
+	CHECK_EQ_U(ts, 600);
+	add_recs(r, &in, 3, 2);
+	CHECK(elog_reorder_oldest(r, &ts));
+	CHECK_EQ_U(ts, 550);
+	CHECK_EQ_U(release_got(r, 0, 600, &g, 0), 0);
+	CHECK_GOT(&g, 4, 2);
+	CHECK(elog_reorder_oldest(r, &ts));
+	CHECK_EQ_U(ts, 650);
+	CHECK_EQ_U(release_got(r, 0, UINT64_MAX, &g, 0), 0);
+	CHECK_GOT(&g, 3, 1);
+	CHECK(!elog_reorder_oldest(r, &ts));
+	elog_reorder_free(r);
+	input_free(&in);
+}
+
 /* A record added after a later one went out is counted late (it follows
  * it in the output); one that ties with what went out, or that is earlier
  * only than records still held, is not. */
@@ -1293,6 +1334,7 @@ int main(void)
 		TH_TEST(test_empty),
 		TH_TEST(test_limits_and_ties),
 		TH_TEST(test_ties_across_releases),
+		TH_TEST(test_oldest),
 		TH_TEST(test_late),
 		TH_TEST(test_event_length),
 		TH_TEST(test_short),
