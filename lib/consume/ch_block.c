@@ -58,6 +58,7 @@ void ch_block_free(struct ch_block *b)
 	}
 	free(b->cols);
 	free(b->keys);
+	free(b->tmp);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -78,6 +79,10 @@ static int grow_rows(struct ch_block *b)
 	if (k == NULL)
 		return -1;
 	b->keys = k;
+	k = realloc(b->tmp, n * sizeof(*k));
+	if (k == NULL)
+		return -1;
+	b->tmp = k;
 	for (unsigned i = 0; i < b->ncols; i++) {
 		struct ch_col *c = &b->cols[i];
 
@@ -116,14 +121,46 @@ int ch_row(struct ch_block *b, const uint64_t key[CH_KEYS], size_t var_max)
 	return 0;
 }
 
-static int key_cmp(const void *a, const void *b)
+static inline bool key_less(const struct ch_key *x, const struct ch_key *y)
 {
-	const struct ch_key *x = a, *y = b;
-
 	for (int i = 0; i < CH_KEYS; i++)
 		if (x->k[i] != y->k[i])
-			return x->k[i] < y->k[i] ? -1 : 1;
-	return x->row < y->row ? -1 : x->row > y->row;
+			return x->k[i] < y->k[i];
+	return x->row < y->row;
+}
+
+/*
+ * Bottom-up merge sort between a and tmp (both n long), in place of
+ * qsort(3): no allocation per batch (glibc's takes a fresh buffer, page
+ * faults and all, for every block) and an inlined comparison. Two runs
+ * already in order are copied without merging: rows come mostly in time
+ * order.
+ */
+static void sort_keys(struct ch_key *a, struct ch_key *tmp, size_t n)
+{
+	struct ch_key *src = a, *dst = tmp, *t;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+
+			if (mid == hi || key_less(&src[mid - 1], &src[mid])) {
+				memcpy(dst + lo, src + lo, (hi - lo) * sizeof(*src));
+				continue;
+			}
+			while (i < mid && j < hi)
+				dst[k++] = key_less(&src[j], &src[i]) ? src[j++] : src[i++];
+			memcpy(dst + k, src + i, (mid - i) * sizeof(*src));
+			k += mid - i;
+			memcpy(dst + k, src + j, (hi - j) * sizeof(*src));
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
 }
 
 static void put_varint(struct ch_buf *o, uint64_t v)
@@ -179,9 +216,9 @@ int ch_block_native(struct ch_block *b, struct ch_buf *out)
 	bool sorted = true;
 
 	for (size_t i = 1; i < rows && sorted; i++)
-		sorted = key_cmp(&keys[i - 1], &keys[i]) < 0;
+		sorted = key_less(&keys[i - 1], &keys[i]);
 	if (!sorted)
-		qsort(b->keys, rows, sizeof(*b->keys), key_cmp);
+		sort_keys(b->keys, b->tmp, rows);
 	for (unsigned i = 0; i < b->ncols; i++)
 		need += 20 + strlen(b->cols[i].name) + strlen(b->cols[i].type) + b->cols[i].data.len +
 			(b->cols[i].kind == CH_ARRAY ? 8 * rows : 0);

@@ -60,7 +60,7 @@ struct ch_block {
 	struct ch_col *cols;
 	unsigned ncols;
 	size_t rows, cap_rows;
-	struct ch_key *keys;
+	struct ch_key *keys, *tmp; /* tmp: room to sort keys in */
 	size_t bytes; /* of values so far (what a batch's size counts) */
 	unsigned cur; /* the column the next value goes to */
 };

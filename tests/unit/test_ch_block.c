@@ -140,12 +140,36 @@ static void test_many_rows_reversed(void)
 	ch_block_free(&b);
 }
 
+/* Keys in a scrambled order (a permutation of 0..N-1): written in order. */
+static void test_many_rows_scrambled(void)
+{
+	struct ch_block b;
+	struct ch_buf out = { 0 };
+	enum { N = 5000 };
+	size_t off = 1 + 2 + 2 + 7;
+	int ok = 1;
+
+	columns(&b);
+	for (unsigned i = 0; i < N; i++) {
+		unsigned k = (i * 7919u) % N;
+
+		row(&b, k / 100, k % 100, (uint16_t)k, "", 0, 0);
+	}
+	CHECK_EQ_U(ch_block_native(&b, &out), 0);
+	for (unsigned i = 0; i < N && ok; i++)
+		ok = out.p[off + 2 * i] == (uint8_t)i && out.p[off + 2 * i + 1] == (uint8_t)(i >> 8);
+	CHECK(ok);
+	free(out.p);
+	ch_block_free(&b);
+}
+
 int main(void)
 {
 	static const struct th_test tests[] = {
 		TH_TEST(test_native_layout_in_key_order),
 		TH_TEST(test_sorted_block_and_reuse),
 		TH_TEST(test_many_rows_reversed),
+		TH_TEST(test_many_rows_scrambled),
 	};
 
 	return th_run(tests, sizeof(tests) / sizeof(tests[0]));
