@@ -955,8 +955,16 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 			if (t->blk.rows == 0)
 				continue;
 			ch->body.len = 0;
-			if (ch_block_native(&t->blk, &ch->body))
-				return elog_errorf(err, ENOMEM, "out of memory");
+			if (ch_block_native(&t->blk, &ch->body)) {
+				elog_errorf(err, ENOMEM, "ClickHouse sink: out of memory for an insert");
+				snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
+				ch->failed = true;
+				/* Not lost, as for a refused insert (below). */
+				if (!ch->replaying)
+					spill_batch(ch, NULL);
+				batch_clear(ch);
+				return -1;
+			}
 			r = http_post(ch, t->insert_url, ch->body.p, ch->body.len, ERR_BODY_MAX);
 			if (r == HTTP_REFUSED) {
 				char name[128];
