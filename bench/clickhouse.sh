@@ -11,7 +11,8 @@
 # merges they cause: counted until no merge runs), with the load average
 # (the machine may be shared). The goal is >= 1,000,000 events/s.
 # With BASE=DIR/elog, another build's elog (e.g. the previous commit's) is
-# run the same way, alternating with this one, ROUNDS times (default 2).
+# run the same way, alternating with this one, ROUNDS times (default 2),
+# and in the live measure too.
 # With LIVE=1 it then measures the live path: elog -c tcp's CPU per event
 # with --clickhouse against -o FILE, each during the same 5 s iperf3
 # loopback transfer (needs BPF; kern.eventlog.tcp.default=1 meanwhile).
@@ -81,12 +82,12 @@ for b in $BATCHES; do
 done
 
 [ "${LIVE:-0}" = 1 ] || exit 0
-live() { # label, elog args...: CPU per event of one capture during iperf3
-	label=$1; shift
+live() { # label, elog, its args...: CPU per event of one capture during iperf3
+	label=$1; bin=$2; shift 2
 	"$BUILD/bin/elogctl" kern.eventlog.tcp.default=1 >/dev/null
 	iperf3 -s -1 -p 15201 >/dev/null 2>&1 &
 	srv=$!
-	/usr/bin/time -f '%U %S' -o "$tmp/time" "$ELOG" -c tcp -s --duration 7 "$@" \
+	/usr/bin/time -f '%U %S' -o "$tmp/time" "$bin" -c tcp -s --duration 7 "$@" \
 		2>"$tmp/stats" >/dev/null &
 	el=$!
 	sleep 1
@@ -101,5 +102,6 @@ for src in schemas/*.src; do
 	"$BUILD/bin/elog-schemac" --clickhouse - --clickhouse-database "$db" "$src" |
 		clickhouse-client --port 19001 --multiquery
 done
-live "-o FILE" -o "$tmp/live.elog"
-live "--clickhouse" --clickhouse "http://127.0.0.1:18123/?database=$db"
+live "-o FILE" "$ELOG" -o "$tmp/live.elog"
+[ -n "${BASE:-}" ] && live "--clickhouse (base)" "$BASE" --clickhouse "http://127.0.0.1:18123/?database=$db"
+live "--clickhouse" "$ELOG" --clickhouse "http://127.0.0.1:18123/?database=$db"
