@@ -12,7 +12,7 @@ LIB_SRCS += lib/elog_error.c lib/registry.c \
 	lib/decode/export_json.c \
 	lib/consume/select.c lib/consume/select_learn.c lib/consume/select_live.c \
 	lib/consume/session_map.c lib/consume/sink.c lib/consume/sink_file.c \
-	lib/consume/sink_clickhouse.c \
+	lib/consume/sink_clickhouse.c lib/consume/ch_block.c \
 	lib/export/conn_facts.c lib/export/export_pcapng.c lib/export/recorder.c \
 	lib/export/report.c lib/export/session_files.c lib/export/summary.c $(GEN)/report_assets.c
 # The ClickHouse sink speaks HTTP through libcurl.

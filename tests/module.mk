@@ -20,13 +20,14 @@ $(TEST_BIN)/test_recorder: $(OBJ)/tests/unit/test_recorder.o $(TEST_HARNESS) $(T
 $(TEST_BIN)/test_writer_direct: $(OBJ)/tests/unit/test_writer_direct.o $(TEST_HARNESS) $(TEST_LIBA)
 $(TEST_BIN)/test_tcp_filter: $(OBJ)/tests/unit/test_tcp_filter.o $(TEST_HARNESS) $(TEST_LIBA)
 $(TEST_BIN)/test_sink: $(OBJ)/tests/unit/test_sink.o $(TEST_HARNESS) $(TEST_LIBA)
+$(TEST_BIN)/test_ch_block: $(OBJ)/tests/unit/test_ch_block.o $(TEST_HARNESS) $(TEST_LIBA)
 $(OBJ)/tests/unit/test_tcp_filter.o: CFLAGS += -Iproviders/tcp
 $(TEST_BIN)/gen_golden: $(OBJ)/tests/golden/gen_golden.o $(TEST_LIBA)
 
 $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options \
 	$(TEST_BIN)/test_reorder $(TEST_BIN)/test_bb_block $(TEST_BIN)/test_recorder \
 	$(TEST_BIN)/test_writer_direct $(TEST_BIN)/test_tcp_filter $(TEST_BIN)/test_sink \
-	$(TEST_BIN)/gen_golden:
+	$(TEST_BIN)/test_ch_block $(TEST_BIN)/gen_golden:
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(ELOG_LINK) $(LDLIBS)
@@ -36,7 +37,8 @@ TEST_TARGETS += test-unit test-golden test-truncation test-cli fuzz-reader-repla
 
 test-unit: $(TEST_BIN)/test_capture $(TEST_BIN)/test_format $(TEST_BIN)/test_options \
 	$(TEST_BIN)/test_reorder $(TEST_BIN)/test_bb_block $(TEST_BIN)/test_recorder \
-	$(TEST_BIN)/test_writer_direct $(TEST_BIN)/test_tcp_filter $(TEST_BIN)/test_sink
+	$(TEST_BIN)/test_writer_direct $(TEST_BIN)/test_tcp_filter $(TEST_BIN)/test_sink \
+	$(TEST_BIN)/test_ch_block
 	@fail=0; for t in $^; do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 test-golden: $(BIN)/elog $(TEST_BIN)/gen_golden

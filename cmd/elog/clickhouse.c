@@ -38,7 +38,13 @@ int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool
 	 * not known (zero). */
 	if (live && elog_ch_local_boot_id(cfg.boot_id, err) < 0)
 		return -1;
-	/* The batch size: a tuning knob (bytes of rows per insert). */
+	/* The batch size: a tuning knob (bytes of values per batch). A load
+	 * of captures takes bigger batches: fewer, bigger parts cost the
+	 * server less (docs/PERFORMANCE.md), and a killed run loses nothing
+	 * (the captures are loaded again); a live run keeps the sink's
+	 * default, which bounds what a SIGKILL loses. */
+	if (!live)
+		cfg.batch_bytes = 32u << 20;
 	if (getenv("ELOG_CLICKHOUSE_BATCH_BYTES")) {
 		char *end;
 		unsigned long long v = strtoull(getenv("ELOG_CLICKHOUSE_BATCH_BYTES"), &end, 10);

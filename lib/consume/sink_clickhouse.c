@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The ClickHouse sink (sink_clickhouse.h): RowBinary rows per event table,
- * sent with libcurl; spill files and an exact replay while the server is
+ * The ClickHouse sink (sink_clickhouse.h): a Native block per event table
+ * (ch_block.h), sent with libcurl; spill files and an exact replay while the server is
  * away. Values come from the field reader (payload.h), column names and
  * types from include/eventlog/clickhouse.h and the schema tables.
  */
@@ -23,6 +23,7 @@
 #include <eventlog/clickhouse.h>
 
 #include "capture.h"
+#include "ch_block.h"
 #include "conn_facts.h"
 #include "format.h"
 #include "payload.h"
@@ -68,8 +69,7 @@ static void buf_free(struct buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Writers that assume room was reserved (one event is < 64 KiB of payload,
- * whose encoding is at most a few times that). */
+/* Assumes room was reserved. */
 static inline void put(struct buf *b, const void *s, size_t n)
 {
 	if (n == 0) /* s may be NULL then (an empty string or payload) */
@@ -78,33 +78,10 @@ static inline void put(struct buf *b, const void *s, size_t n)
 	b->len += n;
 }
 
-static inline void put_le(struct buf *b, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		b->p[b->len + i] = (uint8_t)(v >> (8 * i));
-	b->len += n;
-}
-
-static inline void put_varint(struct buf *b, uint64_t v)
-{
-	while (v >= 0x80) {
-		b->p[b->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b->p[b->len++] = (uint8_t)v;
-}
-
-static inline void put_string(struct buf *b, const void *s, size_t n)
-{
-	put_varint(b, n);
-	put(b, s, n);
-}
-
 /* ------------------------------------------------------------ state */
 
 struct table {
-	struct buf rows;
-	uint64_t nrows;
+	struct ch_block blk; /* this batch's rows, columns once the table is checked */
 	char *insert_url;
 };
 
@@ -144,7 +121,7 @@ struct elog_ch {
 	struct curl_slist *headers;
 	char *base_url;   /* the URL with settings, ending in '?' or '&' */
 	char *url_shown;  /* for messages */
-	struct buf host_enc; /* the host column, encoded once */
+	struct buf host_enc; /* the host column's value (its bytes) */
 	uint8_t boot_enc[16];
 	char *host_sql;   /* the host as a SQL literal */
 
@@ -180,6 +157,7 @@ struct elog_ch {
 	char down_msg[160];
 
 	struct buf resp;
+	struct ch_buf body; /* one insert's Native block */
 	long http_status;
 	/* The request body, read by libcurl (on_read), and whether the next
 	 * request must open a connection of its own. */
@@ -519,10 +497,71 @@ static char *insert_url(struct elog_ch *ch, const char *table, const struct elog
 	for (uint16_t i = 0; i < ev->field_count; i++)
 		q.len += (size_t)sprintf((char *)q.p + q.len, ",`%s%s`",
 					 elog_ch_field_prefix(ev->fields[i].name), ev->fields[i].name);
-	q.len += (size_t)sprintf((char *)q.p + q.len, ") FORMAT RowBinary");
+	q.len += (size_t)sprintf((char *)q.p + q.len, ") FORMAT Native");
 	url = url_query(ch, (const char *)q.p);
+	/* One block is one part: the server's squashing of small blocks
+	 * into bigger ones would only copy it once more. */
+	if (url != NULL) {
+		char *u = url;
+
+		if (asprintf(&url, "%s&min_insert_block_size_rows=0&min_insert_block_size_bytes=0",
+			     u) < 0)
+			url = NULL;
+		free(u);
+	}
 	buf_free(&q);
 	return url;
+}
+
+/* How a column of this type is laid out in a Native block. */
+static void column_kind(const char *type, enum ch_kind *kind, unsigned *size)
+{
+	static const struct { const char *type; unsigned size; } fixed[] = {
+		{ "UInt8", 1 }, { "Int8", 1 }, { "UInt16", 2 }, { "Int16", 2 },
+		{ "UInt32", 4 }, { "Int32", 4 }, { "UInt64", 8 }, { "Int64", 8 },
+		{ "UUID", 16 }, { "FixedString(16)", 16 },
+	};
+
+	*size = 0;
+	*kind = strncmp(type, "Array(", 6) == 0 ? CH_ARRAY : CH_STRING;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(type, fixed[i].type) == 0) {
+			*kind = CH_FIXED;
+			*size = fixed[i].size;
+		}
+}
+
+/* The block of an event's table: the columns of its INSERT, in order. */
+static int table_columns(struct ch_block *b, const struct elog_event_desc *ev)
+{
+	unsigned n = 0, i = 0;
+	enum ch_kind kind;
+	unsigned size;
+	char tb[64], col[96];
+
+	if (b->cols != NULL)
+		return 0;
+	for (int c = 0; c < ELOG_CH_COMMON_COUNT; c++)
+		n += elog_ch_common[c].fill == ELOG_CH_SENT;
+	if (ch_block_init(b, n + ev->field_count))
+		return -1;
+	for (int c = 0; c < ELOG_CH_COMMON_COUNT; c++) {
+		if (elog_ch_common[c].fill != ELOG_CH_SENT)
+			continue;
+		column_kind(elog_ch_common[c].type, &kind, &size);
+		if (ch_block_col(b, i++, elog_ch_common[c].name, elog_ch_common[c].type, kind, size))
+			return -1;
+	}
+	for (uint16_t f = 0; f < ev->field_count; f++) {
+		const char *type = field_type(&ev->fields[f], tb, sizeof(tb));
+
+		snprintf(col, sizeof(col), "%s%s", elog_ch_field_prefix(ev->fields[f].name),
+			 ev->fields[f].name);
+		column_kind(type, &kind, &size);
+		if (ch_block_col(b, i++, col, type, kind, size))
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -572,7 +611,7 @@ static int check_slot(struct elog_ch *ch, struct slot *s, enum http_result *hr,
 		}
 		free(s->tables[e].insert_url);
 		s->tables[e].insert_url = insert_url(ch, table, ev);
-		if (s->tables[e].insert_url == NULL)
+		if (s->tables[e].insert_url == NULL || table_columns(&s->tables[e].blk, ev))
 			return elog_errorf(err, ENOMEM, "out of memory");
 	}
 	s->checked = true;
@@ -640,8 +679,9 @@ static void sess_sweep(struct elog_ch *ch, bool all)
 
 /* ------------------------------------------------------------ encoding */
 
-static void put_value(struct buf *b, const struct payload *pl, const struct elog_field_desc *f,
-		      size_t off)
+/* One field's value: a column's (elem false) or an Array element. */
+static inline void put_value(struct ch_block *b, const struct payload *pl,
+			     const struct elog_field_desc *f, size_t off, bool elem)
 {
 	struct elog_value v;
 
@@ -650,14 +690,20 @@ static void put_value(struct buf *b, const struct payload *pl, const struct elog
 		uint32_t a;
 
 		field_bytes(pl, off, 4, &a);
-		put_le(b, ntohl(a), 4);
+		if (elem)
+			ch_elem_le(b, ntohl(a), 4);
+		else
+			ch_le(b, ntohl(a), 4);
 		return;
 	}
 	case ELOG_T_IN6_ADDR: {
 		uint8_t a[16];
 
 		field_bytes(pl, off, 16, a);
-		put(b, a, 16);
+		if (elem)
+			ch_elem_fixed(b, a, 16);
+		else
+			ch_fixed(b, a, 16);
 		return;
 	}
 	default:
@@ -668,18 +714,39 @@ static void put_value(struct buf *b, const struct payload *pl, const struct elog
 		/* As every other output: the text ends at the first NUL. */
 		size_t n = v.text ? strnlen((const char *)v.text, v.text_len) : 0;
 
-		put_string(b, v.text, n);
+		if (elem)
+			ch_elem_string(b, v.text, n);
+		else
+			ch_string(b, v.text, n);
 		return;
 	}
-	put_le(b, v.kind == ELOG_VAL_INT ? (uint64_t)v.i : v.u, type_size(f->type, f->size));
+	if (elem)
+		ch_elem_le(b, v.kind == ELOG_VAL_INT ? (uint64_t)v.i : v.u,
+			   type_size(f->type, f->size));
+	else
+		ch_le(b, v.kind == ELOG_VAL_INT ? (uint64_t)v.i : v.u, type_size(f->type, f->size));
 }
 
-/* The most bytes one event's row may take (checked before encoding). */
-static size_t row_bound(const struct elog_ch *ch, const struct elog_event_desc *ev, size_t plen)
+/* The most bytes one event may add to a String or Array column (room is
+ * reserved before encoding): the host, a log id, or a tail of at most the
+ * payload with its count and lengths. */
+static size_t var_bound(const struct elog_ch *ch, size_t plen)
 {
-	/* Common columns, then per field at most its bytes plus a length,
-	 * and a tail at most the payload plus a count and NUL stops. */
-	return ch->host_enc.len + 256 + 16 * (size_t)ev->field_count + 2 * plen + 64;
+	return ch->host_enc.len + 2 * plen + 128;
+}
+
+/* The table's sort key (ELOG_CH_ORDER_BY): the hour, then the session,
+ * the time and the sequence (host and stream are the same on every row of
+ * a batch). Signed values are offset to compare as unsigned. A row out of
+ * the server's order is only sorted there. */
+static void row_key(uint64_t key[CH_KEYS], int64_t utc_us, uint64_t session, uint64_t seq)
+{
+	int64_t hour = utc_us / 3600000000 - (utc_us % 3600000000 < 0);
+
+	key[0] = (uint64_t)hour ^ (1ull << 63);
+	key[1] = session;
+	key[2] = (uint64_t)utc_us ^ (1ull << 63);
+	key[3] = seq;
 }
 
 static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc *ev,
@@ -688,9 +755,10 @@ static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc 
 {
 	struct slot *s = &ch->slots[si];
 	struct table *t = &s->tables[ev - s->desc->events];
-	struct buf *b = &t->rows;
+	struct ch_block *b = &t->blk;
 	struct payload pl = { payload, payload ? plen : 0 };
 	struct sess *se = NULL;
+	uint64_t key[CH_KEYS];
 	size_t before;
 
 	if (s->facts && hdr->session_id != ELOG_SESSION_ID_NONE) {
@@ -709,52 +777,54 @@ static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc 
 			ch->nended++;
 		}
 	}
-	if (buf_reserve(b, row_bound(ch, ev, plen)))
+	row_key(key, utc_us, hdr->session_id, seq);
+	before = b->bytes;
+	if (ch_row(b, key, var_bound(ch, plen)))
 		return elog_errorf(err, ENOMEM, "out of memory");
-	before = b->len;
-	put(b, ch->host_enc.p, ch->host_enc.len);
-	put(b, ch->boot_enc, 16);
-	put_le(b, ch->cfg.stream, 8);
-	put_le(b, seq, 8);
-	put_le(b, (uint64_t)utc_us, 8);
-	put_le(b, hdr->timestamp, 8);
-	put_le(b, hdr->cpu, 2);
-	put_le(b, (uint32_t)hdr->thread_id, 4);
-	put_le(b, hdr->session_id, 8);
+	/* The columns of table_columns(), in order. */
+	ch_string(b, ch->host_enc.p, ch->host_enc.len);
+	ch_fixed(b, ch->boot_enc, 16);
+	ch_le(b, ch->cfg.stream, 8);
+	ch_le(b, seq, 8);
+	ch_le(b, (uint64_t)utc_us, 8);
+	ch_le(b, hdr->timestamp, 8);
+	ch_le(b, hdr->cpu, 2);
+	ch_le(b, (uint32_t)hdr->thread_id, 4);
+	ch_le(b, hdr->session_id, 8);
 	if (se != NULL) {
-		put_string(b, se->id.log_id, strnlen(se->id.log_id, sizeof(se->id.log_id)));
-		put(b, se->id.local16, 16);
-		put_le(b, se->id.lport, 2);
-		put(b, se->id.remote16, 16);
-		put_le(b, se->id.rport, 2);
+		ch_string(b, se->id.log_id, strnlen(se->id.log_id, sizeof(se->id.log_id)));
+		ch_fixed(b, se->id.local16, 16);
+		ch_le(b, se->id.lport, 2);
+		ch_fixed(b, se->id.remote16, 16);
+		ch_le(b, se->id.rport, 2);
 	} else {
 		static const uint8_t zero[16];
 
-		put_varint(b, 0);
-		put(b, zero, 16);
-		put_le(b, 0, 2);
-		put(b, zero, 16);
-		put_le(b, 0, 2);
+		ch_string(b, NULL, 0);
+		ch_fixed(b, zero, 16);
+		ch_le(b, 0, 2);
+		ch_fixed(b, zero, 16);
+		ch_le(b, 0, 2);
 	}
 	for (uint16_t i = 0; i < ev->field_count; i++) {
 		const struct elog_field_desc *f = &ev->fields[i];
 
 		if (f->count_field < 0) {
-			put_value(b, &pl, f, f->offset);
+			put_value(b, &pl, f, f->offset, false);
 			continue;
 		}
 		uint64_t n = elog_tail_count(&pl, ev, f);
 
 		if (elog_tail_is_text(f)) {
-			put_string(b, pl.p + f->offset, n ? strnlen((const char *)pl.p + f->offset, n) : 0);
+			ch_string(b, pl.p + f->offset, n ? strnlen((const char *)pl.p + f->offset, n) : 0);
 			continue;
 		}
-		put_varint(b, n);
+		ch_array(b, (uint32_t)n);
 		for (uint64_t k = 0; k < n; k++)
-			put_value(b, &pl, f, f->offset + (size_t)k * type_size(f->type, f->size));
+			put_value(b, &pl, f, f->offset + (size_t)k * type_size(f->type, f->size), true);
+		ch_array_end(b);
 	}
-	t->nrows++;
-	ch->batch_bytes += b->len - before;
+	ch->batch_bytes += b->bytes - before;
 	if (ch->batch_rows++ == 0) {
 		ch->batch_first_seq = seq;
 		ch->batch_started_ms = now_ms();
@@ -849,8 +919,7 @@ static void batch_clear(struct elog_ch *ch)
 {
 	for (unsigned i = 0; i < ch->nslots; i++)
 		for (uint32_t e = 0; ch->slots[i].tables && e < ch->slots[i].desc->event_count; e++) {
-			ch->slots[i].tables[e].rows.len = 0;
-			ch->slots[i].tables[e].nrows = 0;
+			ch_block_clear(&ch->slots[i].tables[e].blk);
 		}
 	ch->raw.len = 0;
 	ch->batch_rows = 0;
@@ -925,9 +994,20 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 			struct table *t = &s->tables[e];
 			enum http_result r;
 
-			if (t->nrows == 0)
+			if (t->blk.rows == 0)
 				continue;
-			r = http_post(ch, t->insert_url, t->rows.p, t->rows.len, ERR_BODY_MAX);
+			ch->body.len = 0;
+			if (ch_block_native(&t->blk, &ch->body)) {
+				elog_errorf(err, ENOMEM, "ClickHouse sink: out of memory for an insert");
+				snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
+				ch->failed = true;
+				/* Not lost, as for a refused insert (below). */
+				if (!ch->replaying)
+					spill_batch(ch, NULL);
+				batch_clear(ch);
+				return -1;
+			}
+			r = http_post(ch, t->insert_url, ch->body.p, ch->body.len, ERR_BODY_MAX);
 			if (r == HTTP_REFUSED) {
 				char name[128];
 
@@ -956,9 +1036,8 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 				batch_clear(ch);
 				return 0;
 			}
-			ch->st.inserted += t->nrows;
-			t->rows.len = 0;
-			t->nrows = 0;
+			ch->st.inserted += t->blk.rows;
+			ch_block_clear(&t->blk);
 		}
 	}
 	batch_clear(ch);
@@ -1244,7 +1323,7 @@ static int set_host(struct elog_ch *ch, struct elog_error *err)
 	n = strlen(h);
 	if (buf_reserve(&ch->host_enc, n + 10))
 		return elog_errorf(err, ENOMEM, "out of memory");
-	put_string(&ch->host_enc, h, n);
+	put(&ch->host_enc, h, n);
 	ch->host_sql = malloc(2 * n + 3);
 	if (ch->host_sql == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -1271,7 +1350,7 @@ static void ch_free(struct elog_ch *ch)
 		elog_writer_close(ch->sw, NULL);
 	for (unsigned i = 0; i < ch->nslots; i++) {
 		for (uint32_t e = 0; ch->slots[i].tables && e < ch->slots[i].desc->event_count; e++) {
-			buf_free(&ch->slots[i].tables[e].rows);
+			ch_block_free(&ch->slots[i].tables[e].blk);
 			free(ch->slots[i].tables[e].insert_url);
 		}
 		free(ch->slots[i].tables);
@@ -1282,6 +1361,7 @@ static void ch_free(struct elog_ch *ch)
 	free(ch->sess_hash);
 	buf_free(&ch->raw);
 	buf_free(&ch->resp);
+	free(ch->body.p);
 	buf_free(&ch->host_enc);
 	free(ch->host_sql);
 	free(ch->base_url);
@@ -1324,7 +1404,8 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 		ch_free(ch);
 		return -1;
 	}
-	/* UUID in RowBinary: two little-endian 64-bit halves, high first. */
+	/* A UUID value (Native as RowBinary): two little-endian 64-bit
+	 * halves, high first. */
 	for (int i = 0; i < 8; i++) {
 		ch->boot_enc[i] = cfg->boot_id[7 - i];
 		ch->boot_enc[8 + i] = cfg->boot_id[15 - i];

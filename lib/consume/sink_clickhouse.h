@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ClickHouse sink (`elog --clickhouse URL`): events inserted in batches
- * over the server's HTTP interface, in RowBinary, into the tables
+ * over the server's HTTP interface, in the Native format, into the tables
  * `elog-schemac --clickhouse` creates (include/eventlog/clickhouse.h: one
  * table per event, every field a typed column). Every value is decoded by
  * the field reader (payload.h), as for the text and JSON outputs.
@@ -21,8 +21,8 @@
  * a duplicate made outside the sink (the same capture loaded twice: `elog
  * -r` derives the stream from the capture) is collapsed by merges.
  *
- * Memory: one batch (batch_bytes of rows, plus the raw records it came
- * from), one sequence bitmap during a replay (a bit per spilled event),
+ * Memory: one batch (batch_bytes of values, a sort key per row, the raw
+ * records it came from, and one table's block as sent), one sequence bitmap during a replay (a bit per spilled event),
  * and the connection facts of live sessions.
  *
  * Errors are -1 with err filled, one sentence each: a URL that is not
@@ -53,7 +53,7 @@ struct elog_ch_config {
 	uint8_t boot_id[16];   /* the boot_id column (zero: unknown) */
 	uint64_t stream;       /* this run's stream id (see above) */
 	const char *spill_dir; /* NULL: $TMPDIR, else /var/tmp */
-	size_t batch_bytes;    /* 0: 8 MiB of rows per batch */
+	size_t batch_bytes;    /* 0: 8 MiB of values per batch */
 	uint32_t batch_ms;     /* 0: 1000; a batch is sent at least this often */
 	uint32_t give_up_s;    /* at close, retry this long (0: 30 s) */
 };
