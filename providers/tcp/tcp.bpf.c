@@ -171,9 +171,10 @@ int BPF_PROG(tcp_elog_destroy, struct sock *sk)
 		/* A timer cancel held back (tcp_timer.bpf.h) belongs before
 		 * the end; cancels after it find no session and are dropped. */
 		tcp_elog_timer_flush(v);
-		if (tcp_elog_tw_adopt(v, sk))
+		if (tcp_elog_tw_adopt(v, sk)) {
 			tcp_elog_sk_release(v);
-		else
+			tcp_elog_tw_adopted();
+		} else
 			tcp_elog_sk_fini(v);
 	}
 	return 0;
