@@ -119,12 +119,16 @@ int BPF_PROG(tcp_elog_set_state, const struct sock *sk, const int oldstate, cons
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
 		/*
 		 * inet_csk_clone_lock: the child carries a BPF_F_CLONE copy of
-		 * its listener's value (none if the listener predates us).
+		 * its listener's value. None: the listener has no session (it
+		 * predates us, or lives outside the cgroup the provider is
+		 * attached to, which this host-wide tracepoint cannot tell);
+		 * the child's session then starts at PASSIVE_ESTABLISHED_CB,
+		 * which runs only for sockets of that cgroup.
 		 */
 		__s32 owner;
 		__u8 inherit, app;
 
-		v = bpf_sk_storage_get(&tcp_elog_sk_map, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		v = bpf_sk_storage_get(&tcp_elog_sk_map, (void *)sk, 0, 0);
 		if (!v || v->s.id == cookie)
 			return 0;
 		owner = v->owner_pid;
@@ -167,9 +171,10 @@ int BPF_PROG(tcp_elog_destroy, struct sock *sk)
 		/* A timer cancel held back (tcp_timer.bpf.h) belongs before
 		 * the end; cancels after it find no session and are dropped. */
 		tcp_elog_timer_flush(v);
-		if (tcp_elog_tw_adopt(v, sk))
+		if (tcp_elog_tw_adopt(v, sk)) {
 			tcp_elog_sk_release(v);
-		else
+			tcp_elog_tw_adopted();
+		} else
 			tcp_elog_sk_fini(v);
 	}
 	return 0;
@@ -192,7 +197,21 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		return 1;
 	v = tcp_elog_sk_get(bsk);
 	tp = bpf_skc_to_tcp_sock(bsk);
-	if (!v || !tp)
+	if (!tp)
+		return 1;
+	if (!v && op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+		/* A child of a listener without a session (see
+		 * tcp_elog_set_state): its own session starts here, with
+		 * the default's verdict, and nobody recorded its creator. */
+		v = bpf_sk_storage_get(&tcp_elog_sk_map, bsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!v)
+			return 1;
+		tcp_elog_sk_init(v, bpf_get_socket_cookie(skops), (__u64)tp, 0);
+		tcp_elog_filter_hold(v, v->s.enabled);
+		if (v->s.enabled)
+			tcp_elog_emit_session_create(&v->s, v);
+	}
+	if (!v)
 		return 1;
 	switch (op) {
 	case BPF_SOCK_OPS_RTT_CB:

@@ -43,11 +43,12 @@ static const struct elog_hook tcp_hooks[] = {
 	TP(tcp_elog_destroy, "tcp_destroy", ALWAYS,
 	   "where a session ends, or moves to the socket's FIN_WAIT_2 minisocket (see \"Sessions\")"),
 	TP(tcp_elog_set_state, "tcp_set_state", ALWAYS,
-	   "the session of an accepted child (LISTEN→SYN_RECV, in `inet_csk_clone_lock`); "
+	   "the session of an accepted child whose listener has one (LISTEN→SYN_RECV, in "
+	   "`inet_csk_clone_lock`); "
 	   "a listener's addresses (→LISTEN)"),
 	CG(tcp_elog_sockops, "tcp_sock_ops", BPF_CGROUP_SOCK_OPS, ALWAYS,
 	   "`TCP_CONNECT_CB` (iss, addresses), `ACTIVE_/PASSIVE_ESTABLISHED_CB` (CONN_PARAMS, "
-	   "the child's addresses), `RTT_CB`/`RTO_CB` on armed sockets"),
+	   "the child's addresses; the session of a child whose listener has none), `RTT_CB`/`RTO_CB` on armed sockets"),
 	CG(tcp_elog_sock_create, "tcp_sock_create", BPF_CGROUP_INET_SOCK_CREATE, ALWAYS,
 	   "a session for every user TCP socket at `socket(2)`; creator pid"),
 	CG(tcp_elog_setsockopt, "tcp_setsockopt", BPF_CGROUP_SETSOCKOPT, ALWAYS,

@@ -77,6 +77,7 @@ struct tcp_elog_tw_cpu {
 	__u64 born;
 	__u64 born_cookie;
 	__u64 born_timeout_us;
+	__u64 adopted; /* handed over just now: checked by tcp_elog_tw_adopted */
 	/* Minisocket tw while Linux processes a segment for it: its answer
 	 * (out, stamped as it left) and whether its timer was stopped. */
 	__u64 tw;
@@ -157,6 +158,21 @@ static __noinline void tcp_elog_tw_settle(struct tcp_elog_tw_cpu *c)
 		c->stopped = 0;
 		tcp_elog_tw_end(tw, TCP_ELOG_TW_STOPPED);
 	}
+}
+
+/*
+ * Whether the minisocket at tw no longer carries the session `cookie`:
+ * its timer shut down (inet_twsk_deschedule_put: timer_shutdown_sync
+ * clears the callback), disarmed (entry.pprev, as timer_pending()), or its
+ * memory reused by another minisocket (another cookie).
+ */
+static __always_inline int tcp_elog_tw_gone(__u64 tw, __u64 cookie)
+{
+	struct inet_timewait_sock *itw =
+		bpf_rdonly_cast((void *)tw, bpf_core_type_id_kernel(struct inet_timewait_sock));
+
+	return itw->tw_timer.function != (void *)&tw_timer_handler || !itw->tw_timer.entry.pprev ||
+	       itw->__tw_common.skc_cookie.counter != cookie;
 }
 
 /*
@@ -284,7 +300,13 @@ static __noinline void tcp_elog_tw_in(struct sk_buff *skb, struct sock *sk)
 		tcp_elog_tw_end(tw, TCP_ELOG_TW_STOPPED);
 		return;
 	}
-	/* Not stopped: the minisocket is alive, its substate current. */
+	/* No stop seen on this CPU, yet the minisocket is dead: its stop came
+	 * before the handover's insert (see tcp_elog_tw_adopt). */
+	if (tcp_elog_tw_gone(tw, t->s.id)) {
+		tcp_elog_tw_end(tw, TCP_ELOG_TW_STOPPED);
+		return;
+	}
+	/* Alive: its substate is current. */
 	itw = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct inet_timewait_sock));
 	if (itw->tw_substate != TCP_FIN_WAIT2)
 		tcp_elog_tw_end(tw, TCP_ELOG_TW_TIME_WAIT);
@@ -401,7 +423,33 @@ static __noinline int tcp_elog_tw_adopt(struct tcp_elog_sk *v, struct sock *sk)
 		u.ev.reason = TCP_EVENTLOG_TIMER_REASON_TWOMSL;
 		TCP_EVENTLOG_TIMER_START_SEND(&t.s, u);
 	}
+	c->adopted = tw;
 	return 1;
+}
+
+/*
+ * Right after a handover (tcp_elog_tw_adopt returned 1), in a call of its
+ * own (the verifier's combined stack limit): the minisocket is hashed
+ * before its socket is destroyed, so a segment processed on another CPU in
+ * between (an RST) may already have stopped its timer, unseen (no entry
+ * yet). Checked after the insert, so that a stop after it is met by the
+ * timer hook instead; a stop whose hook ran before the insert but whose
+ * effects are not visible yet is met by that segment's IN
+ * (tcp_elog_tw_in).
+ */
+static __noinline void tcp_elog_tw_adopted(void)
+{
+	struct tcp_elog_tw_cpu *c = tcp_elog_tw_slot();
+	struct tcp_elog_tw *t;
+	__u64 tw;
+
+	if (!c || !c->adopted)
+		return;
+	tw = c->adopted;
+	c->adopted = 0;
+	t = bpf_map_lookup_elem(&tcp_elog_tw_map, &tw);
+	if (t && tcp_elog_tw_gone(tw, t->s.id))
+		tcp_elog_tw_end(tw, TCP_ELOG_TW_STOPPED);
 }
 
 static long tcp_elog_tw_sweep_one(struct bpf_map *map, __u64 *key, struct tcp_elog_tw *t, void *ctx)
