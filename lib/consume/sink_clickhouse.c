@@ -46,20 +46,15 @@ struct buf {
 	size_t limit; /* 0: none; the curl sink stops (and fails) past it */
 };
 
+/* ch_block's growth rule; struct buf adds only its limit. */
 static int buf_reserve(struct buf *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 4096;
-	uint8_t *p;
+	struct ch_buf c = { .p = b->p, .len = b->len, .cap = b->cap };
 
-	if (b->len + more <= b->cap)
-		return 0;
-	while (cap < b->len + more)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (p == NULL)
+	if (ch_buf_reserve(&c, more))
 		return -1;
-	b->p = p;
-	b->cap = cap;
+	b->p = c.p;
+	b->cap = c.cap;
 	return 0;
 }
 
@@ -972,6 +967,22 @@ static int spill_batch(struct elog_ch *ch, struct elog_error *err)
 
 /* ------------------------------------------------------------ sending */
 
+/*
+ * An insert that cannot be made (no memory for its block) or was refused:
+ * the sink fails with err, and nothing is lost: a replayed batch is in its
+ * spill file still, a live one goes there (rows the server took before are
+ * in it too).
+ */
+static int insert_failed(struct elog_ch *ch, struct elog_error *err)
+{
+	snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
+	ch->failed = true;
+	if (!ch->replaying)
+		spill_batch(ch, NULL);
+	batch_clear(ch);
+	return -1;
+}
+
 static int send_batch(struct elog_ch *ch, struct elog_error *err)
 {
 	uint64_t last = ch->batch_last_seq;
@@ -999,13 +1010,7 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 			ch->body.len = 0;
 			if (ch_block_native(&t->blk, &ch->body)) {
 				elog_errorf(err, ENOMEM, "ClickHouse sink: out of memory for an insert");
-				snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
-				ch->failed = true;
-				/* Not lost, as for a refused insert (below). */
-				if (!ch->replaying)
-					spill_batch(ch, NULL);
-				batch_clear(ch);
-				return -1;
+				return insert_failed(ch, err);
 			}
 			r = http_post(ch, t->insert_url, ch->body.p, ch->body.len, ERR_BODY_MAX);
 			if (r == HTTP_REFUSED) {
@@ -1014,15 +1019,7 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 				lower_name(name, sizeof(name), s->name, s->desc->events[e].name);
 				elog_errorf(err, EIO, "ClickHouse refused the insert into %s (HTTP %ld): %s",
 					    name, ch->http_status, server_text(ch));
-				snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
-				ch->failed = true;
-				/* Not lost: a replayed batch is in its spill file
-				 * still, a live one goes there (rows the server
-				 * took before are in it too). */
-				if (!ch->replaying)
-					spill_batch(ch, NULL);
-				batch_clear(ch);
-				return -1;
+				return insert_failed(ch, err);
 			}
 			if (r == HTTP_DOWN) {
 				if (!ch->replaying) {

@@ -40,6 +40,44 @@ def spill_dir(workdir, name):
     return d
 
 
+def through_proxy(server, tools, workdir, name, gen, proxy_args, extra_env=None, timeout=300):
+    """elog -r of a generated capture (gen_all's arguments) into the server
+    through a proxy script of this directory (its name and arguments after
+    the ports), merges stopped: (elog's result, its summary lines as a
+    dict, the capture's event count, the proxy's stderr)."""
+    cap = os.path.join(workdir, name + ".elog")
+    subprocess.run([tools["gen_all"], cap] + gen, check=True)
+    total = sum(1 for _ in subprocess.run([tools["elog"], "-r", cap], check=True,
+                                          capture_output=True).stdout.splitlines())
+    port = chserver._free_port()
+    proxy = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                           proxy_args[0]),
+                              str(port), str(server.http)] + proxy_args[1:],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proxy.stdout.readline().strip() == "ready"
+        server.query("SYSTEM STOP MERGES")
+        r = elog(tools, ["-r", cap, "--clickhouse", f"http://127.0.0.1:{port}/?database=elog",
+                         "-s"], name, spill_dir(workdir, name), extra_env, timeout=timeout)
+    finally:
+        proxy.kill()
+        _, perr = proxy.communicate()
+    assert r.returncode == 0, r.stderr
+    st = {l.split(":")[0].strip(): l.split(":")[1].strip() for l in r.stderr.splitlines()
+          if ":" in l}
+    return r, st, total, perr
+
+
+def assert_once_each(server, workdir, name, total, why):
+    """Every event of host `name` in the tables exactly once, and no spill
+    file left."""
+    got = server.query("SELECT count(), uniqExact(ins_seq), min(ins_seq), max(ins_seq) FROM "
+                       f"(SELECT ins_seq FROM elog.tcp_events WHERE host = '{name}' UNION ALL "
+                       f"SELECT ins_seq FROM elog.test_events WHERE host = '{name}')")
+    assert got.split() == [str(total), str(total), "0", str(total - 1)], (got, why)
+    assert os.listdir(spill_dir(workdir, name)) == []
+
+
 def columns(server, table, db="elog"):
     out = server.query(f"SELECT name, type FROM system.columns WHERE database = '{db}' "
                        f"AND table = '{table}' FORMAT TabSeparated")
@@ -365,34 +403,12 @@ def test_connection_cut_mid_insert(server, tools, workdir):
     (merges stopped, no FINAL). A replayed batch's seqs have gaps (what
     the server held is skipped): a read-back range ending at first + rows
     - 1 leaves rows out, and they are inserted twice here."""
-    cap = os.path.join(workdir, "cut.elog")
-    subprocess.run([tools["gen_all"], cap, "800", "13"], check=True)
-    total = sum(1 for _ in subprocess.run([tools["elog"], "-r", cap], check=True,
-                                          capture_output=True).stdout.splitlines())
-    port = chserver._free_port()
-    proxy = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
-                                                           "cutproxy.py"),
-                              str(port), str(server.http), "150000,3000", "16"],
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert proxy.stdout.readline().strip() == "ready"
-        server.query("SYSTEM STOP MERGES")
-        r = elog(tools, ["-r", cap, "--clickhouse", f"http://127.0.0.1:{port}/?database=elog",
-                         "-s"], "cut", spill_dir(workdir, "cut"),
-                 {"ELOG_CLICKHOUSE_BATCH_BYTES": "131072", "ELOG_CLICKHOUSE_GIVE_UP": "300"},
-                 timeout=600)
-    finally:
-        proxy.kill()
-        proxy.wait()
-    assert r.returncode == 0, r.stderr
-    st = {l.split(":")[0].strip(): l.split(":")[1].strip() for l in r.stderr.splitlines()
-          if ":" in l}
+    r, st, total, _ = through_proxy(
+        server, tools, workdir, "cut", ["800", "13"], ["cutproxy.py", "150000,3000", "16"],
+        {"ELOG_CLICKHOUSE_BATCH_BYTES": "131072", "ELOG_CLICKHOUSE_GIVE_UP": "300"},
+        timeout=600)
     # The first cut sends everything after it to the spill; the others
     # cut replays.
     assert int(st["Failed attempts"]) >= 4 and int(st["Spilled while unreachable"]) > 0, \
         r.stderr
-    got = server.query("SELECT count(), uniqExact(ins_seq), min(ins_seq), max(ins_seq) FROM "
-                       "(SELECT ins_seq FROM elog.tcp_events WHERE host = 'cut' UNION ALL "
-                       "SELECT ins_seq FROM elog.test_events WHERE host = 'cut')")
-    assert got.split() == [str(total), str(total), "0", str(total - 1)], (got, r.stderr)
-    assert os.listdir(spill_dir(workdir, "cut")) == []
+    assert_once_each(server, workdir, "cut", total, r.stderr)
