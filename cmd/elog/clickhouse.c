@@ -43,8 +43,12 @@ int elog_clickhouse_open(struct elog_ch **ch, const struct elog_options *o, bool
 	 * server less (docs/PERFORMANCE.md), and a killed run loses nothing
 	 * (the captures are loaded again); a live run keeps the sink's
 	 * default, which bounds what a SIGKILL loses. */
-	if (!live)
+	if (!live) {
 		cfg.batch_bytes = 32u << 20;
+		/* Batches cut by size only: a load has no latency to bound,
+		 * and a slower read would only make smaller parts. */
+		cfg.batch_ms = UINT32_MAX;
+	}
 	if (getenv("ELOG_CLICKHOUSE_BATCH_BYTES")) {
 		char *end;
 		unsigned long long v = strtoull(getenv("ELOG_CLICKHOUSE_BATCH_BYTES"), &end, 10);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@
 #define ERR_BODY_MAX 4096
 #define MAX_SLOTS ELOG_MAX_PROVIDERS
 #define MAX_SPILLS 4096
+#define INSERT_WAIT_S 60u
+#define QID_MAX 96
 
 /* ------------------------------------------------------------ buffers */
 
@@ -75,6 +78,42 @@ static inline void put(struct buf *b, const void *s, size_t n)
 
 /* ------------------------------------------------------------ state */
 
+/* One HTTP connection (libcurl handle) and its last exchange. */
+struct conn {
+	CURL *curl;
+	struct buf resp;
+	long http_status;
+	char down_msg[160];
+	/* The request body, read by libcurl (on_read), and whether the next
+	 * request must open a connection of its own. */
+	const uint8_t *up_p;
+	size_t up_len, up_off;
+	bool fresh;
+};
+
+/* One table's insert of a batch: its URL (with its query_id) and block. */
+struct part {
+	char *url;
+	char qid[QID_MAX];
+	struct ch_buf body;
+	uint64_t rows;
+	unsigned slot, ev;
+};
+
+/*
+ * A batch handed to the sender thread: its inserts, in order, and the raw
+ * records they came from (for a spill, should it not get through). The
+ * thread sets `sent` (inserts acknowledged, in order) and `r` (of the
+ * first one that was not).
+ */
+struct job {
+	struct part *parts;
+	unsigned nparts, cap_parts, sent;
+	struct buf raw;
+	uint64_t first_seq, last_seq;
+	int r; /* enum http_result */
+};
+
 struct table {
 	struct ch_block blk; /* this batch's rows, columns once the table is checked */
 	char *insert_url;
@@ -95,6 +134,7 @@ struct sess {
 	uint64_t session;
 	unsigned slot;
 	bool ended;
+	uint64_t end_seq; /* of its SESSION_END */
 	struct elog_conn_state st;
 	struct elog_conn_id id;
 };
@@ -112,7 +152,8 @@ enum ch_state { CH_UP, CH_DOWN };
 
 struct elog_ch {
 	struct elog_ch_config cfg;
-	CURL *curl;
+	struct conn q;  /* queries, and inserts of a replay: this thread's */
+	struct conn in; /* inserts: the sender thread's while a job is out */
 	struct curl_slist *headers;
 	char *base_url;   /* the URL with settings, ending in '?' or '&' */
 	char *url_shown;  /* for messages */
@@ -150,15 +191,19 @@ struct elog_ch {
 	uint32_t backoff_ms;
 	const char *down_why;
 	char down_msg[160];
+	/* The query_id of the insert whose exchange failed last: it may still
+	 * run on the server (wait_gone()); empty: none. */
+	char wait_qid[QID_MAX];
+	uint64_t host_hash;
 
-	struct buf resp;
-	struct ch_buf body; /* one insert's Native block */
-	long http_status;
-	/* The request body, read by libcurl (on_read), and whether the next
-	 * request must open a connection of its own. */
-	const uint8_t *up_p;
-	size_t up_len, up_off;
-	bool fresh;
+	/* The sender thread: one job at a time; `busy` from its hand-over
+	 * until reap() has taken its result. */
+	pthread_t thread;
+	bool thread_up, busy;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool job_ready, job_done, quit; /* under mu */
+	struct job job;
 	uint64_t adds;
 	struct elog_ch_stats st;
 };
@@ -278,14 +323,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* The exception text of a ClickHouse error body, on one line. */
-static const char *server_text(struct elog_ch *ch)
+static const char *server_text(struct conn *c)
 {
 	char *s, *e;
 
-	if (buf_reserve(&ch->resp, 1))
+	if (buf_reserve(&c->resp, 1))
 		return "";
-	ch->resp.p[ch->resp.len] = '\0';
-	s = (char *)ch->resp.p;
+	c->resp.p[c->resp.len] = '\0';
+	s = (char *)c->resp.p;
 	/* "Code: 60, e.displayText() = DB::Exception: Table x doesn't exist., e.what() = ..." */
 	if ((e = strstr(s, "e.displayText() = ")) != NULL) {
 		char *end = strstr(e, ", e.what()");
@@ -306,7 +351,7 @@ static const char *server_text(struct elog_ch *ch)
 
 static size_t on_read(char *out, size_t size, size_t nmemb, void *arg)
 {
-	struct elog_ch *ch = arg;
+	struct conn *ch = arg;
 	size_t n = size * nmemb;
 
 	if (n > ch->up_len - ch->up_off)
@@ -327,7 +372,7 @@ static size_t on_read(char *out, size_t size, size_t nmemb, void *arg)
  */
 static int on_seek(void *arg, curl_off_t offset, int origin)
 {
-	struct elog_ch *ch = arg;
+	struct conn *ch = arg;
 
 	return origin == SEEK_SET && offset == 0 && ch->up_off == 0 ? CURL_SEEKFUNC_OK
 								  : CURL_SEEKFUNC_FAIL;
@@ -337,10 +382,10 @@ enum http_result { HTTP_OK, HTTP_DOWN, HTTP_REFUSED };
 
 /*
  * POST body to url. HTTP_DOWN: the server could not be reached or the
- * exchange was cut (ch->down_msg says how); HTTP_REFUSED: it answered
- * with an error (ch->http_status, server_text()).
+ * exchange was cut (c->down_msg says how); HTTP_REFUSED: it answered
+ * with an error (c->http_status, server_text(c)).
  */
-static enum http_result http_post(struct elog_ch *ch, const char *url, const void *body, size_t len,
+static enum http_result http_post(struct conn *ch, const char *url, const void *body, size_t len,
 				  size_t resp_limit)
 {
 	CURLcode rc;
@@ -378,7 +423,7 @@ static enum http_result http_post(struct elog_ch *ch, const char *url, const voi
 
 static char *url_query(struct elog_ch *ch, const char *sql)
 {
-	char *esc = curl_easy_escape(ch->curl, sql, 0);
+	char *esc = curl_easy_escape(ch->q.curl, sql, 0);
 	char *url;
 
 	if (esc == NULL)
@@ -389,13 +434,15 @@ static char *url_query(struct elog_ch *ch, const char *sql)
 	return url;
 }
 
-/* A query whose answer goes to ch->resp. */
+/* A query whose answer goes to ch->q.resp. */
 static enum http_result query(struct elog_ch *ch, const char *sql, size_t resp_limit)
 {
 	enum http_result r;
 
 	/* The statement goes in the body: no length limit from the URL. */
-	r = http_post(ch, ch->base_url, sql, strlen(sql), resp_limit);
+	r = http_post(&ch->q, ch->base_url, sql, strlen(sql), resp_limit);
+	if (r == HTTP_DOWN)
+		memcpy(ch->down_msg, ch->q.down_msg, sizeof(ch->down_msg));
 	return r;
 }
 
@@ -577,11 +624,11 @@ static int check_slot(struct elog_ch *ch, struct slot *s, enum http_result *hr,
 		return 0;
 	if (*hr == HTTP_REFUSED)
 		return elog_errorf(err, EIO, "ClickHouse at %s: cannot list the %s tables: %s",
-				   ch->url_shown, s->name, server_text(ch));
-	if (buf_reserve(&ch->resp, 1))
+				   ch->url_shown, s->name, server_text(&ch->q));
+	if (buf_reserve(&ch->q.resp, 1))
 		return elog_errorf(err, ENOMEM, "out of memory");
-	ch->resp.p[ch->resp.len] = '\0';
-	tsv = (const char *)ch->resp.p;
+	ch->q.resp.p[ch->q.resp.len] = '\0';
+	tsv = (const char *)ch->q.resp.p;
 	snprintf(table, sizeof(table), "%s_events", s->name);
 	if (!server_table(tsv, table))
 		return elog_errorf(err, ENOENT, "ClickHouse has no table %s (database of %s): create "
@@ -653,23 +700,27 @@ static struct sess *sess_get(struct elog_ch *ch, unsigned slot, uint64_t session
 }
 
 /* Ended sessions are forgotten only when nothing may be replayed: a
- * replay re-reads events of sessions that ended meanwhile. */
-static void sess_sweep(struct elog_ch *ch, bool all)
+ * replay re-reads events of sessions that ended meanwhile. So only those
+ * that ended before seq `before` (acknowledged, with no spill). */
+static void sess_sweep(struct elog_ch *ch, bool all, uint64_t before)
 {
 	for (size_t i = 0; i < ch->sess_buckets; i++) {
 		struct sess **pp = &ch->sess_hash[i], *e;
 
 		while ((e = *pp) != NULL) {
-			if (all || e->ended) {
+			if (all || (e->ended && e->end_seq < before)) {
 				*pp = e->next;
 				free(e);
 				ch->nsess--;
+				if (!all)
+					ch->nended--;
 			} else {
 				pp = &e->next;
 			}
 		}
 	}
-	ch->nended = 0;
+	if (all)
+		ch->nended = 0;
 }
 
 /* ------------------------------------------------------------ encoding */
@@ -769,6 +820,7 @@ static int encode(struct elog_ch *ch, unsigned si, const struct elog_event_desc 
 		}
 		if (hdr->event_id == ELOG_SESSION_END_ID && !se->ended) {
 			se->ended = true;
+			se->end_seq = seq;
 			ch->nended++;
 		}
 	}
@@ -929,10 +981,12 @@ struct raw_hdr {
 	struct elog_event_hdr hdr;
 };
 
-static void go_down(struct elog_ch *ch)
+/* The server is away: spill from `first` on (the first seq not known to
+ * be on the server) and retry with backoff. */
+static void go_down_from(struct elog_ch *ch, uint64_t first)
 {
 	if (ch->state == CH_UP && ch->nspills == 0 && !ch->replaying) {
-		ch->spill_base = ch->batch_rows ? ch->batch_first_seq : ch->next_seq;
+		ch->spill_base = first;
 		ch->sent_end = 0;
 		ch->backoff_ms = BACKOFF_MIN_MS;
 	} else if (ch->backoff_ms < BACKOFF_MIN_MS) {
@@ -945,24 +999,39 @@ static void go_down(struct elog_ch *ch)
 	ch->st.retries++;
 }
 
-/* The batch's raw records into spill files, numbered from its first seq. */
-static int spill_batch(struct elog_ch *ch, struct elog_error *err)
+/* (With no job out: reap() first.) */
+static void go_down(struct elog_ch *ch)
+{
+	go_down_from(ch, ch->batch_rows ? ch->batch_first_seq : ch->next_seq);
+}
+
+/* Raw records (a batch's, as kept) into spill files, numbered from first. */
+static int spill_raw(struct elog_ch *ch, const struct buf *raw, uint64_t first,
+		     struct elog_error *err)
 {
 	size_t off = 0;
 	uint64_t seq = ch->next_seq;
 
-	ch->next_seq = ch->batch_first_seq;
-	while (off < ch->raw.len) {
+	ch->next_seq = first;
+	while (off < raw->len) {
 		struct raw_hdr rh;
 
-		memcpy(&rh, ch->raw.p + off, sizeof(rh));
-		if (spill_add(ch, rh.slot, &rh.hdr, rh.utc_us, ch->raw.p + off + sizeof(rh), rh.len,
-			      err) < 0)
+		memcpy(&rh, raw->p + off, sizeof(rh));
+		if (spill_add(ch, rh.slot, &rh.hdr, rh.utc_us, raw->p + off + sizeof(rh), rh.len,
+			      err) < 0) {
+			ch->next_seq = seq;
 			return -1;
+		}
 		off += sizeof(rh) + rh.len;
 	}
 	ch->next_seq = seq;
 	return 0;
+}
+
+/* The batch being filled into spill files, numbered from its first seq. */
+static int spill_batch(struct elog_ch *ch, struct elog_error *err)
+{
+	return spill_raw(ch, &ch->raw, ch->batch_first_seq, err);
 }
 
 /* ------------------------------------------------------------ sending */
@@ -983,9 +1052,135 @@ static int insert_failed(struct elog_ch *ch, struct elog_error *err)
 	return -1;
 }
 
+/*
+ * The query_id of one insert (part: its table): from the host, the stream,
+ * the batch's first seq and the attempt, so that a failed exchange's insert
+ * can be found on the server (wait_gone()) and no two inserts running at
+ * once share one (the server refuses a second).
+ */
+static void insert_qid(const struct elog_ch *ch, char out[QID_MAX], uint64_t first_seq,
+		       unsigned part)
+{
+	snprintf(out, QID_MAX, "elog-%016" PRIx64 "-%016" PRIx64 "-%" PRIu64 "-%u-%" PRIu64,
+		 ch->host_hash, ch->cfg.stream, first_seq, part, ch->st.retries);
+}
+
+/* The sender thread: a job's inserts in order, up to the first that fails. */
+static void *sender(void *arg)
+{
+	struct elog_ch *ch = arg;
+
+	pthread_mutex_lock(&ch->mu);
+	for (;;) {
+		struct job *j = &ch->job;
+
+		while (!ch->job_ready && !ch->quit)
+			pthread_cond_wait(&ch->cv, &ch->mu);
+		if (!ch->job_ready)
+			break;
+		pthread_mutex_unlock(&ch->mu);
+		j->sent = 0;
+		j->r = HTTP_OK;
+		for (unsigned k = 0; k < j->nparts; k++) {
+			struct part *pt = &j->parts[k];
+
+			j->r = http_post(&ch->in, pt->url, pt->body.p, pt->body.len, ERR_BODY_MAX);
+			if (j->r != HTTP_OK)
+				break;
+			j->sent++;
+		}
+		pthread_mutex_lock(&ch->mu);
+		ch->job_ready = false;
+		ch->job_done = true;
+		pthread_cond_broadcast(&ch->cv);
+	}
+	pthread_mutex_unlock(&ch->mu);
+	return NULL;
+}
+
+/*
+ * The job out, if any, waited for and its result taken: what the server
+ * acknowledged is counted (and sessions ended before it forgotten when
+ * nothing may be replayed). An exchange that failed (the server away)
+ * spills the job's records, then the batch being filled, in seq order;
+ * a refused insert fails the sink (the records spilled likewise).
+ */
+static int reap(struct elog_ch *ch, struct elog_error *err)
+{
+	struct job *j = &ch->job;
+	struct part *pt;
+
+	if (!ch->busy)
+		return 0;
+	pthread_mutex_lock(&ch->mu);
+	while (!ch->job_done)
+		pthread_cond_wait(&ch->cv, &ch->mu);
+	pthread_mutex_unlock(&ch->mu);
+	ch->busy = false;
+	for (unsigned k = 0; k < j->sent; k++)
+		ch->st.inserted += j->parts[k].rows;
+	if (j->r == HTTP_OK) {
+		if (!ch->replaying && ch->nspills == 0 && ch->nended > 4096)
+			sess_sweep(ch, false, j->last_seq + 1);
+		return 0;
+	}
+	pt = &j->parts[j->sent];
+	if (j->r == HTTP_REFUSED) {
+		char name[128];
+		struct slot *s = &ch->slots[pt->slot];
+
+		lower_name(name, sizeof(name), s->name, s->desc->events[pt->ev].name);
+		elog_errorf(err, EIO, "ClickHouse refused the insert into %s (HTTP %ld): %s", name,
+			    ch->in.http_status, server_text(&ch->in));
+		snprintf(ch->fail_msg, sizeof(ch->fail_msg), "%s", err ? err->msg : "");
+		ch->failed = true;
+		if (!ch->replaying) {
+			spill_raw(ch, &j->raw, j->first_seq, NULL);
+			spill_batch(ch, NULL);
+		}
+		batch_clear(ch);
+		return -1;
+	}
+	/* It may still run on the server: the read-back waits for it. */
+	memcpy(ch->wait_qid, pt->qid, sizeof(pt->qid));
+	memcpy(ch->down_msg, ch->in.down_msg, sizeof(ch->down_msg));
+	if (ch->replaying) {
+		go_down(ch);
+		batch_clear(ch);
+		return 0;
+	}
+	go_down_from(ch, j->first_seq);
+	ch->sent_end = j->last_seq + 1;
+	if (spill_raw(ch, &j->raw, j->first_seq, err) || spill_batch(ch, err))
+		return -1;
+	batch_clear(ch);
+	return 0;
+}
+
+/* reap() if the job out is done: acknowledgements as they come. */
+static int try_reap(struct elog_ch *ch, struct elog_error *err)
+{
+	bool done;
+
+	if (!ch->busy)
+		return 0;
+	pthread_mutex_lock(&ch->mu);
+	done = ch->job_done;
+	pthread_mutex_unlock(&ch->mu);
+	return done ? reap(ch, err) : 0;
+}
+
+/*
+ * The batch to the server: each table's block (rows in key order) made
+ * here, then sent by the sender thread while the next batch is encoded.
+ * So at most two batches are in memory: this one's blocks as sent and its
+ * raw records, and the next one's values, keys and records. A replay
+ * waits for each (replay() goes on from what was acknowledged).
+ */
 static int send_batch(struct elog_ch *ch, struct elog_error *err)
 {
-	uint64_t last = ch->batch_last_seq;
+	struct job *j = &ch->job;
+	struct buf swap;
 
 	if (ch->batch_rows == 0)
 		return 0;
@@ -996,51 +1191,66 @@ static int send_batch(struct elog_ch *ch, struct elog_error *err)
 		batch_clear(ch);
 		return 0;
 	}
-	if (ch->replaying && last + 1 > ch->sent_end)
-		ch->sent_end = last + 1;
+	if (ch->replaying && ch->batch_last_seq + 1 > ch->sent_end)
+		ch->sent_end = ch->batch_last_seq + 1;
+	/* The one before: its result decides where this one goes. */
+	if (reap(ch, err) < 0)
+		return -1;
+	if (ch->state == CH_DOWN && !ch->replaying)
+		return 0; /* reap() spilled this batch after it */
+	j->nparts = 0;
 	for (unsigned i = 0; i < ch->nslots; i++) {
 		struct slot *s = &ch->slots[i];
 
 		for (uint32_t e = 0; s->tables && e < s->desc->event_count; e++) {
 			struct table *t = &s->tables[e];
-			enum http_result r;
+			struct part *pt;
 
 			if (t->blk.rows == 0)
 				continue;
-			ch->body.len = 0;
-			if (ch_block_native(&t->blk, &ch->body)) {
-				elog_errorf(err, ENOMEM, "ClickHouse sink: out of memory for an insert");
-				return insert_failed(ch, err);
-			}
-			r = http_post(ch, t->insert_url, ch->body.p, ch->body.len, ERR_BODY_MAX);
-			if (r == HTTP_REFUSED) {
-				char name[128];
+			if (j->nparts == j->cap_parts) {
+				unsigned n = j->cap_parts ? 2 * j->cap_parts : 16;
+				struct part *np = realloc(j->parts, n * sizeof(*np));
 
-				lower_name(name, sizeof(name), s->name, s->desc->events[e].name);
-				elog_errorf(err, EIO, "ClickHouse refused the insert into %s (HTTP %ld): %s",
-					    name, ch->http_status, server_text(ch));
-				return insert_failed(ch, err);
+				if (np == NULL)
+					goto nomem;
+				memset(np + j->cap_parts, 0, (n - j->cap_parts) * sizeof(*np));
+				j->parts = np;
+				j->cap_parts = n;
 			}
-			if (r == HTTP_DOWN) {
-				if (!ch->replaying) {
-					go_down(ch);
-					ch->sent_end = last + 1;
-					if (spill_batch(ch, err))
-						return -1;
-				} else {
-					go_down(ch);
-				}
-				batch_clear(ch);
-				return 0;
+			pt = &j->parts[j->nparts];
+			pt->body.len = 0;
+			free(pt->url);
+			insert_qid(ch, pt->qid, ch->batch_first_seq, i * 65536 + e);
+			if (asprintf(&pt->url, "%s&query_id=%s", t->insert_url, pt->qid) < 0) {
+				pt->url = NULL;
+				goto nomem;
 			}
-			ch->st.inserted += t->blk.rows;
-			ch_block_clear(&t->blk);
+			if (ch_block_native(&t->blk, &pt->body))
+				goto nomem;
+			pt->rows = t->blk.rows;
+			pt->slot = i;
+			pt->ev = e;
+			j->nparts++;
 		}
 	}
+	/* The records go with the job; the next batch takes its buffer. */
+	swap = j->raw;
+	j->raw = ch->raw;
+	ch->raw = swap;
+	j->first_seq = ch->batch_first_seq;
+	j->last_seq = ch->batch_last_seq;
 	batch_clear(ch);
-	if (!ch->replaying && ch->nspills == 0 && ch->nended > 4096)
-		sess_sweep(ch, false);
-	return 0;
+	pthread_mutex_lock(&ch->mu);
+	ch->job_done = false;
+	ch->job_ready = true;
+	pthread_cond_broadcast(&ch->cv);
+	pthread_mutex_unlock(&ch->mu);
+	ch->busy = true;
+	return ch->replaying ? reap(ch, err) : 0;
+nomem:
+	elog_errorf(err, ENOMEM, "ClickHouse sink: out of memory for an insert");
+	return insert_failed(ch, err);
 }
 
 /* ------------------------------------------------------------ replay */
@@ -1097,11 +1307,11 @@ static int present_seqs(struct elog_ch *ch, uint64_t lo, uint64_t hi, uint8_t **
 			return 0;
 		if (*hr == HTTP_REFUSED)
 			return elog_errorf(err, EIO, "ClickHouse at %s: cannot read back %s_events: %s",
-					   ch->url_shown, ch->slots[i].name, server_text(ch));
-		for (size_t off = 0; off + 8 <= ch->resp.len; off += 8) {
+					   ch->url_shown, ch->slots[i].name, server_text(&ch->q));
+		for (size_t off = 0; off + 8 <= ch->q.resp.len; off += 8) {
 			uint64_t v;
 
-			memcpy(&v, ch->resp.p + off, 8);
+			memcpy(&v, ch->q.resp.p + off, 8);
 			if (v >= lo && v <= hi)
 				(*bits)[(v - lo) / 8] |= (uint8_t)(1u << ((v - lo) % 8));
 		}
@@ -1127,6 +1337,44 @@ static void replay_acked(struct elog_ch *ch, unsigned f, uint64_t seq)
 		ch->spill_base = seq;
 }
 
+/*
+ * An insert whose exchange failed (connection cut or timed out after the
+ * server had its whole body, or its answer lost) may still be running:
+ * rows it stores after the read-back would be inserted again by the
+ * replay. So the read-back waits until its query_id is gone from
+ * system.processes (INSERT_WAIT_S at most: then a clear error, the events
+ * stay in the spill files). HTTP_DOWN: to be done on the next attempt.
+ */
+static int wait_gone(struct elog_ch *ch, enum http_result *hr, struct elog_error *err)
+{
+	uint64_t deadline = now_ms() + INSERT_WAIT_S * 1000;
+	char sql[256];
+
+	*hr = HTTP_OK;
+	if (ch->wait_qid[0] == '\0')
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT count() FROM system.processes WHERE query_id = '%s'",
+		 ch->wait_qid);
+	for (;;) {
+		*hr = query(ch, sql, ERR_BODY_MAX);
+		if (*hr == HTTP_DOWN)
+			return 0;
+		if (*hr == HTTP_REFUSED)
+			return elog_errorf(err, EIO, "ClickHouse at %s: cannot list its running "
+					   "queries: %s", ch->url_shown, server_text(&ch->q));
+		if (ch->q.resp.len == 2 && memcmp(ch->q.resp.p, "0\n", 2) == 0) {
+			ch->wait_qid[0] = '\0';
+			return 0;
+		}
+		if (now_ms() >= deadline)
+			return elog_errorf(err, ETIMEDOUT, "ClickHouse at %s: an insert whose answer "
+					   "was lost (query_id %s) still runs after %u s, so which of "
+					   "its rows the server holds cannot be told: not replayed",
+					   ch->url_shown, ch->wait_qid, INSERT_WAIT_S);
+		usleep(20000);
+	}
+}
+
 /* Every spilled event the server does not hold yet, then the spill files
  * removed. Leaves the state DOWN if the server goes away meanwhile, with
  * what got through remembered, so the next attempt goes on from there. */
@@ -1140,6 +1388,12 @@ static int replay(struct elog_ch *ch, struct elog_error *err)
 	if (spill_close(ch, err))
 		return -1;
 	if (ch->sent_end > lo) {
+		if (wait_gone(ch, &hr, err) < 0)
+			return -1;
+		if (hr == HTTP_DOWN) {
+			go_down(ch);
+			return 0;
+		}
 		if (present_seqs(ch, lo, hi, &bits, &hr, err) < 0) {
 			free(bits);
 			return -1;
@@ -1247,7 +1501,7 @@ static int try_recover(struct elog_ch *ch, struct elog_error *err)
 		return 0;
 	}
 	if (hr == HTTP_REFUSED)
-		return elog_errorf(err, EIO, "ClickHouse at %s: %s", ch->url_shown, server_text(ch));
+		return elog_errorf(err, EIO, "ClickHouse at %s: %s", ch->url_shown, server_text(&ch->q));
 	return replay(ch, err);
 }
 
@@ -1321,6 +1575,7 @@ static int set_host(struct elog_ch *ch, struct elog_error *err)
 	if (buf_reserve(&ch->host_enc, n + 10))
 		return elog_errorf(err, ENOMEM, "out of memory");
 	put(&ch->host_enc, h, n);
+	ch->host_hash = elog_ch_stream_of(h, n);
 	ch->host_sql = malloc(2 * n + 3);
 	if (ch->host_sql == NULL)
 		return elog_errorf(err, ENOMEM, "out of memory");
@@ -1339,6 +1594,44 @@ static int set_host(struct elog_ch *ch, struct elog_error *err)
 	return 0;
 }
 
+static int conn_init(struct elog_ch *ch, struct conn *c)
+{
+	const struct elog_ch_config *cfg = &ch->cfg;
+
+	c->curl = curl_easy_init();
+	if (c->curl == NULL)
+		return -1;
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->resp);
+	/* Bodies through a read callback, not CURLOPT_POSTFIELDS, whose
+	 * rewind libcurl does without asking (on_seek says why). */
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	/* A server that stops answering (not only one that is gone). */
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, ch->headers);
+	if (cfg->user || cfg->password) {
+		curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c->curl, CURLOPT_USERNAME, cfg->user ? cfg->user : "default");
+		curl_easy_setopt(c->curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	}
+	return 0;
+}
+
+static void conn_free(struct conn *c)
+{
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	buf_free(&c->resp);
+}
+
 static void ch_free(struct elog_ch *ch)
 {
 	if (ch == NULL)
@@ -1354,17 +1647,33 @@ static void ch_free(struct elog_ch *ch)
 	}
 	for (unsigned f = 0; f < ch->nspills; f++)
 		free(ch->spills[f].path);
-	sess_sweep(ch, true);
+	sess_sweep(ch, true, 0);
 	free(ch->sess_hash);
+	if (ch->thread_up) {
+		/* A job still out (elog failing) is finished first. */
+		pthread_mutex_lock(&ch->mu);
+		while (ch->job_ready)
+			pthread_cond_wait(&ch->cv, &ch->mu);
+		ch->quit = true;
+		pthread_cond_broadcast(&ch->cv);
+		pthread_mutex_unlock(&ch->mu);
+		pthread_join(ch->thread, NULL);
+		pthread_mutex_destroy(&ch->mu);
+		pthread_cond_destroy(&ch->cv);
+	}
+	for (unsigned k = 0; k < ch->job.cap_parts; k++) {
+		free(ch->job.parts[k].url);
+		free(ch->job.parts[k].body.p);
+	}
+	free(ch->job.parts);
+	buf_free(&ch->job.raw);
 	buf_free(&ch->raw);
-	buf_free(&ch->resp);
-	free(ch->body.p);
 	buf_free(&ch->host_enc);
 	free(ch->host_sql);
 	free(ch->base_url);
 	free(ch->url_shown);
-	if (ch->curl)
-		curl_easy_cleanup(ch->curl);
+	conn_free(&ch->q);
+	conn_free(&ch->in);
 	curl_slist_free_all(ch->headers);
 	free(ch);
 	curl_global_cleanup();
@@ -1392,11 +1701,6 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 		ch->cfg.batch_ms = BATCH_MS_DEFAULT;
 	if (!ch->cfg.give_up_s)
 		ch->cfg.give_up_s = GIVE_UP_S_DEFAULT;
-	ch->curl = curl_easy_init();
-	if (ch->curl == NULL) {
-		ch_free(ch);
-		return elog_errorf(err, ENOMEM, "libcurl: cannot create a handle");
-	}
 	if (check_url(ch, cfg->url, err) || set_host(ch, err)) {
 		ch_free(ch);
 		return -1;
@@ -1407,21 +1711,6 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 		ch->boot_enc[i] = cfg->boot_id[7 - i];
 		ch->boot_enc[8 + i] = cfg->boot_id[15 - i];
 	}
-	curl_easy_setopt(ch->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(ch->curl, CURLOPT_WRITEDATA, &ch->resp);
-	/* Bodies through a read callback, not CURLOPT_POSTFIELDS, whose
-	 * rewind libcurl does without asking (on_seek says why). */
-	curl_easy_setopt(ch->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(ch->curl, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(ch->curl, CURLOPT_READDATA, ch);
-	curl_easy_setopt(ch->curl, CURLOPT_SEEKFUNCTION, on_seek);
-	curl_easy_setopt(ch->curl, CURLOPT_SEEKDATA, ch);
-	curl_easy_setopt(ch->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	/* A server that stops answering (not only one that is gone). */
-	curl_easy_setopt(ch->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(ch->curl, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(ch->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* No "Expect: 100-continue": the server does not answer it, and
 	 * curl would wait a second before every large batch. */
 	ch->headers = curl_slist_append(NULL, "Expect:");
@@ -1429,12 +1718,17 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 		ch_free(ch);
 		return elog_errorf(err, ENOMEM, "out of memory");
 	}
-	curl_easy_setopt(ch->curl, CURLOPT_HTTPHEADER, ch->headers);
-	if (cfg->user || cfg->password) {
-		curl_easy_setopt(ch->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(ch->curl, CURLOPT_USERNAME, cfg->user ? cfg->user : "default");
-		curl_easy_setopt(ch->curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	if (conn_init(ch, &ch->q) || conn_init(ch, &ch->in)) {
+		ch_free(ch);
+		return elog_errorf(err, ENOMEM, "libcurl: cannot create a handle");
 	}
+	pthread_mutex_init(&ch->mu, NULL);
+	pthread_cond_init(&ch->cv, NULL);
+	if (pthread_create(&ch->thread, NULL, sender, ch) != 0) {
+		ch_free(ch);
+		return elog_errorf(err, EAGAIN, "ClickHouse sink: cannot start its sender thread");
+	}
+	ch->thread_up = true;
 	hr = query(ch, "SELECT 1", ERR_BODY_MAX);
 	if (hr == HTTP_DOWN) {
 		elog_errorf(err, ECONNREFUSED, "cannot reach ClickHouse at %s: %s", ch->url_shown,
@@ -1443,19 +1737,19 @@ int elog_ch_open(struct elog_ch **out, const struct elog_ch_config *cfg, struct 
 		return -1;
 	}
 	if (hr == HTTP_REFUSED) {
-		if (ch->http_status == 401 || ch->http_status == 403 ||
-		    strstr(server_text(ch), "password") || strstr(server_text(ch), "user"))
+		if (ch->q.http_status == 401 || ch->q.http_status == 403 ||
+		    strstr(server_text(&ch->q), "password") || strstr(server_text(&ch->q), "user"))
 			elog_errorf(err, EACCES, "ClickHouse at %s refused the credentials%s: %s",
 				    ch->url_shown, cfg->user || cfg->password ? "" :
 				    " (none given: set ELOG_CLICKHOUSE_USER and "
-				    "ELOG_CLICKHOUSE_PASSWORD_FILE)", server_text(ch));
+				    "ELOG_CLICKHOUSE_PASSWORD_FILE)", server_text(&ch->q));
 		else
 			elog_errorf(err, EIO, "ClickHouse at %s (HTTP %ld): %s", ch->url_shown,
-				    ch->http_status, server_text(ch));
+				    ch->q.http_status, server_text(&ch->q));
 		ch_free(ch);
 		return -1;
 	}
-	if (ch->resp.len < 1 || ch->resp.p[0] != '1') {
+	if (ch->q.resp.len < 1 || ch->q.resp.p[0] != '1') {
 		elog_errorf(err, EPROTO, "%s does not answer as a ClickHouse server", ch->url_shown);
 		ch_free(ch);
 		return -1;
@@ -1490,6 +1784,11 @@ int elog_ch_add(struct elog_ch *ch, const struct elog_event_hdr *hdr, const char
 	if (!ch->slots[si].checked) {
 		enum http_result hr;
 
+		/* Its failure would spill: after the job out, if it failed. */
+		if (reap(ch, err) < 0)
+			return -1;
+		if (ch->state == CH_DOWN || ch->failed)
+			return spill_add(ch, (unsigned)si, hdr, utc_us, payload, payload_len, err);
 		if (check_slot(ch, &ch->slots[si], &hr, err) < 0)
 			return -1;
 		if (hr == HTTP_DOWN) {
@@ -1524,6 +1823,10 @@ int elog_ch_poll(struct elog_ch *ch, struct elog_error *err)
 		return 0;
 	if (ch->state == CH_DOWN)
 		return try_recover(ch, err);
+	if (try_reap(ch, err) < 0)
+		return -1;
+	if (ch->state == CH_DOWN || ch->failed)
+		return 0;
 	if (ch->batch_rows && now_ms() - ch->batch_started_ms >= ch->cfg.batch_ms)
 		return send_batch(ch, err);
 	return 0;
@@ -1536,10 +1839,12 @@ int elog_ch_close(struct elog_ch *ch, struct elog_ch_stats *st, struct elog_erro
 
 	if (ch == NULL)
 		return 0;
-	if (ch->failed)
-		rc = elog_errorf(err, EIO, "%s", ch->fail_msg);
-	else if (ch->state == CH_UP)
+	if (!ch->failed && ch->state == CH_UP)
 		rc = send_batch(ch, err);
+	if (rc == 0)
+		rc = reap(ch, err);
+	if (rc == 0 && ch->failed)
+		rc = elog_errorf(err, EIO, "%s", ch->fail_msg);
 	deadline = now_ms() + (uint64_t)ch->cfg.give_up_s * 1000;
 	while (rc == 0 && ch->state == CH_DOWN && now_ms() < deadline) {
 		uint64_t t = now_ms();

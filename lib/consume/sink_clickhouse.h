@@ -15,15 +15,22 @@
  * answers again, the sink asks it which sequence numbers between the
  * first spilled one and the last one ever sent are already there (a batch
  * cut by the failure may have been stored in part, or whole with its
- * answer lost), replays the spill files without those, and removes them.
- * So every row is stored once without FINAL; the tables are
+ * answer lost; the read-back first waits until that batch's INSERT, known
+ * by its query_id, no longer runs on the server), replays the spill files
+ * without those, and removes them. So every row is stored once without FINAL; the tables are
  * ReplacingMergeTree on a key that contains the identity all the same, so
  * a duplicate made outside the sink (the same capture loaded twice: `elog
  * -r` derives the stream from the capture) is collapsed by merges.
  *
- * Memory: one batch (batch_bytes of values, a sort key per row, the raw
- * records it came from, and one table's block as sent), one sequence bitmap during a replay (a bit per spilled event),
- * and the connection facts of live sessions.
+ * A batch is sent by a thread of the sink while the next one is encoded
+ * (one batch out at a time); its result is taken before the next is sent,
+ * so acknowledgements, spills and replays keep the order of the seqs.
+ *
+ * Memory: two batches: the one being filled (batch_bytes of values, a sort
+ * key per row, the raw records it came from) and the one being sent (its
+ * tables' blocks as sent, about batch_bytes, and its raw records); one
+ * sequence bitmap during a replay (a bit per spilled event), and the
+ * connection facts of live sessions.
  *
  * Errors are -1 with err filled, one sentence each: a URL that is not
  * http(s)://, credentials in the URL, a server that cannot be reached at
