@@ -8,7 +8,8 @@
 # scripts/clickhouse-pair.sh, in a fresh database per run), at each batch
 # size given (bytes of column values per insert); prints events/s, the CPU
 # elog used per event, and the server's CPU per event (its inserts and the
-# merges they cause: counted until no merge runs), with the load average
+# merges they cause: counted until no merge runs) and elog's peak RSS, with
+# the load average
 # (the machine may be shared). The goal is >= 1,000,000 events/s.
 # With BASE=DIR/elog, another build's elog (e.g. the previous commit's) is
 # run the same way, alternating with this one, ROUNDS times (default 2),
@@ -55,7 +56,7 @@ one() { # label, elog, batch bytes
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	c0=$(server_ticks)
 	t0=$(now_ns)
-	cpu=$( { ELOG_CLICKHOUSE_BATCH_BYTES=$3 /usr/bin/time -f '%U %S' "$2" -r \
+	cpu=$( { ELOG_CLICKHOUSE_BATCH_BYTES=$3 /usr/bin/time -f '%U %S %M' "$2" -r \
 		"$tmp/bench.elog" --clickhouse "http://127.0.0.1:18123/?database=$db" \
 		2>&1 >/dev/null; } | tail -n 1)
 	t1=$(now_ns)
@@ -69,8 +70,9 @@ one() { # label, elog, batch bytes
 	ms=$(((t1 - t0) / 1000000))
 	echo "$cpu" | awk -v l="$1" -v b="$3" -v n="$N" -v ms="$ms" -v s=$((c1 - c0)) \
 		-v hz="$tick" -v load="$load" '{ printf "%s, batch %d bytes: %d events/s; " \
-		"elog CPU %.2f us/event, server CPU %.2f us/event; load %s\n", l, b, \
-		n * 1000 / ms, ($1 + $2) * 1e6 / n, s / hz * 1e6 / n, load }'
+		"elog CPU %.2f us/event, server CPU %.2f us/event; elog peak RSS %d MB; " \
+		"load %s\n", l, b, n * 1000 / ms, ($1 + $2) * 1e6 / n, s / hz * 1e6 / n, \
+		$3 / 1024, load }'
 }
 for b in $BATCHES; do
 	r=0
