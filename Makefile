@@ -172,29 +172,55 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' packaging/elog-recorder.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/elog-recorder.service
 
-# Runs every test group of this build variant; each group's outcome is
-# appended to build/test-results for the summary of `make test`, and its
-# output is kept in $(BUILD)/test-logs/GROUP.log (shown as it runs too).
-tests-here: all
-	@mkdir -p build $(BUILD)/test-logs; fail=0; for t in $(TEST_TARGETS); do \
-		log=$(BUILD)/test-logs/$$t.log; \
-		{ $(MAKE) --no-print-directory $$t 2>&1; echo $$? > $$log.rc; } | tee $$log; \
+# Runs every test group of this build variant; each group's outcome and
+# wall time in seconds are appended to build/test-results ("pass|FAIL DIR
+# GROUP SECONDS") for the summary of `make test`, and its output is kept
+# in $(BUILD)/test-logs/GROUP.log (shown as it runs too, and ending with
+# the time). The build comes first, on every core, timed as a "built"
+# line (FAIL if it fails); a group's own prerequisites (test programs,
+# fuzzers) are built on every core too, its tests then run one at a time.
+# The fuzzers are built by clang with its own sanitizers whatever SAN
+# says, so they run in one variant only (SAN=1).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+HERE_TARGETS := $(if $(filter 1,$(SAN)),$(TEST_TARGETS),$(filter-out fuzz-%,$(TEST_TARGETS)))
+tests-here:
+	@mkdir -p build $(BUILD)/test-logs; fail=0; \
+	log=$(BUILD)/test-logs/build.log; t0=$$(date +%s); \
+	{ $(MAKE) --no-print-directory -j$(NPROC) all 2>&1; echo $$? > $$log.rc; } | tee $$log; \
+	s=$$(($$(date +%s) - t0)); \
+	if [ "$$(cat $$log.rc)" = 0 ]; then echo "built $(BUILD) build $$s" >> build/test-results; \
+	else echo "FAIL $(BUILD) build $$s" >> build/test-results; exit 1; fi; \
+	for t in $(HERE_TARGETS); do \
+		log=$(BUILD)/test-logs/$$t.log; t0=$$(date +%s); \
+		{ $(MAKE) --no-print-directory -j$(NPROC) $$t 2>&1; echo $$? > $$log.rc; } | tee $$log; \
+		s=$$(($$(date +%s) - t0)); \
 		if [ "$$(cat $$log.rc)" = 0 ]; then r=pass; else r=FAIL; fail=1; fi; \
-		echo "$$r $(BUILD) $$t" >> build/test-results; \
+		echo "== $(BUILD) $$t: $$r in $$s s" | tee -a $$log; \
+		echo "$$r $(BUILD) $$t $$s" >> build/test-results; \
 	done; exit $$fail
 
 # Both variants run even when the first fails. The end repeats what failed
 # (the failing tests' lines of each failed group, or its last lines) so that
-# the tail of a CI log names them; the last line sums up groups.
+# the tail of a CI log names them, then a table of each group's seconds per
+# variant (and each build's), and the last line sums up groups.
 test check: deps
-	@mkdir -p build; rm -f build/test-results; rc=0; \
+	@mkdir -p build; rm -f build/test-results; rc=0; t0=$$(date +%s); \
 	$(MAKE) --no-print-directory SAN=1 tests-here || rc=1; \
 	$(MAKE) --no-print-directory tests-here || rc=1; \
-	echo; grep ^FAIL build/test-results | while read -r r dir t; do \
+	echo; grep ^FAIL build/test-results | while read -r r dir t s; do \
 		echo "FAIL $$dir $$t:"; \
 		grep -E '^(FAIL|FAILED|ERROR) ' $$dir/test-logs/$$t.log | head -20 | grep . \
 			|| tail -n 15 $$dir/test-logs/$$t.log; \
 	done; \
+	echo; echo "seconds per group (build/test-results):"; \
+	awk '{ k[$$3] = 1; v[$$2 " " $$3] = $$4 ($$1 == "FAIL" ? "!" : ""); \
+		if (!($$3 in o)) o[$$3] = ++n; } \
+		END { printf "  %-22s %9s %9s\n", "group", "build/san", "build"; \
+		for (g in o) w[o[g]] = g; \
+		for (i = 1; i <= n; i++) { a = "build/san " w[i]; b = "build " w[i]; \
+			printf "  %-22s %9s %9s\n", w[i], (a in v) ? v[a] : "-", \
+				(b in v) ? v[b] : "-"; } }' build/test-results; \
+	echo "  total $$(($$(date +%s) - t0)) s (! = failed)"; \
 	echo "test groups: $$(grep -c ^pass build/test-results) passed, $$(grep -c ^FAIL build/test-results) failed"; \
 	exit $$rc
 

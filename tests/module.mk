@@ -51,8 +51,8 @@ golden-update: $(BIN)/elog $(TEST_BIN)/gen_golden
 	@sh tests/golden/run.sh $(BIN)/elog $(TEST_BIN)/gen_golden --update
 
 test-truncation: $(BIN)/elog
-	@echo "== tests/golden/truncate.sh sample.elog"
-	@sh tests/golden/truncate.sh $(BIN)/elog tests/golden/sample.elog
+	@echo "== tests/golden/truncate.py sample.elog"
+	@/usr/bin/python3 tests/golden/truncate.py $(BIN)/elog tests/golden/sample.elog
 
 # The verdict logic of bench/report.py, the sample sorting of
 # bench/profile.py, the A/B table of bench/ab_report.py and the black
