@@ -141,9 +141,10 @@ def run_workload(env, mode, fam, cc):
     w = json.loads(p.stdout.strip().splitlines()[-1])
     # Every session of the workload has ended (the listener, the server
     # and the client, whose last part may be a minisocket).
-    assert wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=5), \
-        (env.counters(), active0)
+    ended = wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=5)
+    # Stopped first, so that a failure leaves the whole capture behind.
     cap.stop()
+    assert ended, (env.counters(), active0, cap.path)
     assert w["cc"] == ("cubic" if cc == "cubic" else "bbr"), w["cc"]
     hdr, _, recs = read_capture(cap.path)
     assert hdr["dropped"] == 0
