@@ -78,6 +78,10 @@ struct tcp_elog_tw_cpu {
 	__u64 born_cookie;
 	__u64 born_timeout_us;
 	__u64 adopted; /* handed over just now: checked by tcp_elog_tw_adopted */
+	/* The minisocket timer whose callback runs on this CPU: at its exit
+	 * the minisocket may be freed and its memory reused, so the exit is
+	 * matched by address, not by reading timer->function. */
+	__u64 running;
 	/* Minisocket tw while Linux processes a segment for it: its answer
 	 * (out, stamped as it left) and whether its timer was stopped. */
 	__u64 tw;
@@ -333,7 +337,11 @@ static __noinline void tcp_elog_tw_timer(struct timer_list *timer, int what)
 	if (!c || !timer)
 		return;
 	tw = (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
-	if (timer->function != (void *)&tw_timer_handler) {
+	if (what == TCP_ELOG_T_DONE) {
+		if (c->running != tw)
+			return;
+		c->running = 0;
+	} else if (timer->function != (void *)&tw_timer_handler) {
 		if (c->stopped && bpf_ktime_get_boot_ns() - c->stopped_ns > TCP_ELOG_TW_STOP_SETTLE_NS)
 			tcp_elog_tw_settle(c);
 		return;
@@ -369,6 +377,7 @@ static __noinline void tcp_elog_tw_timer(struct timer_list *timer, int what)
 		c->stopped_ns = bpf_ktime_get_boot_ns();
 		return;
 	case TCP_ELOG_T_FIRED:
+		c->running = t ? tw : 0;
 		if (t && t->s.enabled && TCP_EVENTLOG_TIMER_FIRED_ENABLED(&t->s)) {
 			TCP_EVENTLOG_TIMER_FIRED_MSG(u);
 			u.ev.reason = TCP_EVENTLOG_TIMER_REASON_TWOMSL;

@@ -141,9 +141,12 @@ def run_workload(env, mode, fam, cc):
     w = json.loads(p.stdout.strip().splitlines()[-1])
     # Every session of the workload has ended (the listener, the server
     # and the client, whose last part may be a minisocket).
-    assert wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=5), \
-        (env.counters(), active0)
+    ended = wait_for(lambda: env.counters()["sessions_active"] == active0, timeout=5)
+    left = env.counters()
+    # Stopped first, so that a failure leaves the whole capture behind
+    # (the stop itself ends sessions still followed: counted before).
     cap.stop()
+    assert ended, (left, active0, cap.path)
     assert w["cc"] == ("cubic" if cc == "cubic" else "bbr"), w["cc"]
     hdr, _, recs = read_capture(cap.path)
     assert hdr["dropped"] == 0
