@@ -307,23 +307,22 @@ int tcp_elog_egress(struct __sk_buff *skb)
 	 * (those are logged in the session they answer). */
 	if (!elog_any_enabled())
 		return 1;
-	bsk = tcp_elog_skb_fullsock(skb);
-	if (!bsk)
-		return 1;
-	/* A reset or ACK from the control socket (never a session's:
-	 * sock_create gives none to a raw socket)? */
-	if (bsk->type == TCP_ELOG_SOCK_RAW) {
-		tcp_elog_ctl_out(skb);
-		return 1;
-	}
-	tp = tcp_elog_bsk_sock(bsk, &v);
+	tp = tcp_elog_skb_sock(skb, &v);
+
 	if (tp) {
 		/* An ACK going out has already stopped the delayed-ACK timer
 		 * (tcp_event_ack_sent runs before the IP layer). */
 		tcp_elog_timer_lazy(v, tp);
 		tcp_elog_seg_checks(v, tp);
 		tcp_elog_emit_out(v, tp, skb);
+		return 1;
 	}
+	/* No session: is it a reset or ACK from the control socket? */
+	bsk = skb->sk;
+	if (bsk)
+		bsk = bpf_sk_fullsock(bsk);
+	if (bsk && bsk->type == TCP_ELOG_SOCK_RAW && bsk->protocol == TCP_ELOG_IPPROTO_TCP)
+		tcp_elog_ctl_out(skb);
 	return 1;
 }
 
@@ -416,10 +415,7 @@ int BPF_PROG(tcp_elog_send_len, struct sock *sk, int ret, int flags)
 	if (!v || !v->s.enabled)
 		return 0;
 	f = v->send_flags;
-	/* Stored only when set: this line of the session is read by every
-	 * hook of the socket, on both CPUs of a flow. */
-	if (f)
-		v->send_flags = 0;
+	v->send_flags = 0;
 	/* A session's socket is a tcp_sock (tcp_elog_skb_sock says why). */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	tcp_elog_timer_lazy(v, tp);

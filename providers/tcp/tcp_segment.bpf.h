@@ -149,25 +149,17 @@ static __always_inline __u32 tcp_elog_scaled(const struct tcp_elog_seg *g, __u8 
 	return (__u32)g->win_raw << (shift & 15);
 }
 
-/* The TCP full socket of a cgroup_skb context, or 0. */
-static __always_inline struct bpf_sock *tcp_elog_skb_fullsock(struct __sk_buff *skb)
+/* The socket and session of a cgroup_skb context, or 0 to stay silent. */
+static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb, struct tcp_elog_sk **vp)
 {
 	struct bpf_sock *bsk = skb->sk;
+	struct tcp_elog_sk *v;
 
 	if (!bsk)
 		return 0;
 	bsk = bpf_sk_fullsock(bsk);
 	if (!bsk || bsk->protocol != TCP_ELOG_IPPROTO_TCP)
 		return 0;
-	return bsk;
-}
-
-/* The socket of full socket bsk (tcp_elog_skb_fullsock) when it has an
- * enabled session, in *vp, or 0 to stay silent. */
-static __always_inline struct tcp_sock *tcp_elog_bsk_sock(struct bpf_sock *bsk, struct tcp_elog_sk **vp)
-{
-	struct tcp_elog_sk *v;
-
 	v = tcp_elog_sk_get(bsk);
 	if (!v || !v->s.enabled)
 		return 0;
@@ -176,14 +168,6 @@ static __always_inline struct tcp_sock *tcp_elog_bsk_sock(struct bpf_sock *bsk, 
 	 * so the socket is a tcp_sock: a cast the verifier inlines (probe
 	 * reads), where bpf_skc_to_tcp_sock() is a helper call per packet. */
 	return bpf_rdonly_cast(bsk, bpf_core_type_id_kernel(struct tcp_sock));
-}
-
-/* The socket and session of a cgroup_skb context, or 0 to stay silent. */
-static __always_inline struct tcp_sock *tcp_elog_skb_sock(struct __sk_buff *skb, struct tcp_elog_sk **vp)
-{
-	struct bpf_sock *bsk = tcp_elog_skb_fullsock(skb);
-
-	return bsk ? tcp_elog_bsk_sock(bsk, vp) : 0;
 }
 
 /*

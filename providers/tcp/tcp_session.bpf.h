@@ -138,45 +138,6 @@ static __always_inline struct tcp_elog_sk *tcp_elog_sk_get(void *sk)
 	return v;
 }
 
-/*
- * Whether the full socket at sk_addr (a timer's container: a pointer the
- * verifier does not trust, so no bpf_sk_storage_get) may have an enabled
- * session: 0 when its sk_storage, read in place (the helper's own fast
- * path, as loads), holds none of its own or one not enabled, so that a
- * timer of a socket without a session costs no tcp_elog_addr_map lookup
- * (every TCP timer of the host comes to the timer hooks); 1 when enabled,
- * or when the storage's cache slot holds another map's value and only the
- * lookup can tell. What it reads is what the copy in tcp_elog_addr_map
- * mirrors (sk_init, set_enabled, sk_release).
- */
-static __always_inline int tcp_elog_sk_maybe_enabled(__u64 sk_addr)
-{
-	struct bpf_local_storage_map *smap =
-		bpf_rdonly_cast(&tcp_elog_sk_map, bpf_core_type_id_kernel(struct bpf_local_storage_map));
-	struct sock *sk = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct sock));
-	struct bpf_local_storage *ls = sk->sk_bpf_storage;
-	struct bpf_local_storage_data *sd = 0;
-	__u32 idx, k;
-
-	if (!ls)
-		return 0;
-	idx = smap->cache_idx;
-	/* A constant index each: the verifier takes no variable offset
-	 * into a kernel structure. */
-#pragma unroll
-	for (k = 0; k < 16; k++)
-		if (k == idx)
-			sd = ls->cache[k];
-	if (!sd || (__u64)sd->smap != (__u64)smap)
-		return 1;
-	/* The value follows the header (data[], bytes the verifier lets
-	 * a load read as scalars). */
-	if (*(__u64 *)&sd->data[__builtin_offsetof(struct tcp_elog_sk, sk_addr)] != sk_addr ||
-	    sd->data[__builtin_offsetof(struct tcp_elog_sk, finished)])
-		return 0;
-	return sd->data[__builtin_offsetof(struct tcp_elog_sk, s.enabled)] != 0;
-}
-
 /* Make v (fresh or an inherited copy) the session of the socket `cookie`. */
 static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie,
 					     __u64 sk_addr, __s32 owner_pid)

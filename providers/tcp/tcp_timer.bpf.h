@@ -395,8 +395,6 @@ static __noinline void tcp_elog_timer_event(struct timer_list *timer, int what)
 		h->held = 1;
 		return;
 	}
-	if (!tcp_elog_sk_maybe_enabled(sk_addr))
-		return;
 	a = bpf_map_lookup_elem(&tcp_elog_addr_map, &sk_addr);
 	if (!a || !a->s.enabled)
 		return;
