@@ -3,8 +3,12 @@
 #
 # bench/ab.sh: two or more builds of the provider side by side, in one
 # interleaved series of bulk captures (bench/bulk.sh, mode cap-NAME per
-# build), as medians over the rounds. For deciding whether a change to the
-# hot path pays, on a machine too noisy for separate runs to tell.
+# build; -k names the kinds of run per build: cap, tail, ratio100,
+# unpicked, as bulk.sh's modes of those names, and base, no provider, once
+# and first), as medians over the
+# rounds. For deciding whether a change to the hot path pays, on a machine
+# too noisy for separate runs to tell; one build in several kinds gives
+# the per-program table of one build.
 #   default  BPF statistics on (bulk.sh -S): what each BPF program costs per
 #            run in each build, and the consumer's CPU
 #   -P       sampled instead (bulk.sh -P, perf cpu-clock, no statistics):
@@ -15,7 +19,7 @@
 #            them too, at the price of a lower bound (profile.py: code with
 #            interrupts off is not sampled)
 #
-#   bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]
+#   bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] [-k "cap tail ratio100"] NAME=REV [NAME=REV ...]
 #
 # REV: a git revision (built from `git archive REV`), or "work" for the
 # working tree as it is, uncommitted changes included. A REV may name an
@@ -30,20 +34,25 @@ export BENCH_OUT=${BENCH_OUT:-$(cd "$(dirname "$0")/.." && pwd)/build/bench/ab-$
 ROUNDS=6
 SECS=4
 HOW=-S
-while getopts "r:t:P" opt; do
+KINDS=cap
+while getopts "r:t:Pk:" opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	P) HOW=-P ;;
-	*) die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...]" ;;
+	k) KINDS=$OPTARG ;;
+	*) die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] [-k KINDS] NAME=REV [NAME=REV ...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 2 ] || die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] NAME=REV [NAME=REV ...] (two builds at least)"
+[ $# -ge 2 ] || { [ $# = 1 ] && [ "${KINDS// /}" != "$KINDS" ]; } ||
+	die "usage: bench/ab.sh [-r ROUNDS] [-t SECONDS] [-P] [-k KINDS] NAME=REV [NAME=REV ...] (two builds, or two kinds)"
 [ "$(id -u)" = 0 ] || die "run as root (BPF, namespaces)"
 ! grep -qs '^ab	' "$BENCH_OUT/results.tsv" || die "$BENCH_OUT already holds an ab series: give a new BENCH_OUT"
 
 modes=
+# base (no provider) once, first: what the others' CPU is compared with.
+case " $KINDS " in *" base "*) modes=base ;; esac
 for spec in "$@"; do
 	name=${spec%%=*}
 	rev=${spec#*=}
@@ -71,7 +80,13 @@ for spec in "$@"; do
 		make -C "$src" -j"$(nproc)" BUILD="$out" all >/dev/null || die "build of $name ($rev) failed"
 	fi
 	rm -rf "$src"
-	modes="$modes cap-$name"
+	for k in $KINDS; do
+		case $k in
+		base) ;;
+		cap | tail | ratio100 | unpicked) modes="$modes $k-$name" ;;
+		*) die "-k: base, cap, tail, ratio100 or unpicked, not $k" ;;
+		esac
+	done
 done
 
 "$(dirname "$0")/bulk.sh" "$HOW" -r "$ROUNDS" -t "$SECS" -m "${modes# }" -p ab

@@ -4,11 +4,13 @@
 
 Per build (mode cap-NAME of bench/bulk.sh, part "ab"), medians over the
 rounds of:
-  -S  each BPF program's ns per run (bulk.sh's per-run DIR/MODE.RUN.bpf files:
-      "name runs ns" per program), BPF and capture-tool CPU-s per GB;
+  -S  each BPF program's ns per run and runs per MB (bulk.sh's per-run
+      DIR/MODE.RUN.bpfown files, the run's own programs: "name runs ns"),
+      BPF and capture-tool CPU-s per GB;
   -P  the sampled capture share (bench/profile.py's samples_elog_bpf and
       samples_elog_tool, at bulk.sh's 999 Hz) per GB and per event;
-and, either way, events per GB and throughput. An event here is a record
+and, either way, machine-wide busy CPU-s per GB, events per GB and
+throughput (mode base, when given: no provider). An event here is a record
 matched: written or dropped (an ablation build drops every one).
 """
 import collections
@@ -32,17 +34,19 @@ def summarise(out, how, modes):
     """(programs, {mode: {program: [ns per run]}}, {mode: {figure: [values]}})."""
     res = read(out, modes)
     per = {m: collections.defaultdict(list) for m in modes}
+    rate = {m: collections.defaultdict(list) for m in modes}
     summ = {m: collections.defaultdict(list) for m in modes}
     for mode in modes:
         for run, r in sorted(res[mode].items()):
             gb = int(r["bytes"]) / 1e9
             ev = max(int(r["events"]) + int(r["dropped"]), 1)
             if how == "-S":
-                summ[mode]["bpf CPU-s/GB"].append(float(r["bpf_s"]) / gb)
+                summ[mode]["bpf CPU-s/GB"].append(float(r.get("bpf_own_s", r["bpf_s"])) / gb)
                 summ[mode]["tool CPU-s/GB"].append(float(r.get("tool_cpu_s", 0)) / gb)
-                for l in open(f"{out}/ab/{mode}.{run}.bpf"):
+                for l in open(f"{out}/ab/{mode}.{run}.bpfown") if mode != "base" else ():
                     name, runs, ns = l.split()
                     per[mode][name].append(int(ns) / int(runs))
+                    rate[mode][name].append(int(runs) / gb / 1000)
             else:
                 b = int(r["samples_elog_bpf"]) / HZ
                 t = int(r["samples_elog_tool"]) / HZ
@@ -50,12 +54,13 @@ def summarise(out, how, modes):
                 summ[mode]["sampled tool CPU-s/GB"].append(t / gb)
                 summ[mode]["sampled bpf ns/event"].append(b / ev * 1e9)
                 summ[mode]["sampled tool ns/event"].append(t / ev * 1e9)
+            summ[mode]["busy CPU-s/GB"].append(float(r["cpu_s_per_gb"]))
             summ[mode]["events/GB"].append(ev / gb)
             summ[mode]["Gbit/s"].append(float(r["gbps"]))
-    first = modes[0]
+    first = next((m for m in modes if per[m]), modes[0])  # base has none
     progs = sorted({p for m in modes for p in per[m]},
                    key=lambda p: -statistics.median(per[first][p]) if per[first].get(p) else 0)
-    return progs, per, summ
+    return progs, per, rate, summ
 
 
 def med(v):
@@ -77,10 +82,12 @@ def spread(v):
 
 def main():
     out, how, modes = sys.argv[1], sys.argv[2], sys.argv[3:]
-    progs, per, summ = summarise(out, how, modes)
+    progs, per, rate, summ = summarise(out, how, modes)
     print("medians over the rounds: " + " | ".join(modes))
     for p in progs:
         print(f"{p + ' ns/run':32s} " + " ".join(f"{med(per[m].get(p, [])):9.0f}" for m in modes))
+    for p in progs:
+        print(f"{p + ' runs/MB':32s} " + " ".join(f"{med(rate[m].get(p, [])):9.1f}" for m in modes))
     for k in summ[modes[0]]:
         print(f"{k:32s} " + " ".join(f"{med(summ[m][k]):9.4g}" for m in modes))
     # The rounds of one build spread widely on a shared machine: the range

@@ -29,6 +29,11 @@
 #             defaults (blackbox.dumps counts any that fired, and the files
 #             the recorder wrote are counted)
 #   ratio100  the same with auto_ratio 100 (one session in 100 buffered)
+#   unpicked  the same with default 0 while one idle socket of the namespace
+#             has a session (TCP_EVENTLOG): the flow's connections have none
+#             and every hook takes its no-session exit, as auto_ratio's
+#             unpicked connections do on a host where some are picked (in
+#             ratio100 usually nothing is, and the hooks stop earlier)
 #   (both with timer_restart_us=0, as capture, so the hooks see the same
 #   events)
 #
@@ -45,6 +50,7 @@
 # Variants, for comparing builds side by side (bench/ab.sh):
 #   cap-NAME     capture, with elog, elogctl and the provider of the build
 #                in $BENCH_HELP/cap-NAME (bin/ in it)
+#   tail-NAME, ratio100-NAME, unpicked-NAME  the same with that build
 #
 # Per run: throughput (iperf3 receiver), machine-wide busy CPU from
 # /proc/stat between the client's start and the capture tool's exit (so the
@@ -124,7 +130,9 @@ bench_on_exit "$ELOGCTL -U tcp"
 bench_on_exit "[ -e /sys/fs/bpf/eventlog/tcp/ready ] && $ELOGCTL kern.eventlog.tcp.default=0"
 tool_pid=
 server_pid=
+idle_pid=
 bench_on_exit '[ -n "$tool_pid" ] && kill -INT $tool_pid && wait $tool_pid'
+bench_on_exit '[ -n "$idle_pid" ] && kill $idle_pid && wait $idle_pid'
 bench_on_exit '[ -n "$server_pid" ] && kill $server_pid && wait $server_pid'
 if [ "$STATS" = 1 ]; then
 	command -v bpftool >/dev/null || die "bpftool missing"
@@ -283,6 +291,7 @@ run_one() {
 	case $mode in
 	no-ring | no-delivery) own=ablate-$mode ;;
 	cap-*) own=$mode ;;
+	tail-* | ratio100-* | unpicked-*) own=cap-${mode#*-} ;;
 	esac
 	if [ -n "$own" ]; then
 		ELOG=$BENCH_HELP/$own/bin/elog
@@ -295,15 +304,15 @@ run_one() {
 	esac
 	case $mode in
 	coalesced) "$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=50000 >/dev/null ;;
-	loaded | disabled | capture | trace | zstd | no-ring | no-delivery | cap-* | tail | ratio100)
+	loaded | disabled | capture | trace | zstd | no-ring | no-delivery | cap-* | tail | ratio100 | unpicked | tail-* | ratio100-* | unpicked-*)
 		"$ELOGCTL" net.inet.tcp.eventlog.timer_restart_us=0 >/dev/null ;;
 	esac
 	local bb0=
 	case $mode in
-	tail | ratio100)
+	tail | ratio100 | unpicked | tail-* | ratio100-* | unpicked-*)
 		# trigger.rst off: iperf3 ends its flow with an RST.
 		"$ELOGCTL" net.inet.tcp.eventlog.mode=1 net.inet.tcp.eventlog.trigger.rst=0 \
-			net.inet.tcp.eventlog.auto_ratio="$([ "$mode" = ratio100 ] && echo 100 || echo 0)" >/dev/null
+			net.inet.tcp.eventlog.auto_ratio="$(case $mode in ratio100*) echo 100 ;; *) echo 0 ;; esac)" >/dev/null
 		bb0=$(bb_counters)
 		;;
 	esac
@@ -327,8 +336,20 @@ run_one() {
 		wait_for 10 hooks_attached || die "elog did not subscribe"
 		sleep 0.2
 		;;
-	tail | ratio100)
-		"$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null
+	tail | ratio100 | unpicked | tail-* | ratio100-* | unpicked-*)
+		case $mode in
+		unpicked*)
+			# The one session, on a socket that never connects.
+			ip netns exec "$NS" python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_TCP, 81, 1)  # TCP_EVENTLOG
+print("on", flush=True)
+time.sleep(3600)' >"$out.idle" 2>&1 &
+			idle_pid=$!
+			wait_for 10 grep -q on "$out.idle" || die "the idle socket's session: $(cat "$out.idle")"
+			;;
+		*) "$ELOGCTL" kern.eventlog.tcp.default=1 >/dev/null ;;
+		esac
 		rm -rf "$out.rec"
 		"$ELOG" -c tcp --record "$out.rec" 2>"$out.tool" &
 		tool_pid=$!
@@ -405,6 +426,10 @@ tracepoint:tcp:tcp_probe /args->sport == $PORT || args->dport == $PORT/ {
 	read -r so1 si1 < <(ns_segs)
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
+	if [ -n "$idle_pid" ]; then
+		stop_pid "$idle_pid" TERM
+		idle_pid=
+	fi
 	case $mode in capture | trace | coalesced | zstd | no-ring | no-delivery | cap-*) "$ELOGCTL" kern.eventlog.tcp.default=0 >/dev/null ;; esac
 	if [ -n "$bb0" ]; then
 		"$ELOGCTL" kern.eventlog.tcp.default=0 net.inet.tcp.eventlog.mode=4 net.inet.tcp.eventlog.auto_ratio=0 \
