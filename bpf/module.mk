@@ -61,4 +61,4 @@ $(GEN)/%.skel.h: $$(OBJ)/providers/$$*/$$*.bpf.o
 .PHONY: test-e2e
 TEST_TARGETS += test-e2e
 test-e2e: all
-	$(Q)ELOG_BIN=$(abspath $(BIN)) /usr/bin/python3 -m pytest -q tests/e2e
+	$(Q)ELOG_BIN=$(abspath $(BIN)) /usr/bin/python3 -m pytest -q --durations=10 tests/e2e

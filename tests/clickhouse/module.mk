@@ -11,4 +11,4 @@ $(TEST_BIN)/clickhouse/gen_all: $(OBJ)/tests/clickhouse/gen_all.o $(TEST_LIBA)
 TEST_TARGETS += test-clickhouse
 test-clickhouse: $(BIN)/elog $(BIN)/elogctl $(BIN)/elog-schemac $(TEST_BIN)/clickhouse/gen_all
 	@echo "== tests/clickhouse"
-	$(Q)ELOG_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/clickhouse
+	$(Q)ELOG_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=10 tests/clickhouse

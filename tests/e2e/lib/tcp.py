@@ -24,9 +24,10 @@ TH_FIN, TH_SYN, TH_RST, TH_ACK = 0x01, 0x02, 0x04, 0x10  # TCP header flags
 
 
 def counters(ctl):
-    """The provider's session counters, through elogctl."""
+    """The provider's session counters and its hook runs the kernel skipped
+    (recursion_misses, events lost and counted), through elogctl."""
     return {k: ctl.get("kern.eventlog.tcp." + k)
-            for k in ("sessions_created", "sessions_active", "sessions_enabled")}
+            for k in ("sessions_created", "sessions_active", "sessions_enabled", "skipped_runs")}
 
 
 # Prepended to the workload scripts run in the namespace.
