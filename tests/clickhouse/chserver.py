@@ -75,6 +75,11 @@ CONFIG = """<?xml version="1.0"?>
   <uncompressed_cache_size>67108864</uncompressed_cache_size>
   <max_concurrent_queries>20</max_concurrent_queries>
   <remote_servers>{clusters}</remote_servers>
+  <!-- Tests stop merges to see every insert as it was stored; the parts
+       that pile up must not make the server delay inserts (a second each
+       past 150 parts) or refuse them. -->
+  <merge_tree><parts_to_delay_insert>100000</parts_to_delay_insert>
+    <parts_to_throw_insert>100000</parts_to_throw_insert></merge_tree>
 </yandex>
 """
 
