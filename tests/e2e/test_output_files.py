@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from lib.proc import ELOG, EXPORT_GEN, REPO, need, run
+from lib.proc import ELOG, EXPORT_GEN, REPO, need, run, wait_for
 from lib.elogfile import read
 from lib.kernel import active_slots
 
@@ -175,8 +175,12 @@ def test_live_plain_file_written_direct(tools, tcp_env):  # noqa: F811
     with open("/proc/%d/fdinfo/%s" % (pid, fds[0])) as f:
         flags = int(next(l for l in f if l.startswith("flags:")).split()[1], 8)
     assert flags & os.O_DIRECT, "O_DIRECT not set: flags %o" % flags
-    writers = [t for t in os.listdir("/proc/%d/task" % pid) if t != str(pid)]
-    assert len(writers) == 1, writers
+    # The writer thread starts once the file is open (what Live waited
+    # for): a slow start (the sanitizer build) can still be on its way.
+    def writers():
+        return [t for t in os.listdir("/proc/%d/task" % pid) if t != str(pid)]
+    assert wait_for(lambda: len(writers()) == 1, timeout=5), writers()
+    writers = writers()
     with open("/proc/%d/task/%s/status" % (pid, writers[0])) as f:
         blocked = int(next(l for l in f if l.startswith("SigBlk:")).split()[1], 16)
     for sig in (2, 14, 15):  # SIGINT, SIGALRM, SIGTERM
