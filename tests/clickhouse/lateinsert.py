@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 
+from httpframe import request_end
+
 BIG = (1 << 20) + (64 << 10)
 taken = threading.Event()  # the INSERT to delay: once per run
 readback = threading.Event()
@@ -41,20 +43,9 @@ def requests(conn):
         if not data:
             return
         pend += data
-        while True:
-            head_end = pend.find(b"\r\n\r\n")
-            if head_end < 0:
-                break
-            lines = pend[:head_end].decode("latin-1").split("\r\n")
-            length = 0
-            for line in lines[1:]:
-                k, _, v = line.partition(":")
-                if k.strip().lower() == "content-length":
-                    length = int(v)
-            end = head_end + 4 + length
-            if len(pend) < end:
-                break
-            yield lines[0], bytes(pend[:end])
+        while (r := request_end(pend)) is not None:
+            line, end = r
+            yield line, bytes(pend[:end])
             del pend[:end]
 
 

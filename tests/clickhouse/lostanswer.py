@@ -12,6 +12,8 @@ import socket
 import sys
 import threading
 
+from httpframe import request_end
+
 lost = threading.Event()  # once, for the whole run
 
 
@@ -34,20 +36,9 @@ def client_to_server(conn, up, swallow, done):
             if not data:
                 break
             pend += data
-            while True:
-                head_end = pend.find(b"\r\n\r\n")
-                if head_end < 0:
-                    break
-                lines = pend[:head_end].decode("latin-1").split("\r\n")
-                length = 0
-                for line in lines[1:]:
-                    k, _, v = line.partition(":")
-                    if k.strip().lower() == "content-length":
-                        length = int(v)
-                end = head_end + 4 + length
-                if len(pend) < end:
-                    break
-                if nreq > 0 and "query=INSERT" in lines[0] and not lost.is_set():
+            while (r := request_end(pend)) is not None:
+                line, end = r
+                if nreq > 0 and "query=INSERT" in line and not lost.is_set():
                     lost.set()
                     swallow.set()
                 pend = pend[end:]
