@@ -120,6 +120,34 @@ static __always_inline int tcp_elog_opts_only_ts(struct __sk_buff *skb, __u32 op
 	return w == bpf_htonl(TCP_ELOG_TSOPT_ALIGNED);
 }
 
+/*
+ * The bytes an arriving ACK acknowledges for the first time, counted from
+ * snd_una or from the highest ACK already seen (ACKs queued to the backlog
+ * while the owner holds the socket all meet the same snd_una), which it
+ * then becomes; *una gets the point counted from. The ingress hook runs
+ * before the socket lock, so two CPUs can count ACKs of one socket at
+ * once: the compare-and-swap lets exactly one of them count each byte.
+ * Each lost race means another CPU moved high_ack forward; losing it 16
+ * times in a row counts the ACK as acknowledging nothing new.
+ */
+static __always_inline __u32 tcp_elog_ack_advance(struct tcp_elog_sk *v, __u32 snd_una, __u32 ack,
+						   __u32 *una)
+{
+	__u64 old = v->high_ack, prev;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		*una = old && (__s32)((__u32)old - snd_una) > 0 ? (__u32)old : snd_una;
+		if ((__s32)(ack - *una) <= 0)
+			return 0;
+		prev = __sync_val_compare_and_swap(&v->high_ack, old, ack);
+		if (prev == old)
+			return ack - *una;
+		old = prev;
+	}
+	return 0;
+}
+
 /* After IN, from the ingress program itself, for the segment it parsed (g)
  * at now_us (a separate call keeps the nested BPF stack frames under the
  * 512-byte limit). */
@@ -137,14 +165,7 @@ static __noinline void tcp_elog_emit_ack(struct tcp_elog_sk *v, struct tcp_sock 
 	    (!TCP_EVENTLOG_ACK_ENABLED(&v->s) && !TCP_EVENTLOG_SACK_ENABLED(&v->s)) ||
 	    !(g->flags & TCP_ELOG_TH_ACK))
 		return;
-	una = tp->snd_una;
-	/* ACKs queued to the backlog while the owner holds the socket all
-	 * meet the same snd_una: count from the highest ACK already seen. */
-	if (v->high_ack && (__s32)(v->high_ack - una) > 0)
-		una = v->high_ack;
-	acked = (__s32)(g->ack - una) > 0 ? g->ack - una : 0;
-	if (acked)
-		v->high_ack = g->ack;
+	acked = tcp_elog_ack_advance(v, tp->snd_una, g->ack, &una);
 	__builtin_memset(&sb, 0, sizeof(sb));
 	opt_len = g->th_off > 5 ? (g->th_off - 5) * 4 : 0;
 	opt_off = g->th_at + 20;

@@ -33,7 +33,9 @@ struct tcp_elog_sk {
 	__u32 last_srtt8;       /* srtt_us (8x) last reported by RTT */
 	__u32 send_flags;       /* msg_flags of the send in progress (tcp_app.bpf.h) */
 	__u64 last_ca;          /* icsk_ca_ops last seen (CC_ALGO_CHANGE) */
-	__u32 high_ack;         /* highest ACK seen arriving (ACK/SACK acked bytes) */
+	/* Highest ACK seen arriving (ACK/SACK acked bytes), 0 for none; 64
+	 * bits for the compare-and-swap that updates it (tcp_ack.bpf.h). */
+	__u64 high_ack;
 	__u32 last_dsack;       /* dsack_dups last reported by DSACK */
 	__u32 hs_end_seq;       /* cubic HyStart round end last seen (HYSTART) */
 	__u32 hs_round;         /* HyStart rounds seen */
