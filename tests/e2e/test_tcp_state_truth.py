@@ -17,7 +17,7 @@ import pytest
 
 from lib.proc import PYTHON, need, run
 from lib.elogfile import read_capture
-from lib.tcp import CWND, RTT, sessions_by_port_any, tcp_info
+from lib.tcp import CWND, RTT, TCP, sessions_by_port_any, tcp_info
 
 DEFAULT = "kern.eventlog.tcp.default"
 BURSTS = 12
@@ -86,6 +86,19 @@ print(json.dumps(out), flush=True)
 '''
 
 
+def around(mine, t):
+    """Why a quiet point disagrees: the records of the session from the last
+    one before t to the first CWND/RTT after it, as (ms from t, name)."""
+    names = {v: k for k, v in TCP.ids.items()}
+    i = max([k for k, r in enumerate(mine) if r.ts <= t] or [0])
+    out = []
+    for r in mine[i:]:
+        out.append(("%+.1f" % ((r.ts - t) / 1000), names.get(r.id, r.id)))
+        if r.ts > t and r.id in (CWND, RTT) or len(out) > 12:
+            break
+    return out
+
+
 def state_at(mine, t):
     """(cwnd, ssthresh, srtt) the log says at boot-clock time t (us)."""
     cwnd = ssthresh = srtt = None
@@ -108,7 +121,7 @@ def test_state_at_quiet_points_matches_tcp_info(tcp_env, fam, cc):
     if cc == "default":
         run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.tcp_congestion_control=bbr"])
     env.ctl.set(DEFAULT, 1)
-    cap = env.capture("state%d%s.elog" % (fam, cc), "TRACE", "CC|RTT|CONN", extra=["-b", "16M"])
+    cap = env.capture("state%d%s.elog" % (fam, cc), "TRACE", "CC|RTT|CONN|TIMER", extra=["-b", "16M"])
     p = run(["ip", "netns", "exec", ns, PYTHON, "-c", WORKLOAD, str(fam), cc, str(BURSTS), str(QUIET_S)])
     cap.stop()
     w = json.loads(p.stdout.strip().splitlines()[-1])
@@ -130,8 +143,8 @@ def test_state_at_quiet_points_matches_tcp_info(tcp_env, fam, cc):
             if a == b:
                 agree[k] += 1
             else:
-                off.append((k, a, b))
+                off.append((k, a, b, around(mine, q["t"])))
     n = len(w["quiet"])
     print("quiet points %d (%s, IPv%d): agree %s" % (n, w["cc"], fam, agree))
     for k, a in agree.items():
-        assert a >= 0.99 * n, (k, agree, n, off)
+        assert a >= 0.99 * n, (k, agree, n, off, cap.stderr)
