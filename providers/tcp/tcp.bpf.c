@@ -79,8 +79,10 @@ static __always_inline void tcp_elog_enable(struct tcp_elog_sk *v, struct tcp_so
 	if (!v->s.enabled)
 		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
-	if (tcp_elog_want_cb(v))
+	if (tcp_elog_want_cb(v)) {
+		tcp_elog_rtx_base(v, tp);
 		tcp_elog_set_cb(tp, 1);
+	}
 }
 
 SEC("cgroup/sock_create")
@@ -191,7 +193,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 
 	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB && op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
 	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && op != BPF_SOCK_OPS_RTT_CB &&
-	    op != BPF_SOCK_OPS_RTO_CB)
+	    op != BPF_SOCK_OPS_RTO_CB && op != BPF_SOCK_OPS_RETRANS_CB)
 		return 1;
 	if (!bsk)
 		return 1;
@@ -217,6 +219,14 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_RTT_CB:
 		if (v->s.enabled)
 			tcp_elog_emit_rtt(v, tp, skops->args[0], skops->args[1]);
+		break;
+	case BPF_SOCK_OPS_RETRANS_CB:
+		/* args: seq, segs, err. A failed attempt (e.g. the original
+		 * still in a queue) sent nothing; it is not counted here. */
+		if (v->s.enabled && !skops->args[2]) {
+			tcp_elog_emit_retransmit(v, tp, skops->args[0], skops->args[1]);
+			tcp_elog_bb_retrans(v, tp);
+		}
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		if (v->s.enabled) {
@@ -263,8 +273,10 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 			tcp_elog_mss_check(v, tp);
 			tcp_elog_ca_check(v, tp); /* first sight: CONN_PARAMS names it */
 			tcp_elog_emit_params(&v->s, v, tp);
-			if (tcp_elog_want_cb(v))
+			if (tcp_elog_want_cb(v)) {
+				tcp_elog_rtx_base(v, tp);
 				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
+			}
 		}
 		break;
 	}
@@ -342,27 +354,6 @@ int BPF_PROG(tcp_elog_ca_state, struct sock *sk, const __u8 ca_state)
 		 * loss, cwnd): reported before the recovery event. */
 		tcp_elog_state_checks(v, tp);
 		tcp_elog_emit_ca_state(v, tp, ca_state);
-	}
-	return 0;
-}
-
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_elog_retrans, const struct sock *sk, const struct sk_buff *skb, int err)
-{
-	struct tcp_elog_sk *v;
-	struct tcp_sock *tp;
-
-	/* A failed attempt (e.g. -EBUSY: the original still in a queue) sent
-	 * nothing and Linux does not count it either. */
-	if (err)
-		return 0;
-	v = tcp_elog_sk_get((void *)sk);
-	if (!v || !v->s.enabled)
-		return 0;
-	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (tp) {
-		tcp_elog_emit_retransmit(v, tp, skb);
-		tcp_elog_bb_retrans(v, tp);
 	}
 	return 0;
 }
@@ -599,8 +590,11 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 	case TCP_ELOG_ITER_ARM:
 	case TCP_ELOG_ITER_DISARM:
 		v = tcp_elog_sk_get(tp);
-		if (v && v->s.enabled)
+		if (v && v->s.enabled) {
+			if (cmd->op == TCP_ELOG_ITER_ARM)
+				tcp_elog_rtx_base(v, tp);
 			tcp_elog_set_cb(tp, cmd->op == TCP_ELOG_ITER_ARM);
+		}
 		return 0;
 	}
 	return 0;

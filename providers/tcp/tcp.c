@@ -48,7 +48,9 @@ static const struct elog_hook tcp_hooks[] = {
 	   "a listener's addresses (→LISTEN)"),
 	CG(tcp_elog_sockops, "tcp_sock_ops", BPF_CGROUP_SOCK_OPS, ALWAYS,
 	   "`TCP_CONNECT_CB` (iss, addresses), `ACTIVE_/PASSIVE_ESTABLISHED_CB` (CONN_PARAMS, "
-	   "the child's addresses; the session of a child whose listener has none), `RTT_CB`/`RTO_CB` on armed sockets"),
+	   "the child's addresses; the session of a child whose listener has none), "
+	   "`RTT_CB`/`RTO_CB`/`RETRANS_CB` on armed sockets (RTT, RTO, RETRANSMIT_REASON; "
+	   "the black box's retransmission trigger)"),
 	CG(tcp_elog_sock_create, "tcp_sock_create", BPF_CGROUP_INET_SOCK_CREATE, ALWAYS,
 	   "a session for every user TCP socket at `socket(2)`; creator pid"),
 	CG(tcp_elog_setsockopt, "tcp_setsockopt", BPF_CGROUP_SETSOCKOPT, ALWAYS,
@@ -66,8 +68,6 @@ static const struct elog_hook tcp_hooks[] = {
 	   "OUT (also control-socket RSTs/ACKs, attributed by 4-tuple), and MSS, CWND, RTT, "
 	   "CC_ALGO_CHANGE"),
 	TP(tcp_elog_ca_state, "tcp_ca_state", HOT, "ENTER/EXIT_RECOVERY (CWND first)"),
-	TP(tcp_elog_retrans, "tcp_retrans", HOT,
-	   "RETRANSMIT_REASON; the black box's retransmission trigger"),
 	TP(tcp_elog_cwnd_red, "tcp_cwnd_red", HOT, "CWND, PRR_STATE"),
 	TP(tcp_elog_sendmsg, "tcp_sendmsg", HOT,
 	   "the flags of a send call, for the USER_SEND/SENDFILE at its end"),

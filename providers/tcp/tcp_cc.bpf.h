@@ -7,7 +7,7 @@
  * inflight are Linux's segment counts times mss_cache; an ssthresh Linux
  * has not set yet (TCP_INFINITE_SSTHRESH) is reported as UINT32_MAX.
  *
- * RTT and RTO come from sock_ops callbacks that Linux only makes for sockets
+ * RTT, RTO and RETRANSMIT_REASON come from sock_ops callbacks that Linux only makes for sockets
  * whose bpf_sock_ops_cb_flags ask for them. The provider "arms" them only on
  * enabled sessions and only while somebody subscribes, so with nobody
  * listening no TCP ACK pays for a callback.
@@ -16,7 +16,7 @@
 #define ELOG_TCP_CC_BPF_H
 
 #define TCP_ELOG_INFINITE_SSTHRESH 0x7fffffff
-#define TCP_ELOG_CB_FLAGS (BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG)
+#define TCP_ELOG_CB_FLAGS (BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG | BPF_SOCK_OPS_RETRANS_CB_FLAG)
 
 static __always_inline __u32 tcp_elog_bytes(__u32 segs, __u32 mss)
 {
@@ -433,28 +433,57 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
 	}
 }
 
-/* tp_btf/tcp_retransmit_skb(sk, skb, err): one per retransmitted skb. */
-static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tcp_sock *tp,
-						const struct sk_buff *skb)
+/*
+ * RETRANSMIT_REASON at the sock_ops RETRANS_CB, which __tcp_retransmit_skb
+ * makes right after it counted and sent a retransmission (seq, segs, err).
+ * Not the tcp_retransmit_skb tracepoint: on the kernel this was built on,
+ * tracepoint programs sometimes do not run for a retransmission that the
+ * callback, made a few instructions earlier, sees (docs/linux-mapping.md,
+ * RETRANSMIT_REASON). The callback has no skb: its length is what
+ * bytes_retrans (incremented by skb->len with total_retrans) moved since
+ * the last callback, when total_retrans moved by this one's segs only;
+ * otherwise (retransmissions while the callbacks were not armed) it is
+ * segs × mss_cache, at most up to snd_nxt. A FIN counts one more sequence
+ * number, as the skb's end_seq does.
+ */
+static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 seq,
+						__u32 segs)
 {
-	const struct tcp_skb_cb *cb;
-	__u32 mss;
+	__u64 bytes = tp->bytes_retrans, len = bytes - v->rtx_bytes;
+	__u32 total = tp->total_retrans, mss = tp->mss_cache, end;
+	int state = ((struct sock *)tp)->__sk_common.skc_state;
 
-	if (!v || !tp || !skb || !TCP_EVENTLOG_RETRANSMIT_REASON_ENABLED(&v->s))
+	if (total - v->rtx_total != segs) {
+		len = (__u64)segs * mss;
+		if ((__s32)(tp->snd_nxt - seq) > 0 && len > tp->snd_nxt - seq)
+			len = tp->snd_nxt - seq;
+	}
+	v->rtx_bytes = bytes;
+	v->rtx_total = total;
+	end = seq + (__u32)len;
+	if ((state == TCP_FIN_WAIT1 || state == TCP_CLOSING || state == TCP_LAST_ACK) &&
+	    end + 1 == tp->write_seq)
+		end++;
+	if (!TCP_EVENTLOG_RETRANSMIT_REASON_ENABLED(&v->s))
 		return;
-	cb = (const struct tcp_skb_cb *)&skb->cb[0];
-	mss = tp->mss_cache;
 	{
 		TCP_EVENTLOG_RETRANSMIT_REASON_MSG(u);
 		/* Linux's duplicate-ACK threshold and its count of SACKed or
 		 * dup-ACKed segments are FreeBSD's dupthresh and dupacks. */
 		u.ev.threshold = tp->reordering;
 		u.ev.dupack_count = tp->sacked_out;
-		u.ev.rsm_start = BPF_CORE_READ(cb, seq);
-		u.ev.rsm_end = BPF_CORE_READ(cb, end_seq);
+		u.ev.rsm_start = seq;
+		u.ev.rsm_end = end;
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
 		TCP_EVENTLOG_RETRANSMIT_REASON_SEND(&v->s, u);
 	}
+}
+
+/* Where the callbacks are armed: what RETRANS_CB counts from. */
+static __always_inline void tcp_elog_rtx_base(struct tcp_elog_sk *v, struct tcp_sock *tp)
+{
+	v->rtx_bytes = tp->bytes_retrans;
+	v->rtx_total = tp->total_retrans;
 }
 
 #endif /* ELOG_TCP_CC_BPF_H */

@@ -37,6 +37,10 @@ struct tcp_elog_sk {
 	 * bits for the compare-and-swap that updates it (tcp_ack.bpf.h). */
 	__u64 high_ack;
 	__u32 last_dsack;       /* dsack_dups last reported by DSACK */
+	/* bytes_retrans and total_retrans at the last RETRANS_CB or when the
+	 * callbacks were armed (tcp_cc.bpf.h, tcp_elog_emit_retransmit). */
+	__u64 rtx_bytes;
+	__u32 rtx_total;
 	__u32 hs_end_seq;       /* cubic HyStart round end last seen (HYSTART) */
 	__u32 hs_round;         /* HyStart rounds seen */
 	__u8 hs_found;          /* cubic's HyStart exit flag last seen */
@@ -155,6 +159,13 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->last_ca = 0;
 	v->high_ack = 0;
 	v->last_dsack = 0;
+	{
+		/* 0 for a new socket; a socket older than the provider has its own. */
+		struct tcp_sock *tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
+
+		v->rtx_bytes = tp->bytes_retrans;
+		v->rtx_total = tp->total_retrans;
+	}
 	v->hs_end_seq = 0;
 	v->hs_round = 0;
 	v->hs_found = 0;

@@ -89,8 +89,10 @@ static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, str
 	if (!v->s.enabled)
 		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
-	if (elog_would_log(&v->s, 0, 0xffffffff))
+	if (elog_would_log(&v->s, 0, 0xffffffff)) {
+		tcp_elog_rtx_base(v, tp);
 		tcp_elog_sockopt_cb(ctx, tp, 1);
+	}
 }
 
 static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,

@@ -160,6 +160,29 @@ def test_summary_against_the_kernel(tcp_env, netns, fam):
             assert cell[k] == ("-" if r[k] is None else str(r[k])), (k, cell, r)
     # The names given with TCP_EVENTLOG_LOG_ID (on the clients).
     assert a["log_id"] == "elog-sum-a" and b["log_id"] == "elog-sum-b"
+    # Each RETRANSMIT_REASON names exactly the bytes of segments A sent
+    # again (their OUTs, taken at egress, one per segment of a GSO skb):
+    # rsm_start..rsm_end is seq..seq+len (one more for a FIN) of one OUT
+    # or of several back to back.
+    (sa,) = [s for s, (_, sport, _, _) in c.conn.items() if sport == w["ca"]]
+    outs = {}
+    for e in c.events:
+        f = e["fields"]
+        if e["session"] == sa and e["event"] == "OUT" and f["len"]:
+            outs.setdefault(f["seq"], set()).add((f["seq"] + f["len"] + ("FIN" in f["flags"])) & 0xffffffff)
+
+    def sent_again(f):
+        at = f["rsm_start"]
+        for _ in range(64):
+            if at == f["rsm_end"]:
+                return True
+            ends = [x for x in outs.get(at, ()) if 0 < (x - at) & 0xffffffff <= (f["rsm_end"] - at) & 0xffffffff]
+            if not ends:
+                return False
+            at = max(ends, key=lambda x: (x - at) & 0xffffffff)
+        return False
+    rr = [e["fields"] for e in c.events if e["session"] == sa and e["event"] == "RETRANSMIT_REASON"]
+    assert rr and all(sent_again(f) for f in rr), [f for f in rr if not sent_again(f)]
 
 
 def test_selectors(tcp_env, netns):
