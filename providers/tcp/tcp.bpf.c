@@ -250,8 +250,15 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 			tcp_elog_set_enabled(v, 0);
 			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~TCP_ELOG_CB_FLAGS);
 		}
-		if (v->s.enabled)
+		if (v->s.enabled) {
 			tcp_elog_emit_addrs(&v->s, tp);
+			/* Armed before the SYN: its retransmissions and
+			 * timeouts are RETRANSMIT_REASON and RTO too. */
+			if (tcp_elog_want_cb(v)) {
+				tcp_elog_rtx_base(v, tp);
+				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
+			}
+		}
 		break;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		/* The child's 4-tuple is known now (not at the clone). */

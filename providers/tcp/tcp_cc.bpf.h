@@ -7,16 +7,17 @@
  * inflight are Linux's segment counts times mss_cache; an ssthresh Linux
  * has not set yet (TCP_INFINITE_SSTHRESH) is reported as UINT32_MAX.
  *
- * RTT, RTO and RETRANSMIT_REASON come from sock_ops callbacks that Linux only makes for sockets
- * whose bpf_sock_ops_cb_flags ask for them. The provider "arms" them only on
- * enabled sessions and only while somebody subscribes, so with nobody
- * listening no TCP ACK pays for a callback.
+ * RTT, RTO and RETRANSMIT_REASON come from sock_ops callbacks that Linux
+ * only makes for sockets whose bpf_sock_ops_cb_flags ask for them. The
+ * provider "arms" them only on enabled sessions and only while somebody
+ * subscribes, so with nobody listening no TCP ACK pays for a callback.
  */
 #ifndef ELOG_TCP_CC_BPF_H
 #define ELOG_TCP_CC_BPF_H
 
 #define TCP_ELOG_INFINITE_SSTHRESH 0x7fffffff
-#define TCP_ELOG_CB_FLAGS (BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG | BPF_SOCK_OPS_RETRANS_CB_FLAG)
+#define TCP_ELOG_CB_FLAGS \
+	(BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG | BPF_SOCK_OPS_RETRANS_CB_FLAG)
 
 static __always_inline __u32 tcp_elog_bytes(__u32 segs, __u32 mss)
 {
@@ -443,8 +444,8 @@ static __noinline void tcp_elog_emit_rto(struct tcp_elog_sk *v, struct tcp_sock 
  * bytes_retrans (incremented by skb->len with total_retrans) moved since
  * the last callback, when total_retrans moved by this one's segs only;
  * otherwise (retransmissions while the callbacks were not armed) it is
- * segs × mss_cache, at most up to snd_nxt. A FIN counts one more sequence
- * number, as the skb's end_seq does.
+ * segs × mss_cache, at most up to snd_nxt. A SYN or FIN counts one more
+ * sequence number, as the skb's end_seq does.
  */
 static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tcp_sock *tp, __u32 seq,
 						__u32 segs)
@@ -461,8 +462,9 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 	v->rtx_bytes = bytes;
 	v->rtx_total = total;
 	end = seq + (__u32)len;
-	if ((state == TCP_FIN_WAIT1 || state == TCP_CLOSING || state == TCP_LAST_ACK) &&
-	    end + 1 == tp->write_seq)
+	if (state == TCP_SYN_SENT ||
+	    ((state == TCP_FIN_WAIT1 || state == TCP_CLOSING || state == TCP_LAST_ACK) &&
+	     end + 1 == tp->write_seq))
 		end++;
 	if (!TCP_EVENTLOG_RETRANSMIT_REASON_ENABLED(&v->s))
 		return;

@@ -13,7 +13,7 @@ import pytest
 
 from lib.proc import PYTHON, run
 from lib.tcp import SCRIPT_LIB, TCP
-from lib.net import need_nft, nft_drop, snmp
+from lib.net import need_nft, nft_drop, nft_dropping, snmp
 
 DEFAULT = "kern.eventlog.tcp.default"
 MIB = 16
@@ -183,6 +183,47 @@ def test_summary_against_the_kernel(tcp_env, netns, fam):
         return False
     rr = [e["fields"] for e in c.events if e["session"] == sa and e["event"] == "RETRANSMIT_REASON"]
     assert rr and all(sent_again(f) for f in rr), [f for f in rr if not sent_again(f)]
+
+
+SYN_WORKLOAD = r'''
+import json, socket, sys
+fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
+host = "::1" if sys.argv[1] == "6" else "127.0.0.1"
+l = socket.socket(fam, socket.SOCK_STREAM)
+l.bind((host, 0))
+l.listen(1)
+c = socket.create_connection(l.getsockname()[:2], timeout=10)
+a, _ = l.accept()
+c.sendall(b"x")
+assert a.recv(1) == b"x"
+info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+print(json.dumps({"cport": c.getsockname()[1], "info": info.hex()}), flush=True)
+c.close(); a.close(); l.close()
+'''
+
+
+@pytest.mark.parametrize("fam", [4, 6])
+def test_syn_retransmission(tcp_env, netns, fam):
+    """The first SYN is dropped: Linux retransmits it after its timeout
+    (counted in total_retrans and TCPTimeouts); the client's log has that
+    RTO and one RETRANSMIT_REASON for the SYN (iss..iss+1)."""
+    need_nft()
+    tcp_env.ctl.set(DEFAULT, 1)
+    cap = tcp_env.capture("syn%d.elog" % fam, "TRACE", extra=["-b", "8M"])
+    with nft_dropping(netns, "elogsyn", "tcp flags & (syn | ack) == syn numgen inc mod 2 0 drop"):
+        p = run(["ip", "netns", "exec", netns, PYTHON, "-c", SYN_WORKLOAD, str(fam)])
+    cap.stop()
+    w = json.loads(p.stdout.strip().splitlines()[-1])
+    assert tcp_info(w["info"])["total_retrans"] == 1
+    c = Decoded(os.path.join(tcp_env.bindir, "elog"), cap.path)
+    (sc,) = [s for s, (_, sport, _, _) in c.conn.items() if sport == w["cport"]]
+    mine = [e for e in c.events if e["session"] == sc]
+    (iss,) = {e["fields"]["iss"] for e in mine if e["event"] == "CONN_PARAMS"}
+    rr = [e["fields"] for e in mine if e["event"] == "RETRANSMIT_REASON"]
+    assert [(f["rsm_start"], f["rsm_end"]) for f in rr] == [(iss, (iss + 1) & 0xffffffff)], rr
+    assert [e["fields"]["timeout_num"] for e in mine if e["event"] == "RTO"] == [1]
+    (row,) = [r for r in c.summary() if r["local"].endswith(":%d" % w["cport"])]
+    assert row["retrans_segs"] == 1 and row["rtos"] == 1, row
 
 
 def test_selectors(tcp_env, netns):
