@@ -8,7 +8,12 @@ and srtt (RTT) as of that instant (the last records stamped before it) must
 be the kernel's: Linux processes the last ACK after the provider's ingress
 hook, and no hook runs after a pure ACK, so the provider logs the state it
 left at the socket's next hook (docs/linux-mapping.md, CWND). Cubic set per
-socket (TCP_CONGESTION) and the namespace's default, bbr; IPv4 and IPv6."""
+socket (TCP_CONGESTION) and the namespace's default, bbr; IPv4 and IPv6.
+At a quiet point that hook is the expiry of the retransmit timer the last
+ACK stopped lazily, a tracepoint program; the kernel this was built on
+sometimes does not run those (docs/linux-mapping.md, "tracepoint programs
+that do not run"), so one point per case may show no hook after the last
+ACK and the state before it; every other point must agree."""
 import json
 import os
 import struct
@@ -19,10 +24,17 @@ from lib.proc import PYTHON, need, run
 from lib.elogfile import read_capture
 from lib.tcp import CWND, RTT, TCP, sessions_by_port_any, tcp_info
 
+ACK, SACK = TCP.ACK, TCP.SACK
+
 DEFAULT = "kern.eventlog.tcp.default"
 BURSTS = 12
 QUIET_S = 0.5
 INFINITE_SSTHRESH = 0x7fffffff
+MIN_RTO_US = 200000
+# Quiet points per case whose disagreement a lost run of the timer
+# expiry's tracepoint program explains (no hook of the socket ran after its
+# last ACK): the kernel's, documented, not the provider's.
+MISSED_MAX = 1
 
 WORKLOAD = r'''
 import json, socket, subprocess, sys, threading, time
@@ -99,6 +111,19 @@ def around(mine, t):
     return out
 
 
+def expiry_missed(mine, t):
+    """Whether no hook of the socket logged anything between its last ACK
+    and t although the retransmit timer that ACK stopped lazily had expired
+    by then (the wait is longer than its timeout, and at least the 200 ms
+    minimum): the expiry's tracepoint program did not run."""
+    last = None
+    for r in mine:
+        if r.ts > t:
+            break
+        last = r
+    return last is not None and last.id in (ACK, SACK) and t - last.ts > MIN_RTO_US
+
+
 def state_at(mine, t):
     """(cwnd, ssthresh, srtt) the log says at boot-clock time t (us)."""
     cwnd = ssthresh = srtt = None
@@ -131,8 +156,8 @@ def test_state_at_quiet_points_matches_tcp_info(tcp_env, fam, cc):
     (client,) = sessions_by_port_any(recs, w["lport"], w["cports"])["clients"]
     mine = [r for r in recs if r.session == client]
     agree = {"cwnd": 0, "ssthresh": 0, "srtt": 0}
-    off = []
-    for q in w["quiet"]:
+    off, missed = [], {}
+    for i, q in enumerate(w["quiet"]):
         info = tcp_info(q["info"])
         mss = info["snd_mss"]
         want = (info["snd_cwnd"] * mss,
@@ -142,9 +167,13 @@ def test_state_at_quiet_points_matches_tcp_info(tcp_env, fam, cc):
         for k, a, b in zip(("cwnd", "ssthresh", "srtt"), got, want):
             if a == b:
                 agree[k] += 1
+            elif expiry_missed(mine, q["t"]):
+                missed.setdefault(i, []).append((k, a, b, around(mine, q["t"])))
             else:
                 off.append((k, a, b, around(mine, q["t"])))
     n = len(w["quiet"])
-    print("quiet points %d (%s, IPv%d): agree %s" % (n, w["cc"], fam, agree))
-    for k, a in agree.items():
-        assert a >= 0.99 * n, (k, agree, n, off, cap.stderr)
+    print("quiet points %d (%s, IPv%d): agree %s, expiry not seen at %d" % (n, w["cc"], fam, agree, len(missed)))
+    # Every point where the expiry's hook ran agrees; the kernel's lost
+    # tracepoint runs (docs/linux-mapping.md) may take one point of a case.
+    assert not off, (agree, n, off, cap.stderr)
+    assert len(missed) <= MISSED_MAX, (agree, n, missed)
