@@ -65,11 +65,10 @@ static __always_inline int tcp_elog_want_cb(const struct tcp_elog_sk *v)
 }
 
 /* Sets or clears the provider's callback bits on a locked socket. */
-static __always_inline void tcp_elog_set_cb(struct tcp_sock *tp, int on)
+static __always_inline void tcp_elog_set_cb(struct tcp_elog_sk *v, struct tcp_sock *tp, int on)
 {
-	int flags = tp->bpf_sock_ops_cb_flags;
+	int flags = tcp_elog_cb_flags(v, tp, tp->bpf_sock_ops_cb_flags, on);
 
-	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
 	bpf_setsockopt(tp, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
 }
 
@@ -79,10 +78,8 @@ static __always_inline void tcp_elog_enable(struct tcp_elog_sk *v, struct tcp_so
 	if (!v->s.enabled)
 		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
-	if (tcp_elog_want_cb(v)) {
-		tcp_elog_rtx_base(v, tp);
-		tcp_elog_set_cb(tp, 1);
-	}
+	if (tcp_elog_want_cb(v))
+		tcp_elog_set_cb(v, tp, 1);
 }
 
 SEC("cgroup/sock_create")
@@ -248,16 +245,14 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		}
 		if (want == 0 && v->s.enabled) {
 			tcp_elog_set_enabled(v, 0);
-			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~TCP_ELOG_CB_FLAGS);
+			bpf_sock_ops_cb_flags_set(skops, tcp_elog_cb_flags(v, tp, skops->bpf_sock_ops_cb_flags, 0));
 		}
 		if (v->s.enabled) {
 			tcp_elog_emit_addrs(&v->s, tp);
 			/* Armed before the SYN: its retransmissions and
 			 * timeouts are RETRANSMIT_REASON and RTO too. */
-			if (tcp_elog_want_cb(v)) {
-				tcp_elog_rtx_base(v, tp);
-				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
-			}
+			if (tcp_elog_want_cb(v))
+				bpf_sock_ops_cb_flags_set(skops, tcp_elog_cb_flags(v, tp, skops->bpf_sock_ops_cb_flags, 1));
 		}
 		break;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
@@ -265,7 +260,7 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 		want = tcp_elog_filter_decide(v, tp);
 		if (want == 0 && v->s.enabled) {
 			tcp_elog_set_enabled(v, 0);
-			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~TCP_ELOG_CB_FLAGS);
+			bpf_sock_ops_cb_flags_set(skops, tcp_elog_cb_flags(v, tp, skops->bpf_sock_ops_cb_flags, 0));
 		} else if (want == 1 && !v->s.enabled) {
 			tcp_elog_set_enabled(v, 1);
 			tcp_elog_emit_session_create(&v->s, v);
@@ -280,10 +275,8 @@ int tcp_elog_sockops(struct bpf_sock_ops *skops)
 			tcp_elog_mss_check(v, tp);
 			tcp_elog_ca_check(v, tp); /* first sight: CONN_PARAMS names it */
 			tcp_elog_emit_params(&v->s, v, tp);
-			if (tcp_elog_want_cb(v)) {
-				tcp_elog_rtx_base(v, tp);
-				bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | TCP_ELOG_CB_FLAGS);
-			}
+			if (tcp_elog_want_cb(v))
+				bpf_sock_ops_cb_flags_set(skops, tcp_elog_cb_flags(v, tp, skops->bpf_sock_ops_cb_flags, 1));
 		}
 		break;
 	}
@@ -577,7 +570,7 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 		if (!v->app_set && tcp_elog_filtered() && !tcp_elog_filter_match(tp)) {
 			if (v->s.enabled) {
 				tcp_elog_set_enabled(v, 0);
-				tcp_elog_set_cb(tp, 0);
+				tcp_elog_set_cb(v, tp, 0);
 			}
 			v->held = 1;
 			return 0;
@@ -591,17 +584,14 @@ int tcp_elog_iter(struct bpf_iter__tcp *ctx)
 			v->held = 0; /* the default no longer wants it */
 		if (v && v->s.enabled) {
 			tcp_elog_set_enabled(v, 0);
-			tcp_elog_set_cb(tp, 0);
+			tcp_elog_set_cb(v, tp, 0);
 		}
 		return 0;
 	case TCP_ELOG_ITER_ARM:
 	case TCP_ELOG_ITER_DISARM:
 		v = tcp_elog_sk_get(tp);
-		if (v && v->s.enabled) {
-			if (cmd->op == TCP_ELOG_ITER_ARM)
-				tcp_elog_rtx_base(v, tp);
-			tcp_elog_set_cb(tp, cmd->op == TCP_ELOG_ITER_ARM);
-		}
+		if (v && v->s.enabled)
+			tcp_elog_set_cb(v, tp, cmd->op == TCP_ELOG_ITER_ARM);
 		return 0;
 	}
 	return 0;

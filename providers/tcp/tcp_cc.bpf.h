@@ -19,6 +19,17 @@
 #define TCP_ELOG_CB_FLAGS \
 	(BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG | BPF_SOCK_OPS_RETRANS_CB_FLAG)
 
+/* flags (a socket's bpf_sock_ops_cb_flags) with the provider's callbacks
+ * armed or not; arming takes the point RETRANS_CB counts from. */
+static __always_inline int tcp_elog_cb_flags(struct tcp_elog_sk *v, const struct tcp_sock *tp, int flags,
+					     int on)
+{
+	if (!on)
+		return flags & ~TCP_ELOG_CB_FLAGS;
+	tcp_elog_rtx_base(v, tp);
+	return flags | TCP_ELOG_CB_FLAGS;
+}
+
 static __always_inline __u32 tcp_elog_bytes(__u32 segs, __u32 mss)
 {
 	__u64 b = (__u64)segs * mss;
@@ -479,13 +490,6 @@ static __noinline void tcp_elog_emit_retransmit(struct tcp_elog_sk *v, struct tc
 		u.ev.inflight = tcp_elog_inflight(tp, mss);
 		TCP_EVENTLOG_RETRANSMIT_REASON_SEND(&v->s, u);
 	}
-}
-
-/* Where the callbacks are armed: what RETRANS_CB counts from. */
-static __always_inline void tcp_elog_rtx_base(struct tcp_elog_sk *v, struct tcp_sock *tp)
-{
-	v->rtx_bytes = tp->bytes_retrans;
-	v->rtx_total = tp->total_retrans;
 }
 
 #endif /* ELOG_TCP_CC_BPF_H */

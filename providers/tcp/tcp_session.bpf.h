@@ -144,6 +144,14 @@ static __always_inline struct tcp_elog_sk *tcp_elog_sk_get(void *sk)
 	return v;
 }
 
+/* Where RETRANS_CB counts from (tcp_cc.bpf.h, tcp_elog_emit_retransmit):
+ * at the session's start and whenever the callbacks are armed. */
+static __always_inline void tcp_elog_rtx_base(struct tcp_elog_sk *v, const struct tcp_sock *tp)
+{
+	v->rtx_bytes = tp->bytes_retrans;
+	v->rtx_total = tp->total_retrans;
+}
+
 /* Make v (fresh or an inherited copy) the session of the socket `cookie`. */
 static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie,
 					     __u64 sk_addr, __s32 owner_pid)
@@ -159,13 +167,8 @@ static __always_inline void tcp_elog_sk_init(struct tcp_elog_sk *v, __u64 cookie
 	v->last_ca = 0;
 	v->high_ack = 0;
 	v->last_dsack = 0;
-	{
-		/* 0 for a new socket; a socket older than the provider has its own. */
-		struct tcp_sock *tp = bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock));
-
-		v->rtx_bytes = tp->bytes_retrans;
-		v->rtx_total = tp->total_retrans;
-	}
+	/* 0 for a new socket; a socket older than the provider has its own. */
+	tcp_elog_rtx_base(v, bpf_rdonly_cast((void *)sk_addr, bpf_core_type_id_kernel(struct tcp_sock)));
 	v->hs_end_seq = 0;
 	v->hs_round = 0;
 	v->hs_found = 0;

@@ -36,12 +36,12 @@ static __always_inline int tcp_elog_sockopt_tcp(struct bpf_sockopt *ctx)
 	       bsk->protocol == TCP_ELOG_IPPROTO_TCP && bsk->type == TCP_ELOG_SOCK_STREAM;
 }
 
-/* The RTT/RTO callback bits (tcp_cc.bpf.h) of the option's socket. */
-static __always_inline void tcp_elog_sockopt_cb(struct bpf_sockopt *ctx, struct tcp_sock *tp, int on)
+/* The RTT/RTO/RETRANS callback bits (tcp_cc.bpf.h) of the option's socket. */
+static __always_inline void tcp_elog_sockopt_cb(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
+						struct tcp_sock *tp, int on)
 {
-	int flags = tp->bpf_sock_ops_cb_flags;
+	int flags = tcp_elog_cb_flags(v, tp, tp->bpf_sock_ops_cb_flags, on);
 
-	flags = on ? flags | TCP_ELOG_CB_FLAGS : flags & ~TCP_ELOG_CB_FLAGS;
 	bpf_setsockopt(ctx->sk, TCP_ELOG_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
 }
 
@@ -89,10 +89,8 @@ static __always_inline void tcp_elog_sockopt_enable(struct bpf_sockopt *ctx, str
 	if (!v->s.enabled)
 		tcp_elog_set_enabled(v, 1);
 	tcp_elog_emit_state(&v->s, v, tp);
-	if (elog_would_log(&v->s, 0, 0xffffffff)) {
-		tcp_elog_rtx_base(v, tp);
-		tcp_elog_sockopt_cb(ctx, tp, 1);
-	}
+	if (elog_would_log(&v->s, 0, 0xffffffff))
+		tcp_elog_sockopt_cb(ctx, v, tp, 1);
 }
 
 static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, struct tcp_elog_sk *v,
@@ -102,7 +100,7 @@ static __always_inline void tcp_elog_sockopt_disable(struct bpf_sockopt *ctx, st
 	v->held = 0;
 	if (v->s.enabled) {
 		tcp_elog_set_enabled(v, 0);
-		tcp_elog_sockopt_cb(ctx, tp, 0);
+		tcp_elog_sockopt_cb(ctx, v, tp, 0);
 	}
 }
 
